@@ -1,0 +1,104 @@
+# nocturne - the night batch of a family portal. GNU make.
+#
+#   make            build the four tools into $(B)/
+#   make check      install missing Debian packages, build, run every test
+#   make sanitize   the whole suite under ASan + UBSan (build-san/)
+#   make demo       two nights on the sample town, mail written as files
+#   make bench      figures at scale (see README)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make style      clang-format check
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/nocturne
+B ?= build
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wwrite-strings -Wvla
+PKGS = sqlite3 libesmtp-1.0 libcurl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ilib -Icmd -I/usr/include/iniparser \
+	     $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LIBS = $(PKG_LIBS) -lcsv -liniparser -lm
+
+TOOLS = import transmit notify status
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
+TOOL_BIN = $(TOOLS:%=$(B)/nocturne-%)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
+
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all
+
+.PHONY: all deps check sanitize demo bench install uninstall clean style tests-built \
+	run-tests stress fuzz
+
+all: $(TOOL_BIN)
+
+$(B)/%.o: %.c $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libnocturne.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/nocturne-%: $(B)/cmd/%.o $(B)/cmd/tool.o $(B)/libnocturne.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libnocturne.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libnocturne.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+# The public targets install what is missing first, then re-enter make so
+# that pkg-config sees the freshly installed packages.
+check: deps
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests: tests-built
+	@sh tests/run.sh $(B)
+
+sanitize: deps
+	@$(MAKE) --no-print-directory B=build-san CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" run-tests
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(B)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/bench.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DOCDIR)
+	install -m 755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 conf/nocturne.ini $(DESTDIR)$(DOCDIR)/nocturne.ini.sample
+	install -m 644 cron/nocturne.cron $(DESTDIR)$(DOCDIR)/nocturne.cron
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/nocturne-%)
+
+style:
+	clang-format --dry-run --Werror lib/*.c lib/*.h cmd/*.c cmd/*.h
+
+clean:
+	rm -rf build build-san build-fuzz

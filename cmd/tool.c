@@ -1,0 +1,39 @@
+#include "tool.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "log.h"
+
+int
+tool_fail(const struct err *e)
+{
+	log_error("%s", e->msg[0] ? e->msg : "failed");
+	return err_exitcode(e->kind == ERR_NONE ? ERR_INTERNAL : e->kind);
+}
+
+int
+tool_usage_error(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_error("%s (try --help)", line);
+	return EX_USAGE;
+}
+
+int
+tool_finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		log_error("cannot write standard output: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	return code;
+}

@@ -1,0 +1,22 @@
+/*
+ * tool.h - what the four commands share at the edge: turning a struct err
+ * into one line on stderr and an exit status, and a checked end of stdout.
+ */
+#ifndef NOCTURNE_TOOL_H
+#define NOCTURNE_TOOL_H
+
+#include "err.h"
+
+/* Print "TOOL: MESSAGE" on stderr and return the exit status for e's kind. */
+int tool_fail(const struct err *e);
+
+/* Print a usage error line and return 64. */
+int tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Flush and close stdout; if that fails (full disk, closed pipe) print why
+ * and return 74, else return code.
+ */
+int tool_finish(int code);
+
+#endif

@@ -1,0 +1,389 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iniparser.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SYSTEM_CONFIG "/etc/nocturne/nocturne.ini"
+
+void
+config_set(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->source = xstrdup("built-in defaults");
+	cfg->db_path = xstrdup("./nocturne.db");
+	cfg->busy_timeout_ms = 5000;
+	cfg->refuse_debtor = 0;
+	cfg->expire_waitlist = 1;
+	cfg->transport = TRANSPORT_FILE;
+	cfg->mail_dir = xstrdup("./outbox");
+	cfg->from = xstrdup("Portail Famille <no-reply@localhost>");
+	cfg->reply_to = xstrdup("");
+	cfg->signature = xstrdup("");
+	cfg->max_attempts = 6;
+	cfg->retry_delay = 300;
+	cfg->smtp_host = xstrdup("localhost");
+	cfg->smtp_port = 0; /* 0: 25, or 465 with tls = tls */
+	cfg->smtp_tls = TLS_STARTTLS;
+	cfg->smtp_ca_file = xstrdup("");
+	cfg->smtp_user = xstrdup("");
+	cfg->smtp_password_file = xstrdup("");
+	cfg->smtp_timeout = 60;
+	cfg->smtp_max_per_session = 200;
+	cfg->bo_url = xstrdup("");
+	cfg->bo_token_file = xstrdup("");
+	cfg->bo_ca_file = xstrdup("");
+	cfg->bo_timeout = 30;
+	cfg->syslog = 0;
+}
+
+void
+config_release(struct config *cfg)
+{
+	char **strs[] = {&cfg->source,       &cfg->db_path,      &cfg->mail_dir,
+			 &cfg->from,         &cfg->reply_to,     &cfg->signature,
+			 &cfg->smtp_host,    &cfg->smtp_ca_file, &cfg->smtp_user,
+			 &cfg->smtp_password_file, &cfg->bo_url, &cfg->bo_token_file,
+			 &cfg->bo_ca_file};
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+}
+
+int
+config_parse_bool(const char *s, int *v)
+{
+	static const char *yes[] = {"yes", "oui", "true", "1", "on"};
+	static const char *no[] = {"no", "non", "false", "0", "off"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*v = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*v = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+config_parse_uint(const char *s, long max, long *v)
+{
+	long n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (*s - '0'); /* decimal, even with a leading 0 */
+		if (n > max)
+			return -1;
+	}
+	*v = n;
+	return 0;
+}
+
+enum key_type { K_STR, K_INT, K_BOOL, K_TRANSPORT, K_TLS };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	long min, max;
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct key keys[] = {
+	{"database", "path", K_STR, OFF(db_path), 0, 0},
+	{"database", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 0, 3600000},
+	{"transmit", "refuse_debtor", K_BOOL, OFF(refuse_debtor), 0, 0},
+	{"transmit", "expire_waitlist", K_BOOL, OFF(expire_waitlist), 0, 0},
+	{"mail", "transport", K_TRANSPORT, OFF(transport), 0, 0},
+	{"mail", "directory", K_STR, OFF(mail_dir), 0, 0},
+	{"mail", "from", K_STR, OFF(from), 0, 0},
+	{"mail", "reply_to", K_STR, OFF(reply_to), 0, 0},
+	{"mail", "signature", K_STR, OFF(signature), 0, 0},
+	{"mail", "max_attempts", K_INT, OFF(max_attempts), 1, 1000},
+	{"mail", "retry_delay", K_INT, OFF(retry_delay), 0, 86400 * 7},
+	{"smtp", "host", K_STR, OFF(smtp_host), 0, 0},
+	{"smtp", "port", K_INT, OFF(smtp_port), 1, 65535},
+	{"smtp", "tls", K_TLS, OFF(smtp_tls), 0, 0},
+	{"smtp", "ca_file", K_STR, OFF(smtp_ca_file), 0, 0},
+	{"smtp", "user", K_STR, OFF(smtp_user), 0, 0},
+	{"smtp", "password_file", K_STR, OFF(smtp_password_file), 0, 0},
+	{"smtp", "timeout", K_INT, OFF(smtp_timeout), 1, 3600},
+	{"smtp", "max_per_session", K_INT, OFF(smtp_max_per_session), 1, 100000},
+	{"backoffice", "url", K_STR, OFF(bo_url), 0, 0},
+	{"backoffice", "token_file", K_STR, OFF(bo_token_file), 0, 0},
+	{"backoffice", "ca_file", K_STR, OFF(bo_ca_file), 0, 0},
+	{"backoffice", "timeout", K_INT, OFF(bo_timeout), 1, 3600},
+	{"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct key *
+find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+known_section(const char *section)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+apply(struct config *cfg, const struct key *k, const char *path, const char *value,
+      struct err *e)
+{
+	char *base = (char *)cfg;
+	long n;
+	int b;
+
+	switch (k->type) {
+	case K_STR:
+		if (strchr(value, '\r') || strchr(value, '\n'))
+			goto bad;
+		config_set((char **)(base + k->offset), value);
+		return 0;
+	case K_INT:
+		if (config_parse_uint(value, k->max, &n) < 0 || n < k->min)
+			return err_set(e, ERR_CONFIG,
+				       "%s: [%s] %s = '%s': not a whole number between %ld and %ld",
+				       path, k->section, k->name, value, k->min, k->max);
+		*(int *)(base + k->offset) = (int)n;
+		return 0;
+	case K_BOOL:
+		if (config_parse_bool(value, &b) < 0)
+			return err_set(e, ERR_CONFIG, "%s: [%s] %s = '%s': not yes or no", path,
+				       k->section, k->name, value);
+		*(int *)(base + k->offset) = b;
+		return 0;
+	case K_TRANSPORT:
+		if (strcmp(value, "smtp") == 0)
+			cfg->transport = TRANSPORT_SMTP;
+		else if (strcmp(value, "file") == 0)
+			cfg->transport = TRANSPORT_FILE;
+		else
+			return err_set(e, ERR_CONFIG, "%s: [%s] %s = '%s': must be smtp or file",
+				       path, k->section, k->name, value);
+		return 0;
+	case K_TLS:
+		if (strcmp(value, "none") == 0)
+			cfg->smtp_tls = TLS_NONE;
+		else if (strcmp(value, "starttls") == 0)
+			cfg->smtp_tls = TLS_STARTTLS;
+		else if (strcmp(value, "tls") == 0)
+			cfg->smtp_tls = TLS_IMPLICIT;
+		else
+			return err_set(e, ERR_CONFIG,
+				       "%s: [%s] %s = '%s': must be none, starttls or tls", path,
+				       k->section, k->name, value);
+		return 0;
+	}
+bad:
+	return err_set(e, ERR_CONFIG, "%s: [%s] %s: bad value", path, k->section, k->name);
+}
+
+/* iniparser reports syntax errors through this callback: keep the first. */
+static char ini_error[ERR_MSG_MAX];
+
+static int
+ini_error_cb(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ini_error[0] != '\0')
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(ini_error, sizeof(ini_error), fmt, ap);
+	va_end(ap);
+	ini_error[strcspn(ini_error, "\n")] = '\0';
+	return 0;
+}
+
+/* Things iniparser would reject with no useful message, or accept wrongly. */
+static int
+precheck(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	char line[4096];
+	int lineno = 0;
+
+	if (f == NULL)
+		return err_set(e, ERR_CONFIG, "%s: cannot read configuration: %s", path,
+			       strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (lineno == 1 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			fclose(f);
+			return err_set(e, ERR_CONFIG,
+				       "%s:1: the file starts with a UTF-8 byte order mark; "
+				       "save it without one",
+				       path);
+		}
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fclose(f);
+			return err_set(e, ERR_CONFIG, "%s:%d: line too long", path, lineno);
+		}
+		if (strlen(line) > 1000) {
+			fclose(f);
+			return err_set(e, ERR_CONFIG, "%s:%d: line longer than 1000 bytes", path,
+				       lineno);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		return err_set(e, ERR_CONFIG, "%s: cannot read configuration", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+int
+config_load_file(struct config *cfg, const char *path, struct err *e)
+{
+	dictionary *d;
+	int nsec, rc = -1;
+
+	if (precheck(path, e) < 0)
+		return -1;
+	ini_error[0] = '\0';
+	iniparser_set_error_callback(ini_error_cb);
+	d = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	if (d == NULL)
+		return err_set(e, ERR_CONFIG, "%s: malformed configuration: %s", path,
+			       ini_error[0] ? ini_error : "cannot parse");
+	nsec = iniparser_getnsec(d);
+	for (int i = 0; i < nsec; i++) {
+		const char *sec = iniparser_getsecname(d, i);
+		int nk;
+		const char **names;
+
+		if (!known_section(sec)) {
+			err_set(e, ERR_CONFIG, "%s: unknown section [%s]", path, sec);
+			goto out;
+		}
+		nk = iniparser_getsecnkeys(d, sec);
+		if (nk <= 0)
+			continue;
+		names = xcalloc((size_t)nk, sizeof(*names));
+		iniparser_getseckeys(d, sec, names);
+		for (int j = 0; j < nk; j++) {
+			const char *full = names[j]; /* "section:key" */
+			const char *name = strchr(full, ':');
+			const char *value = iniparser_getstring(d, full, "");
+			const struct key *k;
+
+			name = name ? name + 1 : full;
+			k = find_key(sec, name);
+			if (k == NULL) {
+				err_set(e, ERR_CONFIG, "%s: [%s] %s: unknown key", path, sec, name);
+				free(names);
+				goto out;
+			}
+			if (apply(cfg, k, path, value, e) < 0) {
+				free(names);
+				goto out;
+			}
+		}
+		free(names);
+	}
+	config_set(&cfg->source, path);
+	rc = 0;
+out:
+	iniparser_freedict(d);
+	return rc;
+}
+
+int
+config_load(struct config *cfg, const char *explicit_path, struct err *e)
+{
+	const char *path = explicit_path;
+
+	config_defaults(cfg);
+	if (path == NULL) {
+		const char *env = getenv("NOCTURNE_CONFIG");
+		if (env != NULL && *env != '\0')
+			path = env;
+	}
+	if (path == NULL) {
+		if (access(SYSTEM_CONFIG, F_OK) != 0)
+			return 0;
+		path = SYSTEM_CONFIG;
+	}
+	return config_load_file(cfg, path, e);
+}
+
+int
+config_read_secret(const char *path, const char *key, char **secret, struct err *e)
+{
+	struct stat st;
+	char buf[4097];
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	*secret = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_set(e, ERR_CONFIG, "%s %s: cannot open: %s", key, path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_CONFIG, "%s %s: not a regular file", key, path);
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		close(fd);
+		return err_set(e, ERR_CONFIG,
+			       "%s %s: refused: readable by group or others (mode %03o); "
+			       "chmod 600 it",
+			       key, path, (unsigned)(st.st_mode & 0777));
+	}
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0)
+		return err_set(e, ERR_CONFIG, "%s %s: cannot read: %s", key, path, strerror(errno));
+	if (len >= sizeof(buf) - 1)
+		return err_set(e, ERR_CONFIG, "%s %s: larger than 4 KiB", key, path);
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == 0)
+		return err_set(e, ERR_CONFIG, "%s %s: empty", key, path);
+	if (strchr(buf, '\n') || strchr(buf, '\r'))
+		return err_set(e, ERR_CONFIG, "%s %s: more than one line", key, path);
+	*secret = xstrdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}

@@ -1,0 +1,339 @@
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db_int.h"
+
+/* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE family("
+	"  ref INTEGER PRIMARY KEY,"
+	"  family_id TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  emails TEXT NOT NULL DEFAULT '',"
+	"  balance_cents INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE child("
+	"  ref INTEGER PRIMARY KEY,"
+	"  child_id TEXT NOT NULL UNIQUE,"
+	"  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+	"  first_name TEXT NOT NULL,"
+	"  last_name TEXT NOT NULL);"
+	"CREATE INDEX child_family ON child(family_ref);"
+	"CREATE TABLE activity("
+	"  ref INTEGER PRIMARY KEY,"
+	"  activity_id TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  structure TEXT NOT NULL DEFAULT '',"
+	"  capacity INTEGER,"
+	"  waitlist INTEGER NOT NULL DEFAULT 0,"
+	"  promote_days INTEGER NOT NULL DEFAULT 0,"
+	"  hours_from INTEGER,"
+	"  hours_to INTEGER,"
+	"  deadline_days INTEGER NOT NULL DEFAULT 0,"
+	"  deadline_time INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE opening("
+	"  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
+	"  day INTEGER NOT NULL,"
+	"  capacity INTEGER,"
+	"  PRIMARY KEY(activity_ref, day)) WITHOUT ROWID;"
+	"CREATE TABLE batch("
+	"  batch_id INTEGER PRIMARY KEY,"
+	"  ran_at INTEGER NOT NULL,"
+	"  cutoff INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER NOT NULL,"
+	"  n_requests INTEGER NOT NULL DEFAULT 0,"
+	"  n_accepted INTEGER NOT NULL DEFAULT 0,"
+	"  n_waitlisted INTEGER NOT NULL DEFAULT 0,"
+	"  n_refused INTEGER NOT NULL DEFAULT 0,"
+	"  n_closed INTEGER NOT NULL DEFAULT 0,"
+	"  n_deadline INTEGER NOT NULL DEFAULT 0,"
+	"  n_times INTEGER NOT NULL DEFAULT 0,"
+	"  n_debtor INTEGER NOT NULL DEFAULT 0,"
+	"  n_full INTEGER NOT NULL DEFAULT 0,"
+	"  n_duplicate INTEGER NOT NULL DEFAULT 0,"
+	"  n_nothing_to_cancel INTEGER NOT NULL DEFAULT 0,"
+	"  n_promoted INTEGER NOT NULL DEFAULT 0,"
+	"  n_expired INTEGER NOT NULL DEFAULT 0,"
+	"  n_cancelled INTEGER NOT NULL DEFAULT 0,"
+	"  delivery TEXT NOT NULL DEFAULT 'none'"
+	"    CHECK(delivery IN ('none','pending','delivered')),"
+	"  delivery_attempts INTEGER NOT NULL DEFAULT 0,"
+	"  delivered_at INTEGER,"
+	"  delivery_status INTEGER,"
+	"  delivery_error TEXT);"
+	"CREATE TABLE request("
+	"  seq INTEGER PRIMARY KEY,"
+	"  request_id TEXT NOT NULL UNIQUE,"
+	"  child_ref INTEGER NOT NULL REFERENCES child(ref),"
+	"  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
+	"  day INTEGER NOT NULL,"
+	"  action TEXT NOT NULL CHECK(action IN ('reserve','cancel')),"
+	"  arrival INTEGER,"
+	"  departure INTEGER,"
+	"  submitted_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN"
+	"    ('pending','accepted','waitlisted','refused','expired','cancelled')),"
+	"  reason TEXT CHECK(reason IS NULL OR reason IN ('closed','deadline','times',"
+	"    'debtor','full','duplicate','nothing_to_cancel')),"
+	"  position INTEGER,"
+	"  batch_id INTEGER REFERENCES batch(batch_id),"
+	"  undoes INTEGER,"
+	"  reported INTEGER NOT NULL DEFAULT 0,"
+	"  notice INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX request_slot ON request(activity_ref, day);"
+	"CREATE INDEX request_open ON request(state, day)"
+	"  WHERE state IN ('pending','waitlisted');"
+	"CREATE INDEX request_batch ON request(batch_id);"
+	"CREATE TABLE decision("
+	"  batch_id INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  position INTEGER,"
+	"  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE message("
+	"  ref INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"
+	"  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+	"  recipient TEXT,"
+	"  subject TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  content BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK(state IN ('pending','sent','failed','skipped')),"
+	"  reason TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_at INTEGER NOT NULL,"
+	"  updated_at INTEGER,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
+	"CREATE TABLE message_request("
+	"  message_ref INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
+	"CREATE INDEX message_request_seq ON message_request(seq);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+db_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+int
+db_fail(struct db *db, struct err *e, const char *what)
+{
+	int code = db && db->sql ? sqlite3_extended_errcode(db->sql) : SQLITE_ERROR;
+	const char *msg = db && db->sql ? sqlite3_errmsg(db->sql) : "no database";
+	const char *path = db && db->path ? db->path : "database";
+	enum err_kind kind;
+
+	switch (code & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		kind = ERR_TEMP;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		kind = ERR_IO;
+		break;
+	default:
+		kind = ERR_INTERNAL;
+	}
+	return err_set(e, kind, "%s: %s: %s", path, what, msg);
+}
+
+int
+db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct err *e)
+{
+	if (sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return db_fail(db, e, "prepare");
+	}
+	return 0;
+}
+
+int
+db_exec(struct db *db, const char *sql, struct err *e)
+{
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, e, "exec");
+	return 0;
+}
+
+void
+db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void
+db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int
+user_version(struct db *db, int *v, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "PRAGMA user_version", &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_fail(db, e, "read schema version");
+	}
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+migrate(struct db *db, struct err *e)
+{
+	char sql[64];
+	int v;
+
+	if (user_version(db, &v, e) < 0)
+		return -1;
+	if (v == NMIGRATIONS)
+		return 0;
+	if (v > NMIGRATIONS)
+		return err_set(e, ERR_CONFIG,
+			       "%s: schema version %d is newer than this nocturne (%d): upgrade "
+			       "nocturne",
+			       db->path, v, NMIGRATIONS);
+	if (db_begin(db, e) < 0)
+		return -1;
+	/* Read again under the write lock: another process may have migrated. */
+	if (user_version(db, &v, e) < 0)
+		goto fail;
+	for (; v < NMIGRATIONS; v++) {
+		if (db_exec(db, migrations[v], e) < 0) {
+			err_prefix(e, "migration to schema %d", v + 1);
+			goto fail;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (db_exec(db, sql, e) < 0)
+			goto fail;
+	}
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e)
+{
+	struct db *db;
+	struct stat st;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	*out = NULL;
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT || mode != DB_OPEN_CREATE)
+			return err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO,
+				       "%s: cannot open database: %s%s", path, strerror(errno),
+				       errno == ENOENT ? " (import data first, or check --db)" : "");
+		flags |= SQLITE_OPEN_CREATE;
+	}
+	db = xcalloc(1, sizeof(*db));
+	db->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
+		db_fail(db, e, "cannot open database");
+		e->kind = ERR_IO;
+		db_close(db);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_busy_timeout(db->sql, busy_ms);
+	if (db_exec(db,
+		    "PRAGMA journal_mode = WAL;"
+		    "PRAGMA synchronous = NORMAL;"
+		    "PRAGMA foreign_keys = ON;"
+		    "PRAGMA cache_size = -32768;"
+		    "PRAGMA temp_store = FILE;",
+		    e) < 0 ||
+	    migrate(db, e) < 0) {
+		db_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	sqlite3_stmt *st;
+
+	if (db == NULL)
+		return;
+	if (db->sql != NULL) {
+		while ((st = sqlite3_next_stmt(db->sql, NULL)) != NULL)
+			sqlite3_finalize(st);
+		sqlite3_close(db->sql);
+	}
+	free(db->path);
+	free(db);
+}
+
+const char *
+db_path(const struct db *db)
+{
+	return db->path;
+}
+
+int
+db_begin(struct db *db, struct err *e)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", e) < 0 ? err_prefix(e, "begin") : 0;
+}
+
+int
+db_begin_read(struct db *db, struct err *e)
+{
+	return db_exec(db, "BEGIN", e);
+}
+
+int
+db_commit(struct db *db, struct err *e)
+{
+	return db_exec(db, "COMMIT", e) < 0 ? err_prefix(e, "commit") : 0;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db && db->sql && !sqlite3_get_autocommit(db->sql))
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void
+db_checkpoint(struct db *db)
+{
+	sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}

@@ -1,0 +1,75 @@
+/*
+ * db.h - the nocturne database: opening, schema, transactions.
+ *
+ * All SQL lives in lib/db*.c (this file and its table-group companions:
+ * db_import.c, db_night.c, db_mail.c, db_batch.c...), which share the private
+ * lib/db_int.h. Everything else sees an opaque struct db.
+ *
+ * The database is SQLite in WAL mode with a busy timeout, so the portal can
+ * keep inserting requests while a batch runs. The schema is versioned with
+ * PRAGMA user_version and migrated forward on open.
+ *
+ * Schema (version 1), in words:
+ *   family(ref, family_id, name, emails, balance_cents)
+ *   child(ref, child_id, family_ref, first_name, last_name)
+ *   activity(ref, activity_id, name, structure, capacity NULL=unlimited,
+ *            waitlist 0=none -1=unlimited N=limit, promote_days,
+ *            hours_from/hours_to minutes NULL=no hours, deadline_days,
+ *            deadline_time minutes)
+ *   opening(activity_ref, day, capacity NULL=activity's)
+ *   request(seq = import order, request_id, child_ref, activity_ref, day,
+ *           action 'reserve'|'cancel', arrival/departure minutes or NULL,
+ *           submitted_at instant, state, reason, position, batch_id,
+ *           undoes = seq of the reservation an accepted cancellation undid,
+ *           reported 0/1 = a compte-rendu composed since its last decision,
+ *           notice 0 none / 1 owed / 2 composed)
+ *   batch(batch_id, ran_at = the batch's clock (decided_at), cutoff, counts,
+ *         delivery 'none'|'pending'|'delivered', delivery details)
+ *   decision(batch_id, seq, state, reason, position): each request a batch
+ *           decided or changed, as it stood at the batch's commit
+ *   message(ref, kind 'report'|'notice', family_ref, recipient, subject,
+ *           message_id, content = the RFC 5322 bytes, state
+ *           'pending'|'sent'|'failed'|'skipped', reason, attempts, times)
+ *   message_request(message_ref, seq): the requests a message covers
+ * Days are days since 1970-01-01, instants seconds since 1970-01-01 local
+ * (see when.h), times of day minutes since midnight.
+ */
+#ifndef NOCTURNE_DB_H
+#define NOCTURNE_DB_H
+
+#include "err.h"
+
+struct db;
+
+enum db_open_mode {
+	DB_OPEN_EXISTING = 0, /* a missing database is ERR_NOINPUT */
+	DB_OPEN_CREATE = 1,   /* create it (and its schema) when missing */
+};
+
+/*
+ * Open (and migrate) the database at path. busy_ms: how long a statement
+ * waits for another writer. On success *out is set; free with db_close().
+ */
+int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode,
+	    struct err *e);
+
+/* Finalize every statement and close. NULL is fine. */
+void db_close(struct db *db);
+
+const char *db_path(const struct db *db);
+
+/* BEGIN IMMEDIATE (a write transaction), COMMIT, ROLLBACK. */
+int db_begin(struct db *db, struct err *e);
+/* BEGIN (deferred): a read snapshot for reports and dry runs. */
+int db_begin_read(struct db *db, struct err *e);
+int db_commit(struct db *db, struct err *e);
+/* Roll back if a transaction is open; never fails. */
+void db_rollback(struct db *db);
+
+/* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
+void db_checkpoint(struct db *db);
+
+/* The schema version this build writes. */
+int db_schema_version(void);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * db_int.h - private to lib/db*.c: the connection and statement helpers.
+ */
+#ifndef NOCTURNE_DB_INT_H
+#define NOCTURNE_DB_INT_H
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+struct db {
+	sqlite3 *sql;
+	char *path;
+};
+
+/*
+ * Fill e from the connection's last error: SQLITE_BUSY/LOCKED -> ERR_TEMP,
+ * I/O, full, read-only, can't open -> ERR_IO, anything else ERR_INTERNAL.
+ * what says what was being done. Returns -1.
+ */
+int db_fail(struct db *db, struct err *e, const char *what);
+
+/* Prepare sql or fail through db_fail. */
+int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct err *e);
+
+/* Run SQL without results (may hold several statements). */
+int db_exec(struct db *db, const char *sql, struct err *e);
+
+/* Bind helpers: NULL text / negative-as-NULL integers. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v);
+
+#endif

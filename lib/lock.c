@@ -1,0 +1,61 @@
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "when.h"
+
+int
+lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *e)
+{
+	size_t n = strlen(db_path) + strlen(name) + 16;
+	char holder[256], stamp[WHEN_DATETIME_LEN];
+	ssize_t got;
+	int len;
+
+	l->fd = -1;
+	l->path = xmalloc(n);
+	snprintf(l->path, n, "%s.%s.lock", db_path, name);
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (l->fd < 0) {
+		err_set(e, ERR_IO, "%s: cannot create lock file: %s", l->path, strerror(errno));
+		goto fail;
+	}
+	if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			err_set(e, ERR_IO, "%s: cannot lock: %s", l->path, strerror(errno));
+			goto fail;
+		}
+		got = pread(l->fd, holder, sizeof(holder) - 1, 0);
+		holder[got > 0 ? got : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		err_set(e, ERR_TEMP, "another nocturne-%s is running (%s; lock %s)", name,
+			holder[0] ? holder : "holder unknown", l->path);
+		goto fail;
+	}
+	when_format_datetime(when_now(), stamp);
+	len = snprintf(holder, sizeof(holder), "pid %ld, started %s\n", (long)getpid(), stamp);
+	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, holder, (size_t)len, 0) != len) {
+		err_set(e, ERR_IO, "%s: cannot write lock file: %s", l->path, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	lock_release(l);
+	return -1;
+}
+
+void
+lock_release(struct lock *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	free(l->path);
+	l->path = NULL;
+}

@@ -1,0 +1,85 @@
+#include "opts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "when.h"
+
+void
+opts_init(struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+int
+opts_common(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'c':
+		o->config_path = arg;
+		return 1;
+	case OPT_DB:
+		o->db_path = arg;
+		return 1;
+	case OPT_NOW:
+		o->now_text = arg;
+		return 1;
+	case 'n':
+		o->dry_run = 1;
+		return 1;
+	case 'v':
+		o->verbose++;
+		return 1;
+	case 'q':
+		o->quiet = 1;
+		return 1;
+	case 'h':
+		o->help = 1;
+		return 1;
+	case 'V':
+		o->version = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+opts_parse_now(const char *s, int64_t *now)
+{
+	return when_parse_datetime(s, now);
+}
+
+int
+opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now,
+	   struct err *e)
+{
+	const char *nowtext = o->now_text;
+	int level = LOG_LEVEL_WARN;
+
+	if (o->quiet)
+		level = LOG_LEVEL_ERROR;
+	else if (o->verbose)
+		level = o->verbose > 1 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
+	log_init(tool, level);
+
+	if (config_load(cfg, o->config_path, e) < 0)
+		return -1;
+	if (o->db_path != NULL)
+		config_set(&cfg->db_path, o->db_path);
+	if (cfg->syslog)
+		log_set_syslog(1);
+
+	if (nowtext == NULL) {
+		const char *env = getenv("NOCTURNE_NOW");
+		if (env != NULL && *env != '\0')
+			nowtext = env;
+	}
+	if (nowtext == NULL) {
+		*now = when_now();
+	} else if (opts_parse_now(nowtext, now) < 0) {
+		return err_set(e, ERR_USAGE,
+			       "--now '%s': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)", nowtext);
+	}
+	return 0;
+}

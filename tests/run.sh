@@ -1,0 +1,51 @@
+#!/bin/sh
+# run.sh BUILD_DIR - run every unit test binary and end-to-end script.
+# Each test prints "PASS: name" or "FAIL: name ..." lines; a test program
+# that exits non-zero without printing a FAIL counts as one failure.
+# Ends with one line: "N passed, N failed".
+set -u
+B=${1:-build}
+B=$(cd "$B" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+export NOCTURNE_BUILD="$B" NOCTURNE_TOP="$top"
+export PATH="$B:$PATH"
+unset NOCTURNE_CONFIG NOCTURNE_NOW
+log=$(mktemp)
+passed=0 failed=0
+
+run_one() {
+	name=$1
+	shift
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^PASS: ' "$out")
+	f=$(grep -c '^FAIL: ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "FAIL: $name exited $rc" >>"$out"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -gt 0 ]; then
+		echo "== $name: $p passed, $f failed"
+		grep -v '^PASS: ' "$out" | head -n 60
+	else
+		echo "== $name: $p passed"
+	fi
+	cat "$out" >>"$log"
+	rm -f "$out"
+}
+
+for t in "$B"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_one "$(basename "$t")" "$t"
+done
+for t in "$top"/tests/e2e/*.sh; do
+	[ -f "$t" ] || continue
+	case "$(basename "$t")" in lib.sh) continue ;; esac
+	run_one "$(basename "$t")" sh "$t"
+done
+rm -f "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,138 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "t.h"
+
+static char dir[] = "/tmp/nocturne-test-config.XXXXXX";
+
+static const char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+static int
+load(const char *text, struct config *cfg, struct err *e)
+{
+	const char *p = write_file("c.ini", text, 0644);
+	config_defaults(cfg);
+	return config_load_file(cfg, p, e);
+}
+
+static void
+test_defaults(void)
+{
+	struct config cfg;
+	struct err e;
+
+	unsetenv("NOCTURNE_CONFIG");
+	CHECK_INT(config_load(&cfg, NULL, &e), 0);
+	CHECK_STR(cfg.db_path, "./nocturne.db");
+	CHECK_INT(cfg.transport, TRANSPORT_FILE);
+	CHECK_STR(cfg.mail_dir, "./outbox");
+	CHECK_INT(cfg.expire_waitlist, 1);
+	CHECK_INT(cfg.refuse_debtor, 0);
+	config_release(&cfg);
+}
+
+static void
+test_values(void)
+{
+	struct config cfg;
+	struct err e;
+
+	CHECK_INT(load("[database]\npath = /x/y.db\n[smtp]\nport = 0587\ntls = tls\n"
+		       "password_file = \"/p#1\"\n[transmit]\nrefuse_debtor = oui\n"
+		       "[mail]\ntransport = smtp\n",
+		       &cfg, &e),
+		  0);
+	CHECK_STR(cfg.db_path, "/x/y.db");
+	CHECK_INT(cfg.smtp_port, 587);
+	CHECK_INT(cfg.smtp_tls, TLS_IMPLICIT);
+	CHECK_STR(cfg.smtp_password_file, "/p#1");
+	CHECK_INT(cfg.refuse_debtor, 1);
+	CHECK_INT(cfg.transport, TRANSPORT_SMTP);
+	config_release(&cfg);
+}
+
+static void
+test_errors(void)
+{
+	struct config cfg;
+	struct err e;
+
+	CHECK_INT(load("[smtp]\nport = abc\n", &cfg, &e), -1);
+	CHECK_INT(e.kind, ERR_CONFIG);
+	CHECK(strstr(e.msg, "[smtp] port = 'abc'") != NULL);
+	config_release(&cfg);
+
+	CHECK_INT(load("[smtp]\ntls = maybe\n", &cfg, &e), -1);
+	CHECK(strstr(e.msg, "[smtp] tls = 'maybe'") != NULL);
+	config_release(&cfg);
+
+	CHECK_INT(load("[smtp]\nprot = 25\n", &cfg, &e), -1);
+	CHECK(strstr(e.msg, "[smtp] prot: unknown key") != NULL);
+	config_release(&cfg);
+
+	CHECK_INT(load("[smpt]\nport = 25\n", &cfg, &e), -1);
+	CHECK(strstr(e.msg, "unknown section [smpt]") != NULL);
+	config_release(&cfg);
+
+	CHECK_INT(load("[smtp]\nport = 70000\n", &cfg, &e), -1);
+	config_release(&cfg);
+
+	CHECK_INT(load("[smtp\nport = 25\n", &cfg, &e), -1);
+	CHECK_INT(e.kind, ERR_CONFIG);
+	config_release(&cfg);
+
+	CHECK_INT(load("\xEF\xBB\xBF[smtp]\nport = 25\n", &cfg, &e), -1);
+	CHECK(strstr(e.msg, "byte order mark") != NULL);
+	config_release(&cfg);
+
+	config_defaults(&cfg);
+	CHECK_INT(config_load(&cfg, "/nonexistent/n.ini", &e), -1);
+	CHECK_INT(e.kind, ERR_CONFIG);
+	config_release(&cfg);
+}
+
+static void
+test_secret(void)
+{
+	struct err e;
+	char *s = NULL;
+	const char *p;
+
+	p = write_file("pw", "s3cret\n", 0600);
+	CHECK_INT(config_read_secret(p, "[smtp] password_file", &s, &e), 0);
+	CHECK_STR(s, "s3cret");
+	free(s);
+	p = write_file("pw2", "s3cret\n", 0640);
+	CHECK_INT(config_read_secret(p, "[smtp] password_file", &s, &e), -1);
+	CHECK(strstr(e.msg, "readable by group or others") != NULL);
+	CHECK(strstr(e.msg, "s3cret") == NULL);
+	CHECK(s == NULL);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	T_RUN(test_defaults);
+	T_RUN(test_values);
+	T_RUN(test_errors);
+	T_RUN(test_secret);
+	return t_status();
+}

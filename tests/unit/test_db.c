@@ -1,0 +1,68 @@
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "t.h"
+
+static char dir[] = "/tmp/nocturne-test-db.XXXXXX";
+
+static void
+test_open_modes(void)
+{
+	char path[256];
+	struct db *db;
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/n.db", dir);
+	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_EXISTING, &e), -1);
+	CHECK_INT(e.kind, ERR_NOINPUT);
+	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_CREATE, &e), 0);
+	CHECK(db != NULL);
+	db_close(db);
+	/* Reopening an up-to-date database migrates nothing. */
+	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_EXISTING, &e), 0);
+	CHECK_INT(db_begin(db, &e), 0);
+	CHECK_INT(db_commit(db, &e), 0);
+	db_close(db);
+	CHECK_INT(db_open(&db, "/nonexistent-dir/x.db", 1000, DB_OPEN_CREATE, &e), -1);
+	CHECK(db == NULL);
+}
+
+static void
+test_lock(void)
+{
+	char path[256];
+	struct lock a, b;
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/n.db", dir);
+	CHECK_INT(lock_acquire(&a, path, "transmit", &e), 0);
+	CHECK_INT(lock_acquire(&b, path, "transmit", &e), -1);
+	CHECK_INT(e.kind, ERR_TEMP);
+	CHECK(strstr(e.msg, "another nocturne-transmit is running (pid ") != NULL);
+	CHECK_INT(lock_acquire(&b, path, "notify", &e), 0);
+	lock_release(&b);
+	lock_release(&a);
+	CHECK_INT(lock_acquire(&b, path, "transmit", &e), 0);
+	lock_release(&b);
+}
+
+int
+main(void)
+{
+	char cmd[300];
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	T_RUN(test_open_modes);
+	T_RUN(test_lock);
+	rc = t_status();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		rc = 1;
+	return rc;
+}

@@ -1,0 +1,83 @@
+#include "when.h"
+
+#include "t.h"
+
+static void
+test_day_roundtrip(void)
+{
+	int y, m, d;
+
+	CHECK_INT(when_day_from_ymd(1970, 1, 1), 0);
+	CHECK_INT(when_day_from_ymd(2019, 12, 6), 18236);
+	for (int32_t day = -800; day < 80000; day += 37) {
+		when_ymd_from_day(day, &y, &m, &d);
+		CHECK_INT(when_day_from_ymd(y, m, d), day);
+	}
+	CHECK_INT(when_weekday(when_day_from_ymd(2019, 12, 6)), 4); /* Friday */
+	CHECK_INT(when_weekday(when_day_from_ymd(2026, 11, 29)), 6); /* Sunday */
+}
+
+static void
+test_parse_date(void)
+{
+	int32_t day;
+
+	CHECK_INT(when_parse_date("2019-12-06", &day), 0);
+	CHECK_INT(day, 18236);
+	CHECK_INT(when_parse_date("06/12/2019", &day), 0);
+	CHECK_INT(day, 18236);
+	CHECK_INT(when_parse_date("2020-02-29", &day), 0);
+	CHECK_INT(when_parse_date("2019-02-29", &day), -1);
+	CHECK_INT(when_parse_date("31/02/2019", &day), -1);
+	CHECK_INT(when_parse_date("2019-12-6", &day), -1);
+	CHECK_INT(when_parse_date("2019-12-06 ", &day), -1);
+	CHECK_INT(when_parse_date("2019/12/06", &day), -1);
+	CHECK_INT(when_parse_date("", &day), -1);
+	CHECK_INT(when_parse_date("2019-13-01", &day), -1);
+}
+
+static void
+test_parse_time(void)
+{
+	int m;
+
+	CHECK_INT(when_parse_time("07:30", 0, &m), 0);
+	CHECK_INT(m, 450);
+	CHECK_INT(when_parse_time("23:59", 0, &m), 0);
+	CHECK_INT(when_parse_time("24:00", 0, &m), -1);
+	CHECK_INT(when_parse_time("24:00", 1, &m), 0);
+	CHECK_INT(m, 1440);
+	CHECK_INT(when_parse_time("7:30", 0, &m), -1);
+	CHECK_INT(when_parse_time("07:60", 0, &m), -1);
+	CHECK_INT(when_parse_time("07:30:00", 0, &m), -1);
+}
+
+static void
+test_parse_datetime(void)
+{
+	int64_t t;
+	char buf[WHEN_DATETIME_LEN];
+
+	CHECK_INT(when_parse_datetime("2019-12-04 10:00", &t), 0);
+	CHECK_INT(t, (int64_t)18234 * 86400 + 36000);
+	CHECK_INT(when_parse_datetime("2019-12-04T10:00:05", &t), 0);
+	when_format_datetime(t, buf);
+	CHECK_STR(buf, "2019-12-04 10:00:05");
+	CHECK_INT(when_parse_datetime("04/12/2019 10:00:05", &t), 0);
+	CHECK_STR(buf, "2019-12-04 10:00:05");
+	CHECK_INT(when_parse_datetime("04/12/2019T10:00", &t), -1);
+	CHECK_INT(when_parse_datetime("2019-12-04", &t), -1);
+	CHECK_INT(when_parse_datetime("2019-12-04 25:00", &t), -1);
+	CHECK_INT(when_day_of(-1), -1);
+	CHECK_INT(when_day_of(86399), 0);
+}
+
+int
+main(void)
+{
+	T_RUN(test_day_roundtrip);
+	T_RUN(test_parse_date);
+	T_RUN(test_parse_time);
+	T_RUN(test_parse_datetime);
+	return t_status();
+}

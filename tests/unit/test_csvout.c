@@ -1,5 +1,8 @@
 #include "csvout.h"
 
+#include "export.h"
+#include "when.h"
+
 #include <stdlib.h>
 
 #include "t.h"
@@ -30,9 +33,35 @@ test_fields(void)
 	free(buf);
 }
 
+static void
+test_export_rows(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct csvout w;
+	struct export_row r = {"R1", "C1", "CANTINE", 0, "reserve", "waitlisted", NULL, 2, 3, 0};
+
+	r.day = when_day_from_ymd(2019, 12, 6);
+	r.decided_at = (int64_t)when_day_from_ymd(2019, 12, 5) * 86400 + 2 * 3600 + 5;
+	export_begin(&w, f);
+	export_row(&w, &r);
+	r.state = "pending";
+	r.position = 0;
+	r.batch_id = 0;
+	export_row(&w, &r);
+	fclose(f);
+	CHECK_STR(buf, "request_id;child_id;activity_id;date;action;state;reason;position;"
+		       "batch_id;decided_at\n"
+		       "R1;C1;CANTINE;2019-12-06;reserve;waitlisted;;2;3;2019-12-05 02:00:05\n"
+		       "R1;C1;CANTINE;2019-12-06;reserve;pending;;;;\n");
+	free(buf);
+}
+
 int
 main(void)
 {
 	T_RUN(test_fields);
+	T_RUN(test_export_rows);
 	return t_status();
 }

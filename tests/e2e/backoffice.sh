@@ -206,3 +206,43 @@ run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 expect_rc 78
 expect_contains "$ERR" "[backoffice] url: not an https:// URL"
 ok
+
+t large_batch_streamed_in_bounded_memory
+# Long child and activity ids make the body (about 64 MB) far larger than the
+# database, so holding the body in memory would show in the peak RSS.
+mkdb
+n=60000
+long=$(printf '%0500d' 0)
+sqlite3 "$T/nocturne.db" <<EOS || fail "cannot fill the database"
+INSERT INTO child VALUES (3, 'K$long', 1, 'Max', 'Dupont');
+INSERT INTO activity(ref, activity_id, name) VALUES (3, 'A$long', 'Long');
+WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
+INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at,
+                    state, position, batch_id)
+  SELECT 100 + i, 'BIG-' || i, 3, 3, 18300 + i % 30, 'reserve', 1575400000,
+         'waitlisted', i, 4 FROM k;
+INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at, delivery)
+  VALUES (4, 1575759600, 1575759600, 1575759600, 1575759600, 'pending');
+INSERT INTO decision SELECT 4, seq, state, NULL, position FROM request WHERE batch_id = 4;
+UPDATE batch SET delivery = 'delivered' WHERE batch_id < 4;
+EOS
+start_bo big main 200
+bo_conf "$T/c.ini" "https://127.0.0.1:$PORT/in" "" "" 60
+run /usr/bin/time -f 'maxrss %M' "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
+echo "  (max RSS: $(echo "$ERR" | sed -n "s/^maxrss //p") KiB)" >&2
+expect_rc 0
+b=$T/big/req-1.body
+expect_eq "$(wc -l <"$b" | tr -d ' ')" $((n + 1)) "body lines"
+expect_eq "$(header "$T/big/req-1.head" Content-Length)" "$(wc -c <"$b" | tr -d ' ')" \
+	"Content-Length"
+expect_eq "$(sed -n 2p "$b")" "BIG-1;K$long;A$long;2020-02-09;reserve;waitlisted;;1;4;2019-12-07 23:00:00" \
+	"first row"
+expect_eq "$(tail -n 1 "$b")" "BIG-$n;K$long;A$long;2020-02-08;reserve;waitlisted;;$n;4;2019-12-07 23:00:00" \
+	"last row"
+rss=$(echo "$ERR" | sed -n 's/^maxrss //p')
+size=$(($(wc -c <"$b") / 1024))
+case "$NOCTURNE_BUILD" in
+*san*) ;; # sanitizers inflate memory: the bound is checked in the plain build
+*) [ "${rss:-999999}" -lt $((size / 3)) ] || fail "max RSS ${rss} KiB for a ${size} KiB body" ;;
+esac
+ok

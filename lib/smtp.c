@@ -533,6 +533,17 @@ smtp_monitor(const char *buf, int buflen, int writing, void *arg)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
 
+		if (writing && len >= 10 && strncasecmp(p, "MAIL FROM:", 10) == 0 &&
+		    r->auth_wanted && !r->auth_ok) {
+			if (r->auth_sent)
+				smtp_reason(r, "AUTH failed: %s", r->last_reply);
+			else
+				smtp_reason(r, "AUTH required (user is set) but the server offers no "
+					       "usable mechanism (PLAIN, LOGIN)");
+			log_debug("smtp %s: no AUTH, MAIL FROM not sent, connection cut", r->where);
+			smtp_cut(r);
+			return;
+		}
 		smtp_log_line(r, p, len, writing);
 		if (!writing) {
 			if (len >= 3 && p[0] >= '1' && p[0] <= '5') {
@@ -550,14 +561,6 @@ smtp_monitor(const char *buf, int buflen, int writing, void *arg)
 		} else if (len >= 5 && strncasecmp(p, "AUTH ", 5) == 0) {
 			r->auth_sent = 1;
 			r->auth_busy = 1;
-		} else if (len >= 10 && strncasecmp(p, "MAIL FROM:", 10) == 0 && r->auth_wanted &&
-			   !r->auth_ok) {
-			if (r->auth_sent)
-				smtp_reason(r, "AUTH failed: %s", r->last_reply);
-			else
-				smtp_reason(r, "AUTH required (user is set) but the server offers no "
-					       "usable mechanism (PLAIN, LOGIN)");
-			smtp_cut(r);
 		}
 		p += len;
 	}
@@ -859,8 +862,9 @@ struct smtp_curl {
 	const struct smtp_message *m;
 	size_t off;
 	enum smtp_phase phase;
-	int code;       /* last reply code */
+	int code;       /* last reply code, QUIT's excepted */
 	int auth_busy;
+	int quitting;   /* QUIT sent: its reply says nothing of the message */
 	char reply[SMTP_TEXT_MAX];
 };
 
@@ -903,10 +907,12 @@ smtp_curl_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 			c->phase = PH_RCPT;
 		} else if (strncasecmp(line, "DATA", 4) == 0) {
 			c->phase = PH_DATA;
+		} else if (strncasecmp(line, "QUIT", 4) == 0 || strncasecmp(line, "RSET", 4) == 0) {
+			c->quitting = 1;
 		}
 		log_debug("smtp %s >> %s", c->r->where, line);
 	} else if (type == CURLINFO_HEADER_IN) {
-		if (size >= 3 && data[0] >= '1' && data[0] <= '5') {
+		if (!c->quitting && size >= 3 && data[0] >= '1' && data[0] <= '5') {
 			c->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
 			if (size < 4 || data[3] != '-')
 				snprintf(c->reply, sizeof(c->reply), "%s", line);
@@ -997,6 +1003,7 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 		c.phase = PH_CONNECT;
 		c.code = 0;
 		c.auth_busy = 0;
+		c.quitting = 0;
 		c.reply[0] = '\0';
 		ebuf[0] = '\0';
 		curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);

@@ -915,7 +915,7 @@ smtp_curl_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 		if (!c->quitting && size >= 3 && data[0] >= '1' && data[0] <= '5') {
 			c->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
 			if (size < 4 || data[3] != '-')
-				snprintf(c->reply, sizeof(c->reply), "%s", line);
+				smtp_fmt(c->reply, sizeof(c->reply), "%s", line);
 			if (c->phase == PH_CONNECT)
 				c->phase = PH_GREETED;
 			if (c->auth_busy && c->code != 334)
@@ -1024,14 +1024,14 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 			/* the session failed before this message could be attempted */
 			char why[SMTP_TEXT_MAX];
 			if (res == CURLE_LOGIN_DENIED || c.phase == PH_AUTH)
-				snprintf(why, sizeof(why), "AUTH failed: %s", c.reply);
+				smtp_fmt(why, sizeof(why), "AUTH failed: %s", c.reply);
 			else if (c.phase == PH_MAIL)
-				snprintf(why, sizeof(why), "MAIL FROM <%s> refused: %s",
+				smtp_fmt(why, sizeof(why), "MAIL FROM <%s> refused: %s",
 					 r->o->envelope_from, c.reply);
 			else if (res == CURLE_OPERATION_TIMEDOUT)
-				snprintf(why, sizeof(why), "no answer within %d s", r->timeout_s);
+				smtp_fmt(why, sizeof(why), "no answer within %d s", r->timeout_s);
 			else
-				snprintf(why, sizeof(why), "%s", ebuf[0] ? ebuf : curl_easy_strerror(res));
+				smtp_fmt(why, sizeof(why), "%s", ebuf[0] ? ebuf : curl_easy_strerror(res));
 			if (r->callbacks == 0) {
 				err_set(e, ERR_UNAVAILABLE, "smtp %s: %s", r->where, why);
 				goto out;
@@ -1049,7 +1049,7 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 		} else if (c.code / 100 == 4 && c.phase >= PH_RCPT) {
 			smtp_report(r, s, SMTP_RESULT_TEMPORARY, c.code, c.reply);
 		} else {
-			snprintf(lost_buf, sizeof(lost_buf), "connection lost%s: %s",
+			smtp_fmt(lost_buf, sizeof(lost_buf), "connection lost%s: %s",
 				 c.phase == PH_BODY ? " during DATA, outcome unknown" : "",
 				 ebuf[0] ? ebuf : curl_easy_strerror(res));
 			smtp_report(r, s, SMTP_RESULT_TEMPORARY, 0, lost_buf);

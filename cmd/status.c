@@ -124,9 +124,9 @@ main(int argc, char **argv)
 		rc = tool_usage_error("--batch goes alone or with --export");
 		goto out;
 	}
-	if (optind < argc && export && optind + 1 == argc) {
-		file = argv[optind];
-	} else if (optind < argc) {
+	if (export && optind < argc)
+		file = argv[optind++];
+	if (optind < argc) {
 		rc = tool_usage_error("unexpected argument '%s'", argv[optind]);
 		goto out;
 	}

@@ -545,8 +545,8 @@ waitlist_id(const char *request_id, long long position, void *arg)
 
 	(void)position;
 	if (c->col + 1 + w > STATUS_WIDTH - 1 && c->col > 20) {
-		fputs("\n                  ", c->out);
-		c->col = 18;
+		fprintf(c->out, "\n%17s", "");
+		c->col = 17;
 	}
 	putc(' ', c->out);
 	c->col += 1 + put_text(c->out, request_id, STATUS_WIDTH - 20);

@@ -59,12 +59,12 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		OPTS_LONG_COMMON,
-		{"batch", required_argument, NULL, OPT_BATCH},
-		{"export", no_argument, NULL, OPT_EXPORT},
-		{"request", required_argument, NULL, OPT_REQUEST},
-		{"mail", no_argument, NULL, OPT_MAIL},
-		{NULL, 0, NULL, 0},
+	    OPTS_LONG_COMMON,
+	    {"batch", required_argument, NULL, OPT_BATCH},
+	    {"export", no_argument, NULL, OPT_EXPORT},
+	    {"request", required_argument, NULL, OPT_REQUEST},
+	    {"mail", no_argument, NULL, OPT_MAIL},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
 	struct config cfg;
@@ -86,8 +86,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case OPT_BATCH:
 			if (parse_batch(optarg, &batch) < 0) {
-				rc = tool_usage_error("--batch '%s': expected a batch number (1, 2, ...)",
-						      optarg);
+				rc = tool_usage_error(
+				    "--batch '%s': expected a batch number (1, 2, ...)", optarg);
 				goto out;
 			}
 			break;
@@ -101,8 +101,9 @@ main(int argc, char **argv)
 			mail = 1;
 			break;
 		default:
-			rc = tool_usage_error("unknown option, or an option without its value: '%s'",
-					      argv[optind - 1]);
+			rc =
+			    tool_usage_error("unknown option, or an option without its value: '%s'",
+			                     argv[optind - 1]);
 			goto out;
 		}
 	}

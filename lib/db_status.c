@@ -30,7 +30,7 @@ col_null(sqlite3_stmt *st, int i)
  */
 static int
 each_row(struct db *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
-	 const char *what, struct err *e)
+         const char *what, struct err *e)
 {
 	int rc, n = 0;
 
@@ -58,8 +58,8 @@ db_status_pending(struct db *db, struct db_status_pending *out, struct err *e)
 
 	memset(out, 0, sizeof(*out));
 	if (db_prepare(db,
-		       "SELECT count(*), min(submitted_at) FROM request WHERE state = 'pending'",
-		       &st, e) < 0)
+	               "SELECT count(*), min(submitted_at) FROM request WHERE state = 'pending'",
+	               &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -87,18 +87,18 @@ by_activity_row(sqlite3_stmt *st, void *ctx)
 
 int
 db_status_pending_by_activity(struct db *db,
-			      int (*fn)(const char *activity_id, const char *name,
-					long long count, void *arg),
-			      void *arg, struct err *e)
+                              int (*fn)(const char *activity_id, const char *name, long long count,
+                                        void *arg),
+                              void *arg, struct err *e)
 {
 	struct by_activity_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-		       "SELECT a.activity_id, a.name, count(*) FROM request r"
-		       " JOIN activity a ON a.ref = r.activity_ref"
-		       " WHERE r.state = 'pending' GROUP BY a.ref ORDER BY a.activity_id",
-		       &st, e) < 0)
+	               "SELECT a.activity_id, a.name, count(*) FROM request r"
+	               " JOIN activity a ON a.ref = r.activity_ref"
+	               " WHERE r.state = 'pending' GROUP BY a.ref ORDER BY a.activity_id",
+	               &st, e) < 0)
 		return -1;
 	return each_row(db, st, by_activity_row, &c, "count pending requests", e);
 }
@@ -113,11 +113,10 @@ batch_row(sqlite3_stmt *st, void *ctx)
 {
 	struct batch_ctx *c = ctx;
 	struct db_status_batch b;
-	long long *counts[] = {&b.n_requests, &b.n_accepted,  &b.n_waitlisted,
-			       &b.n_refused,  &b.n_closed,    &b.n_deadline,
-			       &b.n_times,    &b.n_debtor,    &b.n_full,
-			       &b.n_duplicate, &b.n_nothing_to_cancel, &b.n_promoted,
-			       &b.n_expired,  &b.n_cancelled};
+	long long *counts[] = {
+	    &b.n_requests,          &b.n_accepted, &b.n_waitlisted, &b.n_refused,  &b.n_closed,
+	    &b.n_deadline,          &b.n_times,    &b.n_debtor,     &b.n_full,     &b.n_duplicate,
+	    &b.n_nothing_to_cancel, &b.n_promoted, &b.n_expired,    &b.n_cancelled};
 
 	b.batch_id = sqlite3_column_int64(st, 0);
 	b.ran_at = sqlite3_column_int64(st, 1);
@@ -138,19 +137,19 @@ batch_row(sqlite3_stmt *st, void *ctx)
 
 int
 db_status_batches(struct db *db, long long only_id, int limit,
-		  int (*fn)(const struct db_status_batch *b, void *arg), void *arg, struct err *e)
+                  int (*fn)(const struct db_status_batch *b, void *arg), void *arg, struct err *e)
 {
 	struct batch_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-		       "SELECT batch_id, ran_at, cutoff, started_at, finished_at, n_requests,"
-		       " n_accepted, n_waitlisted, n_refused, n_closed, n_deadline, n_times,"
-		       " n_debtor, n_full, n_duplicate, n_nothing_to_cancel, n_promoted,"
-		       " n_expired, n_cancelled, delivery, delivery_attempts, delivered_at,"
-		       " delivery_status, delivery_error FROM batch"
-		       " WHERE ?1 <= 0 OR batch_id = ?1 ORDER BY batch_id DESC LIMIT ?2",
-		       &st, e) < 0)
+	               "SELECT batch_id, ran_at, cutoff, started_at, finished_at, n_requests,"
+	               " n_accepted, n_waitlisted, n_refused, n_closed, n_deadline, n_times,"
+	               " n_debtor, n_full, n_duplicate, n_nothing_to_cancel, n_promoted,"
+	               " n_expired, n_cancelled, delivery, delivery_attempts, delivered_at,"
+	               " delivery_status, delivery_error FROM batch"
+	               " WHERE ?1 <= 0 OR batch_id = ?1 ORDER BY batch_id DESC LIMIT ?2",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, only_id);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
@@ -183,11 +182,12 @@ db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (db_prepare(db,
-		       "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sent'), 0),"
-		       " coalesce(sum(state = 'failed'), 0), coalesce(sum(state = 'skipped'), 0),"
-		       " min(CASE WHEN state = 'pending' THEN next_at END) FROM message",
-		       &st, e) < 0)
+	if (db_prepare(
+	        db,
+	        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sent'), 0),"
+	        " coalesce(sum(state = 'failed'), 0), coalesce(sum(state = 'skipped'), 0),"
+	        " min(CASE WHEN state = 'pending' THEN next_at END) FROM message",
+	        &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -210,9 +210,9 @@ struct message_ctx {
 	void *arg;
 };
 
-#define MESSAGE_COLS                                                                          \
-	"SELECT m.ref, m.kind, f.family_id, f.name, m.recipient, m.state, m.reason,"          \
-	" m.attempts, m.created_at, m.next_at, m.sent_at FROM message m"                      \
+#define MESSAGE_COLS                                                                               \
+	"SELECT m.ref, m.kind, f.family_id, f.name, m.recipient, m.state, m.reason,"               \
+	" m.attempts, m.created_at, m.next_at, m.sent_at FROM message m"                           \
 	" JOIN family f ON f.ref = m.family_ref"
 
 static int
@@ -238,16 +238,16 @@ message_row(sqlite3_stmt *st, void *ctx)
 
 int
 db_status_messages(struct db *db, const char *only_state,
-		   int (*fn)(const struct db_status_message *m, void *arg), void *arg,
-		   struct err *e)
+                   int (*fn)(const struct db_status_message *m, void *arg), void *arg,
+                   struct err *e)
 {
 	struct message_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-		       MESSAGE_COLS " WHERE (?1 IS NULL AND m.state <> 'sent') OR m.state = ?1"
-				    " ORDER BY m.ref",
-		       &st, e) < 0)
+	               MESSAGE_COLS " WHERE (?1 IS NULL AND m.state <> 'sent') OR m.state = ?1"
+	                            " ORDER BY m.ref",
+	               &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, only_state);
 	return each_row(db, st, message_row, &c, "read messages", e);
@@ -255,16 +255,16 @@ db_status_messages(struct db *db, const char *only_state,
 
 int
 db_status_request_messages(struct db *db, long long seq,
-			   int (*fn)(const struct db_status_message *m, void *arg), void *arg,
-			   struct err *e)
+                           int (*fn)(const struct db_status_message *m, void *arg), void *arg,
+                           struct err *e)
 {
 	struct message_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-		       MESSAGE_COLS " JOIN message_request mr ON mr.message_ref = m.ref"
-				    " WHERE mr.seq = ? ORDER BY m.ref",
-		       &st, e) < 0)
+	               MESSAGE_COLS " JOIN message_request mr ON mr.message_ref = m.ref"
+	                            " WHERE mr.seq = ? ORDER BY m.ref",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, seq);
 	return each_row(db, st, message_row, &c, "read messages", e);
@@ -296,7 +296,7 @@ export_row_cb(sqlite3_stmt *st, void *ctx)
 
 int
 db_status_export(struct db *db, long long batch_id,
-		 int (*fn)(const struct export_row *r, void *arg), void *arg, struct err *e)
+                 int (*fn)(const struct export_row *r, void *arg), void *arg, struct err *e)
 {
 	struct export_ctx c = {fn, arg};
 	sqlite3_stmt *st;
@@ -305,24 +305,24 @@ db_status_export(struct db *db, long long batch_id,
 	/* Two statements so each uses its own plan: a rowid scan, or the
 	 * request_batch index (whose entries are in seq order per batch). */
 	rc = db_prepare(db,
-			batch_id > 0
-				? "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
-				  " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
-				  " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
-				  " r.batch_id, b.ran_at FROM request r"
-				  " JOIN child c ON c.ref = r.child_ref"
-				  " JOIN activity a ON a.ref = r.activity_ref"
-				  " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-				  " WHERE r.batch_id = ?1 ORDER BY r.seq"
-				: "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
-				  " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
-				  " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
-				  " r.batch_id, b.ran_at FROM request r"
-				  " JOIN child c ON c.ref = r.child_ref"
-				  " JOIN activity a ON a.ref = r.activity_ref"
-				  " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-				  " ORDER BY r.seq",
-			&st, e);
+	                batch_id > 0
+	                    ? "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
+	                      " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
+	                      " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
+	                      " r.batch_id, b.ran_at FROM request r"
+	                      " JOIN child c ON c.ref = r.child_ref"
+	                      " JOIN activity a ON a.ref = r.activity_ref"
+	                      " LEFT JOIN batch b ON b.batch_id = r.batch_id"
+	                      " WHERE r.batch_id = ?1 ORDER BY r.seq"
+	                    : "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
+	                      " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
+	                      " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
+	                      " r.batch_id, b.ran_at FROM request r"
+	                      " JOIN child c ON c.ref = r.child_ref"
+	                      " JOIN activity a ON a.ref = r.activity_ref"
+	                      " LEFT JOIN batch b ON b.batch_id = r.batch_id"
+	                      " ORDER BY r.seq",
+	                &st, e);
 	if (rc < 0)
 		return -1;
 	if (batch_id > 0)
@@ -334,9 +334,9 @@ void
 db_status_request_release(struct db_status_request *r)
 {
 	char **strs[] = {&r->request_id,  &r->child_id,    &r->child_first, &r->child_last,
-			 &r->family_id,   &r->family_name, &r->activity_id, &r->activity_name,
-			 &r->action,      &r->state,       &r->reason,      &r->undoes_id,
-			 &r->undoes_prev, &r->undone_by,   &r->prev_state,  &r->holder_id};
+	                 &r->family_id,   &r->family_name, &r->activity_id, &r->activity_name,
+	                 &r->action,      &r->state,       &r->reason,      &r->undoes_id,
+	                 &r->undoes_prev, &r->undone_by,   &r->prev_state,  &r->holder_id};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -381,7 +381,7 @@ one_text(struct db *db, const char *sql, long long a, long long b, char **out, s
 /* Like one_text for an integer (0 when no row). */
 static int
 one_int(struct db *db, const char *sql, long long a, long long b, long long c, long long *out,
-	struct err *e)
+        struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -403,49 +403,49 @@ one_int(struct db *db, const char *sql, long long a, long long b, long long c, l
 }
 
 static int
-request_links(struct db *db, struct db_status_request *r, long long child_ref,
-	      long long undoes, int has_undoes, struct err *e)
+request_links(struct db *db, struct db_status_request *r, long long child_ref, long long undoes,
+              int has_undoes, struct err *e)
 {
 	long long v;
 
 	/* The state this request had before its current batch. */
 	if (r->batch_id > 0 &&
 	    one_text(db,
-		     "SELECT state FROM decision WHERE seq = ?1 AND batch_id < ?2"
-		     " ORDER BY batch_id DESC LIMIT 1",
-		     r->seq, r->batch_id, &r->prev_state, e) < 0)
+	             "SELECT state FROM decision WHERE seq = ?1 AND batch_id < ?2"
+	             " ORDER BY batch_id DESC LIMIT 1",
+	             r->seq, r->batch_id, &r->prev_state, e) < 0)
 		return -1;
 	if (one_int(db,
-		    "SELECT count(*) FROM decision WHERE seq = ?1 AND state = 'waitlisted'"
-		    " AND batch_id < ?2",
-		    r->seq, r->batch_id > 0 ? r->batch_id : (1LL << 62), 0, &v, e) < 0)
+	            "SELECT count(*) FROM decision WHERE seq = ?1 AND state = 'waitlisted'"
+	            " AND batch_id < ?2",
+	            r->seq, r->batch_id > 0 ? r->batch_id : (1LL << 62), 0, &v, e) < 0)
 		return -1;
 	r->was_waitlisted = v > 0;
 	if (has_undoes) {
-		if (one_text(db, "SELECT request_id FROM request WHERE seq = ?1", undoes,
-			     0, &r->undoes_id, e) < 0 ||
+		if (one_text(db, "SELECT request_id FROM request WHERE seq = ?1", undoes, 0,
+		             &r->undoes_id, e) < 0 ||
 		    one_text(db,
-			     "SELECT state FROM decision WHERE seq = ?1 AND batch_id < ?2"
-			     " ORDER BY batch_id DESC LIMIT 1",
-			     undoes, r->batch_id, &r->undoes_prev, e) < 0)
+		             "SELECT state FROM decision WHERE seq = ?1 AND batch_id < ?2"
+		             " ORDER BY batch_id DESC LIMIT 1",
+		             undoes, r->batch_id, &r->undoes_prev, e) < 0)
 			return -1;
 	}
 	if (strcmp(r->state, "cancelled") == 0 &&
 	    one_text(db,
-		     "SELECT request_id FROM request WHERE undoes = ?1 AND action = 'cancel'"
-		     " AND state = 'accepted' ORDER BY seq LIMIT 1",
-		     r->seq, 0, &r->undone_by, e) < 0)
+	             "SELECT request_id FROM request WHERE undoes = ?1 AND action = 'cancel'"
+	             " AND state = 'accepted' ORDER BY seq LIMIT 1",
+	             r->seq, 0, &r->undone_by, e) < 0)
 		return -1;
 	if (r->reason != NULL && strcmp(r->reason, "duplicate") == 0) {
 		sqlite3_stmt *st;
 		int rc;
 
 		if (db_prepare(db,
-			       "SELECT request_id FROM request WHERE child_ref = ?1"
-			       " AND activity_ref = ?2 AND day = ?3 AND action = 'reserve'"
-			       " AND seq <> ?4 AND state IN ('accepted','waitlisted')"
-			       " ORDER BY seq LIMIT 1",
-			       &st, e) < 0)
+		               "SELECT request_id FROM request WHERE child_ref = ?1"
+		               " AND activity_ref = ?2 AND day = ?3 AND action = 'reserve'"
+		               " AND seq <> ?4 AND state IN ('accepted','waitlisted')"
+		               " ORDER BY seq LIMIT 1",
+		               &st, e) < 0)
 			return -1;
 		sqlite3_bind_int64(st, 1, child_ref);
 		sqlite3_bind_int64(st, 2, r->activity_ref);
@@ -468,7 +468,7 @@ request_slot(struct db *db, struct db_status_request *r, struct err *e)
 	int rc;
 
 	if (db_prepare(db, "SELECT capacity FROM opening WHERE activity_ref = ? AND day = ?", &st,
-		       e) < 0)
+	               e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, r->activity_ref);
 	sqlite3_bind_int64(st, 2, r->day);
@@ -482,20 +482,19 @@ request_slot(struct db *db, struct db_status_request *r, struct err *e)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, e, "read opening");
 	if (one_int(db,
-		    "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
-		    " AND action = 'reserve' AND state = 'accepted'",
-		    r->activity_ref, r->day, 0, &r->places_taken, e) < 0 ||
+	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
+	            " AND action = 'reserve' AND state = 'accepted'",
+	            r->activity_ref, r->day, 0, &r->places_taken, e) < 0 ||
 	    one_int(db,
-		    "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
-		    " AND action = 'reserve' AND state = 'waitlisted'",
-		    r->activity_ref, r->day, 0, &r->waiting, e) < 0)
+	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
+	            " AND action = 'reserve' AND state = 'waitlisted'",
+	            r->activity_ref, r->day, 0, &r->waiting, e) < 0)
 		return -1;
 	return 0;
 }
 
 int
-db_status_request(struct db *db, const char *request_id, struct db_status_request *r,
-		  struct err *e)
+db_status_request(struct db *db, const char *request_id, struct db_status_request *r, struct err *e)
 {
 	sqlite3_stmt *st;
 	long long child_ref, undoes;
@@ -503,18 +502,18 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 
 	memset(r, 0, sizeof(*r));
 	if (db_prepare(db,
-		       "SELECT r.seq, r.request_id, c.child_id, c.first_name, c.last_name,"
-		       " f.family_id, f.name, f.balance_cents, a.ref, a.activity_id, a.name,"
-		       " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
-		       " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
-		       " r.departure, r.submitted_at, r.state, r.reason, r.position,"
-		       " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref"
-		       " FROM request r JOIN child c ON c.ref = r.child_ref"
-		       " JOIN family f ON f.ref = c.family_ref"
-		       " JOIN activity a ON a.ref = r.activity_ref"
-		       " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-		       " WHERE r.request_id = ?",
-		       &st, e) < 0)
+	               "SELECT r.seq, r.request_id, c.child_id, c.first_name, c.last_name,"
+	               " f.family_id, f.name, f.balance_cents, a.ref, a.activity_id, a.name,"
+	               " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
+	               " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
+	               " r.departure, r.submitted_at, r.state, r.reason, r.position,"
+	               " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref"
+	               " FROM request r JOIN child c ON c.ref = r.child_ref"
+	               " JOIN family f ON f.ref = c.family_ref"
+	               " JOIN activity a ON a.ref = r.activity_ref"
+	               " LEFT JOIN batch b ON b.batch_id = r.batch_id"
+	               " WHERE r.request_id = ?",
+	               &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, request_id);
 	rc = sqlite3_step(st);
@@ -566,7 +565,8 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 	child_ref = sqlite3_column_int64(st, 30);
 	sqlite3_finalize(st);
 
-	if (request_slot(db, r, e) < 0 || request_links(db, r, child_ref, undoes, has_undoes, e) < 0)
+	if (request_slot(db, r, e) < 0 ||
+	    request_links(db, r, child_ref, undoes, has_undoes, e) < 0)
 		return -1;
 	return 1;
 }
@@ -585,17 +585,17 @@ waitlist_row(sqlite3_stmt *st, void *ctx)
 
 int
 db_status_waitlist(struct db *db, long long activity_ref, int32_t day,
-		   int (*fn)(const char *request_id, long long position, void *arg), void *arg,
-		   struct err *e)
+                   int (*fn)(const char *request_id, long long position, void *arg), void *arg,
+                   struct err *e)
 {
 	struct waitlist_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-		       "SELECT request_id, coalesce(position, 0) FROM request"
-		       " WHERE activity_ref = ? AND day = ? AND state = 'waitlisted'"
-		       " ORDER BY submitted_at, seq",
-		       &st, e) < 0)
+	               "SELECT request_id, coalesce(position, 0) FROM request"
+	               " WHERE activity_ref = ? AND day = ? AND state = 'waitlisted'"
+	               " ORDER BY submitted_at, seq",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, activity_ref);
 	sqlite3_bind_int64(st, 2, day);
@@ -624,17 +624,17 @@ decision_row(sqlite3_stmt *st, void *ctx)
 
 int
 db_status_decisions(struct db *db, long long seq,
-		    int (*fn)(const struct db_status_decision *d, void *arg), void *arg,
-		    struct err *e)
+                    int (*fn)(const struct db_status_decision *d, void *arg), void *arg,
+                    struct err *e)
 {
 	struct decision_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-		       "SELECT d.batch_id, coalesce(b.ran_at, 0), d.state, d.reason, d.position"
-		       " FROM decision d LEFT JOIN batch b ON b.batch_id = d.batch_id"
-		       " WHERE d.seq = ? ORDER BY d.batch_id",
-		       &st, e) < 0)
+	               "SELECT d.batch_id, coalesce(b.ran_at, 0), d.state, d.reason, d.position"
+	               " FROM decision d LEFT JOIN batch b ON b.batch_id = d.batch_id"
+	               " WHERE d.seq = ? ORDER BY d.batch_id",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, seq);
 	return each_row(db, st, decision_row, &c, "read decisions", e);

@@ -86,8 +86,8 @@ fmt_time(int minutes, char buf[WHEN_TIME_LEN])
 }
 
 /* "LABEL:" padded to the value column, then the formatted value. */
-static void
-field(FILE *out, const char *label, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void field(FILE *out, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 field(FILE *out, const char *label, const char *fmt, ...)
@@ -137,8 +137,8 @@ batch_line(const struct db_status_batch *b, void *arg)
 	char at[WHEN_DATETIME_LEN];
 
 	fprintf(out, "  %5lld %-19s %5lld %5lld %5lld %5lld %5lld %5lld %5lld %s\n", b->batch_id,
-		fmt_datetime(b->ran_at, at), b->n_requests, b->n_accepted, b->n_waitlisted,
-		b->n_refused, b->n_promoted, b->n_expired, b->n_cancelled, b->delivery);
+	        fmt_datetime(b->ran_at, at), b->n_requests, b->n_accepted, b->n_waitlisted,
+	        b->n_refused, b->n_promoted, b->n_expired, b->n_cancelled, b->delivery);
 	return 0;
 }
 
@@ -149,8 +149,8 @@ put_mail_counts(FILE *out, const struct db_status_mail *m)
 		fputs("Mail queue: empty\n", out);
 		return;
 	}
-	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped\n",
-		m->pending, m->sent, m->failed, m->skipped);
+	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped\n", m->pending,
+	        m->sent, m->failed, m->skipped);
 }
 
 static int
@@ -183,7 +183,7 @@ overview(struct db *db, int64_t now, FILE *out, struct err *e)
 		fputs("Pending requests: none\n", out);
 	} else {
 		fprintf(out, "Pending requests: %lld, oldest submitted %s\n", p.count,
-			fmt_datetime(p.oldest, at));
+		        fmt_datetime(p.oldest, at));
 		if (db_status_pending_by_activity(db, pending_activity_row, out, e) < 0)
 			return -1;
 	}
@@ -191,7 +191,7 @@ overview(struct db *db, int64_t now, FILE *out, struct err *e)
 	putc('\n', out);
 	fputs("Recent batches (newest first):\n", out);
 	fprintf(out, batch_head_fmt, "batch", "ran at", "reqs", "acc", "wait", "ref", "prom", "exp",
-		"canc", "delivery");
+	        "canc", "delivery");
 	n = db_status_batches(db, 0, RECENT_BATCHES, batch_line, out, e);
 	if (n < 0)
 		return -1;
@@ -204,7 +204,7 @@ overview(struct db *db, int64_t now, FILE *out, struct err *e)
 	put_mail_counts(out, &m);
 	if (m.has_next)
 		fprintf(out, "  next attempt: %s%s\n", fmt_datetime(m.next_at, at),
-			m.next_at <= now ? " (due now)" : "");
+		        m.next_at <= now ? " (due now)" : "");
 	if (m.failed > 0 && db_status_messages(db, "failed", failed_line, out, e) < 0)
 		return -1;
 	return 0;
@@ -212,8 +212,7 @@ overview(struct db *db, int64_t now, FILE *out, struct err *e)
 
 /* Run view() in one read transaction. */
 static int
-in_snapshot(struct db *db, struct err *e, int (*view)(struct db *, void *, struct err *),
-	    void *arg)
+in_snapshot(struct db *db, struct err *e, int (*view)(struct db *, void *, struct err *), void *arg)
 {
 	int rc;
 
@@ -254,16 +253,18 @@ batch_detail(const struct db_status_batch *b, void *arg)
 		const char *label;
 		long long n;
 	} reasons[] = {
-		{"closed", b->n_closed},	 {"deadline", b->n_deadline},
-		{"times", b->n_times},		 {"debtor", b->n_debtor},
-		{"full", b->n_full},		 {"duplicate", b->n_duplicate},
-		{"nothing_to_cancel", b->n_nothing_to_cancel},
+	    {"closed", b->n_closed},
+	    {"deadline", b->n_deadline},
+	    {"times", b->n_times},
+	    {"debtor", b->n_debtor},
+	    {"full", b->n_full},
+	    {"duplicate", b->n_duplicate},
+	    {"nothing_to_cancel", b->n_nothing_to_cancel},
 	};
 
 	fprintf(out, "Batch %lld\n", b->batch_id);
 	field(out, "clock", "%s (decided_at of its requests)\n", fmt_datetime(b->ran_at, at));
-	field(out, "cutoff", "%s (requests submitted up to then)\n",
-	      fmt_datetime(b->cutoff, at));
+	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->cutoff, at));
 	field(out, "started", "%s\n", fmt_datetime(b->started_at, at));
 	field(out, "finished", "%s (%lld s)\n", fmt_datetime(b->finished_at, at),
 	      (long long)(b->finished_at - b->started_at));
@@ -334,7 +335,7 @@ mail_line(const struct db_status_message *m, void *arg)
 	fprintf(a->out, "%5lld %-6s ", m->ref, m->kind);
 	put_cell(a->out, m->family_id, 12);
 	fprintf(a->out, " %-7s %5lld %-19s ", m->state, m->attempts,
-		strcmp(m->state, "pending") == 0 ? fmt_datetime(m->next_at, at) : "-");
+	        strcmp(m->state, "pending") == 0 ? fmt_datetime(m->next_at, at) : "-");
 	put_text(a->out, m->recipient ? m->recipient : "(no address)", 0);
 	putc('\n', a->out);
 	if (m->reason != NULL) {
@@ -357,11 +358,11 @@ mail_view(struct db *db, void *arg, struct err *e)
 	put_mail_counts(a->out, &m);
 	if (m.has_next)
 		fprintf(a->out, "  next attempt: %s%s\n", fmt_datetime(m.next_at, at),
-			m.next_at <= a->now ? " (due now)" : "");
+		        m.next_at <= a->now ? " (due now)" : "");
 	if (m.pending + m.failed + m.skipped == 0)
 		return 0;
 	fprintf(a->out, "\n%5s %-6s %-12s %-7s %5s %-19s %s\n", "id", "kind", "family", "state",
-		"tries", "next try", "recipient");
+	        "tries", "next try", "recipient");
 	return db_status_messages(db, NULL, mail_line, a, e) < 0 ? -1 : 0;
 }
 
@@ -377,7 +378,8 @@ status_mail(struct db *db, int64_t now, FILE *out, struct err *e)
 static void
 put_money(FILE *out, long long cents)
 {
-	unsigned long long a = cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
+	unsigned long long a =
+	    cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
 	fprintf(out, "%s%llu.%02llu €", cents < 0 ? "-" : "", a / 100, a % 100);
 }
 
@@ -401,14 +403,14 @@ explain_deadline(FILE *out, const struct db_status_request *r)
 		fprintf(out, "refused: submitted %s, after the deadline %s %s", sub, dd, dt);
 	else
 		fprintf(out,
-			"refused: submitted %s, before the activity's current deadline %s %s "
-			"(its settings changed since)",
-			sub, dd, dt);
+		        "refused: submitted %s, before the activity's current deadline %s %s "
+		        "(its settings changed since)",
+		        sub, dd, dt);
 	if (r->deadline_days == 0)
 		fprintf(out, " (the same day at %s)", dt);
 	else
-		fprintf(out, " (%lld day%s before at %s)", r->deadline_days, plural(r->deadline_days),
-			dt);
+		fprintf(out, " (%lld day%s before at %s)", r->deadline_days,
+		        plural(r->deadline_days), dt);
 }
 
 static void
@@ -425,22 +427,22 @@ explain_times(FILE *out, const struct db_status_request *r)
 	fmt_time(r->hours_to, to);
 	if (!r->has_arrival) {
 		fprintf(out, "refused: no arrival time, and the activity's hours are %s-%s", from,
-			to);
+		        to);
 	} else if (r->arrival < r->hours_from || r->arrival > r->hours_to) {
 		fprintf(out, "refused: arrival %s is outside the activity's hours %s-%s",
-			fmt_time(r->arrival, a), from, to);
+		        fmt_time(r->arrival, a), from, to);
 	} else if (r->has_departure &&
-		   (r->departure < r->hours_from || r->departure > r->hours_to)) {
+	           (r->departure < r->hours_from || r->departure > r->hours_to)) {
 		fprintf(out, "refused: departure %s is outside the activity's hours %s-%s",
-			fmt_time(r->departure, b), from, to);
+		        fmt_time(r->departure, b), from, to);
 	} else if (r->has_departure && r->departure <= r->arrival) {
 		fprintf(out, "refused: departure %s is not after arrival %s",
-			fmt_time(r->departure, b), fmt_time(r->arrival, a));
+		        fmt_time(r->departure, b), fmt_time(r->arrival, a));
 	} else {
 		fprintf(out,
-			"refused: the times did not fit the activity's hours (now %s-%s: its "
-			"settings changed since)",
-			from, to);
+		        "refused: the times did not fit the activity's hours (now %s-%s: its "
+		        "settings changed since)",
+		        from, to);
 	}
 }
 
@@ -452,7 +454,7 @@ explain_refused(FILE *out, const struct db_status_request *r)
 
 	if (strcmp(why, "closed") == 0) {
 		fprintf(out, "refused: the activity was not open on %s (no opening that day)",
-			fmt_date(r->day, d));
+		        fmt_date(r->day, d));
 		if (r->open)
 			fputs("; it has an opening now, imported since", out);
 	} else if (strcmp(why, "deadline") == 0) {
@@ -497,13 +499,14 @@ explain(FILE *out, const struct db_status_request *r)
 	} else if (strcmp(r->state, "refused") == 0) {
 		explain_refused(out, r);
 	} else if (strcmp(r->state, "waitlisted") == 0) {
-		fprintf(out, "waitlisted, position %lld of %lld (position 1 gets the next free place)",
-			r->position, r->waiting);
+		fprintf(out,
+		        "waitlisted, position %lld of %lld (position 1 gets the next free place)",
+		        r->position, r->waiting);
 	} else if (strcmp(r->state, "expired") == 0) {
 		fprintf(out,
-			"expired in batch %lld: still on the waiting list when its date %s had "
-			"passed",
-			r->batch_id, fmt_date(r->day, d));
+		        "expired in batch %lld: still on the waiting list when its date %s had "
+		        "passed",
+		        r->batch_id, fmt_date(r->day, d));
 	} else if (strcmp(r->state, "cancelled") == 0) {
 		fprintf(out, "cancelled in batch %lld", r->batch_id);
 		if (r->undone_by) {
@@ -524,10 +527,10 @@ explain(FILE *out, const struct db_status_request *r)
 		}
 	} else if (r->was_waitlisted || r->notice > 0) {
 		fprintf(out, "accepted in batch %lld after promotion from the waiting list",
-			r->batch_id);
+		        r->batch_id);
 	} else {
 		fprintf(out, "accepted in batch %lld: a place was free and nobody was waiting",
-			r->batch_id);
+		        r->batch_id);
 	}
 	putc('\n', out);
 }
@@ -559,8 +562,7 @@ decision_line(const struct db_status_decision *d, void *arg)
 	FILE *out = arg;
 	char at[WHEN_DATETIME_LEN];
 
-	fprintf(out, "  batch %lld at %s: %s", d->batch_id, fmt_datetime(d->ran_at, at),
-		d->state);
+	fprintf(out, "  batch %lld at %s: %s", d->batch_id, fmt_datetime(d->ran_at, at), d->state);
 	if (d->reason)
 		fprintf(out, " (%s)", d->reason);
 	if (d->has_position && strcmp(d->state, "waitlisted") == 0)
@@ -669,7 +671,8 @@ request_body(struct db *db, const struct db_status_request *r, FILE *out, struct
 		if (r->waiting > 0) {
 			putc(':', out);
 			lc.col++;
-			if (db_status_waitlist(db, r->activity_ref, r->day, waitlist_id, &lc, e) < 0)
+			if (db_status_waitlist(db, r->activity_ref, r->day, waitlist_id, &lc, e) <
+			    0)
 				return -1;
 		}
 		putc('\n', out);
@@ -779,7 +782,7 @@ open_temp(const char *path, char *tmp, size_t size, struct err *e)
 
 	for (int i = 0; i < 100; i++) {
 		if ((size_t)snprintf(tmp, size, "%.*s.%s.%ld.%d.tmp", dirlen, path, base,
-				     (long)getpid(), i) >= size)
+		                     (long)getpid(), i) >= size)
 			return err_set(e, ERR_USAGE, "%s: path too long", path), NULL;
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd >= 0) {
@@ -795,7 +798,7 @@ open_temp(const char *path, char *tmp, size_t size, struct err *e)
 			break;
 	}
 	err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: cannot create: %s", tmp,
-		strerror(errno));
+	        strerror(errno));
 	return NULL;
 }
 

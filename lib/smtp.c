@@ -58,7 +58,7 @@
 /* One message of the chunk, as libESMTP sees it. */
 struct smtp_slot {
 	struct smtp_message *msg;
-	smtp_message_t lm;   /* NULL: not handed to libESMTP (bad recipient) */
+	smtp_message_t lm; /* NULL: not handed to libESMTP (bad recipient) */
 	smtp_recipient_t lr;
 	int reported;
 };
@@ -66,7 +66,7 @@ struct smtp_slot {
 /* Everything one smtp_send() call keeps while libESMTP runs. */
 struct smtp_run {
 	const struct smtp_options *o;
-	char where[300];   /* "host:port" for messages */
+	char where[300]; /* "host:port" for messages */
 	smtp_result_fn fn;
 	void *ctx;
 	struct smtp_slot *slots;
@@ -74,11 +74,11 @@ struct smtp_run {
 
 	struct sockaddr_storage peer; /* the address that answered our test */
 	socklen_t peerlen;
-	int fd;          /* libESMTP's socket, -1 until SMTP_EV_CONNECT */
-	int cut;         /* we shut the socket down */
-	int stopped;     /* the caller's callback returned -1 */
-	int attempted;   /* some MAIL FROM was accepted */
-	int callbacks;   /* callbacks made */
+	int fd;        /* libESMTP's socket, -1 until SMTP_EV_CONNECT */
+	int cut;       /* we shut the socket down */
+	int stopped;   /* the caller's callback returned -1 */
+	int attempted; /* some MAIL FROM was accepted */
+	int callbacks; /* callbacks made */
 	int auth_wanted, auth_sent, auth_busy, auth_ok;
 	int tls_wanted, tls_ok;
 	int timeout_s;
@@ -121,8 +121,8 @@ smtp_clean(char *dst, size_t cap, const char *src, size_t len)
 	dst[j] = '\0';
 }
 
-static void
-smtp_reason(struct smtp_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void smtp_reason(struct smtp_run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Record the first cause of a session failure; later ones are consequences. */
 static void
@@ -138,7 +138,7 @@ smtp_reason(struct smtp_run *r, const char *fmt, ...)
 }
 
 static void smtp_fmt(char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* snprintf that may truncate: texts here are for people, cut is fine. */
 static void
@@ -200,16 +200,17 @@ smtp_is_ip(const char *host)
 /* Report one outcome to the caller. Returns -1 once the caller said stop. */
 static int
 smtp_report(struct smtp_run *r, struct smtp_slot *s, enum smtp_result res, int code,
-	    const char *text)
+            const char *text)
 {
 	if (r->stopped || s->reported)
 		return r->stopped ? -1 : 0;
 	s->reported = 1;
 	r->callbacks++;
 	log_debug("smtp %s: <%s> %s %d %s", r->where, s->msg->recipient,
-		  res == SMTP_RESULT_SENT ? "sent" :
-		  res == SMTP_RESULT_TEMPORARY ? "temporary" : "permanent",
-		  code, text);
+	          res == SMTP_RESULT_SENT        ? "sent"
+	          : res == SMTP_RESULT_TEMPORARY ? "temporary"
+	                                         : "permanent",
+	          code, text);
 	if (r->fn(r->ctx, s->msg, res, code, text) != 0) {
 		r->stopped = 1;
 		return -1;
@@ -228,8 +229,7 @@ smtp_try_connect(const struct addrinfo *ai, int timeout_s)
 	int fd, rc, soerr = 0;
 	socklen_t len = sizeof(soerr);
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
 		return errno;
 	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
@@ -274,7 +274,7 @@ smtp_reach(struct smtp_run *r, char *server, size_t cap, struct err *e)
 	gai = getaddrinfo(r->o->host, port, &hints, &res);
 	if (gai != 0)
 		return err_set(e, ERR_UNAVAILABLE, "smtp %s: cannot resolve host: %s", r->where,
-			       gai_strerror(gai));
+		               gai_strerror(gai));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		last = smtp_try_connect(ai, r->timeout_s);
 		if (last == 0)
@@ -284,16 +284,16 @@ smtp_reach(struct smtp_run *r, char *server, size_t cap, struct err *e)
 		freeaddrinfo(res);
 		if (last == ETIMEDOUT)
 			return err_set(e, ERR_UNAVAILABLE,
-				       "smtp %s: cannot connect: no answer within %d s", r->where,
-				       r->timeout_s);
+			               "smtp %s: cannot connect: no answer within %d s", r->where,
+			               r->timeout_s);
 		return err_set(e, ERR_UNAVAILABLE, "smtp %s: cannot connect: %s", r->where,
-			       strerror(last));
+		               strerror(last));
 	}
 	memcpy(&r->peer, ai->ai_addr, ai->ai_addrlen);
 	r->peerlen = ai->ai_addrlen;
 	if (ai->ai_family == AF_INET &&
 	    inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr, num,
-		      sizeof(num)) != NULL)
+	              sizeof(num)) != NULL)
 		snprintf(server, cap, "%s:%s", num, port);
 	else /* libESMTP cannot take an IPv6 literal: let it resolve the name */
 		snprintf(server, cap, "%s:%s", r->o->host, port);
@@ -314,7 +314,8 @@ smtp_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *
 	if (a->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
 		return x->sin6_port == y->sin6_port &&
-		       (port_only || memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0);
+		       (port_only ||
+		        memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0);
 	}
 	return 0;
 }
@@ -393,8 +394,8 @@ smtp_verify_cb(int ok, X509_STORE_CTX *xs)
 	if (!ok && r != NULL && r->tls_verify[0] == '\0') {
 		int err = X509_STORE_CTX_get_error(xs);
 		snprintf(r->tls_verify, sizeof(r->tls_verify),
-			 "certificate rejected: %s (depth %d)", X509_verify_cert_error_string(err),
-			 X509_STORE_CTX_get_error_depth(xs));
+		         "certificate rejected: %s (depth %d)", X509_verify_cert_error_string(err),
+		         X509_STORE_CTX_get_error_depth(xs));
 	}
 	return ok;
 }
@@ -435,7 +436,7 @@ smtp_tls_ctx(struct smtp_run *r, struct err *e)
 		ERR_clear_error();
 		SSL_CTX_free(ctx);
 		err_set(e, ERR_CONFIG, "smtp: ca_file %s: cannot load certificates from it",
-			r->o->ca_file);
+		        r->o->ca_file);
 		return NULL;
 	}
 	param = SSL_CTX_get0_param(ctx);
@@ -538,8 +539,9 @@ smtp_monitor(const char *buf, int buflen, int writing, void *arg)
 			if (r->auth_sent)
 				smtp_reason(r, "AUTH failed: %s", r->last_reply);
 			else
-				smtp_reason(r, "AUTH required (user is set) but the server offers no "
-					       "usable mechanism (PLAIN, LOGIN)");
+				smtp_reason(r,
+				            "AUTH required (user is set) but the server offers no "
+				            "usable mechanism (PLAIN, LOGIN)");
 			log_debug("smtp %s: no AUTH, MAIL FROM not sent, connection cut", r->where);
 			smtp_cut(r);
 			return;
@@ -592,17 +594,20 @@ smtp_classify(struct smtp_run *r, struct smtp_slot *s, int *code, const char **t
 		what = "connection lost during DATA, outcome unknown";
 	} else {
 		use = data;
-		res = data->code / 100 == 2 ? SMTP_RESULT_SENT :
-		      data->code / 100 == 5 ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY;
+		res = data->code / 100 == 2   ? SMTP_RESULT_SENT
+		      : data->code / 100 == 5 ? SMTP_RESULT_PERMANENT
+		                              : SMTP_RESULT_TEMPORARY;
 	}
 	if (use != NULL) {
 		char t[SMTP_TEXT_MAX];
 		*code = use->code;
-		smtp_clean(t, sizeof(t), use->text ? use->text : "", use->text ? strlen(use->text) : 0);
+		smtp_clean(t, sizeof(t), use->text ? use->text : "",
+		           use->text ? strlen(use->text) : 0);
 		smtp_fmt(r->text, sizeof(r->text), "%s%d %s", what, use->code, t);
 	} else if (r->last_io.tv_sec != 0 && smtp_since(&r->last_io) >= r->timeout_s - 0.2 &&
-		   !r->cut) {
-		snprintf(r->text, sizeof(r->text), "%s (no answer within %d s)", what, r->timeout_s);
+	           !r->cut) {
+		snprintf(r->text, sizeof(r->text), "%s (no answer within %d s)", what,
+		         r->timeout_s);
 	} else {
 		snprintf(r->text, sizeof(r->text), "%s", what);
 	}
@@ -625,7 +630,8 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 		if (r->fd >= 0)
 			setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		else
-			log_debug("smtp %s: session socket not found, TCP_NODELAY not set", r->where);
+			log_debug("smtp %s: session socket not found, TCP_NODELAY not set",
+			          r->where);
 		clock_gettime(CLOCK_MONOTONIC, &r->last_io);
 		break;
 	}
@@ -640,8 +646,10 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 			r->attempted = 1;
 		} else if (!r->attempted && r->callbacks == 0) {
 			char t[SMTP_TEXT_MAX];
-			smtp_clean(t, sizeof(t), st->text ? st->text : "", st->text ? strlen(st->text) : 0);
-			smtp_reason(r, "MAIL FROM <%s> refused: %d %s", r->o->envelope_from, st->code, t);
+			smtp_clean(t, sizeof(t), st->text ? st->text : "",
+			           st->text ? strlen(st->text) : 0);
+			smtp_reason(r, "MAIL FROM <%s> refused: %d %s", r->o->envelope_from,
+			            st->code, t);
 			smtp_cut(r);
 		} else {
 			int code;
@@ -738,11 +746,11 @@ smtp_session_reason(struct smtp_run *r)
 	}
 	if (r->last_io.tv_sec != 0 && smtp_since(&r->last_io) >= r->timeout_s - 0.2)
 		smtp_reason(r, "no answer within %d s%s%s", r->timeout_s,
-			    r->last_reply[0] ? " after: " : "", r->last_reply);
+		            r->last_reply[0] ? " after: " : "", r->last_reply);
 	if (r->last_reply[0] != '\0' && r->last_reply[0] != '2' && r->last_reply[0] != '3')
 		smtp_reason(r, "server said: %s", r->last_reply);
 	smtp_reason(r, "session failed: %s",
-		    smtp_strerror(smtp_errno(), buf, sizeof(buf)) ? buf : "connection lost");
+	            smtp_strerror(smtp_errno(), buf, sizeof(buf)) ? buf : "connection lost");
 }
 
 static int
@@ -755,7 +763,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 	size_t handed = 0;
 	int rc = -1;
 	static const int which[] = {Timeout_GREETING, Timeout_ENVELOPE, Timeout_DATA,
-				    Timeout_TRANSFER, Timeout_DATA2};
+	                            Timeout_TRANSFER, Timeout_DATA2};
 
 	if (smtp_reach(r, server, sizeof(server), e) < 0)
 		return -1;
@@ -771,7 +779,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 	}
 	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++)
 		smtp_set_timeout(session, which[i] | Timeout_OVERRIDE_RFC2822_MINIMUM,
-				 (long)r->timeout_s * 1000L);
+		                 (long)r->timeout_s * 1000L);
 	smtp_set_eventcb(session, smtp_event, r);
 	smtp_set_monitorcb(session, smtp_monitor, r, 0);
 	if (r->tls_wanted) {
@@ -784,7 +792,8 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 		auth_client_init();
 		actx = auth_create_context();
 		if (actx == NULL) {
-			err_set(e, ERR_INTERNAL, "smtp %s: cannot create an AUTH context", r->where);
+			err_set(e, ERR_INTERNAL, "smtp %s: cannot create an AUTH context",
+			        r->where);
 			goto out;
 		}
 		auth_set_mechanism_flags(actx, AUTH_PLUGIN_PLAIN, 0);
@@ -800,7 +809,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 		    !smtp_set_messagecb(s->lm, smtp_msg_cb, s->msg) ||
 		    (s->lr = smtp_add_recipient(s->lm, s->msg->recipient)) == NULL) {
 			err_set(e, ERR_INTERNAL, "smtp %s: cannot queue a message in libESMTP",
-				r->where);
+			        r->where);
 			goto out;
 		}
 		smtp_message_set_application_data_release(s->lm, s, NULL);
@@ -809,7 +818,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 
 	if (handed > 0) {
 		memset(&r->last_io, 0, sizeof(r->last_io)); /* set at connect */
-		smtp_start_session(session); /* its return value means nothing */
+		smtp_start_session(session);                /* its return value means nothing */
 		if (r->stopped)
 			goto stopped;
 		if (!r->attempted && r->callbacks == 0) {
@@ -832,11 +841,12 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 	for (size_t i = 0; i < r->n && !r->stopped; i++)
 		if (r->slots[i].lm == NULL)
 			smtp_report(r, &r->slots[i], SMTP_RESULT_PERMANENT, 0,
-				    "invalid recipient address");
+			            "invalid recipient address");
 stopped:
 	if (r->stopped) {
 		if (e->kind == ERR_NONE)
-			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller", r->where);
+			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller",
+			        r->where);
 		goto out;
 	}
 	rc = 0;
@@ -862,9 +872,9 @@ struct smtp_curl {
 	const struct smtp_message *m;
 	size_t off;
 	enum smtp_phase phase;
-	int code;       /* last reply code, QUIT's excepted */
+	int code; /* last reply code, QUIT's excepted */
 	int auth_busy;
-	int quitting;   /* QUIT sent: its reply says nothing of the message */
+	int quitting; /* QUIT sent: its reply says nothing of the message */
 	char reply[SMTP_TEXT_MAX];
 };
 
@@ -1027,11 +1037,12 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 				smtp_fmt(why, sizeof(why), "AUTH failed: %s", c.reply);
 			else if (c.phase == PH_MAIL)
 				smtp_fmt(why, sizeof(why), "MAIL FROM <%s> refused: %s",
-					 r->o->envelope_from, c.reply);
+				         r->o->envelope_from, c.reply);
 			else if (res == CURLE_OPERATION_TIMEDOUT)
 				smtp_fmt(why, sizeof(why), "no answer within %d s", r->timeout_s);
 			else
-				smtp_fmt(why, sizeof(why), "%s", ebuf[0] ? ebuf : curl_easy_strerror(res));
+				smtp_fmt(why, sizeof(why), "%s",
+				         ebuf[0] ? ebuf : curl_easy_strerror(res));
 			if (r->callbacks == 0) {
 				err_set(e, ERR_UNAVAILABLE, "smtp %s: %s", r->where, why);
 				goto out;
@@ -1040,7 +1051,7 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 			lost_text = lost_buf;
 			lost = 1;
 			smtp_report(r, s, SMTP_RESULT_TEMPORARY, c.code / 100 == 4 ? c.code : 0,
-				    lost_text);
+			            lost_text);
 			continue;
 		}
 		r->attempted = 1;
@@ -1050,8 +1061,8 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 			smtp_report(r, s, SMTP_RESULT_TEMPORARY, c.code, c.reply);
 		} else {
 			smtp_fmt(lost_buf, sizeof(lost_buf), "connection lost%s: %s",
-				 c.phase == PH_BODY ? " during DATA, outcome unknown" : "",
-				 ebuf[0] ? ebuf : curl_easy_strerror(res));
+			         c.phase == PH_BODY ? " during DATA, outcome unknown" : "",
+			         ebuf[0] ? ebuf : curl_easy_strerror(res));
 			smtp_report(r, s, SMTP_RESULT_TEMPORARY, 0, lost_buf);
 			lost_text = "not attempted, connection lost";
 			lost = 1;
@@ -1060,10 +1071,11 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 	for (size_t i = 0; i < r->n && !r->stopped; i++)
 		if (!smtp_addr_ok(r->slots[i].msg->recipient))
 			smtp_report(r, &r->slots[i], SMTP_RESULT_PERMANENT, 0,
-				    "invalid recipient address");
+			            "invalid recipient address");
 	if (r->stopped) {
 		if (e->kind == ERR_NONE)
-			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller", r->where);
+			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller",
+			        r->where);
 		goto out;
 	}
 	rc = 0;
@@ -1078,7 +1090,7 @@ out:
 
 int
 smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smtp_result_fn fn,
-	  void *ctx, struct err *e)
+          void *ctx, struct err *e)
 {
 	struct smtp_run r;
 	struct sigaction ign, old;
@@ -1102,16 +1114,18 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 		snprintf(r.where, sizeof(r.where), "%s:%d", o->host, smtp_port(o));
 	if (!smtp_addr_ok(o->envelope_from))
 		return err_set(e, ERR_CONFIG, "smtp %s: envelope sender '%s' is not an address",
-			       r.where, o->envelope_from ? o->envelope_from : "");
+		               r.where, o->envelope_from ? o->envelope_from : "");
 	if (o->tls != TLS_IMPLICIT && strchr(o->host, ':') != NULL)
-		return err_set(e, ERR_CONFIG, "smtp %s: IPv6 literal hosts need tls = tls; "
-					      "use a host name", r.where);
+		return err_set(e, ERR_CONFIG,
+		               "smtp %s: IPv6 literal hosts need tls = tls; "
+		               "use a host name",
+		               r.where);
 	for (size_t i = 0; i < n; i++)
 		if (msgs[i].content == NULL || !smtp_crlf_ok(msgs[i].content, msgs[i].length) ||
 		    msgs[i].length > (size_t)0x7fffffff)
 			return err_set(e, ERR_INTERNAL,
-				       "smtp: message %zu for <%s> has a line not ended by CRLF", i,
-				       msgs[i].recipient ? msgs[i].recipient : "");
+			               "smtp: message %zu for <%s> has a line not ended by CRLF", i,
+			               msgs[i].recipient ? msgs[i].recipient : "");
 
 	r.slots = xcalloc(n, sizeof(*r.slots));
 	for (size_t i = 0; i < n; i++)

@@ -51,8 +51,7 @@ result_name(enum smtp_result r)
 }
 
 static int
-on_result(void *ctx, const struct smtp_message *m, enum smtp_result r, int code,
-	  const char *text)
+on_result(void *ctx, const struct smtp_message *m, enum smtp_result r, int code, const char *text)
 {
 	struct drv *d = ctx;
 
@@ -98,14 +97,13 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: smtp_send [-H host] [-p port] [-t none|starttls|tls] [-C ca] "
-			"[-u user] [-P pass] [-T s] [-f from] [-s K] [-v] RCPT=FILE...\n"
-			"       smtp_send [options] [-m per_session] -N COUNT FILE\n");
+	                "[-u user] [-P pass] [-T s] [-f from] [-s K] [-v] RCPT=FILE...\n"
+	                "       smtp_send [options] [-m per_session] -N COUNT FILE\n");
 	return 64;
 }
 
 static int
-bench(struct smtp_options *o, const char *file, long count, long per, struct drv *d,
-      struct err *e)
+bench(struct smtp_options *o, const char *file, long count, long per, struct drv *d, struct err *e)
 {
 	size_t len;
 	char *content = slurp(file, &len);
@@ -143,8 +141,10 @@ bench(struct smtp_options *o, const char *file, long count, long per, struct drv
 int
 main(int argc, char **argv)
 {
-	struct smtp_options o = {.host = "localhost", .tls = TLS_NONE, .timeout_s = 10,
-				 .envelope_from = "nocturne@example.org"};
+	struct smtp_options o = {.host = "localhost",
+	                         .tls = TLS_NONE,
+	                         .timeout_s = 10,
+	                         .envelope_from = "nocturne@example.org"};
 	struct drv d = {0};
 	struct err e;
 	long count = 0, per = 200;

@@ -1135,10 +1135,21 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
-	if (o->tls == TLS_IMPLICIT)
+	size_t valid = 0;
+	for (size_t i = 0; i < n; i++)
+		valid += smtp_addr_ok(msgs[i].recipient) ? 1 : 0;
+	if (valid == 0) { /* nothing to connect for */
+		rc = 0;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = smtp_report(&r, &r.slots[i], SMTP_RESULT_PERMANENT, 0,
+			                 "invalid recipient address");
+		if (rc < 0 && e->kind == ERR_NONE)
+			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller", r.where);
+	} else if (o->tls == TLS_IMPLICIT) {
 		rc = smtp_send_curl(&r, e);
-	else
+	} else {
 		rc = smtp_send_esmtp(&r, e);
+	}
 	sigaction(SIGPIPE, &old, NULL);
 	free(r.slots);
 	return rc;

@@ -148,3 +148,19 @@ expect_rc 70
 expect_eq "$OUT" "rc=-1 exit=70 smtp: message 0 for <ok@example.org> has a line not ended by CRLF" "bare LF"
 expect_eq "$(count_eml)" 1 "messages stored"
 ok
+
+t smtp_only_invalid_recipients_needs_no_server
+port=$(free_port)
+send -H 127.0.0.1 -p "$port" "bad address=$T/a.eml" "=$T/a.eml"
+expect_rc 0
+expect_eq "$OUT" "0 bad address permanent 0 invalid recipient address
+1  permanent 0 invalid recipient address
+rc=0" "driver output"
+ok
+
+t smtp_greeting_refused
+start_smtpd nogreet --reject-greeting
+send -H localhost -p "$PORT" a@example.org="$T/a.eml"
+expect_rc 69
+expect_eq "$OUT" "rc=-1 exit=69 smtp localhost:$PORT: server said: 554 5.3.2 no service here" "output"
+ok

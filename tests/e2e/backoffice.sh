@@ -82,6 +82,10 @@ done
 expect_eq "$(deliveries)" "1|delivered|1|200|$NOW_S|-
 2|delivered|1|200|$NOW_S|-
 3|delivered|1|200|$NOW_S|-" "batch rows"
+# Batch 2 is the last one: its body is what the status export prints now.
+nocturne-status --db "$T/nocturne.db" --export --batch 2 >"$T/status-2.csv" ||
+	fail "nocturne-status --export failed"
+cmp -s "$T/status-2.csv" "$T/ok/req-2.body" || fail "body differs from nocturne-status --export"
 run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 expect_rc 0
 expect_eq "$OUT" "delivered 0" "second run"

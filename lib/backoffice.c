@@ -222,11 +222,11 @@ shown_url(const char *url)
 	curl_url_get(u, CURLUPART_PORT, &port, 0);
 	curl_url_get(u, CURLUPART_PATH, &path, 0);
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	n = strlen(scheme) + strlen(host) + (port ? strlen(port) : 0) +
-	    (path ? strlen(path) : 0) + 16;
+	n = strlen(scheme) + strlen(host) + (port ? strlen(port) : 0) + (path ? strlen(path) : 0) +
+	    16;
 	out = xmalloc(n);
 	snprintf(out, n, "%s://%s%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "",
-		 path ? path : "", query ? "?..." : "");
+	         path ? path : "", query ? "?..." : "");
 done:
 	curl_free(scheme);
 	curl_free(host);
@@ -289,7 +289,7 @@ backoffice_open(struct backoffice **out, const struct config *cfg, struct err *e
 	*out = NULL;
 	if (!backoffice_enabled(cfg))
 		return err_set(e, ERR_CONFIG, "%s: [backoffice] url is empty: no back office",
-			       cfg->source);
+		               cfg->source);
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return err_set(e, ERR_INTERNAL, "cannot initialise libcurl");
@@ -297,8 +297,8 @@ backoffice_open(struct backoffice **out, const struct config *cfg, struct err *e
 	}
 	if (!url_is_https(cfg->bo_url))
 		return err_set(e, ERR_CONFIG,
-			       "%s: [backoffice] url: not an https:// URL (only HTTPS is used)",
-			       cfg->source);
+		               "%s: [backoffice] url: not an https:// URL (only HTTPS is used)",
+		               cfg->source);
 	bo = xcalloc(1, sizeof(*bo));
 	bo->url = xstrdup(cfg->bo_url);
 	bo->shown = shown_url(cfg->bo_url);
@@ -353,8 +353,7 @@ headers(const struct backoffice *bo, long long batch_id)
 {
 	struct curl_slist *h = NULL, *t;
 	char key[64];
-	const char *lines[] = {"Content-Type: text/csv; charset=utf-8", key, "Expect:",
-			       bo->auth};
+	const char *lines[] = {"Content-Type: text/csv; charset=utf-8", key, "Expect:", bo->auth};
 
 	snprintf(key, sizeof(key), "Idempotency-Key: nocturne-batch-%lld", batch_id);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -407,15 +406,15 @@ post(struct backoffice *bo, struct body *b, long long batch_id, long *status, ch
 	curl_easy_getinfo(bo->curl, CURLINFO_RESPONSE_CODE, status);
 	if (*status < 200 || *status > 299) {
 		snprintf(why, whylen, "HTTP %ld%s%s%s", *status, bo->reason[0] ? " " : "",
-			 bo->reason,
-			 *status >= 300 && *status < 400 ? " (redirects are not followed)" : "");
+		         bo->reason,
+		         *status >= 300 && *status < 400 ? " (redirects are not followed)" : "");
 	}
 	return 0;
 }
 
 int
 backoffice_deliver(struct backoffice *bo, struct db *db, long long batch_id, int64_t now,
-		   struct err *e)
+                   struct err *e)
 {
 	struct db_batch_rows *rows = NULL;
 	struct body b;
@@ -436,8 +435,8 @@ backoffice_deliver(struct backoffice *bo, struct db *db, long long batch_id, int
 		*e = b.e;
 		goto local_fail;
 	}
-	log_debug("batch %lld: POST %s (%lld rows, %lld bytes)", batch_id, bo->shown,
-		  b.nrows, (long long)b.size);
+	log_debug("batch %lld: POST %s (%lld rows, %lld bytes)", batch_id, bo->shown, b.nrows,
+	          (long long)b.size);
 	rc = post(bo, &b, batch_id, &status, why, sizeof(why), e);
 	if (rc < 0 && why[0] == '\0')
 		goto local_fail;
@@ -449,7 +448,7 @@ backoffice_deliver(struct backoffice *bo, struct db *db, long long batch_id, int
 	if (rc == 0 && why[0] == '\0') {
 		if (db_batch_mark_delivered(db, batch_id, now, (int)status, e) < 0)
 			return err_prefix(e, "batch %lld was delivered to %s (HTTP %ld) but",
-					  batch_id, bo->shown, status);
+			                  batch_id, bo->shown, status);
 		log_info("batch %lld delivered to %s (HTTP %ld)", batch_id, bo->shown, status);
 		return 0;
 	}
@@ -465,8 +464,8 @@ local_fail:
 }
 
 int
-backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now,
-			   int *delivered, struct err *e)
+backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now, int *delivered,
+                           struct err *e)
 {
 	long long *ids = NULL;
 	size_t n = 0, i;
@@ -481,8 +480,9 @@ backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now,
 				char msg[ERR_MSG_MAX];
 
 				snprintf(msg, sizeof(msg), "%s", e->msg);
-				err_set(e, ERR_TEMP, "%s; %zu batch%s left pending for the next run",
-					msg, n - i, n - i == 1 ? "" : "es");
+				err_set(e, ERR_TEMP,
+				        "%s; %zu batch%s left pending for the next run", msg, n - i,
+				        n - i == 1 ? "" : "es");
 			}
 			rc = -1;
 			break;

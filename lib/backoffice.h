@@ -57,7 +57,7 @@ const char *backoffice_url(const struct backoffice *bo);
  *   other kinds  a local failure (database): nothing recorded.
  */
 int backoffice_deliver(struct backoffice *bo, struct db *db, long long batch_id, int64_t now,
-		       struct err *e);
+                       struct err *e);
 
 /*
  * Deliver every batch pending delivery, oldest first, stopping at the first
@@ -66,7 +66,7 @@ int backoffice_deliver(struct backoffice *bo, struct db *db, long long batch_id,
  * is left pending; -1 with e as for backoffice_deliver() (ERR_TEMP: the
  * remaining batches wait for the next run, e says how many).
  */
-int backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now,
-			       int *delivered, struct err *e);
+int backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now, int *delivered,
+                               struct err *e);
 
 #endif

@@ -22,8 +22,8 @@ db_batch_undelivered(struct db *db, long long **ids, size_t *n, struct err *e)
 	*ids = NULL;
 	*n = 0;
 	if (db_prepare(db,
-		       "SELECT batch_id FROM batch WHERE delivery = 'pending' ORDER BY batch_id",
-		       &st, e) < 0)
+	               "SELECT batch_id FROM batch WHERE delivery = 'pending' ORDER BY batch_id",
+	               &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow(&v, &cap, len + 1, sizeof(*v));
@@ -42,8 +42,7 @@ db_batch_undelivered(struct db *db, long long **ids, size_t *n, struct err *e)
 }
 
 int
-db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out,
-		   struct err *e)
+db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out, struct err *e)
 {
 	struct db_batch_rows *c;
 	sqlite3_stmt *st;
@@ -57,7 +56,7 @@ db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
 			err_set(e, ERR_INTERNAL, "%s: batch %lld does not exist", db_path(db),
-				batch_id);
+			        batch_id);
 		else
 			db_fail(db, e, "read batch");
 		sqlite3_finalize(st);
@@ -69,15 +68,15 @@ db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out
 	c->ran_at = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (db_prepare(db,
-		       "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
-		       "       d.state, d.reason, d.position"
-		       "  FROM decision d"
-		       "  JOIN request r ON r.seq = d.seq"
-		       "  JOIN child c ON c.ref = r.child_ref"
-		       "  JOIN activity a ON a.ref = r.activity_ref"
-		       " WHERE d.batch_id = ?1"
-		       " ORDER BY d.seq",
-		       &c->st, e) < 0) {
+	               "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
+	               "       d.state, d.reason, d.position"
+	               "  FROM decision d"
+	               "  JOIN request r ON r.seq = d.seq"
+	               "  JOIN child c ON c.ref = r.child_ref"
+	               "  JOIN activity a ON a.ref = r.activity_ref"
+	               " WHERE d.batch_id = ?1"
+	               " ORDER BY d.seq",
+	               &c->st, e) < 0) {
 		free(c);
 		return -1;
 	}
@@ -108,15 +107,14 @@ db_batch_rows_next(struct db_batch_rows *c, struct export_row *r, struct err *e)
 	r->action = text(c->st, 4);
 	r->state = text(c->st, 5);
 	r->reason = sqlite3_column_type(c->st, 6) == SQLITE_NULL ? NULL : text(c->st, 6);
-	r->position = sqlite3_column_type(c->st, 7) == SQLITE_NULL
-			      ? 0
-			      : sqlite3_column_int(c->st, 7);
+	r->position =
+	    sqlite3_column_type(c->st, 7) == SQLITE_NULL ? 0 : sqlite3_column_int(c->st, 7);
 	r->batch_id = c->batch_id;
 	r->decided_at = c->ran_at;
 	if (r->request_id == NULL || r->child_id == NULL || r->activity_id == NULL ||
 	    r->action == NULL || r->state == NULL)
 		return err_set(e, ERR_INTERNAL, "%s: batch %lld: incomplete decision row",
-			       db_path(c->db), c->batch_id);
+		               db_path(c->db), c->batch_id);
 	return 1;
 }
 
@@ -139,7 +137,7 @@ db_batch_rows_close(struct db_batch_rows *c)
 
 static int
 update_batch(struct db *db, const char *sql, long long batch_id, int64_t at, int status,
-	     const char *why, struct err *e)
+             const char *why, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -160,8 +158,8 @@ update_batch(struct db *db, const char *sql, long long batch_id, int64_t at, int
 		goto fail;
 	}
 	if (sqlite3_changes(db->sql) != 1) {
-		err_set(e, ERR_INTERNAL, "%s: batch %lld is not waiting for delivery",
-			db_path(db), batch_id);
+		err_set(e, ERR_INTERNAL, "%s: batch %lld is not waiting for delivery", db_path(db),
+		        batch_id);
 		goto fail;
 	}
 	return db_commit(db, e);
@@ -171,24 +169,22 @@ fail:
 }
 
 int
-db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int status,
-			struct err *e)
+db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int status, struct err *e)
 {
 	return update_batch(db,
-			    "UPDATE batch SET delivery = 'delivered', delivered_at = ?2,"
-			    "       delivery_status = ?3, delivery_error = ?4,"
-			    "       delivery_attempts = delivery_attempts + 1"
-			    " WHERE batch_id = ?1 AND delivery = 'pending'",
-			    batch_id, at, status, NULL, e);
+	                    "UPDATE batch SET delivery = 'delivered', delivered_at = ?2,"
+	                    "       delivery_status = ?3, delivery_error = ?4,"
+	                    "       delivery_attempts = delivery_attempts + 1"
+	                    " WHERE batch_id = ?1 AND delivery = 'pending'",
+	                    batch_id, at, status, NULL, e);
 }
 
 int
-db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *why,
-		     struct err *e)
+db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *why, struct err *e)
 {
 	return update_batch(db,
-			    "UPDATE batch SET delivery_status = ?3, delivery_error = ?4,"
-			    "       delivery_attempts = delivery_attempts + 1"
-			    " WHERE batch_id = ?1 AND delivery = 'pending'",
-			    batch_id, 0, status, why, e);
+	                    "UPDATE batch SET delivery_status = ?3, delivery_error = ?4,"
+	                    "       delivery_attempts = delivery_attempts + 1"
+	                    " WHERE batch_id = ?1 AND delivery = 'pending'",
+	                    batch_id, 0, status, why, e);
 }

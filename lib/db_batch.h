@@ -34,7 +34,7 @@ struct db_batch_rows;
  * with db_batch_rows_close().
  */
 int db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out,
-		       struct err *e);
+                       struct err *e);
 
 /*
  * The next row into *r: 1 when a row was read, 0 at the end, -1 on error.
@@ -54,7 +54,7 @@ void db_batch_rows_close(struct db_batch_rows *c);
  * cleared. Its own write transaction. 0 or -1.
  */
 int db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int status,
-			    struct err *e);
+                            struct err *e);
 
 /*
  * Record a failed attempt: the batch stays 'pending', delivery_attempts + 1,
@@ -62,6 +62,6 @@ int db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int s
  * delivery_error = why. Its own write transaction. 0 or -1.
  */
 int db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *why,
-			 struct err *e);
+                         struct err *e);
 
 #endif

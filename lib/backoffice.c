@@ -476,14 +476,6 @@ backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now, in
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (backoffice_deliver(bo, db, ids[i], now, e) < 0) {
-			if (e->kind == ERR_TEMP) {
-				char msg[ERR_MSG_MAX];
-
-				snprintf(msg, sizeof(msg), "%s", e->msg);
-				err_set(e, ERR_TEMP,
-				        "%s; %zu batch%s left pending for the next run", msg, n - i,
-				        n - i == 1 ? "" : "es");
-			}
 			rc = -1;
 			break;
 		}
@@ -491,4 +483,22 @@ backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now, in
 	}
 	free(ids);
 	return rc;
+}
+
+int
+backoffice_note_waiting(struct db *db, struct err *e)
+{
+	struct err e2;
+	char msg[ERR_MSG_MAX];
+	enum err_kind kind = e->kind;
+	long long *ids = NULL;
+	size_t n = 0;
+
+	err_clear(&e2);
+	if (db_batch_undelivered(db, &ids, &n, &e2) < 0 || n == 0)
+		return -1;
+	free(ids);
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return err_set(e, kind, "%s; %zu batch%s wait%s for the next run", msg, n,
+	               n == 1 ? "" : "es", n == 1 ? "s" : "");
 }

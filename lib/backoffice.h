@@ -62,11 +62,18 @@ int backoffice_deliver(struct backoffice *bo, struct db *db, long long batch_id,
 /*
  * Deliver every batch pending delivery, oldest first, stopping at the first
  * failure so the back office always receives batches in order. *delivered
- * counts the batches delivered (may be set on failure too). 0 when nothing
- * is left pending; -1 with e as for backoffice_deliver() (ERR_TEMP: the
- * remaining batches wait for the next run, e says how many).
+ * counts the batches delivered (set on failure too). 0 when nothing is left
+ * pending; -1 with e as for backoffice_deliver().
  */
 int backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now, int *delivered,
                                struct err *e);
+
+/*
+ * Append to e's message how many batches now wait for delivery
+ * ("; 3 batches wait for the next run"), for the final line of a run whose
+ * delivery failed. e's kind is kept; nothing is added when none waits or
+ * the count cannot be read. Returns -1.
+ */
+int backoffice_note_waiting(struct db *db, struct err *e);
 
 #endif

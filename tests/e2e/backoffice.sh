@@ -98,7 +98,7 @@ start_bo flaky main 500,200
 bo_conf "$T/c.ini" "https://127.0.0.1:$PORT/in" "$T/token"
 run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 expect_rc 75
-expect_eq "$ERR" "bo_deliver: batch 1: https://127.0.0.1:$PORT/in: HTTP 500 Internal Server Error; 3 batches left pending for the next run"
+expect_eq "$ERR" "bo_deliver: batch 1: https://127.0.0.1:$PORT/in: HTTP 500 Internal Server Error; 3 batches wait for the next run"
 expect_eq "$(count_reqs flaky)" 1 "requests (stop at the first failure)"
 expect_eq "$(deliveries)" "1|pending|1|500|-|HTTP 500 Internal Server Error
 2|pending|0|-|-|-
@@ -188,7 +188,7 @@ start_bo creds main 503
 bo_conf "$T/c.ini" "https://alice:pa55word@127.0.0.1:$PORT/in?key=k3y" "$T/token"
 run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 expect_rc 75
-expect_eq "$ERR" "bo_deliver: batch 1: https://127.0.0.1:$PORT/in?...: HTTP 503 Service Unavailable; 3 batches left pending for the next run"
+expect_eq "$ERR" "bo_deliver: batch 1: https://127.0.0.1:$PORT/in?...: HTTP 503 Service Unavailable; 3 batches wait for the next run"
 expect_eq "$(head -n 1 "$T/creds/req-1.head")" "POST /in?key=k3y HTTP/1.1" "request line"
 ok
 

@@ -51,6 +51,8 @@ main(int argc, char **argv)
 	else
 		rc = backoffice_deliver_pending(bo, db, now, &n, &e);
 	printf("delivered %d\n", argc == 5 ? rc == 0 : n);
+	if (rc < 0 && e.kind == ERR_TEMP)
+		backoffice_note_waiting(db, &e);
 done:
 	if (rc < 0)
 		fprintf(stderr, "bo_deliver: %s\n", e.msg);

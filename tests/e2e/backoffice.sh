@@ -239,6 +239,7 @@ b=$T/big/req-1.body
 expect_eq "$(wc -l <"$b" | tr -d ' ')" $((n + 1)) "body lines"
 expect_eq "$(header "$T/big/req-1.head" Content-Length)" "$(wc -c <"$b" | tr -d ' ')" \
 	"Content-Length"
+expect_eq "$(header "$T/big/req-1.head" Expect)" "" "Expect (no 100-continue)"
 expect_eq "$(sed -n 2p "$b")" "BIG-1;K$long;A$long;2020-02-09;reserve;waitlisted;;1;4;2019-12-07 23:00:00" \
 	"first row"
 expect_eq "$(tail -n 1 "$b")" "BIG-$n;K$long;A$long;2020-02-08;reserve;waitlisted;;$n;4;2019-12-07 23:00:00" \

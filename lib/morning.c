@@ -238,20 +238,21 @@ send_file(struct db *db, const struct config *cfg, int64_t now, const long long 
 	for (size_t i = 0; i < n; i++) {
 		struct db_mail_msg m;
 		struct mail_buf why = {0};
-		char *name;
+		char *name, *path = NULL;
 		int rc;
 
 		if (db_mail_load(db, refs[i], &m, e) < 0)
 			return -1;
 		name = file_name(&m);
-		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, e);
+		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, &path, e);
 		if (rc == 0) {
-			mail_buf_addf(&why, "written to %s/%s.eml", cfg->mail_dir, name);
+			mail_buf_addf(&why, "written to %s", path);
 			rc = db_mail_sent(db, m.ref, now, why.p, e);
 		}
 		if (rc == 0)
 			st->sent++;
 		mail_buf_release(&why);
+		free(path);
 		free(name);
 		db_mail_msg_release(&m);
 		if (rc < 0)

@@ -42,7 +42,8 @@ write_all(int fd, const char *p, size_t n)
 }
 
 int
-outbox_write(const char *dir, const char *name, const char *content, size_t len, struct err *e)
+outbox_write(const char *dir, const char *name, const char *content, size_t len, char **path,
+	     struct err *e)
 {
 	size_t n = strlen(dir) + strlen(name) + 64;
 	char *final = xmalloc(n), *tmp = xmalloc(n), *safe = xstrdup(name);
@@ -85,6 +86,10 @@ outbox_write(const char *dir, const char *name, const char *content, size_t len,
 		close(dfd);
 	}
 	rc = 0;
+	if (path != NULL) {
+		*path = final;
+		final = NULL;
+	}
 done:
 	if (fd >= 0)
 		close(fd);

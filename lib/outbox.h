@@ -22,9 +22,10 @@ int outbox_prepare(const char *dir, struct err *e);
 /*
  * Write content[0..len) as dir/NAME.eml, where NAME is name with every
  * character other than letters, digits, '.', '_' and '-' replaced by '_'.
- * ERR_IO naming the file on failure (nothing is left behind).
+ * On success, *path (if path is not NULL) gets the file's path, malloc'ed
+ * (caller frees). ERR_IO naming the file on failure (nothing is left behind).
  */
 int outbox_write(const char *dir, const char *name, const char *content, size_t len,
-		 struct err *e);
+		 char **path, struct err *e);
 
 #endif

@@ -27,10 +27,13 @@ db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **
 		"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"
 		" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"
 		" r.departure, r.state, r.reason, r.position,"
-		" (SELECT d.state FROM decision d WHERE d.seq = r.seq AND d.state <> 'cancelled'"
-		"  ORDER BY d.batch_id DESC LIMIT 1),"
-		" (SELECT d.position FROM decision d WHERE d.seq = r.seq AND d.state <> 'cancelled'"
-		"  ORDER BY d.batch_id DESC LIMIT 1)"
+		/* Only cancelled reservations look back at their decisions. */
+		" CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"
+		"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
+		" END,"
+		" CASE WHEN r.state = 'cancelled' THEN (SELECT d.position FROM decision d"
+		"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
+		" END"
 		" FROM request r JOIN child c ON c.ref = r.child_ref"
 		" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref ";
 	static const char report[] = "WHERE r.state <> 'pending' AND r.reported = 0 ";

@@ -81,19 +81,20 @@ main(int argc, char **argv)
 	if (o.dry_run) {
 		if (preview.len > 0)
 			fwrite(preview.p, 1, preview.len, stdout);
-		printf("dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld skipped), "
-		       "%ld stored message(s) due\n",
-		       st.reports, st.notices, st.skipped, st.due);
+		printf(
+		    "dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld skipped), "
+		    "%ld stored message(s) due\n",
+		    st.reports, st.notices, st.skipped, st.due);
 		code = tool_finish(0);
 		goto done;
 	}
 	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
-		 "deferred %ld, failed %ld; %lld pending",
-		 st.reports, st.notices, st.skipped, st.sent, st.deferred, st.failed, st.pending);
+	         "deferred %ld, failed %ld; %lld pending",
+	         st.reports, st.notices, st.skipped, st.sent, st.deferred, st.failed, st.pending);
 	if (st.failed > 0)
 		log_warn("%ld message(s) refused by the mail server and marked failed "
-			 "(nocturne-status shows why)",
-			 st.failed);
+		         "(nocturne-status shows why)",
+		         st.failed);
 	if (morning_outcome(&st, &e) < 0)
 		code = tool_fail(&e);
 	else

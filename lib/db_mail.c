@@ -21,34 +21,34 @@ col_opt_int(sqlite3_stmt *st, int i)
 
 int
 db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **out, size_t *n,
-		 struct err *e)
+                 struct err *e)
 {
 	static const char base[] =
-		"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"
-		" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"
-		" r.departure, r.state, r.reason, r.position,"
-		/* Only cancelled reservations look back at their decisions. */
-		" CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"
-		"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
-		" END,"
-		" CASE WHEN r.state = 'cancelled' THEN (SELECT d.position FROM decision d"
-		"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
-		" END"
-		" FROM request r JOIN child c ON c.ref = r.child_ref"
-		" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref ";
+	    "SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"
+	    " c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"
+	    " r.departure, r.state, r.reason, r.position,"
+	    /* Only cancelled reservations look back at their decisions. */
+	    " CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"
+	    "  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
+	    " END,"
+	    " CASE WHEN r.state = 'cancelled' THEN (SELECT d.position FROM decision d"
+	    "  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
+	    " END"
+	    " FROM request r JOIN child c ON c.ref = r.child_ref"
+	    " JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref ";
 	static const char report[] = "WHERE r.state <> 'pending' AND r.reported = 0 ";
 	static const char notice[] =
-		"WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1 ";
+	    "WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1 ";
 	static const char order[] =
-		"ORDER BY f.ref, c.last_name, c.first_name, c.ref, r.day, r.seq";
+	    "ORDER BY f.ref, c.last_name, c.first_name, c.ref, r.day, r.seq";
 	char sql[sizeof(base) + sizeof(report) + sizeof(notice) + sizeof(order)];
 	struct db_mail_req *v = NULL;
 	size_t cap = 0, len = 0;
 	sqlite3_stmt *st;
 	int rc;
 
-	snprintf(sql, sizeof(sql), "%s%s%s", base,
-		 which == DB_MAIL_TO_REPORT ? report : notice, order);
+	snprintf(sql, sizeof(sql), "%s%s%s", base, which == DB_MAIL_TO_REPORT ? report : notice,
+	         order);
 	*out = NULL;
 	*n = 0;
 	if (db_prepare(db, sql, &st, e) < 0)
@@ -121,24 +121,24 @@ db_mail_reqs_free(struct db_mail_req *r, size_t n)
 
 int
 db_mail_store(struct db *db, const struct db_mail_new *m, const long long *seqs, size_t nseq,
-	      long long *ref, struct err *e)
+              long long *ref, struct err *e)
 {
 	sqlite3_stmt *ins = NULL, *link = NULL, *mark = NULL;
 	int rc = -1;
 
 	if (db_prepare(db,
-		       "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
-		       " content, state, reason, created_at, next_at, updated_at)"
-		       " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       &ins, e) < 0 ||
+	               "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
+	               " content, state, reason, created_at, next_at, updated_at)"
+	               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	               &ins, e) < 0 ||
 	    db_prepare(db, "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
-		       &link, e) < 0 ||
+	               &link, e) < 0 ||
 	    db_prepare(db,
-		       strcmp(m->kind, "report") == 0
-			       ? "UPDATE request SET reported = 1,"
-				 " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END WHERE seq = ?"
-			       : "UPDATE request SET notice = 2 WHERE seq = ?",
-		       &mark, e) < 0)
+	               strcmp(m->kind, "report") == 0
+	                   ? "UPDATE request SET reported = 1,"
+	                     " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END WHERE seq = ?"
+	                   : "UPDATE request SET notice = 2 WHERE seq = ?",
+	               &mark, e) < 0)
 		goto done;
 	db_bind_text(ins, 1, m->kind);
 	sqlite3_bind_int64(ins, 2, m->family_ref);
@@ -186,9 +186,9 @@ db_mail_due(struct db *db, int64_t now, long long **refs, size_t *n, struct err 
 	*refs = NULL;
 	*n = 0;
 	if (db_prepare(db,
-		       "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
-		       " ORDER BY next_at, ref",
-		       &st, e) < 0)
+	               "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
+	               " ORDER BY next_at, ref",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -215,9 +215,9 @@ db_mail_load(struct db *db, long long ref, struct db_mail_msg *m, struct err *e)
 
 	memset(m, 0, sizeof(*m));
 	if (db_prepare(db,
-		       "SELECT kind, recipient, subject, message_id, state, content, attempts"
-		       " FROM message WHERE ref = ?",
-		       &st, e) < 0)
+	               "SELECT kind, recipient, subject, message_id, state, content, attempts"
+	               " FROM message WHERE ref = ?",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, ref);
 	rc = sqlite3_step(st);
@@ -260,15 +260,15 @@ db_mail_msg_release(struct db_mail_msg *m)
 /* One UPDATE of a message's state. */
 static int
 set_state(struct db *db, long long ref, const char *state, int attempts, int64_t next_at,
-	  int64_t now, const char *reason, struct err *e)
+          int64_t now, const char *reason, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (db_prepare(db,
-		       "UPDATE message SET state = ?, attempts = ?, next_at = ?, updated_at = ?,"
-		       " reason = ? WHERE ref = ?",
-		       &st, e) < 0)
+	               "UPDATE message SET state = ?, attempts = ?, next_at = ?, updated_at = ?,"
+	               " reason = ? WHERE ref = ?",
+	               &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, state);
 	sqlite3_bind_int(st, 2, attempts);
@@ -290,9 +290,9 @@ db_mail_sent(struct db *db, long long ref, int64_t now, const char *reason, stru
 	int rc;
 
 	if (db_prepare(db,
-		       "UPDATE message SET state = 'sent', attempts = attempts + 1, updated_at = ?,"
-		       " sent_at = ?, reason = ? WHERE ref = ?",
-		       &st, e) < 0)
+	               "UPDATE message SET state = 'sent', attempts = attempts + 1, updated_at = ?,"
+	               " sent_at = ?, reason = ? WHERE ref = ?",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, now);
@@ -307,14 +307,14 @@ db_mail_sent(struct db *db, long long ref, int64_t now, const char *reason, stru
 
 int
 db_mail_defer(struct db *db, long long ref, int attempts, int64_t next_at, int64_t now,
-	      const char *reason, struct err *e)
+              const char *reason, struct err *e)
 {
 	return set_state(db, ref, "pending", attempts, next_at, now, reason, e);
 }
 
 int
 db_mail_fail(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
-	     struct err *e)
+             struct err *e)
 {
 	return set_state(db, ref, "failed", attempts, now, now, reason, e);
 }
@@ -326,7 +326,7 @@ db_mail_pending(struct db *db, long long *count, int64_t *next_at, struct err *e
 	int rc;
 
 	if (db_prepare(db, "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
-		       &st, e) < 0)
+	               &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

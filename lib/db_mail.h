@@ -45,8 +45,8 @@ enum db_mail_select {
  * ('accepted', or 'waitlisted' with shown_position), 'accepted' if unknown.
  * *out is malloc'ed (free with db_mail_reqs_free), *n its length.
  */
-int db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **out,
-		     size_t *n, struct err *e);
+int db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **out, size_t *n,
+                     struct err *e);
 void db_mail_reqs_free(struct db_mail_req *r, size_t n);
 
 /* A message to store. state: "pending" or "skipped" (reason says why). */
@@ -68,8 +68,8 @@ struct db_mail_new {
  * sets reported = 1 (and an owed notice becomes composed: the report already
  * says Acceptée); a notice sets notice = 2. *ref gets the message's ref.
  */
-int db_mail_store(struct db *db, const struct db_mail_new *m, const long long *seqs,
-		  size_t nseq, long long *ref, struct err *e);
+int db_mail_store(struct db *db, const struct db_mail_new *m, const long long *seqs, size_t nseq,
+                  long long *ref, struct err *e);
 
 /* The refs of pending messages due at now (next_at <= now), oldest first. */
 int db_mail_due(struct db *db, int64_t now, long long **refs, size_t *n, struct err *e);
@@ -89,9 +89,9 @@ void db_mail_msg_release(struct db_mail_msg *m);
 int db_mail_sent(struct db *db, long long ref, int64_t now, const char *reason, struct err *e);
 /* Temporary failure: attempts is the new count; state 'pending' until next_at. */
 int db_mail_defer(struct db *db, long long ref, int attempts, int64_t next_at, int64_t now,
-		  const char *reason, struct err *e);
+                  const char *reason, struct err *e);
 int db_mail_fail(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
-		 struct err *e);
+                 struct err *e);
 
 /* How many messages are pending, and the earliest next_at among them. */
 int db_mail_pending(struct db *db, long long *count, int64_t *next_at, struct err *e);

@@ -6,11 +6,11 @@
 #include "when.h"
 
 static const char *const weekdays[] = {"lundi",    "mardi",  "mercredi", "jeudi",
-				       "vendredi", "samedi", "dimanche"};
+                                       "vendredi", "samedi", "dimanche"};
 
-static const char *const months[] = {"janvier", "février",  "mars",      "avril",
-				     "mai",     "juin",     "juillet",   "août",
-				     "septembre", "octobre", "novembre", "décembre"};
+static const char *const months[] = {"janvier",   "février", "mars",     "avril",
+                                     "mai",       "juin",    "juillet",  "août",
+                                     "septembre", "octobre", "novembre", "décembre"};
 
 const char *
 french_weekday(int wday)
@@ -31,7 +31,7 @@ french_date(int32_t day, char buf[FRENCH_DATE_LEN])
 
 	when_ymd_from_day(day, &y, &m, &d);
 	snprintf(buf, FRENCH_DATE_LEN, "%s %02d %s %04d", french_weekday(when_weekday(day)), d,
-		 french_month(m), y);
+	         french_month(m), y);
 }
 
 const char *
@@ -45,13 +45,13 @@ static const struct {
 	const char *reason;
 	const char *label;
 } refusals[] = {
-	{"full", "Refusée : activité complète"},
-	{"closed", "Refusée : activité non ouverte ce jour"},
-	{"deadline", "Refusée : hors délai"},
-	{"times", "Refusée : horaires incompatibles"},
-	{"debtor", "Refusée : compte débiteur"},
-	{"duplicate", "Refusée : déjà demandée"},
-	{"nothing_to_cancel", "Refusée : aucune réservation à annuler"},
+    {"full", "Refusée : activité complète"},
+    {"closed", "Refusée : activité non ouverte ce jour"},
+    {"deadline", "Refusée : hors délai"},
+    {"times", "Refusée : horaires incompatibles"},
+    {"debtor", "Refusée : compte débiteur"},
+    {"duplicate", "Refusée : déjà demandée"},
+    {"nothing_to_cancel", "Refusée : aucune réservation à annuler"},
 };
 
 char *
@@ -75,7 +75,8 @@ french_outcome(const char *state, const char *reason, int position, char *buf, s
 		label = "Non retenue : liste d'attente close";
 	} else if (strcmp(state, "refused") == 0) {
 		label = "Refusée";
-		for (size_t i = 0; reason != NULL && i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		for (size_t i = 0; reason != NULL && i < sizeof(refusals) / sizeof(refusals[0]);
+		     i++)
 			if (strcmp(reason, refusals[i].reason) == 0)
 				label = refusals[i].label;
 	}

@@ -290,7 +290,8 @@ mail_qp_encode(struct mail_buf *out, const char *text, size_t len)
 				col = 0;
 				if (n == 1 && (c == '.' || c == 'F')) {
 					/* A '.' or "From " may now start a line: encode it. */
-					if (c == '.' || (eol - j >= 5 && memcmp(text + j, "From ", 5) == 0)) {
+					if (c == '.' ||
+					    (eol - j >= 5 && memcmp(text + j, "From ", 5) == 0)) {
 						tok[0] = '=';
 						tok[1] = hex[c >> 4];
 						tok[2] = hex[c & 15];
@@ -310,7 +311,7 @@ static void
 base64(struct mail_buf *out, const unsigned char *s, size_t n)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char q[4];
 
 	for (size_t i = 0; i < n; i += 3) {
@@ -446,15 +447,15 @@ mail_date(int64_t t, int zone_minutes, char buf[MAIL_DATE_LEN])
 {
 	static const char *const wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	int32_t day = when_day_of(t);
 	int64_t s = t - (int64_t)day * WHEN_DAY_SECS;
 	int y, m, d, z = zone_minutes < 0 ? -zone_minutes : zone_minutes;
 
 	when_ymd_from_day(day, &y, &m, &d);
 	snprintf(buf, MAIL_DATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
-		 wd[when_weekday(day)], d, mo[m - 1], y, (int)(s / 3600), (int)(s / 60 % 60),
-		 (int)(s % 60), zone_minutes < 0 ? '-' : '+', z / 60 % 100, z % 60);
+	         wd[when_weekday(day)], d, mo[m - 1], y, (int)(s / 3600), (int)(s / 60 % 60),
+	         (int)(s % 60), zone_minutes < 0 ? '-' : '+', z / 60 % 100, z % 60);
 }
 
 char *
@@ -472,8 +473,9 @@ mail_message_id(enum mail_kind kind, long long ref, int64_t t, uint64_t random, 
 		if (stamp[i] >= '0' && stamp[i] <= '9')
 			digits[j++] = stamp[i];
 	digits[j] = '\0';
-	mail_buf_addf(&b, "<%s.%s.%lld.%016llx@%s>", digits, kind == MAIL_NOTICE ? "notice" : "report",
-		      ref, (unsigned long long)random, domain);
+	mail_buf_addf(&b, "<%s.%s.%lld.%016llx@%s>", digits,
+	              kind == MAIL_NOTICE ? "notice" : "report", ref, (unsigned long long)random,
+	              domain);
 	free(name);
 	free(addr);
 	return mail_buf_detach(&b, NULL);
@@ -527,7 +529,7 @@ describe(struct mail_buf *b, const struct mail_item *it, const char *activity)
 	mail_buf_adds(b, activity);
 	if (it->arrival >= 0 && it->departure >= 0)
 		mail_buf_addf(b, " (arrivée %02dh%02d, départ %02dh%02d)", it->arrival / 60,
-			      it->arrival % 60, it->departure / 60, it->departure % 60);
+		              it->arrival % 60, it->departure / 60, it->departure % 60);
 	else if (it->arrival >= 0)
 		mail_buf_addf(b, " (arrivée %02dh%02d)", it->arrival / 60, it->arrival % 60);
 	else if (it->departure >= 0)
@@ -544,7 +546,7 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		struct mail_buf what = {0};
 
 		if (i == 0 || strcmp(items[i - 1].child_key ? items[i - 1].child_key : "",
-				     it->child_key ? it->child_key : "") != 0) {
+		                     it->child_key ? it->child_key : "") != 0) {
 			child = mail_clean(it->child_name);
 			if (i > 0)
 				mail_buf_adds(&bd->html, "</ul>\n");
@@ -563,8 +565,10 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		mail_buf_adds(&bd->html, " : ");
 		html_escape(&bd->html, what.p);
 		if (kind == MAIL_REPORT) {
-			french_outcome(it->state, it->reason, it->position, outcome, sizeof(outcome));
-			mail_buf_addf(&bd->text, "    %s — %s\n", french_action(it->action), outcome);
+			french_outcome(it->state, it->reason, it->position, outcome,
+			               sizeof(outcome));
+			mail_buf_addf(&bd->text, "    %s — %s\n", french_action(it->action),
+			              outcome);
 			mail_buf_adds(&bd->html, "<br>");
 			html_escape(&bd->html, french_action(it->action));
 			mail_buf_adds(&bd->html, " — ");
@@ -572,7 +576,7 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		}
 		mail_buf_adds(&bd->html, "</li>\n");
 		if (i + 1 == n || strcmp(it->child_key ? it->child_key : "",
-					 items[i + 1].child_key ? items[i + 1].child_key : "") != 0)
+		                         items[i + 1].child_key ? items[i + 1].child_key : "") != 0)
 			mail_buf_adds(&bd->text, "\n");
 		mail_buf_release(&what);
 		free(activity);
@@ -585,8 +589,8 @@ static void
 signature(struct body *bd, const char *sig)
 {
 	char *s = mail_clean(sig != NULL && sig[0] != '\0'
-				     ? sig
-				     : "Le Portail Famille\\n(message envoyé automatiquement)");
+	                         ? sig
+	                         : "Le Portail Famille\\n(message envoyé automatiquement)");
 	const char *p = s;
 
 	mail_buf_adds(&bd->text, "Cordialement,\n\n");
@@ -611,22 +615,22 @@ signature(struct body *bd, const char *sig)
 }
 
 static const char REPORT_INTRO[] =
-	"Voici le compte-rendu du traitement de vos demandes de réservation et d'annulation "
-	"transmises au Portail Famille.";
+    "Voici le compte-rendu du traitement de vos demandes de réservation et d'annulation "
+    "transmises au Portail Famille.";
 static const char REPORT_WAITLIST[] =
-	"Pour les demandes en liste d'attente, vous serez averti par courriel si une place se "
-	"libère. Si vous ne souhaitez plus l'une de ces places, pensez à annuler votre demande "
-	"le plus tôt possible.";
+    "Pour les demandes en liste d'attente, vous serez averti par courriel si une place se "
+    "libère. Si vous ne souhaitez plus l'une de ces places, pensez à annuler votre demande "
+    "le plus tôt possible.";
 static const char NOTICE_INTRO[] =
-	"Bonne nouvelle : une place s'est libérée. Les demandes suivantes, qui étaient en liste "
-	"d'attente, sont maintenant acceptées :";
+    "Bonne nouvelle : une place s'est libérée. Les demandes suivantes, qui étaient en liste "
+    "d'attente, sont maintenant acceptées :";
 static const char NOTICE_CANCEL[] =
-	"Si vous ne souhaitez plus cette place, pensez à annuler votre demande le plus tôt "
-	"possible : elle pourra ainsi profiter à une autre famille.";
+    "Si vous ne souhaitez plus cette place, pensez à annuler votre demande le plus tôt "
+    "possible : elle pourra ainsi profiter à une autre famille.";
 
 int
 mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_item *items,
-	     size_t n, struct mail_out *out, struct err *e)
+             size_t n, struct mail_out *out, struct err *e)
 {
 	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL, *rt_addr = NULL;
 	char date[MAIL_DATE_LEN], fdate[FRENCH_DATE_LEN], boundary[96];
@@ -653,8 +657,9 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	else
 		mail_buf_adds(&subject, "Portail Famille : place accordée sur liste d'attente");
 
-	mail_buf_adds(&bd.html, "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
-				"<title>");
+	mail_buf_adds(&bd.html,
+	              "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+	              "<title>");
 	html_escape(&bd.html, subject.p);
 	mail_buf_adds(&bd.html, "</title>\n</head>\n<body>\n");
 	paragraph(&bd, "Bonjour,");
@@ -672,7 +677,7 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	/* "=_" never occurs in quoted-printable text: a safe boundary. */
 	idlen = strcspn(id + 1, "@>");
 	snprintf(boundary, sizeof(boundary), "=_nocturne_%.*s", (int)(idlen > 60 ? 60 : idlen),
-		 id + 1);
+	         id + 1);
 
 	mail_date(h->date, h->zone_minutes, date);
 	mail_buf_addf(&msg, "Date: %s\r\n", date);
@@ -688,19 +693,21 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 		free(clean_id);
 	}
 	mail_buf_adds(&msg, "MIME-Version: 1.0\r\n"
-			    "Auto-Submitted: auto-generated\r\n"
-			    "X-Auto-Response-Suppress: All\r\n");
+	                    "Auto-Submitted: auto-generated\r\n"
+	                    "X-Auto-Response-Suppress: All\r\n");
 	mail_buf_addf(&msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-		      boundary);
-	mail_buf_addf(&msg, "--%s\r\n"
-			    "Content-Type: text/plain; charset=UTF-8\r\n"
-			    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-		      boundary);
+	              boundary);
+	mail_buf_addf(&msg,
+	              "--%s\r\n"
+	              "Content-Type: text/plain; charset=UTF-8\r\n"
+	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	              boundary);
 	mail_qp_encode(&msg, bd.text.p, bd.text.len);
-	mail_buf_addf(&msg, "\r\n--%s\r\n"
-			    "Content-Type: text/html; charset=UTF-8\r\n"
-			    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-		      boundary);
+	mail_buf_addf(&msg,
+	              "\r\n--%s\r\n"
+	              "Content-Type: text/html; charset=UTF-8\r\n"
+	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	              boundary);
 	mail_qp_encode(&msg, bd.html.p, bd.html.len);
 	mail_buf_addf(&msg, "\r\n--%s--\r\n", boundary);
 

@@ -27,8 +27,7 @@ struct mail_buf {
 
 void mail_buf_add(struct mail_buf *b, const char *s, size_t n);
 void mail_buf_adds(struct mail_buf *b, const char *s);
-void mail_buf_addf(struct mail_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void mail_buf_addf(struct mail_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The contents as a malloc'ed string ("" if empty); b is emptied. Caller frees. */
 char *mail_buf_detach(struct mail_buf *b, size_t *len);
 void mail_buf_release(struct mail_buf *b);
@@ -128,7 +127,7 @@ struct mail_out {
  * not a mailbox.
  */
 int mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_item *items,
-		 size_t n, struct mail_out *out, struct err *e);
+                 size_t n, struct mail_out *out, struct err *e);
 void mail_out_release(struct mail_out *out);
 
 /*
@@ -136,6 +135,6 @@ void mail_out_release(struct mail_out *out);
  * domain taken from the from mailbox ("localhost" if it has none).
  */
 char *mail_message_id(enum mail_kind kind, long long ref, int64_t t, uint64_t random,
-		      const char *from);
+                      const char *from);
 
 #endif

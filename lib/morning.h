@@ -22,14 +22,14 @@
 #include "mail.h"
 
 struct morning_stats {
-	long reports, notices; /* messages composed (skipped ones included) */
-	long skipped;          /* of which skipped (no valid address) */
-	long due;              /* messages due when sending started */
+	long reports, notices;       /* messages composed (skipped ones included) */
+	long skipped;                /* of which skipped (no valid address) */
+	long due;                    /* messages due when sending started */
 	long sent, deferred, failed; /* outcomes in this run */
 	int unreachable;             /* the server could not be reached */
 	char unreachable_msg[ERR_MSG_MAX];
-	long long pending;           /* still pending after the run */
-	int64_t next_at;             /* earliest next attempt among them */
+	long long pending; /* still pending after the run */
+	int64_t next_at;   /* earliest next attempt among them */
 };
 
 /*
@@ -39,8 +39,8 @@ struct morning_stats {
  * rolled back. Fails with the database's error, or ERR_CONFIG for a bad
  * [mail] from / reply_to.
  */
-int morning_compose(struct db *db, const struct config *cfg, int64_t now,
-		    struct mail_buf *preview, struct morning_stats *st, struct err *e);
+int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+                    struct morning_stats *st, struct err *e);
 
 /*
  * Send the pending messages due at now. With preview non-NULL nothing is
@@ -50,7 +50,7 @@ int morning_compose(struct db *db, const struct config *cfg, int64_t now,
  * st->unreachable and morning_outcome().
  */
 int morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
-		 struct morning_stats *st, struct err *e);
+                 struct morning_stats *st, struct err *e);
 
 /*
  * The run's verdict from st: 0 when nothing is left pending; -1 with

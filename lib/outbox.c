@@ -17,7 +17,7 @@ outbox_prepare(const char *dir, struct err *e)
 		return err_set(e, ERR_CONFIG, "[mail] directory is empty");
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return err_set(e, ERR_IO, "%s: cannot create mail directory: %s", dir,
-			       strerror(errno));
+		               strerror(errno));
 	if (stat(dir, &st) != 0)
 		return err_set(e, ERR_IO, "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
@@ -43,7 +43,7 @@ write_all(int fd, const char *p, size_t n)
 
 int
 outbox_write(const char *dir, const char *name, const char *content, size_t len, char **path,
-	     struct err *e)
+             struct err *e)
 {
 	size_t n = strlen(dir) + strlen(name) + 64;
 	char *final = xmalloc(n), *tmp = xmalloc(n), *safe = xstrdup(name);

@@ -25,7 +25,7 @@ int outbox_prepare(const char *dir, struct err *e);
  * On success, *path (if path is not NULL) gets the file's path, malloc'ed
  * (caller frees). ERR_IO naming the file on failure (nothing is left behind).
  */
-int outbox_write(const char *dir, const char *name, const char *content, size_t len,
-		 char **path, struct err *e);
+int outbox_write(const char *dir, const char *name, const char *content, size_t len, char **path,
+                 struct err *e);
 
 #endif

@@ -32,11 +32,11 @@ test_dates(void)
 static void
 test_names(void)
 {
-	static const char *const wd[] = {"lundi", "mardi",  "mercredi", "jeudi",
-					 "vendredi", "samedi", "dimanche"};
-	static const char *const mo[] = {"janvier", "février", "mars",     "avril",
-					 "mai",     "juin",    "juillet",  "août",
-					 "septembre", "octobre", "novembre", "décembre"};
+	static const char *const wd[] = {"lundi",    "mardi",  "mercredi", "jeudi",
+	                                 "vendredi", "samedi", "dimanche"};
+	static const char *const mo[] = {"janvier",   "février", "mars",     "avril",
+	                                 "mai",       "juin",    "juillet",  "août",
+	                                 "septembre", "octobre", "novembre", "décembre"};
 
 	for (int i = 0; i < 7; i++)
 		CHECK_STR(french_weekday(i), wd[i]);

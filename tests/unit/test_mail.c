@@ -127,7 +127,8 @@ parse(const char *msg, size_t len, struct parsed *p)
 		if (*s == ' ' || *s == '\t') {
 			/* continuation: unfold (drop the CRLF) */
 			size_t old = strlen(p->values[p->n - 1]);
-			p->values[p->n - 1] = realloc(p->values[p->n - 1], old + (size_t)(eol - s) + 1);
+			p->values[p->n - 1] =
+			    realloc(p->values[p->n - 1], old + (size_t)(eol - s) + 1);
 			memcpy(p->values[p->n - 1] + old, s, (size_t)(eol - s));
 			p->values[p->n - 1][old + (size_t)(eol - s)] = '\0';
 		} else {
@@ -356,7 +357,7 @@ test_headers(void)
 	CHECK(strncmp(h, "Subject: =?UTF-8?B?", 19) == 0);
 	free(h);
 	check_header("Subject", "Compte-rendu du vendredi 06 décembre 2019", 0,
-		     "Compte-rendu du vendredi 06 décembre 2019");
+	             "Compte-rendu du vendredi 06 décembre 2019");
 	check_header("Subject", "looks =?like?= a word", 0, "looks =?like?= a word");
 	/* Display names: atext kept, specials and accents encoded. */
 	h = header_of("To", "Famille Dupont", 1);
@@ -381,11 +382,11 @@ static void
 test_header_injection(void)
 {
 	static const char *const attempts[] = {
-		"Bonjour\r\nBcc: victim@example.org",
-		"Bonjour\nBcc: victim@example.org",
-		"Bonjour\rBcc: victim@example.org",
-		"\r\n\r\nbody injection",
-		"tab\there",
+	    "Bonjour\r\nBcc: victim@example.org",
+	    "Bonjour\nBcc: victim@example.org",
+	    "Bonjour\rBcc: victim@example.org",
+	    "\r\n\r\nbody injection",
+	    "tab\there",
 	};
 
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
@@ -445,7 +446,7 @@ test_addresses(void)
 	free(name);
 	free(addr);
 	CHECK_INT(mail_parse_mailbox("\"Mairie, service \\\"Enfance\\\"\" <e@m.fr>", &name, &addr),
-		  0);
+	          0);
 	CHECK_STR(name, "Mairie, service \"Enfance\"");
 	CHECK_STR(addr, "e@m.fr");
 	free(name);
@@ -488,9 +489,8 @@ test_date_and_id(void)
 }
 
 static struct mail_item
-item(const char *key, const char *child, const char *activity, const char *date,
-     const char *action, int arrival, int departure, const char *state, const char *reason,
-     int position)
+item(const char *key, const char *child, const char *activity, const char *date, const char *action,
+     int arrival, int departure, const char *state, const char *reason, int position)
 {
 	struct mail_item it;
 	int32_t day = 0;
@@ -529,16 +529,16 @@ static void
 test_report(void)
 {
 	struct mail_item items[] = {
-		item("C1", "Léa Dupont", "Accueil du soir", "2019-12-06", "reserve", 990, 1080,
-		     "accepted", NULL, 0),
-		item("C1", "Léa Dupont", "Cantine", "2019-12-09", "reserve", -1, -1, "waitlisted",
-		     NULL, 2),
-		item("C2", "Hugo Dupont", "Mercredi <loisirs> & \"co\"", "2019-12-04", "cancel", -1,
-		     -1, "refused", "nothing_to_cancel", 0),
-		item("C2", "Hugo Dupont", "Cantine", "2019-12-10", "reserve", -1, -1, "expired", NULL,
-		     0),
-		item("C2", "Hugo Dupont", "Cantine", "2019-12-11", "reserve", 480, -1, "cancelled",
-		     NULL, 0),
+	    item("C1", "Léa Dupont", "Accueil du soir", "2019-12-06", "reserve", 990, 1080,
+	         "accepted", NULL, 0),
+	    item("C1", "Léa Dupont", "Cantine", "2019-12-09", "reserve", -1, -1, "waitlisted", NULL,
+	         2),
+	    item("C2", "Hugo Dupont", "Mercredi <loisirs> & \"co\"", "2019-12-04", "cancel", -1, -1,
+	         "refused", "nothing_to_cancel", 0),
+	    item("C2", "Hugo Dupont", "Cantine", "2019-12-10", "reserve", -1, -1, "expired", NULL,
+	         0),
+	    item("C2", "Hugo Dupont", "Cantine", "2019-12-11", "reserve", 480, -1, "cancelled",
+	         NULL, 0),
 	};
 	struct mail_head h;
 	struct mail_out out, again;
@@ -559,7 +559,7 @@ test_report(void)
 	CHECK_STR(s, out.subject);
 	free(s);
 	CHECK_STR(header(&p, "Message-ID"),
-		  "<20191206070000.report.1.0123456789abcdef@mairie.example>");
+	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
 	CHECK_STR(header(&p, "MIME-Version"), "1.0");
 	CHECK_STR(header(&p, "Auto-Submitted"), "auto-generated");
 	CHECK(header(&p, "Content-Type") != NULL &&
@@ -572,20 +572,22 @@ test_report(void)
 	if (text != NULL) {
 		CHECK_STR(text, out.text);
 		CHECK(strstr(text, "Bonjour,\n") == text);
-		CHECK(strstr(text, "Léa Dupont\n"
-				   "  - vendredi 06 décembre 2019 : Accueil du soir (arrivée 16h30, "
-				   "départ 18h00)\n"
-				   "    Réservation — Acceptée\n"
-				   "  - lundi 09 décembre 2019 : Cantine\n"
-				   "    Réservation — En liste d'attente (position 2)\n\n"
-				   "Hugo Dupont\n"
-				   "  - mercredi 04 décembre 2019 : Mercredi <loisirs> & \"co\"\n"
-				   "    Annulation — Refusée : aucune réservation à annuler\n"
-				   "  - mardi 10 décembre 2019 : Cantine\n"
-				   "    Réservation — Non retenue : liste d'attente close\n"
-				   "  - mercredi 11 décembre 2019 : Cantine (arrivée 08h00)\n"
-				   "    Réservation — Acceptée\n") != NULL);
-		CHECK(strstr(text, "vous serez averti par courriel si une place se libère") != NULL);
+		CHECK(strstr(text,
+		             "Léa Dupont\n"
+		             "  - vendredi 06 décembre 2019 : Accueil du soir (arrivée 16h30, "
+		             "départ 18h00)\n"
+		             "    Réservation — Acceptée\n"
+		             "  - lundi 09 décembre 2019 : Cantine\n"
+		             "    Réservation — En liste d'attente (position 2)\n\n"
+		             "Hugo Dupont\n"
+		             "  - mercredi 04 décembre 2019 : Mercredi <loisirs> & \"co\"\n"
+		             "    Annulation — Refusée : aucune réservation à annuler\n"
+		             "  - mardi 10 décembre 2019 : Cantine\n"
+		             "    Réservation — Non retenue : liste d'attente close\n"
+		             "  - mercredi 11 décembre 2019 : Cantine (arrivée 08h00)\n"
+		             "    Réservation — Acceptée\n") != NULL);
+		CHECK(strstr(text, "vous serez averti par courriel si une place se libère") !=
+		      NULL);
 		CHECK(strstr(text, "annuler votre demande le plus tôt possible") != NULL);
 		CHECK(strstr(text, "Cordialement,\n\nLe Portail Famille\n") != NULL);
 	}
@@ -614,8 +616,8 @@ static void
 test_notice(void)
 {
 	struct mail_item items[] = {
-		item("C1", "Léa Dupont", "Cantine", "2019-12-09", "reserve", -1, -1, "accepted",
-		     NULL, 0),
+	    item("C1", "Léa Dupont", "Cantine", "2019-12-09", "reserve", -1, -1, "accepted", NULL,
+	         0),
 	};
 	struct mail_head h;
 	struct mail_out out;
@@ -634,7 +636,7 @@ test_notice(void)
 	CHECK_STR(s, "Portail Famille : place accordée sur liste d'attente");
 	free(s);
 	CHECK(strstr(out.text, "sont maintenant acceptées :\n\nLéa Dupont\n"
-			       "  - lundi 09 décembre 2019 : Cantine\n\n") != NULL);
+	                       "  - lundi 09 décembre 2019 : Cantine\n\n") != NULL);
 	CHECK(strstr(out.text, "Réservation —") == NULL);
 	CHECK(strstr(out.text, "annuler votre demande le plus tôt possible") != NULL);
 	CHECK(strstr(out.text, "Cordialement,\n\nService Enfance\nMairie de Nocturne\n") != NULL);
@@ -646,8 +648,8 @@ static void
 test_injection_in_message(void)
 {
 	struct mail_item items[] = {
-		item("C1", "X\nSubject: pwned", "Cantine\r\n.\r\nQUIT", "2019-12-09", "reserve",
-		     -1, -1, "accepted", NULL, 0),
+	    item("C1", "X\nSubject: pwned", "Cantine\r\n.\r\nQUIT", "2019-12-09", "reserve", -1, -1,
+	         "accepted", NULL, 0),
 	};
 	struct mail_head h;
 	struct mail_out out;

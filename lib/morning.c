@@ -54,8 +54,8 @@ kind_name(enum mail_kind kind)
 /* Compose (and store, unless previewing) one family's message. */
 static int
 compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_kind kind,
-	       const struct db_mail_req *reqs, size_t n, struct mail_buf *preview,
-	       struct morning_stats *st, struct err *e)
+               const struct db_mail_req *reqs, size_t n, struct mail_buf *preview,
+               struct morning_stats *st, struct err *e)
 {
 	struct mail_item *items = xcalloc(n, sizeof(*items));
 	long long *seqs = xcalloc(n, sizeof(*seqs));
@@ -117,7 +117,7 @@ compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_k
 		mail_buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
 		if (valid)
 			mail_buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
-				      out.text);
+			              out.text);
 		else
 			mail_buf_addf(preview, "skipped: %s\n\n", why);
 		free(fam);
@@ -151,14 +151,14 @@ done:
 
 static int
 compose_kind(struct db *db, const struct config *cfg, int64_t now, enum mail_kind kind,
-	     struct mail_buf *preview, struct morning_stats *st, struct err *e)
+             struct mail_buf *preview, struct morning_stats *st, struct err *e)
 {
 	struct db_mail_req *reqs;
 	size_t n, i = 0;
 	int rc = 0;
 
 	if (db_mail_requests(db, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT, &reqs,
-			     &n, e) < 0)
+	                     &n, e) < 0)
 		return -1;
 	while (i < n && rc == 0) {
 		size_t j = i + 1;
@@ -179,14 +179,14 @@ check_mailboxes(const struct config *cfg, struct err *e)
 
 	if (mail_parse_mailbox(cfg->from, &name, &addr) < 0)
 		return err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox",
-			       cfg->source, cfg->from);
+		               cfg->source, cfg->from);
 	free(name);
 	free(addr);
 	if (cfg->reply_to[0] == '\0')
 		return 0;
 	if (mail_parse_mailbox(cfg->reply_to, &name, &addr) < 0)
 		return err_set(e, ERR_CONFIG, "%s: [mail] reply_to '%s' is not a valid mailbox",
-			       cfg->source, cfg->reply_to);
+		               cfg->source, cfg->reply_to);
 	free(name);
 	free(addr);
 	return 0;
@@ -194,7 +194,7 @@ check_mailboxes(const struct config *cfg, struct err *e)
 
 int
 morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
-		struct morning_stats *st, struct err *e)
+                struct morning_stats *st, struct err *e)
 {
 	if (check_mailboxes(cfg, e) < 0)
 		return -1;
@@ -231,7 +231,7 @@ file_name(const struct db_mail_msg *m)
 
 static int
 send_file(struct db *db, const struct config *cfg, int64_t now, const long long *refs, size_t n,
-	  struct morning_stats *st, struct err *e)
+          struct morning_stats *st, struct err *e)
 {
 	if (outbox_prepare(cfg->mail_dir, e) < 0)
 		return -1;
@@ -263,7 +263,7 @@ send_file(struct db *db, const struct config *cfg, int64_t now, const long long 
 
 int
 morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
-	     struct morning_stats *st, struct err *e)
+             struct morning_stats *st, struct err *e)
 {
 	long long *refs = NULL;
 	size_t n;
@@ -278,7 +278,8 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_b
 			if (db_mail_load(db, refs[i], &m, e) < 0)
 				goto done;
 			mail_buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
-				      m.kind, m.ref, m.recipient ? m.recipient : "(none)", m.subject);
+			              m.kind, m.ref, m.recipient ? m.recipient : "(none)",
+			              m.subject);
 			db_mail_msg_release(&m);
 		}
 		rc = 0;
@@ -302,12 +303,12 @@ morning_outcome(const struct morning_stats *st, struct err *e)
 
 	if (st->unreachable && st->sent == 0)
 		return err_set(e, ERR_UNAVAILABLE, "%s; nothing delivered, %lld message(s) pending",
-			       st->unreachable_msg, st->pending);
+		               st->unreachable_msg, st->pending);
 	if (st->pending > 0) {
 		when_format_datetime(st->next_at, when);
 		return err_set(e, ERR_TEMP, "%s%s%lld message(s) deferred, next attempt at %s",
-			       st->unreachable ? st->unreachable_msg : "",
-			       st->unreachable ? "; " : "", st->pending, when);
+		               st->unreachable ? st->unreachable_msg : "",
+		               st->unreachable ? "; " : "", st->pending, when);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "db_mail.h"
 #include "outbox.h"
+#include "smtp.h"
 #include "when.h"
 
 /* The offset from UTC, in minutes, of the local instant t (naive local time). */
@@ -261,6 +262,173 @@ send_file(struct db *db, const struct config *cfg, int64_t now, const long long 
 	return 0;
 }
 
+/* Seconds before the next attempt after attempts failures: delay * 2^(attempts-1). */
+static int64_t
+backoff(int delay, int attempts)
+{
+	int64_t d = delay > 0 ? delay : 0;
+
+	for (int i = 1; i < attempts && d < ((int64_t)1 << 40); i++)
+		d *= 2;
+	return d;
+}
+
+struct smtp_run {
+	struct db *db;
+	const struct config *cfg;
+	int64_t now;
+	struct morning_stats *st;
+	int db_failed;
+	struct err db_err;
+};
+
+/* Record one message's outcome, committed at once (no transaction is open). */
+static int
+record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
+{
+	int attempts = m->attempts + 1;
+	int rc;
+
+	if (r == SMTP_RESULT_SENT) {
+		rc = db_mail_sent(run->db, m->ref, run->now, text, &run->db_err);
+		if (rc == 0)
+			run->st->sent++;
+	} else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts) {
+		rc = db_mail_defer(run->db, m->ref, attempts,
+		                   run->now + backoff(run->cfg->retry_delay, attempts), run->now,
+		                   text, &run->db_err);
+		if (rc == 0)
+			run->st->deferred++;
+	} else {
+		/* permanent, or temporary with no attempt left */
+		rc = db_mail_fail(run->db, m->ref, attempts, run->now, text, &run->db_err);
+		if (rc == 0)
+			run->st->failed++;
+	}
+	if (rc == 0)
+		m->attempts = attempts;
+	return rc;
+}
+
+/* smtp_send's callback: text already holds the server's code and reply. */
+static int
+on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code, const char *text)
+{
+	struct smtp_run *run = ctx;
+
+	(void)code;
+	if (record(run, sm->user, r, text != NULL && text[0] != '\0' ? text : "no reply") < 0) {
+		run->db_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long *refs, size_t n,
+          struct morning_stats *st, struct err *e)
+{
+	struct smtp_run run = {db, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct smtp_options o;
+	char *password = NULL, *from_name = NULL, *from_addr = NULL;
+	size_t chunk = cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
+	int rc = -1;
+
+	if (mail_parse_mailbox(cfg->from, &from_name, &from_addr) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox",
+		               cfg->source, cfg->from);
+	if (cfg->smtp_user[0] != '\0') {
+		if (cfg->smtp_password_file[0] == '\0') {
+			err_set(e, ERR_CONFIG, "%s: [smtp] user is set but password_file is empty",
+			        cfg->source);
+			goto done;
+		}
+		if (config_read_secret(cfg->smtp_password_file, "[smtp] password_file", &password,
+		                       e) < 0)
+			goto done;
+	}
+	memset(&o, 0, sizeof(o));
+	o.host = cfg->smtp_host;
+	o.port = cfg->smtp_port;
+	o.tls = cfg->smtp_tls;
+	o.ca_file = cfg->smtp_ca_file;
+	o.user = cfg->smtp_user;
+	o.password = password;
+	o.timeout_s = cfg->smtp_timeout;
+	o.envelope_from = from_addr;
+
+	for (size_t i = 0; i < n; i += chunk) {
+		size_t k = n - i < chunk ? n - i : chunk, loaded = 0, queued = 0;
+		struct db_mail_msg *msgs = xcalloc(k, sizeof(*msgs));
+		struct smtp_message *sm = xcalloc(k, sizeof(*sm));
+		struct err se;
+		int stop = 0, src;
+
+		for (; loaded < k; loaded++) {
+			struct db_mail_msg *m = &msgs[loaded];
+			if (db_mail_load(db, refs[i + loaded], m, e) < 0) {
+				stop = -1;
+				break;
+			}
+			if (m->recipient == NULL || !mail_addr_valid(m->recipient, 0)) {
+				/* Never sent elsewhere: a stored pending message without a
+				 * valid recipient can only fail. */
+				if (record(&run, m, SMTP_RESULT_PERMANENT, "no valid recipient") <
+				    0) {
+					*e = run.db_err;
+					stop = -1;
+					loaded++;
+					break;
+				}
+				continue;
+			}
+			sm[queued].recipient = m->recipient;
+			sm[queued].content = m->content;
+			sm[queued].length = m->length;
+			sm[queued].user = m;
+			queued++;
+		}
+		if (stop == 0 && queued > 0) {
+			err_clear(&se);
+			src = smtp_send(&o, sm, queued, on_result, &run, &se);
+			if (src < 0 && run.db_failed) {
+				*e = run.db_err;
+				stop = -1;
+			} else if (src < 0) {
+				/* Nothing could be attempted: one temporary attempt each. */
+				st->unreachable = 1;
+				snprintf(st->unreachable_msg, sizeof(st->unreachable_msg), "%s",
+				         se.msg);
+				for (size_t j = 0; j < queued && stop == 0; j++)
+					if (record(&run, sm[j].user, SMTP_RESULT_TEMPORARY,
+					           se.msg) < 0) {
+						*e = run.db_err;
+						stop = -1;
+					}
+				if (stop == 0)
+					stop = 1;
+			}
+		}
+		for (size_t j = 0; j < loaded; j++)
+			db_mail_msg_release(&msgs[j]);
+		free(msgs);
+		free(sm);
+		if (stop < 0)
+			goto done;
+		if (stop > 0)
+			break;
+	}
+	rc = 0;
+done:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	free(from_name);
+	free(from_addr);
+	return rc;
+}
+
 int
 morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
              struct morning_stats *st, struct err *e)
@@ -285,10 +453,12 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_b
 		rc = 0;
 		goto done;
 	}
-	if (n > 0)
-		rc = send_file(db, cfg, now, refs, n, st, e);
-	else
+	if (n == 0)
 		rc = 0;
+	else if (cfg->transport == TRANSPORT_SMTP)
+		rc = send_smtp(db, cfg, now, refs, n, st, e);
+	else
+		rc = send_file(db, cfg, now, refs, n, st, e);
 	if (rc == 0)
 		rc = db_mail_pending(db, &st->pending, &st->next_at, e);
 done:

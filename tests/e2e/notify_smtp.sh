@@ -147,3 +147,22 @@ expect_eq "$(cat "$MAILDIR"/*.env | sed -n 's/^to //p' | sort -u | wc -l)" 12 "e
 total=$(count_eml)
 [ "$total" -le 13 ] || fail "$total messages received for 12: more than one repeated"
 ok
+
+t auth_password_file
+start_smtpd s6 --user portail --password 's3cret#1' --auth-required
+printf 's3cret#1\n' >"$T/pw"
+chmod 600 "$T/pw"
+smtp_conf "$PORT" "user = portail" "password_file = $T/pw"
+DB=$T/f.db
+new_db "$DB"
+families "$DB" 1
+notify --now '2019-12-03 07:00'
+expect_rc 0
+expect_eq "$(rcpts)" "p1@example.org " delivered
+chmod 644 "$T/pw"
+q "UPDATE request SET reported = 0" >/dev/null
+notify --now '2019-12-03 07:10'
+expect_rc 78
+expect_contains "$ERR" "[smtp] password_file"
+expect_not_contains "$ERR" "s3cret"
+ok

@@ -49,6 +49,7 @@ expect_eq "$(hdr "$f" Date)" "Tue, 03 Dec 2019 07:00:00 +0100" Date
 expect_eq "$(hdr "$f" Message-ID)" "$(q 'SELECT message_id FROM message WHERE ref = 1')" Message-ID
 expect_eq "$(hdr "$f" Auto-Submitted)" "auto-generated" Auto-Submitted
 expect_eq "$(hdr "$f" MIME-Version)" "1.0" MIME-Version
+expect_eq "$(hdr "$f" X-Nocturne-Kind)" "report" X-Nocturne-Kind
 text=$(qp_text "$f")
 expect_contains "$text" "Hugo Dupont
   - mercredi 04 décembre 2019 : Centre de loisirs <mercredi> & co
@@ -88,6 +89,7 @@ expect_rc 0
 expect_contains "$ERR" "composed 0 compte-rendu(s), 1 notice(s), 0 skipped; sent 1"
 f=$(eml notice 1)
 expect_eq "$(hdr "$f" Subject)" "Portail Famille : place accordée sur liste d'attente" Subject
+expect_eq "$(hdr "$f" X-Nocturne-Kind)" "notice" X-Nocturne-Kind
 text=$(qp_text "$f")
 expect_contains "$text" "Léa Dupont
   - jeudi 05 décembre 2019 : Cantine

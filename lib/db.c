@@ -193,6 +193,14 @@ db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v)
 		sqlite3_bind_null(st, i);
 }
 
+char *
+db_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
 static int
 user_version(struct db *db, int *v, struct err *e)
 {

@@ -248,7 +248,7 @@ send_file(struct db *db, const struct config *cfg, int64_t now, const long long 
 		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, &path, e);
 		if (rc == 0) {
 			mail_buf_addf(&why, "written to %s", path);
-			rc = db_mail_sent(db, m.ref, now, why.p, e);
+			rc = db_mail_sent(db, m.ref, m.attempts + 1, now, why.p, e);
 		}
 		if (rc == 0)
 			st->sent++;
@@ -290,7 +290,7 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 	int rc;
 
 	if (r == SMTP_RESULT_SENT) {
-		rc = db_mail_sent(run->db, m->ref, run->now, text, &run->db_err);
+		rc = db_mail_sent(run->db, m->ref, attempts, run->now, text, &run->db_err);
 		if (rc == 0)
 			run->st->sent++;
 	} else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts) {

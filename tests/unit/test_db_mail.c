@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "db_int.h"
@@ -146,6 +147,75 @@ test_requests_cost_is_linear(void)
 	db_close(db);
 }
 
+/* Column 0 of a one-row query, as an integer. */
+static long long
+one(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Store, defer, come due, send: each outcome one committed UPDATE. */
+static void
+test_queue_outcomes(void)
+{
+	struct db *db = town("queue.db", 2, 0);
+	struct db_mail_new m;
+	struct db_mail_msg msg;
+	long long seqs[] = {1}, ref = 0, *refs = NULL, count = 0;
+	int64_t next = 0;
+	size_t n = 0;
+	struct err e;
+
+	CHECK(db != NULL);
+	if (db == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.kind = "report";
+	m.family_ref = 1;
+	m.recipient = "f1@example.org";
+	m.subject = "s";
+	m.message_id = "<1@x>";
+	m.content = "a\r\n\0b";
+	m.length = 6;
+	m.state = "pending";
+	m.now = 1000;
+	CHECK_INT(db_begin(db, &e), 0);
+	CHECK_INT(db_mail_store(db, &m, seqs, 1, &ref, &e), 0);
+	CHECK_INT(db_commit(db, &e), 0);
+	CHECK_INT(one(db, "SELECT reported FROM request WHERE seq = 1"), 1);
+	CHECK_INT(one(db, "SELECT reported FROM request WHERE seq = 2"), 0);
+	CHECK_INT(db_mail_load(db, ref, &msg, &e), 0);
+	CHECK_INT(msg.length, 6);
+	CHECK(memcmp(msg.content, "a\r\n\0b", 6) == 0);
+	db_mail_msg_release(&msg);
+
+	CHECK_INT(db_mail_defer(db, ref, 1, 1300, 1000, "451 later", &e), 0);
+	CHECK_INT(db_mail_due(db, 1299, &refs, &n, &e), 0);
+	CHECK_INT(n, 0);
+	free(refs);
+	CHECK_INT(db_mail_pending(db, &count, &next, &e), 0);
+	CHECK_INT(count, 1);
+	CHECK_INT(next, 1300);
+	CHECK_INT(db_mail_due(db, 1300, &refs, &n, &e), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_INT(refs[0], ref);
+	free(refs);
+	CHECK_INT(db_mail_sent(db, ref, 2, 1300, "250 ok", &e), 0);
+	CHECK_INT(one(db, "SELECT attempts * 10000 + sent_at FROM message WHERE state = 'sent'"),
+	          21300);
+	CHECK_INT(db_mail_pending(db, &count, &next, &e), 0);
+	CHECK_INT(count, 0);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -155,6 +225,7 @@ main(void)
 		return 1;
 	T_RUN(test_cancelled_shows_last_decision);
 	T_RUN(test_requests_cost_is_linear);
+	T_RUN(test_queue_outcomes);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 1;

@@ -258,11 +258,12 @@ set_state(struct db *db, long long ref, const char *state, int attempts, int64_t
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(db,
-	               "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
-	               " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
-	               " WHERE ref = ?7",
-	               &st, e) < 0)
+	if (db_prepare(
+	        db,
+	        "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
+	        " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
+	        " WHERE ref = ?7",
+	        &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, state);
 	sqlite3_bind_int(st, 2, attempts);

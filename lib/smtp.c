@@ -1109,8 +1109,8 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 		return err_set(e, ERR_CONFIG, "smtp: no host configured");
 	/* A DNS name has at most 253 octets; the buffers below are sized for it. */
 	if (strlen(o->host) > 253)
-		return err_set(e, ERR_CONFIG, "smtp: host name longer than 253 characters: %.40s...",
-		               o->host);
+		return err_set(e, ERR_CONFIG,
+		               "smtp: host name longer than 253 characters: %.40s...", o->host);
 	if (strchr(o->host, ':') != NULL)
 		snprintf(r.where, sizeof(r.where), "[%s]:%d", o->host, smtp_port(o));
 	else

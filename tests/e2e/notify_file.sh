@@ -161,7 +161,11 @@ t config_and_input_errors
 printf '[mail]\nfrom = Portail Famille\n' >"$T/from.ini"
 run nocturne-notify -c "$T/from.ini" --db "$DB" --now "$NOW"
 expect_rc 78
-expect_contains "$ERR" "[mail] from 'Portail Famille' is not a valid mailbox"
+expect_eq "$ERR" "nocturne-notify: $T/from.ini: [mail] from 'Portail Famille' is not a valid mailbox" stderr
+printf '[mail]\nreply_to = nobody\n' >"$T/rt.ini"
+run nocturne-notify -c "$T/rt.ini" --db "$DB" --now "$NOW"
+expect_rc 78
+expect_eq "$ERR" "nocturne-notify: $T/rt.ini: [mail] reply_to 'nobody' is not a valid mailbox" stderr
 run nocturne-notify -c "$T/missing.ini" --db "$DB"
 expect_rc 78
 run nocturne-notify -c "$T/conf.ini" --db "$T/none.db"

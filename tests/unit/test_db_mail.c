@@ -57,21 +57,23 @@ town(const char *name, int nfam, int nold)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	db_exec(db,
-	        "INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
-	        " SELECT ref, 'C' || ref, ref, 'Léa', 'N' || ref FROM family;"
-	        /* this morning's: one cancelled reservation per family */
-	        "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action,"
-	        " submitted_at, state, batch_id)"
-	        " SELECT ref, 'R' || ref, ref, 1, 18000, 'reserve', 0, 'cancelled', 2 FROM child;"
-	        "INSERT INTO decision(batch_id, seq, state) SELECT 1, seq, 'accepted' FROM request;"
-	        "INSERT INTO decision(batch_id, seq, state) SELECT 2, seq, 'cancelled' FROM request;",
-	        &e);
-	sqlite3_prepare_v2(db->sql,
-	                   "INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
-	                   " submitted_at, state, batch_id, reported)"
-	                   " VALUES ('old' || ?1, 1 + ?1 % ?2, 1, 17000, 'reserve', 0, 'accepted', 1, 1)",
-	                   -1, &st, NULL);
+	db_exec(
+	    db,
+	    "INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
+	    " SELECT ref, 'C' || ref, ref, 'Léa', 'N' || ref FROM family;"
+	    /* this morning's: one cancelled reservation per family */
+	    "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action,"
+	    " submitted_at, state, batch_id)"
+	    " SELECT ref, 'R' || ref, ref, 1, 18000, 'reserve', 0, 'cancelled', 2 FROM child;"
+	    "INSERT INTO decision(batch_id, seq, state) SELECT 1, seq, 'accepted' FROM request;"
+	    "INSERT INTO decision(batch_id, seq, state) SELECT 2, seq, 'cancelled' FROM request;",
+	    &e);
+	sqlite3_prepare_v2(
+	    db->sql,
+	    "INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
+	    " submitted_at, state, batch_id, reported)"
+	    " VALUES ('old' || ?1, 1 + ?1 % ?2, 1, 17000, 'reserve', 0, 'accepted', 1, 1)",
+	    -1, &st, NULL);
 	for (int i = 0; i < nold; i++) {
 		sqlite3_bind_int(st, 1, i);
 		sqlite3_bind_int(st, 2, nfam);
@@ -139,7 +141,8 @@ test_requests_cost_is_linear(void)
 	CHECK_INT(db_mail_requests(db, DB_MAIL_TO_REPORT, &r, &n, &e), 0);
 	sqlite3_progress_handler(db->sql, 0, NULL, NULL);
 	CHECK_INT(n, 2000);
-	/* steps counts thousands of VM instructions (about 420 here; 650,000 with a scan per row). */
+	/* steps counts thousands of VM instructions (about 420 here; 650,000 with a scan per row).
+	 */
 	if (steps > 2000)
 		printf("  %lld thousand VM steps for %zu requests\n", steps, n);
 	CHECK(steps <= 2000);

@@ -404,6 +404,11 @@ send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long 
 			if (src < 0 && run.db_failed) {
 				*e = run.db_err;
 				stop = -1;
+			} else if (src < 0 && se.kind != ERR_UNAVAILABLE) {
+				/* Configuration (ca_file, host) or a composition bug: no
+				 * message was tried, so none loses an attempt. */
+				*e = se;
+				stop = -1;
 			} else if (src < 0) {
 				/* Nothing could be attempted: one temporary attempt each. */
 				st->unreachable = 1;

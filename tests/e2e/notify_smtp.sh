@@ -173,3 +173,18 @@ expect_rc 78
 expect_contains "$ERR" "[smtp] password_file"
 expect_not_contains "$ERR" "s3cret"
 ok
+
+t config_error_costs_no_attempt
+# A bad ca_file is the operator's to fix (78): messages keep every attempt.
+start_smtpd s7
+smtp_conf "$PORT" "tls = starttls" "ca_file = $T/nope.pem"
+DB=$T/g.db
+new_db "$DB"
+families "$DB" 2
+notify --now '2019-12-03 07:00'
+expect_rc 78
+expect_eq "$ERR" "nocturne-notify: smtp: ca_file $T/nope.pem: cannot load certificates from it" stderr
+expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message")" \
+	"pending/0 pending/0" "no attempt counted"
+expect_eq "$(count_eml)" 0 "nothing sent"
+ok

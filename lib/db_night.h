@@ -71,14 +71,19 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 			       struct rules_req **reqs, size_t *n, size_t *cap, struct err *e);
 
 /*
- * Store what the batch did to one request: when RULES_F_CHANGED, its state,
- * reason, position, batch_id, undoes and mail bookkeeping (promoted: a notice
- * is owed if a compte-rendu reported it waitlisted; cancelled: an owed
- * notice is dropped; expired: to be reported again) plus its decision row;
- * when only RULES_F_MOVED, its position. Call in seq order for speed.
+ * Record what the batch did to one request (nothing unless RULES_F_CHANGED
+ * or RULES_F_MOVED), in a temporary table. Call in seq order.
  */
-int db_night_write(struct db_night *h, long long batch_id, const struct rules_req *r,
-		   struct err *e);
+int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
+
+/*
+ * Apply the recorded changes: one decision row for each changed request,
+ * then the requests: state, reason, position, batch_id (changed ones),
+ * undoes, and the mail bookkeeping (promoted: a notice is owed if a
+ * compte-rendu reported it waitlisted; cancelled: an owed notice is
+ * dropped; expired: to be reported again). Moved ones get their position.
+ */
+int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 
 /* Store the batch's counts and finished_at. */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,

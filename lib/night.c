@@ -2,9 +2,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_night.h"
 #include "export.h"
+#include "log.h"
 #include "when.h"
 
 /* Everything one batch holds in memory; released by night_free(). */
@@ -29,6 +31,7 @@ struct night {
 	size_t nextra, extra_cap;
 	struct rules_work work;
 	struct night_result *res;
+	struct timespec t0; /* start, for -vv timings */
 };
 
 static void
@@ -187,6 +190,15 @@ resolve_all(struct night *n, struct err *e)
 	return 0;
 }
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 /* Store every change in import (seq) order: the pending ones merged with the stored ones. */
 static int
 write_all(struct night *n, struct err *e)
@@ -201,10 +213,17 @@ write_all(struct night *n, struct err *e)
 			r = &n->pend[n->idx[i++]];
 		else
 			r = &n->extra[x++];
-		if (db_night_write(n->h, n->batch_id, r, e) < 0)
+		if (db_night_write(n->h, r, e) < 0)
 			return -1;
 	}
-	return 0;
+	/* The page cache needs the room more than the records now. */
+	free(n->pend);
+	free(n->idx);
+	n->pend = NULL;
+	n->idx = NULL;
+	n->npend = 0;
+	log_debug("changes recorded: %.2f s", seconds_since(&n->t0));
+	return db_night_apply(n->h, n->batch_id, e);
 }
 
 int
@@ -215,6 +234,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	size_t i;
 
 	memset(&n, 0, sizeof(n));
+	clock_gettime(CLOCK_MONOTONIC, &n.t0);
 	memset(res, 0, sizeof(*res));
 	rules_work_init(&n.work);
 	n.res = res;
@@ -245,10 +265,16 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	for (i = 0; i < n.npend; i++)
 		n.idx[i] = (uint32_t)i;
 	qsort_r(n.idx, n.npend, sizeof(*n.idx), cmp_slot_order, n.pend);
+	log_debug("read %zu pending requests, %zu waiting lists: %.2f s", n.npend, n.nwl,
+		  seconds_since(&n.t0));
 
-	if (resolve_all(&n, e) < 0 || write_all(&n, e) < 0 ||
+	if (resolve_all(&n, e) < 0)
+		goto fail;
+	log_debug("resolved %zu slots: %.2f s", res->n_slots, seconds_since(&n.t0));
+	if (write_all(&n, e) < 0 ||
 	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(), e) < 0)
 		goto fail;
+	log_debug("written: %.2f s", seconds_since(&n.t0));
 	night_free(&n);
 	return 0;
 fail:

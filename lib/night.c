@@ -116,7 +116,8 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 	int has_cap, cap;
 	size_t i, total;
 
-	a = bsearch(&activity, n->acts, n->nacts, sizeof(*n->acts), cmp_act);
+	a = n->nacts == 0 ? NULL
+			  : bsearch(&activity, n->acts, n->nacts, sizeof(*n->acts), cmp_act);
 	if (a == NULL)
 		return err_set(e, ERR_INTERNAL, "request for unknown activity ref %d",
 			       (int)activity);
@@ -134,7 +135,7 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 		n->ptrs[i] = &n->ex[i];
 	for (i = 0; i < np; i++) {
 		struct rules_req *r = &n->pend[idx[i]];
-		if (n->rb.refuse_debtor && r->action == RULES_RESERVE &&
+		if (n->rb.refuse_debtor && r->action == RULES_RESERVE && n->ndebtors > 0 &&
 		    bsearch(&r->child, n->debtors, n->ndebtors, sizeof(*n->debtors), cmp_i32))
 			r->flags |= RULES_F_DEBTOR;
 		n->ptrs[n->nex + i] = r;
@@ -206,7 +207,8 @@ write_all(struct night *n, struct err *e)
 	size_t i = 0, x = 0;
 
 	qsort_r(n->idx, n->npend, sizeof(*n->idx), cmp_seq_order, n->pend);
-	qsort(n->extra, n->nextra, sizeof(*n->extra), cmp_req_seq);
+	if (n->nextra > 0)
+		qsort(n->extra, n->nextra, sizeof(*n->extra), cmp_req_seq);
 	while (i < n->npend || x < n->nextra) {
 		const struct rules_req *r;
 		if (x >= n->nextra || (i < n->npend && n->pend[n->idx[i]].seq < n->extra[x].seq))

@@ -279,7 +279,8 @@ rules_resolve_slot(struct rules_work *w, const struct rules_slot *s, const struc
 	size_t cap = 16, i;
 	int32_t k;
 
-	qsort(reqs, n, sizeof(*reqs), rules_cmp_time);
+	if (n > 1)
+		qsort(reqs, n, sizeof(*reqs), rules_cmp_time);
 	while (cap < 2 * n)
 		cap *= 2;
 	if (w->table_cap < cap) {

@@ -242,3 +242,51 @@ expect_contains "$ERR" "database is locked"
 wait $w
 expect_eq "$(sql "SELECT count(*) FROM request WHERE state = 'pending'")" 11 "nothing decided"
 ok
+
+t with_import_and_status_export
+rm -f "$T/i.db"
+cat >"$T/families.csv" <<'CSV'
+family_id;name;emails;balance
+F1;Martin;a@example.org;0
+F2;Durand;b@example.org;-12,50
+CSV
+cat >"$T/children.csv" <<'CSV'
+child_id;family_id;first_name;last_name
+C1;F1;Léa;Martin
+C2;F1;Hugo;Martin
+C3;F2;Tom;Durand
+CSV
+cat >"$T/activities.csv" <<'CSV'
+activity_id;name;capacity;waitlist;hours;deadline_days;deadline_time
+CANT;Cantine;1;2;;1;10:00
+CLSH;Centre;;no;08:00-18:00;0;00:00
+CSV
+cat >"$T/openings.csv" <<'CSV'
+activity_id;date;capacity
+CANT;2019-12-06;
+CLSH;06/12/2019;
+CSV
+cat >"$T/requests.csv" <<'CSV'
+request_id;child_id;activity_id;date;action;arrival;departure;submitted_at
+W1;C1;CANT;2019-12-06;reserve;;;2019-12-01 08:00
+W2;C2;CANT;2019-12-06;reservation;;;2019-12-01 09:00
+W3;C3;CANT;2019-12-06;reserve;;;2019-12-05 09:59:59
+W4;C1;CLSH;2019-12-06;reserve;07:59;;2019-12-01 08:00
+W5;C2;CLSH;2019-12-06;reserve;08:00;18:00;2019-12-01 08:00
+W6;C1;CANT;2019-12-06;annulation;;;2019-12-05 10:00
+CSV
+for k in families children activities openings requests; do
+	nocturne-import --db "$T/i.db" "$k" "$T/$k.csv" || fail "import $k"
+done
+printf '[transmit]\nrefuse_debtor = yes\n' >"$T/i.ini"
+run nocturne-transmit -c "$T/i.ini" --db "$T/i.db" --now '2019-12-05 22:00' -n
+expect_rc 0
+printf '%s\n' "$OUT" | tail -n +2 >"$T/dry.csv"
+expect_eq "$(head -n 1 "$T/.out")" "dry run: batch 1 at 2019-12-05 22:00:00 would decide 6 requests: 2 accepted, 1 waitlisted, 3 refused (deadline 1, times 1, debtor 1), 0 promoted, 0 expired, 0 cancelled" summary
+run nocturne-transmit -c "$T/i.ini" --db "$T/i.db" --now '2019-12-05 22:00'
+expect_rc 0
+nocturne-status --db "$T/i.db" --export --batch 1 >"$T/exp.csv" || fail "export"
+cmp -s "$T/dry.csv" "$T/exp.csv" || fail "dry run and export differ: $(diff "$T/dry.csv" "$T/exp.csv")"
+expect_contains "$(cat "$T/exp.csv")" "W2;C2;CANT;2019-12-06;reserve;waitlisted;;1;1;2019-12-05 22:00:00
+W3;C3;CANT;2019-12-06;reserve;refused;debtor;;1;2019-12-05 22:00:00"
+ok

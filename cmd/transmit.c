@@ -53,8 +53,8 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		OPTS_LONG_COMMON,
-		{NULL, 0, NULL, 0},
+	    OPTS_LONG_COMMON,
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
 	struct config cfg;
@@ -77,7 +77,7 @@ main(int argc, char **argv)
 		if (opts_common(&o, c, optarg))
 			continue;
 		rc = tool_usage_error("unknown option, or an option without its value: '%s'",
-				      argv[optind - 1]);
+		                      argv[optind - 1]);
 		goto out;
 	}
 	if (o.help) {
@@ -124,8 +124,8 @@ main(int argc, char **argv)
 	}
 	if (res.counts.n_requests >= 10000)
 		db_checkpoint(db);
-	log_info("batch %lld at %s: %s; slots %zu, positions renumbered %zu, %.2f s",
-		 res.batch_id, at, summary, res.n_slots, res.n_moved, elapsed_since(&t0));
+	log_info("batch %lld at %s: %s; slots %zu, positions renumbered %zu, %.2f s", res.batch_id,
+	         at, summary, res.n_slots, res.n_moved, elapsed_since(&t0));
 
 	/* (Back office: deliver the new batch here, after its commit.) */
 

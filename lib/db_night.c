@@ -19,8 +19,8 @@ enum {
  * single-row UPDATEs cost three times as much (statement setup, index
  * cursors per row).
  */
-#define CHANGE_TABLE                                                                          \
-	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"        \
+#define CHANGE_TABLE                                                                               \
+	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"             \
 	" reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL)"
 
 /* night_change.ev bits */
@@ -32,35 +32,35 @@ enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
  * whole history.
  */
 static const char *const sql_text[ST_N] = {
-	[ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
-		       " departure, submitted_at FROM request"
-		       " WHERE state IN ('pending', 'waitlisted') AND state = 'pending'"
-		       " AND submitted_at <= ?1",
-	[ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
-		    " FROM request WHERE activity_ref = ?1 AND day = ?2"
-		    " AND action = 'reserve' AND state IN ('accepted', 'waitlisted')",
-	[ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
-	[ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
+                   " departure, submitted_at FROM request"
+                   " WHERE state IN ('pending', 'waitlisted') AND state = 'pending'"
+                   " AND submitted_at <= ?1",
+    [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
+                " FROM request WHERE activity_ref = ?1 AND day = ?2"
+                " AND action = 'reserve' AND state IN ('accepted', 'waitlisted')",
+    [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
+    [ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 /* Decisions first (the snapshot), then the requests themselves. */
 static const char sql_apply_decisions[] =
-	"INSERT INTO decision(batch_id, seq, state, reason, position)"
-	" SELECT ?1, seq, state, reason, position FROM temp.night_change"
-	" WHERE ev & 1 ORDER BY seq";
+    "INSERT INTO decision(batch_id, seq, state, reason, position)"
+    " SELECT ?1, seq, state, reason, position FROM temp.night_change"
+    " WHERE ev & 1 ORDER BY seq";
 static const char sql_apply_requests[] =
-	"UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
-	" batch_id = CASE WHEN c.ev & 1 THEN ?1 ELSE request.batch_id END,"
-	" undoes = coalesce(c.undoes, request.undoes),"
-	/* cancelled: an owed notice is dropped; promoted after a compte-rendu
-	 * reported it waitlisted: a notice is owed */
-	" notice = CASE WHEN c.ev & 4 THEN (CASE WHEN request.notice = 1 THEN 0"
-	"   ELSE request.notice END)"
-	"   WHEN c.ev & 2 AND request.reported = 1 THEN 1 ELSE request.notice END,"
-	/* expired: the next compte-rendu reports it */
-	" reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
-	" FROM temp.night_change AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
+    "UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
+    " batch_id = CASE WHEN c.ev & 1 THEN ?1 ELSE request.batch_id END,"
+    " undoes = coalesce(c.undoes, request.undoes),"
+    /* cancelled: an owed notice is dropped; promoted after a compte-rendu
+     * reported it waitlisted: a notice is owed */
+    " notice = CASE WHEN c.ev & 4 THEN (CASE WHEN request.notice = 1 THEN 0"
+    "   ELSE request.notice END)"
+    "   WHEN c.ev & 2 AND request.reported = 1 THEN 1 ELSE request.notice END,"
+    /* expired: the next compte-rendu reports it */
+    " reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
+    " FROM temp.night_change AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
 
 struct db_night {
 	struct db *db;
@@ -153,8 +153,8 @@ fits32(long long v)
 }
 
 int
-db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
-		   long long *batch_id, struct err *e)
+db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
+                   struct err *e)
 {
 	sqlite3_stmt *st;
 	long long id;
@@ -162,9 +162,9 @@ db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
 	if (query_int(h, "SELECT coalesce(max(batch_id), 0) + 1 FROM batch", &id, e) < 0)
 		return -1;
 	if (db_prepare(h->db,
-		       "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
-		       " delivery) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
-		       &st, e) < 0)
+	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
+	               " delivery) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
@@ -187,8 +187,7 @@ col_opt_int(sqlite3_stmt *st, int i, int none)
 }
 
 int
-db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
-		    struct err *e)
+db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n, struct err *e)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
@@ -197,9 +196,9 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 	*acts = NULL;
 	*n = 0;
 	if (db_prepare(h->db,
-		       "SELECT ref, capacity, waitlist, promote_days, hours_from, hours_to,"
-		       " deadline_days, deadline_time FROM activity ORDER BY ref",
-		       &st, e) < 0)
+	               "SELECT ref, capacity, waitlist, promote_days, hours_from, hours_to,"
+	               " deadline_days, deadline_time FROM activity ORDER BY ref",
+	               &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rules_activity *a;
@@ -238,9 +237,9 @@ db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *
 	*children = NULL;
 	*n = 0;
 	if (db_prepare(h->db,
-		       "SELECT c.ref FROM child c JOIN family f ON f.ref = c.family_ref"
-		       " WHERE f.balance_cents < 0 ORDER BY c.ref",
-		       &st, e) < 0)
+	               "SELECT c.ref FROM child c JOIN family f ON f.ref = c.family_ref"
+	               " WHERE f.balance_cents < 0 ORDER BY c.ref",
+	               &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long ref = sqlite3_column_int64(st, 0);
@@ -257,7 +256,7 @@ db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *
 
 int
 db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, size_t *n,
-		 size_t *cap, struct err *e)
+                 size_t *cap, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_PENDING];
 	int rc;
@@ -294,8 +293,7 @@ db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, si
 }
 
 int
-db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n,
-			struct err *e)
+db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n, struct err *e)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
@@ -304,10 +302,10 @@ db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t
 	*slots = NULL;
 	*n = 0;
 	if (db_prepare(h->db,
-		       "SELECT DISTINCT activity_ref, day FROM request"
-		       " WHERE state IN ('pending', 'waitlisted') AND state = 'waitlisted'"
-		       " ORDER BY activity_ref, day",
-		       &st, e) < 0)
+	               "SELECT DISTINCT activity_ref, day FROM request"
+	               " WHERE state IN ('pending', 'waitlisted') AND state = 'waitlisted'"
+	               " ORDER BY activity_ref, day",
+	               &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long act = sqlite3_column_int64(st, 0), day = sqlite3_column_int64(st, 1);
@@ -328,7 +326,7 @@ db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t
 
 int
 db_night_opening(struct db_night *h, int32_t activity, int32_t day, int *open, int *has_cap,
-		 int *cap, struct err *e)
+                 int *cap, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_OPENING];
 	int rc;
@@ -347,7 +345,7 @@ db_night_opening(struct db_night *h, int32_t activity, int32_t day, int *open, i
 
 int
 db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day,
-			   struct rules_req **reqs, size_t *n, size_t *cap, struct err *e)
+                           struct rules_req **reqs, size_t *n, size_t *cap, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_SLOT];
 	int rc;
@@ -417,8 +415,7 @@ db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
 }
 
 static int
-exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *what,
-	   struct err *e)
+exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *what, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -444,18 +441,18 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 
 int
 db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
-		      int64_t finished_at, struct err *e)
+                      int64_t finished_at, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (db_prepare(h->db,
-		       "UPDATE batch SET n_requests = ?2, n_accepted = ?3, n_waitlisted = ?4,"
-		       " n_refused = ?5, n_closed = ?6, n_deadline = ?7, n_times = ?8,"
-		       " n_debtor = ?9, n_full = ?10, n_duplicate = ?11,"
-		       " n_nothing_to_cancel = ?12, n_promoted = ?13, n_expired = ?14,"
-		       " n_cancelled = ?15, finished_at = ?16 WHERE batch_id = ?1",
-		       &st, e) < 0)
+	               "UPDATE batch SET n_requests = ?2, n_accepted = ?3, n_waitlisted = ?4,"
+	               " n_refused = ?5, n_closed = ?6, n_deadline = ?7, n_times = ?8,"
+	               " n_debtor = ?9, n_full = ?10, n_duplicate = ?11,"
+	               " n_nothing_to_cancel = ?12, n_promoted = ?13, n_expired = ?14,"
+	               " n_cancelled = ?15, finished_at = ?16 WHERE batch_id = ?1",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, batch_id);
 	sqlite3_bind_int64(st, 2, c->n_requests);
@@ -483,20 +480,20 @@ col_text(sqlite3_stmt *st, int i)
 
 int
 db_night_decisions(struct db *db, long long batch_id,
-		   int (*fn)(const struct export_row *row, void *arg), void *arg, struct err *e)
+                   int (*fn)(const struct export_row *row, void *arg), void *arg, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (db_prepare(db,
-		       "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action, d.state,"
-		       " d.reason, d.position, d.batch_id, b.ran_at"
-		       " FROM decision d JOIN request r ON r.seq = d.seq"
-		       " JOIN child c ON c.ref = r.child_ref"
-		       " JOIN activity a ON a.ref = r.activity_ref"
-		       " JOIN batch b ON b.batch_id = d.batch_id"
-		       " WHERE d.batch_id = ?1 ORDER BY d.seq",
-		       &st, e) < 0)
+	               "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action, d.state,"
+	               " d.reason, d.position, d.batch_id, b.ran_at"
+	               " FROM decision d JOIN request r ON r.seq = d.seq"
+	               " JOIN child c ON c.ref = r.child_ref"
+	               " JOIN activity a ON a.ref = r.activity_ref"
+	               " JOIN batch b ON b.batch_id = d.batch_id"
+	               " WHERE d.batch_id = ?1 ORDER BY d.seq",
+	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, batch_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -515,7 +512,7 @@ db_night_decisions(struct db *db, long long batch_id,
 		if (fn(&row, arg) != 0) {
 			sqlite3_finalize(st);
 			return err_set(e, ERR_IO, "cannot write the decisions of batch %lld",
-				       batch_id);
+			               batch_id);
 		}
 	}
 	sqlite3_finalize(st);

@@ -36,11 +36,10 @@ void db_night_close(struct db_night *h);
  * deliver else 'none'. Sets *batch_id.
  */
 int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
-		       long long *batch_id, struct err *e);
+                       long long *batch_id, struct err *e);
 
 /* Every activity's rules, sorted by ref, into a malloc'ed array (caller frees). */
-int db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
-			struct err *e);
+int db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n, struct err *e);
 
 /* The children of families whose balance is < 0, sorted (caller frees). */
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
@@ -50,25 +49,25 @@ int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct e
  * with xgrow; *n and *cap updated). Records come out pending, flags 0.
  */
 int db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, size_t *n,
-		     size_t *cap, struct err *e);
+                     size_t *cap, struct err *e);
 
 /* The slots holding waitlisted requests, sorted, into a malloc'ed array. */
 int db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n,
-			    struct err *e);
+                            struct err *e);
 
 /*
  * The slot's opening: *open = 1 when the activity opens that day, and then
  * *has_cap and *cap its own capacity (has_cap 0 when NULL).
  */
-int db_night_opening(struct db_night *h, int32_t activity, int32_t day, int *open,
-		     int *has_cap, int *cap, struct err *e);
+int db_night_opening(struct db_night *h, int32_t activity, int32_t day, int *open, int *has_cap,
+                     int *cap, struct err *e);
 
 /*
  * Replace *reqs[0..*n) with the slot's reservations that hold a place
  * (accepted) or wait in its list (waitlisted, with their position).
  */
 int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day,
-			       struct rules_req **reqs, size_t *n, size_t *cap, struct err *e);
+                               struct rules_req **reqs, size_t *n, size_t *cap, struct err *e);
 
 /*
  * Record what the batch did to one request (nothing unless RULES_F_CHANGED
@@ -87,7 +86,7 @@ int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 
 /* Store the batch's counts and finished_at. */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
-			  int64_t finished_at, struct err *e);
+                          int64_t finished_at, struct err *e);
 
 /*
  * Call fn for each decision row of batch batch_id, in import order, as the
@@ -95,7 +94,7 @@ int db_night_finish_batch(struct db_night *h, long long batch_id, const struct r
  * them). A non-zero return from fn stops with -1 (e set to ERR_IO).
  */
 int db_night_decisions(struct db *db, long long batch_id,
-		       int (*fn)(const struct export_row *row, void *arg), void *arg,
-		       struct err *e);
+                       int (*fn)(const struct export_row *row, void *arg), void *arg,
+                       struct err *e);
 
 #endif

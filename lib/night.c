@@ -109,18 +109,17 @@ slot_cmp(int32_t a1, int32_t d1, int32_t a2, int32_t d2)
 /* Resolve one slot: the pending requests pend[idx[0..np)] and the stored list. */
 static int
 resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx, size_t np,
-	     struct err *e)
+             struct err *e)
 {
 	const struct rules_activity *a;
 	struct rules_slot s;
 	int has_cap, cap;
 	size_t i, total;
 
-	a = n->nacts == 0 ? NULL
-			  : bsearch(&activity, n->acts, n->nacts, sizeof(*n->acts), cmp_act);
+	a = n->nacts == 0 ? NULL : bsearch(&activity, n->acts, n->nacts, sizeof(*n->acts), cmp_act);
 	if (a == NULL)
 		return err_set(e, ERR_INTERNAL, "request for unknown activity ref %d",
-			       (int)activity);
+		               (int)activity);
 	if (db_night_opening(n->h, activity, day, &s.open, &has_cap, &cap, e) < 0)
 		return -1;
 	if (db_night_slot_reservations(n->h, activity, day, &n->ex, &n->nex, &n->ex_cap, e) < 0)
@@ -230,7 +229,7 @@ write_all(struct night *n, struct err *e)
 
 int
 night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
-	      struct err *e)
+              struct err *e)
 {
 	struct night n;
 	size_t i;
@@ -249,7 +248,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		return -1;
 	if (db_night_open(db, &n.h, e) < 0 ||
 	    db_night_new_batch(n.h, now, when_now(), cfg->bo_url && cfg->bo_url[0], &n.batch_id,
-			       e) < 0 ||
+	                       e) < 0 ||
 	    db_night_activities(n.h, &n.acts, &n.nacts, e) < 0)
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
@@ -268,7 +267,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		n.idx[i] = (uint32_t)i;
 	qsort_r(n.idx, n.npend, sizeof(*n.idx), cmp_slot_order, n.pend);
 	log_debug("read %zu pending requests, %zu waiting lists: %.2f s", n.npend, n.nwl,
-		  seconds_since(&n.t0));
+	          seconds_since(&n.t0));
 
 	if (resolve_all(&n, e) < 0)
 		goto fail;
@@ -308,16 +307,16 @@ night_summary(const struct rules_counts *c, char *buf, size_t size)
 	int first = 1;
 
 	snprintf(buf, size, "%ld requests: %ld accepted, %ld waitlisted, %ld refused",
-		 c->n_requests, c->n_accepted, c->n_waitlisted, c->n_refused);
+	         c->n_requests, c->n_accepted, c->n_waitlisted, c->n_refused);
 	for (int r = RULES_CLOSED; r < RULES_NREASONS; r++) {
 		if (c->n_reason[r] == 0)
 			continue;
 		len = strlen(buf);
 		snprintf(buf + len, size - len, "%s%s %ld", first ? " (" : ", ",
-			 rules_reason_name(r), c->n_reason[r]);
+		         rules_reason_name(r), c->n_reason[r]);
 		first = 0;
 	}
 	len = strlen(buf);
 	snprintf(buf + len, size - len, "%s, %ld promoted, %ld expired, %ld cancelled",
-		 first ? "" : ")", c->n_promoted, c->n_expired, c->n_cancelled);
+	         first ? "" : ")", c->n_promoted, c->n_expired, c->n_cancelled);
 }

@@ -39,8 +39,8 @@ struct night_result {
  * failure everything is rolled back and e says why (ERR_TEMP when another
  * writer kept the database busy past the timeout).
  */
-int night_resolve(struct db *db, const struct config *cfg, int64_t now,
-		  struct night_result *res, struct err *e);
+int night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
+                  struct err *e);
 
 /*
  * Write the decisions of batch batch_id to fp in the export format (contract

@@ -7,11 +7,11 @@
 #include "when.h"
 
 static const char *const state_names[RULES_NSTATES] = {
-	"pending", "accepted", "waitlisted", "refused", "expired", "cancelled",
+    "pending", "accepted", "waitlisted", "refused", "expired", "cancelled",
 };
 
 static const char *const reason_names[RULES_NREASONS] = {
-	"", "closed", "deadline", "times", "debtor", "full", "duplicate", "nothing_to_cancel",
+    "", "closed", "deadline", "times", "debtor", "full", "duplicate", "nothing_to_cancel",
 };
 
 const char *
@@ -53,8 +53,8 @@ rules_capacity(const struct rules_activity *a, int has_open_cap, int open_cap)
 int
 rules_on_time(const struct rules_activity *a, int32_t day, int64_t submitted_at)
 {
-	int64_t limit = ((int64_t)day - a->deadline_days) * WHEN_DAY_SECS +
-			(int64_t)a->deadline_time * 60;
+	int64_t limit =
+	    ((int64_t)day - a->deadline_days) * WHEN_DAY_SECS + (int64_t)a->deadline_time * 60;
 
 	return submitted_at < limit;
 }
@@ -138,9 +138,9 @@ struct slot_state {
 	size_t mask;
 	struct rules_req **queue; /* [0, na): stored list; [na, nb): added tonight */
 	size_t ha, na, hb, nb;
-	long held;    /* places taken */
-	long wl_len;  /* requests in the list */
-	int promote;  /* promotion allowed in this slot tonight */
+	long held;   /* places taken */
+	long wl_len; /* requests in the list */
+	int promote; /* promotion allowed in this slot tonight */
 };
 
 static struct entry *
@@ -273,7 +273,7 @@ cancel(struct slot_state *st, struct rules_req *r)
 
 void
 rules_resolve_slot(struct rules_work *w, const struct rules_slot *s, const struct rules_batch *b,
-		   struct rules_req **reqs, size_t n, struct rules_counts *c)
+                   struct rules_req **reqs, size_t n, struct rules_counts *c)
 {
 	struct slot_state st;
 	size_t cap = 16, i;

@@ -102,14 +102,14 @@ struct rules_slot {
 
 /* What a batch did, counted as it happens. */
 struct rules_counts {
-	long n_requests;                /* pending requests decided */
-	long n_accepted;                /* ... first given accepted */
-	long n_waitlisted;              /* ... first given waitlisted */
-	long n_refused;                 /* ... refused, any reason */
-	long n_reason[RULES_NREASONS];  /* refused per reason (index RULES_CLOSED...) */
-	long n_promoted;                /* waitlisted -> accepted */
-	long n_expired;                 /* waitlisted -> expired */
-	long n_cancelled;               /* reservations undone by a cancellation */
+	long n_requests;               /* pending requests decided */
+	long n_accepted;               /* ... first given accepted */
+	long n_waitlisted;             /* ... first given waitlisted */
+	long n_refused;                /* ... refused, any reason */
+	long n_reason[RULES_NREASONS]; /* refused per reason (index RULES_CLOSED...) */
+	long n_promoted;               /* waitlisted -> accepted */
+	long n_expired;                /* waitlisted -> expired */
+	long n_cancelled;              /* reservations undone by a cancellation */
 };
 
 /* Scratch space for rules_resolve_slot; zero it (or rules_work_init) first. */
@@ -148,7 +148,7 @@ int rules_on_time(const struct rules_activity *a, int32_t day, int64_t submitted
  * RULES_OK or the refusal reason.
  */
 enum rules_reason rules_validate(const struct rules_slot *s, const struct rules_batch *b,
-				 const struct rules_req *r);
+                                 const struct rules_req *r);
 
 /*
  * 1 when the list of slot s may be promoted in a batch of day b->day:
@@ -169,8 +169,8 @@ int rules_may_promote(const struct rules_slot *s, const struct rules_batch *b);
  * list 1..n in (submitted_at, seq) order.
  */
 void rules_resolve_slot(struct rules_work *w, const struct rules_slot *s,
-			const struct rules_batch *b, struct rules_req **reqs, size_t n,
-			struct rules_counts *c);
+                        const struct rules_batch *b, struct rules_req **reqs, size_t n,
+                        struct rules_counts *c);
 
 /* Order of rules_resolve_slot: submitted_at, then seq. For qsort on pointers. */
 int rules_cmp_time(const void *a, const void *b);

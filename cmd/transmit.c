@@ -184,7 +184,7 @@ main(int argc, char **argv)
 			rc = rc < 0 ? tool_fail(&e) : tool_finish(0);
 		} else if (held) {
 			backoffice_note_waiting(db, &bo_err);
-			rc = tool_fail(&bo_err);
+			rc = tool_finish(tool_fail(&bo_err));
 		} else {
 			log_info("%d batch%s delivered to %s", sent, sent == 1 ? "" : "es",
 			         backoffice_url(bo));
@@ -231,7 +231,7 @@ main(int argc, char **argv)
 	}
 	if (held) {
 		backoffice_note_waiting(db, &bo_err);
-		rc = tool_fail(&bo_err);
+		rc = tool_finish(tool_fail(&bo_err));
 		goto out;
 	}
 	if (bo == NULL)

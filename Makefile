@@ -38,6 +38,8 @@ HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all
 
+.SECONDARY:
+
 .PHONY: all deps check sanitize demo bench install uninstall clean style tests-built \
 	run-tests stress fuzz
 

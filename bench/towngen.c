@@ -557,7 +557,8 @@ generate(struct town *t)
 				*r = *orig;
 				r->gen = (uint32_t)(t->n - 1);
 				r->submitted = orig->submitted + (int64_t)below(t, 3 * 3600);
-				if (r->submitted > last_on_time(&t->acts[r->act], r->day))
+				if (r->submitted > last_on_time(&t->acts[r->act], r->day) ||
+				    r->submitted > t->now)
 					r->submitted = orig->submitted;
 				t->n_dup++;
 				continue;

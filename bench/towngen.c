@@ -331,8 +331,8 @@ make_activities(struct town *t)
 
 		snprintf(w->id, sizeof(w->id), "CLSH-%d", s + 1);
 		w->kind = K_WED;
-		w->capacity = (int)(demand(t, K_WED) * 0.80);
-		w->waitlist = w->capacity / 10;
+		w->capacity = (int)(demand(t, K_WED) * 0.70);
+		w->waitlist = w->capacity / 20;
 		w->promote_days = 2;
 		w->deadline_days = 7;
 		w->deadline_time = 12 * 60;

@@ -101,7 +101,6 @@ test_errors(void)
 	CHECK(strstr(e.msg, "byte order mark") != NULL);
 	config_release(&cfg);
 
-	config_defaults(&cfg);
 	CHECK_INT(config_load(&cfg, "/nonexistent/n.ini", &e), -1);
 	CHECK_INT(e.kind, ERR_CONFIG);
 	config_release(&cfg);
@@ -125,6 +124,35 @@ test_secret(void)
 	CHECK(s == NULL);
 }
 
+/* The shipped sample configurations must load as they are. */
+static void
+test_shipped_samples(void)
+{
+	const char *top = getenv("NOCTURNE_TOP");
+	const char *names[] = {"conf/nocturne.ini", "conf/demo.ini"};
+	char path[1024];
+	struct config cfg;
+	struct err e;
+
+	if (top == NULL)
+		top = ".";
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", top, names[i]);
+		config_defaults(&cfg);
+		CHECK_INT(config_load_file(&cfg, path, &e), 0);
+		if (i == 0) {
+			CHECK_STR(cfg.db_path, "/var/lib/nocturne/nocturne.db");
+			CHECK_INT(cfg.transport, TRANSPORT_SMTP);
+			CHECK_INT(cfg.smtp_port, 25);
+			CHECK_STR(cfg.signature, "");
+			CHECK_INT(cfg.smtp_max_per_session, 200);
+		} else {
+			CHECK_INT(cfg.transport, TRANSPORT_FILE);
+		}
+		config_release(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -134,5 +162,12 @@ main(void)
 	T_RUN(test_values);
 	T_RUN(test_errors);
 	T_RUN(test_secret);
+	T_RUN(test_shipped_samples);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			return 1;
+	}
 	return t_status();
 }

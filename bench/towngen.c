@@ -63,7 +63,7 @@ struct req {
 };
 
 struct activity {
-	char id[16];
+	char id[32];
 	enum kind kind;
 	int capacity; /* 0 = unlimited */
 	int waitlist; /* 0 none, -1 yes, N */

@@ -97,6 +97,7 @@ static const char *const migrations[] = {
 	"  reason TEXT,"
 	"  position INTEGER,"
 	"  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX decision_seq ON decision(seq, batch_id);"
 	"CREATE TABLE message("
 	"  ref INTEGER PRIMARY KEY,"
 	"  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"
@@ -190,6 +191,14 @@ db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v)
 		sqlite3_bind_int64(st, i, v);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+char *
+db_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
 }
 
 static int

@@ -4,11 +4,13 @@
  *
  *   floor [-s] [-c KIB] DB N
  *
- * Creates DB afresh (removing DB, DB-wal, DB-shm), opened the way lib/db.c
- * opens it (WAL, synchronous=NORMAL, foreign_keys=ON, cache_size=-32768,
- * temp_store=FILE), with the `request` and `decision` tables exactly as in
- * schema 1 (same columns, constraints and indexes) and the parents their
- * foreign keys point to (child, activity, batch: filled untimed). -c KIB
+ * Creates DB afresh (removing DB, DB-wal, DB-shm) with nocturne's own
+ * db_open(), so the schema is the tools' own (same tables, constraints and
+ * indexes, whatever lib/db.c holds today), then reopens it directly and sets
+ * what lib/db.c sets on every connection (WAL, synchronous=NORMAL,
+ * foreign_keys=ON, cache_size=-32768, temp_store=FILE). The parents the
+ * foreign keys point to (a family, 20,000 children, 28 activities, batch 1)
+ * are filled untimed. -c KIB
  * sets another page cache size, to see what a bigger cache would buy. Then, each
  * phase one transaction (BEGIN IMMEDIATE ... COMMIT) with one prepared
  * statement, timed on the monotonic clock:
@@ -34,44 +36,12 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
+#include "err.h"
+
 #define NCHILDREN 20000
 #define NACTIVITIES 28
 #define FIRST_DAY 19968 /* 2024-09-02 */
-
-static const char schema[] =
-	"CREATE TABLE child(ref INTEGER PRIMARY KEY, child_id TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE activity(ref INTEGER PRIMARY KEY, activity_id TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE batch(batch_id INTEGER PRIMARY KEY, ran_at INTEGER NOT NULL);"
-	"CREATE TABLE request("
-	"  seq INTEGER PRIMARY KEY,"
-	"  request_id TEXT NOT NULL UNIQUE,"
-	"  child_ref INTEGER NOT NULL REFERENCES child(ref),"
-	"  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
-	"  day INTEGER NOT NULL,"
-	"  action TEXT NOT NULL CHECK(action IN ('reserve','cancel')),"
-	"  arrival INTEGER,"
-	"  departure INTEGER,"
-	"  submitted_at INTEGER NOT NULL,"
-	"  state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN"
-	"    ('pending','accepted','waitlisted','refused','expired','cancelled')),"
-	"  reason TEXT CHECK(reason IS NULL OR reason IN ('closed','deadline','times',"
-	"    'debtor','full','duplicate','nothing_to_cancel')),"
-	"  position INTEGER,"
-	"  batch_id INTEGER REFERENCES batch(batch_id),"
-	"  undoes INTEGER,"
-	"  reported INTEGER NOT NULL DEFAULT 0,"
-	"  notice INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX request_slot ON request(activity_ref, day);"
-	"CREATE INDEX request_open ON request(state, day)"
-	"  WHERE state IN ('pending','waitlisted');"
-	"CREATE INDEX request_batch ON request(batch_id);"
-	"CREATE TABLE decision("
-	"  batch_id INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  reason TEXT,"
-	"  position INTEGER,"
-	"  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;";
 
 static sqlite3 *db;
 
@@ -165,8 +135,9 @@ setup(long cache_kib)
 	snprintf(id, sizeof(id), "PRAGMA cache_size = -%ld", cache_kib);
 	exec(id);
 	exec("BEGIN IMMEDIATE");
-	exec(schema);
-	st = prepare("INSERT INTO child(ref, child_id) VALUES (?, ?)");
+	exec("INSERT INTO family(ref, family_id, name) VALUES (1, 'F00001', 'Lefèvre Zoé')");
+	st = prepare("INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
+		     " VALUES (?, ?, 1, 'Léa', 'Lefèvre')");
 	for (i = 1; i <= NCHILDREN; i++) {
 		snprintf(id, sizeof(id), "E%06d", i);
 		sqlite3_bind_int(st, 1, i);
@@ -174,7 +145,7 @@ setup(long cache_kib)
 		step_reset(st, "insert child");
 	}
 	sqlite3_finalize(st);
-	st = prepare("INSERT INTO activity(ref, activity_id) VALUES (?, ?)");
+	st = prepare("INSERT INTO activity(ref, activity_id, name) VALUES (?, ?, 'Cantine')");
 	for (i = 1; i <= NACTIVITIES; i++) {
 		snprintf(id, sizeof(id), "A%02d", i);
 		sqlite3_bind_int(st, 1, i);
@@ -182,7 +153,8 @@ setup(long cache_kib)
 		step_reset(st, "insert activity");
 	}
 	sqlite3_finalize(st);
-	exec("INSERT INTO batch(batch_id, ran_at) VALUES (1, 1725228000)");
+	exec("INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at)"
+	     " VALUES (1, 1725228000, 1725228000, 1725228000, 1725228000)");
 	exec("COMMIT");
 }
 
@@ -308,6 +280,8 @@ int
 main(int argc, char **argv)
 {
 	const char *path;
+	struct db *ndb;
+	struct err e;
 	char side[4096];
 	struct span ins, upd, dec;
 	long n;
@@ -337,8 +311,12 @@ main(int argc, char **argv)
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	unlink(side);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK)
+	if (db_open(&ndb, path, 5000, DB_OPEN_CREATE, &e) < 0) {
+		fprintf(stderr, "floor: %s\n", e.msg);
+		return 1;
+	}
+	db_close(ndb);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die(path);
 	setup(cache_kib);
 	ins = insert_requests(n);

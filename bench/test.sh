@@ -153,6 +153,18 @@ printf '%s\n' "$out" | grep -Eq '^n=3000 insert_s=[0-9.]+ update_s=[0-9.]+ decis
 eq "$(sqlite3 "$T/floor.db" "SELECT count(*), count(DISTINCT request_id) FROM request WHERE batch_id = 1")" \
 	"3000|3000" "rows updated"
 eq "$(sqlite3 "$T/floor.db" "PRAGMA journal_mode")" wal "journal mode"
+# The floor's database is made by the tools' own db_open(): the full schema.
+[ "$(sqlite3 "$T/floor.db" "PRAGMA user_version")" -ge 1 ] || fail "no schema version"
+eq "$(sqlite3 "$T/floor.db" "SELECT count(*) FROM sqlite_master WHERE name IN
+	('request_slot', 'request_open', 'request_batch', 'message')")" 4 "the tools' schema"
+# ... and its per-connection pragmas are lib/db.c's.
+for p in "journal_mode = WAL" "synchronous = NORMAL" "foreign_keys = ON" "temp_store = FILE"; do
+	grep -q "PRAGMA $p;" lib/db.c || fail "lib/db.c no longer sets $p: update bench/floor.c"
+	grep -q "PRAGMA $p;" bench/floor.c || fail "bench/floor.c does not set $p"
+done
+cache=$(sed -n 's/.*PRAGMA cache_size = -\([0-9]*\);.*/\1/p' lib/db.c)
+eq "$(sed -n 's/.*long cache_kib = \([0-9]*\);.*/\1/p' bench/floor.c)" "$cache" \
+	"floor cache size vs lib/db.c"
 out=$("$FLOOR" -s "$T/floor.db" 500)
 eq "$?" 0 "exit code, shuffled, over an existing database"
 eq "$(sqlite3 "$T/floor.db" "SELECT count(*) FROM decision")" 500 "a fresh database each run"

@@ -203,9 +203,10 @@ ok
 
 t debtor_and_backoffice_config
 town
-printf '[transmit]\nrefuse_debtor = yes\n[backoffice]\nurl = https://bo.example/batches\n' >"$T/d.ini"
+# Nothing listens on 127.0.0.1:9: the batch is stored, its delivery waits (75).
+printf '[transmit]\nrefuse_debtor = yes\n[backoffice]\nurl = https://127.0.0.1:9/batches\n' >"$T/d.ini"
 run nocturne-transmit -c "$T/d.ini" --db "$DB" --now "$NIGHT1"
-expect_rc 0
+expect_rc 75
 expect_eq "$(sql "SELECT state || ':' || reason FROM request WHERE request_id = 'R4'")" "refused:debtor" debtor
 expect_eq "$(sql 'SELECT delivery FROM batch')" pending delivery
 ok

@@ -137,7 +137,7 @@ setup(long cache_kib)
 	exec("BEGIN IMMEDIATE");
 	exec("INSERT INTO family(ref, family_id, name) VALUES (1, 'F00001', 'Lefèvre Zoé')");
 	st = prepare("INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
-		     " VALUES (?, ?, 1, 'Léa', 'Lefèvre')");
+	             " VALUES (?, ?, 1, 'Léa', 'Lefèvre')");
 	for (i = 1; i <= NCHILDREN; i++) {
 		snprintf(id, sizeof(id), "E%06d", i);
 		sqlite3_bind_int(st, 1, i);
@@ -169,7 +169,7 @@ insert_requests(long n)
 
 	exec("BEGIN IMMEDIATE");
 	st = prepare("INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
-		     " arrival, departure, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	             " arrival, departure, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	for (i = 1; i <= n; i++) {
 		int cancel = below(100) < 5, care = below(100) < 30;
 
@@ -213,7 +213,7 @@ update_requests(long n, int shuffle)
 	t0 = span_start();
 	exec("BEGIN IMMEDIATE");
 	st = prepare("UPDATE request SET state = ?, reason = ?, position = ?, batch_id = 1"
-		     " WHERE seq = ?");
+	             " WHERE seq = ?");
 	for (i = 0; i < n; i++) {
 		unsigned p = (unsigned)below(100);
 
@@ -250,7 +250,7 @@ insert_decisions(long n)
 
 	exec("BEGIN IMMEDIATE");
 	st = prepare("INSERT INTO decision(batch_id, seq, state, reason, position)"
-		     " VALUES (1, ?, ?, ?, ?)");
+	             " VALUES (1, ?, ?, ?, ?)");
 	for (i = 1; i <= n; i++) {
 		sqlite3_bind_int64(st, 1, i);
 		sqlite3_bind_text(st, 2, "accepted", -1, SQLITE_STATIC);

@@ -92,46 +92,45 @@ struct town {
 };
 
 static const char *const last_names[] = {
-	"Lefèvre",  "Bérubé",    "Gérard",  "Dupont",     "Müller",  "Nguyen",   "Da Silva",
-	"Benoît",   "Château",   "Faure",   "Lemaître",   "Mercier", "Rousseau", "Hervé",
-	"Noël",     "Géraud",    "Périer",  "D'Almeida",  "Leroy",   "Moreau",   "Bouchard",
-	"Guérin",   "Lacroix",   "Ménard",  "Pelletier",  "Rivière", "Sénéchal", "Thébault",
-	"Barbé",    "Clément",   "Dubœuf",  "Évrard",     "Fèvre",   "Jégou",    "Kerbrat",
-	"Le Goff",  "Martin",    "Petit",   "Robert",     "Richard", "Durand",   "Lefebvre",
-	"Garnier",  "Chevalier", "François", "Legrand",   "Gauthier", "Perrin",  "Brunet",
-	"Giraud",   "Masson",    "Marchand", "Lemoine",   "Renaud",  "Aubé",     "Bélanger",
+    "Lefèvre", "Bérubé",    "Gérard",   "Dupont",    "Müller",   "Nguyen",   "Da Silva",
+    "Benoît",  "Château",   "Faure",    "Lemaître",  "Mercier",  "Rousseau", "Hervé",
+    "Noël",    "Géraud",    "Périer",   "D'Almeida", "Leroy",    "Moreau",   "Bouchard",
+    "Guérin",  "Lacroix",   "Ménard",   "Pelletier", "Rivière",  "Sénéchal", "Thébault",
+    "Barbé",   "Clément",   "Dubœuf",   "Évrard",    "Fèvre",    "Jégou",    "Kerbrat",
+    "Le Goff", "Martin",    "Petit",    "Robert",    "Richard",  "Durand",   "Lefebvre",
+    "Garnier", "Chevalier", "François", "Legrand",   "Gauthier", "Perrin",   "Brunet",
+    "Giraud",  "Masson",    "Marchand", "Lemoine",   "Renaud",   "Aubé",     "Bélanger",
 };
 static const char *const last_ascii[] = {
-	"lefevre",  "berube",    "gerard",  "dupont",     "muller",  "nguyen",   "dasilva",
-	"benoit",   "chateau",   "faure",   "lemaitre",   "mercier", "rousseau", "herve",
-	"noel",     "geraud",    "perier",  "dalmeida",   "leroy",   "moreau",   "bouchard",
-	"guerin",   "lacroix",   "menard",  "pelletier",  "riviere", "senechal", "thebault",
-	"barbe",    "clement",   "duboeuf", "evrard",     "fevre",   "jegou",    "kerbrat",
-	"legoff",   "martin",    "petit",   "robert",     "richard", "durand",   "lefebvre",
-	"garnier",  "chevalier", "francois", "legrand",   "gauthier", "perrin",  "brunet",
-	"giraud",   "masson",    "marchand", "lemoine",   "renaud",  "aube",     "belanger",
+    "lefevre",   "berube",   "gerard",   "dupont",    "muller",   "nguyen",  "dasilva",  "benoit",
+    "chateau",   "faure",    "lemaitre", "mercier",   "rousseau", "herve",   "noel",     "geraud",
+    "perier",    "dalmeida", "leroy",    "moreau",    "bouchard", "guerin",  "lacroix",  "menard",
+    "pelletier", "riviere",  "senechal", "thebault",  "barbe",    "clement", "duboeuf",  "evrard",
+    "fevre",     "jegou",    "kerbrat",  "legoff",    "martin",   "petit",   "robert",   "richard",
+    "durand",    "lefebvre", "garnier",  "chevalier", "francois", "legrand", "gauthier", "perrin",
+    "brunet",    "giraud",   "masson",   "marchand",  "lemoine",  "renaud",  "aube",     "belanger",
 };
 static const char *const first_names[] = {
-	"Zoé",     "Léa",     "Chloé",  "Noémie", "Théo",    "Jérôme",  "Anaïs",   "Maël",
-	"Loïc",    "Hélène",  "François", "Raphaël", "Inès",  "Célia",   "Gaëlle",  "Joël",
-	"Élodie",  "Benoît",  "Clémence", "Aurélien", "Maëlys", "Noé",   "Océane",  "Jérémy",
-	"Lucas",   "Emma",    "Louise", "Hugo",   "Arthur",  "Jade",    "Léon",    "Zoë",
-	"Adèle",   "Gabriel", "Mathéo", "Ambre",  "Timothée", "Solène", "Bérénice", "Cédric",
+    "Zoé",    "Léa",     "Chloé",    "Noémie",   "Théo",     "Jérôme", "Anaïs",    "Maël",
+    "Loïc",   "Hélène",  "François", "Raphaël",  "Inès",     "Célia",  "Gaëlle",   "Joël",
+    "Élodie", "Benoît",  "Clémence", "Aurélien", "Maëlys",   "Noé",    "Océane",   "Jérémy",
+    "Lucas",  "Emma",    "Louise",   "Hugo",     "Arthur",   "Jade",   "Léon",     "Zoë",
+    "Adèle",  "Gabriel", "Mathéo",   "Ambre",    "Timothée", "Solène", "Bérénice", "Cédric",
 };
 static const char *const first_ascii[] = {
-	"zoe",     "lea",     "chloe",  "noemie", "theo",    "jerome",  "anais",   "mael",
-	"loic",    "helene",  "francois", "raphael", "ines",  "celia",   "gaelle",  "joel",
-	"elodie",  "benoit",  "clemence", "aurelien", "maelys", "noe",   "oceane",  "jeremy",
-	"lucas",   "emma",    "louise", "hugo",   "arthur",  "jade",    "leon",    "zoe",
-	"adele",   "gabriel", "matheo", "ambre",  "timothee", "solene", "berenice", "cedric",
+    "zoe",    "lea",     "chloe",    "noemie",   "theo",     "jerome", "anais",    "mael",
+    "loic",   "helene",  "francois", "raphael",  "ines",     "celia",  "gaelle",   "joel",
+    "elodie", "benoit",  "clemence", "aurelien", "maelys",   "noe",    "oceane",   "jeremy",
+    "lucas",  "emma",    "louise",   "hugo",     "arthur",   "jade",   "leon",     "zoe",
+    "adele",  "gabriel", "matheo",   "ambre",    "timothee", "solene", "berenice", "cedric",
 };
 static const char *const schools[] = {
-	"École Jules-Ferry", "École Jean-Jaurès", "École Marie-Curie", "École Victor-Hugo",
-	"École Louise-Michel", "École Jacques-Prévert", "École Saint-Exupéry", "École Pasteur",
-	"École Condorcet", "École George-Sand", "École Paul-Éluard", "École Jean-Macé",
+    "École Jules-Ferry",   "École Jean-Jaurès",     "École Marie-Curie",   "École Victor-Hugo",
+    "École Louise-Michel", "École Jacques-Prévert", "École Saint-Exupéry", "École Pasteur",
+    "École Condorcet",     "École George-Sand",     "École Paul-Éluard",   "École Jean-Macé",
 };
 static const char *const domains[] = {
-	"orange.fr", "free.fr", "laposte.net", "gmail.com", "wanadoo.fr", "sfr.fr", "exemple.org",
+    "orange.fr", "free.fr", "laposte.net", "gmail.com", "wanadoo.fr", "sfr.fr", "exemple.org",
 };
 #define NLAST (sizeof(last_names) / sizeof(last_names[0]))
 #define NFIRST (sizeof(first_names) / sizeof(first_names[0]))
@@ -378,7 +377,8 @@ make_people(struct town *t)
 	for (c = 0; c < t->nchild; c++) {
 		f = t->child_family[c];
 		/* Siblings share a school, the family's. */
-		t->child_school[c] = (uint16_t)((f * 2654435761UL >> 7) % (unsigned long)t->nschools);
+		t->child_school[c] =
+		    (uint16_t)((f * 2654435761UL >> 7) % (unsigned long)t->nschools);
 	}
 }
 
@@ -504,8 +504,8 @@ reserve_late(struct town *t)
 		unsigned school = t->child_school[child];
 		enum kind k = (enum kind)below(t, NKINDS);
 		int act = k == K_CANTEEN ? canteen_of(t, school)
-			  : k == K_CARE  ? care_of(t, school)
-					 : centre_of(t, school);
+		          : k == K_CARE  ? care_of(t, school)
+		                         : centre_of(t, school);
 		int di = (int)below(t, 3); /* late is only possible early on */
 		int key = (k == K_CANTEEN ? KEY_CANT : k == K_CARE ? KEY_CARE : KEY_WED) + di;
 		int64_t deadline;
@@ -635,17 +635,17 @@ write_families(struct town *t, const char *dir)
 			fprintf(f, "%s.%s@", first_ascii[fn], last_ascii[ln]); /* invalid */
 		} else {
 			fprintf(f, "%s.%s%lu@%s", first_ascii[fn], last_ascii[ln], i + 1,
-				domains[below(t, NDOMAINS)]);
+			        domains[below(t, NDOMAINS)]);
 			if (p % 3 != 0)
 				fprintf(f, "; %s.%s@%s", first_ascii[fn2], last_ascii[ln2],
-					domains[below(t, NDOMAINS)]);
+				        domains[below(t, NDOMAINS)]);
 			if (p % 7 == 0)
 				fprintf(f, ";famille.%s%lu@exemple.org", last_ascii[ln], i + 1);
 		}
 		if (below(t, 100) < 8)
 			cents = -cents; /* a debt */
 		fprintf(f, "\";%s%ld,%02ld\n", cents < 0 ? "-" : "", labs(cents) / 100,
-			labs(cents) % 100);
+		        labs(cents) % 100);
 	}
 	close_out(f, path);
 }
@@ -660,7 +660,7 @@ write_children(struct town *t, const char *dir)
 	fputs("child_id;family_id;first_name;last_name\n", f);
 	for (c = 0; c < t->nchild; c++)
 		fprintf(f, "E%06lu;F%05lu;%s;%s\n", c + 1, (unsigned long)t->child_family[c] + 1,
-			first_names[below(t, NFIRST)], last_names[t->child_family[c] % NLAST]);
+		        first_names[below(t, NFIRST)], last_names[t->child_family[c] % NLAST]);
 	close_out(f, path);
 }
 
@@ -680,14 +680,16 @@ write_activities(struct town *t, const char *dir)
 
 		if (a->kind == K_CANTEEN)
 			fprintf(f, "%s;Restauration scolaire;%s;%d;oui;0;;%d;", a->id,
-				schools[s % NSCHOOLNAMES], a->capacity, a->deadline_days);
+			        schools[s % NSCHOOLNAMES], a->capacity, a->deadline_days);
 		else if (a->kind == K_CARE)
-			fprintf(f, "%s;Accueil périscolaire du matin;%s;%d;non;0;07:30-08:30;%d;", a->id,
-				schools[s % NSCHOOLNAMES], a->capacity, a->deadline_days);
+			fprintf(f, "%s;Accueil périscolaire du matin;%s;%d;non;0;07:30-08:30;%d;",
+			        a->id, schools[s % NSCHOOLNAMES], a->capacity, a->deadline_days);
 		else
-			fprintf(f, "%s;Centre de loisirs du mercredi;Accueil de loisirs « Les Écureuils »;"
-				   "%d;%d;%d;;%d;",
-				a->id, a->capacity, a->waitlist, a->promote_days, a->deadline_days);
+			fprintf(
+			    f,
+			    "%s;Centre de loisirs du mercredi;Accueil de loisirs « Les Écureuils »;"
+			    "%d;%d;%d;;%d;",
+			    a->id, a->capacity, a->waitlist, a->promote_days, a->deadline_days);
 		put_time(f, a->deadline_time);
 		fputc('\n', f);
 	}
@@ -731,7 +733,7 @@ write_requests(struct town *t, const char *dir)
 		const struct req *r = &t->reqs[i];
 
 		fprintf(f, "R%07lu;E%06lu;%s;", i + 1, (unsigned long)r->child + 1,
-			t->acts[r->act].id);
+		        t->acts[r->act].id);
 		put_date(f, r->day);
 		fputs(r->cancel ? ";cancel;" : ";reserve;", f);
 		if (r->arrival >= 0)
@@ -758,13 +760,13 @@ write_info(struct town *t, const char *dir)
 	fputs("now=", f);
 	put_datetime(f, t->now);
 	fprintf(f,
-		"\nfamilies=%lu\nchildren=%lu\nactivities=%d\nwaitlisted_activities=%lu\n"
-		"requests=%lu\ncancel=%lu\nnothing_to_cancel=%lu\nlate=%lu\nduplicate=%lu\n"
-		"closed=%lu\nbad_times=%lu\ncanteen_capacity=%d\ncanteen_demand=%.1f\n"
-		"centre_capacity=%d\ncentre_demand=%.1f\n",
-		t->nfam, t->nchild, t->nacts, waitlists, t->n, t->n_cancel, t->n_nothing, t->n_late,
-		t->n_dup, t->n_closed, t->n_badtime, t->acts[0].capacity, demand(t, K_CANTEEN),
-		t->acts[2 * t->nschools].capacity, demand(t, K_WED));
+	        "\nfamilies=%lu\nchildren=%lu\nactivities=%d\nwaitlisted_activities=%lu\n"
+	        "requests=%lu\ncancel=%lu\nnothing_to_cancel=%lu\nlate=%lu\nduplicate=%lu\n"
+	        "closed=%lu\nbad_times=%lu\ncanteen_capacity=%d\ncanteen_demand=%.1f\n"
+	        "centre_capacity=%d\ncentre_demand=%.1f\n",
+	        t->nfam, t->nchild, t->nacts, waitlists, t->n, t->n_cancel, t->n_nothing, t->n_late,
+	        t->n_dup, t->n_closed, t->n_badtime, t->acts[0].capacity, demand(t, K_CANTEEN),
+	        t->acts[2 * t->nschools].capacity, demand(t, K_WED));
 	close_out(f, path);
 }
 

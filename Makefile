@@ -62,6 +62,11 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libnocturne.a
 $(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libnocturne.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The benchmark's own programs (town generator, SQLite floor): bench/*.c -> $(B)/bench/.
+$(B)/bench/%: bench/%.c $(B)/libnocturne.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN)
 
 deps:

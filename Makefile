@@ -67,7 +67,9 @@ $(B)/bench/%: bench/%.c $(B)/libnocturne.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN)
+BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
 deps:
 	@sh scripts/deps.sh

@@ -85,6 +85,7 @@ main(int argc, char **argv)
 	opts_init(&o);
 	err_clear(&e);
 	config_defaults(&cfg);
+	opterr = 0; /* one line of our own for a bad option, not getopt's too */
 	while ((ch = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
 		if (opts_common(&o, ch, optarg))
 			continue;
@@ -92,7 +93,8 @@ main(int argc, char **argv)
 			rejects_path = optarg;
 			continue;
 		}
-		code = tool_usage_error("unknown option");
+		code = tool_usage_error("unknown option, or an option without its value: '%s'",
+					argv[optind - 1]);
 		goto done;
 	}
 	if (o.help) {

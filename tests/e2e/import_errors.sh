@@ -25,8 +25,17 @@ imp families a.csv b.csv
 expect_rc 64
 imp --bogus families fam.csv
 expect_rc 64
+expect_eq "$ERR" "nocturne-import: unknown option, or an option without its value: '--bogus' (try --help)"
+imp families fam.csv --rejects
+expect_rc 64
+expect_eq "$ERR" "nocturne-import: unknown option, or an option without its value: '--rejects' (try --help)"
 run nocturne-import --db "$DB" --now yesterday families fam.csv
 expect_rc 64
+expect_eq "$ERR" "nocturne-import: --now 'yesterday': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)"
+run nocturne-import -h
+expect_rc 0
+expect_contains "$OUT" "usage: nocturne-import [options] KIND FILE"
+expect_eq "$ERR" ""
 ok
 
 t missing_file
@@ -42,6 +51,7 @@ ok
 t missing_config
 run nocturne-import -c "$T/none.ini" --db "$DB" families fam.csv
 expect_rc 78
+expect_eq "$ERR" "nocturne-import: $T/none.ini: cannot read configuration: No such file or directory"
 ok
 
 t header_errors

@@ -54,7 +54,7 @@ int
 opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now,
 	   struct err *e)
 {
-	const char *nowtext = o->now_text;
+	const char *nowtext = o->now_text, *nowname = "--now";
 	int level = LOG_LEVEL_WARN;
 
 	if (o->quiet)
@@ -72,14 +72,17 @@ opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *
 
 	if (nowtext == NULL) {
 		const char *env = getenv("NOCTURNE_NOW");
-		if (env != NULL && *env != '\0')
+		if (env != NULL && *env != '\0') {
 			nowtext = env;
+			nowname = "$NOCTURNE_NOW";
+		}
 	}
 	if (nowtext == NULL) {
 		*now = when_now();
 	} else if (opts_parse_now(nowtext, now) < 0) {
 		return err_set(e, ERR_USAGE,
-			       "--now '%s': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)", nowtext);
+			       "%s '%s': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)", nowname,
+			       nowtext);
 	}
 	return 0;
 }

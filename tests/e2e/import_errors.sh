@@ -32,6 +32,9 @@ expect_eq "$ERR" "nocturne-import: unknown option, or an option without its valu
 run nocturne-import --db "$DB" --now yesterday families fam.csv
 expect_rc 64
 expect_eq "$ERR" "nocturne-import: --now 'yesterday': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)"
+run env NOCTURNE_NOW=yesterday nocturne-import --db "$DB" families fam.csv
+expect_rc 64
+expect_eq "$ERR" "nocturne-import: \$NOCTURNE_NOW 'yesterday': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)"
 run nocturne-import -h
 expect_rc 0
 expect_contains "$OUT" "usage: nocturne-import [options] KIND FILE"

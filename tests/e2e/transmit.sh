@@ -84,7 +84,7 @@ t bad_config_78
 town
 run nocturne-transmit -c "$T/none.ini" --db "$DB"
 expect_rc 78
-expect_contains "$ERR" "none.ini"
+expect_eq "$ERR" "nocturne-transmit: $T/none.ini: cannot read configuration: No such file or directory"
 printf '[transmit]\nexpire_waitlist = maybe\n' >"$T/bad.ini"
 run nocturne-transmit -c "$T/bad.ini" --db "$DB"
 expect_rc 78
@@ -115,6 +115,28 @@ R11;C4;CLSH;2019-12-05;reserve;refused;deadline;;1;2019-12-03 22:00:00
 EOF
 tail -n +2 "$T/.out" >"$T/got.csv"
 cmp -s "$T/want.csv" "$T/got.csv" || fail "dry-run decisions: $(diff "$T/want.csv" "$T/got.csv")"
+ok
+
+t now_from_env
+town
+# $NOCTURNE_NOW is the clock when --now is not given; --now wins over it.
+run env NOCTURNE_NOW="$NIGHT1" nocturne-transmit --db "$DB" -n
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | head -n 1)" "dry run: batch 1 at 2019-12-03 22:00:00 would decide $SUM1" env
+run env NOCTURNE_NOW='2019-12-01 07:00' nocturne-transmit --db "$DB" -n --now "$NIGHT1"
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | head -n 1)" "dry run: batch 1 at 2019-12-03 22:00:00 would decide $SUM1" "--now over env"
+run env NOCTURNE_NOW='2019-12-01 07:00' nocturne-transmit --db "$DB" -n
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | head -n 1)" "dry run: batch 1 at 2019-12-01 07:00:00 would decide 0 requests: 0 accepted, 0 waitlisted, 0 refused, 0 promoted, 0 expired, 0 cancelled" "env, before any submission"
+run env NOCTURNE_NOW='03/12/2019 22h' nocturne-transmit --db "$DB"
+expect_rc 64
+expect_eq "$ERR" "nocturne-transmit: \$NOCTURNE_NOW '03/12/2019 22h': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)"
+run nocturne-transmit -h
+expect_rc 0
+expect_contains "$OUT" "usage: nocturne-transmit [options]"
+expect_empty "$ERR" stderr
+expect_eq "$(sql 'SELECT count(*) FROM batch')" 0 batches
 ok
 
 t three_nights

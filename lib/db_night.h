@@ -15,7 +15,6 @@
 
 #include "db.h"
 #include "err.h"
-#include "export.h"
 #include "rules.h"
 
 struct db_night;
@@ -87,14 +86,5 @@ int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 /* Store the batch's counts and finished_at. */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
                           int64_t finished_at, struct err *e);
-
-/*
- * Call fn for each decision row of batch batch_id, in import order, as the
- * export format wants it (state, reason and position as the batch left
- * them). A non-zero return from fn stops with -1 (e set to ERR_IO).
- */
-int db_night_decisions(struct db *db, long long batch_id,
-                       int (*fn)(const struct export_row *row, void *arg), void *arg,
-                       struct err *e);
 
 #endif

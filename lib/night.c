@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db_batch.h"
 #include "db_night.h"
 #include "export.h"
 #include "log.h"
@@ -284,20 +285,27 @@ fail:
 	return -1;
 }
 
-static int
-export_cb(const struct export_row *row, void *arg)
-{
-	return export_row(arg, row);
-}
-
 int
 night_export(struct db *db, long long batch_id, FILE *fp, struct err *e)
 {
+	struct db_batch_rows *rows;
+	struct export_row row;
 	struct csvout w;
+	int rc;
 
 	if (export_begin(&w, fp) < 0)
 		return err_set(e, ERR_IO, "cannot write the decisions");
-	return db_night_decisions(db, batch_id, export_cb, &w, e);
+	if (db_batch_rows_open(db, batch_id, &rows, e) < 0)
+		return -1;
+	while ((rc = db_batch_rows_next(rows, &row, e)) > 0) {
+		if (export_row(&w, &row) < 0) {
+			rc = err_set(e, ERR_IO, "cannot write the decisions of batch %lld",
+			             batch_id);
+			break;
+		}
+	}
+	db_batch_rows_close(rows);
+	return rc < 0 ? -1 : 0;
 }
 
 void

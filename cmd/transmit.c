@@ -82,15 +82,6 @@ note_left_waiting(struct db *db)
 		         n == 1 ? "" : "es");
 }
 
-static double
-elapsed_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -112,7 +103,7 @@ main(int argc, char **argv)
 	int c, rc;
 	int64_t now;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	when_mark(&t0);
 	log_init(TOOL, LOG_LEVEL_WARN);
 	err_clear(&e);
 	err_clear(&bo_err);
@@ -219,7 +210,7 @@ main(int argc, char **argv)
 	if (res.counts.n_requests >= 10000)
 		db_checkpoint(db);
 	log_info("batch %lld at %s: %s; slots %zu, positions renumbered %zu, %.2f s", res.batch_id,
-	         at, summary, res.n_slots, res.n_moved, elapsed_since(&t0));
+	         at, summary, res.n_slots, res.n_moved, when_elapsed(&t0));
 
 	/* Tonight's batch, committed: sent unless an older one is still held. */
 	if (bo != NULL && !held && backoffice_deliver(bo, db, res.batch_id, now, &bo_err) < 0) {

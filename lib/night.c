@@ -191,15 +191,6 @@ resolve_all(struct night *n, struct err *e)
 	return 0;
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Store every change in import (seq) order: the pending ones merged with the stored ones. */
 static int
 write_all(struct night *n, struct err *e)
@@ -224,7 +215,7 @@ write_all(struct night *n, struct err *e)
 	n->pend = NULL;
 	n->idx = NULL;
 	n->npend = 0;
-	log_debug("changes recorded: %.2f s", seconds_since(&n->t0));
+	log_debug("changes recorded: %.2f s", when_elapsed(&n->t0));
 	return db_night_apply(n->h, n->batch_id, e);
 }
 
@@ -236,7 +227,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	size_t i;
 
 	memset(&n, 0, sizeof(n));
-	clock_gettime(CLOCK_MONOTONIC, &n.t0);
+	when_mark(&n.t0);
 	memset(res, 0, sizeof(*res));
 	rules_work_init(&n.work);
 	n.res = res;
@@ -268,15 +259,15 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		n.idx[i] = (uint32_t)i;
 	qsort_r(n.idx, n.npend, sizeof(*n.idx), cmp_slot_order, n.pend);
 	log_debug("read %zu pending requests, %zu waiting lists: %.2f s", n.npend, n.nwl,
-	          seconds_since(&n.t0));
+	          when_elapsed(&n.t0));
 
 	if (resolve_all(&n, e) < 0)
 		goto fail;
-	log_debug("resolved %zu slots: %.2f s", res->n_slots, seconds_since(&n.t0));
+	log_debug("resolved %zu slots: %.2f s", res->n_slots, when_elapsed(&n.t0));
 	if (write_all(&n, e) < 0 ||
 	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(), e) < 0)
 		goto fail;
-	log_debug("written: %.2f s", seconds_since(&n.t0));
+	log_debug("written: %.2f s", when_elapsed(&n.t0));
 	night_free(&n);
 	return 0;
 fail:

@@ -208,3 +208,18 @@ when_now(void)
 		       WHEN_DAY_SECS +
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
+
+void
+when_mark(struct timespec *t0)
+{
+	clock_gettime(CLOCK_MONOTONIC, t0);
+}
+
+double
+when_elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}

@@ -13,6 +13,7 @@
 #define NOCTURNE_WHEN_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define WHEN_DAY_SECS 86400
 
@@ -49,5 +50,12 @@ int32_t when_day_of(int64_t t);
 
 /* The system clock as a local instant (localtime_r). */
 int64_t when_now(void);
+
+/*
+ * For timings (-v, -vv): when_mark() stores the monotonic clock in *t0;
+ * when_elapsed() returns the seconds since that mark.
+ */
+void when_mark(struct timespec *t0);
+double when_elapsed(const struct timespec *t0);
 
 #endif

@@ -72,6 +72,28 @@ test_parse_datetime(void)
 	CHECK_INT(when_day_of(86399), 0);
 }
 
+static void
+test_elapsed(void)
+{
+	struct timespec t0, nap = {0, 20 * 1000 * 1000};
+	double d;
+
+	when_mark(&t0);
+	nanosleep(&nap, NULL);
+	d = when_elapsed(&t0);
+	CHECK(d >= 0.02);
+	CHECK(d < 5.0);
+	/* A mark one second and a half back (nanoseconds borrowed). */
+	t0.tv_sec -= 2;
+	t0.tv_nsec += 500000000L;
+	if (t0.tv_nsec >= 1000000000L) {
+		t0.tv_sec++;
+		t0.tv_nsec -= 1000000000L;
+	}
+	d = when_elapsed(&t0);
+	CHECK(d >= 1.5 && d < 6.5);
+}
+
 int
 main(void)
 {
@@ -79,5 +101,6 @@ main(void)
 	T_RUN(test_parse_date);
 	T_RUN(test_parse_time);
 	T_RUN(test_parse_datetime);
+	T_RUN(test_elapsed);
 	return t_status();
 }

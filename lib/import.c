@@ -960,7 +960,21 @@ row_request(struct run *r, long line, struct err *e)
 	return bad(r, R_ID, "request %s already imported with other values: %s", c, df.buf);
 }
 
-/* Check the fields of the current row: their number and encoding. */
+/* The header's name of file column i (every one is known once the header passed). */
+static const char *
+file_col_name(const struct run *r, size_t i)
+{
+	for (int k = 0; k < r->ncols; k++)
+		if (r->idx[k] == (int)i)
+			return r->cols[k].name;
+	return "error";
+}
+
+/*
+ * Check the fields of the current row: their number and encoding. A short
+ * row names the first column it lacks, a long one the first field past the
+ * header, so every problem reads "column NAME: ...".
+ */
 static int
 check_row(struct run *r)
 {
@@ -969,14 +983,17 @@ check_row(struct run *r)
 	for (size_t i = r->nhdr; i < n; i++) {
 		csvin_field(r->in, i, &len);
 		if (len > 0 || n > CSVIN_MAX_FIELDS) {
-			snprintf(r->what, sizeof(r->what), "%zu fields, but the header has %zu", n,
-				 r->nhdr);
+			snprintf(r->what, sizeof(r->what),
+				 "column %zu: a value past the header's %zu columns (the row has "
+				 "%zu fields)",
+				 i + 1, r->nhdr, n);
 			return 1;
 		}
 	}
 	if (n < r->nhdr) {
-		snprintf(r->what, sizeof(r->what), "%zu fields, but the header has %zu", n,
-			 r->nhdr);
+		snprintf(r->what, sizeof(r->what),
+			 "column %s: missing (the row has %zu field%s, the header %zu)",
+			 file_col_name(r, n), n, n == 1 ? "" : "s", r->nhdr);
 		return 1;
 	}
 	for (int k = 0; k < r->ncols; k++) {

@@ -122,8 +122,8 @@ nocturne-import: bad.csv:7: column arrival: '25:00' is not a time (HH:MM)
 nocturne-import: bad.csv:8: column submitted_at: missing value
 nocturne-import: bad.csv:10: column request_id: request R8 already on line 9 with other values: action reserve ≠ cancel
 nocturne-import: bad.csv:11: column request_id: missing value
-nocturne-import: bad.csv:12: 7 fields, but the header has 8
-nocturne-import: bad.csv:13: 9 fields, but the header has 8
+nocturne-import: bad.csv:12: column submitted_at: missing (the row has 7 fields, the header 8)
+nocturne-import: bad.csv:13: column 9: a value past the header's 8 columns (the row has 9 fields)
 nocturne-import: bad.csv:15: column submitted_at: '2019-12-01?10:00' is not a date and time (YYYY-MM-DD HH:MM[:SS])
 nocturne-import: bad.csv:17: column submitted_at: '2019-12-01 25:00' is not a date and time (YYYY-MM-DD HH:MM[:SS])
 nocturne-import: bad.csv:18: column activity_id: not valid UTF-8 (byte 0xE9 at offset 4): save the file as UTF-8
@@ -143,7 +143,7 @@ expect_eq "$(head -n 3 rej.csv)" "request_id;child_id;activity_id;date;action;ar
 R1;C1;CANTINE;2019-12-07;reserve;;;2019-12-01 10:00;line 2: column request_id: request R1 already imported with other values: date 2019-12-06 ≠ 2019-12-07
 R2;C9;CANTINE;2019-12-06;reserve;;;2019-12-01 10:00;line 3: column child_id: no child 'C9' (import the children first)"
 expect_eq "$(grep -c '' rej.csv)" "16"
-expect_contains "$(cat rej.csv)" "R9;C1;CANTINE;2019-12-06;reserve;;2019-12-01 10:00;;line 12: 7 fields, but the header has 8"
+expect_contains "$(cat rej.csv)" "R9;C1;CANTINE;2019-12-06;reserve;;2019-12-01 10:00;;line 12: column submitted_at: missing (the row has 7 fields, the header 8)"
 expect_contains "$(cat rej.csv)" "R12;C1;CANTINE;2019-12-06;reserve;;;\"2019-12-01
 10:00\";line 15: column submitted_at: "
 ok
@@ -255,4 +255,12 @@ run nocturne-import -c busy.ini --db "$DB" families fam.csv
 expect_rc 75
 expect_contains "$ERR" "database is locked"
 wait $holder
+ok
+
+t short_row_one_field
+printf 'family_id;name;emails\nF7\n' >short.csv
+imp families short.csv
+expect_rc 65
+expect_eq "$ERR" "nocturne-import: short.csv:2: column name: missing (the row has 1 field, the header 3)
+nocturne-import: short.csv: 1 bad row out of 1, nothing imported"
 ok

@@ -227,7 +227,12 @@ ini_error_cb(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ini_error, sizeof(ini_error), fmt, ap);
 	va_end(ap);
-	ini_error[strcspn(ini_error, "\n")] = '\0';
+	/* "iniparser: syntax error in F (N):\n-> LINE\n": one line, the offending text kept. */
+	for (char *p = ini_error; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	for (size_t n = strlen(ini_error); n > 0 && ini_error[n - 1] == ' '; n--)
+		ini_error[n - 1] = '\0';
 	return 0;
 }
 
@@ -237,7 +242,7 @@ precheck(const char *path, struct err *e)
 {
 	FILE *f = fopen(path, "rb");
 	char line[4096];
-	int lineno = 0;
+	int lineno = 0, in_section = 0;
 
 	if (f == NULL)
 		return err_set(e, ERR_CONFIG, "%s: cannot read configuration: %s", path,
@@ -259,6 +264,22 @@ precheck(const char *path, struct err *e)
 			fclose(f);
 			return err_set(e, ERR_CONFIG, "%s:%d: line longer than 1000 bytes", path,
 				       lineno);
+		}
+		/* iniparser files a key before any section under no section: never read. */
+		if (!in_section) {
+			const char *p = line + strspn(line, " \t");
+			if (*p == '[') {
+				in_section = 1;
+			} else if (*p != '\0' && strchr(";#\r\n", *p) == NULL) {
+				size_t klen = strcspn(p, "=:\r\n");
+				while (klen > 0 && (p[klen - 1] == ' ' || p[klen - 1] == '\t'))
+					klen--;
+				fclose(f);
+				return err_set(e, ERR_CONFIG,
+					       "%s:%d: '%.*s' is outside any section (put it under "
+					       "[section])",
+					       path, lineno, (int)(klen > 64 ? 64 : klen), p);
+			}
 		}
 	}
 	if (ferror(f)) {

@@ -72,6 +72,7 @@ test_errors(void)
 {
 	struct config cfg;
 	struct err e;
+	char want[1024];
 
 	CHECK_INT(load("[smtp]\nport = abc\n", &cfg, &e), -1);
 	CHECK_INT(e.kind, ERR_CONFIG);
@@ -95,6 +96,24 @@ test_errors(void)
 
 	CHECK_INT(load("[smtp\nport = 25\n", &cfg, &e), -1);
 	CHECK_INT(e.kind, ERR_CONFIG);
+	snprintf(want, sizeof(want),
+	         "%s/c.ini: malformed configuration: iniparser: syntax error in %s/c.ini (1): -> [smtp",
+	         dir, dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+
+	/* A key before any section would be dropped by iniparser: refused, with its line. */
+	CHECK_INT(load("; nocturne\n\n# comment\nport = 2525\n[smtp]\nport = 25\n", &cfg, &e), -1);
+	CHECK_INT(e.kind, ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s/c.ini:4: 'port' is outside any section (put it under [section])", dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+	CHECK_INT(load("  \tport=1\n", &cfg, &e), -1);
+	snprintf(want, sizeof(want), "%s/c.ini:1: 'port' is outside any section (put it under [section])", dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+	CHECK_INT(load("; only comments\n[smtp]\nport = 25\n", &cfg, &e), 0);
+	CHECK_INT(cfg.smtp_port, 25);
 	config_release(&cfg);
 
 	CHECK_INT(load("\xEF\xBB\xBF[smtp]\nport = 25\n", &cfg, &e), -1);

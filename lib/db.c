@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "db_int.h"
+#include "log.h"
 
 /* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -298,12 +299,17 @@ void
 db_close(struct db *db)
 {
 	sqlite3_stmt *st;
+	int leaked = 0;
 
 	if (db == NULL)
 		return;
 	if (db->sql != NULL) {
-		while ((st = sqlite3_next_stmt(db->sql, NULL)) != NULL)
+		while ((st = sqlite3_next_stmt(db->sql, NULL)) != NULL) {
+			if (leaked++ == 0)
+				log_warn("%s: internal: statement left unfinalized: %.80s", db->path,
+					 sqlite3_sql(st));
 			sqlite3_finalize(st);
+		}
 		sqlite3_close(db->sql);
 	}
 	free(db->path);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "db_int.h"
 #include "lock.h"
+#include "log.h"
 #include "t.h"
 
 static char dir[] = "/tmp/nocturne-test-db.XXXXXX";
@@ -50,6 +52,41 @@ test_lock(void)
 	lock_release(&b);
 }
 
+/* A statement left unfinalized is finalized by db_close and reported on stderr. */
+static void
+test_close_reports_leak(void)
+{
+	char path[256], errpath[256], got[512] = "", want[600];
+	struct db *db;
+	struct err e;
+	sqlite3_stmt *st;
+	FILE *f;
+	int saved = dup(2);
+
+	snprintf(path, sizeof(path), "%s/leak.db", dir);
+	snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_CREATE, &e), 0);
+	CHECK_INT(db_prepare(db, "SELECT count(*) FROM batch", &st, &e), 0);
+	log_init("test", LOG_LEVEL_WARN);
+	fflush(stderr);
+	CHECK(freopen(errpath, "w", stderr) != NULL);
+	db_close(db);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fopen(errpath, "r");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		if (fgets(got, sizeof(got), f) == NULL)
+			got[0] = '\0';
+		fclose(f);
+	}
+	snprintf(want, sizeof(want),
+		 "test: %s: internal: statement left unfinalized: SELECT count(*) FROM batch\n",
+		 path);
+	CHECK_STR(got, want);
+}
+
 int
 main(void)
 {
@@ -60,6 +97,7 @@ main(void)
 		return 1;
 	T_RUN(test_open_modes);
 	T_RUN(test_lock);
+	T_RUN(test_close_reports_leak);
 	rc = t_status();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

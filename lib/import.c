@@ -504,6 +504,13 @@ val(const struct run *r, int col)
 	return r->idx[col] < 0 ? "" : csvin_field(r->in, (size_t)r->idx[col], NULL);
 }
 
+/* 1 when the file's header has no such column (an optional one). */
+static int
+absent(const struct run *r, int col)
+{
+	return r->idx[col] < 0;
+}
+
 static int
 need_id(struct run *r, int col, const char **out)
 {
@@ -633,6 +640,11 @@ row_family(struct run *r, long line, struct err *e)
 			return -1;
 		r->c->inserted++;
 	} else {
+		/* A column the file does not have keeps the stored value. */
+		if (absent(r, F_EMAILS))
+			f.emails = old.emails;
+		if (absent(r, F_BALANCE))
+			f.balance_cents = old.balance_cents;
 		diff_str(&df, "name", old.name, f.name);
 		diff_str(&df, "emails", old.emails, f.emails);
 		fmt_amount(a, sizeof(a), old.balance_cents);
@@ -775,6 +787,26 @@ row_activity(struct run *r, long line, struct err *e)
 			return -1;
 		r->c->inserted++;
 	} else {
+		/* A column the file does not have keeps the stored value. */
+		if (absent(r, A_STRUCTURE))
+			a.structure = old.structure;
+		if (absent(r, A_CAPACITY)) {
+			a.has_capacity = old.has_capacity;
+			a.capacity = old.capacity;
+		}
+		if (absent(r, A_WAITLIST))
+			a.waitlist = old.waitlist;
+		if (absent(r, A_PROMOTE))
+			a.promote_days = old.promote_days;
+		if (absent(r, A_HOURS)) {
+			a.has_hours = old.has_hours;
+			a.hours_from = old.hours_from;
+			a.hours_to = old.hours_to;
+		}
+		if (absent(r, A_DDAYS))
+			a.deadline_days = old.deadline_days;
+		if (absent(r, A_DTIME))
+			a.deadline_time = old.deadline_time;
 		diff_activity(&df, &old, &a);
 		snprintf(label, sizeof(label), "activity %s", a.activity_id);
 		rc = decide(r, a.activity_id, A_ID, label, &df);
@@ -819,6 +851,11 @@ row_opening(struct run *r, long line, struct err *e)
 			return -1;
 		r->c->inserted++;
 	} else {
+		/* Without a capacity column, a known opening keeps its capacity. */
+		if (absent(r, O_CAPACITY)) {
+			o.has_capacity = old.has_capacity;
+			o.capacity = old.capacity;
+		}
 		fmt_opt_int(a, sizeof(a), old.has_capacity, old.capacity);
 		fmt_opt_int(b, sizeof(b), o.has_capacity, o.capacity);
 		diff_str(&df, "capacity", a, b);

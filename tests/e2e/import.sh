@@ -93,6 +93,27 @@ expect_rc 0
 expect_eq "$(q "select capacity from opening where day=18239")" "7"
 ok
 
+t absent_columns_keep_stored_values
+# A file without an optional column updates what it has and keeps the rest:
+# a portal export without balances must not wipe the debts.
+printf 'family_id;name\nF1;Dupont-Leroy\n' >fam3.csv
+imp families fam3.csv
+expect_rc 0
+expect_eq "$(q "select name, emails, balance_cents from family where family_id='F1'")" "Dupont-Leroy|a@x.fr; b@x.fr|1250"
+printf 'activity_id;name\nCANTINE;Restaurant\n' >act3.csv
+imp activities act3.csv
+expect_rc 0
+expect_eq "$(q "select name, structure, capacity, waitlist, promote_days, deadline_days, deadline_time from activity where activity_id='CANTINE'")" "Restaurant|École A|2|-1|1|2|600"
+printf 'activity_id;name;hours\nGARDERIE;Garderie;\n' >act4.csv
+imp activities act4.csv
+expect_rc 0
+expect_eq "$(q "select hours_from, hours_to, waitlist from activity where activity_id='GARDERIE'")" "||3"
+printf 'activity_id;date\nCANTINE;2019-12-09\n' >op3.csv
+imp openings op3.csv
+expect_rc 0
+expect_eq "$(q "select capacity from opening where day=18239")" "7"
+ok
+
 t repeated_identical_in_file
 printf 'request_id,child_id,activity_id,date,action,submitted_at\nR9,C1,CANTINE,2019-12-09,reserve,2019-12-01 10:00\nR9,C1,CANTINE,2019-12-09,reserve,2019-12-01 10:00\n' >dup.csv
 imp -v requests dup.csv

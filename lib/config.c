@@ -381,6 +381,8 @@ config_read_secret(const char *path, const char *key, char **secret, struct err 
 		buf[--len] = '\0';
 	if (len == 0)
 		return err_set(e, ERR_CONFIG, "%s %s: empty", key, path);
+	if (memchr(buf, '\0', len) != NULL)
+		return err_set(e, ERR_CONFIG, "%s %s: holds a NUL byte", key, path);
 	if (strchr(buf, '\n') || strchr(buf, '\r'))
 		return err_set(e, ERR_CONFIG, "%s %s: more than one line", key, path);
 	*secret = xstrdup(buf);

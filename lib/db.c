@@ -97,6 +97,8 @@ static const char *const migrations[] = {
 	"  reason TEXT,"
 	"  position INTEGER,"
 	"  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
+	/* a request's decisions, latest first (mail composition) */
+	"CREATE INDEX decision_seq ON decision(seq, batch_id);"
 	"CREATE TABLE message("
 	"  ref INTEGER PRIMARY KEY,"
 	"  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"

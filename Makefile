@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ilib -Icmd -I/usr/include/inipa
 	     $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lcsv -liniparser -lm
 
-TOOLS = import transmit notify status
+TOOLS = $(filter-out tool,$(basename $(notdir $(wildcard cmd/*.c))))
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_BIN = $(TOOLS:%=$(B)/nocturne-%)

@@ -61,6 +61,15 @@ struct smtp_options {
  * says what and where (host:port), never the password.
  * Also -1 when fn returned -1 (e is then left as fn set it, kind unchanged
  * if already set, else ERR_INTERNAL).
+ * Also -1 before connecting, with no callback: ERR_CONFIG when host or
+ * envelope_from is unusable or ca_file cannot be loaded; ERR_INTERNAL when a
+ * message has a line not ended by CRLF (a composition bug: nothing is sent).
+ * A message whose recipient is not an addr-spec is not sent: it gets
+ * SMTP_RESULT_PERMANENT, code 0, "invalid recipient address" after the others.
+ * A message cut by a lost connection after its data left (no reply to the
+ * final dot) is reported TEMPORARY: the server may have it (a retry can
+ * duplicate that one message).
+ * SIGPIPE is ignored during the call (the previous disposition is restored).
  */
 int smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n,
 	      smtp_result_fn fn, void *ctx, struct err *e);

@@ -1,0 +1,448 @@
+#include "db_import.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+enum {
+	ST_FAMILY_GET,
+	ST_FAMILY_REF,
+	ST_FAMILY_INS,
+	ST_FAMILY_UPD,
+	ST_CHILD_GET,
+	ST_CHILD_INS,
+	ST_CHILD_UPD,
+	ST_ACTIVITY_GET,
+	ST_ACTIVITY_REF,
+	ST_ACTIVITY_INS,
+	ST_ACTIVITY_UPD,
+	ST_OPENING_GET,
+	ST_OPENING_INS,
+	ST_OPENING_UPD,
+	ST_REQUEST_ADD,
+	ST_REQUEST_GET,
+	ST_MAX_SEQ,
+	ST_CHILD_IDS,
+	ST_ACTIVITY_IDS,
+	ST_COUNT
+};
+
+static const char *const sqls[ST_COUNT] = {
+	[ST_FAMILY_GET] = "SELECT ref, name, emails, balance_cents FROM family WHERE family_id = ?1",
+	[ST_FAMILY_REF] = "SELECT ref FROM family WHERE family_id = ?1",
+	[ST_FAMILY_INS] = "INSERT INTO family(family_id, name, emails, balance_cents) "
+			  "VALUES(?2, ?3, ?4, ?5)",
+	[ST_FAMILY_UPD] = "UPDATE family SET family_id = ?2, name = ?3, emails = ?4, "
+			  "balance_cents = ?5 WHERE ref = ?1",
+	[ST_CHILD_GET] = "SELECT c.ref, f.family_id, c.family_ref, c.first_name, c.last_name "
+			 "FROM child c JOIN family f ON f.ref = c.family_ref WHERE c.child_id = ?1",
+	[ST_CHILD_INS] = "INSERT INTO child(child_id, family_ref, first_name, last_name) "
+			 "VALUES(?2, ?3, ?4, ?5)",
+	[ST_CHILD_UPD] = "UPDATE child SET child_id = ?2, family_ref = ?3, first_name = ?4, "
+			 "last_name = ?5 WHERE ref = ?1",
+	[ST_ACTIVITY_GET] = "SELECT ref, name, structure, capacity, waitlist, promote_days, "
+			    "hours_from, hours_to, deadline_days, deadline_time "
+			    "FROM activity WHERE activity_id = ?1",
+	[ST_ACTIVITY_REF] = "SELECT ref FROM activity WHERE activity_id = ?1",
+	[ST_ACTIVITY_INS] = "INSERT INTO activity(activity_id, name, structure, capacity, "
+			    "waitlist, promote_days, hours_from, hours_to, deadline_days, "
+			    "deadline_time) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_ACTIVITY_UPD] = "UPDATE activity SET activity_id = ?2, name = ?3, structure = ?4, "
+			    "capacity = ?5, waitlist = ?6, promote_days = ?7, hours_from = ?8, "
+			    "hours_to = ?9, deadline_days = ?10, deadline_time = ?11 "
+			    "WHERE ref = ?1",
+	[ST_OPENING_GET] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
+	[ST_OPENING_INS] = "INSERT INTO opening(activity_ref, day, capacity) VALUES(?1, ?2, ?3)",
+	[ST_OPENING_UPD] = "UPDATE opening SET capacity = ?3 WHERE activity_ref = ?1 AND day = ?2",
+	[ST_REQUEST_ADD] = "INSERT INTO request(request_id, child_ref, activity_ref, day, action, "
+			   "arrival, departure, submitted_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			   "ON CONFLICT(request_id) DO NOTHING",
+	[ST_REQUEST_GET] = "SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, "
+			   "r.day, r.action, r.arrival, r.departure, r.submitted_at "
+			   "FROM request r JOIN child c ON c.ref = r.child_ref "
+			   "JOIN activity a ON a.ref = r.activity_ref WHERE r.request_id = ?1",
+	[ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM request",
+	[ST_CHILD_IDS] = "SELECT child_id, ref FROM child",
+	[ST_ACTIVITY_IDS] = "SELECT activity_id, ref FROM activity",
+};
+
+/* Strings read back by the get functions, kept until the next get. */
+#define KEEP_MAX 4
+
+struct db_import {
+	struct db *db;
+	sqlite3_stmt *st[ST_COUNT];
+	char *keep[KEEP_MAX];
+};
+
+int
+db_import_new(struct db_import **out, struct db *db, struct err *e)
+{
+	struct db_import *d = xcalloc(1, sizeof(*d));
+
+	d->db = db;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (db_prepare(db, sqls[i], &d->st[i], e) < 0) {
+			db_import_free(d);
+			*out = NULL;
+			return -1;
+		}
+	}
+	*out = d;
+	return 0;
+}
+
+static void
+keep_clear(struct db_import *d)
+{
+	for (int i = 0; i < KEEP_MAX; i++) {
+		free(d->keep[i]);
+		d->keep[i] = NULL;
+	}
+}
+
+void
+db_import_free(struct db_import *d)
+{
+	if (d == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(d->st[i]);
+	keep_clear(d);
+	free(d);
+}
+
+/* Copy column col of st into keep slot k. */
+static const char *
+keep_text(struct db_import *d, int k, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	d->keep[k] = xstrdup(s ? (const char *)s : "");
+	return d->keep[k];
+}
+
+static sqlite3_stmt *
+stmt(struct db_import *d, int i)
+{
+	sqlite3_reset(d->st[i]);
+	sqlite3_clear_bindings(d->st[i]);
+	return d->st[i];
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/* Step a statement that returns at most one row: 1 row, 0 none, -1 error. */
+static int
+step_one(struct db_import *d, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(d->db, e, what);
+	sqlite3_reset(st);
+	return -1;
+}
+
+/* Step a write: 0 or -1; the statement is reset. */
+static int
+step_done(struct db_import *d, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		db_fail(d->db, e, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int
+opt_int(sqlite3_stmt *st, int col, int *v)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		*v = 0;
+		return 0;
+	}
+	*v = sqlite3_column_int(st, col);
+	return 1;
+}
+
+int
+db_import_get_family(struct db_import *d, const char *family_id, int64_t *ref,
+		     struct db_family *out, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_FAMILY_GET);
+	int rc;
+
+	keep_clear(d);
+	bind_text(st, 1, family_id);
+	rc = step_one(d, st, "read family", e);
+	if (rc <= 0)
+		return rc;
+	*ref = sqlite3_column_int64(st, 0);
+	out->family_id = family_id;
+	out->name = keep_text(d, 0, st, 1);
+	out->emails = keep_text(d, 1, st, 2);
+	out->balance_cents = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+db_import_get_child(struct db_import *d, const char *child_id, int64_t *ref, struct db_child *out,
+		    struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_CHILD_GET);
+	int rc;
+
+	keep_clear(d);
+	bind_text(st, 1, child_id);
+	rc = step_one(d, st, "read child", e);
+	if (rc <= 0)
+		return rc;
+	*ref = sqlite3_column_int64(st, 0);
+	out->child_id = child_id;
+	out->family_id = keep_text(d, 0, st, 1);
+	out->family_ref = sqlite3_column_int64(st, 2);
+	out->first_name = keep_text(d, 1, st, 3);
+	out->last_name = keep_text(d, 2, st, 4);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+db_import_get_activity(struct db_import *d, const char *activity_id, int64_t *ref,
+		       struct db_activity *out, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_ACTIVITY_GET);
+	int rc, to;
+
+	keep_clear(d);
+	bind_text(st, 1, activity_id);
+	rc = step_one(d, st, "read activity", e);
+	if (rc <= 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	*ref = sqlite3_column_int64(st, 0);
+	out->activity_id = activity_id;
+	out->name = keep_text(d, 0, st, 1);
+	out->structure = keep_text(d, 1, st, 2);
+	out->has_capacity = opt_int(st, 3, &out->capacity);
+	out->waitlist = sqlite3_column_int(st, 4);
+	out->promote_days = sqlite3_column_int(st, 5);
+	out->has_hours = opt_int(st, 6, &out->hours_from);
+	if (opt_int(st, 7, &to))
+		out->hours_to = to;
+	out->deadline_days = sqlite3_column_int(st, 8);
+	out->deadline_time = sqlite3_column_int(st, 9);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
+		      struct db_opening *out, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_OPENING_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, activity_ref);
+	sqlite3_bind_int64(st, 2, day);
+	rc = step_one(d, st, "read opening", e);
+	if (rc <= 0)
+		return rc;
+	out->activity_ref = activity_ref;
+	out->day = day;
+	out->has_capacity = opt_int(st, 0, &out->capacity);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+db_import_get_request(struct db_import *d, const char *request_id, struct db_request *out,
+		      struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_REQUEST_GET);
+	const char *action;
+	int rc;
+
+	keep_clear(d);
+	bind_text(st, 1, request_id);
+	rc = step_one(d, st, "read request", e);
+	if (rc <= 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->request_id = request_id;
+	out->seq = sqlite3_column_int64(st, 0);
+	out->child_id = keep_text(d, 0, st, 1);
+	out->activity_id = keep_text(d, 1, st, 2);
+	out->child_ref = sqlite3_column_int64(st, 3);
+	out->activity_ref = sqlite3_column_int64(st, 4);
+	out->day = (int32_t)sqlite3_column_int64(st, 5);
+	action = (const char *)sqlite3_column_text(st, 6);
+	out->action = action && strcmp(action, "cancel") == 0 ? "cancel" : "reserve";
+	out->has_arrival = opt_int(st, 7, &out->arrival);
+	out->has_departure = opt_int(st, 8, &out->departure);
+	out->submitted_at = sqlite3_column_int64(st, 9);
+	sqlite3_reset(st);
+	return 1;
+}
+
+static int
+get_ref(struct db_import *d, int which, const char *id, int64_t *ref, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, which);
+	int rc;
+
+	bind_text(st, 1, id);
+	rc = step_one(d, st, "read reference", e);
+	if (rc <= 0)
+		return rc;
+	*ref = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+db_import_family_ref(struct db_import *d, const char *family_id, int64_t *ref, struct err *e)
+{
+	return get_ref(d, ST_FAMILY_REF, family_id, ref, e);
+}
+
+int
+db_import_activity_ref(struct db_import *d, const char *activity_id, int64_t *ref,
+		       struct err *e)
+{
+	return get_ref(d, ST_ACTIVITY_REF, activity_id, ref, e);
+}
+
+int
+db_import_put_family(struct db_import *d, int64_t ref, const struct db_family *f,
+		     struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ref ? ST_FAMILY_UPD : ST_FAMILY_INS);
+
+	if (ref)
+		sqlite3_bind_int64(st, 1, ref);
+	bind_text(st, 2, f->family_id);
+	bind_text(st, 3, f->name);
+	bind_text(st, 4, f->emails);
+	sqlite3_bind_int64(st, 5, f->balance_cents);
+	return step_done(d, st, "store family", e);
+}
+
+int
+db_import_put_child(struct db_import *d, int64_t ref, const struct db_child *c, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ref ? ST_CHILD_UPD : ST_CHILD_INS);
+
+	if (ref)
+		sqlite3_bind_int64(st, 1, ref);
+	bind_text(st, 2, c->child_id);
+	sqlite3_bind_int64(st, 3, c->family_ref);
+	bind_text(st, 4, c->first_name);
+	bind_text(st, 5, c->last_name);
+	return step_done(d, st, "store child", e);
+}
+
+int
+db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activity *a,
+		       struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ref ? ST_ACTIVITY_UPD : ST_ACTIVITY_INS);
+
+	if (ref)
+		sqlite3_bind_int64(st, 1, ref);
+	bind_text(st, 2, a->activity_id);
+	bind_text(st, 3, a->name);
+	bind_text(st, 4, a->structure);
+	db_bind_opt_int(st, 5, a->has_capacity, a->capacity);
+	sqlite3_bind_int(st, 6, a->waitlist);
+	sqlite3_bind_int(st, 7, a->promote_days);
+	db_bind_opt_int(st, 8, a->has_hours, a->hours_from);
+	db_bind_opt_int(st, 9, a->has_hours, a->hours_to);
+	sqlite3_bind_int(st, 10, a->deadline_days);
+	sqlite3_bind_int(st, 11, a->deadline_time);
+	return step_done(d, st, "store activity", e);
+}
+
+int
+db_import_put_opening(struct db_import *d, int exists, const struct db_opening *o,
+		      struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, exists ? ST_OPENING_UPD : ST_OPENING_INS);
+
+	sqlite3_bind_int64(st, 1, o->activity_ref);
+	sqlite3_bind_int64(st, 2, o->day);
+	db_bind_opt_int(st, 3, o->has_capacity, o->capacity);
+	return step_done(d, st, "store opening", e);
+}
+
+int
+db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq,
+		      struct err *e)
+{
+	sqlite3_stmt *st = d->st[ST_REQUEST_ADD];
+
+	/* Every parameter is bound each time: no need to clear the bindings. */
+	bind_text(st, 1, r->request_id);
+	sqlite3_bind_int64(st, 2, r->child_ref);
+	sqlite3_bind_int64(st, 3, r->activity_ref);
+	sqlite3_bind_int64(st, 4, r->day);
+	sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
+	db_bind_opt_int(st, 6, r->has_arrival, r->arrival);
+	db_bind_opt_int(st, 7, r->has_departure, r->departure);
+	sqlite3_bind_int64(st, 8, r->submitted_at);
+	if (step_done(d, st, "store request", e) < 0)
+		return -1;
+	if (sqlite3_changes(d->db->sql) == 0)
+		return 0;
+	*seq = sqlite3_last_insert_rowid(d->db->sql);
+	return 1;
+}
+
+int
+db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_MAX_SEQ);
+	int rc = step_one(d, st, "read requests", e);
+
+	if (rc == 0)
+		err_set(e, ERR_INTERNAL, "%s: max(seq) returned no row", db_path(d->db));
+	if (rc <= 0)
+		return -1;
+	*seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+db_import_each_id(struct db_import *d, enum db_import_table t,
+		  void (*fn)(const char *id, int64_t ref, void *ctx), void *ctx, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, t == DB_IMPORT_CHILDREN ? ST_CHILD_IDS : ST_ACTIVITY_IDS);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(st, 0);
+		fn(id ? (const char *)id : "", sqlite3_column_int64(st, 1), ctx);
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(d->db, e, "read ids");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/*
+ * db_import.h - the SQL of nocturne-import: reference data and requests.
+ *
+ * A struct db_import holds the prepared statements of one import on one
+ * connection (the caller opens the transaction with db_begin()). Reference
+ * rows are read by id (db_import_get_*), then inserted or updated; requests
+ * are inserted with ON CONFLICT(request_id) DO NOTHING and fetched only when
+ * they conflict. Text in the records below is borrowed from the caller on
+ * input; the strings of a record filled by a get function belong to the
+ * struct db_import and stay valid until its next get call.
+ */
+#ifndef NOCTURNE_DB_IMPORT_H
+#define NOCTURNE_DB_IMPORT_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+
+struct db_import;
+
+struct db_family {
+	const char *family_id;
+	const char *name;
+	const char *emails;
+	int64_t balance_cents;
+};
+
+struct db_child {
+	const char *child_id;
+	const char *family_id; /* read back by get */
+	int64_t family_ref;
+	const char *first_name;
+	const char *last_name;
+};
+
+struct db_activity {
+	const char *activity_id;
+	const char *name;
+	const char *structure;
+	int has_capacity;
+	int capacity;
+	int waitlist; /* 0 none, -1 unlimited, N */
+	int promote_days;
+	int has_hours;
+	int hours_from, hours_to; /* minutes */
+	int deadline_days;
+	int deadline_time; /* minutes */
+};
+
+struct db_opening {
+	int64_t activity_ref;
+	int32_t day;
+	int has_capacity;
+	int capacity;
+};
+
+struct db_request {
+	const char *request_id;
+	const char *child_id;    /* read back by get */
+	const char *activity_id; /* read back by get */
+	int64_t child_ref, activity_ref;
+	int32_t day;
+	const char *action; /* "reserve" | "cancel" */
+	int has_arrival, arrival;
+	int has_departure, departure;
+	int64_t submitted_at;
+	int64_t seq; /* read back by get */
+};
+
+/* Prepare the statements. Free with db_import_free(). */
+int db_import_new(struct db_import **out, struct db *db, struct err *e);
+void db_import_free(struct db_import *d);
+
+/*
+ * Get functions: 1 and *out filled (strings owned by the db_import until its
+ * next get) when the row exists, 0 when not, -1 on error.
+ */
+int db_import_get_family(struct db_import *d, const char *family_id, int64_t *ref,
+			 struct db_family *out, struct err *e);
+int db_import_get_child(struct db_import *d, const char *child_id, int64_t *ref,
+			struct db_child *out, struct err *e);
+int db_import_get_activity(struct db_import *d, const char *activity_id, int64_t *ref,
+			   struct db_activity *out, struct err *e);
+int db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
+			  struct db_opening *out, struct err *e);
+int db_import_get_request(struct db_import *d, const char *request_id, struct db_request *out,
+			  struct err *e);
+
+/* The ref of a family / an activity by id: 1 found, 0 not, -1 error. */
+int db_import_family_ref(struct db_import *d, const char *family_id, int64_t *ref,
+			 struct err *e);
+int db_import_activity_ref(struct db_import *d, const char *activity_id, int64_t *ref,
+			   struct err *e);
+
+/* Insert (ref == 0) or update the row with that ref. 0 or -1. */
+int db_import_put_family(struct db_import *d, int64_t ref, const struct db_family *f,
+			 struct err *e);
+int db_import_put_child(struct db_import *d, int64_t ref, const struct db_child *c,
+			struct err *e);
+int db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activity *a,
+			   struct err *e);
+/* Insert (exists == 0) or update an opening. */
+int db_import_put_opening(struct db_import *d, int exists, const struct db_opening *o,
+			  struct err *e);
+
+/*
+ * Insert a new pending request. Returns 1 and sets *seq when inserted, 0 when
+ * its request_id is already there (nothing changed), -1 on error.
+ */
+int db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq,
+			  struct err *e);
+
+/* The greatest request seq so far (0 when none). */
+int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);
+
+/*
+ * Call fn(id, ref, ctx) for every child (table "child") or activity
+ * ("activity"). 0 or -1.
+ */
+enum db_import_table { DB_IMPORT_CHILDREN, DB_IMPORT_ACTIVITIES };
+int db_import_each_id(struct db_import *d, enum db_import_table t,
+		      void (*fn)(const char *id, int64_t ref, void *ctx), void *ctx, struct err *e);
+
+#endif

@@ -1,0 +1,484 @@
+#include "morning.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db_mail.h"
+#include "outbox.h"
+#include "smtp.h"
+#include "when.h"
+
+/* The offset from UTC, in minutes, of the local instant t (naive local time). */
+static int
+zone_minutes(int64_t t)
+{
+	int32_t day = when_day_of(t);
+	int64_t s = t - (int64_t)day * WHEN_DAY_SECS;
+	struct tm tm;
+	int y, m, d;
+
+	when_ymd_from_day(day, &y, &m, &d);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = (int)(s / 3600);
+	tm.tm_min = (int)(s / 60 % 60);
+	tm.tm_sec = (int)(s % 60);
+	tm.tm_isdst = -1;
+	if (mktime(&tm) == (time_t)-1)
+		return 0;
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+static uint64_t
+random64(void)
+{
+	static uint64_t counter;
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = ((uint64_t)time(NULL) << 20) ^ ((uint64_t)getpid() << 8);
+	return r ^ counter++;
+}
+
+static const char *
+kind_name(enum mail_kind kind)
+{
+	return kind == MAIL_NOTICE ? "notice" : "report";
+}
+
+/* Compose (and store, unless previewing) one family's message. */
+static int
+compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_kind kind,
+               const struct db_mail_req *reqs, size_t n, struct mail_buf *preview,
+               struct morning_stats *st, struct err *e)
+{
+	struct mail_item *items = xcalloc(n, sizeof(*items));
+	long long *seqs = xcalloc(n, sizeof(*seqs));
+	char *first = NULL, *recipient = NULL, *msgid = NULL, *why = NULL;
+	struct mail_head h;
+	struct mail_out out = {0};
+	struct db_mail_new m;
+	int valid = 0, rc = -1;
+	long long ref;
+
+	for (size_t i = 0; i < n; i++) {
+		items[i].child_key = reqs[i].child_id;
+		items[i].child_name = reqs[i].child_name;
+		items[i].activity = reqs[i].activity;
+		items[i].day = reqs[i].day;
+		items[i].action = reqs[i].action;
+		items[i].arrival = reqs[i].arrival;
+		items[i].departure = reqs[i].departure;
+		items[i].state = kind == MAIL_NOTICE ? "accepted" : reqs[i].shown_state;
+		items[i].reason = reqs[i].reason;
+		items[i].position = reqs[i].shown_position;
+		items[i].waitlisted = strcmp(reqs[i].state, "waitlisted") == 0;
+		seqs[i] = reqs[i].seq;
+	}
+	if (mail_first_address(reqs[0].emails, &first)) {
+		recipient = mail_clean(first);
+		valid = mail_addr_valid(first, 0) && strcmp(first, recipient) == 0;
+		if (!valid) {
+			struct mail_buf b = {0};
+			mail_buf_addf(&b, "invalid address '%s'", recipient);
+			why = mail_buf_detach(&b, NULL);
+		}
+	} else {
+		why = xstrdup("no e-mail address");
+	}
+
+	msgid = mail_message_id(kind, reqs[0].family_ref, now, random64(), cfg->from);
+	memset(&h, 0, sizeof(h));
+	h.from = cfg->from;
+	h.reply_to = cfg->reply_to;
+	h.to_name = reqs[0].family_name;
+	h.to_addr = valid ? recipient : NULL;
+	h.signature = cfg->signature;
+	h.date = now;
+	h.zone_minutes = zone_minutes(now);
+	h.message_id = msgid;
+	if (mail_compose(kind, &h, items, n, &out, e) < 0)
+		goto done;
+
+	if (kind == MAIL_NOTICE)
+		st->notices++;
+	else
+		st->reports++;
+	if (!valid)
+		st->skipped++;
+
+	if (preview != NULL) {
+		char *fam = mail_clean(reqs[0].family_id), *name = mail_clean(reqs[0].family_name);
+		mail_buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
+		if (valid)
+			mail_buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
+			              out.text);
+		else
+			mail_buf_addf(preview, "skipped: %s\n\n", why);
+		free(fam);
+		free(name);
+		rc = 0;
+		goto done;
+	}
+
+	memset(&m, 0, sizeof(m));
+	m.kind = kind_name(kind);
+	m.family_ref = reqs[0].family_ref;
+	m.recipient = recipient;
+	m.subject = out.subject;
+	m.message_id = msgid;
+	m.content = out.content;
+	m.length = out.length;
+	m.state = valid ? "pending" : "skipped";
+	m.reason = why;
+	m.now = now;
+	rc = db_mail_store(db, &m, seqs, n, &ref, e);
+done:
+	mail_out_release(&out);
+	free(items);
+	free(seqs);
+	free(first);
+	free(recipient);
+	free(msgid);
+	free(why);
+	return rc;
+}
+
+static int
+compose_kind(struct db *db, const struct config *cfg, int64_t now, enum mail_kind kind,
+             struct mail_buf *preview, struct morning_stats *st, struct err *e)
+{
+	struct db_mail_req *reqs;
+	size_t n, i = 0;
+	int rc = 0;
+
+	if (db_mail_requests(db, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT, &reqs,
+	                     &n, e) < 0)
+		return -1;
+	while (i < n && rc == 0) {
+		size_t j = i + 1;
+		while (j < n && reqs[j].family_ref == reqs[i].family_ref)
+			j++;
+		rc = compose_family(db, cfg, now, kind, reqs + i, j - i, preview, st, e);
+		i = j;
+	}
+	db_mail_reqs_free(reqs, n);
+	return rc;
+}
+
+/* [mail] from and reply_to must be mailboxes before anything is composed. */
+static int
+check_mailboxes(const struct config *cfg, struct err *e)
+{
+	char *name, *addr;
+
+	if (mail_parse_mailbox(cfg->from, &name, &addr) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox",
+		               cfg->source, cfg->from);
+	free(name);
+	free(addr);
+	if (cfg->reply_to[0] == '\0')
+		return 0;
+	if (mail_parse_mailbox(cfg->reply_to, &name, &addr) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [mail] reply_to '%s' is not a valid mailbox",
+		               cfg->source, cfg->reply_to);
+	free(name);
+	free(addr);
+	return 0;
+}
+
+int
+morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+                struct morning_stats *st, struct err *e)
+{
+	if (check_mailboxes(cfg, e) < 0)
+		return -1;
+	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
+		return -1;
+	if (compose_kind(db, cfg, now, MAIL_REPORT, preview, st, e) < 0 ||
+	    compose_kind(db, cfg, now, MAIL_NOTICE, preview, st, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	if (preview != NULL) {
+		db_rollback(db);
+		return 0;
+	}
+	return db_commit(db, e);
+}
+
+/* The file name of a stored message: its Message-ID without the brackets. */
+static char *
+file_name(const struct db_mail_msg *m)
+{
+	const char *id = m->message_id ? m->message_id : "message";
+	size_t n;
+	char *s;
+
+	if (*id == '<')
+		id++;
+	n = strcspn(id, ">");
+	s = xmalloc(n + 1);
+	memcpy(s, id, n);
+	s[n] = '\0';
+	return s;
+}
+
+static int
+send_file(struct db *db, const struct config *cfg, int64_t now, const long long *refs, size_t n,
+          struct morning_stats *st, struct err *e)
+{
+	if (outbox_prepare(cfg->mail_dir, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct db_mail_msg m;
+		struct mail_buf why = {0};
+		char *name, *path = NULL;
+		int rc;
+
+		if (db_mail_load(db, refs[i], &m, e) < 0)
+			return -1;
+		name = file_name(&m);
+		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, &path, e);
+		if (rc == 0) {
+			mail_buf_addf(&why, "written to %s", path);
+			rc = db_mail_sent(db, m.ref, now, why.p, e);
+		}
+		if (rc == 0)
+			st->sent++;
+		mail_buf_release(&why);
+		free(path);
+		free(name);
+		db_mail_msg_release(&m);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Seconds before the next attempt after attempts failures: delay * 2^(attempts-1). */
+static int64_t
+backoff(int delay, int attempts)
+{
+	int64_t d = delay > 0 ? delay : 0;
+
+	for (int i = 1; i < attempts && d < ((int64_t)1 << 40); i++)
+		d *= 2;
+	return d;
+}
+
+struct smtp_run {
+	struct db *db;
+	const struct config *cfg;
+	int64_t now;
+	struct morning_stats *st;
+	int db_failed;
+	struct err db_err;
+};
+
+/* Record one message's outcome, committed at once (no transaction is open). */
+static int
+record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
+{
+	int attempts = m->attempts + 1;
+	int rc;
+
+	if (r == SMTP_RESULT_SENT) {
+		rc = db_mail_sent(run->db, m->ref, run->now, text, &run->db_err);
+		if (rc == 0)
+			run->st->sent++;
+	} else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts) {
+		rc = db_mail_defer(run->db, m->ref, attempts,
+		                   run->now + backoff(run->cfg->retry_delay, attempts), run->now,
+		                   text, &run->db_err);
+		if (rc == 0)
+			run->st->deferred++;
+	} else {
+		/* permanent, or temporary with no attempt left */
+		rc = db_mail_fail(run->db, m->ref, attempts, run->now, text, &run->db_err);
+		if (rc == 0)
+			run->st->failed++;
+	}
+	if (rc == 0)
+		m->attempts = attempts;
+	return rc;
+}
+
+/* smtp_send's callback: text already holds the server's code and reply. */
+static int
+on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code, const char *text)
+{
+	struct smtp_run *run = ctx;
+
+	(void)code;
+	if (record(run, sm->user, r, text != NULL && text[0] != '\0' ? text : "no reply") < 0) {
+		run->db_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long *refs, size_t n,
+          struct morning_stats *st, struct err *e)
+{
+	struct smtp_run run = {db, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct smtp_options o;
+	char *password = NULL, *from_name = NULL, *from_addr = NULL;
+	size_t chunk = cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
+	int rc = -1;
+
+	if (mail_parse_mailbox(cfg->from, &from_name, &from_addr) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox",
+		               cfg->source, cfg->from);
+	if (cfg->smtp_user[0] != '\0') {
+		if (cfg->smtp_password_file[0] == '\0') {
+			err_set(e, ERR_CONFIG, "%s: [smtp] user is set but password_file is empty",
+			        cfg->source);
+			goto done;
+		}
+		if (config_read_secret(cfg->smtp_password_file, "[smtp] password_file", &password,
+		                       e) < 0)
+			goto done;
+	}
+	memset(&o, 0, sizeof(o));
+	o.host = cfg->smtp_host;
+	o.port = cfg->smtp_port;
+	o.tls = cfg->smtp_tls;
+	o.ca_file = cfg->smtp_ca_file;
+	o.user = cfg->smtp_user;
+	o.password = password;
+	o.timeout_s = cfg->smtp_timeout;
+	o.envelope_from = from_addr;
+
+	for (size_t i = 0; i < n; i += chunk) {
+		size_t k = n - i < chunk ? n - i : chunk, loaded = 0, queued = 0;
+		struct db_mail_msg *msgs = xcalloc(k, sizeof(*msgs));
+		struct smtp_message *sm = xcalloc(k, sizeof(*sm));
+		struct err se;
+		int stop = 0, src;
+
+		for (; loaded < k; loaded++) {
+			struct db_mail_msg *m = &msgs[loaded];
+			if (db_mail_load(db, refs[i + loaded], m, e) < 0) {
+				stop = -1;
+				break;
+			}
+			if (m->recipient == NULL || !mail_addr_valid(m->recipient, 0)) {
+				/* Never sent elsewhere: a stored pending message without a
+				 * valid recipient can only fail. */
+				if (record(&run, m, SMTP_RESULT_PERMANENT, "no valid recipient") <
+				    0) {
+					*e = run.db_err;
+					stop = -1;
+					loaded++;
+					break;
+				}
+				continue;
+			}
+			sm[queued].recipient = m->recipient;
+			sm[queued].content = m->content;
+			sm[queued].length = m->length;
+			sm[queued].user = m;
+			queued++;
+		}
+		if (stop == 0 && queued > 0) {
+			err_clear(&se);
+			src = smtp_send(&o, sm, queued, on_result, &run, &se);
+			if (src < 0 && run.db_failed) {
+				*e = run.db_err;
+				stop = -1;
+			} else if (src < 0) {
+				/* Nothing could be attempted: one temporary attempt each. */
+				st->unreachable = 1;
+				snprintf(st->unreachable_msg, sizeof(st->unreachable_msg), "%s",
+				         se.msg);
+				for (size_t j = 0; j < queued && stop == 0; j++)
+					if (record(&run, sm[j].user, SMTP_RESULT_TEMPORARY,
+					           se.msg) < 0) {
+						*e = run.db_err;
+						stop = -1;
+					}
+				if (stop == 0)
+					stop = 1;
+			}
+		}
+		for (size_t j = 0; j < loaded; j++)
+			db_mail_msg_release(&msgs[j]);
+		free(msgs);
+		free(sm);
+		if (stop < 0)
+			goto done;
+		if (stop > 0)
+			break;
+	}
+	rc = 0;
+done:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	free(from_name);
+	free(from_addr);
+	return rc;
+}
+
+int
+morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+             struct morning_stats *st, struct err *e)
+{
+	long long *refs = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (db_mail_due(db, now, &refs, &n, e) < 0)
+		return -1;
+	st->due = (long)n;
+	if (preview != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			struct db_mail_msg m;
+			if (db_mail_load(db, refs[i], &m, e) < 0)
+				goto done;
+			mail_buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
+			              m.kind, m.ref, m.recipient ? m.recipient : "(none)",
+			              m.subject);
+			db_mail_msg_release(&m);
+		}
+		rc = 0;
+		goto done;
+	}
+	if (n == 0)
+		rc = 0;
+	else if (cfg->transport == TRANSPORT_SMTP)
+		rc = send_smtp(db, cfg, now, refs, n, st, e);
+	else
+		rc = send_file(db, cfg, now, refs, n, st, e);
+	if (rc == 0)
+		rc = db_mail_pending(db, &st->pending, &st->next_at, e);
+done:
+	free(refs);
+	return rc;
+}
+
+int
+morning_outcome(const struct morning_stats *st, struct err *e)
+{
+	char when[WHEN_DATETIME_LEN];
+
+	if (st->unreachable && st->sent == 0)
+		return err_set(e, ERR_UNAVAILABLE, "%s; nothing delivered, %lld message(s) pending",
+		               st->unreachable_msg, st->pending);
+	if (st->pending > 0) {
+		when_format_datetime(st->next_at, when);
+		return err_set(e, ERR_TEMP, "%s%s%lld message(s) deferred, next attempt at %s",
+		               st->unreachable ? st->unreachable_msg : "",
+		               st->unreachable ? "; " : "", st->pending, when);
+	}
+	return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * morning.h - the morning mail run (contract section 6): compose the
+ * outbox, then send what is due.
+ *
+ * Composition is one write transaction (BEGIN IMMEDIATE) before any sending:
+ * per family one compte-rendu for its decided, unreported requests, and one
+ * waitlist-acceptance notice for its promoted requests whose notice is owed.
+ * Each message is stored whole (bytes, Message-ID) with the requests it
+ * covers, as 'pending', or 'skipped' when the family's first address is
+ * missing or invalid. Sending then takes the pending messages that are due,
+ * oldest first, through the configured transport, and commits each outcome
+ * as soon as it is known.
+ */
+#ifndef NOCTURNE_MORNING_H
+#define NOCTURNE_MORNING_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "mail.h"
+
+struct morning_stats {
+	long reports, notices;       /* messages composed (skipped ones included) */
+	long skipped;                /* of which skipped (no valid address) */
+	long due;                    /* messages due when sending started */
+	long sent, deferred, failed; /* outcomes in this run */
+	int unreachable;             /* the server could not be reached */
+	char unreachable_msg[ERR_MSG_MAX];
+	long long pending; /* still pending after the run */
+	int64_t next_at;   /* earliest next attempt among them */
+};
+
+/*
+ * Compose and store every message owed at now. With preview non-NULL
+ * (--dry-run) nothing is stored: each message that would be composed is
+ * described in preview (recipient, subject, text) and the transaction is
+ * rolled back. Fails with the database's error, or ERR_CONFIG for a bad
+ * [mail] from / reply_to.
+ */
+int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+                    struct morning_stats *st, struct err *e);
+
+/*
+ * Send the pending messages due at now. With preview non-NULL nothing is
+ * sent or changed; the due messages are listed in preview. Returns -1 on a
+ * local failure (database, mail directory: ERR_IO, configuration); a
+ * transport that cannot reach its server is not an error here: see
+ * st->unreachable and morning_outcome().
+ */
+int morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+                 struct morning_stats *st, struct err *e);
+
+/*
+ * The run's verdict from st: 0 when nothing is left pending; -1 with
+ * ERR_UNAVAILABLE when the server was unreachable or refused everything and
+ * nothing was delivered in this run; -1 with ERR_TEMP when messages remain
+ * pending (deferred to a later run). e->msg says what, for the operator.
+ */
+int morning_outcome(const struct morning_stats *st, struct err *e);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * status.h - the operator's views of nocturne (nocturne-status).
+ *
+ * Each view reads the database in one read transaction, so what it shows is
+ * one consistent snapshot even while the portal or a batch is writing, and
+ * writes plain text (or the CSV export) to a caller-given FILE. Texts are laid
+ * out for an 80-column terminal and are stable, so scripts and tests can
+ * compare them. Control characters coming from data are shown as '?', so a
+ * name or an SMTP reply can never drive the terminal.
+ *
+ * Every function returns 0, or -1 with e filled: ERR_DATA for an unknown
+ * batch or request, ERR_IO for a write error, database errors as db_fail
+ * maps them.
+ */
+#ifndef NOCTURNE_STATUS_H
+#define NOCTURNE_STATUS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "err.h"
+
+/*
+ * The default view: pending requests (count, oldest, by activity), the last
+ * 10 batches (newest first) and the mail queue (counts, next attempt, every
+ * failed message). now (the tool's clock) says whether the next attempt is
+ * already due.
+ */
+int status_overview(struct db *db, int64_t now, FILE *out, struct err *e);
+
+/* One batch in detail. Unknown batch: ERR_DATA. */
+int status_batch(struct db *db, long long batch_id, FILE *out, struct err *e);
+
+/* Every message not sent (pending, failed, skipped), with its details. */
+int status_mail(struct db *db, int64_t now, FILE *out, struct err *e);
+
+/*
+ * One request explained: its fields, its state and the rule that decided it,
+ * its slot (capacity, places taken, waiting list), its batch history and the
+ * messages that reported it. Unknown request: ERR_DATA.
+ */
+int status_request(struct db *db, const char *request_id, FILE *out, struct err *e);
+
+/*
+ * The decisions export (contract section 5, export.h) of every request, or
+ * with batch_id > 0 of those whose current batch is batch_id (unknown batch:
+ * ERR_DATA), in import order. Rows are streamed. status_export writes to out;
+ * status_export_file writes path atomically: a temporary file beside it,
+ * flushed to disk, then renamed over path, so readers see the old file or
+ * the whole new one; on failure path is untouched.
+ */
+int status_export(struct db *db, long long batch_id, FILE *out, struct err *e);
+int status_export_file(struct db *db, long long batch_id, const char *path, struct err *e);
+
+#endif

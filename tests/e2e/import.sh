@@ -1,0 +1,159 @@
+# import.sh - nocturne-import: every kind, re-import, stdin, dry run.
+. "$NOCTURNE_TOP/tests/e2e/lib.sh"
+
+DB=$T/t.db
+imp() { run nocturne-import --db "$DB" "$@"; }
+q() { sqlite3 "$DB" "$1"; }
+
+cat >fam.csv <<'X'
+family_id;name;emails;balance
+F1;Dupont;"a@x.fr; b@x.fr";12,50
+F2;Martin;;-3
+X
+printf '\357\273\277child_id,family_id,first_name,last_name\r\nC1,F1,Léa,Dupont\r\n\r\nC2,F2,"Tom, dit ""Tomy""",Martin\r\n' >ch.csv
+cat >act.csv <<'X'
+deadline_time;activity_id;name;structure;capacity;waitlist;promote_days;hours;deadline_days
+10:00;CANTINE;Cantine;École A;2;oui;1;;2
+;GARDERIE;Garderie;;;3;;07:30-24:00;
+X
+cat >op.csv <<'X'
+activity_id;date;capacity
+CANTINE;2019-12-06;
+CANTINE;09/12/2019;5
+X
+cat >req.csv <<'X'
+request_id;child_id;activity_id;date;action;arrival;departure;submitted_at
+R1;C1;CANTINE;2019-12-06;reserve;;;2019-12-01 10:00
+R2;C2;GARDERIE;06/12/2019;Annulation;08:00;24:00;2019-12-01T10:00:30
+R3;C2;CANTINE;2019-12-09;RESERVATION;;;02/12/2019 07:15
+X
+
+t families
+imp families fam.csv
+expect_rc 0; expect_empty "$ERR" stderr; expect_empty "$OUT" stdout
+expect_eq "$(q "select family_id, name, emails, balance_cents from family order by ref")" \
+"F1|Dupont|a@x.fr; b@x.fr|1250
+F2|Martin||-300"
+ok
+
+t children_bom_crlf_comma
+imp children ch.csv
+expect_rc 0; expect_empty "$ERR" stderr
+expect_eq "$(q "select child_id, family_ref, first_name, last_name from child order by ref")" \
+'C1|1|Léa|Dupont
+C2|2|Tom, dit "Tomy"|Martin'
+ok
+
+t activities
+imp activities act.csv
+expect_rc 0; expect_empty "$ERR" stderr
+expect_eq "$(q "select activity_id, name, structure, quote(capacity), waitlist, promote_days, quote(hours_from), quote(hours_to), deadline_days, deadline_time from activity order by ref")" \
+"CANTINE|Cantine|École A|2|-1|1|NULL|NULL|2|600
+GARDERIE|Garderie||NULL|3|0|450|1440|0|0"
+ok
+
+t openings
+imp openings op.csv
+expect_rc 0; expect_empty "$ERR" stderr
+expect_eq "$(q "select activity_ref, day, quote(capacity) from opening order by day")" \
+"1|18236|NULL
+1|18239|5"
+ok
+
+t requests_verbose
+imp -v requests req.csv
+expect_rc 0
+expect_eq "$ERR" "nocturne-import: requests req.csv: 3 rows read, 3 inserted, 0 updated, 0 unchanged, 0 bad"
+expect_eq "$(q "select seq, request_id, child_ref, activity_ref, day, action, quote(arrival), quote(departure), submitted_at, state from request order by seq")" \
+"1|R1|1|1|18236|reserve|NULL|NULL|1575194400|pending
+2|R2|2|2|18236|cancel|480|1440|1575194430|pending
+3|R3|2|1|18239|reserve|NULL|NULL|1575270900|pending"
+ok
+
+t reimport_changes_nothing
+sqlite3 "$DB" .dump >before.sql
+for k in families:fam children:ch activities:act openings:op requests:req; do
+	imp -v "${k%%:*}" "${k#*:}.csv"
+	expect_rc 0
+	expect_contains "$ERR" " 0 inserted, 0 updated, " "${k%%:*}"
+done
+sqlite3 "$DB" .dump >after.sql
+cmp -s before.sql after.sql || fail "database changed by a re-import"
+ok
+
+t reference_update
+printf 'family_id;name;balance\nF2;Martin-Durand;0\n' >fam2.csv
+imp -v families fam2.csv
+expect_rc 0
+expect_eq "$ERR" "nocturne-import: families fam2.csv: 1 rows read, 0 inserted, 1 updated, 0 unchanged, 0 bad"
+expect_eq "$(q "select name, emails, balance_cents from family where family_id='F2'")" "Martin-Durand||0"
+printf 'activity_id;date;capacity\nCANTINE;2019-12-09;7\n' >op2.csv
+imp openings op2.csv
+expect_rc 0
+expect_eq "$(q "select capacity from opening where day=18239")" "7"
+ok
+
+t repeated_identical_in_file
+printf 'request_id,child_id,activity_id,date,action,submitted_at\nR9,C1,CANTINE,2019-12-09,reserve,2019-12-01 10:00\nR9,C1,CANTINE,2019-12-09,reserve,2019-12-01 10:00\n' >dup.csv
+imp -v requests dup.csv
+expect_rc 0
+expect_eq "$ERR" "nocturne-import: requests dup.csv: 2 rows read, 1 inserted, 0 updated, 1 unchanged, 0 bad"
+expect_eq "$(q "select count(*) from request where request_id='R9'")" "1"
+ok
+
+t stdin
+printf 'request_id;child_id;activity_id;date;action;submitted_at\nR10;C1;GARDERIE;2019-12-06;reserve;2019-12-01 11:00\n' |
+	nocturne-import --db "$DB" requests - >"$T/.out" 2>"$T/.err"
+RC=$?; ERR=$(cat "$T/.err")
+expect_rc 0; expect_empty "$ERR" stderr
+expect_eq "$(q "select day, action from request where request_id='R10'")" "18236|reserve"
+ok
+
+t stdin_error_name
+printf 'request_id;child_id;activity_id;date;action;submitted_at\nR11;C1;GARDERIE;2019-13-06;reserve;2019-12-01 11:00\n' |
+	nocturne-import --db "$DB" requests - >"$T/.out" 2>"$T/.err"
+RC=$?; ERR=$(cat "$T/.err")
+expect_rc 65
+expect_eq "$ERR" "nocturne-import: stdin:2: column date: '2019-13-06' is not a date (YYYY-MM-DD or DD/MM/YYYY)
+nocturne-import: stdin: 1 bad row out of 1, nothing imported"
+ok
+
+t dry_run_stores_nothing
+sqlite3 "$DB" .dump >before.sql
+printf 'family_id;name\nF3;Nouveau\nF1;Dupont-Renamed\n' >fam3.csv
+imp -n families fam3.csv
+expect_rc 0; expect_empty "$ERR" stderr
+expect_eq "$OUT" "families fam3.csv: 2 rows read, 1 to insert, 1 to update, 0 unchanged, 0 bad; nothing stored (dry run)"
+sqlite3 "$DB" .dump >after.sql
+cmp -s before.sql after.sql || fail "database changed by a dry run"
+ok
+
+t dry_run_creates_no_database
+run nocturne-import --db "$T/none.db" -n families fam.csv
+expect_rc 0
+expect_eq "$OUT" "families fam.csv: 2 rows read, 2 to insert, 0 to update, 0 unchanged, 0 bad; nothing stored (dry run)"
+[ ! -e "$T/none.db" ] || fail "dry run created the database"
+ok
+
+t database_created
+run nocturne-import --db "$T/new.db" families fam.csv
+expect_rc 0
+expect_eq "$(sqlite3 "$T/new.db" "select count(*) from family")" "2"
+ok
+
+t config_db_path
+printf '[database]\npath = %s/cfg.db\n' "$T" >n.ini
+run nocturne-import -c n.ini families fam.csv
+expect_rc 0
+expect_eq "$(sqlite3 "$T/cfg.db" "select count(*) from family")" "2"
+ok
+
+t help_version
+run nocturne-import --help
+expect_rc 0
+expect_contains "$OUT" "usage: nocturne-import [options] KIND FILE"
+expect_contains "$OUT" "--rejects"
+run nocturne-import -V
+expect_rc 0
+expect_contains "$OUT" "nocturne-import "
+ok

@@ -1,0 +1,168 @@
+# nocturne-notify over SMTP, against the aiosmtpd fixture: bytes on the wire,
+# retry with backoff, permanent failure, unreachable server, kill -9 mid-send.
+. "$NOCTURNE_TOP/tests/e2e/lib.sh"
+. "$NOCTURNE_TOP/tests/e2e/notify-fixture.inc"
+. "$NOCTURNE_TOP/tests/fixtures/smtp_common.sh"
+export TZ=Europe/Paris
+
+# smtp_conf PORT [EXTRA LINES]: SMTP transport to 127.0.0.1:PORT, no TLS.
+smtp_conf() {
+	p=$1
+	shift
+	{
+		printf '[mail]\ntransport = smtp\nfrom = Portail Famille <no-reply@mairie.example>\n'
+		printf 'max_attempts = 3\nretry_delay = 300\n'
+		printf '[smtp]\nhost = 127.0.0.1\nport = %s\ntls = none\ntimeout = 10\n' "$p"
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} >"$T/conf.ini"
+}
+# families DB N ADDRESS_OF_K...: N families F1..FN (pK@example.org unless
+# given as K=ADDRESS), one child and one accepted request each.
+families() {
+	db=$1 n=$2
+	shift 2
+	sql "$db" "INSERT INTO activity(ref, activity_id, name) VALUES (1, 'CANT', 'Cantine');
+WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
+INSERT INTO family(ref, family_id, name, emails) SELECT i, 'F' || i, 'Famille ' || i, 'p' || i || '@example.org' FROM k;
+INSERT INTO child(ref, child_id, family_ref, first_name, last_name) SELECT ref, 'C' || ref, ref, 'Enfant', 'N' || ref FROM family;
+INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at, state, batch_id)
+ SELECT ref, 'R' || ref, ref, 1, $(D 2019-12-06), 'reserve', 0, 'accepted', NULL FROM child;"
+	for a in "$@"; do
+		sql "$db" "UPDATE family SET emails = '${a#*=}' WHERE ref = ${a%%=*};"
+	done
+}
+q() { sqlite3 "$DB" "$1"; }
+notify() { run nocturne-notify -c "$T/conf.ini" --db "$DB" "$@"; }
+# rcpts: the recipients the server accepted messages for, sorted.
+rcpts() { cat "$MAILDIR"/*.env 2>/dev/null | sed -n 's/^to //p' | sort | tr '\n' ' '; }
+
+t delivers_stored_bytes
+start_smtpd s1
+smtp_conf "$PORT"
+DB=$T/a.db
+new_db "$DB"
+town "$DB"
+notify --now '2019-12-03 07:00'
+expect_rc 0
+expect_empty "$ERR" stderr
+expect_eq "$(rcpts)" "evil@example.org marie.dupont@example.org " recipients
+expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message ORDER BY ref")" \
+	"sent/1 skipped/0 skipped/0 sent/1" states
+expect_contains "$(q 'SELECT reason FROM message WHERE ref = 1')" "250" reason
+q "SELECT writefile('$T/stored1.eml', content) FROM message WHERE ref = 1" >/dev/null
+f=$(grep -l 'to marie.dupont@example.org' "$MAILDIR"/*.env)
+cmp -s "$T/stored1.eml" "${f%.env}.eml" || fail "bytes on the wire differ from the stored message"
+expect_eq "$(sed -n 's/^from //p' "$f")" "no-reply@mairie.example" "envelope from"
+expect_eq "$(hdr "${f%.env}.eml" Subject)" "Portail Famille : compte-rendu du mardi 03 décembre 2019" Subject
+notify --now '2019-12-03 08:00'
+expect_rc 0
+expect_eq "$(count_eml)" 2 "nothing sent twice"
+ok
+
+t temporary_then_retry_with_backoff
+start_smtpd s2
+smtp_conf "$PORT"
+DB=$T/b.db
+new_db "$DB"
+families "$DB" 3 1=once-a@example.org 2=temp-b@example.org
+notify --now '2019-12-03 07:00'
+expect_rc 75
+expect_contains "$ERR" "2 message(s) deferred, next attempt at 2019-12-03 07:05:00"
+expect_eq "$(rcpts)" "p3@example.org " delivered
+expect_eq "$(q "SELECT group_concat(state || '/' || attempts || '/' || (next_at - $(I '2019-12-03 07:00')), ' ') FROM (SELECT * FROM message ORDER BY ref)")" \
+	"pending/1/300 pending/1/300 sent/1/0" "after the first run"
+expect_contains "$(q 'SELECT reason FROM message WHERE ref = 1')" "451" reason
+notify --now '2019-12-03 07:04:59'
+expect_rc 75
+expect_eq "$(count_eml)" 1 "nothing due before the delay"
+notify --now '2019-12-03 07:05:00'
+expect_rc 75
+expect_eq "$(rcpts)" "once-a@example.org p3@example.org " "once- delivered on retry"
+# temp-b: second failure, the delay doubles (600 s after this run).
+expect_eq "$(q "SELECT state || '/' || attempts || '/' || (next_at - $(I '2019-12-03 07:05')) FROM message WHERE ref = 2")" \
+	"pending/2/600" "second backoff"
+notify --now '2019-12-03 07:15:00'
+expect_rc 0
+expect_eq "$(q "SELECT state || '/' || attempts FROM message WHERE ref = 2")" "failed/3" "failed after max_attempts"
+ok
+
+t permanent_failure
+start_smtpd s3
+smtp_conf "$PORT"
+DB=$T/c.db
+new_db "$DB"
+families "$DB" 2 1=perm-a@example.org
+notify --now '2019-12-03 07:00'
+expect_rc 0
+expect_contains "$ERR" "1 message(s) refused by the mail server and marked failed"
+expect_eq "$(q "SELECT state || '/' || attempts FROM message WHERE ref = 1")" "failed/1" state
+expect_contains "$(q 'SELECT reason FROM message WHERE ref = 1')" "550" reason
+expect_eq "$(rcpts)" "p2@example.org " delivered
+notify --now '2019-12-04 07:00'
+expect_rc 0
+expect_eq "$(count_eml)" 1 "failed is never retried"
+ok
+
+t unreachable_exits_69
+DB=$T/d.db
+smtp_conf "$(free_port)"
+new_db "$DB"
+families "$DB" 2
+notify --now '2019-12-03 07:00'
+expect_rc 69
+expect_contains "$ERR" "nocturne-notify: "
+expect_contains "$ERR" "127.0.0.1"
+expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message")" \
+	"pending/1 pending/1" "one temporary attempt each"
+start_smtpd s4
+smtp_conf "$PORT"
+notify --now '2019-12-03 07:05'
+expect_rc 0
+expect_eq "$(rcpts)" "p1@example.org p2@example.org " "delivered once reachable"
+ok
+
+t kill9_mid_send_then_rerun
+start_smtpd s5 --slow 3
+smtp_conf "$PORT" "max_per_session = 4"
+DB=$T/e.db
+new_db "$DB"
+families "$DB" 12 7=slow-g@example.org
+nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 07:00' >/dev/null 2>&1 &
+np=$!
+i=0
+# wait until the 7th MAIL FROM (the slow recipient's) reached the server
+while [ "$(cat "$MAILDIR/.mail" 2>/dev/null | wc -l)" -lt 7 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 $np
+wait $np 2>/dev/null
+before=$(count_eml)
+[ "$before" -ge 4 ] && [ "$before" -le 6 ] || fail "$before delivered before the kill"
+expect_eq "$(q "SELECT count(*) FROM message")" 12 "all composed before sending"
+notify --now '2019-12-03 07:01'
+expect_rc 0
+expect_eq "$(q "SELECT count(*) FROM message WHERE state = 'sent'")" 12 "all sent"
+expect_eq "$(cat "$MAILDIR"/*.env | sed -n 's/^to //p' | sort -u | wc -l)" 12 "every family reached"
+total=$(count_eml)
+[ "$total" -le 13 ] || fail "$total messages received for 12: more than one repeated"
+ok
+
+t auth_password_file
+start_smtpd s6 --user portail --password 's3cret#1' --auth-required
+printf 's3cret#1\n' >"$T/pw"
+chmod 600 "$T/pw"
+smtp_conf "$PORT" "user = portail" "password_file = $T/pw"
+DB=$T/f.db
+new_db "$DB"
+families "$DB" 1
+notify --now '2019-12-03 07:00'
+expect_rc 0
+expect_eq "$(rcpts)" "p1@example.org " delivered
+chmod 644 "$T/pw"
+q "UPDATE request SET reported = 0" >/dev/null
+notify --now '2019-12-03 07:10'
+expect_rc 78
+expect_contains "$ERR" "[smtp] password_file"
+expect_not_contains "$ERR" "s3cret"
+ok

@@ -1,0 +1,240 @@
+#include "import.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "t.h"
+
+static void
+test_kinds(void)
+{
+	enum import_kind k = IMPORT_FAMILIES;
+
+	CHECK_INT(import_kind_parse("requests", &k), 0);
+	CHECK_INT(k, IMPORT_REQUESTS);
+	CHECK_STR(import_kind_name(k), "requests");
+	CHECK_INT(import_kind_parse("openings", &k), 0);
+	CHECK_INT(k, IMPORT_OPENINGS);
+	CHECK_INT(import_kind_parse("request", &k), -1);
+	CHECK_INT(import_kind_parse("", &k), -1);
+}
+
+static void
+test_amount(void)
+{
+	int64_t c = 7;
+
+	CHECK_INT(import_parse_amount("12.50", &c), 0);
+	CHECK_INT(c, 1250);
+	CHECK_INT(import_parse_amount("12,5", &c), 0);
+	CHECK_INT(c, 1250);
+	CHECK_INT(import_parse_amount("-3,20", &c), 0);
+	CHECK_INT(c, -320);
+	CHECK_INT(import_parse_amount("+4", &c), 0);
+	CHECK_INT(c, 400);
+	CHECK_INT(import_parse_amount("0", &c), 0);
+	CHECK_INT(c, 0);
+	CHECK_INT(import_parse_amount("15,00 €", &c), 0);
+	CHECK_INT(c, 1500);
+	CHECK_INT(import_parse_amount("-0.05€", &c), 0);
+	CHECK_INT(c, -5);
+	CHECK_INT(import_parse_amount("999999999999.99", &c), 0);
+	CHECK_INT(c, 99999999999999LL);
+	c = 7;
+	CHECK_INT(import_parse_amount("1000000000000", &c), -1);
+	CHECK_INT(import_parse_amount("1.234", &c), -1);
+	CHECK_INT(import_parse_amount("1.", &c), -1);
+	CHECK_INT(import_parse_amount(".5", &c), -1);
+	CHECK_INT(import_parse_amount("1 234", &c), -1);
+	CHECK_INT(import_parse_amount("abc", &c), -1);
+	CHECK_INT(import_parse_amount("", &c), -1);
+	CHECK_INT(import_parse_amount("-", &c), -1);
+	CHECK_INT(import_parse_amount("€", &c), -1);
+	CHECK_INT(import_parse_amount("1e3", &c), -1);
+	CHECK_INT(c, 7);
+}
+
+static void
+test_bool(void)
+{
+	static const char *const yes[] = {"yes", "YES", "oui", "Oui", "true", "1"};
+	static const char *const no[] = {"no", "Non", "non", "FALSE", "0"};
+	int v;
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		v = -5;
+		CHECK_INT(import_parse_bool(yes[i], &v), 0);
+		CHECK_INT(v, 1);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		v = -5;
+		CHECK_INT(import_parse_bool(no[i], &v), 0);
+		CHECK_INT(v, 0);
+	}
+	CHECK_INT(import_parse_bool("y", &v), -1);
+	CHECK_INT(import_parse_bool("2", &v), -1);
+	CHECK_INT(import_parse_bool("", &v), -1);
+	CHECK_INT(import_parse_bool("yess", &v), -1);
+}
+
+static void
+test_count_and_waitlist(void)
+{
+	int v = -5;
+
+	CHECK_INT(import_parse_count("0", 10, &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(import_parse_count("10", 10, &v), 0);
+	CHECK_INT(v, 10);
+	CHECK_INT(import_parse_count("11", 10, &v), -1);
+	CHECK_INT(import_parse_count("-1", 10, &v), -1);
+	CHECK_INT(import_parse_count("+1", 10, &v), -1);
+	CHECK_INT(import_parse_count("1.5", 10, &v), -1);
+	CHECK_INT(import_parse_count("99999999999999999999", 10, &v), -1);
+	CHECK_INT(import_parse_count("", 10, &v), -1);
+
+	CHECK_INT(import_parse_waitlist("no", &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(import_parse_waitlist("non", &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(import_parse_waitlist("0", &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(import_parse_waitlist("yes", &v), 0);
+	CHECK_INT(v, -1);
+	CHECK_INT(import_parse_waitlist("OUI", &v), 0);
+	CHECK_INT(v, -1);
+	CHECK_INT(import_parse_waitlist("1", &v), 0);
+	CHECK_INT(v, 1);
+	CHECK_INT(import_parse_waitlist("25", &v), 0);
+	CHECK_INT(v, 25);
+	CHECK_INT(import_parse_waitlist("-2", &v), -1);
+	CHECK_INT(import_parse_waitlist("maybe", &v), -1);
+}
+
+static void
+test_hours(void)
+{
+	int f = -1, t = -1;
+
+	CHECK_INT(import_parse_hours("07:30-18:30", &f, &t), 0);
+	CHECK_INT(f, 450);
+	CHECK_INT(t, 1110);
+	CHECK_INT(import_parse_hours("16:30 - 24:00", &f, &t), 0);
+	CHECK_INT(f, 990);
+	CHECK_INT(t, 1440);
+	CHECK_INT(import_parse_hours("00:00-00:01", &f, &t), 0);
+	CHECK_INT(import_parse_hours("18:00-08:00", &f, &t), -1);
+	CHECK_INT(import_parse_hours("08:00-08:00", &f, &t), -1);
+	CHECK_INT(import_parse_hours("24:00-24:00", &f, &t), -1);
+	CHECK_INT(import_parse_hours("8:00-9:00", &f, &t), -1);
+	CHECK_INT(import_parse_hours("08:00", &f, &t), -1);
+	CHECK_INT(import_parse_hours("08:00-", &f, &t), -1);
+	CHECK_INT(import_parse_hours("08:00-25:00", &f, &t), -1);
+	CHECK_INT(import_parse_hours("08h00-09h00", &f, &t), -1);
+}
+
+static void
+test_action(void)
+{
+	const char *a = NULL;
+
+	CHECK_INT(import_parse_action("reserve", &a), 0);
+	CHECK_STR(a, "reserve");
+	CHECK_INT(import_parse_action("Reservation", &a), 0);
+	CHECK_STR(a, "reserve");
+	CHECK_INT(import_parse_action("RÉSERVATION", &a), 0);
+	CHECK_INT(import_parse_action("réservation", &a), 0);
+	CHECK_STR(a, "reserve");
+	CHECK_INT(import_parse_action("CANCEL", &a), 0);
+	CHECK_STR(a, "cancel");
+	CHECK_INT(import_parse_action("annulation", &a), 0);
+	CHECK_STR(a, "cancel");
+	CHECK_INT(import_parse_action("Annulation", &a), 0);
+	CHECK_STR(a, "cancel");
+	CHECK_INT(import_parse_action("book", &a), -1);
+	CHECK_INT(import_parse_action("", &a), -1);
+}
+
+/* import_run on an in-memory database, end to end through csvin. */
+struct seen {
+	char buf[4096];
+	size_t n;
+};
+
+static void
+collect(const char *msg, void *ctx)
+{
+	struct seen *s = ctx;
+	int w = snprintf(s->buf + s->n, sizeof(s->buf) - s->n, "%s\n", msg);
+
+	if (w > 0 && s->n + (size_t)w < sizeof(s->buf))
+		s->n += (size_t)w;
+}
+
+static int
+run(struct db *db, enum import_kind k, const char *text, struct seen *s,
+    struct import_counts *c, struct err *e)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "rb");
+	struct csvin *in = csvin_new(fp, "x.csv");
+	struct import_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(s, 0, sizeof(*s));
+	o.bad = collect;
+	o.ctx = s;
+	err_clear(e);
+	rc = import_run(db, k, in, &o, c, e);
+	csvin_free(in);
+	fclose(fp);
+	return rc;
+}
+
+static void
+test_run(void)
+{
+	struct db *db;
+	struct err e;
+	struct seen s;
+	struct import_counts c;
+
+	CHECK_INT(db_open(&db, ":memory:", 1000, DB_OPEN_CREATE, &e), 0);
+	CHECK_INT(run(db, IMPORT_FAMILIES, "Name;FAMILY_ID\nA;F1\nB;F2\nA;F1\n", &s, &c, &e), 0);
+	CHECK_INT(c.read, 3);
+	CHECK_INT(c.inserted, 2);
+	CHECK_INT(c.unchanged, 1);
+	CHECK_STR(s.buf, "");
+	/* A repeated id with other values names the earlier line. */
+	CHECK_INT(run(db, IMPORT_FAMILIES, "family_id;name\nF1;A\n\nF1;Z\n", &s, &c, &e), -1);
+	CHECK_INT(e.kind, ERR_DATA);
+	CHECK_STR(e.msg, "x.csv: 1 bad row out of 2, nothing imported");
+	CHECK_STR(s.buf, "x.csv:4: column family_id: family F1 already on line 2 with other "
+			 "values: name A \xE2\x89\xA0 Z\n");
+	/* Updating from the database's values is fine. */
+	CHECK_INT(run(db, IMPORT_FAMILIES, "family_id;name;balance\nF1;Z;-1,5\n", &s, &c, &e), 0);
+	CHECK_INT(c.updated, 1);
+	/* Header problems. */
+	CHECK_INT(run(db, IMPORT_FAMILIES, "family_id;nom;family_id\nF1;x;F1\n", &s, &c, &e), -1);
+	CHECK_STR(e.msg, "x.csv: bad header row, nothing imported");
+	CHECK_STR(s.buf, "x.csv:1: column nom: unknown column for families (known: family_id, "
+			 "name, emails, balance)\n"
+			 "x.csv:1: column family_id: given twice (columns 1 and 3)\n"
+			 "x.csv:1: column name: missing (required for families)\n");
+	CHECK_INT(run(db, IMPORT_CHILDREN, "", &s, &c, &e), -1);
+	CHECK_STR(e.msg, "x.csv: empty file: no header row");
+	db_close(db);
+}
+
+int
+main(void)
+{
+	T_RUN(test_kinds);
+	T_RUN(test_amount);
+	T_RUN(test_bool);
+	T_RUN(test_count_and_waitlist);
+	T_RUN(test_hours);
+	T_RUN(test_action);
+	T_RUN(test_run);
+	return t_status();
+}

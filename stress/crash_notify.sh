@@ -6,9 +6,9 @@
 # $WORK, default var/crash-notify). With TRANSPORT smtp (default), the
 # aiosmtpd fixture tests/fixtures/smtpd.py listens on loopback; with file,
 # messages go to an outbox directory.
-# KILLS times (default 20), nocturne-notify is started and SIGKILLed at a
-# random moment spread over the reference run time; then it is rerun until it
-# exits 0. Checks:
+# nocturne-notify is started and SIGKILLed at a random moment of what is
+# left to send (judged from the reference run time) until KILLS kills
+# (default 20) hit a running process; then it is rerun until it exits 0. Checks:
 #   - every message the database calls sent or skipped is final, none pending;
 #   - smtp: every sent message arrived, none more than twice, at most one
 #     duplicate per kill (duplicates counted by Message-ID and reported);
@@ -102,16 +102,20 @@ rm -rf trial.db* box
 cp base.db trial.db
 [ "$TRANSPORT" = smtp ] && start_server box
 write_config trial.ini "$W/box"
-k=1 killed=0
-while [ "$k" -le "$KILLS" ]; do
-	delay=$(awk -v s="$k$$" -v i="$k" -v n="$KILLS" -v d="$dur_ms" \
-		'BEGIN { srand(s); printf "%.3f", d * (i - 1 + rand()) / n / 1000 }')
+k=0 killed=0
+while [ "$killed" -lt "$KILLS" ] && [ "$k" -lt $((KILLS * 3)) ]; do
+	k=$((k + 1))
+	# spread over what is left to do: the messages not sent yet
+	done_n=$(q trial.db "SELECT count(*) FROM message WHERE state <> 'pending'")
+	delay=$(awk -v s="$k$$" -v d="$dur_ms" -v a="$ref_all" -v n="$done_n" \
+		'BEGIN { srand(s); f = (a - n) / a; if (f < 0.05) f = 0.05;
+			 printf "%.3f", d * f * rand() / 1000 }')
 	nocturne-notify -q -c trial.ini --db trial.db --now "$NOW" &
 	pid=$!
 	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
+	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	k=$((k + 1))
+	[ $? -eq 137 ] && killed=$((killed + 1))
 done
 runs=0
 while :; do

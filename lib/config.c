@@ -217,6 +217,8 @@ bad:
 /* iniparser reports syntax errors through this callback: keep the first. */
 static char ini_error[ERR_MSG_MAX];
 
+static int ini_error_cb(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int
 ini_error_cb(const char *fmt, ...)
 {

@@ -15,11 +15,17 @@ _t_name="" _t_bad=0
 _t_cleanups=""
 
 t_cleanup() {
-	for c in $_t_cleanups; do eval "$c" 2>/dev/null; done
+	# one command per line (a command may hold spaces: "kill 123")
+	_old_ifs=$IFS
+	IFS='
+'
+	for c in $_t_cleanups; do IFS=$_old_ifs; eval "$c" 2>/dev/null; done
+	IFS=$_old_ifs
 	cd / && rm -rf "$T"
 }
 # at_exit 'COMMAND': run COMMAND when the script ends (servers to stop).
-at_exit() { _t_cleanups="$_t_cleanups $1"; }
+at_exit() { _t_cleanups="$_t_cleanups
+$1"; }
 
 t() { _t_name=$1; _t_bad=0; }
 fail() { echo "  $_t_name: $*"; _t_bad=1; }

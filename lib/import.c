@@ -986,6 +986,11 @@ check_row(struct run *r)
 		s = csvin_field(r->in, (size_t)r->idx[k], &len);
 		if (strlen(s) != len)
 			return bad(r, k, "contains a NUL byte");
+		/* names and ids are one line: no CR, LF, ESC... (mail, terminals) */
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				return bad(r, k, "contains a control character (0x%02X)",
+					   (unsigned char)s[i]);
 		if (csvin_utf8_check(s, len, &off) < 0)
 			return bad(r, k,
 				   "not valid UTF-8 (byte 0x%02X at offset %zu): save the file as "

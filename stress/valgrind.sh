@@ -31,7 +31,9 @@ done
 export NOCTURNE_BUILD="$V/build" NOCTURNE_TOP="$top" PATH="$V/build:$PATH"
 unset NOCTURNE_CONFIG NOCTURNE_NOW
 passed=0 failed=0
-one() {
+one() { # one NAME CMD...
+	name=$1
+	shift
 	out=$(mktemp)
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -40,14 +42,14 @@ one() {
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	passed=$((passed + p))
 	failed=$((failed + f))
-	echo "== $(basename "$2" 2>/dev/null || basename "$1"): $p passed, $f failed"
+	echo "== $name: $p passed, $f failed"
 	[ "$f" -gt 0 ] && grep -v '^PASS: ' "$out" | head -n 20
 	rm -f "$out"
 }
-for t in "$V"/build/tests/test_*; do one "$t"; done
+for t in "$V"/build/tests/test_*; do one "$(basename "$t")" "$t"; done
 for t in "$top"/tests/e2e/*.sh; do
 	case "$(basename "$t")" in lib.sh | robust_crash.sh) continue ;; esac
-	one sh "$t"
+	one "$(basename "$t")" sh "$t"
 done
 runs=$(ls "$V/logs" | wc -l)
 bad=0

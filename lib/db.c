@@ -97,7 +97,6 @@ static const char *const migrations[] = {
 	"  reason TEXT,"
 	"  position INTEGER,"
 	"  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
-	/* a request's decisions, latest first (mail composition) */
 	"CREATE INDEX decision_seq ON decision(seq, batch_id);"
 	"CREATE TABLE message("
 	"  ref INTEGER PRIMARY KEY,"
@@ -192,6 +191,14 @@ db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v)
 		sqlite3_bind_int64(st, i, v);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+char *
+db_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
 }
 
 static int

@@ -30,4 +30,7 @@ int db_exec(struct db *db, const char *sql, struct err *e);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 void db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v);
 
+/* Column i of the current row as a malloc'ed string (caller frees), NULL for NULL. */
+char *db_column_dup(sqlite3_stmt *st, int i);
+
 #endif

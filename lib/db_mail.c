@@ -6,13 +6,6 @@
 
 #include "db_int.h"
 
-static char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int
 col_opt_int(sqlite3_stmt *st, int i)
 {
@@ -62,18 +55,18 @@ db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **
 		memset(r, 0, sizeof(*r));
 		r->seq = sqlite3_column_int64(st, 0);
 		r->family_ref = sqlite3_column_int64(st, 1);
-		r->family_id = col_text(st, 2);
-		r->family_name = col_text(st, 3);
-		r->emails = col_text(st, 4);
-		r->child_id = col_text(st, 5);
-		r->child_name = col_text(st, 6);
-		r->activity = col_text(st, 7);
+		r->family_id = db_column_dup(st, 2);
+		r->family_name = db_column_dup(st, 3);
+		r->emails = db_column_dup(st, 4);
+		r->child_id = db_column_dup(st, 5);
+		r->child_name = db_column_dup(st, 6);
+		r->activity = db_column_dup(st, 7);
 		r->day = sqlite3_column_int(st, 8);
-		r->action = col_text(st, 9);
+		r->action = db_column_dup(st, 9);
 		r->arrival = col_opt_int(st, 10);
 		r->departure = col_opt_int(st, 11);
-		r->state = col_text(st, 12);
-		r->reason = col_text(st, 13);
+		r->state = db_column_dup(st, 12);
+		r->reason = db_column_dup(st, 13);
 		r->position = sqlite3_column_int(st, 14);
 		r->shown_position = r->position;
 		shown = r->state;
@@ -230,11 +223,11 @@ db_mail_load(struct db *db, long long ref, struct db_mail_msg *m, struct err *e)
 		return -1;
 	}
 	m->ref = ref;
-	m->kind = col_text(st, 0);
-	m->recipient = col_text(st, 1);
-	m->subject = col_text(st, 2);
-	m->message_id = col_text(st, 3);
-	m->state = col_text(st, 4);
+	m->kind = db_column_dup(st, 0);
+	m->recipient = db_column_dup(st, 1);
+	m->subject = db_column_dup(st, 2);
+	m->message_id = db_column_dup(st, 3);
+	m->state = db_column_dup(st, 4);
 	m->length = (size_t)sqlite3_column_bytes(st, 5);
 	m->content = xmalloc(m->length + 1);
 	if (m->length > 0)
@@ -257,25 +250,28 @@ db_mail_msg_release(struct db_mail_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* One UPDATE of a message's state. */
+/* One UPDATE of a message's state; sent: also stamp sent_at with now. */
 static int
 set_state(struct db *db, long long ref, const char *state, int attempts, int64_t next_at,
-          int64_t now, const char *reason, struct err *e)
+          int64_t now, int sent, const char *reason, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(db,
-	               "UPDATE message SET state = ?, attempts = ?, next_at = ?, updated_at = ?,"
-	               " reason = ? WHERE ref = ?",
-	               &st, e) < 0)
+	if (db_prepare(
+	        db,
+	        "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
+	        " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
+	        " WHERE ref = ?7",
+	        &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, state);
 	sqlite3_bind_int(st, 2, attempts);
 	sqlite3_bind_int64(st, 3, next_at);
 	sqlite3_bind_int64(st, 4, now);
 	db_bind_text(st, 5, reason);
-	sqlite3_bind_int64(st, 6, ref);
+	sqlite3_bind_int(st, 6, sent);
+	sqlite3_bind_int64(st, 7, ref);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -284,39 +280,24 @@ set_state(struct db *db, long long ref, const char *state, int attempts, int64_t
 }
 
 int
-db_mail_sent(struct db *db, long long ref, int64_t now, const char *reason, struct err *e)
+db_mail_sent(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
+             struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db,
-	               "UPDATE message SET state = 'sent', attempts = attempts + 1, updated_at = ?,"
-	               " sent_at = ?, reason = ? WHERE ref = ?",
-	               &st, e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, now);
-	db_bind_text(st, 3, reason);
-	sqlite3_bind_int64(st, 4, ref);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, e, "update message state");
-	return 0;
+	return set_state(db, ref, "sent", attempts, now, now, 1, reason, e);
 }
 
 int
 db_mail_defer(struct db *db, long long ref, int attempts, int64_t next_at, int64_t now,
               const char *reason, struct err *e)
 {
-	return set_state(db, ref, "pending", attempts, next_at, now, reason, e);
+	return set_state(db, ref, "pending", attempts, next_at, now, 0, reason, e);
 }
 
 int
 db_mail_fail(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
              struct err *e)
 {
-	return set_state(db, ref, "failed", attempts, now, now, reason, e);
+	return set_state(db, ref, "failed", attempts, now, now, 0, reason, e);
 }
 
 int

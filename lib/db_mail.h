@@ -85,9 +85,14 @@ struct db_mail_msg {
 int db_mail_load(struct db *db, long long ref, struct db_mail_msg *m, struct err *e);
 void db_mail_msg_release(struct db_mail_msg *m);
 
-/* Outcomes. reason: the server's reply or a description (may be NULL). */
-int db_mail_sent(struct db *db, long long ref, int64_t now, const char *reason, struct err *e);
-/* Temporary failure: attempts is the new count; state 'pending' until next_at. */
+/*
+ * Outcomes, each one UPDATE (committed at once outside a transaction).
+ * attempts is the new count (this attempt included); reason: the server's
+ * reply or a description (may be NULL). Sent stamps sent_at; a temporary
+ * failure leaves the message 'pending' until next_at.
+ */
+int db_mail_sent(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
+                 struct err *e);
 int db_mail_defer(struct db *db, long long ref, int attempts, int64_t next_at, int64_t now,
                   const char *reason, struct err *e);
 int db_mail_fail(struct db *db, long long ref, int attempts, int64_t now, const char *reason,

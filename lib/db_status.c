@@ -11,13 +11,6 @@ col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	const char *s = col_text(st, i);
-	return s ? xstrdup(s) : NULL;
-}
-
 static int
 col_null(sqlite3_stmt *st, int i)
 {
@@ -368,7 +361,7 @@ one_text(struct db *db, const char *sql, long long a, long long b, char **out, s
 	bind_ints(st, a, b, 0);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*out = col_dup(st, 0);
+		*out = db_column_dup(st, 0);
 	} else if (rc != SQLITE_DONE) {
 		db_fail(db, e, "read request");
 		sqlite3_finalize(st);
@@ -453,7 +446,7 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 		sqlite3_bind_int64(st, 4, r->seq);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
-			r->holder_id = col_dup(st, 0);
+			r->holder_id = db_column_dup(st, 0);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return db_fail(db, e, "read request");
@@ -527,16 +520,16 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 		return -1;
 	}
 	r->seq = sqlite3_column_int64(st, 0);
-	r->request_id = col_dup(st, 1);
-	r->child_id = col_dup(st, 2);
-	r->child_first = col_dup(st, 3);
-	r->child_last = col_dup(st, 4);
-	r->family_id = col_dup(st, 5);
-	r->family_name = col_dup(st, 6);
+	r->request_id = db_column_dup(st, 1);
+	r->child_id = db_column_dup(st, 2);
+	r->child_first = db_column_dup(st, 3);
+	r->child_last = db_column_dup(st, 4);
+	r->family_id = db_column_dup(st, 5);
+	r->family_name = db_column_dup(st, 6);
 	r->balance_cents = sqlite3_column_int64(st, 7);
 	r->activity_ref = sqlite3_column_int64(st, 8);
-	r->activity_id = col_dup(st, 9);
-	r->activity_name = col_dup(st, 10);
+	r->activity_id = db_column_dup(st, 9);
+	r->activity_name = db_column_dup(st, 10);
 	r->has_capacity = !col_null(st, 11);
 	r->capacity = sqlite3_column_int64(st, 11);
 	r->waitlist = sqlite3_column_int64(st, 12);
@@ -547,14 +540,14 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 	r->deadline_days = sqlite3_column_int64(st, 16);
 	r->deadline_time = sqlite3_column_int(st, 17);
 	r->day = (int32_t)sqlite3_column_int64(st, 18);
-	r->action = col_dup(st, 19);
+	r->action = db_column_dup(st, 19);
 	r->has_arrival = !col_null(st, 20);
 	r->arrival = sqlite3_column_int(st, 20);
 	r->has_departure = !col_null(st, 21);
 	r->departure = sqlite3_column_int(st, 21);
 	r->submitted_at = sqlite3_column_int64(st, 22);
-	r->state = col_dup(st, 23);
-	r->reason = strcmp(r->state, "refused") == 0 ? col_dup(st, 24) : NULL;
+	r->state = db_column_dup(st, 23);
+	r->reason = strcmp(r->state, "refused") == 0 ? db_column_dup(st, 24) : NULL;
 	r->has_position = !col_null(st, 25) && strcmp(r->state, "waitlisted") == 0;
 	r->position = sqlite3_column_int64(st, 25);
 	r->batch_id = col_null(st, 26) ? 0 : sqlite3_column_int64(st, 26);

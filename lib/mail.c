@@ -695,6 +695,7 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	mail_buf_adds(&msg, "MIME-Version: 1.0\r\n"
 	                    "Auto-Submitted: auto-generated\r\n"
 	                    "X-Auto-Response-Suppress: All\r\n");
+	mail_buf_addf(&msg, "X-Nocturne-Kind: %s\r\n", kind == MAIL_NOTICE ? "notice" : "report");
 	mail_buf_addf(&msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
 	              boundary);
 	mail_buf_addf(&msg,

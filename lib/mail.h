@@ -10,6 +10,9 @@
  * (every data string escaped). Headers are 7-bit: non-ASCII subjects and
  * display names are RFC 2047 B-encoded and folded; control characters from
  * data (CR, LF, NUL, TAB...) never reach a header or break a body line.
+ * Every message says what it is in "X-Nocturne-Kind: report" (the
+ * compte-rendu) or "X-Nocturne-Kind: notice" (the waitlist-acceptance
+ * notice), for operators and filters.
  */
 #ifndef NOCTURNE_MAIL_H
 #define NOCTURNE_MAIL_H

@@ -172,24 +172,35 @@ compose_kind(struct db *db, const struct config *cfg, int64_t now, enum mail_kin
 	return rc;
 }
 
+/*
+ * Parse the [mail] KEY mailbox value into *addr (malloc'ed, caller frees;
+ * NULL to only check it). ERR_CONFIG naming the file and key if it is not one.
+ */
+static int
+config_mailbox(const struct config *cfg, const char *key, const char *value, char **addr,
+               struct err *e)
+{
+	char *name, *a;
+
+	if (mail_parse_mailbox(value, &name, &a) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [mail] %s '%s' is not a valid mailbox",
+		               cfg->source, key, value);
+	free(name);
+	if (addr != NULL)
+		*addr = a;
+	else
+		free(a);
+	return 0;
+}
+
 /* [mail] from and reply_to must be mailboxes before anything is composed. */
 static int
 check_mailboxes(const struct config *cfg, struct err *e)
 {
-	char *name, *addr;
-
-	if (mail_parse_mailbox(cfg->from, &name, &addr) < 0)
-		return err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox",
-		               cfg->source, cfg->from);
-	free(name);
-	free(addr);
-	if (cfg->reply_to[0] == '\0')
-		return 0;
-	if (mail_parse_mailbox(cfg->reply_to, &name, &addr) < 0)
-		return err_set(e, ERR_CONFIG, "%s: [mail] reply_to '%s' is not a valid mailbox",
-		               cfg->source, cfg->reply_to);
-	free(name);
-	free(addr);
+	if (config_mailbox(cfg, "from", cfg->from, NULL, e) < 0)
+		return -1;
+	if (cfg->reply_to[0] != '\0' && config_mailbox(cfg, "reply_to", cfg->reply_to, NULL, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -248,7 +259,7 @@ send_file(struct db *db, const struct config *cfg, int64_t now, const long long 
 		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, &path, e);
 		if (rc == 0) {
 			mail_buf_addf(&why, "written to %s", path);
-			rc = db_mail_sent(db, m.ref, now, why.p, e);
+			rc = db_mail_sent(db, m.ref, m.attempts + 1, now, why.p, e);
 		}
 		if (rc == 0)
 			st->sent++;
@@ -290,7 +301,7 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 	int rc;
 
 	if (r == SMTP_RESULT_SENT) {
-		rc = db_mail_sent(run->db, m->ref, run->now, text, &run->db_err);
+		rc = db_mail_sent(run->db, m->ref, attempts, run->now, text, &run->db_err);
 		if (rc == 0)
 			run->st->sent++;
 	} else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts) {
@@ -330,13 +341,12 @@ send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long 
 {
 	struct smtp_run run = {db, cfg, now, st, 0, {ERR_NONE, ""}};
 	struct smtp_options o;
-	char *password = NULL, *from_name = NULL, *from_addr = NULL;
+	char *password = NULL, *from_addr = NULL;
 	size_t chunk = cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
 	int rc = -1;
 
-	if (mail_parse_mailbox(cfg->from, &from_name, &from_addr) < 0)
-		return err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox",
-		               cfg->source, cfg->from);
+	if (config_mailbox(cfg, "from", cfg->from, &from_addr, e) < 0)
+		return -1;
 	if (cfg->smtp_user[0] != '\0') {
 		if (cfg->smtp_password_file[0] == '\0') {
 			err_set(e, ERR_CONFIG, "%s: [smtp] user is set but password_file is empty",
@@ -394,6 +404,11 @@ send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long 
 			if (src < 0 && run.db_failed) {
 				*e = run.db_err;
 				stop = -1;
+			} else if (src < 0 && se.kind != ERR_UNAVAILABLE) {
+				/* Configuration (ca_file, host) or a composition bug: no
+				 * message was tried, so none loses an attempt. */
+				*e = se;
+				stop = -1;
 			} else if (src < 0) {
 				/* Nothing could be attempted: one temporary attempt each. */
 				st->unreachable = 1;
@@ -424,7 +439,6 @@ done:
 		explicit_bzero(password, strlen(password));
 		free(password);
 	}
-	free(from_name);
 	free(from_addr);
 	return rc;
 }

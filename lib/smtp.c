@@ -218,6 +218,25 @@ smtp_report(struct smtp_run *r, struct smtp_slot *s, enum smtp_result res, int c
 	return 0;
 }
 
+/*
+ * The end of a session, both transports: messages with an unusable
+ * recipient get their PERMANENT callback after the others; 0, or -1 when
+ * the caller stopped the session (e says so unless the caller filled it).
+ */
+static int
+smtp_finish(struct smtp_run *r, struct err *e)
+{
+	for (size_t i = 0; i < r->n && !r->stopped; i++)
+		if (!smtp_addr_ok(r->slots[i].msg->recipient))
+			smtp_report(r, &r->slots[i], SMTP_RESULT_PERMANENT, 0,
+			            "invalid recipient address");
+	if (!r->stopped)
+		return 0;
+	if (e->kind == ERR_NONE)
+		err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller", r->where);
+	return -1;
+}
+
 /* ------------------------------------------------------------- connecting */
 
 /* Non-blocking connect to one address, waiting at most timeout_s.
@@ -838,18 +857,8 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 			smtp_report(r, s, res, code, text);
 		}
 	}
-	for (size_t i = 0; i < r->n && !r->stopped; i++)
-		if (r->slots[i].lm == NULL)
-			smtp_report(r, &r->slots[i], SMTP_RESULT_PERMANENT, 0,
-			            "invalid recipient address");
 stopped:
-	if (r->stopped) {
-		if (e->kind == ERR_NONE)
-			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller",
-			        r->where);
-		goto out;
-	}
-	rc = 0;
+	rc = smtp_finish(r, e);
 out:
 	if (session != NULL)
 		smtp_destroy_session(session);
@@ -1068,17 +1077,7 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 			lost = 1;
 		}
 	}
-	for (size_t i = 0; i < r->n && !r->stopped; i++)
-		if (!smtp_addr_ok(r->slots[i].msg->recipient))
-			smtp_report(r, &r->slots[i], SMTP_RESULT_PERMANENT, 0,
-			            "invalid recipient address");
-	if (r->stopped) {
-		if (e->kind == ERR_NONE)
-			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller",
-			        r->where);
-		goto out;
-	}
-	rc = 0;
+	rc = smtp_finish(r, e);
 out:
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -1108,6 +1107,10 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 	r.timeout_s = o->timeout_s > 0 ? o->timeout_s : 60;
 	if (smtp_empty(o->host))
 		return err_set(e, ERR_CONFIG, "smtp: no host configured");
+	/* A DNS name has at most 253 octets; the buffers below are sized for it. */
+	if (strlen(o->host) > 253)
+		return err_set(e, ERR_CONFIG,
+		               "smtp: host name longer than 253 characters: %.40s...", o->host);
 	if (strchr(o->host, ':') != NULL)
 		snprintf(r.where, sizeof(r.where), "[%s]:%d", o->host, smtp_port(o));
 	else
@@ -1138,18 +1141,12 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 	size_t valid = 0;
 	for (size_t i = 0; i < n; i++)
 		valid += smtp_addr_ok(msgs[i].recipient) ? 1 : 0;
-	if (valid == 0) { /* nothing to connect for */
-		rc = 0;
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = smtp_report(&r, &r.slots[i], SMTP_RESULT_PERMANENT, 0,
-			                 "invalid recipient address");
-		if (rc < 0 && e->kind == ERR_NONE)
-			err_set(e, ERR_INTERNAL, "smtp %s: sending stopped by the caller", r.where);
-	} else if (o->tls == TLS_IMPLICIT) {
+	if (valid == 0) /* nothing to connect for */
+		rc = smtp_finish(&r, e);
+	else if (o->tls == TLS_IMPLICIT)
 		rc = smtp_send_curl(&r, e);
-	} else {
+	else
 		rc = smtp_send_esmtp(&r, e);
-	}
 	sigaction(SIGPIPE, &old, NULL);
 	free(r.slots);
 	return rc;

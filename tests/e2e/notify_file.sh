@@ -49,6 +49,7 @@ expect_eq "$(hdr "$f" Date)" "Tue, 03 Dec 2019 07:00:00 +0100" Date
 expect_eq "$(hdr "$f" Message-ID)" "$(q 'SELECT message_id FROM message WHERE ref = 1')" Message-ID
 expect_eq "$(hdr "$f" Auto-Submitted)" "auto-generated" Auto-Submitted
 expect_eq "$(hdr "$f" MIME-Version)" "1.0" MIME-Version
+expect_eq "$(hdr "$f" X-Nocturne-Kind)" "report" X-Nocturne-Kind
 text=$(qp_text "$f")
 expect_contains "$text" "Hugo Dupont
   - mercredi 04 décembre 2019 : Centre de loisirs <mercredi> & co
@@ -88,6 +89,7 @@ expect_rc 0
 expect_contains "$ERR" "composed 0 compte-rendu(s), 1 notice(s), 0 skipped; sent 1"
 f=$(eml notice 1)
 expect_eq "$(hdr "$f" Subject)" "Portail Famille : place accordée sur liste d'attente" Subject
+expect_eq "$(hdr "$f" X-Nocturne-Kind)" "notice" X-Nocturne-Kind
 text=$(qp_text "$f")
 expect_contains "$text" "Léa Dupont
   - jeudi 05 décembre 2019 : Cantine
@@ -159,7 +161,11 @@ t config_and_input_errors
 printf '[mail]\nfrom = Portail Famille\n' >"$T/from.ini"
 run nocturne-notify -c "$T/from.ini" --db "$DB" --now "$NOW"
 expect_rc 78
-expect_contains "$ERR" "[mail] from 'Portail Famille' is not a valid mailbox"
+expect_eq "$ERR" "nocturne-notify: $T/from.ini: [mail] from 'Portail Famille' is not a valid mailbox" stderr
+printf '[mail]\nreply_to = nobody\n' >"$T/rt.ini"
+run nocturne-notify -c "$T/rt.ini" --db "$DB" --now "$NOW"
+expect_rc 78
+expect_eq "$ERR" "nocturne-notify: $T/rt.ini: [mail] reply_to 'nobody' is not a valid mailbox" stderr
 run nocturne-notify -c "$T/missing.ini" --db "$DB"
 expect_rc 78
 run nocturne-notify -c "$T/conf.ini" --db "$T/none.db"

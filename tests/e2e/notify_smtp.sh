@@ -78,6 +78,13 @@ expect_eq "$(count_eml)" 1 "nothing due before the delay"
 notify --now '2019-12-03 07:05:00'
 expect_rc 75
 expect_eq "$(rcpts)" "once-a@example.org p3@example.org " "once- delivered on retry"
+# The retry sends the stored bytes: same Message-ID, same Date, same everything.
+q "SELECT writefile('$T/stored-once.eml', content) FROM message WHERE ref = 1" >/dev/null
+f=$(grep -l 'to once-a@example.org' "$MAILDIR"/*.env)
+cmp -s "$T/stored-once.eml" "${f%.env}.eml" || fail "retried message differs from the stored one"
+expect_eq "$(hdr "${f%.env}.eml" Message-ID)" "$(q 'SELECT message_id FROM message WHERE ref = 1')" "Message-ID on retry"
+expect_eq "$(hdr "${f%.env}.eml" Date)" "Tue, 03 Dec 2019 07:00:00 +0100" "Date of composition"
+expect_eq "$(hdr "${f%.env}.eml" X-Nocturne-Kind)" "report" X-Nocturne-Kind
 # temp-b: second failure, the delay doubles (600 s after this run).
 expect_eq "$(q "SELECT state || '/' || attempts || '/' || (next_at - $(I '2019-12-03 07:05')) FROM message WHERE ref = 2")" \
 	"pending/2/600" "second backoff"
@@ -105,13 +112,13 @@ ok
 
 t unreachable_exits_69
 DB=$T/d.db
-smtp_conf "$(free_port)"
+UPORT=$(free_port)
+smtp_conf "$UPORT"
 new_db "$DB"
 families "$DB" 2
 notify --now '2019-12-03 07:00'
 expect_rc 69
-expect_contains "$ERR" "nocturne-notify: "
-expect_contains "$ERR" "127.0.0.1"
+expect_eq "$ERR" "nocturne-notify: smtp 127.0.0.1:$UPORT: cannot connect: Connection refused; nothing delivered, 2 message(s) pending" stderr
 expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message")" \
 	"pending/1 pending/1" "one temporary attempt each"
 start_smtpd s4
@@ -165,4 +172,19 @@ notify --now '2019-12-03 07:10'
 expect_rc 78
 expect_contains "$ERR" "[smtp] password_file"
 expect_not_contains "$ERR" "s3cret"
+ok
+
+t config_error_costs_no_attempt
+# A bad ca_file is the operator's to fix (78): messages keep every attempt.
+start_smtpd s7
+smtp_conf "$PORT" "tls = starttls" "ca_file = $T/nope.pem"
+DB=$T/g.db
+new_db "$DB"
+families "$DB" 2
+notify --now '2019-12-03 07:00'
+expect_rc 78
+expect_eq "$ERR" "nocturne-notify: smtp: ca_file $T/nope.pem: cannot load certificates from it" stderr
+expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message")" \
+	"pending/0 pending/0" "no attempt counted"
+expect_eq "$(count_eml)" 0 "nothing sent"
 ok

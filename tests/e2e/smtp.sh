@@ -164,3 +164,12 @@ send -H localhost -p "$PORT" a@example.org="$T/a.eml"
 expect_rc 69
 expect_eq "$OUT" "rc=-1 exit=69 smtp localhost:$PORT: server said: 554 5.3.2 no service here" "output"
 ok
+
+t smtp_host_too_long
+long=$(printf 'a%.0s' $(seq 1 250)).example
+send -H "$long" -p 25 a@example.org="$T/a.eml"
+expect_rc 78
+expect_eq "$OUT" "rc=-1 exit=78 smtp: host name longer than 253 characters: $(printf 'a%.0s' $(seq 1 40))..." "output"
+send -H "$long" -p 25 -t tls a@example.org="$T/a.eml"
+expect_rc 78
+ok

@@ -174,24 +174,34 @@ expect_eq "$OUT" "nocturne-status 1.0.0"
 ok
 
 t status_dry_run_ignored
+run nocturne-status --batch 3
+expect_rc 0
+plain=$OUT
 run nocturne-status -n --batch 3
 expect_rc 0
 expect_contains "$OUT" "Batch 3"
+expect_eq "$OUT" "$plain" "output with -n"
 ok
 
 t status_bad_config
 printf '[database]\npath = x\nbogus = 1\n' >"$T/bad.ini"
 run nocturne-status -c "$T/bad.ini"
 expect_rc 78
-expect_contains "$ERR" "nocturne-status: "
+expect_eq "$ERR" "nocturne-status: $T/bad.ini: [database] bogus: unknown key" stderr
 ok
 
 t status_readonly_changes_nothing
-before=$(sqlite3 "$T/n.db" "SELECT count(*), sum(length(state)) FROM request")
+before=$(sqlite3 "$T/n.db" .dump | md5sum)
 run nocturne-status --request R3
+expect_rc 0
 run nocturne-status --mail
-after=$(sqlite3 "$T/n.db" "SELECT count(*), sum(length(state)) FROM request")
-expect_eq "$after" "$before" "request table"
+expect_rc 0
+run nocturne-status --export "$T/x.csv"
+expect_rc 0
+run nocturne-status
+expect_rc 0
+after=$(sqlite3 "$T/n.db" .dump | md5sum)
+expect_eq "$after" "$before" "the whole database"
 ok
 
 t status_busy_writer_does_not_block

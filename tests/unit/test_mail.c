@@ -562,6 +562,7 @@ test_report(void)
 	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
 	CHECK_STR(header(&p, "MIME-Version"), "1.0");
 	CHECK_STR(header(&p, "Auto-Submitted"), "auto-generated");
+	CHECK_STR(header(&p, "X-Nocturne-Kind"), "report");
 	CHECK(header(&p, "Content-Type") != NULL &&
 	      strncmp(header(&p, "Content-Type"), "multipart/alternative;", 22) == 0);
 
@@ -632,6 +633,11 @@ test_notice(void)
 	check_lines(out.content, out.length, 78);
 	parse(out.content, out.length, &p);
 	CHECK_STR(header(&p, "Reply-To"), "Service Enfance <enfance@mairie.example>");
+	CHECK_STR(header(&p, "X-Nocturne-Kind"), "notice");
+	CHECK_STR(header(&p, "Auto-Submitted"), "auto-generated");
+	CHECK_STR(header(&p, "To"), "Famille Dupont <marie.dupont@example.org>");
+	CHECK_STR(header(&p, "Message-ID"),
+	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
 	s = hdr_decode(header(&p, "Subject") ? header(&p, "Subject") : "");
 	CHECK_STR(s, "Portail Famille : place accordée sur liste d'attente");
 	free(s);

@@ -5,8 +5,9 @@
 # 200000) under $WORK (default var/crash-transmit), imports it, runs one
 # uninterrupted reference transmit on a copy and exports it. Then TRIALS
 # times (default 20): copy the base database, start nocturne-transmit,
-# SIGKILL it at a moment spread over the reference run time (trial i dies
-# in the i-th slice of the run, at a random point of it), and check:
+# SIGKILL it at a moment spread over the reference run time (the faster of
+# two; trial i dies in the i-th slice of the run, at a random point of it),
+# and check:
 #   - PRAGMA integrity_check is ok;
 #   - either no trace of the batch (0 batches, every request still pending,
 #     no decision rows) or the whole batch (1 batch, the reference's pending
@@ -15,7 +16,8 @@
 #     lock the killed run left, and the export is byte-identical to the
 #     reference.
 # The tools must be on PATH. Prints one line per trial and a summary line
-# "crash_transmit: N trials, K killed before commit, C after, F failures".
+# "crash_transmit: N trials, K killed before the commit (no trace), C killed
+# after it, E finished first, F failures".
 # Exit 0 when every trial held.
 set -u
 REQ=${1:-200000}
@@ -25,7 +27,7 @@ W=${WORK:-$top/var/crash-transmit}
 NOW='2019-11-29 23:00'
 mkdir -p "$W"
 cd "$W" || exit 1
-fail=0 before=0 after=0
+fail=0 before=0 after=0 finished=0
 
 q() { sqlite3 "$1" "$2"; }
 
@@ -41,15 +43,19 @@ if [ ! -f base.db ] || [ "$(cat base.req 2>/dev/null)" != "$REQ" ]; then
 	sqlite3 base.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	echo "$REQ" >base.req
 fi
-rm -f ref.db*
-cp base.db ref.db
-t0=$(date +%s%N)
-nocturne-transmit -q --db ref.db --now "$NOW" || {
-	echo "crash_transmit: reference transmit failed"
-	exit 1
-}
-t1=$(date +%s%N)
-dur_ms=$(((t1 - t0) / 1000000))
+# The reference, run twice (the faster time spreads the kills best).
+dur_ms=""
+for r in 1 2; do
+	rm -f ref.db*
+	cp base.db ref.db
+	t0=$(date +%s%N)
+	nocturne-transmit -q --db ref.db --now "$NOW" || {
+		echo "crash_transmit: reference transmit failed"
+		exit 1
+	}
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ -z "$dur_ms" ] || [ "$ms" -lt "$dur_ms" ] && dur_ms=$ms
+done
 nocturne-status --db ref.db --export ref.csv || exit 1
 base_pending=$(q base.db "SELECT count(*) FROM request WHERE state='pending'")
 ref_pending=$(q ref.db "SELECT count(*) FROM request WHERE state='pending'")
@@ -82,8 +88,13 @@ while [ "$i" -le "$TRIALS" ]; do
 		state="no trace of the batch"
 		nocturne-transmit -q --db trial.db --now "$NOW" || what="rerun exited $?"
 	elif [ "$nb" -eq 1 ] && [ "$np" -eq "$ref_pending" ] && [ "$nd" -eq "$ref_decisions" ]; then
-		after=$((after + 1))
-		state="whole batch"
+		if [ "$rc" -eq 0 ]; then
+			finished=$((finished + 1))
+			state="finished before the kill, whole batch"
+		else
+			after=$((after + 1))
+			state="killed after the commit, whole batch"
+		fi
 	else
 		what="half a batch: $nb batches, $np pending, $nd decisions"
 	fi
@@ -99,6 +110,6 @@ while [ "$i" -le "$TRIALS" ]; do
 	fi
 	i=$((i + 1))
 done
-echo "crash_transmit: $TRIALS trials, $before killed before commit, $after after," \
-	"$fail failures"
+echo "crash_transmit: $TRIALS trials, $before killed before the commit (no trace)," \
+	"$after killed after it, $finished finished first, $fail failures"
 [ "$fail" -eq 0 ]

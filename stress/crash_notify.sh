@@ -103,13 +103,13 @@ cp base.db trial.db
 [ "$TRANSPORT" = smtp ] && start_server box
 write_config trial.ini "$W/box"
 k=0 killed=0
-while [ "$killed" -lt "$KILLS" ] && [ "$k" -lt $((KILLS * 3)) ]; do
+while [ "$killed" -lt "$KILLS" ] && [ "$k" -lt $((KILLS * 5)) ]; do
 	k=$((k + 1))
 	# spread over what is left to do: the messages not sent yet
 	done_n=$(q trial.db "SELECT count(*) FROM message WHERE state <> 'pending'")
 	delay=$(awk -v s="$k$$" -v d="$dur_ms" -v a="$ref_all" -v n="$done_n" \
 		'BEGIN { srand(s); f = (a - n) / a; if (f < 0.05) f = 0.05;
-			 printf "%.3f", d * f * rand() / 1000 }')
+			 printf "%.3f", d * f * rand() / 2000 }')
 	nocturne-notify -q -c trial.ini --db trial.db --now "$NOW" &
 	pid=$!
 	sleep "$delay"
@@ -155,6 +155,6 @@ check "$extra arrived messages unknown to the database" "$([ "$extra" -eq 0 ]; e
 check "$triple messages arrived more than twice" "$([ "$triple" -eq 0 ]; echo $?)"
 check "$dups duplicates for $killed kills" "$([ "$dups" -le "$killed" ]; echo $?)"
 check "$tmpleft temporary files left in the outbox" "$([ "$tmpleft" -eq 0 ]; echo $?)"
-echo "crash_notify: $all messages, $killed kills, $runs reruns, $dups duplicates," \
-	"$fail failures"
+echo "crash_notify: $all messages, $killed kills (of $k tries), $runs reruns," \
+	"$dups duplicates, $fail failures"
 [ "$fail" -eq 0 ]

@@ -40,6 +40,8 @@ HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all
 
+.SECONDARY:
+
 .PHONY: all deps check sanitize demo bench install uninstall clean style tests-built \
 	run-tests stress fuzz fuzz-built fuzz-run
 
@@ -62,7 +64,14 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libnocturne.a
 $(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libnocturne.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN)
+# The benchmark's own programs (town generator, SQLite floor): bench/*.c -> $(B)/bench/.
+$(B)/bench/%: bench/%.c $(B)/libnocturne.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
 deps:
 	@sh scripts/deps.sh

@@ -46,6 +46,8 @@ for t in "$top"/tests/e2e/*.sh; do
 	case "$(basename "$t")" in lib.sh) continue ;; esac
 	run_one "$(basename "$t")" sh "$t"
 done
+# The benchmark's generator and floor have their own quick tests.
+[ -f "$top/bench/test.sh" ] && run_one bench/test.sh sh "$top/bench/test.sh" "$B"
 rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

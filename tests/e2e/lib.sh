@@ -15,12 +15,7 @@ _t_name="" _t_bad=0
 _t_cleanups=""
 
 t_cleanup() {
-	# one command per line (a command may hold spaces: "kill 123")
-	_old_ifs=$IFS
-	IFS='
-'
-	for c in $_t_cleanups; do IFS=$_old_ifs; eval "$c" 2>/dev/null; done
-	IFS=$_old_ifs
+	eval "$_t_cleanups" 2>/dev/null
 	cd / && rm -rf "$T"
 }
 # at_exit 'COMMAND': run COMMAND when the script ends (servers to stop).

@@ -1,0 +1,190 @@
+#include "db_batch.h"
+
+#include <stdlib.h>
+
+#include "db_int.h"
+
+struct db_batch_rows {
+	struct db *db;
+	sqlite3_stmt *st;
+	long long batch_id;
+	int64_t ran_at;
+};
+
+int
+db_batch_undelivered(struct db *db, long long **ids, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	long long *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (db_prepare(db,
+	               "SELECT batch_id FROM batch WHERE delivery = 'pending' ORDER BY batch_id",
+	               &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&v, &cap, len + 1, sizeof(*v));
+		v[len++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(db, e, "list undelivered batches");
+		sqlite3_finalize(st);
+		free(v);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*ids = v;
+	*n = len;
+	return 0;
+}
+
+int
+db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out, struct err *e)
+{
+	struct db_batch_rows *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	if (db_prepare(db, "SELECT ran_at FROM batch WHERE batch_id = ?1", &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			err_set(e, ERR_INTERNAL, "%s: batch %lld does not exist", db_path(db),
+			        batch_id);
+		else
+			db_fail(db, e, "read batch");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->db = db;
+	c->batch_id = batch_id;
+	c->ran_at = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (db_prepare(db,
+	               "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
+	               "       d.state, d.reason, d.position"
+	               "  FROM decision d"
+	               "  JOIN request r ON r.seq = d.seq"
+	               "  JOIN child c ON c.ref = r.child_ref"
+	               "  JOIN activity a ON a.ref = r.activity_ref"
+	               " WHERE d.batch_id = ?1"
+	               " ORDER BY d.seq",
+	               &c->st, e) < 0) {
+		free(c);
+		return -1;
+	}
+	sqlite3_bind_int64(c->st, 1, batch_id);
+	*out = c;
+	return 0;
+}
+
+static const char *
+text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+db_batch_rows_next(struct db_batch_rows *c, struct export_row *r, struct err *e)
+{
+	int rc = sqlite3_step(c->st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(c->db, e, "read batch decisions");
+	r->request_id = text(c->st, 0);
+	r->child_id = text(c->st, 1);
+	r->activity_id = text(c->st, 2);
+	r->day = (int32_t)sqlite3_column_int64(c->st, 3);
+	r->action = text(c->st, 4);
+	r->state = text(c->st, 5);
+	r->reason = sqlite3_column_type(c->st, 6) == SQLITE_NULL ? NULL : text(c->st, 6);
+	r->position =
+	    sqlite3_column_type(c->st, 7) == SQLITE_NULL ? 0 : sqlite3_column_int(c->st, 7);
+	r->batch_id = c->batch_id;
+	r->decided_at = c->ran_at;
+	if (r->request_id == NULL || r->child_id == NULL || r->activity_id == NULL ||
+	    r->action == NULL || r->state == NULL)
+		return err_set(e, ERR_INTERNAL, "%s: batch %lld: incomplete decision row",
+		               db_path(c->db), c->batch_id);
+	return 1;
+}
+
+int
+db_batch_rows_rewind(struct db_batch_rows *c, struct err *e)
+{
+	if (sqlite3_reset(c->st) != SQLITE_OK)
+		return db_fail(c->db, e, "read batch decisions");
+	return 0;
+}
+
+void
+db_batch_rows_close(struct db_batch_rows *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_finalize(c->st);
+	free(c);
+}
+
+static int
+update_batch(struct db *db, const char *sql, long long batch_id, int64_t at, int status,
+             const char *why, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_prepare(db, sql, &st, e) < 0)
+		goto fail;
+	/* A statement may leave ?2 or ?4 out: binding it is then a no-op. */
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 2, at);
+	db_bind_opt_int(st, 3, status > 0, status);
+	db_bind_text(st, 4, why);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, e, "record delivery");
+		goto fail;
+	}
+	if (sqlite3_changes(db->sql) != 1) {
+		err_set(e, ERR_INTERNAL, "%s: batch %lld is not waiting for delivery", db_path(db),
+		        batch_id);
+		goto fail;
+	}
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int status, struct err *e)
+{
+	return update_batch(db,
+	                    "UPDATE batch SET delivery = 'delivered', delivered_at = ?2,"
+	                    "       delivery_status = ?3, delivery_error = ?4,"
+	                    "       delivery_attempts = delivery_attempts + 1"
+	                    " WHERE batch_id = ?1 AND delivery = 'pending'",
+	                    batch_id, at, status, NULL, e);
+}
+
+int
+db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *why, struct err *e)
+{
+	return update_batch(db,
+	                    "UPDATE batch SET delivery_status = ?3, delivery_error = ?4,"
+	                    "       delivery_attempts = delivery_attempts + 1"
+	                    " WHERE batch_id = ?1 AND delivery = 'pending'",
+	                    batch_id, 0, status, why, e);
+}

@@ -1,0 +1,67 @@
+/*
+ * db_batch.h - the SQL of the back-office delivery (contract section 7).
+ *
+ * Which batches still wait for delivery, the rows a batch's delivery sends
+ * (the batch's decision snapshot joined with the immutable columns of its
+ * requests, so a redelivery sends the same bytes), and the recording of each
+ * attempt's outcome on the batch row.
+ */
+#ifndef NOCTURNE_DB_BATCH_H
+#define NOCTURNE_DB_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+#include "export.h"
+
+/*
+ * The batches with delivery = 'pending', oldest (smallest batch_id) first.
+ * On success *ids is a malloc'ed array of *n ids (NULL when none): caller
+ * frees. On failure nothing is allocated.
+ */
+int db_batch_undelivered(struct db *db, long long **ids, size_t *n, struct err *e);
+
+/* A cursor over the body rows of one batch. */
+struct db_batch_rows;
+
+/*
+ * Open a cursor over batch_id's decisions in import (seq) order: one row per
+ * request the batch decided or changed, with its state, reason and position
+ * as they stood at the batch's commit, batch_id = the batch and decided_at =
+ * the batch's ran_at. A batch that does not exist is ERR_INTERNAL. Close
+ * with db_batch_rows_close().
+ */
+int db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out,
+                       struct err *e);
+
+/*
+ * The next row into *r: 1 when a row was read, 0 at the end, -1 on error.
+ * The strings in *r belong to the cursor and stay valid until the next call.
+ */
+int db_batch_rows_next(struct db_batch_rows *c, struct export_row *r, struct err *e);
+
+/* Start again from the first row. 0 or -1. */
+int db_batch_rows_rewind(struct db_batch_rows *c, struct err *e);
+
+/* Finalize the cursor. NULL is fine. */
+void db_batch_rows_close(struct db_batch_rows *c);
+
+/*
+ * Record a successful delivery: delivery = 'delivered', delivered_at = at,
+ * delivery_status = the HTTP status, delivery_attempts + 1, delivery_error
+ * cleared. Its own write transaction. 0 or -1.
+ */
+int db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int status,
+                            struct err *e);
+
+/*
+ * Record a failed attempt: the batch stays 'pending', delivery_attempts + 1,
+ * delivery_status = the HTTP status (0 = no answer: stored as NULL),
+ * delivery_error = why. Its own write transaction. 0 or -1.
+ */
+int db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *why,
+                         struct err *e);
+
+#endif

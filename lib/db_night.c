@@ -1,0 +1,522 @@
+#include "db_night.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+enum {
+	ST_PENDING,
+	ST_SLOT,
+	ST_OPENING,
+	ST_CHANGE,
+	ST_N,
+};
+
+/*
+ * The batch's changes go first into a temporary table, in seq order, then
+ * into request and decision with two set-based statements: a million
+ * single-row UPDATEs cost three times as much (statement setup, index
+ * cursors per row).
+ */
+#define CHANGE_TABLE                                                                               \
+	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"             \
+	" reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL)"
+
+/* night_change.ev bits */
+enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
+
+/*
+ * "state IN ('pending', 'waitlisted') AND state = ..." lets SQLite use the
+ * partial index request_open, so a night reads the open requests, not the
+ * whole history.
+ */
+static const char *const sql_text[ST_N] = {
+    [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
+                   " departure, submitted_at FROM request"
+                   " WHERE state IN ('pending', 'waitlisted') AND state = 'pending'"
+                   " AND submitted_at <= ?1",
+    [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
+                " FROM request WHERE activity_ref = ?1 AND day = ?2"
+                " AND action = 'reserve' AND state IN ('accepted', 'waitlisted')",
+    [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
+    [ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+};
+
+/* Decisions first (the snapshot), then the requests themselves. */
+static const char sql_apply_decisions[] =
+    "INSERT INTO decision(batch_id, seq, state, reason, position)"
+    " SELECT ?1, seq, state, reason, position FROM temp.night_change"
+    " WHERE ev & 1 ORDER BY seq";
+static const char sql_apply_requests[] =
+    "UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
+    " batch_id = CASE WHEN c.ev & 1 THEN ?1 ELSE request.batch_id END,"
+    " undoes = coalesce(c.undoes, request.undoes),"
+    /* cancelled: an owed notice is dropped; promoted after a compte-rendu
+     * reported it waitlisted: a notice is owed */
+    " notice = CASE WHEN c.ev & 4 THEN (CASE WHEN request.notice = 1 THEN 0"
+    "   ELSE request.notice END)"
+    "   WHEN c.ev & 2 AND request.reported = 1 THEN 1 ELSE request.notice END,"
+    /* expired: the next compte-rendu reports it */
+    " reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
+    " FROM temp.night_change AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
+
+struct db_night {
+	struct db *db;
+	sqlite3_stmt *st[ST_N];
+};
+
+int
+db_night_open(struct db *db, struct db_night **out, struct err *e)
+{
+	struct db_night *h = xcalloc(1, sizeof(*h));
+
+	h->db = db;
+	/*
+	 * Foreign keys checked once at commit, not per statement: an immediate
+	 * check makes SQLite keep a statement journal for every UPDATE, which
+	 * costs ten times the update itself over a million rows.
+	 */
+	if (db_exec(db, "PRAGMA defer_foreign_keys = ON", e) < 0) {
+		free(h);
+		*out = NULL;
+		return -1;
+	}
+	if (db_exec(db, CHANGE_TABLE, e) < 0) {
+		free(h);
+		*out = NULL;
+		return -1;
+	}
+	for (int i = 0; i < ST_N; i++) {
+		if (db_prepare(db, sql_text[i], &h->st[i], e) < 0) {
+			db_night_close(h);
+			*out = NULL;
+			return -1;
+		}
+	}
+	*out = h;
+	return 0;
+}
+
+void
+db_night_close(struct db_night *h)
+{
+	if (h == NULL)
+		return;
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(h->st[i]);
+	/* Gone with a rollback already; after a commit, drop it ourselves. */
+	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_change", NULL, NULL, NULL);
+	free(h);
+}
+
+/* Step a statement that returns no row, then reset it. */
+static int
+step_done(struct db_night *h, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		db_fail(h->db, e, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Run one-shot SQL returning a single integer. */
+static int
+query_int(struct db_night *h, const char *sql, long long *v, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db, sql, &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		db_fail(h->db, e, "read");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+fits32(long long v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+int
+db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
+                   struct err *e)
+{
+	sqlite3_stmt *st;
+	long long id;
+
+	if (query_int(h, "SELECT coalesce(max(batch_id), 0) + 1 FROM batch", &id, e) < 0)
+		return -1;
+	if (db_prepare(h->db,
+	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
+	               " delivery) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, wall);
+	sqlite3_bind_text(st, 4, deliver ? "pending" : "none", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(h->db, e, "create batch");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*batch_id = id;
+	return 0;
+}
+
+static int
+col_opt_int(sqlite3_stmt *st, int i, int none)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? none : sqlite3_column_int(st, i);
+}
+
+int
+db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*acts = NULL;
+	*n = 0;
+	if (db_prepare(h->db,
+	               "SELECT ref, capacity, waitlist, promote_days, hours_from, hours_to,"
+	               " deadline_days, deadline_time FROM activity ORDER BY ref",
+	               &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rules_activity *a;
+		long long ref = sqlite3_column_int64(st, 0);
+
+		if (!fits32(ref)) {
+			sqlite3_finalize(st);
+			return err_set(e, ERR_INTERNAL, "activity ref %lld out of range", ref);
+		}
+		xgrow(acts, &cap, *n + 1, sizeof(**acts));
+		a = &(*acts)[(*n)++];
+		a->ref = (int32_t)ref;
+		a->capacity = col_opt_int(st, 1, -1);
+		a->waitlist = sqlite3_column_int(st, 2);
+		a->promote_days = sqlite3_column_int(st, 3);
+		a->hours_from = col_opt_int(st, 4, RULES_NO_TIME);
+		a->hours_to = col_opt_int(st, 5, RULES_NO_TIME);
+		if (a->hours_to == RULES_NO_TIME)
+			a->hours_from = RULES_NO_TIME;
+		a->deadline_days = sqlite3_column_int(st, 6);
+		a->deadline_time = sqlite3_column_int(st, 7);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read activities");
+	return 0;
+}
+
+int
+db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*children = NULL;
+	*n = 0;
+	if (db_prepare(h->db,
+	               "SELECT c.ref FROM child c JOIN family f ON f.ref = c.family_ref"
+	               " WHERE f.balance_cents < 0 ORDER BY c.ref",
+	               &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long ref = sqlite3_column_int64(st, 0);
+		if (!fits32(ref))
+			continue; /* no request can name it (see db_night_pending) */
+		xgrow(children, &cap, *n + 1, sizeof(**children));
+		(*children)[(*n)++] = (int32_t)ref;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read debtors");
+	return 0;
+}
+
+int
+db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, size_t *n,
+                 size_t *cap, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_PENDING];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, cutoff);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0);
+		long long child = sqlite3_column_int64(st, 1);
+		long long act = sqlite3_column_int64(st, 2);
+		long long day = sqlite3_column_int64(st, 3);
+		struct rules_req *r;
+
+		if (!fits32(seq) || !fits32(child) || !fits32(act) || !fits32(day)) {
+			sqlite3_reset(st);
+			return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
+		}
+		xgrow(reqs, cap, *n + 1, sizeof(**reqs));
+		r = &(*reqs)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->seq = (int32_t)seq;
+		r->child = (int32_t)child;
+		r->activity = (int32_t)act;
+		r->day = (int32_t)day;
+		r->action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
+		r->arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
+		r->departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
+		r->submitted_at = sqlite3_column_int64(st, 7);
+		r->state = RULES_PENDING;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read pending requests");
+	return 0;
+}
+
+int
+db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*slots = NULL;
+	*n = 0;
+	if (db_prepare(h->db,
+	               "SELECT DISTINCT activity_ref, day FROM request"
+	               " WHERE state IN ('pending', 'waitlisted') AND state = 'waitlisted'"
+	               " ORDER BY activity_ref, day",
+	               &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long act = sqlite3_column_int64(st, 0), day = sqlite3_column_int64(st, 1);
+		if (!fits32(act) || !fits32(day)) {
+			sqlite3_finalize(st);
+			return err_set(e, ERR_INTERNAL, "waiting list slot out of range");
+		}
+		xgrow(slots, &cap, *n + 1, sizeof(**slots));
+		(*slots)[*n].activity = (int32_t)act;
+		(*slots)[*n].day = (int32_t)day;
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read waiting lists");
+	return 0;
+}
+
+int
+db_night_opening(struct db_night *h, int32_t activity, int32_t day, int *open, int *has_cap,
+                 int *cap, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_OPENING];
+	int rc;
+
+	sqlite3_bind_int(st, 1, activity);
+	sqlite3_bind_int(st, 2, day);
+	rc = sqlite3_step(st);
+	*open = rc == SQLITE_ROW;
+	*has_cap = *open && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	*cap = *has_cap ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read opening");
+	return 0;
+}
+
+int
+db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day,
+                           struct rules_req **reqs, size_t *n, size_t *cap, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_SLOT];
+	int rc;
+
+	*n = 0;
+	sqlite3_bind_int(st, 1, activity);
+	sqlite3_bind_int(st, 2, day);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0), child = sqlite3_column_int64(st, 1);
+		struct rules_req *r;
+
+		if (!fits32(seq) || !fits32(child)) {
+			sqlite3_reset(st);
+			return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
+		}
+		xgrow(reqs, cap, *n + 1, sizeof(**reqs));
+		r = &(*reqs)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->seq = (int32_t)seq;
+		r->child = (int32_t)child;
+		r->activity = activity;
+		r->day = day;
+		r->submitted_at = sqlite3_column_int64(st, 2);
+		r->action = RULES_RESERVE;
+		r->state = sqlite3_column_int(st, 3) ? RULES_WAITLISTED : RULES_ACCEPTED;
+		r->position = r->state == RULES_WAITLISTED ? col_opt_int(st, 4, 0) : 0;
+		r->arrival = r->departure = RULES_NO_TIME;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read the slot's reservations");
+	return 0;
+}
+
+static void
+bind_reason(sqlite3_stmt *st, int i, const struct rules_req *r)
+{
+	if (r->reason == RULES_OK)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, rules_reason_name(r->reason), -1, SQLITE_STATIC);
+}
+
+int
+db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_CHANGE];
+	int ev = 0;
+
+	if (!(r->flags & (RULES_F_CHANGED | RULES_F_MOVED)))
+		return 0;
+	if (r->flags & RULES_F_CHANGED)
+		ev |= EV_CHANGED;
+	if (r->flags & RULES_F_PROMOTED)
+		ev |= EV_PROMOTED;
+	if (r->flags & RULES_F_CANCELLED)
+		ev |= EV_CANCELLED;
+	if (r->flags & RULES_F_EXPIRED)
+		ev |= EV_EXPIRED;
+	sqlite3_bind_int(st, 1, r->seq);
+	sqlite3_bind_text(st, 2, rules_state_name(r->state), -1, SQLITE_STATIC);
+	bind_reason(st, 3, r);
+	db_bind_opt_int(st, 4, r->position > 0, r->position);
+	db_bind_opt_int(st, 5, r->undoes != 0, r->undoes);
+	sqlite3_bind_int(st, 6, ev);
+	return step_done(h, st, "record a change", e);
+}
+
+static int
+exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *what, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db, sql, &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, what);
+	return 0;
+}
+
+int
+db_night_apply(struct db_night *h, long long batch_id, struct err *e)
+{
+	if (exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
+	    exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0)
+		return -1;
+	return db_exec(h->db, "DELETE FROM temp.night_change", e);
+}
+
+int
+db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
+                      int64_t finished_at, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db,
+	               "UPDATE batch SET n_requests = ?2, n_accepted = ?3, n_waitlisted = ?4,"
+	               " n_refused = ?5, n_closed = ?6, n_deadline = ?7, n_times = ?8,"
+	               " n_debtor = ?9, n_full = ?10, n_duplicate = ?11,"
+	               " n_nothing_to_cancel = ?12, n_promoted = ?13, n_expired = ?14,"
+	               " n_cancelled = ?15, finished_at = ?16 WHERE batch_id = ?1",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 2, c->n_requests);
+	sqlite3_bind_int64(st, 3, c->n_accepted);
+	sqlite3_bind_int64(st, 4, c->n_waitlisted);
+	sqlite3_bind_int64(st, 5, c->n_refused);
+	for (int i = RULES_CLOSED; i <= RULES_NOTHING_TO_CANCEL; i++)
+		sqlite3_bind_int64(st, 6 + i - RULES_CLOSED, c->n_reason[i]);
+	sqlite3_bind_int64(st, 13, c->n_promoted);
+	sqlite3_bind_int64(st, 14, c->n_expired);
+	sqlite3_bind_int64(st, 15, c->n_cancelled);
+	sqlite3_bind_int64(st, 16, finished_at);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "finish batch");
+	return 0;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+db_night_decisions(struct db *db, long long batch_id,
+                   int (*fn)(const struct export_row *row, void *arg), void *arg, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db,
+	               "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action, d.state,"
+	               " d.reason, d.position, d.batch_id, b.ran_at"
+	               " FROM decision d JOIN request r ON r.seq = d.seq"
+	               " JOIN child c ON c.ref = r.child_ref"
+	               " JOIN activity a ON a.ref = r.activity_ref"
+	               " JOIN batch b ON b.batch_id = d.batch_id"
+	               " WHERE d.batch_id = ?1 ORDER BY d.seq",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct export_row row;
+
+		row.request_id = col_text(st, 0);
+		row.child_id = col_text(st, 1);
+		row.activity_id = col_text(st, 2);
+		row.day = (int32_t)sqlite3_column_int64(st, 3);
+		row.action = col_text(st, 4);
+		row.state = col_text(st, 5);
+		row.reason = col_text(st, 6);
+		row.position = col_opt_int(st, 7, 0);
+		row.batch_id = sqlite3_column_int64(st, 8);
+		row.decided_at = sqlite3_column_int64(st, 9);
+		if (fn(&row, arg) != 0) {
+			sqlite3_finalize(st);
+			return err_set(e, ERR_IO, "cannot write the decisions of batch %lld",
+			               batch_id);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, e, "read decisions");
+	return 0;
+}

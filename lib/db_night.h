@@ -1,0 +1,100 @@
+/*
+ * db_night.h - the SQL of one nightly batch (tables request, batch,
+ * decision; reads activity, opening, child, family).
+ *
+ * A struct db_night holds the batch's prepared statements, reused for every
+ * row. Every function runs inside the caller's transaction (db_begin): the
+ * batch is stored whole or not at all. Records are the compact
+ * struct rules_req of rules.h, so a million requests fit in 40 MB.
+ */
+#ifndef NOCTURNE_DB_NIGHT_H
+#define NOCTURNE_DB_NIGHT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+#include "export.h"
+#include "rules.h"
+
+struct db_night;
+
+/* An (activity, day) pair. */
+struct db_night_slot {
+	int32_t activity;
+	int32_t day;
+};
+
+/* Prepare the statements. Free with db_night_close() (NULL is fine). */
+int db_night_open(struct db *db, struct db_night **out, struct err *e);
+void db_night_close(struct db_night *h);
+
+/*
+ * Insert the batch row, numbered one past the highest so far: ran_at and
+ * cutoff = now, started_at = finished_at = wall, delivery 'pending' when
+ * deliver else 'none'. Sets *batch_id.
+ */
+int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
+                       long long *batch_id, struct err *e);
+
+/* Every activity's rules, sorted by ref, into a malloc'ed array (caller frees). */
+int db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n, struct err *e);
+
+/* The children of families whose balance is < 0, sorted (caller frees). */
+int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
+
+/*
+ * Append every pending request with submitted_at <= cutoff to *reqs (grown
+ * with xgrow; *n and *cap updated). Records come out pending, flags 0.
+ */
+int db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, size_t *n,
+                     size_t *cap, struct err *e);
+
+/* The slots holding waitlisted requests, sorted, into a malloc'ed array. */
+int db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n,
+                            struct err *e);
+
+/*
+ * The slot's opening: *open = 1 when the activity opens that day, and then
+ * *has_cap and *cap its own capacity (has_cap 0 when NULL).
+ */
+int db_night_opening(struct db_night *h, int32_t activity, int32_t day, int *open, int *has_cap,
+                     int *cap, struct err *e);
+
+/*
+ * Replace *reqs[0..*n) with the slot's reservations that hold a place
+ * (accepted) or wait in its list (waitlisted, with their position).
+ */
+int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day,
+                               struct rules_req **reqs, size_t *n, size_t *cap, struct err *e);
+
+/*
+ * Record what the batch did to one request (nothing unless RULES_F_CHANGED
+ * or RULES_F_MOVED), in a temporary table. Call in seq order.
+ */
+int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
+
+/*
+ * Apply the recorded changes: one decision row for each changed request,
+ * then the requests: state, reason, position, batch_id (changed ones),
+ * undoes, and the mail bookkeeping (promoted: a notice is owed if a
+ * compte-rendu reported it waitlisted; cancelled: an owed notice is
+ * dropped; expired: to be reported again). Moved ones get their position.
+ */
+int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
+
+/* Store the batch's counts and finished_at. */
+int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
+                          int64_t finished_at, struct err *e);
+
+/*
+ * Call fn for each decision row of batch batch_id, in import order, as the
+ * export format wants it (state, reason and position as the batch left
+ * them). A non-zero return from fn stops with -1 (e set to ERR_IO).
+ */
+int db_night_decisions(struct db *db, long long batch_id,
+                       int (*fn)(const struct export_row *row, void *arg), void *arg,
+                       struct err *e);
+
+#endif

@@ -1,0 +1,322 @@
+#include "night.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_night.h"
+#include "export.h"
+#include "log.h"
+#include "when.h"
+
+/* Everything one batch holds in memory; released by night_free(). */
+struct night {
+	struct db_night *h;
+	struct rules_batch rb;
+	long long batch_id;
+	struct rules_activity *acts;
+	size_t nacts;
+	int32_t *debtors;
+	size_t ndebtors;
+	struct rules_req *pend; /* the pending requests, as read */
+	size_t npend, pend_cap;
+	uint32_t *idx; /* indexes into pend, in slot order, then in seq order */
+	struct db_night_slot *wl;
+	size_t nwl;
+	struct rules_req *ex; /* one slot's stored reservations */
+	size_t nex, ex_cap;
+	struct rules_req **ptrs;
+	size_t ptrs_cap;
+	struct rules_req *extra; /* stored reservations the batch changed or moved */
+	size_t nextra, extra_cap;
+	struct rules_work work;
+	struct night_result *res;
+	struct timespec t0; /* start, for -vv timings */
+};
+
+static void
+night_free(struct night *n)
+{
+	db_night_close(n->h);
+	free(n->acts);
+	free(n->debtors);
+	free(n->pend);
+	free(n->idx);
+	free(n->wl);
+	free(n->ex);
+	free(n->ptrs);
+	free(n->extra);
+	rules_work_release(&n->work);
+}
+
+static int
+cmp_slot_order(const void *pa, const void *pb, void *arg)
+{
+	const struct rules_req *p = arg;
+	const struct rules_req *a = &p[*(const uint32_t *)pa], *b = &p[*(const uint32_t *)pb];
+
+	if (a->activity != b->activity)
+		return a->activity < b->activity ? -1 : 1;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->submitted_at != b->submitted_at)
+		return a->submitted_at < b->submitted_at ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int
+cmp_seq_order(const void *pa, const void *pb, void *arg)
+{
+	const struct rules_req *p = arg;
+	int32_t a = p[*(const uint32_t *)pa].seq, b = p[*(const uint32_t *)pb].seq;
+
+	return (a > b) - (a < b);
+}
+
+static int
+cmp_req_seq(const void *pa, const void *pb)
+{
+	int32_t a = ((const struct rules_req *)pa)->seq, b = ((const struct rules_req *)pb)->seq;
+
+	return (a > b) - (a < b);
+}
+
+static int
+cmp_i32(const void *pa, const void *pb)
+{
+	int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+static int
+cmp_act(const void *key, const void *elem)
+{
+	int32_t a = *(const int32_t *)key, b = ((const struct rules_activity *)elem)->ref;
+
+	return (a > b) - (a < b);
+}
+
+/* Compare slot keys (activity, day). */
+static int
+slot_cmp(int32_t a1, int32_t d1, int32_t a2, int32_t d2)
+{
+	if (a1 != a2)
+		return a1 < a2 ? -1 : 1;
+	return (d1 > d2) - (d1 < d2);
+}
+
+/* Resolve one slot: the pending requests pend[idx[0..np)] and the stored list. */
+static int
+resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx, size_t np,
+             struct err *e)
+{
+	const struct rules_activity *a;
+	struct rules_slot s;
+	int has_cap, cap;
+	size_t i, total;
+
+	a = n->nacts == 0 ? NULL : bsearch(&activity, n->acts, n->nacts, sizeof(*n->acts), cmp_act);
+	if (a == NULL)
+		return err_set(e, ERR_INTERNAL, "request for unknown activity ref %d",
+		               (int)activity);
+	if (db_night_opening(n->h, activity, day, &s.open, &has_cap, &cap, e) < 0)
+		return -1;
+	if (db_night_slot_reservations(n->h, activity, day, &n->ex, &n->nex, &n->ex_cap, e) < 0)
+		return -1;
+	s.act = a;
+	s.day = day;
+	s.capacity = rules_capacity(a, has_cap, cap);
+
+	total = n->nex + np;
+	xgrow(&n->ptrs, &n->ptrs_cap, total, sizeof(*n->ptrs));
+	for (i = 0; i < n->nex; i++)
+		n->ptrs[i] = &n->ex[i];
+	for (i = 0; i < np; i++) {
+		struct rules_req *r = &n->pend[idx[i]];
+		if (n->rb.refuse_debtor && r->action == RULES_RESERVE && n->ndebtors > 0 &&
+		    bsearch(&r->child, n->debtors, n->ndebtors, sizeof(*n->debtors), cmp_i32))
+			r->flags |= RULES_F_DEBTOR;
+		n->ptrs[n->nex + i] = r;
+	}
+	rules_resolve_slot(&n->work, &s, &n->rb, n->ptrs, total, &n->res->counts);
+
+	for (i = 0; i < n->nex; i++) {
+		if (n->ex[i].flags & (RULES_F_CHANGED | RULES_F_MOVED)) {
+			xgrow(&n->extra, &n->extra_cap, n->nextra + 1, sizeof(*n->extra));
+			n->extra[n->nextra++] = n->ex[i];
+			if (!(n->ex[i].flags & RULES_F_CHANGED))
+				n->res->n_moved++;
+		}
+	}
+	n->res->n_slots++;
+	return 0;
+}
+
+/* Every slot with pending requests or a waiting list, in (activity, day) order. */
+static int
+resolve_all(struct night *n, struct err *e)
+{
+	size_t i = 0, w = 0, j;
+
+	while (i < n->npend || w < n->nwl) {
+		int32_t act, day;
+		int c;
+
+		if (i < n->npend && w < n->nwl) {
+			const struct rules_req *r = &n->pend[n->idx[i]];
+			c = slot_cmp(r->activity, r->day, n->wl[w].activity, n->wl[w].day);
+		} else {
+			c = i < n->npend ? -1 : 1;
+		}
+		if (c <= 0) {
+			act = n->pend[n->idx[i]].activity;
+			day = n->pend[n->idx[i]].day;
+		} else {
+			act = n->wl[w].activity;
+			day = n->wl[w].day;
+		}
+		if (c >= 0)
+			w++;
+		for (j = i; j < n->npend; j++) {
+			const struct rules_req *r = &n->pend[n->idx[j]];
+			if (r->activity != act || r->day != day)
+				break;
+		}
+		if (resolve_slot(n, act, day, n->idx + i, j - i, e) < 0)
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Store every change in import (seq) order: the pending ones merged with the stored ones. */
+static int
+write_all(struct night *n, struct err *e)
+{
+	size_t i = 0, x = 0;
+
+	qsort_r(n->idx, n->npend, sizeof(*n->idx), cmp_seq_order, n->pend);
+	if (n->nextra > 0)
+		qsort(n->extra, n->nextra, sizeof(*n->extra), cmp_req_seq);
+	while (i < n->npend || x < n->nextra) {
+		const struct rules_req *r;
+		if (x >= n->nextra || (i < n->npend && n->pend[n->idx[i]].seq < n->extra[x].seq))
+			r = &n->pend[n->idx[i++]];
+		else
+			r = &n->extra[x++];
+		if (db_night_write(n->h, r, e) < 0)
+			return -1;
+	}
+	/* The page cache needs the room more than the records now. */
+	free(n->pend);
+	free(n->idx);
+	n->pend = NULL;
+	n->idx = NULL;
+	n->npend = 0;
+	log_debug("changes recorded: %.2f s", seconds_since(&n->t0));
+	return db_night_apply(n->h, n->batch_id, e);
+}
+
+int
+night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
+              struct err *e)
+{
+	struct night n;
+	size_t i;
+
+	memset(&n, 0, sizeof(n));
+	clock_gettime(CLOCK_MONOTONIC, &n.t0);
+	memset(res, 0, sizeof(*res));
+	rules_work_init(&n.work);
+	n.res = res;
+	n.rb.day = when_day_of(now);
+	n.rb.refuse_debtor = cfg->refuse_debtor;
+	n.rb.expire_waitlist = cfg->expire_waitlist;
+	res->ran_at = now;
+
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_night_open(db, &n.h, e) < 0 ||
+	    db_night_new_batch(n.h, now, when_now(), cfg->bo_url && cfg->bo_url[0], &n.batch_id,
+	                       e) < 0 ||
+	    db_night_activities(n.h, &n.acts, &n.nacts, e) < 0)
+		goto fail;
+	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
+		goto fail;
+	if (db_night_pending(n.h, now, &n.pend, &n.npend, &n.pend_cap, e) < 0 ||
+	    db_night_waitlist_slots(n.h, &n.wl, &n.nwl, e) < 0)
+		goto fail;
+	if (n.npend > UINT32_MAX) {
+		err_set(e, ERR_INTERNAL, "too many pending requests (%zu)", n.npend);
+		goto fail;
+	}
+	res->batch_id = n.batch_id;
+
+	n.idx = xmalloc((n.npend ? n.npend : 1) * sizeof(*n.idx));
+	for (i = 0; i < n.npend; i++)
+		n.idx[i] = (uint32_t)i;
+	qsort_r(n.idx, n.npend, sizeof(*n.idx), cmp_slot_order, n.pend);
+	log_debug("read %zu pending requests, %zu waiting lists: %.2f s", n.npend, n.nwl,
+	          seconds_since(&n.t0));
+
+	if (resolve_all(&n, e) < 0)
+		goto fail;
+	log_debug("resolved %zu slots: %.2f s", res->n_slots, seconds_since(&n.t0));
+	if (write_all(&n, e) < 0 ||
+	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(), e) < 0)
+		goto fail;
+	log_debug("written: %.2f s", seconds_since(&n.t0));
+	night_free(&n);
+	return 0;
+fail:
+	night_free(&n);
+	db_rollback(db);
+	return -1;
+}
+
+static int
+export_cb(const struct export_row *row, void *arg)
+{
+	return export_row(arg, row);
+}
+
+int
+night_export(struct db *db, long long batch_id, FILE *fp, struct err *e)
+{
+	struct csvout w;
+
+	if (export_begin(&w, fp) < 0)
+		return err_set(e, ERR_IO, "cannot write the decisions");
+	return db_night_decisions(db, batch_id, export_cb, &w, e);
+}
+
+void
+night_summary(const struct rules_counts *c, char *buf, size_t size)
+{
+	size_t len;
+	int first = 1;
+
+	snprintf(buf, size, "%ld requests: %ld accepted, %ld waitlisted, %ld refused",
+	         c->n_requests, c->n_accepted, c->n_waitlisted, c->n_refused);
+	for (int r = RULES_CLOSED; r < RULES_NREASONS; r++) {
+		if (c->n_reason[r] == 0)
+			continue;
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s %ld", first ? " (" : ", ",
+		         rules_reason_name(r), c->n_reason[r]);
+		first = 0;
+	}
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%s, %ld promoted, %ld expired, %ld cancelled",
+	         first ? "" : ")", c->n_promoted, c->n_expired, c->n_cancelled);
+}

@@ -1,0 +1,58 @@
+/*
+ * night.h - one nightly batch (contract section 4), atomic.
+ *
+ * night_resolve() opens a write transaction (BEGIN IMMEDIATE), creates the
+ * batch row, reads every pending request submitted at or before the clock,
+ * resolves slot by slot with rules.h (the slots with pending requests and
+ * every slot that has a waiting list, so a raised capacity promotes even
+ * without a new request; the waiting lists of past days expire), writes the
+ * requests in import order with one decision row each, and fills the
+ * batch's counts. It leaves the transaction open: the caller commits it
+ * (db_commit) or, for a dry run, looks at it (night_export) and rolls it
+ * back (db_rollback). Nothing is stored until the commit, so a crash or a
+ * kill leaves the database as it was.
+ */
+#ifndef NOCTURNE_NIGHT_H
+#define NOCTURNE_NIGHT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "rules.h"
+
+struct night_result {
+	long long batch_id; /* the batch's number */
+	int64_t ran_at;     /* its clock (now) */
+	size_t n_slots;     /* slots resolved */
+	size_t n_moved;     /* waiting-list positions renumbered without a decision */
+	struct rules_counts counts;
+};
+
+/*
+ * Resolve one batch at clock now with cfg's [transmit] rules; the batch
+ * expects a back-office delivery when cfg->bo_url is set. On success the
+ * write transaction is still open (see above) and *res is filled. On
+ * failure everything is rolled back and e says why (ERR_TEMP when another
+ * writer kept the database busy past the timeout).
+ */
+int night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
+                  struct err *e);
+
+/*
+ * Write the decisions of batch batch_id to fp in the export format (contract
+ * section 5), header first. Works inside night_resolve's transaction too.
+ */
+int night_export(struct db *db, long long batch_id, FILE *fp, struct err *e);
+
+/*
+ * One line of counts: "N requests: A accepted, W waitlisted, F refused
+ * (closed 1, full 2), P promoted, E expired, C cancelled". Reasons with a
+ * zero count are left out.
+ */
+void night_summary(const struct rules_counts *c, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * rules.h - the nightly resolution rules (contract section 4), pure.
+ *
+ * Plain structs in, decisions out: no SQL, no I/O, no clock. The caller
+ * gathers one slot (an activity on one day): the reservations that hold a
+ * place or wait in its list, and the pending requests of the batch; it hands
+ * them over as an array of pointers and gets every request's new state,
+ * reason, position and the events of the night (promoted, cancelled,
+ * expired, moved in the list) back in the same records.
+ *
+ * The only allocation is the caller-owned struct rules_work, a scratch area
+ * reused from slot to slot.
+ */
+#ifndef NOCTURNE_RULES_H
+#define NOCTURNE_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rules_action { RULES_RESERVE = 0, RULES_CANCEL = 1 };
+
+enum rules_state {
+	RULES_PENDING = 0,
+	RULES_ACCEPTED,
+	RULES_WAITLISTED,
+	RULES_REFUSED,
+	RULES_EXPIRED,
+	RULES_CANCELLED,
+};
+#define RULES_NSTATES 6
+
+enum rules_reason {
+	RULES_OK = 0,
+	RULES_CLOSED,
+	RULES_DEADLINE,
+	RULES_TIMES,
+	RULES_DEBTOR,
+	RULES_FULL,
+	RULES_DUPLICATE,
+	RULES_NOTHING_TO_CANCEL,
+};
+#define RULES_NREASONS 8
+
+/* rules_req.flags: one input flag, the rest are set by rules_resolve_slot. */
+enum {
+	RULES_F_DEBTOR = 1 << 0,    /* in: the family's balance is < 0 */
+	RULES_F_CHANGED = 1 << 1,   /* the state changed: the batch decided it */
+	RULES_F_PROMOTED = 1 << 2,  /* waitlisted -> accepted by a promotion */
+	RULES_F_CANCELLED = 1 << 3, /* a reservation undone by a cancellation */
+	RULES_F_EXPIRED = 1 << 4,   /* waitlisted -> expired */
+	RULES_F_MOVED = 1 << 5,     /* only its waiting-list position changed */
+};
+
+#define RULES_NO_TIME (-1)
+
+/*
+ * One request, compact (40 bytes: a night holds a million of them).
+ * Identifiers are the database's integer keys.
+ */
+struct rules_req {
+	int64_t submitted_at; /* naive local instant (when.h) */
+	int32_t seq;          /* import order: the tie-break after submitted_at */
+	int32_t child;
+	int32_t activity;
+	int32_t day;
+	int32_t position; /* waiting-list position, 1 = next; 0 when not waitlisted */
+	int32_t undoes;   /* out: for an accepted cancel, seq of the reservation undone */
+	int16_t arrival;  /* minutes since midnight, or RULES_NO_TIME */
+	int16_t departure;
+	uint8_t action; /* enum rules_action */
+	uint8_t state;  /* enum rules_state */
+	uint8_t reason; /* enum rules_reason, RULES_OK unless refused */
+	uint8_t flags;  /* RULES_F_* */
+};
+
+/* An activity's rules. */
+struct rules_activity {
+	int32_t ref;
+	int capacity;     /* places per day, -1 = unlimited */
+	int waitlist;     /* 0 = no list, -1 = unlimited, N = at most N */
+	int promote_days; /* promote only when slot day - batch day >= this */
+	int hours_from;   /* minutes, or RULES_NO_TIME when the activity has no hours */
+	int hours_to;
+	int deadline_days;
+	int deadline_time; /* minutes */
+};
+
+/* The batch-wide settings. */
+struct rules_batch {
+	int32_t day;         /* the batch's date (today) */
+	int refuse_debtor;   /* [transmit] refuse_debtor */
+	int expire_waitlist; /* [transmit] expire_waitlist */
+};
+
+/* One slot: an activity on a day. */
+struct rules_slot {
+	const struct rules_activity *act;
+	int32_t day;
+	int open;     /* 1 when the activity has an opening that day */
+	int capacity; /* the effective capacity (rules_capacity), -1 = unlimited */
+};
+
+/* What a batch did, counted as it happens. */
+struct rules_counts {
+	long n_requests;               /* pending requests decided */
+	long n_accepted;               /* ... first given accepted */
+	long n_waitlisted;             /* ... first given waitlisted */
+	long n_refused;                /* ... refused, any reason */
+	long n_reason[RULES_NREASONS]; /* refused per reason (index RULES_CLOSED...) */
+	long n_promoted;               /* waitlisted -> accepted */
+	long n_expired;                /* waitlisted -> expired */
+	long n_cancelled;              /* reservations undone by a cancellation */
+};
+
+/* Scratch space for rules_resolve_slot; zero it (or rules_work_init) first. */
+struct rules_work {
+	void *table;
+	size_t table_cap;
+	struct rules_req **queue;
+	size_t queue_cap;
+};
+
+void rules_work_init(struct rules_work *w);
+void rules_work_release(struct rules_work *w);
+
+/* Names for the database and the export: "accepted", "full"... ("" for RULES_OK). */
+const char *rules_state_name(enum rules_state s);
+const char *rules_reason_name(enum rules_reason r);
+/* Parse a name back; -1 when unknown. */
+int rules_state_parse(const char *s);
+int rules_reason_parse(const char *s);
+
+/*
+ * The slot's capacity: the opening's when it has one (has_open_cap), else
+ * the activity's. -1 = unlimited.
+ */
+int rules_capacity(const struct rules_activity *a, int has_open_cap, int open_cap);
+
+/*
+ * 1 when a request submitted at submitted_at for day is on time:
+ * submitted_at < (day - deadline_days) * 86400 + deadline_time * 60.
+ */
+int rules_on_time(const struct rules_activity *a, int32_t day, int64_t submitted_at);
+
+/*
+ * Validate one request, first failing rule wins: closed, deadline, times
+ * (reservations), debtor (reservations, when b->refuse_debtor). Returns
+ * RULES_OK or the refusal reason.
+ */
+enum rules_reason rules_validate(const struct rules_slot *s, const struct rules_batch *b,
+                                 const struct rules_req *r);
+
+/*
+ * 1 when the list of slot s may be promoted in a batch of day b->day:
+ * s->day - b->day >= promote_days.
+ */
+int rules_may_promote(const struct rules_slot *s, const struct rules_batch *b);
+
+/*
+ * Resolve one slot. reqs[0..n) holds the slot's reservations in state
+ * accepted (they hold a place) or waitlisted, and the batch's pending
+ * requests for the slot, in any order; the function sorts the pointer array
+ * by (submitted_at, seq). Every request must have reason RULES_OK and the
+ * flags cleared except RULES_F_DEBTOR; waitlisted ones carry their stored
+ * position. On return each record holds its new state, reason, position,
+ * undoes and event flags; counts are added to *c. Steps (contract section 4):
+ * promote while places are free and a list waits; apply the valid requests
+ * in order; expire the list of a past day (b->expire_waitlist); renumber the
+ * list 1..n in (submitted_at, seq) order.
+ */
+void rules_resolve_slot(struct rules_work *w, const struct rules_slot *s,
+                        const struct rules_batch *b, struct rules_req **reqs, size_t n,
+                        struct rules_counts *c);
+
+/* Order of rules_resolve_slot: submitted_at, then seq. For qsort on pointers. */
+int rules_cmp_time(const void *a, const void *b);
+
+#endif

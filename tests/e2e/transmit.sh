@@ -1,0 +1,293 @@
+# transmit.sh - nocturne-transmit end to end: three nights on a small town,
+# dry run, exit codes, lock, determinism. Fixtures go straight into the
+# schema with the sqlite3 CLI.
+. "$NOCTURNE_TOP/tests/e2e/lib.sh"
+
+DB=$T/n.db
+sql() { sqlite3 -batch "$DB" "$@"; }
+# The schema: an empty file is migrated when a tool opens it (a dry run keeps nothing else).
+new_db() {
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	: >"$DB"
+	nocturne-transmit --db "$DB" -n --now '2000-01-01 00:00' >/dev/null || echo "FAIL: schema"
+}
+D() { echo "CAST(julianday('$1') - 2440587.5 AS INTEGER)"; }
+I() { echo "CAST(strftime('%s', '$1') AS INTEGER)"; }
+# req ID CHILD ACTIVITY DATE ACTION SUBMITTED [ARRIVAL [DEPARTURE]] (minutes)
+req() {
+	sql "INSERT INTO request(request_id, child_ref, activity_ref, day, action, arrival,
+	  departure, submitted_at) VALUES ('$1', (SELECT ref FROM child WHERE child_id = '$2'),
+	  (SELECT ref FROM activity WHERE activity_id = '$3'), $(D "$4"), '$5', ${7:-NULL},
+	  ${8:-NULL}, $(I "$6"))"
+}
+# Every request as ID:state:reason:position:batch, in import order.
+states() {
+	sql "SELECT group_concat(request_id || ':' || state || ':' || coalesce(reason, '') || ':' ||
+	  coalesce(position, '') || ':' || coalesce(batch_id, ''), ' ') FROM
+	  (SELECT * FROM request ORDER BY seq)"
+}
+town() {
+	new_db
+	sql "INSERT INTO family(ref, family_id, name, emails, balance_cents) VALUES
+	  (1, 'F1', 'Martin', 'a@example.org', 0), (2, 'F2', 'Durand', 'b@example.org', -1000);
+	INSERT INTO child(ref, child_id, family_ref, first_name, last_name) VALUES
+	  (1, 'C1', 1, 'Léa', 'Martin'), (2, 'C2', 1, 'Hugo', 'Martin'),
+	  (3, 'C3', 1, 'Zoé', 'Martin'), (4, 'C4', 2, 'Tom', 'Durand'),
+	  (5, 'C5', 1, 'Noé', 'Martin');
+	INSERT INTO activity(ref, activity_id, name, capacity, waitlist, promote_days, hours_from,
+	  hours_to, deadline_days, deadline_time) VALUES
+	  (1, 'CANT', 'Cantine', 2, -1, 0, NULL, NULL, 0, 0),
+	  (2, 'CLSH', 'Centre de loisirs', NULL, 0, 0, 480, 1080, 2, 600);
+	INSERT INTO opening(activity_ref, day, capacity) VALUES
+	  (1, $(D 2019-12-05), NULL), (1, $(D 2019-12-06), NULL),
+	  (2, $(D 2019-12-05), NULL), (2, $(D 2019-12-06), NULL);"
+	req R1 C1 CANT 2019-12-06 reserve '2019-12-01 08:00'
+	req R2 C2 CANT 2019-12-06 reserve '2019-12-01 09:00'
+	req R3 C3 CANT 2019-12-06 reserve '2019-12-01 10:00'
+	req R4 C4 CANT 2019-12-06 reserve '2019-12-01 11:00'
+	req R5 C1 CANT 2019-12-06 reserve '2019-12-01 12:00'
+	req R6 C1 CANT 2019-12-07 reserve '2019-12-01 08:00'
+	req R7 C1 CLSH 2019-12-06 reserve '2019-12-04 10:00' 540
+	req R8 C2 CLSH 2019-12-06 reserve '2019-12-01 08:00'
+	req R9 C3 CLSH 2019-12-06 reserve '2019-12-01 08:00' 480 1080
+	req R10 C5 CANT 2019-12-05 cancel '2019-12-01 08:00'
+	req R11 C4 CLSH 2019-12-05 reserve '2019-12-03 21:00' 600
+}
+NIGHT1='2019-12-03 22:00'
+SUM1='10 requests: 3 accepted, 2 waitlisted, 5 refused (closed 1, deadline 1, times 1, duplicate 1, nothing_to_cancel 1), 0 promoted, 0 expired, 0 cancelled'
+STATES1='R1:accepted:::1 R2:accepted:::1 R3:waitlisted::1:1 R4:waitlisted::2:1 R5:refused:duplicate::1 R6:refused:closed::1 R7:pending::: R8:refused:times::1 R9:accepted:::1 R10:refused:nothing_to_cancel::1 R11:refused:deadline::1'
+
+t usage_help_version
+run nocturne-transmit --help
+expect_rc 0
+expect_contains "$OUT" "usage: nocturne-transmit"
+run nocturne-transmit -V
+expect_rc 0
+expect_eq "$OUT" "nocturne-transmit 1.0.0"
+run nocturne-transmit --bogus
+expect_rc 64
+expect_contains "$ERR" "nocturne-transmit: unknown option"
+run nocturne-transmit extra
+expect_rc 64
+run nocturne-transmit --db "$DB" --now 'tomorrow'
+expect_rc 64
+ok
+
+t missing_db_66
+run nocturne-transmit --db "$T/nothere.db"
+expect_rc 66
+expect_contains "$ERR" "nocturne-transmit: $T/nothere.db: cannot open database"
+[ -e "$T/nothere.db" ] && fail "database created"
+ok
+
+t bad_config_78
+town
+run nocturne-transmit -c "$T/none.ini" --db "$DB"
+expect_rc 78
+expect_contains "$ERR" "none.ini"
+printf '[transmit]\nexpire_waitlist = maybe\n' >"$T/bad.ini"
+run nocturne-transmit -c "$T/bad.ini" --db "$DB"
+expect_rc 78
+expect_contains "$ERR" "expire_waitlist"
+expect_eq "$(sql 'SELECT count(*) FROM batch')" 0 batches
+ok
+
+t dry_run_changes_nothing
+town
+sql .dump >"$T/before.sql"
+run nocturne-transmit --db "$DB" --now "$NIGHT1" --dry-run
+expect_rc 0
+sql .dump >"$T/after.sql"
+cmp -s "$T/before.sql" "$T/after.sql" || fail "database changed by --dry-run"
+expect_eq "$(printf '%s\n' "$OUT" | head -n 1)" "dry run: batch 1 at 2019-12-03 22:00:00 would decide $SUM1" summary
+cat >"$T/want.csv" <<'EOF'
+request_id;child_id;activity_id;date;action;state;reason;position;batch_id;decided_at
+R1;C1;CANT;2019-12-06;reserve;accepted;;;1;2019-12-03 22:00:00
+R2;C2;CANT;2019-12-06;reserve;accepted;;;1;2019-12-03 22:00:00
+R3;C3;CANT;2019-12-06;reserve;waitlisted;;1;1;2019-12-03 22:00:00
+R4;C4;CANT;2019-12-06;reserve;waitlisted;;2;1;2019-12-03 22:00:00
+R5;C1;CANT;2019-12-06;reserve;refused;duplicate;;1;2019-12-03 22:00:00
+R6;C1;CANT;2019-12-07;reserve;refused;closed;;1;2019-12-03 22:00:00
+R8;C2;CLSH;2019-12-06;reserve;refused;times;;1;2019-12-03 22:00:00
+R9;C3;CLSH;2019-12-06;reserve;accepted;;;1;2019-12-03 22:00:00
+R10;C5;CANT;2019-12-05;cancel;refused;nothing_to_cancel;;1;2019-12-03 22:00:00
+R11;C4;CLSH;2019-12-05;reserve;refused;deadline;;1;2019-12-03 22:00:00
+EOF
+tail -n +2 "$T/.out" >"$T/got.csv"
+cmp -s "$T/want.csv" "$T/got.csv" || fail "dry-run decisions: $(diff "$T/want.csv" "$T/got.csv")"
+ok
+
+t three_nights
+town
+cp "$DB" "$T/copy.db"
+# Night 1: silent, one batch.
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+expect_rc 0
+expect_empty "$OUT" stdout
+expect_empty "$ERR" stderr
+expect_eq "$(states)" "$STATES1" "night 1"
+expect_eq "$(sql "SELECT batch_id, ran_at = $(I "$NIGHT1"), cutoff = ran_at, delivery, n_requests,
+  n_accepted, n_waitlisted, n_refused, n_closed, n_deadline, n_times, n_debtor, n_full,
+  n_duplicate, n_nothing_to_cancel, n_promoted, n_expired, n_cancelled FROM batch")" \
+	"1|1|1|none|10|3|2|5|1|1|1|0|0|1|1|0|0|0" "batch 1"
+expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 1')" 10 "decisions 1"
+# The morning's compte-rendus report everything decided.
+sql "UPDATE request SET reported = 1 WHERE state <> 'pending'"
+# Night 2: C1 cancels (R3 promoted, owed a notice; R4 moves up), R7 is now
+# due and late (deadline 2019-12-04 10:00 exactly), C5 waits behind R4.
+req R12 C1 CANT 2019-12-06 cancel '2019-12-04 08:00'
+req R13 C5 CANT 2019-12-06 reserve '2019-12-04 09:00'
+req R14 C2 CANT 2019-12-06 reserve '2019-12-06 09:00'
+run nocturne-transmit --db "$DB" --now '2019-12-04 22:00' -v
+expect_rc 0
+expect_empty "$OUT" stdout
+expect_contains "$ERR" "nocturne-transmit: batch 2 at 2019-12-04 22:00:00: 3 requests: 1 accepted, 1 waitlisted, 1 refused (deadline 1), 1 promoted, 0 expired, 1 cancelled;"
+expect_eq "$(states)" "R1:cancelled:::2 R2:accepted:::1 R3:accepted:::2 R4:waitlisted::1:1 R5:refused:duplicate::1 R6:refused:closed::1 R7:refused:deadline::2 R8:refused:times::1 R9:accepted:::1 R10:refused:nothing_to_cancel::1 R11:refused:deadline::1 R12:accepted:::2 R13:waitlisted::2:2 R14:pending:::" "night 2"
+expect_eq "$(sql "SELECT group_concat(r.request_id || ':' || d.state || ':' || coalesce(d.position, ''), ' ')
+  FROM decision d JOIN request r USING (seq) WHERE d.batch_id = 2")" \
+	"R1:cancelled: R3:accepted: R7:refused: R12:accepted: R13:waitlisted:2" "decisions 2"
+expect_eq "$(sql "SELECT undoes = (SELECT seq FROM request WHERE request_id = 'R1') FROM request WHERE request_id = 'R12'")" 1 undoes
+expect_eq "$(sql "SELECT group_concat(request_id || ':' || notice || ':' || reported, ' ') FROM
+  (SELECT * FROM request WHERE request_id IN ('R1', 'R3', 'R4', 'R13') ORDER BY seq)")" "R1:0:1 R3:1:1 R4:0:1 R13:0:0" "mail bookkeeping 2"
+# Night 3, the day after: the list of 2019-12-06 expires, to be reported again.
+sql "UPDATE request SET reported = 1 WHERE state <> 'pending'"
+cp "$DB" "$T/before3.db"
+run nocturne-transmit --db "$DB" --now '2019-12-07 22:00' -v
+expect_rc 0
+expect_contains "$ERR" "batch 3 at 2019-12-07 22:00:00: 1 requests: 0 accepted, 0 waitlisted, 1 refused (deadline 1), 0 promoted, 2 expired, 0 cancelled;"
+expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || coalesce(position, '') || ':' || reported || ':' || batch_id, ' ')
+  FROM (SELECT * FROM request WHERE request_id IN ('R4', 'R13', 'R14') ORDER BY seq)")" "R4:expired::0:3 R13:expired::0:3 R14:refused::0:3" "night 3"
+expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 3')" 3 "decisions 3"
+# The same night with expire_waitlist = no: the list stays.
+printf '[transmit]\nexpire_waitlist = no\n' >"$T/keep.ini"
+run nocturne-transmit -c "$T/keep.ini" --db "$T/before3.db" --now '2019-12-07 22:00'
+expect_rc 0
+expect_eq "$(sqlite3 "$T/before3.db" "SELECT group_concat(state || ':' || position, ' ') FROM (SELECT * FROM request WHERE request_id IN ('R4', 'R13') ORDER BY seq)")" "waitlisted:1 waitlisted:2" "kept list"
+ok
+
+t same_db_twice_same_decisions
+# copy.db is the town before night 1: resolve it again (another wall clock).
+cp "$T/copy.db" "$T/copy2.db"
+nocturne-transmit --db "$T/copy.db" --now "$NIGHT1" || fail "copy run 1"
+sleep 1
+nocturne-transmit --db "$T/copy2.db" --now "$NIGHT1" || fail "copy run 2"
+q="SELECT seq, state, reason, position, batch_id, undoes, reported, notice FROM request ORDER BY seq;
+   SELECT * FROM decision ORDER BY batch_id, seq; SELECT batch_id, ran_at, n_requests FROM batch"
+expect_eq "$(sqlite3 "$T/copy.db" "$q")" "$(sqlite3 "$T/copy2.db" "$q")" "decisions"
+ok
+
+t requests_after_now_stay_pending
+town
+run nocturne-transmit --db "$DB" --now '2019-11-30 23:59:59'
+expect_rc 0
+expect_eq "$(sql "SELECT count(*) FROM request WHERE state = 'pending'")" 11 pending
+expect_eq "$(sql "SELECT batch_id || ':' || n_requests FROM batch")" "1:0" "empty batch recorded"
+# Exactly at now: taken.
+run nocturne-transmit --db "$DB" --now '2019-12-01 08:00'
+expect_rc 0
+expect_eq "$(sql "SELECT group_concat(request_id, ' ') FROM request WHERE batch_id = 2")" "R1 R6 R8 R9 R10" "taken at 08:00"
+ok
+
+t capacity_raise_promotes
+town
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+sql "UPDATE request SET reported = 1 WHERE state <> 'pending'"
+sql "UPDATE opening SET capacity = 3 WHERE activity_ref = 1 AND day = $(D 2019-12-06)"
+run nocturne-transmit --db "$DB" --now "$NIGHT1:30" -v
+expect_rc 0
+expect_contains "$ERR" "0 requests: 0 accepted, 0 waitlisted, 0 refused, 1 promoted, 0 expired, 0 cancelled; slots 1, positions renumbered 1,"
+expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || coalesce(position, '') || ':' || batch_id || ':' || notice, ' ')
+  FROM (SELECT * FROM request WHERE request_id IN ('R3', 'R4') ORDER BY seq)")" "R3:accepted::2:1 R4:waitlisted:1:1:0" promoted
+expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 2')" 1 "one decision"
+ok
+
+t debtor_and_backoffice_config
+town
+# Nothing listens on 127.0.0.1:9: the batch is stored, its delivery waits (75).
+printf '[transmit]\nrefuse_debtor = yes\n[backoffice]\nurl = https://127.0.0.1:9/batches\n' >"$T/d.ini"
+run nocturne-transmit -c "$T/d.ini" --db "$DB" --now "$NIGHT1"
+expect_rc 75
+expect_eq "$(sql "SELECT state || ':' || reason FROM request WHERE request_id = 'R4'")" "refused:debtor" debtor
+expect_eq "$(sql 'SELECT delivery FROM batch')" pending delivery
+ok
+
+t lock_held_75
+town
+printf 'pid 4242, started 2019-12-03 21:00:00\n' >"$DB.transmit.lock"
+sh -c 'exec 9<"$1"; flock -x 9; exec sleep 30' sh "$DB.transmit.lock" &
+holder=$!
+at_exit "kill $holder"
+i=0
+while flock -n "$DB.transmit.lock" true && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+expect_rc 75
+expect_contains "$ERR" "nocturne-transmit: another nocturne-transmit is running (pid 4242, started 2019-12-03 21:00:00"
+expect_eq "$(sql 'SELECT count(*) FROM batch')" 0 batches
+kill "$holder"
+wait "$holder" 2>/dev/null
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+expect_rc 0
+ok
+
+t busy_database_75
+town
+printf '[database]\nbusy_timeout_ms = 100\n' >"$T/busy.ini"
+# Another writer holds the write lock for a while.
+sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at) VALUES (99, 0, 0, 0, 0);" \
+	".shell sleep 2" "ROLLBACK;" >/dev/null 2>&1 &
+w=$!
+sleep 0.5
+run nocturne-transmit -c "$T/busy.ini" --db "$DB" --now "$NIGHT1"
+expect_rc 75
+expect_contains "$ERR" "database is locked"
+wait $w
+expect_eq "$(sql "SELECT count(*) FROM request WHERE state = 'pending'")" 11 "nothing decided"
+ok
+
+t with_import_and_status_export
+rm -f "$T/i.db"
+cat >"$T/families.csv" <<'CSV'
+family_id;name;emails;balance
+F1;Martin;a@example.org;0
+F2;Durand;b@example.org;-12,50
+CSV
+cat >"$T/children.csv" <<'CSV'
+child_id;family_id;first_name;last_name
+C1;F1;Léa;Martin
+C2;F1;Hugo;Martin
+C3;F2;Tom;Durand
+CSV
+cat >"$T/activities.csv" <<'CSV'
+activity_id;name;capacity;waitlist;hours;deadline_days;deadline_time
+CANT;Cantine;1;2;;1;10:00
+CLSH;Centre;;no;08:00-18:00;0;00:00
+CSV
+cat >"$T/openings.csv" <<'CSV'
+activity_id;date;capacity
+CANT;2019-12-06;
+CLSH;06/12/2019;
+CSV
+cat >"$T/requests.csv" <<'CSV'
+request_id;child_id;activity_id;date;action;arrival;departure;submitted_at
+W1;C1;CANT;2019-12-06;reserve;;;2019-12-01 08:00
+W2;C2;CANT;2019-12-06;reservation;;;2019-12-01 09:00
+W3;C3;CANT;2019-12-06;reserve;;;2019-12-05 09:59:59
+W4;C1;CLSH;2019-12-06;reserve;07:59;;2019-12-01 08:00
+W5;C2;CLSH;2019-12-06;reserve;08:00;18:00;2019-12-01 08:00
+W6;C1;CANT;2019-12-06;annulation;;;2019-12-05 10:00
+CSV
+for k in families children activities openings requests; do
+	nocturne-import --db "$T/i.db" "$k" "$T/$k.csv" || fail "import $k"
+done
+printf '[transmit]\nrefuse_debtor = yes\n' >"$T/i.ini"
+run nocturne-transmit -c "$T/i.ini" --db "$T/i.db" --now '2019-12-05 22:00' -n
+expect_rc 0
+printf '%s\n' "$OUT" | tail -n +2 >"$T/dry.csv"
+expect_eq "$(head -n 1 "$T/.out")" "dry run: batch 1 at 2019-12-05 22:00:00 would decide 6 requests: 2 accepted, 1 waitlisted, 3 refused (deadline 1, times 1, debtor 1), 0 promoted, 0 expired, 0 cancelled" summary
+run nocturne-transmit -c "$T/i.ini" --db "$T/i.db" --now '2019-12-05 22:00'
+expect_rc 0
+nocturne-status --db "$T/i.db" --export --batch 1 >"$T/exp.csv" || fail "export"
+cmp -s "$T/dry.csv" "$T/exp.csv" || fail "dry run and export differ: $(diff "$T/dry.csv" "$T/exp.csv")"
+expect_contains "$(cat "$T/exp.csv")" "W2;C2;CANT;2019-12-06;reserve;waitlisted;;1;1;2019-12-05 22:00:00
+W3;C3;CANT;2019-12-06;reserve;refused;debtor;;1;2019-12-05 22:00:00"
+ok

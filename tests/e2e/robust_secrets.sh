@@ -89,3 +89,26 @@ printf '%s\n%s\n' "$OUT" "$ERR" >outgood
 expect_contains "$ERR" "sent $sent" "-vv output"
 nowhere outgood good.db good.db-wal good.db.notify.lock "$MAILDIR"
 ok
+
+# The back-office token: never in the output, the database or the lock file.
+. "$TOP/tests/fixtures/bo_lib.sh"
+TOKEN='tok-Zq8-unguessable-bearer'
+t backoffice_token_never_shows
+mkpki main
+start_bo bo main 200
+printf '%s\n' "$TOKEN" >token
+chmod 600 token
+bo_conf bo.ini "https://localhost:$PORT/nocturne/batches" "$T/token"
+/usr/bin/python3 "$TOP/stress/gentown.py" town2 500 6
+for k in families children activities openings requests; do
+	nocturne-import -q -c bo.ini "$k" "town2/$k.csv" || fail "import $k"
+done
+run nocturne-transmit -vv -c bo.ini --now '2019-11-29 23:00'
+expect_rc 0
+expect_eq "$(grep -l "Bearer $TOKEN" "$T"/bo/req-*.head 2>/dev/null | wc -l)" 1 \
+	"requests carrying the token"
+printf '%s\n%s\n' "$OUT" "$ERR" >outbo
+for f in outbo nocturne.db nocturne.db-wal nocturne.db.transmit.lock; do
+	[ -e "$f" ] && grep -qaF -- "$TOKEN" "$f" && fail "the token is in $f"
+done
+ok

@@ -47,7 +47,8 @@ check_lines(const char *m, size_t len)
 static const char *const fields[] = {"from",         "to",           "subject",
 				     "date",         "message-id",   "mime-version",
 				     "content-type", "auto-submitted", "reply-to",
-				     "content-transfer-encoding", "x-auto-response-suppress"};
+				     "content-transfer-encoding", "x-auto-response-suppress",
+				     "x-nocturne-kind"};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static void

@@ -55,14 +55,27 @@ two_at_once nocturne-transmit -q --db t1.db --now "$NOW"
 expect_eq "$(sqlite3 t1.db 'SELECT count(*) FROM batch')" 1 batches
 ok
 
+# kill_holding LOCKFILE CMD...: start CMD, SIGKILL it as soon as it holds
+# the lock (its pid is in LOCKFILE); KILLED=1 if it was still running.
+kill_holding() {
+	_lf=$1
+	shift
+	"$@" &
+	_pid=$!
+	for _ in $(seq 500); do
+		grep -q "^pid $_pid," "$_lf" 2>/dev/null && break
+		sleep 0.01
+	done
+	KILLED=0
+	kill -9 $_pid 2>/dev/null && KILLED=1
+	wait $_pid 2>/dev/null
+}
+
 t killed_transmit_lock_does_not_block
 cp base.db t2.db
-nocturne-transmit -q --db t2.db --now "$NOW" &
-pid=$!
-sleep 0.4
-kill -9 $pid
-wait $pid 2>/dev/null
-[ -f t2.db.transmit.lock ] || fail "no lock file left by the killed run"
+kill_holding t2.db.transmit.lock nocturne-transmit -q --db t2.db --now "$NOW"
+expect_eq "$KILLED" 1 "killed while holding the lock"
+expect_eq "$(sqlite3 t2.db 'SELECT count(*) FROM batch')" 0 "batches after the kill"
 run nocturne-transmit -q --db t2.db --now "$NOW"
 expect_rc 0
 expect_eq "$(sqlite3 t2.db 'SELECT count(*) FROM batch')" 1 batches
@@ -83,12 +96,9 @@ ok
 t killed_notify_lock_does_not_block
 cp base.db n2.db
 rm -rf outbox
-nocturne-notify -q -c mail.ini --db n2.db --now '2019-11-30 07:00' &
-pid=$!
-sleep 0.5
-kill -9 $pid
-wait $pid 2>/dev/null
-[ -f n2.db.notify.lock ] || fail "no lock file left by the killed run"
+kill_holding n2.db.notify.lock nocturne-notify -q -c mail.ini --db n2.db \
+	--now '2019-11-30 07:00'
+expect_eq "$KILLED" 1 "killed while holding the lock"
 run nocturne-notify -q -c mail.ini --db n2.db --now '2019-11-30 07:00'
 expect_rc 0
 expect_eq "$(sqlite3 n2.db "SELECT count(*) FROM message WHERE state <> 'sent'")" 0 \

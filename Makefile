@@ -7,6 +7,8 @@
 #   make bench      figures at scale (see README)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make style      clang-format check
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60) s (clang, build-fuzz/)
+#   make stress     the long robustness scripts stress/*.sh
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -41,7 +43,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 .SECONDARY:
 
 .PHONY: all deps check sanitize demo bench install uninstall clean style tests-built \
-	run-tests stress fuzz
+	run-tests stress fuzz fuzz-built fuzz-run
 
 all: $(TOOL_BIN)
 
@@ -105,6 +107,32 @@ install: all
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/nocturne-%)
+
+# Fuzzing: clang, libFuzzer, ASan + UBSan. The library is built for it in
+# build-fuzz/ by re-entering make; fuzz/run.sh runs each harness in turn.
+FUZZ_SECONDS ?= 60
+# (clang's -Wstring-concatenation misreads db_night.c's designated SQL table)
+FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	     -fno-sanitize-recover=all -Wno-string-concatenation
+FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN = $(filter-out $(B)/fuzz/fuzz_util,$(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%))
+
+fuzz:
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" fuzz-run
+
+fuzz-built: $(FUZZ_BIN)
+
+fuzz-run: fuzz-built
+	@sh fuzz/run.sh $(B) $(FUZZ_SECONDS)
+
+$(B)/fuzz/%: fuzz/%.c fuzz/fuzz_util.c fuzz/fuzz_util.h $(B)/libnocturne.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< fuzz/fuzz_util.c \
+		$(B)/libnocturne.a $(LIBS)
+
+stress: deps
+	@$(MAKE) --no-print-directory tests-built
+	@sh stress/run.sh $(B)
 
 style:
 	clang-format --dry-run --Werror lib/*.c lib/*.h cmd/*.c cmd/*.h

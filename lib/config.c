@@ -217,6 +217,8 @@ bad:
 /* iniparser reports syntax errors through this callback: keep the first. */
 static char ini_error[ERR_MSG_MAX];
 
+static int ini_error_cb(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int
 ini_error_cb(const char *fmt, ...)
 {
@@ -402,6 +404,8 @@ config_read_secret(const char *path, const char *key, char **secret, struct err 
 		buf[--len] = '\0';
 	if (len == 0)
 		return err_set(e, ERR_CONFIG, "%s %s: empty", key, path);
+	if (memchr(buf, '\0', len) != NULL)
+		return err_set(e, ERR_CONFIG, "%s %s: holds a NUL byte", key, path);
 	if (strchr(buf, '\n') || strchr(buf, '\r'))
 		return err_set(e, ERR_CONFIG, "%s %s: more than one line", key, path);
 	*secret = xstrdup(buf);

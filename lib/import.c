@@ -475,6 +475,16 @@ struct run {
 static int
 bad(struct run *r, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* 1 for the columns stored as text: ids, names, emails, structure. */
+static int
+text_column(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 3 && strcmp(name + n - 3, "_id") == 0) || strstr(name, "name") != NULL ||
+	       strcmp(name, "emails") == 0 || strcmp(name, "structure") == 0;
+}
+
 /* Describe a problem with column col of the current row. Returns 1. */
 static int
 bad(struct run *r, int col, const char *fmt, ...)
@@ -1040,6 +1050,13 @@ check_row(struct run *r)
 		s = csvin_field(r->in, (size_t)r->idx[k], &len);
 		if (strlen(s) != len)
 			return bad(r, k, "contains a NUL byte");
+		/* text (names, ids, emails) is one line: no CR, LF, ESC (mail,
+		 * terminals); typed columns reject them through their own parser */
+		if (text_column(r->cols[k].name))
+			for (size_t i = 0; i < len; i++)
+				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+					return bad(r, k, "contains a control character (0x%02X)",
+						   (unsigned char)s[i]);
 		if (csvin_utf8_check(s, len, &off) < 0)
 			return bad(r, k,
 				   "not valid UTF-8 (byte 0x%02X at offset %zu): save the file as "

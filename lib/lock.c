@@ -31,8 +31,14 @@ lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *
 			err_set(e, ERR_IO, "%s: cannot lock: %s", l->path, strerror(errno));
 			goto fail;
 		}
-		got = pread(l->fd, holder, sizeof(holder) - 1, 0);
-		holder[got > 0 ? got : 0] = '\0';
+		/* The holder writes its line just after locking: give it 50 ms. */
+		for (int tries = 0; tries < 10; tries++) {
+			got = pread(l->fd, holder, sizeof(holder) - 1, 0);
+			holder[got > 0 ? got : 0] = '\0';
+			if (strchr(holder, '\n') != NULL)
+				break;
+			usleep(5000);
+		}
 		holder[strcspn(holder, "\n")] = '\0';
 		err_set(e, ERR_TEMP, "another nocturne-%s is running (%s; lock %s)", name,
 			holder[0] ? holder : "holder unknown", l->path);
@@ -40,7 +46,8 @@ lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *
 	}
 	when_format_datetime(when_now(), stamp);
 	len = snprintf(holder, sizeof(holder), "pid %ld, started %s\n", (long)getpid(), stamp);
-	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, holder, (size_t)len, 0) != len) {
+	/* Write, then cut: the file is never empty once it held a line. */
+	if (pwrite(l->fd, holder, (size_t)len, 0) != len || ftruncate(l->fd, len) < 0) {
 		err_set(e, ERR_IO, "%s: cannot write lock file: %s", l->path, strerror(errno));
 		goto fail;
 	}

@@ -35,6 +35,9 @@ log_tool(void)
 	return log_name;
 }
 
+static void log_v(int level, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 log_v(int level, int prio, const char *fmt, va_list ap)
 {
@@ -43,6 +46,10 @@ log_v(int level, int prio, const char *fmt, va_list ap)
 	if (level > log_threshold && !(log_syslog && level <= LOG_LEVEL_INFO))
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One line whatever the data quoted in it: no CR, LF or other control. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (level <= log_threshold)
 		fprintf(stderr, "%s: %s\n", log_name, line);
 	if (log_syslog && level <= LOG_LEVEL_INFO)

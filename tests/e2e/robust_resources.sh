@@ -1,0 +1,152 @@
+#!/bin/sh
+# robust_resources.sh - when resources run out: the database on a full or a
+# read-only filesystem (a small tmpfs, so this needs root: without it the
+# cases are skipped with a note and no PASS), an outbox whose directory
+# cannot be created, an export onto a full disk, a configuration nobody may
+# read. Each: a clear one-line error, the documented exit code, nothing
+# half-written (the database as it was, no partial file left).
+. "$NOCTURNE_TOP/tests/e2e/lib.sh"
+# The tools land one by one while the project grows: without one, say so.
+for _tool in nocturne-import nocturne-transmit nocturne-notify nocturne-status; do
+	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
+done
+
+NOW='2019-11-29 23:00'
+chmod 755 "$T"
+/usr/bin/python3 "$TOP/stress/gentown.py" town 3000 9
+for k in families children activities openings; do
+	nocturne-import -q --db base.db "$k" "town/$k.csv" || echo "FAIL: setup import $k"
+done
+cp base.db imported.db
+nocturne-import -q --db imported.db requests town/requests.csv || echo "FAIL: setup requests"
+sqlite3 imported.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+
+state() { # a digest of everything a run could change
+	sqlite3 "$1" "SELECT count(*) FROM batch; SELECT count(*) FROM decision;
+		SELECT state, count(*) FROM request GROUP BY state; SELECT count(*) FROM message;
+		SELECT count(*) FROM family; PRAGMA integrity_check" | tr '\n' ' '
+}
+one_line() { expect_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "stderr lines"; }
+
+t unreadable_config_is_78
+printf '[database]\nbusy_timeout_ms = 100\n' >secret.ini
+chmod 000 secret.ini
+if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$NOCTURNE_BUILD/nocturne-status" -c "$T/secret.ini" --db "$T/base.db"
+	expect_rc 78
+	expect_contains "$ERR" "secret.ini" stderr
+	one_line
+	ok
+else
+	echo "  unreadable_config_is_78: skipped (cannot switch to user nobody)"
+fi
+chmod 600 secret.ini
+
+t missing_config_is_78
+run nocturne-transmit -c "$T/nowhere.ini" --db base.db --now "$NOW"
+expect_rc 78
+expect_contains "$ERR" "nowhere.ini"
+one_line
+ok
+
+t outbox_parent_missing_is_74_and_mail_waits
+cp imported.db mail.db
+nocturne-transmit -q --db mail.db --now "$NOW" || fail "setup transmit"
+printf '[mail]\ntransport = file\ndirectory = %s/no/such/outbox\n' "$T" >nobox.ini
+run nocturne-notify -c nobox.ini --db mail.db --now '2019-11-30 07:00'
+expect_rc 74
+expect_contains "$ERR" "no/such/outbox"
+one_line
+expect_eq "$(sqlite3 mail.db "SELECT count(*) FROM message WHERE state <> 'pending'")" 0 \
+	"messages not pending"
+[ -e no ] && fail "something was created"
+ok
+
+t export_to_dev_full_is_74
+run sh -c "nocturne-status --db mail.db --export - >/dev/full"
+expect_rc 74
+one_line
+ok
+
+M=$T/mnt
+mkdir -p "$M"
+if ! mount -t tmpfs -o size=6m,mode=755 tmpfs "$M" 2>/dev/null; then
+	echo "  robust_resources: cannot mount a tmpfs here (needs root): full and read-only" \
+		"filesystem cases skipped"
+	exit 0
+fi
+at_exit "umount -l $M"
+
+fill() { # fill the filesystem up
+	dd if=/dev/zero of="$M/filler" bs=64k 2>/dev/null
+	dd if=/dev/zero of="$M/filler2" bs=512 2>/dev/null
+	sync
+}
+unfill() { rm -f "$M/filler" "$M/filler2"; }
+
+t transmit_on_full_disk_is_74_and_leaves_no_trace
+cp imported.db "$M/n.db"
+before=$(state "$M/n.db")
+fill
+run nocturne-transmit --db "$M/n.db" --now "$NOW"
+expect_rc 74
+one_line
+unfill
+expect_eq "$(state "$M/n.db")" "$before" "database"
+run nocturne-transmit -q --db "$M/n.db" --now "$NOW"
+expect_rc 0
+expect_eq "$(sqlite3 "$M/n.db" 'SELECT count(*) FROM batch')" 1 "batches after the rerun"
+rm -f "$M"/n.db*
+ok
+
+t import_on_full_disk_is_74_and_imports_nothing
+cp base.db "$M/i.db"
+before=$(state "$M/i.db")
+fill
+run nocturne-import --db "$M/i.db" requests town/requests.csv
+expect_rc 74
+one_line
+unfill
+expect_eq "$(state "$M/i.db")" "$before" "database"
+rm -f "$M"/i.db*
+ok
+
+t export_on_full_disk_is_74_and_leaves_no_file
+fill
+run nocturne-status --db mail.db --export "$M/out.csv"
+expect_rc 74
+one_line
+[ -e "$M/out.csv" ] && fail "a partial export was left"
+expect_eq "$(ls -A "$M" | grep -v '^filler' | tr '\n' ' ')" "" "files left in the filesystem"
+unfill
+ok
+
+t outbox_on_full_disk_keeps_mail_pending
+cp mail.db m2.db
+mkdir -p "$M/outbox"
+printf '[mail]\ntransport = file\ndirectory = %s/outbox\n' "$M" >full.ini
+fill
+run nocturne-notify -c full.ini --db m2.db --now '2019-11-30 07:00'
+case $RC in 74 | 75) ;; *) fail "exit $RC, expected 74 or 75" ;; esac
+one_line
+expect_eq "$(ls -A "$M/outbox" | wc -l)" 0 "files in the outbox"
+expect_eq "$(sqlite3 m2.db "SELECT count(*) FROM message WHERE state = 'sent'")" 0 "sent"
+unfill
+run nocturne-notify -q -c full.ini --db m2.db --now '2019-11-30 07:00'
+expect_rc 0
+expect_eq "$(sqlite3 m2.db "SELECT count(*) FROM message WHERE state <> 'sent'")" 0 \
+	"not sent after the disk was freed"
+ok
+
+t transmit_on_read_only_filesystem_is_74_and_changes_nothing
+cp imported.db "$M/r.db"
+before=$(state "$M/r.db")
+mount -o remount,ro "$M"
+run nocturne-transmit --db "$M/r.db" --now "$NOW"
+expect_rc 74
+expect_contains "$ERR" "$M/r.db"
+one_line
+mount -o remount,rw "$M"
+expect_eq "$(state "$M/r.db")" "$before" "database"
+ok

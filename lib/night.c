@@ -216,7 +216,7 @@ write_all(struct night *n, struct err *e)
 	n->idx = NULL;
 	n->npend = 0;
 	log_debug("changes recorded: %.2f s", when_elapsed(&n->t0));
-	return db_night_apply(n->h, n->batch_id, e);
+	return 0;
 }
 
 int
@@ -224,6 +224,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
               struct err *e)
 {
 	struct night n;
+	int64_t started = when_now();
 	size_t i;
 
 	memset(&n, 0, sizeof(n));
@@ -236,12 +237,18 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	n.rb.expire_waitlist = cfg->expire_waitlist;
 	res->ran_at = now;
 
-	if (db_begin(db, e) < 0)
+	/*
+	 * Read and resolve in a read transaction (a snapshot), recording the
+	 * changes in a temporary table; only then take the write lock to apply
+	 * them. The portal's inserts wait for the write phase alone, not for
+	 * the whole night. Nothing can invalidate the snapshot meanwhile: the
+	 * transmit lock keeps other batches out, and no other writer changes a
+	 * request's state (notify's bookkeeping is merged by the UPDATE itself).
+	 * Requests inserted after the snapshot stay pending for the next night.
+	 */
+	if (db_begin_read(db, e) < 0)
 		return -1;
-	if (db_night_open(db, &n.h, e) < 0 ||
-	    db_night_new_batch(n.h, now, when_now(), cfg->bo_url && cfg->bo_url[0], &n.batch_id,
-	                       e) < 0 ||
-	    db_night_activities(n.h, &n.acts, &n.nacts, e) < 0)
+	if (db_night_open(db, &n.h, e) < 0 || db_night_activities(n.h, &n.acts, &n.nacts, e) < 0)
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
 		goto fail;
@@ -252,7 +259,6 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		err_set(e, ERR_INTERNAL, "too many pending requests (%zu)", n.npend);
 		goto fail;
 	}
-	res->batch_id = n.batch_id;
 
 	n.idx = xmalloc((n.npend ? n.npend : 1) * sizeof(*n.idx));
 	for (i = 0; i < n.npend; i++)
@@ -264,9 +270,18 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	if (resolve_all(&n, e) < 0)
 		goto fail;
 	log_debug("resolved %zu slots: %.2f s", res->n_slots, when_elapsed(&n.t0));
-	if (write_all(&n, e) < 0 ||
+	if (write_all(&n, e) < 0 || db_commit(db, e) < 0)
+		goto fail;
+
+	/* The write phase: the batch row, the changes, the counts. */
+	if (db_begin(db, e) < 0)
+		goto fail;
+	if (db_night_new_batch(n.h, now, started, cfg->bo_url && cfg->bo_url[0], &n.batch_id,
+	                       e) < 0 ||
+	    db_night_apply(n.h, n.batch_id, e) < 0 ||
 	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(), e) < 0)
 		goto fail;
+	res->batch_id = n.batch_id;
 	log_debug("written: %.2f s", when_elapsed(&n.t0));
 	night_free(&n);
 	return 0;

@@ -373,6 +373,7 @@ config_read_secret(const char *path, const char *key, char **secret, struct err 
 {
 	struct stat st;
 	char buf[4097];
+	const char *why = NULL;
 	ssize_t n;
 	size_t len = 0;
 	int fd;
@@ -396,19 +397,25 @@ config_read_secret(const char *path, const char *key, char **secret, struct err 
 		len += (size_t)n;
 	close(fd);
 	if (n < 0)
-		return err_set(e, ERR_CONFIG, "%s %s: cannot read: %s", key, path, strerror(errno));
-	if (len >= sizeof(buf) - 1)
-		return err_set(e, ERR_CONFIG, "%s %s: larger than 4 KiB", key, path);
-	buf[len] = '\0';
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	if (len == 0)
-		return err_set(e, ERR_CONFIG, "%s %s: empty", key, path);
-	if (memchr(buf, '\0', len) != NULL)
-		return err_set(e, ERR_CONFIG, "%s %s: holds a NUL byte", key, path);
-	if (strchr(buf, '\n') || strchr(buf, '\r'))
-		return err_set(e, ERR_CONFIG, "%s %s: more than one line", key, path);
-	*secret = xstrdup(buf);
-	memset(buf, 0, sizeof(buf));
+		why = "cannot read";
+	else if (len >= sizeof(buf) - 1)
+		why = "larger than 4 KiB";
+	if (why == NULL) {
+		buf[len] = '\0';
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		if (len == 0)
+			why = "empty";
+		else if (memchr(buf, '\0', len) != NULL)
+			why = "holds a NUL byte";
+		else if (strchr(buf, '\n') || strchr(buf, '\r'))
+			why = "more than one line";
+		else
+			*secret = xstrdup(buf);
+	}
+	/* Whatever happened, the secret does not stay on the stack. */
+	explicit_bzero(buf, sizeof(buf));
+	if (why != NULL)
+		return err_set(e, ERR_CONFIG, "%s %s: %s", key, path, why);
 	return 0;
 }

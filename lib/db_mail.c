@@ -14,6 +14,7 @@ enum {
 	Q_MARK_REPORT, /* mark the requests of new reports */
 	Q_MARK_NOTICE, /* mark the requests of new notices */
 	Q_INSERT,      /* store a message */
+	Q_CONTENT,     /* and its bytes */
 	Q_LINK,        /* link it to a request */
 	Q_DUE,         /* due messages */
 	Q_LOAD,        /* one message */
@@ -49,13 +50,15 @@ static const char *const sql_text[Q_COUNT] = {
 	                  " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END" COVERED("report"),
 	[Q_MARK_NOTICE] = "UPDATE request SET notice = 2" COVERED("notice"),
 	[Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
-	             " content, state, reason, created_at, next_at, updated_at)"
-	             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+	             " state, reason, created_at, next_at, updated_at)"
+	             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
+	[Q_CONTENT] = "INSERT INTO message_content(message_ref, content) VALUES(?, ?)",
 	[Q_LINK] = "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
 	[Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
 	          " ORDER BY next_at, ref",
-	[Q_LOAD] = "SELECT kind, recipient, subject, message_id, state, content, attempts"
-	           " FROM message WHERE ref = ?",
+	[Q_LOAD] = "SELECT m.kind, m.recipient, m.subject, m.message_id, m.state, c.content,"
+	           " m.attempts FROM message m"
+	           " LEFT JOIN message_content c ON c.message_ref = m.ref WHERE m.ref = ?",
 	[Q_STATE] = "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
 	            " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
 	            " WHERE ref = ?7",
@@ -243,25 +246,31 @@ int
 db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *seqs, size_t nseq,
               long long *ref, struct err *e)
 {
-	sqlite3_stmt *ins, *link;
+	sqlite3_stmt *ins, *content, *link;
 	int rc;
 
-	if ((ins = stmt(q, Q_INSERT, e)) == NULL || (link = stmt(q, Q_LINK, e)) == NULL)
+	if ((ins = stmt(q, Q_INSERT, e)) == NULL || (content = stmt(q, Q_CONTENT, e)) == NULL ||
+	    (link = stmt(q, Q_LINK, e)) == NULL)
 		return -1;
 	db_bind_text(ins, 1, m->kind);
 	sqlite3_bind_int64(ins, 2, m->family_ref);
 	db_bind_text(ins, 3, m->recipient);
 	db_bind_text(ins, 4, m->subject);
 	db_bind_text(ins, 5, m->message_id);
-	sqlite3_bind_blob(ins, 6, m->content, (int)m->length, SQLITE_STATIC);
-	db_bind_text(ins, 7, m->state);
-	db_bind_text(ins, 8, m->reason);
-	sqlite3_bind_int64(ins, 9, m->now);
+	db_bind_text(ins, 6, m->state);
+	db_bind_text(ins, 7, m->reason);
+	sqlite3_bind_int64(ins, 8, m->now);
 	rc = sqlite3_step(ins);
 	done(ins);
 	if (rc != SQLITE_DONE)
 		return db_fail(q->db, e, "store message");
 	*ref = sqlite3_last_insert_rowid(q->db->sql);
+	sqlite3_bind_int64(content, 1, *ref);
+	sqlite3_bind_blob(content, 2, m->content, (int)m->length, SQLITE_STATIC);
+	rc = sqlite3_step(content);
+	done(content);
+	if (rc != SQLITE_DONE)
+		return db_fail(q->db, e, "store message");
 	q->stored++;
 	for (size_t i = 0; i < nseq; i++) {
 		sqlite3_bind_int64(link, 1, *ref);
@@ -317,6 +326,11 @@ db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err
 			err_set(e, ERR_INTERNAL, "%s: message %lld vanished", db_path(q->db), ref);
 		else
 			db_fail(q->db, e, "read message");
+		done(st);
+		return -1;
+	}
+	if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
+		err_set(e, ERR_INTERNAL, "%s: message %lld has no content", db_path(q->db), ref);
 		done(st);
 		return -1;
 	}

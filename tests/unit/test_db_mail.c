@@ -295,7 +295,8 @@ test_queue_outcomes(void)
 	ref = one(db, "SELECT ref FROM message WHERE family_ref = 1");
 	CHECK_INT(one(db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
 	/* The binary content comes back whole. */
-	db_exec(db, "UPDATE message SET content = X'610D0A0062' WHERE family_ref = 1", &e);
+	db_exec(db, "UPDATE message_content SET content = X'610D0A0062' WHERE message_ref = "
+	            "(SELECT ref FROM message WHERE family_ref = 1)", &e);
 	CHECK_INT(db_mail_load(q, ref, &msg, &e), 0);
 	CHECK_INT(msg.length, 5);
 	CHECK(memcmp(msg.content, "a\r\n\0b", 6) == 0);
@@ -304,6 +305,7 @@ test_queue_outcomes(void)
 	db_mail_msg_release(&msg);
 	CHECK_INT(db_mail_load(q, 999, &msg, &e), -1);
 	CHECK_INT(e.kind, ERR_INTERNAL);
+	CHECK_INT(one(db, "SELECT count(*) FROM message_content"), 2);
 
 	CHECK_INT(db_mail_defer(q, ref, 1, 1300, 1000, "451 later", &e), 0);
 	CHECK_INT(db_mail_fail(q, ref + 1, 1, 1000, "550 no", &e), 0);
@@ -383,9 +385,9 @@ test_notice_marks(void)
 	CHECK_INT(db_exec(db,
 	                  "UPDATE request SET state = 'accepted', notice = 1;"
 	                  "UPDATE request SET reported = 1 WHERE seq IN (1, 3);"
-	                  "INSERT INTO message(ref, kind, family_ref, subject, message_id, content,"
+	                  "INSERT INTO message(ref, kind, family_ref, subject, message_id,"
 	                  " state, created_at, next_at) VALUES"
-	                  " (1, 'notice', 3, 's', '<old@x>', '', 'sent', 0, 0);"
+	                  " (1, 'notice', 3, 's', '<old@x>', 'sent', 0, 0);"
 	                  "INSERT INTO message_request VALUES (1, 3);",
 	                  &e),
 	          0);

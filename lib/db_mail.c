@@ -350,6 +350,27 @@ db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err
 	return 0;
 }
 
+int
+db_mail_load_many(struct db_mail *q, const long long *refs, size_t n, struct db_mail_msg *out,
+                  struct err *e)
+{
+	int own = sqlite3_get_autocommit(q->db->sql) && n > 1;
+	size_t i;
+
+	if (own && db_begin_read(q->db, e) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (db_mail_load(q, refs[i], &out[i], e) < 0)
+			break;
+	if (own)
+		db_rollback(q->db); /* a read: nothing to commit */
+	if (i == n)
+		return 0;
+	while (i > 0)
+		db_mail_msg_release(&out[--i]);
+	return -1;
+}
+
 void
 db_mail_msg_release(struct db_mail_msg *m)
 {

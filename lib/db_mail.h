@@ -118,6 +118,13 @@ struct db_mail_msg {
 };
 /* Load message ref into *m (free with db_mail_msg_release). */
 int db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err *e);
+/*
+ * Load messages refs[0..n) into out[0..n) in one read transaction (outside
+ * any other), so a chunk costs one snapshot, not one per message. On
+ * failure nothing is left loaded.
+ */
+int db_mail_load_many(struct db_mail *q, const long long *refs, size_t n, struct db_mail_msg *out,
+                      struct err *e);
 void db_mail_msg_release(struct db_mail_msg *m);
 
 /*

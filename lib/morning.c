@@ -263,36 +263,55 @@ file_name(const struct db_mail_msg *m)
 	return s;
 }
 
+/* Messages are loaded by chunks of [smtp] max_per_session, never all at once. */
+static size_t
+chunk_size(const struct config *cfg)
+{
+	return cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
+}
+
 static int
 send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
+	size_t chunk = chunk_size(cfg);
+	struct db_mail_msg *msgs;
+	int rc = 0;
+
 	if (outbox_prepare(cfg->mail_dir, e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct db_mail_msg m;
-		struct mail_buf why = {0};
-		char *name, *path = NULL;
-		int rc;
+	msgs = xcalloc(chunk, sizeof(*msgs));
+	for (size_t i = 0; i < n && rc == 0; i += chunk) {
+		size_t k = n - i < chunk ? n - i : chunk;
 
-		if (db_mail_load(q, refs[i], &m, e) < 0)
-			return -1;
-		name = file_name(&m);
-		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, &path, e);
-		if (rc == 0) {
-			mail_buf_addf(&why, "written to %s", path);
-			rc = db_mail_sent(q, m.ref, m.attempts + 1, now, why.p, e);
+		if (db_mail_load_many(q, refs + i, k, msgs, e) < 0) {
+			rc = -1;
+			break;
 		}
-		if (rc == 0)
-			st->sent++;
-		mail_buf_release(&why);
-		free(path);
-		free(name);
-		db_mail_msg_release(&m);
-		if (rc < 0)
-			return -1;
+		for (size_t j = 0; j < k; j++) {
+			struct db_mail_msg *m = &msgs[j];
+			struct mail_buf why = {0};
+			char *name, *path = NULL;
+
+			if (rc == 0) {
+				name = file_name(m);
+				rc = outbox_write(cfg->mail_dir, name, m->content, m->length, &path,
+				                  e);
+				if (rc == 0) {
+					mail_buf_addf(&why, "written to %s", path);
+					rc = db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
+				}
+				if (rc == 0)
+					st->sent++;
+				mail_buf_release(&why);
+				free(path);
+				free(name);
+			}
+			db_mail_msg_release(m);
+		}
 	}
-	return 0;
+	free(msgs);
+	return rc;
 }
 
 /* Seconds before the next attempt after attempts failures: delay * 2^(attempts-1). */
@@ -364,7 +383,7 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 	struct smtp_run run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
-	size_t chunk = cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
+	size_t chunk = chunk_size(cfg);
 	int rc = -1;
 
 	if (config_mailbox(cfg, "from", cfg->from, &from_addr, e) < 0)
@@ -396,12 +415,12 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 		struct err se;
 		int stop = 0, src;
 
-		for (; loaded < k; loaded++) {
-			struct db_mail_msg *m = &msgs[loaded];
-			if (db_mail_load(q, refs[i + loaded], m, e) < 0) {
-				stop = -1;
-				break;
-			}
+		if (db_mail_load_many(q, refs + i, k, msgs, e) < 0)
+			stop = -1;
+		else
+			loaded = k;
+		for (size_t j = 0; j < loaded && stop == 0; j++) {
+			struct db_mail_msg *m = &msgs[j];
 			if (m->recipient == NULL || !mail_addr_valid(m->recipient, 0)) {
 				/* Never sent elsewhere: a stored pending message without a
 				 * valid recipient can only fail. */
@@ -409,8 +428,6 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 				    0) {
 					*e = run.db_err;
 					stop = -1;
-					loaded++;
-					break;
 				}
 				continue;
 			}

@@ -305,6 +305,28 @@ test_queue_outcomes(void)
 	db_mail_msg_release(&msg);
 	CHECK_INT(db_mail_load(q, 999, &msg, &e), -1);
 	CHECK_INT(e.kind, ERR_INTERNAL);
+	{
+		struct db_mail_msg two[3];
+		long long want[3] = {ref + 1, ref, 999};
+
+		/* A chunk in one snapshot, in the order asked; a missing one fails it whole. */
+		CHECK_INT(db_mail_load_many(q, want, 2, two, &e), 0);
+		CHECK_INT(two[0].ref, ref + 1);
+		CHECK_INT(two[1].length, 5);
+		CHECK_STR(two[0].content, "c\r\n");
+		db_mail_msg_release(&two[0]);
+		db_mail_msg_release(&two[1]);
+		CHECK_INT(db_mail_load_many(q, want, 3, two, &e), -1);
+		CHECK_STR(e.msg + strlen(e.msg) - 20, "message 999 vanished");
+		CHECK(sqlite3_get_autocommit(db->sql));
+		/* Inside a transaction, the caller's is left open. */
+		CHECK_INT(db_begin(db, &e), 0);
+		CHECK_INT(db_mail_load_many(q, want, 2, two, &e), 0);
+		CHECK(!sqlite3_get_autocommit(db->sql));
+		db_rollback(db);
+		db_mail_msg_release(&two[0]);
+		db_mail_msg_release(&two[1]);
+	}
 	CHECK_INT(one(db, "SELECT count(*) FROM message_content"), 2);
 
 	CHECK_INT(db_mail_defer(q, ref, 1, 1300, 1000, "451 later", &e), 0);

@@ -23,11 +23,11 @@ enum {
 	Q_COUNT
 };
 
+/* The requests to put in mail. Only cancelled reservations look back at their decisions. */
 #define REQUESTS_BASE                                                                              \
 	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                          \
 	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"                 \
 	" r.departure, r.state, r.reason, r.position,"                                             \
-	/* Only cancelled reservations look back at their decisions. */                            \
 	" CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"                    \
 	"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"       \
 	" END,"                                                                                    \
@@ -42,27 +42,27 @@ enum {
 	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "')"
 
 static const char *const sql_text[Q_COUNT] = {
-	[Q_REPORT] = REQUESTS_BASE "WHERE r.state <> 'pending' AND r.reported = 0" REQUESTS_ORDER,
-	[Q_NOTIFY] = REQUESTS_BASE
-	"WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1" REQUESTS_ORDER,
-	[Q_LAST_REF] = "SELECT coalesce(max(ref), 0) FROM message",
-	[Q_MARK_REPORT] = "UPDATE request SET reported = 1,"
-	                  " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END" COVERED("report"),
-	[Q_MARK_NOTICE] = "UPDATE request SET notice = 2" COVERED("notice"),
-	[Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
-	             " state, reason, created_at, next_at, updated_at)"
-	             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
-	[Q_CONTENT] = "INSERT INTO message_content(message_ref, content) VALUES(?, ?)",
-	[Q_LINK] = "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
-	[Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
-	          " ORDER BY next_at, ref",
-	[Q_LOAD] = "SELECT m.kind, m.recipient, m.subject, m.message_id, m.state, c.content,"
-	           " m.attempts FROM message m"
-	           " LEFT JOIN message_content c ON c.message_ref = m.ref WHERE m.ref = ?",
-	[Q_STATE] = "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
-	            " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
-	            " WHERE ref = ?7",
-	[Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
+    [Q_REPORT] = REQUESTS_BASE "WHERE r.state <> 'pending' AND r.reported = 0" REQUESTS_ORDER,
+    [Q_NOTIFY] = REQUESTS_BASE
+    "WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1" REQUESTS_ORDER,
+    [Q_LAST_REF] = "SELECT coalesce(max(ref), 0) FROM message",
+    [Q_MARK_REPORT] = "UPDATE request SET reported = 1,"
+                      " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END" COVERED("report"),
+    [Q_MARK_NOTICE] = "UPDATE request SET notice = 2" COVERED("notice"),
+    [Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
+                 " state, reason, created_at, next_at, updated_at)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
+    [Q_CONTENT] = "INSERT INTO message_content(message_ref, content) VALUES(?, ?)",
+    [Q_LINK] = "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
+    [Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
+              " ORDER BY next_at, ref",
+    [Q_LOAD] = "SELECT m.kind, m.recipient, m.subject, m.message_id, m.state, c.content,"
+               " m.attempts FROM message m"
+               " LEFT JOIN message_content c ON c.message_ref = m.ref WHERE m.ref = ?",
+    [Q_STATE] = "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
+                " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
+                " WHERE ref = ?7",
+    [Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
 };
 
 struct db_mail {

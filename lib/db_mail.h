@@ -76,8 +76,8 @@ typedef int (*db_mail_family_fn)(void *ctx, const struct db_mail_req *reqs, size
  * a read one when fn stores nothing). Returns 0, or -1 with the database's
  * error or fn's.
  */
-int db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn fn,
-                     void *ctx, struct err *e);
+int db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn fn, void *ctx,
+                     struct err *e);
 
 /* A message to store. state: "pending" or "skipped" (reason says why). */
 struct db_mail_new {

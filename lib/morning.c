@@ -299,7 +299,8 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 				                  e);
 				if (rc == 0) {
 					mail_buf_addf(&why, "written to %s", path);
-					rc = db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
+					rc =
+					    db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
 				}
 				if (rc == 0)
 					st->sent++;

@@ -96,7 +96,7 @@ struct seen {
 	long long seq[64], family[64];
 	char state[64][16], shown[64][16], emails[64][32], child[64][32];
 	int position[64];
-	int fail_at; /* call number at which fn fails, 0 = never */
+	int fail_at;           /* call number at which fn fails, 0 = never */
 	struct db_mail *store; /* non-NULL: store a message for each family */
 	const char *kind;      /* of the messages stored: "report" unless set */
 	long long only;        /* non-zero: store for that family only */
@@ -196,17 +196,18 @@ test_walk_groups_by_family(void)
 	q = db_mail_open(db);
 	memset(&s, 0, sizeof(s));
 	/* Family 2 gets a second child (sorted first: 'A...') and three more requests. */
-	CHECK_INT(db_exec(db,
-	                  "INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
-	                  " VALUES (10, 'C10', 2, 'Zoé', 'A');"
-	                  "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action,"
-	                  " submitted_at, state, batch_id) VALUES"
-	                  " (20, 'R20', 2, 1, 17990, 'reserve', 0, 'refused', 2),"
-	                  " (21, 'R21', 10, 1, 18001, 'reserve', 0, 'accepted', 2),"
-	                  " (22, 'R22', 10, 1, 18000, 'cancel', 0, 'accepted', 2),"
-	                  " (23, 'R23', 1, 1, 18000, 'reserve', 0, 'pending', NULL)",
-	                  &e),
-	          0);
+	CHECK_INT(
+	    db_exec(db,
+	            "INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
+	            " VALUES (10, 'C10', 2, 'Zoé', 'A');"
+	            "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action,"
+	            " submitted_at, state, batch_id) VALUES"
+	            " (20, 'R20', 2, 1, 17990, 'reserve', 0, 'refused', 2),"
+	            " (21, 'R21', 10, 1, 18001, 'reserve', 0, 'accepted', 2),"
+	            " (22, 'R22', 10, 1, 18000, 'cancel', 0, 'accepted', 2),"
+	            " (23, 'R23', 1, 1, 18000, 'reserve', 0, 'pending', NULL)",
+	            &e),
+	    0);
 	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
 	CHECK_INT(s.calls, 3);
 	CHECK_INT(s.largest, 4);
@@ -295,8 +296,10 @@ test_queue_outcomes(void)
 	ref = one(db, "SELECT ref FROM message WHERE family_ref = 1");
 	CHECK_INT(one(db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
 	/* The binary content comes back whole. */
-	db_exec(db, "UPDATE message_content SET content = X'610D0A0062' WHERE message_ref = "
-	            "(SELECT ref FROM message WHERE family_ref = 1)", &e);
+	db_exec(db,
+	        "UPDATE message_content SET content = X'610D0A0062' WHERE message_ref = "
+	        "(SELECT ref FROM message WHERE family_ref = 1)",
+	        &e);
 	CHECK_INT(db_mail_load(q, ref, &msg, &e), 0);
 	CHECK_INT(msg.length, 5);
 	CHECK(memcmp(msg.content, "a\r\n\0b", 6) == 0);
@@ -345,8 +348,9 @@ test_queue_outcomes(void)
 	CHECK_INT(db_mail_sent(q, ref, 2, 1300, "250 ok", &e), 0);
 	CHECK_INT(one(db, "SELECT attempts * 10000 + sent_at FROM message WHERE state = 'sent'"),
 	          21300);
-	CHECK_INT(one(db, "SELECT count(*) FROM message WHERE state = 'failed' AND reason = '550 no'"),
-	          1);
+	CHECK_INT(
+	    one(db, "SELECT count(*) FROM message WHERE state = 'failed' AND reason = '550 no'"),
+	    1);
 	CHECK_INT(db_mail_pending(q, &count, &next, &e), 0);
 	CHECK_INT(count, 0);
 	/* A second walk finds nothing left to report. */

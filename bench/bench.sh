@@ -276,7 +276,8 @@ EOF
 	sent=$(sql "$run/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
 	total=$(sql "$run/nocturne.db" "SELECT count(*) FROM message")
 	size=$(sql "$run/nocturne.db" \
-		"SELECT CAST(avg(length(content)) AS INTEGER) FROM message WHERE state = 'sent'")
+		"SELECT CAST(avg(length(c.content)) AS INTEGER) FROM message m
+		JOIN message_content c ON c.message_ref = m.ref WHERE m.state = 'sent'")
 	[ "$sent" -gt 0 ] 2>/dev/null || { problem "notify sent nothing ($total messages)"; return 1; }
 	[ "$sent" = "$total" ] || problem "notify: $sent of $total messages sent"
 	note "notify: smtp-source, $sent messages of $size bytes"

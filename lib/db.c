@@ -106,7 +106,6 @@ static const char *const migrations[] = {
 	"  recipient TEXT,"
 	"  subject TEXT NOT NULL,"
 	"  message_id TEXT NOT NULL UNIQUE,"
-	"  content BLOB NOT NULL,"
 	"  state TEXT NOT NULL DEFAULT 'pending'"
 	"    CHECK(state IN ('pending','sent','failed','skipped')),"
 	"  reason TEXT,"
@@ -116,6 +115,10 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER,"
 	"  sent_at INTEGER);"
 	"CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
+	/* Apart, so that a state change rewrites a small row, not the message. */
+	"CREATE TABLE message_content("
+	"  message_ref INTEGER PRIMARY KEY REFERENCES message(ref),"
+	"  content BLOB NOT NULL);"
 	"CREATE TABLE message_request("
 	"  message_ref INTEGER NOT NULL,"
 	"  seq INTEGER NOT NULL,"

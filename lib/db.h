@@ -28,8 +28,10 @@
  *   decision(batch_id, seq, state, reason, position): each request a batch
  *           decided or changed, as it stood at the batch's commit
  *   message(ref, kind 'report'|'notice', family_ref, recipient, subject,
- *           message_id, content = the RFC 5322 bytes, state
- *           'pending'|'sent'|'failed'|'skipped', reason, attempts, times)
+ *           message_id, state 'pending'|'sent'|'failed'|'skipped', reason,
+ *           attempts, times)
+ *   message_content(message_ref, content = the RFC 5322 bytes), apart so
+ *           that a state change does not rewrite the message's bytes
  *   message_request(message_ref, seq): the requests a message covers
  * Days are days since 1970-01-01, instants seconds since 1970-01-01 local
  * (see when.h), times of day minutes since midnight.

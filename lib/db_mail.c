@@ -6,96 +6,124 @@
 
 #include "db_int.h"
 
+/* The handle's statements, prepared on first use. */
+enum {
+	Q_REPORT,      /* requests to report */
+	Q_NOTIFY,      /* requests owed a notice */
+	Q_LAST_REF,    /* the largest message ref */
+	Q_MARK_REPORT, /* mark the requests of new reports */
+	Q_MARK_NOTICE, /* mark the requests of new notices */
+	Q_INSERT,      /* store a message */
+	Q_CONTENT,     /* and its bytes */
+	Q_LINK,        /* link it to a request */
+	Q_DUE,         /* due messages */
+	Q_LOAD,        /* one message */
+	Q_STATE,       /* a state change */
+	Q_PENDING,     /* pending count */
+	Q_COUNT
+};
+
+/* The requests to put in mail. Only cancelled reservations look back at their decisions. */
+#define REQUESTS_BASE                                                                              \
+	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                          \
+	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"                 \
+	" r.departure, r.state, r.reason, r.position,"                                             \
+	" CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"                    \
+	"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"       \
+	" END,"                                                                                    \
+	" CASE WHEN r.state = 'cancelled' THEN (SELECT d.position FROM decision d"                 \
+	"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"       \
+	" END"                                                                                     \
+	" FROM request r JOIN child c ON c.ref = r.child_ref"                                      \
+	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref "
+#define REQUESTS_ORDER " ORDER BY f.ref, c.last_name, c.first_name, c.ref, r.day, r.seq"
+#define COVERED(kind)                                                                              \
+	" WHERE seq IN (SELECT mr.seq FROM message m JOIN message_request mr"                      \
+	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "')"
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_REPORT] = REQUESTS_BASE "WHERE r.state <> 'pending' AND r.reported = 0" REQUESTS_ORDER,
+    [Q_NOTIFY] = REQUESTS_BASE
+    "WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1" REQUESTS_ORDER,
+    [Q_LAST_REF] = "SELECT coalesce(max(ref), 0) FROM message",
+    [Q_MARK_REPORT] = "UPDATE request SET reported = 1,"
+                      " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END" COVERED("report"),
+    [Q_MARK_NOTICE] = "UPDATE request SET notice = 2" COVERED("notice"),
+    [Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
+                 " state, reason, created_at, next_at, updated_at)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
+    [Q_CONTENT] = "INSERT INTO message_content(message_ref, content) VALUES(?, ?)",
+    [Q_LINK] = "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
+    [Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
+              " ORDER BY next_at, ref",
+    [Q_LOAD] = "SELECT m.kind, m.recipient, m.subject, m.message_id, m.state, c.content,"
+               " m.attempts FROM message m"
+               " LEFT JOIN message_content c ON c.message_ref = m.ref WHERE m.ref = ?",
+    [Q_STATE] = "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
+                " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
+                " WHERE ref = ?7",
+    [Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
+};
+
+struct db_mail {
+	struct db *db;
+	sqlite3_stmt *st[Q_COUNT];
+	long long stored; /* messages stored through this handle */
+};
+
+struct db_mail *
+db_mail_open(struct db *db)
+{
+	struct db_mail *q = xcalloc(1, sizeof(*q));
+
+	q->db = db;
+	return q;
+}
+
+void
+db_mail_close(struct db_mail *q)
+{
+	if (q == NULL)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(q->st[i]);
+	free(q);
+}
+
+/* Statement i, prepared once, reset and unbound for a new use. */
+static sqlite3_stmt *
+stmt(struct db_mail *q, int i, struct err *e)
+{
+	if (q->st[i] == NULL) {
+		if (sqlite3_prepare_v3(q->db->sql, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &q->st[i], NULL) != SQLITE_OK) {
+			q->st[i] = NULL;
+			db_fail(q->db, e, "prepare");
+			return NULL;
+		}
+		return q->st[i];
+	}
+	sqlite3_reset(q->st[i]);
+	sqlite3_clear_bindings(q->st[i]);
+	return q->st[i];
+}
+
+/* Done with statement st: release its read snapshot and its bound pointers. */
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 static int
 col_opt_int(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
 }
 
-int
-db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **out, size_t *n,
-                 struct err *e)
-{
-	static const char base[] =
-	    "SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"
-	    " c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"
-	    " r.departure, r.state, r.reason, r.position,"
-	    /* Only cancelled reservations look back at their decisions. */
-	    " CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"
-	    "  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
-	    " END,"
-	    " CASE WHEN r.state = 'cancelled' THEN (SELECT d.position FROM decision d"
-	    "  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"
-	    " END"
-	    " FROM request r JOIN child c ON c.ref = r.child_ref"
-	    " JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref ";
-	static const char report[] = "WHERE r.state <> 'pending' AND r.reported = 0 ";
-	static const char notice[] =
-	    "WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1 ";
-	static const char order[] =
-	    "ORDER BY f.ref, c.last_name, c.first_name, c.ref, r.day, r.seq";
-	char sql[sizeof(base) + sizeof(report) + sizeof(notice) + sizeof(order)];
-	struct db_mail_req *v = NULL;
-	size_t cap = 0, len = 0;
-	sqlite3_stmt *st;
-	int rc;
-
-	snprintf(sql, sizeof(sql), "%s%s%s", base, which == DB_MAIL_TO_REPORT ? report : notice,
-	         order);
-	*out = NULL;
-	*n = 0;
-	if (db_prepare(db, sql, &st, e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_mail_req *r;
-		const char *shown;
-
-		xgrow(&v, &cap, len + 1, sizeof(*v));
-		r = &v[len++];
-		memset(r, 0, sizeof(*r));
-		r->seq = sqlite3_column_int64(st, 0);
-		r->family_ref = sqlite3_column_int64(st, 1);
-		r->family_id = db_column_dup(st, 2);
-		r->family_name = db_column_dup(st, 3);
-		r->emails = db_column_dup(st, 4);
-		r->child_id = db_column_dup(st, 5);
-		r->child_name = db_column_dup(st, 6);
-		r->activity = db_column_dup(st, 7);
-		r->day = sqlite3_column_int(st, 8);
-		r->action = db_column_dup(st, 9);
-		r->arrival = col_opt_int(st, 10);
-		r->departure = col_opt_int(st, 11);
-		r->state = db_column_dup(st, 12);
-		r->reason = db_column_dup(st, 13);
-		r->position = sqlite3_column_int(st, 14);
-		r->shown_position = r->position;
-		shown = r->state;
-		if (r->state != NULL && strcmp(r->state, "cancelled") == 0) {
-			const unsigned char *d = sqlite3_column_text(st, 15);
-			if (d != NULL && strcmp((const char *)d, "waitlisted") == 0) {
-				shown = "waitlisted";
-				r->shown_position = sqlite3_column_int(st, 16);
-			} else {
-				shown = "accepted";
-				r->shown_position = 0;
-			}
-		}
-		r->shown_state = xstrdup(shown ? shown : "pending");
-	}
-	if (rc != SQLITE_DONE) {
-		db_fail(db, e, "read requests to report");
-		sqlite3_finalize(st);
-		db_mail_reqs_free(v, len);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	*out = v;
-	*n = len;
-	return 0;
-}
-
-void
-db_mail_reqs_free(struct db_mail_req *r, size_t n)
+static void
+reqs_clear(struct db_mail_req *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(r[i].family_id);
@@ -109,67 +137,154 @@ db_mail_reqs_free(struct db_mail_req *r, size_t n)
 		free(r[i].reason);
 		free(r[i].shown_state);
 	}
-	free(r);
+}
+
+/* Fill r from the current row of st. */
+static void
+req_read(sqlite3_stmt *st, struct db_mail_req *r)
+{
+	const char *shown;
+
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	r->family_ref = sqlite3_column_int64(st, 1);
+	r->family_id = db_column_dup(st, 2);
+	r->family_name = db_column_dup(st, 3);
+	r->emails = db_column_dup(st, 4);
+	r->child_id = db_column_dup(st, 5);
+	r->child_name = db_column_dup(st, 6);
+	r->activity = db_column_dup(st, 7);
+	r->day = sqlite3_column_int(st, 8);
+	r->action = db_column_dup(st, 9);
+	r->arrival = col_opt_int(st, 10);
+	r->departure = col_opt_int(st, 11);
+	r->state = db_column_dup(st, 12);
+	r->reason = db_column_dup(st, 13);
+	r->position = sqlite3_column_int(st, 14);
+	r->shown_position = r->position;
+	shown = r->state;
+	if (r->state != NULL && strcmp(r->state, "cancelled") == 0) {
+		const unsigned char *d = sqlite3_column_text(st, 15);
+		if (d != NULL && strcmp((const char *)d, "waitlisted") == 0) {
+			shown = "waitlisted";
+			r->shown_position = sqlite3_column_int(st, 16);
+		} else {
+			shown = "accepted";
+			r->shown_position = 0;
+		}
+	}
+	r->shown_state = xstrdup(shown ? shown : "pending");
+}
+
+/*
+ * The flags are set once the walk is over, in one statement, rather than as
+ * each family is stored: the walk's SELECT reads request, and SQLite leaves
+ * undefined what a running SELECT sees of rows its connection changes.
+ */
+static int
+mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *e)
+{
+	sqlite3_stmt *st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_MARK_REPORT : Q_MARK_NOTICE, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q->db, e, "mark requests reported");
+	return 0;
 }
 
 int
-db_mail_store(struct db *db, const struct db_mail_new *m, const long long *seqs, size_t nseq,
+db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn fn, void *ctx,
+                 struct err *e)
+{
+	struct db_mail_req *v = NULL;
+	size_t cap = 0, len = 0;
+	long long last = 0, stored = q->stored;
+	sqlite3_stmt *st;
+	int rc, frc = 0;
+
+	if ((st = stmt(q, Q_LAST_REF, e)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		last = sqlite3_column_int64(st, 0);
+	done(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(q->db, e, "read the message queue");
+
+	if ((st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_REPORT : Q_NOTIFY, e)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len > 0 && sqlite3_column_int64(st, 1) != v[0].family_ref) {
+			frc = fn(ctx, v, len, e);
+			reqs_clear(v, len);
+			len = 0;
+			if (frc < 0)
+				break;
+		}
+		xgrow(&v, &cap, len + 1, sizeof(*v));
+		req_read(st, &v[len++]);
+	}
+	if (frc == 0 && rc != SQLITE_DONE)
+		db_fail(q->db, e, "read requests to report");
+	else if (frc == 0 && len > 0)
+		frc = fn(ctx, v, len, e);
+	done(st);
+	reqs_clear(v, len);
+	free(v);
+	if (frc < 0 || rc != SQLITE_DONE)
+		return -1;
+	/* Nothing stored (a dry run): nothing to mark, and no write to start. */
+	return q->stored == stored ? 0 : mark(q, which, last, e);
+}
+
+int
+db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *seqs, size_t nseq,
               long long *ref, struct err *e)
 {
-	sqlite3_stmt *ins = NULL, *link = NULL, *mark = NULL;
-	int rc = -1;
+	sqlite3_stmt *ins, *content, *link;
+	int rc;
 
-	if (db_prepare(db,
-	               "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
-	               " content, state, reason, created_at, next_at, updated_at)"
-	               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	               &ins, e) < 0 ||
-	    db_prepare(db, "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
-	               &link, e) < 0 ||
-	    db_prepare(db,
-	               strcmp(m->kind, "report") == 0
-	                   ? "UPDATE request SET reported = 1,"
-	                     " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END WHERE seq = ?"
-	                   : "UPDATE request SET notice = 2 WHERE seq = ?",
-	               &mark, e) < 0)
-		goto done;
+	if ((ins = stmt(q, Q_INSERT, e)) == NULL || (content = stmt(q, Q_CONTENT, e)) == NULL ||
+	    (link = stmt(q, Q_LINK, e)) == NULL)
+		return -1;
 	db_bind_text(ins, 1, m->kind);
 	sqlite3_bind_int64(ins, 2, m->family_ref);
 	db_bind_text(ins, 3, m->recipient);
 	db_bind_text(ins, 4, m->subject);
 	db_bind_text(ins, 5, m->message_id);
-	sqlite3_bind_blob(ins, 6, m->content, (int)m->length, SQLITE_TRANSIENT);
-	db_bind_text(ins, 7, m->state);
-	db_bind_text(ins, 8, m->reason);
-	sqlite3_bind_int64(ins, 9, m->now);
-	sqlite3_bind_int64(ins, 10, m->now);
-	sqlite3_bind_int64(ins, 11, m->now);
-	if (sqlite3_step(ins) != SQLITE_DONE) {
-		db_fail(db, e, "store message");
-		goto done;
-	}
-	*ref = sqlite3_last_insert_rowid(db->sql);
+	db_bind_text(ins, 6, m->state);
+	db_bind_text(ins, 7, m->reason);
+	sqlite3_bind_int64(ins, 8, m->now);
+	rc = sqlite3_step(ins);
+	done(ins);
+	if (rc != SQLITE_DONE)
+		return db_fail(q->db, e, "store message");
+	*ref = sqlite3_last_insert_rowid(q->db->sql);
+	sqlite3_bind_int64(content, 1, *ref);
+	sqlite3_bind_blob(content, 2, m->content, (int)m->length, SQLITE_STATIC);
+	rc = sqlite3_step(content);
+	done(content);
+	if (rc != SQLITE_DONE)
+		return db_fail(q->db, e, "store message");
+	q->stored++;
 	for (size_t i = 0; i < nseq; i++) {
-		sqlite3_reset(link);
 		sqlite3_bind_int64(link, 1, *ref);
 		sqlite3_bind_int64(link, 2, seqs[i]);
-		sqlite3_reset(mark);
-		sqlite3_bind_int64(mark, 1, seqs[i]);
-		if (sqlite3_step(link) != SQLITE_DONE || sqlite3_step(mark) != SQLITE_DONE) {
-			db_fail(db, e, "mark requests reported");
-			goto done;
-		}
+		rc = sqlite3_step(link);
+		sqlite3_reset(link);
+		if (rc != SQLITE_DONE)
+			return db_fail(q->db, e, "link message to its requests");
 	}
-	rc = 0;
-done:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(link);
-	sqlite3_finalize(mark);
-	return rc;
+	return 0;
 }
 
 int
-db_mail_due(struct db *db, int64_t now, long long **refs, size_t *n, struct err *e)
+db_mail_due(struct db_mail *q, int64_t now, long long **refs, size_t *n, struct err *e)
 {
 	sqlite3_stmt *st;
 	long long *v = NULL;
@@ -178,48 +293,45 @@ db_mail_due(struct db *db, int64_t now, long long **refs, size_t *n, struct err 
 
 	*refs = NULL;
 	*n = 0;
-	if (db_prepare(db,
-	               "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
-	               " ORDER BY next_at, ref",
-	               &st, e) < 0)
+	if ((st = stmt(q, Q_DUE, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow(&v, &cap, len + 1, sizeof(*v));
 		v[len++] = sqlite3_column_int64(st, 0);
 	}
+	done(st);
 	if (rc != SQLITE_DONE) {
-		db_fail(db, e, "read the mail queue");
-		sqlite3_finalize(st);
 		free(v);
-		return -1;
+		return db_fail(q->db, e, "read the mail queue");
 	}
-	sqlite3_finalize(st);
 	*refs = v;
 	*n = len;
 	return 0;
 }
 
 int
-db_mail_load(struct db *db, long long ref, struct db_mail_msg *m, struct err *e)
+db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (db_prepare(db,
-	               "SELECT kind, recipient, subject, message_id, state, content, attempts"
-	               " FROM message WHERE ref = ?",
-	               &st, e) < 0)
+	if ((st = stmt(q, Q_LOAD, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, ref);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
-			err_set(e, ERR_INTERNAL, "%s: message %lld vanished", db_path(db), ref);
+			err_set(e, ERR_INTERNAL, "%s: message %lld vanished", db_path(q->db), ref);
 		else
-			db_fail(db, e, "read message");
-		sqlite3_finalize(st);
+			db_fail(q->db, e, "read message");
+		done(st);
+		return -1;
+	}
+	if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
+		err_set(e, ERR_INTERNAL, "%s: message %lld has no content", db_path(q->db), ref);
+		done(st);
 		return -1;
 	}
 	m->ref = ref;
@@ -234,8 +346,29 @@ db_mail_load(struct db *db, long long ref, struct db_mail_msg *m, struct err *e)
 		memcpy(m->content, sqlite3_column_blob(st, 5), m->length);
 	m->content[m->length] = '\0';
 	m->attempts = sqlite3_column_int(st, 6);
-	sqlite3_finalize(st);
+	done(st);
 	return 0;
+}
+
+int
+db_mail_load_many(struct db_mail *q, const long long *refs, size_t n, struct db_mail_msg *out,
+                  struct err *e)
+{
+	int own = sqlite3_get_autocommit(q->db->sql) && n > 1;
+	size_t i;
+
+	if (own && db_begin_read(q->db, e) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (db_mail_load(q, refs[i], &out[i], e) < 0)
+			break;
+	if (own)
+		db_rollback(q->db); /* a read: nothing to commit */
+	if (i == n)
+		return 0;
+	while (i > 0)
+		db_mail_msg_release(&out[--i]);
+	return -1;
 }
 
 void
@@ -252,70 +385,65 @@ db_mail_msg_release(struct db_mail_msg *m)
 
 /* One UPDATE of a message's state; sent: also stamp sent_at with now. */
 static int
-set_state(struct db *db, long long ref, const char *state, int attempts, int64_t next_at,
+set_state(struct db_mail *q, long long ref, const char *state, int attempts, int64_t next_at,
           int64_t now, int sent, const char *reason, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(
-	        db,
-	        "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
-	        " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
-	        " WHERE ref = ?7",
-	        &st, e) < 0)
+	if ((st = stmt(q, Q_STATE, e)) == NULL)
 		return -1;
-	db_bind_text(st, 1, state);
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, attempts);
 	sqlite3_bind_int64(st, 3, next_at);
 	sqlite3_bind_int64(st, 4, now);
-	db_bind_text(st, 5, reason);
+	if (reason != NULL)
+		sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, sent);
 	sqlite3_bind_int64(st, 7, ref);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(db, e, "update message state");
+		return db_fail(q->db, e, "update message state");
 	return 0;
 }
 
 int
-db_mail_sent(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
+db_mail_sent(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,
              struct err *e)
 {
-	return set_state(db, ref, "sent", attempts, now, now, 1, reason, e);
+	return set_state(q, ref, "sent", attempts, now, now, 1, reason, e);
 }
 
 int
-db_mail_defer(struct db *db, long long ref, int attempts, int64_t next_at, int64_t now,
+db_mail_defer(struct db_mail *q, long long ref, int attempts, int64_t next_at, int64_t now,
               const char *reason, struct err *e)
 {
-	return set_state(db, ref, "pending", attempts, next_at, now, 0, reason, e);
+	return set_state(q, ref, "pending", attempts, next_at, now, 0, reason, e);
 }
 
 int
-db_mail_fail(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
+db_mail_fail(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,
              struct err *e)
 {
-	return set_state(db, ref, "failed", attempts, now, now, 0, reason, e);
+	return set_state(q, ref, "failed", attempts, now, now, 0, reason, e);
 }
 
 int
-db_mail_pending(struct db *db, long long *count, int64_t *next_at, struct err *e)
+db_mail_pending(struct db_mail *q, long long *count, int64_t *next_at, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(db, "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
-	               &st, e) < 0)
+	if ((st = stmt(q, Q_PENDING, e)) == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*count = sqlite3_column_int64(st, 0);
 		*next_at = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_ROW)
-		return db_fail(db, e, "count pending messages");
+		return db_fail(q->db, e, "count pending messages");
 	return 0;
 }

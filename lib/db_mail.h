@@ -3,10 +3,15 @@
  * message queue (tables message and message_request) and its state changes.
  *
  * Bookkeeping on request: reported (0/1: a compte-rendu reported its current
- * decision) and notice (0 none, 1 owed, 2 composed). Composing a message
- * stores it with the requests it covers and flips those flags in the same
- * transaction (the caller's db_begin). Each send outcome is one statement,
- * committed at once when no transaction is open.
+ * decision) and notice (0 none, 1 owed, 2 composed). Composing walks the
+ * requests family by family (db_mail_requests), stores each family's
+ * message with the requests it covers (db_mail_store), and when the walk is
+ * over flips those requests' flags, all in the caller's transaction
+ * (db_begin). Each send outcome is one statement, committed at once when no
+ * transaction is open.
+ *
+ * The queries are prepared once per handle (struct db_mail) and reused for
+ * every family and every message of a run.
  */
 #ifndef NOCTURNE_DB_MAIL_H
 #define NOCTURNE_DB_MAIL_H
@@ -16,6 +21,18 @@
 
 #include "db.h"
 #include "err.h"
+
+/* The mail queue of an open database, with its prepared statements. */
+struct db_mail;
+
+/*
+ * A handle on db's mail queue (nothing is prepared yet: each statement is
+ * prepared on first use and kept). Free with db_mail_close() before
+ * db_close(db). Never fails.
+ */
+struct db_mail *db_mail_open(struct db *db);
+/* Finalize the handle's statements and free it. NULL is fine. */
+void db_mail_close(struct db_mail *q);
 
 /* One decided request, with what the mail needs about it. */
 struct db_mail_req {
@@ -39,15 +56,28 @@ enum db_mail_select {
 };
 
 /*
- * The requests to put in mail, ordered by family, child (last name, first
- * name), date, import order. shown_state is the state itself, except for a
- * 'cancelled' reservation: the last state a batch gave it before
- * ('accepted', or 'waitlisted' with shown_position), 'accepted' if unknown.
- * *out is malloc'ed (free with db_mail_reqs_free), *n its length.
+ * Called with one family's requests reqs[0..n) (n >= 1), valid during the
+ * call only. Return 0 to go on, -1 (e set) to stop the walk.
  */
-int db_mail_requests(struct db *db, enum db_mail_select which, struct db_mail_req **out, size_t *n,
+typedef int (*db_mail_family_fn)(void *ctx, const struct db_mail_req *reqs, size_t n,
+                                 struct err *e);
+
+/*
+ * Walk the requests to put in mail, ordered by family, child (last name,
+ * first name), date, import order, calling fn once per family as the query
+ * steps: memory holds one family's requests, never the night's. shown_state
+ * is the state itself, except for a 'cancelled' reservation: the last state
+ * a batch gave it before ('accepted', or 'waitlisted' with shown_position),
+ * 'accepted' if unknown.
+ * When the walk is over, the requests covered by the messages fn stored
+ * (db_mail_store) during it are marked: for DB_MAIL_TO_REPORT reported = 1
+ * (and an owed notice becomes composed: the report already says Acceptée);
+ * for DB_MAIL_TO_NOTIFY notice = 2. Call it inside a write transaction (or
+ * a read one when fn stores nothing). Returns 0, or -1 with the database's
+ * error or fn's.
+ */
+int db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn fn, void *ctx,
                      struct err *e);
-void db_mail_reqs_free(struct db_mail_req *r, size_t n);
 
 /* A message to store. state: "pending" or "skipped" (reason says why). */
 struct db_mail_new {
@@ -64,25 +94,37 @@ struct db_mail_new {
 };
 
 /*
- * Store m, the requests seqs[0..nseq) it covers, and mark them: a report
- * sets reported = 1 (and an owed notice becomes composed: the report already
- * says Acceptée); a notice sets notice = 2. *ref gets the message's ref.
+ * Store m and the requests seqs[0..nseq) it covers; *ref gets the message's
+ * ref. The requests are marked by the db_mail_requests walk this is called
+ * from (see there).
  */
-int db_mail_store(struct db *db, const struct db_mail_new *m, const long long *seqs, size_t nseq,
-                  long long *ref, struct err *e);
+int db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *seqs,
+                  size_t nseq, long long *ref, struct err *e);
 
-/* The refs of pending messages due at now (next_at <= now), oldest first. */
-int db_mail_due(struct db *db, int64_t now, long long **refs, size_t *n, struct err *e);
+/*
+ * The refs of pending messages due at now (next_at <= now), oldest first:
+ * a snapshot, so a message deferred during the run is not tried twice.
+ * *refs is malloc'ed (caller frees), *n its length.
+ */
+int db_mail_due(struct db_mail *q, int64_t now, long long **refs, size_t *n, struct err *e);
 
 /* One stored message. */
 struct db_mail_msg {
 	long long ref;
 	char *kind, *recipient, *subject, *message_id, *state;
-	char *content;
+	char *content; /* length bytes, then a NUL */
 	size_t length;
 	int attempts;
 };
-int db_mail_load(struct db *db, long long ref, struct db_mail_msg *m, struct err *e);
+/* Load message ref into *m (free with db_mail_msg_release). */
+int db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err *e);
+/*
+ * Load messages refs[0..n) into out[0..n) in one read transaction (outside
+ * any other), so a chunk costs one snapshot, not one per message. On
+ * failure nothing is left loaded.
+ */
+int db_mail_load_many(struct db_mail *q, const long long *refs, size_t n, struct db_mail_msg *out,
+                      struct err *e);
 void db_mail_msg_release(struct db_mail_msg *m);
 
 /*
@@ -91,14 +133,14 @@ void db_mail_msg_release(struct db_mail_msg *m);
  * reply or a description (may be NULL). Sent stamps sent_at; a temporary
  * failure leaves the message 'pending' until next_at.
  */
-int db_mail_sent(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
+int db_mail_sent(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,
                  struct err *e);
-int db_mail_defer(struct db *db, long long ref, int attempts, int64_t next_at, int64_t now,
+int db_mail_defer(struct db_mail *q, long long ref, int attempts, int64_t next_at, int64_t now,
                   const char *reason, struct err *e);
-int db_mail_fail(struct db *db, long long ref, int attempts, int64_t now, const char *reason,
+int db_mail_fail(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,
                  struct err *e);
 
 /* How many messages are pending, and the earliest next_at among them. */
-int db_mail_pending(struct db *db, long long *count, int64_t *next_at, struct err *e);
+int db_mail_pending(struct db_mail *q, long long *count, int64_t *next_at, struct err *e);
 
 #endif

@@ -13,10 +13,18 @@
 /* Bytes of UTF-8 per RFC 2047 encoded word: 48 base64 chars, 60 columns. */
 #define EW_BYTES 36
 
+/* Room for extra more bytes and the NUL after them. */
+static void
+buf_reserve(struct mail_buf *b, size_t extra)
+{
+	if (b->len + extra + 1 > b->cap)
+		xgrow(&b->p, &b->cap, b->len + extra + 1, 1);
+}
+
 void
 mail_buf_add(struct mail_buf *b, const char *s, size_t n)
 {
-	xgrow(&b->p, &b->cap, b->len + n + 1, 1);
+	buf_reserve(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -32,17 +40,25 @@ void
 mail_buf_addf(struct mail_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	/* Format once into the spare room; again only if it did not fit. */
+	buf_reserve(b, 128);
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->p + b->len, room, fmt, ap);
 	va_end(ap);
-	if (n <= 0)
+	if (n <= 0) {
+		b->p[b->len] = '\0';
 		return;
-	xgrow(&b->p, &b->cap, b->len + (size_t)n + 1, 1);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
@@ -98,25 +114,31 @@ utf8_len(const unsigned char *s)
 char *
 mail_clean(const char *s)
 {
-	struct mail_buf b = {0};
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	char *r;
-	size_t start, end;
+	/* Never longer than s: each byte, or valid sequence, gives as many. */
+	size_t cap = strlen((const char *)p) + 1, start, end = 0;
+	char *r = xmalloc(cap);
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n;
+		if (*p >= 0x20 && *p < 0x7f) {
+			r[end++] = (char)*p++;
+			continue;
+		}
+		n = utf8_len(p);
 		if (n == 0) {
-			mail_buf_add(&b, "?", 1);
+			r[end++] = '?';
 			p++;
-		} else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
-			mail_buf_add(&b, " ", 1);
+		} else if (n == 1) {
+			r[end++] = ' '; /* a control character */
 			p++;
 		} else {
-			mail_buf_add(&b, (const char *)p, n);
+			memcpy(r + end, p, n);
+			end += n;
 			p += n;
 		}
 	}
-	r = mail_buf_detach(&b, &end);
+	r[end] = '\0';
 	for (start = 0; r[start] == ' '; start++)
 		;
 	while (end > start && r[end - 1] == ' ')
@@ -254,55 +276,60 @@ mail_qp_encode(struct mail_buf *out, const char *text, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		size_t eol = i, col = 0;
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t eol = nl != NULL ? (size_t)(nl - text) : len, col = 0, lastj = eol;
+		char *w;
 
-		while (eol < len && text[eol] != '\n')
-			eol++;
+		/* The line's last character other than '\r' (none: lastj = eol). */
+		for (size_t k = eol; k > i; k--)
+			if (text[k - 1] != '\r') {
+				lastj = k - 1;
+				break;
+			}
+		/*
+		 * At most 3 octets per byte, a soft break (3 octets) per 24 bytes at
+		 * least (a broken line holds 73 octets or more), and the CRLF.
+		 */
+		buf_reserve(out, (eol - i) * 3 + ((eol - i) / 24 + 1) * 3 + 2);
+		w = out->p + out->len;
 		for (size_t j = i; j < eol; j++) {
 			unsigned char c = (unsigned char)text[j];
-			char tok[4];
+			int last = j == lastj, plain;
 			size_t n;
-			int last;
 
 			if (c == '\r')
 				continue;
-			last = 1;
-			for (size_t k = j + 1; k < eol; k++)
-				if (text[k] != '\r') {
-					last = 0;
-					break;
-				}
-			if ((c >= 33 && c <= 126 && c != '=' && !(col == 0 && c == '.') &&
-			     !(col == 0 && c == 'F' && eol - j >= 5 &&
-			       memcmp(text + j, "From ", 5) == 0)) ||
-			    ((c == ' ' || c == '\t') && !last)) {
-				tok[0] = (char)c;
-				n = 1;
-			} else {
-				tok[0] = '=';
-				tok[1] = hex[c >> 4];
-				tok[2] = hex[c & 15];
-				n = 3;
-			}
+			plain = (c >= 33 && c <= 126 && c != '=' && !(col == 0 && c == '.') &&
+			         !(col == 0 && c == 'F' && eol - j >= 5 &&
+			           memcmp(text + j, "From ", 5) == 0)) ||
+			        ((c == ' ' || c == '\t') && !last);
+			n = plain ? 1 : 3;
 			/* Keep room for the soft break '=' unless this ends the line. */
 			if (col + n > (last ? QP_WIDTH : QP_WIDTH - 1)) {
-				mail_buf_add(out, "=\r\n", 3);
+				memcpy(w, "=\r\n", 3);
+				w += 3;
 				col = 0;
-				if (n == 1 && (c == '.' || c == 'F')) {
-					/* A '.' or "From " may now start a line: encode it. */
-					if (c == '.' ||
-					    (eol - j >= 5 && memcmp(text + j, "From ", 5) == 0)) {
-						tok[0] = '=';
-						tok[1] = hex[c >> 4];
-						tok[2] = hex[c & 15];
-						n = 3;
-					}
+				/* A '.' or "From " may now start a line: encode it. */
+				if (n == 1 && (c == '.' || (c == 'F' && eol - j >= 5 &&
+				                            memcmp(text + j, "From ", 5) == 0))) {
+					plain = 0;
+					n = 3;
 				}
 			}
-			mail_buf_add(out, tok, n);
+			if (plain) {
+				*w++ = (char)c;
+			} else {
+				w[0] = '=';
+				w[1] = hex[c >> 4];
+				w[2] = hex[c & 15];
+				w += 3;
+			}
 			col += n;
 		}
-		mail_buf_add(out, "\r\n", 2);
+		memcpy(w, "\r\n", 2);
+		w += 2;
+		out->len = (size_t)(w - out->p);
+		out->p[out->len] = '\0';
 		i = eol + 1;
 	}
 }
@@ -489,26 +516,31 @@ struct body {
 static void
 html_escape(struct mail_buf *b, const char *s)
 {
-	for (; *s; s++) {
+	for (;;) {
+		size_t n = strcspn(s, "&<>\"'");
+
+		if (n > 0)
+			mail_buf_add(b, s, n);
+		s += n;
 		switch (*s) {
+		case '\0':
+			return;
 		case '&':
-			mail_buf_adds(b, "&amp;");
+			mail_buf_add(b, "&amp;", 5);
 			break;
 		case '<':
-			mail_buf_adds(b, "&lt;");
+			mail_buf_add(b, "&lt;", 4);
 			break;
 		case '>':
-			mail_buf_adds(b, "&gt;");
+			mail_buf_add(b, "&gt;", 4);
 			break;
 		case '"':
-			mail_buf_adds(b, "&quot;");
+			mail_buf_add(b, "&quot;", 6);
 			break;
-		case '\'':
-			mail_buf_adds(b, "&#39;");
-			break;
-		default:
-			mail_buf_add(b, s, 1);
+		default: /* '\'' */
+			mail_buf_add(b, "&#39;", 5);
 		}
+		s++;
 	}
 }
 
@@ -516,10 +548,32 @@ html_escape(struct mail_buf *b, const char *s)
 static void
 paragraph(struct body *bd, const char *s)
 {
-	mail_buf_addf(&bd->text, "%s\n\n", s);
+	mail_buf_adds(&bd->text, s);
+	mail_buf_add(&bd->text, "\n\n", 2);
 	mail_buf_adds(&bd->html, "<p>");
 	html_escape(&bd->html, s);
 	mail_buf_adds(&bd->html, "</p>\n");
+}
+
+/* LABEL then "16h30" for m minutes since midnight (m >= 0). */
+static void
+add_time(struct mail_buf *b, const char *label, int m)
+{
+	char t[6];
+	int h = m / 60, mm = m % 60;
+
+	if (h > 99) {
+		mail_buf_addf(b, "%s%02dh%02d", label, h, mm);
+		return;
+	}
+	t[0] = (char)('0' + h / 10);
+	t[1] = (char)('0' + h % 10);
+	t[2] = 'h';
+	t[3] = (char)('0' + mm / 10);
+	t[4] = (char)('0' + mm % 10);
+	t[5] = '\0';
+	mail_buf_adds(b, label);
+	mail_buf_add(b, t, 5);
 }
 
 /* "Accueil du soir (arrivée 16h30, départ 18h00)" into b (clean input). */
@@ -527,13 +581,17 @@ static void
 describe(struct mail_buf *b, const struct mail_item *it, const char *activity)
 {
 	mail_buf_adds(b, activity);
-	if (it->arrival >= 0 && it->departure >= 0)
-		mail_buf_addf(b, " (arrivée %02dh%02d, départ %02dh%02d)", it->arrival / 60,
-		              it->arrival % 60, it->departure / 60, it->departure % 60);
-	else if (it->arrival >= 0)
-		mail_buf_addf(b, " (arrivée %02dh%02d)", it->arrival / 60, it->arrival % 60);
-	else if (it->departure >= 0)
-		mail_buf_addf(b, " (départ %02dh%02d)", it->departure / 60, it->departure % 60);
+	if (it->arrival >= 0 && it->departure >= 0) {
+		add_time(b, " (arrivée ", it->arrival);
+		add_time(b, ", départ ", it->departure);
+		mail_buf_add(b, ")", 1);
+	} else if (it->arrival >= 0) {
+		add_time(b, " (arrivée ", it->arrival);
+		mail_buf_add(b, ")", 1);
+	} else if (it->departure >= 0) {
+		add_time(b, " (départ ", it->departure);
+		mail_buf_add(b, ")", 1);
+	}
 }
 
 static void
@@ -550,7 +608,8 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 			child = mail_clean(it->child_name);
 			if (i > 0)
 				mail_buf_adds(&bd->html, "</ul>\n");
-			mail_buf_addf(&bd->text, "%s\n", child);
+			mail_buf_adds(&bd->text, child);
+			mail_buf_add(&bd->text, "\n", 1);
 			mail_buf_adds(&bd->html, "<p><strong>");
 			html_escape(&bd->html, child);
 			mail_buf_adds(&bd->html, "</strong></p>\n<ul>\n");
@@ -559,7 +618,11 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		french_date(it->day, date);
 		activity = mail_clean(it->activity);
 		describe(&what, it, activity);
-		mail_buf_addf(&bd->text, "  - %s : %s\n", date, what.p);
+		mail_buf_add(&bd->text, "  - ", 4);
+		mail_buf_adds(&bd->text, date);
+		mail_buf_add(&bd->text, " : ", 3);
+		mail_buf_add(&bd->text, what.p, what.len);
+		mail_buf_add(&bd->text, "\n", 1);
 		mail_buf_adds(&bd->html, "<li>");
 		html_escape(&bd->html, date);
 		mail_buf_adds(&bd->html, " : ");
@@ -567,8 +630,11 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		if (kind == MAIL_REPORT) {
 			french_outcome(it->state, it->reason, it->position, outcome,
 			               sizeof(outcome));
-			mail_buf_addf(&bd->text, "    %s — %s\n", french_action(it->action),
-			              outcome);
+			mail_buf_add(&bd->text, "    ", 4);
+			mail_buf_adds(&bd->text, french_action(it->action));
+			mail_buf_adds(&bd->text, " — ");
+			mail_buf_adds(&bd->text, outcome);
+			mail_buf_add(&bd->text, "\n", 1);
 			mail_buf_adds(&bd->html, "<br>");
 			html_escape(&bd->html, french_action(it->action));
 			mail_buf_adds(&bd->html, " — ");

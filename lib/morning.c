@@ -52,14 +52,31 @@ kind_name(enum mail_kind kind)
 	return kind == MAIL_NOTICE ? "notice" : "report";
 }
 
-/* Compose (and store, unless previewing) one family's message. */
+/* What composing one kind of message needs, for every family of the walk. */
+struct compose_run {
+	struct db_mail *q;
+	const struct config *cfg;
+	int64_t now;
+	int zone; /* offset of now from UTC, minutes */
+	enum mail_kind kind;
+	struct mail_buf *preview;
+	struct morning_stats *st;
+	/* Reused from family to family. */
+	struct mail_item *items;
+	long long *seqs;
+	size_t cap;
+};
+
+/* Compose (and store, unless previewing) one family's message: db_mail_family_fn. */
 static int
-compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_kind kind,
-               const struct db_mail_req *reqs, size_t n, struct mail_buf *preview,
-               struct morning_stats *st, struct err *e)
+compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *e)
 {
-	struct mail_item *items = xcalloc(n, sizeof(*items));
-	long long *seqs = xcalloc(n, sizeof(*seqs));
+	struct compose_run *run = ctx;
+	enum mail_kind kind = run->kind;
+	const struct config *cfg = run->cfg;
+	struct morning_stats *st = run->st;
+	struct mail_item *items;
+	long long *seqs;
 	char *first = NULL, *recipient = NULL, *msgid = NULL, *why = NULL;
 	struct mail_head h;
 	struct mail_out out = {0};
@@ -67,6 +84,14 @@ compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_k
 	int valid = 0, rc = -1;
 	long long ref;
 
+	if (n > run->cap) {
+		run->items = xrealloc(run->items, n * sizeof(*run->items));
+		run->seqs = xrealloc(run->seqs, n * sizeof(*run->seqs));
+		run->cap = n;
+	}
+	items = run->items;
+	seqs = run->seqs;
+	memset(items, 0, n * sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
 		items[i].child_key = reqs[i].child_id;
 		items[i].child_name = reqs[i].child_name;
@@ -93,15 +118,15 @@ compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_k
 		why = xstrdup("no e-mail address");
 	}
 
-	msgid = mail_message_id(kind, reqs[0].family_ref, now, random64(), cfg->from);
+	msgid = mail_message_id(kind, reqs[0].family_ref, run->now, random64(), cfg->from);
 	memset(&h, 0, sizeof(h));
 	h.from = cfg->from;
 	h.reply_to = cfg->reply_to;
 	h.to_name = reqs[0].family_name;
 	h.to_addr = valid ? recipient : NULL;
 	h.signature = cfg->signature;
-	h.date = now;
-	h.zone_minutes = zone_minutes(now);
+	h.date = run->now;
+	h.zone_minutes = run->zone;
 	h.message_id = msgid;
 	if (mail_compose(kind, &h, items, n, &out, e) < 0)
 		goto done;
@@ -113,7 +138,8 @@ compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_k
 	if (!valid)
 		st->skipped++;
 
-	if (preview != NULL) {
+	if (run->preview != NULL) {
+		struct mail_buf *preview = run->preview;
 		char *fam = mail_clean(reqs[0].family_id), *name = mail_clean(reqs[0].family_name);
 		mail_buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
 		if (valid)
@@ -137,12 +163,10 @@ compose_family(struct db *db, const struct config *cfg, int64_t now, enum mail_k
 	m.length = out.length;
 	m.state = valid ? "pending" : "skipped";
 	m.reason = why;
-	m.now = now;
-	rc = db_mail_store(db, &m, seqs, n, &ref, e);
+	m.now = run->now;
+	rc = db_mail_store(run->q, &m, seqs, n, &ref, e);
 done:
 	mail_out_release(&out);
-	free(items);
-	free(seqs);
 	free(first);
 	free(recipient);
 	free(msgid);
@@ -150,26 +174,13 @@ done:
 	return rc;
 }
 
+/* Compose every family's message of run->kind as the requests are read. */
 static int
-compose_kind(struct db *db, const struct config *cfg, int64_t now, enum mail_kind kind,
-             struct mail_buf *preview, struct morning_stats *st, struct err *e)
+compose_kind(struct compose_run *run, enum mail_kind kind, struct err *e)
 {
-	struct db_mail_req *reqs;
-	size_t n, i = 0;
-	int rc = 0;
-
-	if (db_mail_requests(db, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT, &reqs,
-	                     &n, e) < 0)
-		return -1;
-	while (i < n && rc == 0) {
-		size_t j = i + 1;
-		while (j < n && reqs[j].family_ref == reqs[i].family_ref)
-			j++;
-		rc = compose_family(db, cfg, now, kind, reqs + i, j - i, preview, st, e);
-		i = j;
-	}
-	db_mail_reqs_free(reqs, n);
-	return rc;
+	run->kind = kind;
+	return db_mail_requests(run->q, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT,
+	                        compose_family, run, e);
 }
 
 /*
@@ -208,20 +219,31 @@ int
 morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
                 struct morning_stats *st, struct err *e)
 {
+	struct compose_run run;
+	int rc = -1;
+
 	if (check_mailboxes(cfg, e) < 0)
 		return -1;
+	memset(&run, 0, sizeof(run));
+	run.cfg = cfg;
+	run.now = now;
+	run.zone = zone_minutes(now);
+	run.preview = preview;
+	run.st = st;
 	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
 		return -1;
-	if (compose_kind(db, cfg, now, MAIL_REPORT, preview, st, e) < 0 ||
-	    compose_kind(db, cfg, now, MAIL_NOTICE, preview, st, e) < 0) {
-		db_rollback(db);
-		return -1;
-	}
-	if (preview != NULL) {
-		db_rollback(db);
-		return 0;
-	}
-	return db_commit(db, e);
+	run.q = db_mail_open(db);
+	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
+		goto done;
+	if (preview == NULL && db_commit(db, e) < 0)
+		goto done;
+	rc = 0;
+done:
+	db_mail_close(run.q);
+	db_rollback(db);
+	free(run.items);
+	free(run.seqs);
+	return rc;
 }
 
 /* The file name of a stored message: its Message-ID without the brackets. */
@@ -241,36 +263,56 @@ file_name(const struct db_mail_msg *m)
 	return s;
 }
 
+/* Messages are loaded by chunks of [smtp] max_per_session, never all at once. */
+static size_t
+chunk_size(const struct config *cfg)
+{
+	return cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
+}
+
 static int
-send_file(struct db *db, const struct config *cfg, int64_t now, const long long *refs, size_t n,
+send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
+	size_t chunk = chunk_size(cfg);
+	struct db_mail_msg *msgs;
+	int rc = 0;
+
 	if (outbox_prepare(cfg->mail_dir, e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct db_mail_msg m;
-		struct mail_buf why = {0};
-		char *name, *path = NULL;
-		int rc;
+	msgs = xcalloc(chunk, sizeof(*msgs));
+	for (size_t i = 0; i < n && rc == 0; i += chunk) {
+		size_t k = n - i < chunk ? n - i : chunk;
 
-		if (db_mail_load(db, refs[i], &m, e) < 0)
-			return -1;
-		name = file_name(&m);
-		rc = outbox_write(cfg->mail_dir, name, m.content, m.length, &path, e);
-		if (rc == 0) {
-			mail_buf_addf(&why, "written to %s", path);
-			rc = db_mail_sent(db, m.ref, m.attempts + 1, now, why.p, e);
+		if (db_mail_load_many(q, refs + i, k, msgs, e) < 0) {
+			rc = -1;
+			break;
 		}
-		if (rc == 0)
-			st->sent++;
-		mail_buf_release(&why);
-		free(path);
-		free(name);
-		db_mail_msg_release(&m);
-		if (rc < 0)
-			return -1;
+		for (size_t j = 0; j < k; j++) {
+			struct db_mail_msg *m = &msgs[j];
+			struct mail_buf why = {0};
+			char *name, *path = NULL;
+
+			if (rc == 0) {
+				name = file_name(m);
+				rc = outbox_write(cfg->mail_dir, name, m->content, m->length, &path,
+				                  e);
+				if (rc == 0) {
+					mail_buf_addf(&why, "written to %s", path);
+					rc =
+					    db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
+				}
+				if (rc == 0)
+					st->sent++;
+				mail_buf_release(&why);
+				free(path);
+				free(name);
+			}
+			db_mail_msg_release(m);
+		}
 	}
-	return 0;
+	free(msgs);
+	return rc;
 }
 
 /* Seconds before the next attempt after attempts failures: delay * 2^(attempts-1). */
@@ -285,7 +327,7 @@ backoff(int delay, int attempts)
 }
 
 struct smtp_run {
-	struct db *db;
+	struct db_mail *q;
 	const struct config *cfg;
 	int64_t now;
 	struct morning_stats *st;
@@ -301,18 +343,18 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 	int rc;
 
 	if (r == SMTP_RESULT_SENT) {
-		rc = db_mail_sent(run->db, m->ref, attempts, run->now, text, &run->db_err);
+		rc = db_mail_sent(run->q, m->ref, attempts, run->now, text, &run->db_err);
 		if (rc == 0)
 			run->st->sent++;
 	} else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts) {
-		rc = db_mail_defer(run->db, m->ref, attempts,
+		rc = db_mail_defer(run->q, m->ref, attempts,
 		                   run->now + backoff(run->cfg->retry_delay, attempts), run->now,
 		                   text, &run->db_err);
 		if (rc == 0)
 			run->st->deferred++;
 	} else {
 		/* permanent, or temporary with no attempt left */
-		rc = db_mail_fail(run->db, m->ref, attempts, run->now, text, &run->db_err);
+		rc = db_mail_fail(run->q, m->ref, attempts, run->now, text, &run->db_err);
 		if (rc == 0)
 			run->st->failed++;
 	}
@@ -336,13 +378,13 @@ on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code
 }
 
 static int
-send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long *refs, size_t n,
+send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
-	struct smtp_run run = {db, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct smtp_run run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
-	size_t chunk = cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
+	size_t chunk = chunk_size(cfg);
 	int rc = -1;
 
 	if (config_mailbox(cfg, "from", cfg->from, &from_addr, e) < 0)
@@ -374,12 +416,12 @@ send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long 
 		struct err se;
 		int stop = 0, src;
 
-		for (; loaded < k; loaded++) {
-			struct db_mail_msg *m = &msgs[loaded];
-			if (db_mail_load(db, refs[i + loaded], m, e) < 0) {
-				stop = -1;
-				break;
-			}
+		if (db_mail_load_many(q, refs + i, k, msgs, e) < 0)
+			stop = -1;
+		else
+			loaded = k;
+		for (size_t j = 0; j < loaded && stop == 0; j++) {
+			struct db_mail_msg *m = &msgs[j];
 			if (m->recipient == NULL || !mail_addr_valid(m->recipient, 0)) {
 				/* Never sent elsewhere: a stored pending message without a
 				 * valid recipient can only fail. */
@@ -387,8 +429,6 @@ send_smtp(struct db *db, const struct config *cfg, int64_t now, const long long 
 				    0) {
 					*e = run.db_err;
 					stop = -1;
-					loaded++;
-					break;
 				}
 				continue;
 			}
@@ -447,17 +487,18 @@ int
 morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
              struct morning_stats *st, struct err *e)
 {
+	struct db_mail *q = db_mail_open(db);
 	long long *refs = NULL;
 	size_t n;
 	int rc = -1;
 
-	if (db_mail_due(db, now, &refs, &n, e) < 0)
-		return -1;
+	if (db_mail_due(q, now, &refs, &n, e) < 0)
+		goto done;
 	st->due = (long)n;
 	if (preview != NULL) {
 		for (size_t i = 0; i < n; i++) {
 			struct db_mail_msg m;
-			if (db_mail_load(db, refs[i], &m, e) < 0)
+			if (db_mail_load(q, refs[i], &m, e) < 0)
 				goto done;
 			mail_buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
 			              m.kind, m.ref, m.recipient ? m.recipient : "(none)",
@@ -470,13 +511,14 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_b
 	if (n == 0)
 		rc = 0;
 	else if (cfg->transport == TRANSPORT_SMTP)
-		rc = send_smtp(db, cfg, now, refs, n, st, e);
+		rc = send_smtp(q, cfg, now, refs, n, st, e);
 	else
-		rc = send_file(db, cfg, now, refs, n, st, e);
+		rc = send_file(q, cfg, now, refs, n, st, e);
 	if (rc == 0)
-		rc = db_mail_pending(db, &st->pending, &st->next_at, e);
+		rc = db_mail_pending(q, &st->pending, &st->next_at, e);
 done:
 	free(refs);
+	db_mail_close(q);
 	return rc;
 }
 

@@ -65,7 +65,7 @@ Léa Dupont
   - vendredi 06 décembre 2019 : Accueil du soir (arrivée 16h30, départ 18h00)
     Réservation — Acceptée"
 expect_contains "$text" "vous serez averti par courriel si une place se libère"
-cmp -s "$f" "$(q 'SELECT writefile('"'$T/stored.eml'"', content) FROM message WHERE ref = 1' >/dev/null; echo "$T/stored.eml")" ||
+cmp -s "$f" "$(q 'SELECT writefile('"'$T/stored.eml'"', content) FROM message_content WHERE message_ref = 1' >/dev/null; echo "$T/stored.eml")" ||
 	fail "file differs from the stored bytes"
 grep -q "$(printf '[^\r]$')" "$f" && fail "a line without CR"
 f4=$(eml report 4)
@@ -132,8 +132,9 @@ expect_not_contains "$text" "si une place se libère"
 ok
 
 t deferred_exits_75
-q "INSERT INTO message(kind, family_ref, recipient, subject, message_id, content, created_at, next_at)
- VALUES ('report', 1, 'marie.dupont@example.org', 's', '<later@x>', 'x', 0, $(I '2019-12-05 09:00'))" >/dev/null
+q "INSERT INTO message(kind, family_ref, recipient, subject, message_id, created_at, next_at)
+ VALUES ('report', 1, 'marie.dupont@example.org', 's', '<later@x>', 0, $(I '2019-12-05 09:00'));
+ INSERT INTO message_content VALUES (last_insert_rowid(), 'x')" >/dev/null
 notify --now '2019-12-05 08:00'
 expect_rc 75
 expect_contains "$ERR" "nocturne-notify: 1 message(s) deferred, next attempt at 2019-12-05 09:00:00"

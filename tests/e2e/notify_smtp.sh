@@ -49,7 +49,7 @@ expect_eq "$(rcpts)" "evil@example.org marie.dupont@example.org " recipients
 expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message ORDER BY ref")" \
 	"sent/1 skipped/0 skipped/0 sent/1" states
 expect_contains "$(q 'SELECT reason FROM message WHERE ref = 1')" "250" reason
-q "SELECT writefile('$T/stored1.eml', content) FROM message WHERE ref = 1" >/dev/null
+q "SELECT writefile('$T/stored1.eml', content) FROM message_content WHERE message_ref = 1" >/dev/null
 f=$(grep -l 'to marie.dupont@example.org' "$MAILDIR"/*.env)
 cmp -s "$T/stored1.eml" "${f%.env}.eml" || fail "bytes on the wire differ from the stored message"
 expect_eq "$(sed -n 's/^from //p' "$f")" "no-reply@mairie.example" "envelope from"
@@ -79,7 +79,7 @@ notify --now '2019-12-03 07:05:00'
 expect_rc 75
 expect_eq "$(rcpts)" "once-a@example.org p3@example.org " "once- delivered on retry"
 # The retry sends the stored bytes: same Message-ID, same Date, same everything.
-q "SELECT writefile('$T/stored-once.eml', content) FROM message WHERE ref = 1" >/dev/null
+q "SELECT writefile('$T/stored-once.eml', content) FROM message_content WHERE message_ref = 1" >/dev/null
 f=$(grep -l 'to once-a@example.org' "$MAILDIR"/*.env)
 cmp -s "$T/stored-once.eml" "${f%.env}.eml" || fail "retried message differs from the stored one"
 expect_eq "$(hdr "${f%.env}.eml" Message-ID)" "$(q 'SELECT message_id FROM message WHERE ref = 1')" "Message-ID on retry"

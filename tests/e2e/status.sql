@@ -118,24 +118,25 @@ INSERT INTO decision(batch_id, seq, state, reason, position) VALUES
  (2, 17, 'refused', 'full', NULL), (2, 18, 'refused', 'nothing_to_cancel', NULL),
  (3, 19, 'refused', 'deadline', NULL), (3, 8, 'expired', NULL, NULL);
 
-INSERT INTO message(ref, kind, family_ref, recipient, subject, message_id, content, state,
+INSERT INTO message(ref, kind, family_ref, recipient, subject, message_id, state,
                     reason, attempts, created_at, next_at, updated_at, sent_at) VALUES
- (1, 'report', 1, 'a@x.fr', 'Compte-rendu', '<m1@n>', x'00', 'sent', '250 2.0.0 Ok', 1,
+ (1, 'report', 1, 'a@x.fr', 'Compte-rendu', '<m1@n>', 'sent', '250 2.0.0 Ok', 1,
   strftime('%s', '2019-12-02 07:00:00'), strftime('%s', '2019-12-02 07:00:00'),
   strftime('%s', '2019-12-02 07:00:05'), strftime('%s', '2019-12-02 07:00:05')),
- (2, 'report', 2, 'durand@x.fr', 'Compte-rendu', '<m2@n>', x'00', 'failed',
+ (2, 'report', 2, 'durand@x.fr', 'Compte-rendu', '<m2@n>', 'failed',
   '550 5.1.1 <durand@x.fr>: Recipient address rejected: User unknown in virtual mailbox table',
   1, strftime('%s', '2019-12-02 07:00:00'), strftime('%s', '2019-12-02 07:00:00'),
   strftime('%s', '2019-12-02 07:00:06'), NULL),
- (3, 'report', 3, NULL, 'Compte-rendu', '<m3@n>', x'00', 'skipped', 'no email address', 0,
+ (3, 'report', 3, NULL, 'Compte-rendu', '<m3@n>', 'skipped', 'no email address', 0,
   strftime('%s', '2019-12-02 07:00:00'), strftime('%s', '2019-12-02 07:00:00'),
   strftime('%s', '2019-12-02 07:00:00'), NULL),
- (4, 'notice', 2, 'durand@x.fr', 'Place obtenue', '<m4@n>', x'00', 'pending',
+ (4, 'notice', 2, 'durand@x.fr', 'Place obtenue', '<m4@n>', 'pending',
   '451 4.3.0 try again' || char(13) || char(10) || 'later', 2,
   strftime('%s', '2019-12-03 07:00:00'), strftime('%s', '2019-12-05 13:00:00'),
   strftime('%s', '2019-12-03 07:10:00'), NULL),
- (5, 'report', 1, 'a@x.fr', 'Compte-rendu', '<m5@n>', x'00', 'pending', NULL, 0,
+ (5, 'report', 1, 'a@x.fr', 'Compte-rendu', '<m5@n>', 'pending', NULL, 0,
   strftime('%s', '2019-12-05 07:00:00'), strftime('%s', '2019-12-05 07:00:00'), NULL, NULL);
+INSERT INTO message_content(message_ref, content) SELECT ref, x'00' FROM message;
 INSERT INTO message_request(message_ref, seq) VALUES
  (1, 1), (1, 2), (1, 7), (2, 3), (2, 6), (3, 4), (3, 5), (3, 8), (4, 3),
  (5, 9), (5, 1), (5, 16), (5, 17), (5, 18), (5, 15);

@@ -85,12 +85,6 @@ db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out
 	return 0;
 }
 
-static const char *
-text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 int
 db_batch_rows_next(struct db_batch_rows *c, struct export_row *r, struct err *e)
 {
@@ -100,19 +94,9 @@ db_batch_rows_next(struct db_batch_rows *c, struct export_row *r, struct err *e)
 		return 0;
 	if (rc != SQLITE_ROW)
 		return db_fail(c->db, e, "read batch decisions");
-	r->request_id = text(c->st, 0);
-	r->child_id = text(c->st, 1);
-	r->activity_id = text(c->st, 2);
-	r->day = (int32_t)sqlite3_column_int64(c->st, 3);
-	r->action = text(c->st, 4);
-	r->state = text(c->st, 5);
-	r->reason = sqlite3_column_type(c->st, 6) == SQLITE_NULL ? NULL : text(c->st, 6);
-	r->position =
-	    sqlite3_column_type(c->st, 7) == SQLITE_NULL ? 0 : sqlite3_column_int(c->st, 7);
 	r->batch_id = c->batch_id;
 	r->decided_at = c->ran_at;
-	if (r->request_id == NULL || r->child_id == NULL || r->activity_id == NULL ||
-	    r->action == NULL || r->state == NULL)
+	if (db_export_row_read(c->st, r) < 0)
 		return err_set(e, ERR_INTERNAL, "%s: batch %lld: incomplete decision row",
 		               db_path(c->db), c->batch_id);
 	return 1;

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "export.h"
 
 struct db {
 	sqlite3 *sql;
@@ -32,5 +33,13 @@ void db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v);
 
 /* Column i of the current row as a malloc'ed string (caller frees), NULL for NULL. */
 char *db_column_dup(sqlite3_stmt *st, int i);
+
+/*
+ * Read the first eight export columns of a row (request_id, child_id,
+ * activity_id, day, action, state, reason, position) into r; the texts point
+ * into the statement's row. batch_id and decided_at are the caller's.
+ * Returns 0, or -1 when a required column is NULL.
+ */
+int db_export_row_read(sqlite3_stmt *st, struct export_row *r);
 
 #endif

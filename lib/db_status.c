@@ -266,6 +266,7 @@ db_status_request_messages(struct db *db, long long seq,
 struct export_ctx {
 	int (*fn)(const struct export_row *, void *);
 	void *arg;
+	struct err *e;
 };
 
 static int
@@ -274,14 +275,8 @@ export_row_cb(sqlite3_stmt *st, void *ctx)
 	struct export_ctx *c = ctx;
 	struct export_row r;
 
-	r.request_id = col_text(st, 0);
-	r.child_id = col_text(st, 1);
-	r.activity_id = col_text(st, 2);
-	r.day = (int32_t)sqlite3_column_int64(st, 3);
-	r.action = col_text(st, 4);
-	r.state = col_text(st, 5);
-	r.reason = col_text(st, 6);
-	r.position = col_null(st, 7) ? 0 : sqlite3_column_int(st, 7);
+	if (db_export_row_read(st, &r) < 0)
+		return err_set(c->e, ERR_INTERNAL, "export: incomplete request row");
 	r.batch_id = col_null(st, 8) ? 0 : sqlite3_column_int64(st, 8);
 	r.decided_at = sqlite3_column_int64(st, 9);
 	return c->fn(&r, c->arg);
@@ -291,7 +286,7 @@ int
 db_status_export(struct db *db, long long batch_id,
                  int (*fn)(const struct export_row *r, void *arg), void *arg, struct err *e)
 {
-	struct export_ctx c = {fn, arg};
+	struct export_ctx c = {fn, arg, e};
 	sqlite3_stmt *st;
 	int rc;
 

@@ -25,25 +25,25 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: " TOOL " [options] KIND FILE\n"
-		"Load reference data or requests from a CSV file (FILE '-' = standard input).\n"
-		"KIND: %s.\n"
-		"\n"
-		"  -c, --config FILE   configuration (default $NOCTURNE_CONFIG, then\n"
-		"                      /etc/nocturne/nocturne.ini, then built-in defaults)\n"
-		"      --db FILE       database (created if missing)\n"
-		"      --now TIME      the clock, 'YYYY-MM-DD HH:MM[:SS]'\n"
-		"  -n, --dry-run       check every row and count, store nothing\n"
-		"      --rejects OUT   store the good rows, write the bad ones to OUT (CSV)\n"
-		"  -v, --verbose       print counts on stderr\n"
-		"  -q, --quiet         only errors\n"
-		"  -h, --help          this help\n"
-		"  -V, --version       the version\n"
-		"\n"
-		"Exit: 0 done, 64 usage, 65 bad data (nothing stored without --rejects),\n"
-		"66 FILE missing, 74 I/O error, 75 database busy, 78 configuration.\n"
-		"See nocturne-import(1) and nocturne(5).\n",
-		import_kind_list());
+	        "usage: " TOOL " [options] KIND FILE\n"
+	        "Load reference data or requests from a CSV file (FILE '-' = standard input).\n"
+	        "KIND: %s.\n"
+	        "\n"
+	        "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG, then\n"
+	        "                      /etc/nocturne/nocturne.ini, then built-in defaults)\n"
+	        "      --db FILE       database (created if missing)\n"
+	        "      --now TIME      the clock, 'YYYY-MM-DD HH:MM[:SS]'\n"
+	        "  -n, --dry-run       check every row and count, store nothing\n"
+	        "      --rejects OUT   store the good rows, write the bad ones to OUT (CSV)\n"
+	        "  -v, --verbose       print counts on stderr\n"
+	        "  -q, --quiet         only errors\n"
+	        "  -h, --help          this help\n"
+	        "  -V, --version       the version\n"
+	        "\n"
+	        "Exit: 0 done, 64 usage, 65 bad data (nothing stored without --rejects),\n"
+	        "66 FILE missing, 74 I/O error, 75 database busy, 78 configuration.\n"
+	        "See nocturne-import(1) and nocturne(5).\n",
+	        import_kind_list());
 }
 
 struct shown {
@@ -63,9 +63,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		OPTS_LONG_COMMON,
-		{"rejects", required_argument, NULL, OPT_REJECTS},
-		{NULL, 0, NULL, 0},
+	    OPTS_LONG_COMMON,
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
 	struct config cfg;
@@ -94,7 +94,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		code = tool_usage_error("unknown option, or an option without its value: '%s'",
-					argv[optind - 1]);
+		                        argv[optind - 1]);
 		goto done;
 	}
 	if (o.help) {
@@ -107,12 +107,12 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 2) {
 		code = tool_usage_error("expected KIND FILE, got %d argument%s", argc - optind,
-					argc - optind == 1 ? "" : "s");
+		                        argc - optind == 1 ? "" : "s");
 		goto done;
 	}
 	if (import_kind_parse(argv[optind], &kind) < 0) {
 		code = tool_usage_error("unknown KIND '%s' (expected one of %s)", argv[optind],
-					import_kind_list());
+		                        import_kind_list());
 		goto done;
 	}
 	config_release(&cfg);
@@ -152,7 +152,7 @@ main(int argc, char **argv)
 	keep_rejects = rc == 0 || (e.kind == ERR_DATA && c.rejected > 0);
 	if (shown.count > SHOWN_MAX)
 		log_error("%s: %ld more problems not shown", csvin_name(in),
-			  shown.count - SHOWN_MAX);
+		          shown.count - SHOWN_MAX);
 	if (o.dry_run && (rc == 0 || keep_rejects))
 		printf("%s %s: %ld rows read, %ld to insert, %ld to update, %ld unchanged, "
 		       "%ld bad; nothing stored (dry run)\n",
@@ -160,8 +160,8 @@ main(int argc, char **argv)
 		       c.unchanged, c.rejected);
 	else if (rc == 0 || keep_rejects)
 		log_info("%s %s: %ld rows read, %ld inserted, %ld updated, %ld unchanged, %ld bad",
-			 import_kind_name(kind), csvin_name(in), c.read, c.inserted, c.updated,
-			 c.unchanged, c.rejected);
+		         import_kind_name(kind), csvin_name(in), c.read, c.inserted, c.updated,
+		         c.unchanged, c.rejected);
 	if (rejects != NULL) {
 		int bad_close = fclose(rejects) != 0;
 		rejects = NULL;
@@ -169,7 +169,7 @@ main(int argc, char **argv)
 			unlink(rejects_path);
 		} else if (bad_close && rc == 0) {
 			rc = err_set(&e, ERR_IO, "%s: cannot write: %s", rejects_path,
-				     strerror(errno));
+			             strerror(errno));
 		}
 	}
 	if (rc < 0)

@@ -55,11 +55,13 @@ config_defaults(struct config *cfg)
 void
 config_release(struct config *cfg)
 {
-	char **strs[] = {&cfg->source,       &cfg->db_path,      &cfg->mail_dir,
-			 &cfg->from,         &cfg->reply_to,     &cfg->signature,
-			 &cfg->smtp_host,    &cfg->smtp_ca_file, &cfg->smtp_user,
-			 &cfg->smtp_password_file, &cfg->bo_url, &cfg->bo_token_file,
-			 &cfg->bo_ca_file};
+	char **strs[] = {&cfg->source,    &cfg->db_path,
+	                 &cfg->mail_dir,  &cfg->from,
+	                 &cfg->reply_to,  &cfg->signature,
+	                 &cfg->smtp_host, &cfg->smtp_ca_file,
+	                 &cfg->smtp_user, &cfg->smtp_password_file,
+	                 &cfg->bo_url,    &cfg->bo_token_file,
+	                 &cfg->bo_ca_file};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -116,30 +118,30 @@ struct key {
 
 #define OFF(f) offsetof(struct config, f)
 static const struct key keys[] = {
-	{"database", "path", K_STR, OFF(db_path), 0, 0},
-	{"database", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 0, 3600000},
-	{"transmit", "refuse_debtor", K_BOOL, OFF(refuse_debtor), 0, 0},
-	{"transmit", "expire_waitlist", K_BOOL, OFF(expire_waitlist), 0, 0},
-	{"mail", "transport", K_TRANSPORT, OFF(transport), 0, 0},
-	{"mail", "directory", K_STR, OFF(mail_dir), 0, 0},
-	{"mail", "from", K_STR, OFF(from), 0, 0},
-	{"mail", "reply_to", K_STR, OFF(reply_to), 0, 0},
-	{"mail", "signature", K_STR, OFF(signature), 0, 0},
-	{"mail", "max_attempts", K_INT, OFF(max_attempts), 1, 1000},
-	{"mail", "retry_delay", K_INT, OFF(retry_delay), 0, 86400 * 7},
-	{"smtp", "host", K_STR, OFF(smtp_host), 0, 0},
-	{"smtp", "port", K_INT, OFF(smtp_port), 1, 65535},
-	{"smtp", "tls", K_TLS, OFF(smtp_tls), 0, 0},
-	{"smtp", "ca_file", K_STR, OFF(smtp_ca_file), 0, 0},
-	{"smtp", "user", K_STR, OFF(smtp_user), 0, 0},
-	{"smtp", "password_file", K_STR, OFF(smtp_password_file), 0, 0},
-	{"smtp", "timeout", K_INT, OFF(smtp_timeout), 1, 3600},
-	{"smtp", "max_per_session", K_INT, OFF(smtp_max_per_session), 1, 100000},
-	{"backoffice", "url", K_STR, OFF(bo_url), 0, 0},
-	{"backoffice", "token_file", K_STR, OFF(bo_token_file), 0, 0},
-	{"backoffice", "ca_file", K_STR, OFF(bo_ca_file), 0, 0},
-	{"backoffice", "timeout", K_INT, OFF(bo_timeout), 1, 3600},
-	{"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
+    {"database", "path", K_STR, OFF(db_path), 0, 0},
+    {"database", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 0, 3600000},
+    {"transmit", "refuse_debtor", K_BOOL, OFF(refuse_debtor), 0, 0},
+    {"transmit", "expire_waitlist", K_BOOL, OFF(expire_waitlist), 0, 0},
+    {"mail", "transport", K_TRANSPORT, OFF(transport), 0, 0},
+    {"mail", "directory", K_STR, OFF(mail_dir), 0, 0},
+    {"mail", "from", K_STR, OFF(from), 0, 0},
+    {"mail", "reply_to", K_STR, OFF(reply_to), 0, 0},
+    {"mail", "signature", K_STR, OFF(signature), 0, 0},
+    {"mail", "max_attempts", K_INT, OFF(max_attempts), 1, 1000},
+    {"mail", "retry_delay", K_INT, OFF(retry_delay), 0, 86400 * 7},
+    {"smtp", "host", K_STR, OFF(smtp_host), 0, 0},
+    {"smtp", "port", K_INT, OFF(smtp_port), 1, 65535},
+    {"smtp", "tls", K_TLS, OFF(smtp_tls), 0, 0},
+    {"smtp", "ca_file", K_STR, OFF(smtp_ca_file), 0, 0},
+    {"smtp", "user", K_STR, OFF(smtp_user), 0, 0},
+    {"smtp", "password_file", K_STR, OFF(smtp_password_file), 0, 0},
+    {"smtp", "timeout", K_INT, OFF(smtp_timeout), 1, 3600},
+    {"smtp", "max_per_session", K_INT, OFF(smtp_max_per_session), 1, 100000},
+    {"backoffice", "url", K_STR, OFF(bo_url), 0, 0},
+    {"backoffice", "token_file", K_STR, OFF(bo_token_file), 0, 0},
+    {"backoffice", "ca_file", K_STR, OFF(bo_ca_file), 0, 0},
+    {"backoffice", "timeout", K_INT, OFF(bo_timeout), 1, 3600},
+    {"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -162,8 +164,7 @@ known_section(const char *section)
 }
 
 static int
-apply(struct config *cfg, const struct key *k, const char *path, const char *value,
-      struct err *e)
+apply(struct config *cfg, const struct key *k, const char *path, const char *value, struct err *e)
 {
 	char *base = (char *)cfg;
 	long n;
@@ -178,14 +179,14 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 	case K_INT:
 		if (config_parse_uint(value, k->max, &n) < 0 || n < k->min)
 			return err_set(e, ERR_CONFIG,
-				       "%s: [%s] %s = '%s': not a whole number between %ld and %ld",
-				       path, k->section, k->name, value, k->min, k->max);
+			               "%s: [%s] %s = '%s': not a whole number between %ld and %ld",
+			               path, k->section, k->name, value, k->min, k->max);
 		*(int *)(base + k->offset) = (int)n;
 		return 0;
 	case K_BOOL:
 		if (config_parse_bool(value, &b) < 0)
 			return err_set(e, ERR_CONFIG, "%s: [%s] %s = '%s': not yes or no", path,
-				       k->section, k->name, value);
+			               k->section, k->name, value);
 		*(int *)(base + k->offset) = b;
 		return 0;
 	case K_TRANSPORT:
@@ -195,7 +196,7 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 			cfg->transport = TRANSPORT_FILE;
 		else
 			return err_set(e, ERR_CONFIG, "%s: [%s] %s = '%s': must be smtp or file",
-				       path, k->section, k->name, value);
+			               path, k->section, k->name, value);
 		return 0;
 	case K_TLS:
 		if (strcmp(value, "none") == 0)
@@ -206,8 +207,8 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 			cfg->smtp_tls = TLS_IMPLICIT;
 		else
 			return err_set(e, ERR_CONFIG,
-				       "%s: [%s] %s = '%s': must be none, starttls or tls", path,
-				       k->section, k->name, value);
+			               "%s: [%s] %s = '%s': must be none, starttls or tls", path,
+			               k->section, k->name, value);
 		return 0;
 	}
 bad:
@@ -248,15 +249,15 @@ precheck(const char *path, struct err *e)
 
 	if (f == NULL)
 		return err_set(e, ERR_CONFIG, "%s: cannot read configuration: %s", path,
-			       strerror(errno));
+		               strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (lineno == 1 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 			fclose(f);
 			return err_set(e, ERR_CONFIG,
-				       "%s:1: the file starts with a UTF-8 byte order mark; "
-				       "save it without one",
-				       path);
+			               "%s:1: the file starts with a UTF-8 byte order mark; "
+			               "save it without one",
+			               path);
 		}
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			fclose(f);
@@ -265,7 +266,7 @@ precheck(const char *path, struct err *e)
 		if (strlen(line) > 1000) {
 			fclose(f);
 			return err_set(e, ERR_CONFIG, "%s:%d: line longer than 1000 bytes", path,
-				       lineno);
+			               lineno);
 		}
 		/* iniparser files a key before any section under no section: never read. */
 		if (!in_section) {
@@ -278,9 +279,9 @@ precheck(const char *path, struct err *e)
 					klen--;
 				fclose(f);
 				return err_set(e, ERR_CONFIG,
-					       "%s:%d: '%.*s' is outside any section (put it under "
-					       "[section])",
-					       path, lineno, (int)(klen > 64 ? 64 : klen), p);
+				               "%s:%d: '%.*s' is outside any section (put it under "
+				               "[section])",
+				               path, lineno, (int)(klen > 64 ? 64 : klen), p);
 			}
 		}
 	}
@@ -306,7 +307,7 @@ config_load_file(struct config *cfg, const char *path, struct err *e)
 	iniparser_set_error_callback(NULL);
 	if (d == NULL)
 		return err_set(e, ERR_CONFIG, "%s: malformed configuration: %s", path,
-			       ini_error[0] ? ini_error : "cannot parse");
+		               ini_error[0] ? ini_error : "cannot parse");
 	nsec = iniparser_getnsec(d);
 	for (int i = 0; i < nsec; i++) {
 		const char *sec = iniparser_getsecname(d, i);
@@ -389,9 +390,9 @@ config_read_secret(const char *path, const char *key, char **secret, struct err 
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		close(fd);
 		return err_set(e, ERR_CONFIG,
-			       "%s %s: refused: readable by group or others (mode %03o); "
-			       "chmod 600 it",
-			       key, path, (unsigned)(st.st_mode & 0777));
+		               "%s %s: refused: readable by group or others (mode %03o); "
+		               "chmod 600 it",
+		               key, path, (unsigned)(st.st_mode & 0777));
 	}
 	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;

@@ -268,9 +268,10 @@ feed(struct csvin *r, struct err *e)
 	done = csv_parse(&r->parser, s, n, on_field, on_row, r);
 	if (done != n) {
 		if (csv_error(&r->parser) == CSV_EPARSE)
-			return fail(r, e, ERR_DATA, r->line,
-				    "malformed CSV: a quote inside an unquoted field, or text after "
-				    "a closing quote");
+			return fail(
+			    r, e, ERR_DATA, r->line,
+			    "malformed CSV: a quote inside an unquoted field, or text after "
+			    "a closing quote");
 		return overflow_error(r, e);
 	}
 	if (r->overflow || csv_get_buffer_size(&r->parser) > CSVIN_MAX_FIELD + 8192) {
@@ -295,9 +296,9 @@ finish(struct csvin *r, struct err *e)
 	if (csv_fini(&r->parser, on_field, on_row, r) != 0) {
 		char what[128];
 		snprintf(what, sizeof(what),
-			 "a quoted field in the record starting on line %ld is not closed at the "
-			 "end of the input",
-			 r->cand_line);
+		         "a quoted field in the record starting on line %ld is not closed at the "
+		         "end of the input",
+		         r->cand_line);
 		return fail(r, e, ERR_DATA, r->line - (r->at_line_start && r->line > 1), what);
 	}
 	if (r->overflow)

@@ -11,119 +11,119 @@
 
 /* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
 static const char *const migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE family("
-	"  ref INTEGER PRIMARY KEY,"
-	"  family_id TEXT NOT NULL UNIQUE,"
-	"  name TEXT NOT NULL,"
-	"  emails TEXT NOT NULL DEFAULT '',"
-	"  balance_cents INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE child("
-	"  ref INTEGER PRIMARY KEY,"
-	"  child_id TEXT NOT NULL UNIQUE,"
-	"  family_ref INTEGER NOT NULL REFERENCES family(ref),"
-	"  first_name TEXT NOT NULL,"
-	"  last_name TEXT NOT NULL);"
-	"CREATE INDEX child_family ON child(family_ref);"
-	"CREATE TABLE activity("
-	"  ref INTEGER PRIMARY KEY,"
-	"  activity_id TEXT NOT NULL UNIQUE,"
-	"  name TEXT NOT NULL,"
-	"  structure TEXT NOT NULL DEFAULT '',"
-	"  capacity INTEGER,"
-	"  waitlist INTEGER NOT NULL DEFAULT 0,"
-	"  promote_days INTEGER NOT NULL DEFAULT 0,"
-	"  hours_from INTEGER,"
-	"  hours_to INTEGER,"
-	"  deadline_days INTEGER NOT NULL DEFAULT 0,"
-	"  deadline_time INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE opening("
-	"  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
-	"  day INTEGER NOT NULL,"
-	"  capacity INTEGER,"
-	"  PRIMARY KEY(activity_ref, day)) WITHOUT ROWID;"
-	"CREATE TABLE batch("
-	"  batch_id INTEGER PRIMARY KEY,"
-	"  ran_at INTEGER NOT NULL,"
-	"  cutoff INTEGER NOT NULL,"
-	"  started_at INTEGER NOT NULL,"
-	"  finished_at INTEGER NOT NULL,"
-	"  n_requests INTEGER NOT NULL DEFAULT 0,"
-	"  n_accepted INTEGER NOT NULL DEFAULT 0,"
-	"  n_waitlisted INTEGER NOT NULL DEFAULT 0,"
-	"  n_refused INTEGER NOT NULL DEFAULT 0,"
-	"  n_closed INTEGER NOT NULL DEFAULT 0,"
-	"  n_deadline INTEGER NOT NULL DEFAULT 0,"
-	"  n_times INTEGER NOT NULL DEFAULT 0,"
-	"  n_debtor INTEGER NOT NULL DEFAULT 0,"
-	"  n_full INTEGER NOT NULL DEFAULT 0,"
-	"  n_duplicate INTEGER NOT NULL DEFAULT 0,"
-	"  n_nothing_to_cancel INTEGER NOT NULL DEFAULT 0,"
-	"  n_promoted INTEGER NOT NULL DEFAULT 0,"
-	"  n_expired INTEGER NOT NULL DEFAULT 0,"
-	"  n_cancelled INTEGER NOT NULL DEFAULT 0,"
-	"  delivery TEXT NOT NULL DEFAULT 'none'"
-	"    CHECK(delivery IN ('none','pending','delivered')),"
-	"  delivery_attempts INTEGER NOT NULL DEFAULT 0,"
-	"  delivered_at INTEGER,"
-	"  delivery_status INTEGER,"
-	"  delivery_error TEXT);"
-	"CREATE TABLE request("
-	"  seq INTEGER PRIMARY KEY,"
-	"  request_id TEXT NOT NULL UNIQUE,"
-	"  child_ref INTEGER NOT NULL REFERENCES child(ref),"
-	"  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
-	"  day INTEGER NOT NULL,"
-	"  action TEXT NOT NULL CHECK(action IN ('reserve','cancel')),"
-	"  arrival INTEGER,"
-	"  departure INTEGER,"
-	"  submitted_at INTEGER NOT NULL,"
-	"  state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN"
-	"    ('pending','accepted','waitlisted','refused','expired','cancelled')),"
-	"  reason TEXT CHECK(reason IS NULL OR reason IN ('closed','deadline','times',"
-	"    'debtor','full','duplicate','nothing_to_cancel')),"
-	"  position INTEGER,"
-	"  batch_id INTEGER REFERENCES batch(batch_id),"
-	"  undoes INTEGER,"
-	"  reported INTEGER NOT NULL DEFAULT 0,"
-	"  notice INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX request_slot ON request(activity_ref, day);"
-	"CREATE INDEX request_open ON request(state, day)"
-	"  WHERE state IN ('pending','waitlisted');"
-	"CREATE INDEX request_batch ON request(batch_id);"
-	"CREATE TABLE decision("
-	"  batch_id INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  reason TEXT,"
-	"  position INTEGER,"
-	"  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
-	"CREATE INDEX decision_seq ON decision(seq, batch_id);"
-	"CREATE TABLE message("
-	"  ref INTEGER PRIMARY KEY,"
-	"  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"
-	"  family_ref INTEGER NOT NULL REFERENCES family(ref),"
-	"  recipient TEXT,"
-	"  subject TEXT NOT NULL,"
-	"  message_id TEXT NOT NULL UNIQUE,"
-	"  state TEXT NOT NULL DEFAULT 'pending'"
-	"    CHECK(state IN ('pending','sent','failed','skipped')),"
-	"  reason TEXT,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  created_at INTEGER NOT NULL,"
-	"  next_at INTEGER NOT NULL,"
-	"  updated_at INTEGER,"
-	"  sent_at INTEGER);"
-	"CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
-	/* Apart, so that a state change rewrites a small row, not the message. */
-	"CREATE TABLE message_content("
-	"  message_ref INTEGER PRIMARY KEY REFERENCES message(ref),"
-	"  content BLOB NOT NULL);"
-	"CREATE TABLE message_request("
-	"  message_ref INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
-	"CREATE INDEX message_request_seq ON message_request(seq);",
+    /* 0 -> 1 */
+    "CREATE TABLE family("
+    "  ref INTEGER PRIMARY KEY,"
+    "  family_id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  emails TEXT NOT NULL DEFAULT '',"
+    "  balance_cents INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE child("
+    "  ref INTEGER PRIMARY KEY,"
+    "  child_id TEXT NOT NULL UNIQUE,"
+    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  first_name TEXT NOT NULL,"
+    "  last_name TEXT NOT NULL);"
+    "CREATE INDEX child_family ON child(family_ref);"
+    "CREATE TABLE activity("
+    "  ref INTEGER PRIMARY KEY,"
+    "  activity_id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  structure TEXT NOT NULL DEFAULT '',"
+    "  capacity INTEGER,"
+    "  waitlist INTEGER NOT NULL DEFAULT 0,"
+    "  promote_days INTEGER NOT NULL DEFAULT 0,"
+    "  hours_from INTEGER,"
+    "  hours_to INTEGER,"
+    "  deadline_days INTEGER NOT NULL DEFAULT 0,"
+    "  deadline_time INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE opening("
+    "  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
+    "  day INTEGER NOT NULL,"
+    "  capacity INTEGER,"
+    "  PRIMARY KEY(activity_ref, day)) WITHOUT ROWID;"
+    "CREATE TABLE batch("
+    "  batch_id INTEGER PRIMARY KEY,"
+    "  ran_at INTEGER NOT NULL,"
+    "  cutoff INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  finished_at INTEGER NOT NULL,"
+    "  n_requests INTEGER NOT NULL DEFAULT 0,"
+    "  n_accepted INTEGER NOT NULL DEFAULT 0,"
+    "  n_waitlisted INTEGER NOT NULL DEFAULT 0,"
+    "  n_refused INTEGER NOT NULL DEFAULT 0,"
+    "  n_closed INTEGER NOT NULL DEFAULT 0,"
+    "  n_deadline INTEGER NOT NULL DEFAULT 0,"
+    "  n_times INTEGER NOT NULL DEFAULT 0,"
+    "  n_debtor INTEGER NOT NULL DEFAULT 0,"
+    "  n_full INTEGER NOT NULL DEFAULT 0,"
+    "  n_duplicate INTEGER NOT NULL DEFAULT 0,"
+    "  n_nothing_to_cancel INTEGER NOT NULL DEFAULT 0,"
+    "  n_promoted INTEGER NOT NULL DEFAULT 0,"
+    "  n_expired INTEGER NOT NULL DEFAULT 0,"
+    "  n_cancelled INTEGER NOT NULL DEFAULT 0,"
+    "  delivery TEXT NOT NULL DEFAULT 'none'"
+    "    CHECK(delivery IN ('none','pending','delivered')),"
+    "  delivery_attempts INTEGER NOT NULL DEFAULT 0,"
+    "  delivered_at INTEGER,"
+    "  delivery_status INTEGER,"
+    "  delivery_error TEXT);"
+    "CREATE TABLE request("
+    "  seq INTEGER PRIMARY KEY,"
+    "  request_id TEXT NOT NULL UNIQUE,"
+    "  child_ref INTEGER NOT NULL REFERENCES child(ref),"
+    "  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
+    "  day INTEGER NOT NULL,"
+    "  action TEXT NOT NULL CHECK(action IN ('reserve','cancel')),"
+    "  arrival INTEGER,"
+    "  departure INTEGER,"
+    "  submitted_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN"
+    "    ('pending','accepted','waitlisted','refused','expired','cancelled')),"
+    "  reason TEXT CHECK(reason IS NULL OR reason IN ('closed','deadline','times',"
+    "    'debtor','full','duplicate','nothing_to_cancel')),"
+    "  position INTEGER,"
+    "  batch_id INTEGER REFERENCES batch(batch_id),"
+    "  undoes INTEGER,"
+    "  reported INTEGER NOT NULL DEFAULT 0,"
+    "  notice INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX request_slot ON request(activity_ref, day);"
+    "CREATE INDEX request_open ON request(state, day)"
+    "  WHERE state IN ('pending','waitlisted');"
+    "CREATE INDEX request_batch ON request(batch_id);"
+    "CREATE TABLE decision("
+    "  batch_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  reason TEXT,"
+    "  position INTEGER,"
+    "  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX decision_seq ON decision(seq, batch_id);"
+    "CREATE TABLE message("
+    "  ref INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"
+    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  recipient TEXT,"
+    "  subject TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK(state IN ('pending','sent','failed','skipped')),"
+    "  reason TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  next_at INTEGER NOT NULL,"
+    "  updated_at INTEGER,"
+    "  sent_at INTEGER);"
+    "CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
+    /* Apart, so that a state change rewrites a small row, not the message. */
+    "CREATE TABLE message_content("
+    "  message_ref INTEGER PRIMARY KEY REFERENCES message(ref),"
+    "  content BLOB NOT NULL);"
+    "CREATE TABLE message_request("
+    "  message_ref INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
+    "CREATE INDEX message_request_seq ON message_request(seq);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -235,9 +235,9 @@ migrate(struct db *db, struct err *e)
 		return 0;
 	if (v > NMIGRATIONS)
 		return err_set(e, ERR_CONFIG,
-			       "%s: schema version %d is newer than this nocturne (%d): upgrade "
-			       "nocturne",
-			       db->path, v, NMIGRATIONS);
+		               "%s: schema version %d is newer than this nocturne (%d): upgrade "
+		               "nocturne",
+		               db->path, v, NMIGRATIONS);
 	if (db_begin(db, e) < 0)
 		return -1;
 	/* Read again under the write lock: another process may have migrated. */
@@ -269,8 +269,9 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT || mode != DB_OPEN_CREATE)
 			return err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO,
-				       "%s: cannot open database: %s%s", path, strerror(errno),
-				       errno == ENOENT ? " (import data first, or check --db)" : "");
+			               "%s: cannot open database: %s%s", path, strerror(errno),
+			               errno == ENOENT ? " (import data first, or check --db)"
+			                               : "");
 		flags |= SQLITE_OPEN_CREATE;
 	}
 	db = xcalloc(1, sizeof(*db));
@@ -284,12 +285,12 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	sqlite3_extended_result_codes(db->sql, 1);
 	sqlite3_busy_timeout(db->sql, busy_ms);
 	if (db_exec(db,
-		    "PRAGMA journal_mode = WAL;"
-		    "PRAGMA synchronous = NORMAL;"
-		    "PRAGMA foreign_keys = ON;"
-		    "PRAGMA cache_size = -32768;"
-		    "PRAGMA temp_store = FILE;",
-		    e) < 0 ||
+	            "PRAGMA journal_mode = WAL;"
+	            "PRAGMA synchronous = NORMAL;"
+	            "PRAGMA foreign_keys = ON;"
+	            "PRAGMA cache_size = -32768;"
+	            "PRAGMA temp_store = FILE;",
+	            e) < 0 ||
 	    migrate(db, e) < 0) {
 		db_close(db);
 		return -1;
@@ -309,8 +310,8 @@ db_close(struct db *db)
 	if (db->sql != NULL) {
 		while ((st = sqlite3_next_stmt(db->sql, NULL)) != NULL) {
 			if (leaked++ == 0)
-				log_warn("%s: internal: statement left unfinalized: %.80s", db->path,
-					 sqlite3_sql(st));
+				log_warn("%s: internal: statement left unfinalized: %.80s",
+				         db->path, sqlite3_sql(st));
 			sqlite3_finalize(st);
 		}
 		sqlite3_close(db->sql);

@@ -52,8 +52,7 @@ enum db_open_mode {
  * Open (and migrate) the database at path. busy_ms: how long a statement
  * waits for another writer. On success *out is set; free with db_close().
  */
-int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode,
-	    struct err *e);
+int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e);
 
 /*
  * Close. Every statement should be finalized by then: one left over is

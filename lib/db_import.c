@@ -29,42 +29,42 @@ enum {
 };
 
 static const char *const sqls[ST_COUNT] = {
-	[ST_FAMILY_GET] = "SELECT ref, name, emails, balance_cents FROM family WHERE family_id = ?1",
-	[ST_FAMILY_REF] = "SELECT ref FROM family WHERE family_id = ?1",
-	[ST_FAMILY_INS] = "INSERT INTO family(family_id, name, emails, balance_cents) "
-			  "VALUES(?2, ?3, ?4, ?5)",
-	[ST_FAMILY_UPD] = "UPDATE family SET family_id = ?2, name = ?3, emails = ?4, "
-			  "balance_cents = ?5 WHERE ref = ?1",
-	[ST_CHILD_GET] = "SELECT c.ref, f.family_id, c.family_ref, c.first_name, c.last_name "
-			 "FROM child c JOIN family f ON f.ref = c.family_ref WHERE c.child_id = ?1",
-	[ST_CHILD_INS] = "INSERT INTO child(child_id, family_ref, first_name, last_name) "
-			 "VALUES(?2, ?3, ?4, ?5)",
-	[ST_CHILD_UPD] = "UPDATE child SET child_id = ?2, family_ref = ?3, first_name = ?4, "
-			 "last_name = ?5 WHERE ref = ?1",
-	[ST_ACTIVITY_GET] = "SELECT ref, name, structure, capacity, waitlist, promote_days, "
-			    "hours_from, hours_to, deadline_days, deadline_time "
-			    "FROM activity WHERE activity_id = ?1",
-	[ST_ACTIVITY_REF] = "SELECT ref FROM activity WHERE activity_id = ?1",
-	[ST_ACTIVITY_INS] = "INSERT INTO activity(activity_id, name, structure, capacity, "
-			    "waitlist, promote_days, hours_from, hours_to, deadline_days, "
-			    "deadline_time) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_ACTIVITY_UPD] = "UPDATE activity SET activity_id = ?2, name = ?3, structure = ?4, "
-			    "capacity = ?5, waitlist = ?6, promote_days = ?7, hours_from = ?8, "
-			    "hours_to = ?9, deadline_days = ?10, deadline_time = ?11 "
-			    "WHERE ref = ?1",
-	[ST_OPENING_GET] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
-	[ST_OPENING_INS] = "INSERT INTO opening(activity_ref, day, capacity) VALUES(?1, ?2, ?3)",
-	[ST_OPENING_UPD] = "UPDATE opening SET capacity = ?3 WHERE activity_ref = ?1 AND day = ?2",
-	[ST_REQUEST_ADD] = "INSERT INTO request(request_id, child_ref, activity_ref, day, action, "
-			   "arrival, departure, submitted_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-			   "ON CONFLICT(request_id) DO NOTHING",
-	[ST_REQUEST_GET] = "SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, "
-			   "r.day, r.action, r.arrival, r.departure, r.submitted_at "
-			   "FROM request r JOIN child c ON c.ref = r.child_ref "
-			   "JOIN activity a ON a.ref = r.activity_ref WHERE r.request_id = ?1",
-	[ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM request",
-	[ST_CHILD_IDS] = "SELECT child_id, ref FROM child",
-	[ST_ACTIVITY_IDS] = "SELECT activity_id, ref FROM activity",
+    [ST_FAMILY_GET] = "SELECT ref, name, emails, balance_cents FROM family WHERE family_id = ?1",
+    [ST_FAMILY_REF] = "SELECT ref FROM family WHERE family_id = ?1",
+    [ST_FAMILY_INS] = "INSERT INTO family(family_id, name, emails, balance_cents) "
+                      "VALUES(?2, ?3, ?4, ?5)",
+    [ST_FAMILY_UPD] = "UPDATE family SET family_id = ?2, name = ?3, emails = ?4, "
+                      "balance_cents = ?5 WHERE ref = ?1",
+    [ST_CHILD_GET] = "SELECT c.ref, f.family_id, c.family_ref, c.first_name, c.last_name "
+                     "FROM child c JOIN family f ON f.ref = c.family_ref WHERE c.child_id = ?1",
+    [ST_CHILD_INS] = "INSERT INTO child(child_id, family_ref, first_name, last_name) "
+                     "VALUES(?2, ?3, ?4, ?5)",
+    [ST_CHILD_UPD] = "UPDATE child SET child_id = ?2, family_ref = ?3, first_name = ?4, "
+                     "last_name = ?5 WHERE ref = ?1",
+    [ST_ACTIVITY_GET] = "SELECT ref, name, structure, capacity, waitlist, promote_days, "
+                        "hours_from, hours_to, deadline_days, deadline_time "
+                        "FROM activity WHERE activity_id = ?1",
+    [ST_ACTIVITY_REF] = "SELECT ref FROM activity WHERE activity_id = ?1",
+    [ST_ACTIVITY_INS] = "INSERT INTO activity(activity_id, name, structure, capacity, "
+                        "waitlist, promote_days, hours_from, hours_to, deadline_days, "
+                        "deadline_time) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [ST_ACTIVITY_UPD] = "UPDATE activity SET activity_id = ?2, name = ?3, structure = ?4, "
+                        "capacity = ?5, waitlist = ?6, promote_days = ?7, hours_from = ?8, "
+                        "hours_to = ?9, deadline_days = ?10, deadline_time = ?11 "
+                        "WHERE ref = ?1",
+    [ST_OPENING_GET] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
+    [ST_OPENING_INS] = "INSERT INTO opening(activity_ref, day, capacity) VALUES(?1, ?2, ?3)",
+    [ST_OPENING_UPD] = "UPDATE opening SET capacity = ?3 WHERE activity_ref = ?1 AND day = ?2",
+    [ST_REQUEST_ADD] = "INSERT INTO request(request_id, child_ref, activity_ref, day, action, "
+                       "arrival, departure, submitted_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                       "ON CONFLICT(request_id) DO NOTHING",
+    [ST_REQUEST_GET] = "SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, "
+                       "r.day, r.action, r.arrival, r.departure, r.submitted_at "
+                       "FROM request r JOIN child c ON c.ref = r.child_ref "
+                       "JOIN activity a ON a.ref = r.activity_ref WHERE r.request_id = ?1",
+    [ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM request",
+    [ST_CHILD_IDS] = "SELECT child_id, ref FROM child",
+    [ST_ACTIVITY_IDS] = "SELECT activity_id, ref FROM activity",
 };
 
 /* Strings read back by the get functions, kept until the next get. */
@@ -180,7 +180,7 @@ opt_int(sqlite3_stmt *st, int col, int *v)
 
 int
 db_import_get_family(struct db_import *d, const char *family_id, int64_t *ref,
-		     struct db_family *out, struct err *e)
+                     struct db_family *out, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_FAMILY_GET);
 	int rc;
@@ -201,7 +201,7 @@ db_import_get_family(struct db_import *d, const char *family_id, int64_t *ref,
 
 int
 db_import_get_child(struct db_import *d, const char *child_id, int64_t *ref, struct db_child *out,
-		    struct err *e)
+                    struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_CHILD_GET);
 	int rc;
@@ -223,7 +223,7 @@ db_import_get_child(struct db_import *d, const char *child_id, int64_t *ref, str
 
 int
 db_import_get_activity(struct db_import *d, const char *activity_id, int64_t *ref,
-		       struct db_activity *out, struct err *e)
+                       struct db_activity *out, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_ACTIVITY_GET);
 	int rc, to;
@@ -252,7 +252,7 @@ db_import_get_activity(struct db_import *d, const char *activity_id, int64_t *re
 
 int
 db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
-		      struct db_opening *out, struct err *e)
+                      struct db_opening *out, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_OPENING_GET);
 	int rc;
@@ -271,7 +271,7 @@ db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
 
 int
 db_import_get_request(struct db_import *d, const char *request_id, struct db_request *out,
-		      struct err *e)
+                      struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_REQUEST_GET);
 	const char *action;
@@ -321,15 +321,13 @@ db_import_family_ref(struct db_import *d, const char *family_id, int64_t *ref, s
 }
 
 int
-db_import_activity_ref(struct db_import *d, const char *activity_id, int64_t *ref,
-		       struct err *e)
+db_import_activity_ref(struct db_import *d, const char *activity_id, int64_t *ref, struct err *e)
 {
 	return get_ref(d, ST_ACTIVITY_REF, activity_id, ref, e);
 }
 
 int
-db_import_put_family(struct db_import *d, int64_t ref, const struct db_family *f,
-		     struct err *e)
+db_import_put_family(struct db_import *d, int64_t ref, const struct db_family *f, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ref ? ST_FAMILY_UPD : ST_FAMILY_INS);
 
@@ -357,8 +355,7 @@ db_import_put_child(struct db_import *d, int64_t ref, const struct db_child *c, 
 }
 
 int
-db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activity *a,
-		       struct err *e)
+db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activity *a, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ref ? ST_ACTIVITY_UPD : ST_ACTIVITY_INS);
 
@@ -378,8 +375,7 @@ db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activit
 }
 
 int
-db_import_put_opening(struct db_import *d, int exists, const struct db_opening *o,
-		      struct err *e)
+db_import_put_opening(struct db_import *d, int exists, const struct db_opening *o, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, exists ? ST_OPENING_UPD : ST_OPENING_INS);
 
@@ -390,8 +386,7 @@ db_import_put_opening(struct db_import *d, int exists, const struct db_opening *
 }
 
 int
-db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq,
-		      struct err *e)
+db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq, struct err *e)
 {
 	sqlite3_stmt *st = d->st[ST_REQUEST_ADD];
 
@@ -429,7 +424,7 @@ db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e)
 
 int
 db_import_each_id(struct db_import *d, enum db_import_table t,
-		  void (*fn)(const char *id, int64_t ref, void *ctx), void *ctx, struct err *e)
+                  void (*fn)(const char *id, int64_t ref, void *ctx), void *ctx, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, t == DB_IMPORT_CHILDREN ? ST_CHILD_IDS : ST_ACTIVITY_IDS);
 	int rc;

@@ -77,39 +77,37 @@ void db_import_free(struct db_import *d);
  * next get) when the row exists, 0 when not, -1 on error.
  */
 int db_import_get_family(struct db_import *d, const char *family_id, int64_t *ref,
-			 struct db_family *out, struct err *e);
+                         struct db_family *out, struct err *e);
 int db_import_get_child(struct db_import *d, const char *child_id, int64_t *ref,
-			struct db_child *out, struct err *e);
+                        struct db_child *out, struct err *e);
 int db_import_get_activity(struct db_import *d, const char *activity_id, int64_t *ref,
-			   struct db_activity *out, struct err *e);
+                           struct db_activity *out, struct err *e);
 int db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
-			  struct db_opening *out, struct err *e);
+                          struct db_opening *out, struct err *e);
 int db_import_get_request(struct db_import *d, const char *request_id, struct db_request *out,
-			  struct err *e);
+                          struct err *e);
 
 /* The ref of a family / an activity by id: 1 found, 0 not, -1 error. */
-int db_import_family_ref(struct db_import *d, const char *family_id, int64_t *ref,
-			 struct err *e);
+int db_import_family_ref(struct db_import *d, const char *family_id, int64_t *ref, struct err *e);
 int db_import_activity_ref(struct db_import *d, const char *activity_id, int64_t *ref,
-			   struct err *e);
+                           struct err *e);
 
 /* Insert (ref == 0) or update the row with that ref. 0 or -1. */
 int db_import_put_family(struct db_import *d, int64_t ref, const struct db_family *f,
-			 struct err *e);
-int db_import_put_child(struct db_import *d, int64_t ref, const struct db_child *c,
-			struct err *e);
+                         struct err *e);
+int db_import_put_child(struct db_import *d, int64_t ref, const struct db_child *c, struct err *e);
 int db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activity *a,
-			   struct err *e);
+                           struct err *e);
 /* Insert (exists == 0) or update an opening. */
 int db_import_put_opening(struct db_import *d, int exists, const struct db_opening *o,
-			  struct err *e);
+                          struct err *e);
 
 /*
  * Insert a new pending request. Returns 1 and sets *seq when inserted, 0 when
  * its request_id is already there (nothing changed), -1 on error.
  */
 int db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq,
-			  struct err *e);
+                          struct err *e);
 
 /* The greatest request seq so far (0 when none). */
 int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);
@@ -120,6 +118,6 @@ int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);
  */
 enum db_import_table { DB_IMPORT_CHILDREN, DB_IMPORT_ACTIVITIES };
 int db_import_each_id(struct db_import *d, enum db_import_table t,
-		      void (*fn)(const char *id, int64_t ref, void *ctx), void *ctx, struct err *e);
+                      void (*fn)(const char *id, int64_t ref, void *ctx), void *ctx, struct err *e);
 
 #endif

@@ -39,7 +39,7 @@ void err_clear(struct err *e);
  * Always returns -1, so callers can write: return err_set(e, ERR_IO, ...);
  */
 int err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix e's message with "PREFIX: " (for context added by callers). Returns -1. */
 int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,9 +5,9 @@
 int
 export_begin(struct csvout *w, FILE *fp)
 {
-	static const char *const cols[] = {"request_id", "child_id", "activity_id", "date",
-					   "action",     "state",    "reason",      "position",
-					   "batch_id",   "decided_at"};
+	static const char *const cols[] = {"request_id", "child_id",  "activity_id", "date",
+	                                   "action",     "state",     "reason",      "position",
+	                                   "batch_id",   "decided_at"};
 	int rc = 0;
 
 	csvout_init(w, fp, ';', CSVOUT_SAFE);

@@ -8,9 +8,9 @@
 #include "db_import.h"
 #include "when.h"
 
-#define ID_MAX 200     /* bytes in an id */
-#define SHOW_MAX 60    /* bytes of a value quoted in a message */
-#define DAYS_MAX 3660  /* promote_days, deadline_days */
+#define ID_MAX 200    /* bytes in an id */
+#define SHOW_MAX 60   /* bytes of a value quoted in a message */
+#define DAYS_MAX 3660 /* promote_days, deadline_days */
 #define CAP_MAX 1000000
 
 /* ---------------------------------------------------------------- kinds */
@@ -22,26 +22,25 @@ struct column {
 
 enum { F_ID, F_NAME, F_EMAILS, F_BALANCE };
 static const struct column family_cols[] = {
-	{"family_id", 1}, {"name", 1}, {"emails", 0}, {"balance", 0}, {NULL, 0}};
+    {"family_id", 1}, {"name", 1}, {"emails", 0}, {"balance", 0}, {NULL, 0}};
 
 enum { C_ID, C_FAMILY, C_FIRST, C_LAST };
 static const struct column child_cols[] = {
-	{"child_id", 1}, {"family_id", 1}, {"first_name", 1}, {"last_name", 1}, {NULL, 0}};
+    {"child_id", 1}, {"family_id", 1}, {"first_name", 1}, {"last_name", 1}, {NULL, 0}};
 
 enum { A_ID, A_NAME, A_STRUCTURE, A_CAPACITY, A_WAITLIST, A_PROMOTE, A_HOURS, A_DDAYS, A_DTIME };
 static const struct column activity_cols[] = {
-	{"activity_id", 1},   {"name", 1},  {"structure", 0},     {"capacity", 0},
-	{"waitlist", 0},      {"promote_days", 0}, {"hours", 0}, {"deadline_days", 0},
-	{"deadline_time", 0}, {NULL, 0}};
+    {"activity_id", 1},  {"name", 1},  {"structure", 0},     {"capacity", 0},      {"waitlist", 0},
+    {"promote_days", 0}, {"hours", 0}, {"deadline_days", 0}, {"deadline_time", 0}, {NULL, 0}};
 
 enum { O_ACTIVITY, O_DATE, O_CAPACITY };
 static const struct column opening_cols[] = {
-	{"activity_id", 1}, {"date", 1}, {"capacity", 0}, {NULL, 0}};
+    {"activity_id", 1}, {"date", 1}, {"capacity", 0}, {NULL, 0}};
 
 enum { R_ID, R_CHILD, R_ACTIVITY, R_DATE, R_ACTION, R_ARRIVAL, R_DEPARTURE, R_SUBMITTED };
 static const struct column request_cols[] = {
-	{"request_id", 1}, {"child_id", 1},  {"activity_id", 1},  {"date", 1}, {"action", 1},
-	{"arrival", 0},    {"departure", 0}, {"submitted_at", 1}, {NULL, 0}};
+    {"request_id", 1}, {"child_id", 1},  {"activity_id", 1},  {"date", 1}, {"action", 1},
+    {"arrival", 0},    {"departure", 0}, {"submitted_at", 1}, {NULL, 0}};
 
 #define MAX_COLS 10
 
@@ -49,11 +48,11 @@ static const struct {
 	const char *name;
 	const struct column *cols;
 } kinds[] = {
-	[IMPORT_FAMILIES] = {"families", family_cols},
-	[IMPORT_CHILDREN] = {"children", child_cols},
-	[IMPORT_ACTIVITIES] = {"activities", activity_cols},
-	[IMPORT_OPENINGS] = {"openings", opening_cols},
-	[IMPORT_REQUESTS] = {"requests", request_cols},
+    [IMPORT_FAMILIES] = {"families", family_cols},
+    [IMPORT_CHILDREN] = {"children", child_cols},
+    [IMPORT_ACTIVITIES] = {"activities", activity_cols},
+    [IMPORT_OPENINGS] = {"openings", opening_cols},
+    [IMPORT_REQUESTS] = {"requests", request_cols},
 };
 #define NKINDS ((int)(sizeof(kinds) / sizeof(kinds[0])))
 
@@ -391,8 +390,8 @@ diff_str(struct diff *d, const char *name, const char *was, const char *now)
 	if (strcmp(was, now) == 0)
 		return;
 	w = snprintf(d->buf + d->n, sizeof(d->buf) - d->n, "%s%s %s \xE2\x89\xA0 %s",
-		     d->count ? ", " : "", name, *was ? show(was, a, sizeof(a)) : "(empty)",
-		     *now ? show(now, b, sizeof(b)) : "(empty)");
+	             d->count ? ", " : "", name, *was ? show(was, a, sizeof(a)) : "(empty)",
+	             *now ? show(now, b, sizeof(b)) : "(empty)");
 	d->count++;
 	if (w > 0 && d->n + (size_t)w < sizeof(d->buf))
 		d->n += (size_t)w;
@@ -431,8 +430,8 @@ fmt_time(char buf[WHEN_TIME_LEN], int has, int minutes)
 static void
 fmt_amount(char *buf, size_t n, int64_t cents)
 {
-	unsigned long long a = cents < 0 ? (unsigned long long)-(cents + 1) + 1
-					 : (unsigned long long)cents;
+	unsigned long long a =
+	    cents < 0 ? (unsigned long long)-(cents + 1) + 1 : (unsigned long long)cents;
 
 	snprintf(buf, n, "%s%llu.%02llu", cents < 0 ? "-" : "", a / 100, a % 100);
 }
@@ -464,16 +463,15 @@ struct run {
 	size_t nhdr;       /* columns in the header */
 	char **hdr;        /* the header's names, for the rejects file */
 	struct csvout rw;
-	struct smap seen;  /* reference keys stored from this file -> line */
+	struct smap seen; /* reference keys stored from this file -> line */
 	struct smap children, activities;
-	int64_t base_seq;  /* requests: max(seq) before this import */
-	long *lines;       /* requests: line of each inserted request, by seq */
+	int64_t base_seq; /* requests: max(seq) before this import */
+	long *lines;      /* requests: line of each inserted request, by seq */
 	size_t caplines;
-	char what[1024];   /* the current problem: "column NAME: ..." */
+	char what[1024]; /* the current problem: "column NAME: ..." */
 };
 
-static int
-bad(struct run *r, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(struct run *r, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* 1 for the columns stored as text: ids, names, emails, structure. */
 static int
@@ -558,7 +556,7 @@ get_date(struct run *r, int col, int32_t *day)
 		return bad(r, col, "missing value");
 	if (when_parse_date(s, day) < 0)
 		return bad(r, col, "'%s' is not a date (YYYY-MM-DD or DD/MM/YYYY)",
-			   show(s, b, sizeof(b)));
+		           show(s, b, sizeof(b)));
 	return 0;
 }
 
@@ -590,8 +588,8 @@ get_opt_count(struct run *r, int col, int max, int dflt, int *has, int *v)
 	if (*s == '\0')
 		return 0;
 	if (import_parse_count(s, max, v) < 0)
-		return bad(r, col, "'%s' is not a whole number from 0 to %d",
-			   show(s, b, sizeof(b)), max);
+		return bad(r, col, "'%s' is not a whole number from 0 to %d", show(s, b, sizeof(b)),
+		           max);
 	if (has)
 		*has = 1;
 	return 0;
@@ -612,7 +610,7 @@ decide(struct run *r, const char *key, int col, const char *label, const struct 
 	s = smap_find(&r->seen, key);
 	if (s != NULL)
 		return bad(r, col, "%s already on line %lld with other values: %s", label,
-			   (long long)s->val, df->buf);
+		           (long long)s->val, df->buf);
 	return 2;
 }
 
@@ -640,7 +638,7 @@ row_family(struct run *r, long line, struct err *e)
 	if (*s && import_parse_amount(s, &f.balance_cents) < 0) {
 		char sb[SHOW_BUF];
 		return bad(r, F_BALANCE, "'%s' is not an amount in euros (like 12.50 or -3,20)",
-			   show(s, sb, sizeof(sb)));
+		           show(s, sb, sizeof(sb)));
 	}
 	rc = db_import_get_family(r->d, f.family_id, &ref, &old, e);
 	if (rc < 0)
@@ -693,7 +691,7 @@ row_child(struct run *r, long line, struct err *e)
 		return -1;
 	if (rc == 0)
 		return bad(r, C_FAMILY, "no family '%s' (import the families first)",
-			   show(c.family_id, b, sizeof(b)));
+		           show(c.family_id, b, sizeof(b)));
 	rc = db_import_get_child(r->d, c.child_id, &ref, &old, e);
 	if (rc < 0)
 		return -1;
@@ -776,14 +774,15 @@ row_activity(struct run *r, long line, struct err *e)
 	s = val(r, A_WAITLIST);
 	if (*s && import_parse_waitlist(s, &a.waitlist) < 0)
 		return bad(r, A_WAITLIST, "'%s' is not no, yes or a number of places",
-			   show(s, b, sizeof(b)));
+		           show(s, b, sizeof(b)));
 	if (get_opt_count(r, A_PROMOTE, DAYS_MAX, 0, NULL, &a.promote_days))
 		return 1;
 	s = val(r, A_HOURS);
 	if (*s) {
 		if (import_parse_hours(s, &a.hours_from, &a.hours_to) < 0)
-			return bad(r, A_HOURS, "'%s' is not HH:MM-HH:MM with the start before the end",
-				   show(s, b, sizeof(b)));
+			return bad(r, A_HOURS,
+			           "'%s' is not HH:MM-HH:MM with the start before the end",
+			           show(s, b, sizeof(b)));
 		a.has_hours = 1;
 	}
 	if (get_opt_count(r, A_DDAYS, DAYS_MAX, 0, NULL, &a.deadline_days) ||
@@ -851,7 +850,7 @@ row_opening(struct run *r, long line, struct err *e)
 		return -1;
 	if (rc == 0)
 		return bad(r, O_ACTIVITY, "no activity '%s' (import the activities first)",
-			   show(act, b, sizeof(b)));
+		           show(act, b, sizeof(b)));
 	snprintf(key, sizeof(key), "%lld/%ld", (long long)o.activity_ref, (long)o.day);
 	rc = db_import_get_opening(r->d, o.activity_ref, o.day, &old, e);
 	if (rc < 0)
@@ -953,12 +952,12 @@ row_request(struct run *r, long line, struct err *e)
 	m = smap_find(&r->children, q.child_id);
 	if (m == NULL)
 		return bad(r, R_CHILD, "no child '%s' (import the children first)",
-			   show(q.child_id, b, sizeof(b)));
+		           show(q.child_id, b, sizeof(b)));
 	q.child_ref = m->val;
 	m = smap_find(&r->activities, q.activity_id);
 	if (m == NULL)
 		return bad(r, R_ACTIVITY, "no activity '%s' (import the activities first)",
-			   show(q.activity_id, b, sizeof(b)));
+		           show(q.activity_id, b, sizeof(b)));
 	q.activity_ref = m->val;
 	if (get_date(r, R_DATE, &q.day))
 		return 1;
@@ -975,7 +974,7 @@ row_request(struct run *r, long line, struct err *e)
 		return bad(r, R_SUBMITTED, "missing value");
 	if (when_parse_datetime(s, &q.submitted_at) < 0)
 		return bad(r, R_SUBMITTED, "'%s' is not a date and time (YYYY-MM-DD HH:MM[:SS])",
-			   show(s, b, sizeof(b)));
+		           show(s, b, sizeof(b)));
 
 	rc = db_import_add_request(r->d, &q, &seq, e);
 	if (rc < 0)
@@ -990,7 +989,7 @@ row_request(struct run *r, long line, struct err *e)
 		return -1;
 	if (rc == 0)
 		return err_set(e, ERR_INTERNAL, "%s:%ld: request %s conflicts but cannot be read",
-			       csvin_name(r->in), line, q.request_id);
+		               csvin_name(r->in), line, q.request_id);
 	diff_request(&df, &old, &q);
 	if (df.count == 0) {
 		r->c->unchanged++;
@@ -1000,10 +999,10 @@ row_request(struct run *r, long line, struct err *e)
 	earlier = line_of_seq(r, old.seq);
 	if (earlier > 0)
 		return bad(r, R_ID, "request %s already on line %ld with other values: %s", c,
-			   earlier, df.buf);
+		           earlier, df.buf);
 	if (earlier < 0)
 		return bad(r, R_ID, "request %s already in this file with other values: %s", c,
-			   df.buf);
+		           df.buf);
 	return bad(r, R_ID, "request %s already imported with other values: %s", c, df.buf);
 }
 
@@ -1031,16 +1030,16 @@ check_row(struct run *r)
 		csvin_field(r->in, i, &len);
 		if (len > 0 || n > CSVIN_MAX_FIELDS) {
 			snprintf(r->what, sizeof(r->what),
-				 "column %zu: a value past the header's %zu columns (the row has "
-				 "%zu fields)",
-				 i + 1, r->nhdr, n);
+			         "column %zu: a value past the header's %zu columns (the row has "
+			         "%zu fields)",
+			         i + 1, r->nhdr, n);
 			return 1;
 		}
 	}
 	if (n < r->nhdr) {
 		snprintf(r->what, sizeof(r->what),
-			 "column %s: missing (the row has %zu field%s, the header %zu)",
-			 file_col_name(r, n), n, n == 1 ? "" : "s", r->nhdr);
+		         "column %s: missing (the row has %zu field%s, the header %zu)",
+		         file_col_name(r, n), n, n == 1 ? "" : "s", r->nhdr);
 		return 1;
 	}
 	for (int k = 0; k < r->ncols; k++) {
@@ -1056,12 +1055,12 @@ check_row(struct run *r)
 			for (size_t i = 0; i < len; i++)
 				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 					return bad(r, k, "contains a control character (0x%02X)",
-						   (unsigned char)s[i]);
+					           (unsigned char)s[i]);
 		if (csvin_utf8_check(s, len, &off) < 0)
 			return bad(r, k,
-				   "not valid UTF-8 (byte 0x%02X at offset %zu): save the file as "
-				   "UTF-8",
-				   (unsigned char)s[off], off);
+			           "not valid UTF-8 (byte 0x%02X at offset %zu): save the file as "
+			           "UTF-8",
+			           (unsigned char)s[off], off);
 	}
 	return 0;
 }
@@ -1079,7 +1078,7 @@ header(struct run *r)
 	known[0] = '\0';
 	for (int k = 0; k < r->ncols; k++)
 		kn += (size_t)snprintf(known + kn, sizeof(known) - kn, "%s%s", k ? ", " : "",
-				       r->cols[k].name);
+		                       r->cols[k].name);
 	r->nhdr = n;
 	for (size_t i = 0; i < kept; i++) {
 		const char *name = csvin_field(r->in, i, NULL);
@@ -1094,8 +1093,8 @@ header(struct run *r)
 		if (same(name, "error")) {
 			if (r->error_col >= 0) {
 				snprintf(what, sizeof(what),
-					 "column error: given twice (columns %d and %zu)",
-					 r->error_col + 1, i + 1);
+				         "column error: given twice (columns %d and %zu)",
+				         r->error_col + 1, i + 1);
 				report(r, line, what);
 				problems++;
 			}
@@ -1106,12 +1105,12 @@ header(struct run *r)
 			;
 		if (k == r->ncols) {
 			snprintf(what, sizeof(what), "column %s: unknown column for %s (known: %s)",
-				 show(name, b, sizeof(b)), kinds[r->kind].name, known);
+			         show(name, b, sizeof(b)), kinds[r->kind].name, known);
 			report(r, line, what);
 			problems++;
 		} else if (r->idx[k] >= 0) {
 			snprintf(what, sizeof(what), "column %s: given twice (columns %d and %zu)",
-				 r->cols[k].name, r->idx[k] + 1, i + 1);
+			         r->cols[k].name, r->idx[k] + 1, i + 1);
 			report(r, line, what);
 			problems++;
 		} else {
@@ -1121,7 +1120,7 @@ header(struct run *r)
 	for (int k = 0; k < r->ncols; k++) {
 		if (r->cols[k].required && r->idx[k] < 0) {
 			snprintf(what, sizeof(what), "column %s: missing (required for %s)",
-				 r->cols[k].name, kinds[r->kind].name);
+			         r->cols[k].name, kinds[r->kind].name);
 			report(r, line, what);
 			problems++;
 		}
@@ -1132,8 +1131,7 @@ header(struct run *r)
 static int
 rejects_io(struct run *r, struct err *e)
 {
-	return err_set(e, ERR_IO, "%s: cannot write: %s", r->o->rejects_name,
-		       "write error");
+	return err_set(e, ERR_IO, "%s: cannot write: %s", r->o->rejects_name, "write error");
 }
 
 static int
@@ -1224,7 +1222,7 @@ rows(struct run *r, struct err *e)
 
 int
 import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct import_opts *o,
-	   struct import_counts *c, struct err *e)
+           struct import_counts *c, struct err *e)
 {
 	struct run r;
 	int rc = -1, began = 0;
@@ -1271,7 +1269,7 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 	}
 	if (c->rejected > 0 && o->rejects == NULL) {
 		err_set(e, ERR_DATA, "%s: %ld bad %s out of %ld, nothing imported", csvin_name(in),
-			c->rejected, plural(c->rejected, "row", "rows"), c->read);
+		        c->rejected, plural(c->rejected, "row", "rows"), c->read);
 		goto out;
 	}
 	if (o->dry_run) {
@@ -1286,9 +1284,9 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 	}
 	if (c->rejected > 0) {
 		err_set(e, ERR_DATA, "%s: %ld bad %s written to %s, %ld %s %s", csvin_name(in),
-			c->rejected, plural(c->rejected, "row", "rows"), o->rejects_name,
-			c->read - c->rejected, plural(c->read - c->rejected, "row", "rows"),
-			o->dry_run ? "would be imported" : "imported");
+		        c->rejected, plural(c->rejected, "row", "rows"), o->rejects_name,
+		        c->read - c->rejected, plural(c->read - c->rejected, "row", "rows"),
+		        o->dry_run ? "would be imported" : "imported");
 		goto out;
 	}
 	rc = 0;

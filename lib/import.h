@@ -92,7 +92,7 @@ struct import_opts {
  * rejects nothing was stored), ERR_TEMP when the database is busy, ERR_IO,
  * ERR_INTERNAL. *c is filled in every case.
  */
-int import_run(struct db *db, enum import_kind kind, struct csvin *in,
-	       const struct import_opts *o, struct import_counts *c, struct err *e);
+int import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct import_opts *o,
+               struct import_counts *c, struct err *e);
 
 #endif

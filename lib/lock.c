@@ -41,7 +41,7 @@ lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *
 		}
 		holder[strcspn(holder, "\n")] = '\0';
 		err_set(e, ERR_TEMP, "another nocturne-%s is running (%s; lock %s)", name,
-			holder[0] ? holder : "holder unknown", l->path);
+		        holder[0] ? holder : "holder unknown", l->path);
 		goto fail;
 	}
 	when_format_datetime(when_now(), stamp);

@@ -36,7 +36,7 @@ log_tool(void)
 }
 
 static void log_v(int level, int prio, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void
 log_v(int level, int prio, const char *fmt, va_list ap)

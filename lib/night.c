@@ -276,8 +276,8 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	/* The write phase: the batch row, the changes, the counts. */
 	if (db_begin(db, e) < 0)
 		goto fail;
-	if (db_night_new_batch(n.h, now, started, cfg->bo_url && cfg->bo_url[0], &n.batch_id,
-	                       e) < 0 ||
+	if (db_night_new_batch(n.h, now, started, cfg->bo_url && cfg->bo_url[0], &n.batch_id, e) <
+	        0 ||
 	    db_night_apply(n.h, n.batch_id, e) < 0 ||
 	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(), e) < 0)
 		goto fail;

@@ -51,8 +51,7 @@ opts_parse_now(const char *s, int64_t *now)
 }
 
 int
-opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now,
-	   struct err *e)
+opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now, struct err *e)
 {
 	const char *nowtext = o->now_text, *nowname = "--now";
 	int level = LOG_LEVEL_WARN;
@@ -81,8 +80,8 @@ opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *
 		*now = when_now();
 	} else if (opts_parse_now(nowtext, now) < 0) {
 		return err_set(e, ERR_USAGE,
-			       "%s '%s': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)", nowname,
-			       nowtext);
+		               "%s '%s': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)", nowname,
+		               nowtext);
 	}
 	return 0;
 }

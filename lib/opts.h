@@ -25,12 +25,14 @@ enum {
 };
 
 #define OPTS_SHORT_COMMON "c:nvqhV"
-#define OPTS_LONG_COMMON                                                                      \
-	{"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, OPT_DB},        \
-		{"now", required_argument, NULL, OPT_NOW},                                        \
-		{"dry-run", no_argument, NULL, 'n'}, {"verbose", no_argument, NULL, 'v'},         \
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},              \
-		{"version", no_argument, NULL, 'V'}
+#define OPTS_LONG_COMMON                                                                           \
+	{"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, OPT_DB},         \
+	    {"now", required_argument, NULL, OPT_NOW}, {"dry-run", no_argument, NULL, 'n'},        \
+	    {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                \
+	    {"help", no_argument, NULL, 'h'},                                                      \
+	{                                                                                          \
+		"version", no_argument, NULL, 'V'                                                  \
+	}
 
 struct opts {
 	const char *config_path; /* -c */
@@ -54,7 +56,7 @@ int opts_common(struct opts *o, int c, const char *arg);
  * configuration, ERR_USAGE for a bad --now / $NOCTURNE_NOW.
  */
 int opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now,
-	       struct err *e);
+               struct err *e);
 
 /* Parse a --now value: 'YYYY-MM-DD HH:MM[:SS]' (also the T and French forms). */
 int opts_parse_now(const char *s, int64_t *now);

@@ -35,8 +35,8 @@ enum smtp_result {
  * description, never containing a secret. Return 0 to go on, -1 to stop the
  * session at once (the remaining messages get no callback).
  */
-typedef int (*smtp_result_fn)(void *ctx, const struct smtp_message *m, enum smtp_result r,
-			      int code, const char *text);
+typedef int (*smtp_result_fn)(void *ctx, const struct smtp_message *m, enum smtp_result r, int code,
+                              const char *text);
 
 struct smtp_options {
 	const char *host;
@@ -71,7 +71,7 @@ struct smtp_options {
  * duplicate that one message).
  * SIGPIPE is ignored during the call (the previous disposition is restored).
  */
-int smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n,
-	      smtp_result_fn fn, void *ctx, struct err *e);
+int smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smtp_result_fn fn,
+              void *ctx, struct err *e);
 
 #endif

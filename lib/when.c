@@ -163,7 +163,7 @@ when_format_date(int32_t day, char buf[WHEN_DATE_LEN])
 
 	when_ymd_from_day(day, &y, &m, &d);
 	snprintf(buf, WHEN_DATE_LEN, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-		 (unsigned)d % 100u);
+	         (unsigned)d % 100u);
 }
 
 void
@@ -172,7 +172,7 @@ when_format_time(int minutes, char buf[WHEN_TIME_LEN])
 	if (minutes < 0 || minutes > 24 * 60)
 		minutes = 0;
 	snprintf(buf, WHEN_TIME_LEN, "%02u:%02u", (unsigned)(minutes / 60) % 100u,
-		 (unsigned)(minutes % 60) % 100u);
+	         (unsigned)(minutes % 60) % 100u);
 }
 
 int32_t
@@ -193,8 +193,9 @@ when_format_datetime(int64_t t, char buf[WHEN_DATETIME_LEN])
 	char date[WHEN_DATE_LEN];
 
 	when_format_date(day, date);
-	snprintf(buf, WHEN_DATETIME_LEN, "%.10s %02u:%02u:%02u", date, (unsigned)(secs / 3600) % 100u,
-		 (unsigned)(secs / 60 % 60) % 100u, (unsigned)(secs % 60) % 100u);
+	snprintf(buf, WHEN_DATETIME_LEN, "%.10s %02u:%02u:%02u", date,
+	         (unsigned)(secs / 3600) % 100u, (unsigned)(secs / 60 % 60) % 100u,
+	         (unsigned)(secs % 60) % 100u);
 }
 
 int64_t
@@ -205,7 +206,7 @@ when_now(void)
 
 	localtime_r(&now, &tm);
 	return (int64_t)when_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) *
-		       WHEN_DAY_SECS +
+	           WHEN_DAY_SECS +
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 

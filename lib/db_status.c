@@ -332,62 +332,60 @@ db_status_request_release(struct db_status_request *r)
 	}
 }
 
-/* Bind a, b, c to the statement's first parameters (as many as it has). */
-static void
-bind_ints(sqlite3_stmt *st, long long a, long long b, long long c)
+/*
+ * Prepare a one-row query, bind up to four integers to its parameters (as
+ * many as it has) and step it. Returns 1 with *st on the row (caller reads
+ * and finalizes), 0 when there is no row, -1 on error (finalized).
+ */
+static int
+one_step(struct db *db, const char *sql, const long long v[4], sqlite3_stmt **st, struct err *e)
 {
-	long long v[3] = {a, b, c};
-	int n = sqlite3_bind_parameter_count(st);
+	int n, rc;
 
-	for (int i = 0; i < n && i < 3; i++)
-		sqlite3_bind_int64(st, i + 1, v[i]);
+	if (db_prepare(db, sql, st, e) < 0)
+		return -1;
+	n = sqlite3_bind_parameter_count(*st);
+	for (int i = 0; i < n && i < 4; i++)
+		sqlite3_bind_int64(*st, i + 1, v[i]);
+	rc = sqlite3_step(*st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		db_fail(db, e, "read request");
+	sqlite3_finalize(*st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Run a one-row query binding integers; *out = a copy of column 0's text or NULL. */
+/* A one-row query binding integers; *out = a copy of column 0's text or NULL. */
 static int
 one_text(struct db *db, const char *sql, long long a, long long b, char **out, struct err *e)
 {
+	const long long v[4] = {a, b, 0, 0};
 	sqlite3_stmt *st;
-	int rc;
+	int rc = one_step(db, sql, v, &st, e);
 
 	*out = NULL;
-	if (db_prepare(db, sql, &st, e) < 0)
-		return -1;
-	bind_ints(st, a, b, 0);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == 1) {
 		*out = db_column_dup(st, 0);
-	} else if (rc != SQLITE_DONE) {
-		db_fail(db, e, "read request");
 		sqlite3_finalize(st);
-		return -1;
 	}
-	sqlite3_finalize(st);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Like one_text for an integer (0 when no row). */
 static int
-one_int(struct db *db, const char *sql, long long a, long long b, long long c, long long *out,
-        struct err *e)
+one_int(struct db *db, const char *sql, long long a, long long b, long long *out, struct err *e)
 {
+	const long long v[4] = {a, b, 0, 0};
 	sqlite3_stmt *st;
-	int rc;
+	int rc = one_step(db, sql, v, &st, e);
 
 	*out = 0;
-	if (db_prepare(db, sql, &st, e) < 0)
-		return -1;
-	bind_ints(st, a, b, c);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == 1) {
 		*out = sqlite3_column_int64(st, 0);
-	} else if (rc != SQLITE_DONE) {
-		db_fail(db, e, "read request");
 		sqlite3_finalize(st);
-		return -1;
 	}
-	sqlite3_finalize(st);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -406,7 +404,7 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 	if (one_int(db,
 	            "SELECT count(*) FROM decision WHERE seq = ?1 AND state = 'waitlisted'"
 	            " AND batch_id < ?2",
-	            r->seq, r->batch_id > 0 ? r->batch_id : (1LL << 62), 0, &v, e) < 0)
+	            r->seq, r->batch_id > 0 ? r->batch_id : (1LL << 62), &v, e) < 0)
 		return -1;
 	r->was_waitlisted = v > 0;
 	if (has_undoes) {
@@ -425,26 +423,21 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 	             r->seq, 0, &r->undone_by, e) < 0)
 		return -1;
 	if (r->reason != NULL && strcmp(r->reason, "duplicate") == 0) {
+		const long long key[4] = {child_ref, r->activity_ref, r->day, r->seq};
 		sqlite3_stmt *st;
-		int rc;
+		int rc = one_step(db,
+		                  "SELECT request_id FROM request WHERE child_ref = ?1"
+		                  " AND activity_ref = ?2 AND day = ?3 AND action = 'reserve'"
+		                  " AND seq <> ?4 AND state IN ('accepted','waitlisted')"
+		                  " ORDER BY seq LIMIT 1",
+		                  key, &st, e);
 
-		if (db_prepare(db,
-		               "SELECT request_id FROM request WHERE child_ref = ?1"
-		               " AND activity_ref = ?2 AND day = ?3 AND action = 'reserve'"
-		               " AND seq <> ?4 AND state IN ('accepted','waitlisted')"
-		               " ORDER BY seq LIMIT 1",
-		               &st, e) < 0)
+		if (rc < 0)
 			return -1;
-		sqlite3_bind_int64(st, 1, child_ref);
-		sqlite3_bind_int64(st, 2, r->activity_ref);
-		sqlite3_bind_int64(st, 3, r->day);
-		sqlite3_bind_int64(st, 4, r->seq);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
+		if (rc == 1) {
 			r->holder_id = db_column_dup(st, 0);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(db, e, "read request");
+			sqlite3_finalize(st);
+		}
 	}
 	return 0;
 }
@@ -472,11 +465,11 @@ request_slot(struct db *db, struct db_status_request *r, struct err *e)
 	if (one_int(db,
 	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
 	            " AND action = 'reserve' AND state = 'accepted'",
-	            r->activity_ref, r->day, 0, &r->places_taken, e) < 0 ||
+	            r->activity_ref, r->day, &r->places_taken, e) < 0 ||
 	    one_int(db,
 	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
 	            " AND action = 'reserve' AND state = 'waitlisted'",
-	            r->activity_ref, r->day, 0, &r->waiting, e) < 0)
+	            r->activity_ref, r->day, &r->waiting, e) < 0)
 		return -1;
 	return 0;
 }

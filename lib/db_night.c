@@ -73,17 +73,10 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	struct db_night *h = xcalloc(1, sizeof(*h));
 
 	h->db = db;
-	/*
-	 * Foreign keys checked once at commit, not per statement: an immediate
-	 * check makes SQLite keep a statement journal for every UPDATE, which
-	 * costs ten times the update itself over a million rows.
-	 */
-	if (db_exec(db, "PRAGMA defer_foreign_keys = ON", e) < 0) {
-		free(h);
-		*out = NULL;
-		return -1;
-	}
-	if (db_exec(db, CHANGE_TABLE, e) < 0) {
+	/* A table left by an earlier failed write phase on this connection
+	 * (its drop was rolled back with it) must not stop this night. */
+	if (db_exec(db, "DROP TABLE IF EXISTS temp.night_change", e) < 0 ||
+	    db_exec(db, CHANGE_TABLE, e) < 0) {
 		free(h);
 		*out = NULL;
 		return -1;
@@ -106,7 +99,6 @@ db_night_close(struct db_night *h)
 		return;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
-	/* Gone with a rollback already; after a commit, drop it ourselves. */
 	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_change", NULL, NULL, NULL);
 	free(h);
 }
@@ -433,10 +425,18 @@ exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *
 int
 db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 {
-	if (exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
+	/*
+	 * Foreign keys checked once at commit, not per statement: an immediate
+	 * check makes SQLite keep a statement journal for every UPDATE, which
+	 * costs ten times the update itself over a million rows. SQLite turns
+	 * this pragma off at every COMMIT and ROLLBACK, so it is set here, in
+	 * the write transaction that applies the changes.
+	 */
+	if (db_exec(h->db, "PRAGMA defer_foreign_keys = ON", e) < 0 ||
+	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
 	    exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0)
 		return -1;
-	return db_exec(h->db, "DELETE FROM temp.night_change", e);
+	return 0;
 }
 
 int

@@ -286,8 +286,8 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	night_free(&n);
 	return 0;
 fail:
-	night_free(&n);
 	db_rollback(db);
+	night_free(&n);
 	return -1;
 }
 

@@ -1,13 +1,16 @@
 /*
  * night.h - one nightly batch (contract section 4), atomic.
  *
- * night_resolve() opens a write transaction (BEGIN IMMEDIATE), creates the
- * batch row, reads every pending request submitted at or before the clock,
- * resolves slot by slot with rules.h (the slots with pending requests and
- * every slot that has a waiting list, so a raised capacity promotes even
- * without a new request; the waiting lists of past days expire), writes the
- * requests in import order with one decision row each, and fills the
- * batch's counts. It leaves the transaction open: the caller commits it
+ * night_resolve() reads, in a read transaction (a snapshot), every pending
+ * request submitted at or before the clock, resolves slot by slot with
+ * rules.h (the slots with pending requests and every slot that has a waiting
+ * list, so a raised capacity promotes even without a new request; the
+ * waiting lists of past days expire) and records the changes in a temporary
+ * table. Then it opens a write transaction (BEGIN IMMEDIATE), creates the
+ * batch row, applies the changes in import order with one decision row each,
+ * and fills the batch's counts: the portal's inserts wait only for this
+ * write phase, and requests inserted after the snapshot stay pending for the
+ * next night. It leaves the write transaction open: the caller commits it
  * (db_commit) or, for a dry run, looks at it (night_export) and rolls it
  * back (db_rollback). Nothing is stored until the commit, so a crash or a
  * kill leaves the database as it was.

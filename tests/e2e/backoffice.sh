@@ -192,6 +192,17 @@ expect_eq "$ERR" "bo_deliver: batch 1: https://127.0.0.1:$PORT/in?...: HTTP 503 
 expect_eq "$(head -n 1 "$T/creds/req-1.head")" "POST /in?key=k3y HTTP/1.1" "request line"
 ok
 
+t no_token_no_authorization_header
+mkdb
+start_bo notoken main 200
+bo_conf "$T/c.ini" "https://127.0.0.1:$PORT/in"
+run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
+expect_rc 0
+expect_eq "$(count_reqs notoken)" 3 "requests"
+expect_eq "$(header "$T/notoken/req-1.head" Idempotency-Key)" "nocturne-batch-1" "Idempotency-Key"
+grep -qi '^Authorization:' "$T/notoken/req-1.head" && fail "an Authorization header without a token"
+ok
+
 t redirect_is_a_failure
 mkdb
 start_bo moved main 302

@@ -65,6 +65,11 @@ test_values(void)
 	CHECK_INT(cfg.refuse_debtor, 1);
 	CHECK_INT(cfg.transport, TRANSPORT_SMTP);
 	config_release(&cfg);
+
+	CHECK_INT(load("[log]\nsyslog = on\n[transmit]\nexpire_waitlist = non\n", &cfg, &e), 0);
+	CHECK_INT(cfg.syslog, 1);
+	CHECK_INT(cfg.expire_waitlist, 0);
+	config_release(&cfg);
 }
 
 static void
@@ -89,6 +94,10 @@ test_errors(void)
 
 	CHECK_INT(load("[smpt]\nport = 25\n", &cfg, &e), -1);
 	CHECK(strstr(e.msg, "unknown section [smpt]") != NULL);
+	config_release(&cfg);
+
+	CHECK_INT(load("[log]\nsyslog = maybe\n", &cfg, &e), -1);
+	CHECK(strstr(e.msg, "[log] syslog = 'maybe': not yes or no") != NULL);
 	config_release(&cfg);
 
 	CHECK_INT(load("[smtp]\nport = 70000\n", &cfg, &e), -1);

@@ -27,15 +27,12 @@ enum {
 #define REQUESTS_BASE                                                                              \
 	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                          \
 	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"                 \
-	" r.departure, r.state, r.reason, r.position,"                                             \
-	" CASE WHEN r.state = 'cancelled' THEN (SELECT d.state FROM decision d"                    \
-	"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"       \
-	" END,"                                                                                    \
-	" CASE WHEN r.state = 'cancelled' THEN (SELECT d.position FROM decision d"                 \
-	"  WHERE d.seq = r.seq AND d.state <> 'cancelled' ORDER BY d.batch_id DESC LIMIT 1)"       \
-	" END"                                                                                     \
+	" r.departure, r.state, r.reason, r.position, d.state, d.position"                         \
 	" FROM request r JOIN child c ON c.ref = r.child_ref"                                      \
-	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref "
+	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref"         \
+	" LEFT JOIN decision d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'"  \
+	"  THEN (SELECT max(d2.batch_id) FROM decision d2"                                         \
+	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END "
 #define REQUESTS_ORDER " ORDER BY f.ref, c.last_name, c.first_name, c.ref, r.day, r.seq"
 #define COVERED(kind)                                                                              \
 	" WHERE seq IN (SELECT mr.seq FROM message m JOIN message_request mr"                      \
@@ -46,6 +43,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_NOTIFY] = REQUESTS_BASE
     "WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1" REQUESTS_ORDER,
     [Q_LAST_REF] = "SELECT coalesce(max(ref), 0) FROM message",
+    /* A compte-rendu that reports an acceptance makes a notice for it needless. */
     [Q_MARK_REPORT] = "UPDATE request SET reported = 1,"
                       " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END" COVERED("report"),
     [Q_MARK_NOTICE] = "UPDATE request SET notice = 2" COVERED("notice"),

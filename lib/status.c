@@ -797,8 +797,9 @@ open_temp(const char *path, char *tmp, size_t size, struct err *e)
 		if (errno != EEXIST)
 			break;
 	}
-	err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: cannot create: %s", tmp,
-	        strerror(errno));
+	/* An output that cannot be created is an I/O error (74), whatever the
+	 * reason; 66 is for missing input. */
+	err_set(e, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
 	return NULL;
 }
 

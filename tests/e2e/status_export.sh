@@ -102,7 +102,7 @@ ok
 
 t status_export_unwritable_dir
 run nocturne-status --export "$T/nodir/decisions.csv"
-expect_rc 66
+expect_rc 74
 expect_contains "$ERR" "nocturne-status: $T/nodir/.decisions.csv."
 expect_contains "$ERR" "cannot create: No such file or directory"
 ok

@@ -6,7 +6,7 @@
  * composer put it: From, To (iff an address), Subject, Date, Message-ID,
  * MIME-Version, Content-Type, Auto-Submitted once each, no other field name
  * coming from data (no Bcc:), continuation lines starting with a space or
- * tab. mail_header_text alone: one field, folded, 7-bit, CRLF-terminated.
+ * tab. mime_header_text alone: one field, folded, 7-bit, CRLF-terminated.
  *
  * Input: byte 0 = options, then NUL-separated strings: to_name, to_addr,
  * child_name, activity, signature, reply_to, emails list, child 2 name.
@@ -18,6 +18,7 @@
 
 #include "fuzz_util.h"
 #include "mail.h"
+#include "mime.h"
 #include "when.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mail_item items[3];
 	struct mail_head h;
 	struct mail_out out;
-	struct mail_buf b = {0};
+	struct buf b = {0};
 	struct err e;
 	size_t pos = 0, hlen;
 	int opt, rc;
@@ -107,28 +108,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* the small parsers: no crash, consistent answers */
-	if (mail_first_address(s[6], &first)) {
+	if (mime_first_address(s[6], &first)) {
 		FUZZ_ASSERT(first != NULL && first[0] != '\0');
 		FUZZ_ASSERT(strchr(first, ';') == NULL);
 	}
-	if (mail_parse_mailbox(s[1], &nm, &ad) == 0) {
-		FUZZ_ASSERT(mail_addr_valid(ad, 1));
+	if (mime_parse_mailbox(s[1], &nm, &ad) == 0) {
+		FUZZ_ASSERT(mime_addr_valid(ad, 1));
 		free(nm);
 		free(ad);
 	}
-	if (mail_addr_valid(s[1], 0)) {
+	if (mime_addr_valid(s[1], 0)) {
 		FUZZ_ASSERT(strlen(s[1]) <= 254);
 		addr = strdup(s[1]);
-	} else if (first != NULL && mail_addr_valid(first, 0)) {
+	} else if (first != NULL && mime_addr_valid(first, 0)) {
 		addr = strdup(first);
 	}
 	free(first);
 
 	/* one header field on its own */
-	mail_header_text(&b, "Subject", s[0], opt & 1);
+	mime_header_text(&b, "Subject", s[0], opt & 1);
 	{
 		size_t len = 0;
-		char *hdr = mail_buf_detach(&b, &len);
+		char *hdr = buf_detach(&b, &len);
 
 		FUZZ_ASSERT(check_lines(hdr, len) == 0);
 		FUZZ_ASSERT(strncmp(hdr, "Subject:", 8) == 0);
@@ -139,7 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(hdr);
 	}
-	mail_buf_release(&b);
+	buf_release(&b);
 
 	memset(items, 0, sizeof(items));
 	for (int i = 0; i < 3; i++) {

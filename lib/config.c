@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mime.h"
+#include "text.h"
+
 #define SYSTEM_CONFIG "/etc/nocturne/nocturne.ini"
 
 void
@@ -35,6 +38,10 @@ config_defaults(struct config *cfg)
 	cfg->from = xstrdup("Portail Famille <no-reply@localhost>");
 	cfg->reply_to = xstrdup("");
 	cfg->signature = xstrdup("");
+	cfg->portal_url = xstrdup("");
+	cfg->contact = xstrdup("");
+	cfg->return_path = xstrdup("");
+	cfg->calendar = 0;
 	cfg->max_attempts = 6;
 	cfg->retry_delay = 300;
 	cfg->smtp_host = xstrdup("localhost");
@@ -55,13 +62,14 @@ config_defaults(struct config *cfg)
 void
 config_release(struct config *cfg)
 {
-	char **strs[] = {&cfg->source,    &cfg->db_path,
-	                 &cfg->mail_dir,  &cfg->from,
-	                 &cfg->reply_to,  &cfg->signature,
-	                 &cfg->smtp_host, &cfg->smtp_ca_file,
-	                 &cfg->smtp_user, &cfg->smtp_password_file,
-	                 &cfg->bo_url,    &cfg->bo_token_file,
-	                 &cfg->bo_ca_file};
+	char **strs[] = {&cfg->source,     &cfg->db_path,
+	                 &cfg->mail_dir,   &cfg->from,
+	                 &cfg->reply_to,   &cfg->signature,
+	                 &cfg->smtp_host,  &cfg->smtp_ca_file,
+	                 &cfg->smtp_user,  &cfg->smtp_password_file,
+	                 &cfg->bo_url,     &cfg->bo_token_file,
+	                 &cfg->bo_ca_file, &cfg->portal_url,
+	                 &cfg->contact,    &cfg->return_path};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -106,7 +114,7 @@ config_parse_uint(const char *s, long max, long *v)
 	return 0;
 }
 
-enum key_type { K_STR, K_INT, K_BOOL, K_TRANSPORT, K_TLS };
+enum key_type { K_STR, K_INT, K_BOOL, K_TRANSPORT, K_TLS, K_URL, K_LINE, K_ADDR };
 
 struct key {
 	const char *section;
@@ -129,6 +137,10 @@ static const struct key keys[] = {
     {"mail", "signature", K_STR, OFF(signature), 0, 0},
     {"mail", "max_attempts", K_INT, OFF(max_attempts), 1, 1000},
     {"mail", "retry_delay", K_INT, OFF(retry_delay), 0, 86400 * 7},
+    {"mail", "portal_url", K_URL, OFF(portal_url), 0, 0},
+    {"mail", "contact", K_LINE, OFF(contact), 0, 0},
+    {"mail", "return_path", K_ADDR, OFF(return_path), 0, 0},
+    {"mail", "calendar", K_BOOL, OFF(calendar), 0, 0},
     {"smtp", "host", K_STR, OFF(smtp_host), 0, 0},
     {"smtp", "port", K_INT, OFF(smtp_port), 1, 65535},
     {"smtp", "tls", K_TLS, OFF(smtp_tls), 0, 0},
@@ -161,6 +173,26 @@ known_section(const char *section)
 		if (strcmp(keys[i].section, section) == 0)
 			return 1;
 	return 0;
+}
+
+/* An http:// or https:// URL with a host, printable ASCII without spaces or quotes. */
+static int
+url_ok(const char *s)
+{
+	size_t skip;
+
+	if (strncasecmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return 0;
+	if (strchr("/?#:", s[skip]) != NULL) /* no host (or the NUL) */
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"<>\\`{}|^", *p) != NULL)
+			return 0;
+	return 1;
 }
 
 static int
@@ -210,6 +242,41 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 			               "%s: [%s] %s = '%s': must be none, starttls or tls", path,
 			               k->section, k->name, value);
 		return 0;
+	case K_URL:
+		if (value[0] != '\0' && !url_ok(value))
+			return err_set(
+			    e, ERR_CONFIG,
+			    "%s: [%s] %s = '%s': not an http:// or https:// URL (ASCII, no "
+			    "spaces; percent-encode the rest)",
+			    path, k->section, k->name, value);
+		config_set((char **)(base + k->offset), value);
+		return 0;
+	case K_LINE: {
+		size_t bad;
+		for (const char *p = value; *p; p++)
+			if (text_is_control((unsigned char)*p))
+				return err_set(e, ERR_CONFIG,
+				               "%s: [%s] %s: a control character at byte %zu; one "
+				               "line of text only",
+				               path, k->section, k->name, (size_t)(p - value) + 1);
+		if (text_utf8_check(value, strlen(value), &bad) < 0)
+			return err_set(e, ERR_CONFIG, "%s: [%s] %s: not UTF-8 at byte %zu", path,
+			               k->section, k->name, bad + 1);
+		config_set((char **)(base + k->offset), value);
+		return 0;
+	}
+	case K_ADDR: {
+		/* Room for the VERP "+m" and the largest message ref. */
+		const char *at = strrchr(value, '@');
+		if (value[0] != '\0' &&
+		    (!mime_addr_valid(value, 1) || at == NULL || at - value > 64 - 22))
+			return err_set(e, ERR_CONFIG,
+			               "%s: [%s] %s = '%s': not an address (local@domain, the "
+			               "local part at most 42 characters)",
+			               path, k->section, k->name, value);
+		config_set((char **)(base + k->offset), value);
+		return 0;
+	}
 	}
 bad:
 	return err_set(e, ERR_CONFIG, "%s: [%s] %s: bad value", path, k->section, k->name);

@@ -33,6 +33,10 @@ struct config {
 	char *signature; /* "" = the default signature */
 	int max_attempts;
 	int retry_delay;
+	char *portal_url;  /* "" = none; else an http:// or https:// URL */
+	char *contact;     /* "" = none; one line (no control character) */
+	char *return_path; /* "" = the from address; else the VERP envelope sender's base */
+	int calendar;      /* attach the reservations as text/calendar */
 
 	/* [smtp] */
 	char *smtp_host;

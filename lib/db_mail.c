@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "french.h"
 
 /* The handle's statements, prepared on first use. */
 enum {
@@ -20,6 +21,7 @@ enum {
 	Q_LOAD,        /* one message */
 	Q_STATE,       /* a state change */
 	Q_PENDING,     /* pending count */
+	Q_OPENINGS,    /* an activity's open days */
 	Q_COUNT
 };
 
@@ -27,13 +29,29 @@ enum {
 #define REQUESTS_BASE                                                                              \
 	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                          \
 	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"                 \
-	" r.departure, r.state, r.reason, r.position, d.state, d.position"                         \
+	" r.departure, r.state, r.reason, r.position, d.state, d.position,"                        \
+	" c.first_name, a.structure, a.hours_from, a.hours_to, a.waitlist, a.deadline_days,"       \
+	" a.deadline_time, r.submitted_at, a.ref, r.undoes, u.arrival, u.departure,"               \
+	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT ud.state FROM decision ud"                   \
+	"  WHERE ud.seq = r.undoes AND ud.state <> 'cancelled' ORDER BY ud.batch_id DESC LIMIT 1)" \
+	"  END, h.state, h.position, h.submitted_at"                                               \
 	" FROM request r JOIN child c ON c.ref = r.child_ref"                                      \
 	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref"         \
 	" LEFT JOIN decision d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'"  \
 	"  THEN (SELECT max(d2.batch_id) FROM decision d2"                                         \
-	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END "
-#define REQUESTS_ORDER " ORDER BY f.ref, c.last_name, c.first_name, c.ref, r.day, r.seq"
+	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END"                                 \
+	" LEFT JOIN request u ON u.seq = r.undoes" /* A duplicate: the child's other reservation   \
+	                                              of the slot that holds (else the undone) */  \
+	" LEFT JOIN request h ON r.reason = 'duplicate' AND h.seq = (SELECT h2.seq FROM request "  \
+	"h2"                                                                                       \
+	"  WHERE h2.child_ref = r.child_ref AND h2.activity_ref = r.activity_ref"                  \
+	"  AND h2.day = r.day AND h2.action = 'reserve' AND h2.seq <> r.seq"                       \
+	"  AND h2.state IN ('accepted','waitlisted','cancelled')"                                  \
+	"  ORDER BY h2.state = 'cancelled', h2.seq LIMIT 1) "
+/* Children in French order (Éloïse with the E), see french_collate. */
+#define REQUESTS_ORDER                                                                             \
+	" ORDER BY f.ref, c.last_name COLLATE french, c.first_name COLLATE french, c.ref, r.day,"  \
+	" r.seq"
 #define COVERED(kind)                                                                              \
 	" WHERE seq IN (SELECT mr.seq FROM message m JOIN message_request mr"                      \
 	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "')"
@@ -61,6 +79,7 @@ static const char *const sql_text[Q_COUNT] = {
                 " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
                 " WHERE ref = ?7",
     [Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
+    [Q_OPENINGS] = "SELECT day FROM opening WHERE activity_ref = ? ORDER BY day",
 };
 
 struct db_mail {
@@ -69,12 +88,22 @@ struct db_mail {
 	long long stored; /* messages stored through this handle */
 };
 
+/* SQLite's side of french_collate. */
+static int
+collate_french(void *ctx, int an, const void *a, int bn, const void *b)
+{
+	(void)ctx;
+	return french_collate(a, (size_t)an, b, (size_t)bn);
+}
+
 struct db_mail *
 db_mail_open(struct db *db)
 {
 	struct db_mail *q = xcalloc(1, sizeof(*q));
 
 	q->db = db;
+	/* Registered on the connection (again each time: the same function). */
+	sqlite3_create_collation(db->sql, "french", SQLITE_UTF8, NULL, collate_french);
 	return q;
 }
 
@@ -134,6 +163,10 @@ reqs_clear(struct db_mail_req *r, size_t n)
 		free(r[i].state);
 		free(r[i].reason);
 		free(r[i].shown_state);
+		free(r[i].child_first);
+		free(r[i].structure);
+		free(r[i].undone_state);
+		free(r[i].holder_state);
 	}
 }
 
@@ -172,6 +205,22 @@ req_read(sqlite3_stmt *st, struct db_mail_req *r)
 		}
 	}
 	r->shown_state = xstrdup(shown ? shown : "pending");
+	r->child_first = db_column_dup(st, 17);
+	r->structure = db_column_dup(st, 18);
+	r->hours_from = col_opt_int(st, 19);
+	r->hours_to = col_opt_int(st, 20);
+	r->waitlist = sqlite3_column_int(st, 21);
+	r->deadline_days = sqlite3_column_int(st, 22);
+	r->deadline_time = sqlite3_column_int(st, 23);
+	r->submitted_at = sqlite3_column_int64(st, 24);
+	r->activity_ref = sqlite3_column_int64(st, 25);
+	r->undoes = sqlite3_column_int64(st, 26);
+	r->undone_arrival = col_opt_int(st, 27);
+	r->undone_departure = col_opt_int(st, 28);
+	r->undone_state = db_column_dup(st, 29);
+	r->holder_state = db_column_dup(st, 30);
+	r->holder_position = sqlite3_column_int(st, 31);
+	r->holder_submitted = sqlite3_column_int64(st, 32);
 }
 
 /*
@@ -443,5 +492,33 @@ db_mail_pending(struct db_mail *q, long long *count, int64_t *next_at, struct er
 	done(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(q->db, e, "count pending messages");
+	return 0;
+}
+
+int
+db_mail_openings(struct db_mail *q, long long activity_ref, int32_t **days, size_t *n,
+                 struct err *e)
+{
+	sqlite3_stmt *st;
+	int32_t *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+
+	*days = NULL;
+	*n = 0;
+	if ((st = stmt(q, Q_OPENINGS, e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, activity_ref);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&v, &cap, len + 1, sizeof(*v));
+		v[len++] = sqlite3_column_int(st, 0);
+	}
+	done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(q->db, e, "read the openings");
+	}
+	*days = v;
+	*n = len;
 	return 0;
 }

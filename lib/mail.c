@@ -1,792 +1,538 @@
 #include "mail.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "french.h"
+#include "ical.h"
+#include "mime.h"
 #include "when.h"
-
-#define HEADER_WIDTH 78
-#define QP_WIDTH 76
-/* Bytes of UTF-8 per RFC 2047 encoded word: 48 base64 chars, 60 columns. */
-#define EW_BYTES 36
-
-/* Room for extra more bytes and the NUL after them. */
-static void
-buf_reserve(struct mail_buf *b, size_t extra)
-{
-	if (b->len + extra + 1 > b->cap)
-		xgrow(&b->p, &b->cap, b->len + extra + 1, 1);
-}
-
-void
-mail_buf_add(struct mail_buf *b, const char *s, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-mail_buf_adds(struct mail_buf *b, const char *s)
-{
-	mail_buf_add(b, s, strlen(s));
-}
-
-void
-mail_buf_addf(struct mail_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room;
-	int n;
-
-	/* Format once into the spare room; again only if it did not fit. */
-	buf_reserve(b, 128);
-	room = b->cap - b->len;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, room, fmt, ap);
-	va_end(ap);
-	if (n <= 0) {
-		b->p[b->len] = '\0';
-		return;
-	}
-	if ((size_t)n >= room) {
-		buf_reserve(b, (size_t)n);
-		va_start(ap, fmt);
-		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	b->len += (size_t)n;
-}
-
-char *
-mail_buf_detach(struct mail_buf *b, size_t *len)
-{
-	char *p = b->p ? b->p : xstrdup("");
-
-	if (len != NULL)
-		*len = b->len;
-	b->p = NULL;
-	b->len = b->cap = 0;
-	return p;
-}
-
-void
-mail_buf_release(struct mail_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-char *
-mail_clean(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	/* Never longer than s: each byte, or valid sequence, gives as many. */
-	size_t cap = strlen((const char *)p) + 1, start, end = 0;
-	char *r = xmalloc(cap);
-
-	while (*p) {
-		size_t n;
-		if (*p >= 0x20 && *p < 0x7f) {
-			r[end++] = (char)*p++;
-			continue;
-		}
-		n = utf8_len(p);
-		if (n == 0) {
-			r[end++] = '?';
-			p++;
-		} else if (n == 1) {
-			r[end++] = ' '; /* a control character */
-			p++;
-		} else {
-			memcpy(r + end, p, n);
-			end += n;
-			p += n;
-		}
-	}
-	r[end] = '\0';
-	for (start = 0; r[start] == ' '; start++)
-		;
-	while (end > start && r[end - 1] == ' ')
-		end--;
-	memmove(r, r + start, end - start);
-	r[end - start] = '\0';
-	return r;
-}
-
-static int
-is_atext(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-static int
-is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-int
-mail_addr_valid(const char *addr, int allow_dotless)
-{
-	const char *at, *p, *label;
-	size_t labels = 0;
-
-	if (addr == NULL || strlen(addr) > 254 || (at = strchr(addr, '@')) == NULL ||
-	    strchr(at + 1, '@') != NULL)
-		return 0;
-	/* local part: dot-atom */
-	if (at == addr || at - addr > 64 || addr[0] == '.' || at[-1] == '.')
-		return 0;
-	for (p = addr; p < at; p++)
-		if (!(is_atext((unsigned char)*p) || (*p == '.' && p[1] != '.')))
-			return 0;
-	/* domain: labels */
-	label = at + 1;
-	for (;;) {
-		size_t n = strcspn(label, ".");
-		if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-')
-			return 0;
-		for (size_t i = 0; i < n; i++)
-			if (!is_alnum((unsigned char)label[i]) && label[i] != '-')
-				return 0;
-		labels++;
-		if (label[n] == '\0')
-			break;
-		label += n + 1;
-	}
-	return labels >= 2 || allow_dotless;
-}
-
-int
-mail_first_address(const char *emails, char **first)
-{
-	size_t n;
-	char *raw;
-
-	*first = NULL;
-	if (emails == NULL)
-		return 0;
-	n = strcspn(emails, ";");
-	raw = xmalloc(n + 1);
-	memcpy(raw, emails, n);
-	raw[n] = '\0';
-	/* Trim spaces, tabs, CR and LF. */
-	{
-		size_t s = 0, e = n;
-		while (s < e && strchr(" \t\r\n", raw[s]))
-			s++;
-		while (e > s && strchr(" \t\r\n", raw[e - 1]))
-			e--;
-		memmove(raw, raw + s, e - s);
-		raw[e - s] = '\0';
-	}
-	if (raw[0] == '\0') {
-		free(raw);
-		return 0;
-	}
-	*first = raw;
-	return 1;
-}
-
-int
-mail_parse_mailbox(const char *text, char **name, char **addr)
-{
-	char *t = mail_clean(text), *lt, *gt, *nm, *ad;
-	size_t nlen;
-
-	*name = *addr = NULL;
-	gt = strrchr(t, '>');
-	lt = strrchr(t, '<');
-	if (gt != NULL || lt != NULL) {
-		if (gt == NULL || lt == NULL || gt < lt || gt[1] != '\0')
-			goto bad;
-		*gt = '\0';
-		ad = xstrdup(lt + 1);
-		*lt = '\0';
-		nm = mail_clean(t);
-		nlen = strlen(nm);
-		if (nlen >= 2 && nm[0] == '"' && nm[nlen - 1] == '"') {
-			/* Unquote: drop the quotes and the backslashes of quoted pairs. */
-			size_t j = 0;
-			for (size_t i = 1; i + 1 < nlen; i++) {
-				if (nm[i] == '\\' && i + 2 < nlen)
-					i++;
-				nm[j++] = nm[i];
-			}
-			nm[j] = '\0';
-		}
-	} else {
-		ad = xstrdup(t);
-		nm = xstrdup("");
-	}
-	free(t);
-	if (!mail_addr_valid(ad, 1)) {
-		free(ad);
-		free(nm);
-		return -1;
-	}
-	*name = nm;
-	*addr = ad;
-	return 0;
-bad:
-	free(t);
-	return -1;
-}
-
-void
-mail_qp_encode(struct mail_buf *out, const char *text, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t eol = nl != NULL ? (size_t)(nl - text) : len, col = 0, lastj = eol;
-		char *w;
-
-		/* The line's last character other than '\r' (none: lastj = eol). */
-		for (size_t k = eol; k > i; k--)
-			if (text[k - 1] != '\r') {
-				lastj = k - 1;
-				break;
-			}
-		/*
-		 * At most 3 octets per byte, a soft break (3 octets) per 24 bytes at
-		 * least (a broken line holds 73 octets or more), and the CRLF.
-		 */
-		buf_reserve(out, (eol - i) * 3 + ((eol - i) / 24 + 1) * 3 + 2);
-		w = out->p + out->len;
-		for (size_t j = i; j < eol; j++) {
-			unsigned char c = (unsigned char)text[j];
-			int last = j == lastj, plain;
-			size_t n;
-
-			if (c == '\r')
-				continue;
-			plain = (c >= 33 && c <= 126 && c != '=' && !(col == 0 && c == '.') &&
-			         !(col == 0 && c == 'F' && eol - j >= 5 &&
-			           memcmp(text + j, "From ", 5) == 0)) ||
-			        ((c == ' ' || c == '\t') && !last);
-			n = plain ? 1 : 3;
-			/* Keep room for the soft break '=' unless this ends the line. */
-			if (col + n > (last ? QP_WIDTH : QP_WIDTH - 1)) {
-				memcpy(w, "=\r\n", 3);
-				w += 3;
-				col = 0;
-				/* A '.' or "From " may now start a line: encode it. */
-				if (n == 1 && (c == '.' || (c == 'F' && eol - j >= 5 &&
-				                            memcmp(text + j, "From ", 5) == 0))) {
-					plain = 0;
-					n = 3;
-				}
-			}
-			if (plain) {
-				*w++ = (char)c;
-			} else {
-				w[0] = '=';
-				w[1] = hex[c >> 4];
-				w[2] = hex[c & 15];
-				w += 3;
-			}
-			col += n;
-		}
-		memcpy(w, "\r\n", 2);
-		w += 2;
-		out->len = (size_t)(w - out->p);
-		out->p[out->len] = '\0';
-		i = eol + 1;
-	}
-}
-
-static void
-base64(struct mail_buf *out, const unsigned char *s, size_t n)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char q[4];
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		q[0] = b64[(v >> 18) & 63];
-		q[1] = b64[(v >> 12) & 63];
-		q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		mail_buf_add(out, q, 4);
-	}
-}
-
-/* Append one header token, after a space or a fold. */
-static void
-put_token(struct mail_buf *out, size_t *col, const char *tok, size_t n, int first)
-{
-	if (first || *col + 1 + n <= HEADER_WIDTH) {
-		mail_buf_add(out, " ", 1);
-		*col += 1;
-	} else {
-		mail_buf_add(out, "\r\n ", 3);
-		*col = 1;
-	}
-	mail_buf_add(out, tok, n);
-	*col += n;
-}
-
-/* Does the (clean) value need RFC 2047 encoding? */
-static int
-needs_encoding(const char *v, int phrase)
-{
-	size_t word = 0;
-
-	if (strstr(v, "=?") != NULL)
-		return 1;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p >= 0x7f || *p < 0x20)
-			return 1;
-		if (phrase && *p != ' ' && !is_atext(*p))
-			return 1;
-		word = *p == ' ' ? 0 : word + 1;
-		if (word > 70)
-			return 1;
-	}
-	return 0;
-}
-
-/* Append the words of a clean value, encoded when needed, from column *col. */
-static void
-put_words(struct mail_buf *out, size_t *col, const char *v, int phrase)
-{
-	int first = 1;
-
-	if (!needs_encoding(v, phrase)) {
-		const char *p = v;
-		while (*p) {
-			size_t n;
-			while (*p == ' ')
-				p++;
-			n = strcspn(p, " ");
-			if (n == 0)
-				break;
-			put_token(out, col, p, n, first);
-			first = 0;
-			p += n;
-		}
-		return;
-	}
-	for (size_t i = 0, len = strlen(v); i < len;) {
-		struct mail_buf w = {0};
-		size_t n = 0;
-
-		/* Take whole UTF-8 characters up to EW_BYTES (v is valid UTF-8). */
-		while (i + n < len) {
-			size_t c = utf8_len((const unsigned char *)v + i + n);
-			if (c == 0)
-				c = 1;
-			if (n + c > EW_BYTES)
-				break;
-			n += c;
-		}
-		mail_buf_adds(&w, "=?UTF-8?B?");
-		base64(&w, (const unsigned char *)v + i, n);
-		mail_buf_adds(&w, "?=");
-		put_token(out, col, w.p, w.len, first);
-		first = 0;
-		mail_buf_release(&w);
-		i += n;
-	}
-}
-
-void
-mail_header_text(struct mail_buf *out, const char *name, const char *value, int phrase)
-{
-	char *v = mail_clean(value);
-	size_t col = strlen(name) + 1;
-
-	mail_buf_adds(out, name);
-	mail_buf_add(out, ":", 1);
-	put_words(out, &col, v, phrase);
-	mail_buf_add(out, "\r\n", 2);
-	free(v);
-}
-
-/* "Name: Display Name <addr>" (addr already valid: no encoding needed). */
-static void
-header_mailbox(struct mail_buf *out, const char *hname, const char *name, const char *addr)
-{
-	char *v = mail_clean(name);
-	size_t col = strlen(hname) + 1;
-	struct mail_buf a = {0};
-
-	mail_buf_adds(out, hname);
-	mail_buf_add(out, ":", 1);
-	if (v[0] != '\0') {
-		put_words(out, &col, v, 1);
-		mail_buf_addf(&a, "<%s>", addr);
-		put_token(out, &col, a.p, a.len, 0);
-	} else {
-		put_token(out, &col, addr, strlen(addr), 1);
-	}
-	mail_buf_add(out, "\r\n", 2);
-	mail_buf_release(&a);
-	free(v);
-}
-
-void
-mail_date(int64_t t, int zone_minutes, char buf[MAIL_DATE_LEN])
-{
-	static const char *const wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	int32_t day = when_day_of(t);
-	int64_t s = t - (int64_t)day * WHEN_DAY_SECS;
-	int y, m, d, z = zone_minutes < 0 ? -zone_minutes : zone_minutes;
-
-	when_ymd_from_day(day, &y, &m, &d);
-	snprintf(buf, MAIL_DATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
-	         wd[when_weekday(day)], d, mo[m - 1], y, (int)(s / 3600), (int)(s / 60 % 60),
-	         (int)(s % 60), zone_minutes < 0 ? '-' : '+', z / 60 % 100, z % 60);
-}
 
 char *
 mail_message_id(enum mail_kind kind, long long ref, int64_t t, uint64_t random, const char *from)
 {
 	char *name = NULL, *addr = NULL, stamp[WHEN_DATETIME_LEN], digits[16];
 	const char *domain = "localhost";
-	struct mail_buf b = {0};
+	struct buf b = {0};
 	size_t j = 0;
 
-	if (from != NULL && mail_parse_mailbox(from, &name, &addr) == 0)
+	if (from != NULL && mime_parse_mailbox(from, &name, &addr) == 0)
 		domain = strchr(addr, '@') + 1;
 	when_format_datetime(t, stamp);
 	for (size_t i = 0; stamp[i] && j + 1 < sizeof(digits); i++)
 		if (stamp[i] >= '0' && stamp[i] <= '9')
 			digits[j++] = stamp[i];
 	digits[j] = '\0';
-	mail_buf_addf(&b, "<%s.%s.%lld.%016llx@%s>", digits,
-	              kind == MAIL_NOTICE ? "notice" : "report", ref, (unsigned long long)random,
-	              domain);
+	buf_addf(&b, "<%s.%s.%lld.%016llx@%s>", digits, kind == MAIL_NOTICE ? "notice" : "report",
+	         ref, (unsigned long long)random, domain);
 	free(name);
 	free(addr);
-	return mail_buf_detach(&b, NULL);
+	return buf_detach(&b, NULL);
 }
 
-/* The text and HTML bodies, built side by side. */
+/* Everything one composition builds: the two bodies side by side, the calendar. */
 struct body {
-	struct mail_buf text, html;
+	struct buf text, html, cal;
+	size_t events;
+	const struct mail_head *h;
+	const char *domain; /* of the from address: the calendar UIDs' */
 };
 
 static void
-html_escape(struct mail_buf *b, const char *s)
+html_escape(struct buf *b, const char *s)
 {
 	for (;;) {
 		size_t n = strcspn(s, "&<>\"'");
 
 		if (n > 0)
-			mail_buf_add(b, s, n);
+			buf_add(b, s, n);
 		s += n;
 		switch (*s) {
 		case '\0':
 			return;
 		case '&':
-			mail_buf_add(b, "&amp;", 5);
+			buf_add(b, "&amp;", 5);
 			break;
 		case '<':
-			mail_buf_add(b, "&lt;", 4);
+			buf_add(b, "&lt;", 4);
 			break;
 		case '>':
-			mail_buf_add(b, "&gt;", 4);
+			buf_add(b, "&gt;", 4);
 			break;
 		case '"':
-			mail_buf_add(b, "&quot;", 6);
+			buf_add(b, "&quot;", 6);
 			break;
 		default: /* '\'' */
-			mail_buf_add(b, "&#39;", 5);
+			buf_add(b, "&#39;", 5);
 		}
 		s++;
 	}
 }
 
-/* A paragraph of our own words (no markup needed, but escaped anyway). */
+/* A paragraph in both parts (escaped in HTML); strong: in bold there. */
 static void
-paragraph(struct body *bd, const char *s)
+paragraph(struct body *bd, const char *s, int strong)
 {
-	mail_buf_adds(&bd->text, s);
-	mail_buf_add(&bd->text, "\n\n", 2);
-	mail_buf_adds(&bd->html, "<p>");
+	buf_adds(&bd->text, s);
+	buf_add(&bd->text, "\n\n", 2);
+	buf_adds(&bd->html, strong ? "<p><strong>" : "<p>");
 	html_escape(&bd->html, s);
-	mail_buf_adds(&bd->html, "</p>\n");
+	buf_adds(&bd->html, strong ? "</strong></p>\n" : "</p>\n");
 }
 
-/* LABEL then "16h30" for m minutes since midnight (m >= 0). */
+/* "Pour réserver ou annuler : URL", the URL a link in HTML (clean input). */
 static void
-add_time(struct mail_buf *b, const char *label, int m)
+link_paragraph(struct body *bd, const char *lead, const char *url)
 {
-	char t[6];
-	int h = m / 60, mm = m % 60;
-
-	if (h > 99) {
-		mail_buf_addf(b, "%s%02dh%02d", label, h, mm);
-		return;
-	}
-	t[0] = (char)('0' + h / 10);
-	t[1] = (char)('0' + h % 10);
-	t[2] = 'h';
-	t[3] = (char)('0' + mm / 10);
-	t[4] = (char)('0' + mm % 10);
-	t[5] = '\0';
-	mail_buf_adds(b, label);
-	mail_buf_add(b, t, 5);
+	buf_addf(&bd->text, "%s%s\n\n", lead, url);
+	buf_adds(&bd->html, "<p>");
+	html_escape(&bd->html, lead);
+	buf_adds(&bd->html, "<a href=\"");
+	html_escape(&bd->html, url);
+	buf_adds(&bd->html, "\">");
+	html_escape(&bd->html, url);
+	buf_adds(&bd->html, "</a></p>\n");
 }
 
-/* "Accueil du soir (arrivée 16h30, départ 18h00)" into b (clean input). */
+static int
+is(const char *s, const char *what)
+{
+	return s != NULL && strcmp(s, what) == 0;
+}
+
+/* The summary's kind of outcome for an item, or -1 (pending: not counted). */
+static int
+outcome_kind(const struct mail_item *it)
+{
+	if (is(it->state, "accepted") || is(it->state, "cancelled"))
+		return FRENCH_ACCEPTED;
+	if (is(it->state, "waitlisted"))
+		return FRENCH_WAITLISTED;
+	if (is(it->state, "refused"))
+		return FRENCH_REFUSED;
+	if (is(it->state, "expired"))
+		return FRENCH_EXPIRED;
+	return -1;
+}
+
+static int
+same_child(const struct mail_item *a, const struct mail_item *b)
+{
+	return strcmp(a->child_key ? a->child_key : "", b->child_key ? b->child_key : "") == 0;
+}
+
+/* The child's name as shown: with its id when another child of the family has the same. */
+static char *
+child_label(const struct mail_item *items, size_t n, size_t at)
+{
+	char *name = mime_clean(items[at].child_name);
+	struct buf b = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		char *other;
+		int twin;
+
+		if (same_child(&items[i], &items[at]))
+			continue;
+		other = mime_clean(items[i].child_name);
+		twin = strcmp(other, name) == 0;
+		free(other);
+		if (twin) {
+			char *key = mime_clean(items[at].child_key);
+			french_twin(&b, name, key);
+			free(key);
+			free(name);
+			return buf_detach(&b, NULL);
+		}
+	}
+	return name;
+}
+
+/* The hours of an event: the request's, else the activity's; -1: all day. */
 static void
-describe(struct mail_buf *b, const struct mail_item *it, const char *activity)
+event_hours(const struct mail_item *it, int arrival, int departure, int *start, int *end)
 {
-	mail_buf_adds(b, activity);
-	if (it->arrival >= 0 && it->departure >= 0) {
-		add_time(b, " (arrivée ", it->arrival);
-		add_time(b, ", départ ", it->departure);
-		mail_buf_add(b, ")", 1);
-	} else if (it->arrival >= 0) {
-		add_time(b, " (arrivée ", it->arrival);
-		mail_buf_add(b, ")", 1);
-	} else if (it->departure >= 0) {
-		add_time(b, " (départ ", it->departure);
-		mail_buf_add(b, ")", 1);
-	}
+	*start = arrival >= 0 ? arrival : it->hours_from;
+	*end = departure >= 0 ? departure : it->hours_to;
+	if (*start < 0)
+		*end = -1;
 }
 
+/* One calendar event for item it (a reservation held, or the one a cancellation undid). */
+static void
+add_event(struct body *bd, const struct mail_item *it, const char *child, int cancelled)
+{
+	struct ical_event ev;
+	struct buf uid = {0}, summary = {0};
+	char *activity = mime_clean(it->activity), *structure = mime_clean(it->structure);
+	char *url = mime_clean(bd->h->portal_url);
+
+	memset(&ev, 0, sizeof(ev));
+	buf_addf(&uid, "nocturne-request-%lld@%s", cancelled ? it->undoes : it->seq, bd->domain);
+	buf_addf(&summary, "%s — %s", activity, child);
+	ev.uid = uid.p;
+	ev.sequence = cancelled ? 1 : 0;
+	ev.cancelled = cancelled;
+	ev.day = it->day;
+	if (cancelled)
+		event_hours(it, it->undone_arrival, it->undone_departure, &ev.start, &ev.end);
+	else
+		event_hours(it, it->arrival, it->departure, &ev.start, &ev.end);
+	ev.zone_minutes = it->zone_minutes;
+	ev.summary = summary.p;
+	ev.location = structure;
+	ev.description = url;
+	if (bd->events++ == 0)
+		ical_begin(&bd->cal);
+	ical_event(&bd->cal, bd->h->date - (int64_t)bd->h->zone_minutes * 60, &ev);
+	buf_release(&uid);
+	buf_release(&summary);
+	free(activity);
+	free(structure);
+	free(url);
+}
+
+/* The lines under an item's heading line: outcome, why, until when to cancel. */
+static void
+item_details(struct body *bd, enum mail_kind kind, const struct mail_item *it)
+{
+	struct buf line = {0};
+	char outcome[96];
+
+	if (kind == MAIL_REPORT) {
+		french_outcome(it->state, it->reason, it->position, outcome, sizeof(outcome));
+		buf_addf(&bd->text, "    %s — %s\n", french_action(it->action), outcome);
+		buf_adds(&bd->html, "<br>");
+		html_escape(&bd->html, french_action(it->action));
+		buf_adds(&bd->html, " — <strong>");
+		html_escape(&bd->html, outcome);
+		buf_adds(&bd->html, "</strong>");
+	}
+	if (kind == MAIL_REPORT && is(it->state, "refused")) {
+		struct french_why w;
+
+		memset(&w, 0, sizeof(w));
+		w.reason = it->reason;
+		w.hours_from = it->hours_from;
+		w.hours_to = it->hours_to;
+		w.arrival = it->arrival;
+		w.waitlist = it->waitlist;
+		w.deadline = it->deadline == MAIL_NO_DEADLINE ? FRENCH_NO_MOMENT : it->deadline;
+		w.submitted_at = it->submitted_at;
+		w.holder_state = it->holder_state;
+		w.holder_position = it->holder_position;
+		french_why(&line, &w);
+	}
+	if ((kind == MAIL_NOTICE || it->waitlisted) && it->deadline != MAIL_NO_DEADLINE)
+		french_cancel_until(&line, it->deadline, bd->h->date);
+	if (line.len > 0) {
+		buf_addf(&bd->text, "    %s\n", line.p);
+		buf_adds(&bd->html, "<br>");
+		html_escape(&bd->html, line.p);
+	}
+	buf_release(&line);
+}
+
+/* One request: a line with its date and activity, then its details. */
+static void
+item(struct body *bd, enum mail_kind kind, const struct mail_item *it, int accepted)
+{
+	char date[FRENCH_DATE_LEN];
+	char *activity = mime_clean(it->activity), *structure = mime_clean(it->structure);
+	struct buf what = {0};
+
+	french_date(it->day, date);
+	french_describe(&what, activity, structure, it->arrival, it->departure);
+	buf_addf(&bd->text, "  - %s : %s\n", date, what.p);
+	buf_adds(&bd->html, accepted ? "<li style=\"margin:0 0 .8em;padding:.3em .6em;"
+	                               "border-left:4px solid #2e7d32\">"
+	                             : "<li style=\"margin:0 0 .8em;padding:.3em .6em;"
+	                               "border-left:4px solid #c62828;background:#fdf1f1\">");
+	buf_adds(&bd->html, "<strong>");
+	html_escape(&bd->html, date);
+	buf_adds(&bd->html, "</strong><br>");
+	html_escape(&bd->html, what.p);
+	item_details(bd, kind, it);
+	buf_adds(&bd->html, "</li>\n");
+	buf_release(&what);
+	free(activity);
+	free(structure);
+}
+
+/* The calendar's share of one item. */
+static void
+item_events(struct body *bd, enum mail_kind kind, const struct mail_item *it, const char *child)
+{
+	if (is(it->action, "reserve") && is(it->now_state, "accepted") &&
+	    (kind == MAIL_NOTICE || is(it->state, "accepted")))
+		add_event(bd, it, child, 0);
+	else if (kind == MAIL_REPORT && is(it->action, "cancel") && is(it->state, "accepted") &&
+	         it->undoes > 0 && it->undone_was_accepted)
+		add_event(bd, it, child, 1);
+}
+
+/* The items, child by child; each child's requests not accepted first. */
 static void
 items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct mail_item *it = &items[i];
-		char date[FRENCH_DATE_LEN], outcome[96];
-		char *child, *activity;
-		struct mail_buf what = {0};
+	for (size_t a = 0, b; a < n; a = b) {
+		char *child = child_label(items, n, a);
 
-		if (i == 0 || strcmp(items[i - 1].child_key ? items[i - 1].child_key : "",
-		                     it->child_key ? it->child_key : "") != 0) {
-			child = mail_clean(it->child_name);
-			if (i > 0)
-				mail_buf_adds(&bd->html, "</ul>\n");
-			mail_buf_adds(&bd->text, child);
-			mail_buf_add(&bd->text, "\n", 1);
-			mail_buf_adds(&bd->html, "<p><strong>");
-			html_escape(&bd->html, child);
-			mail_buf_adds(&bd->html, "</strong></p>\n<ul>\n");
-			free(child);
-		}
-		french_date(it->day, date);
-		activity = mail_clean(it->activity);
-		describe(&what, it, activity);
-		mail_buf_add(&bd->text, "  - ", 4);
-		mail_buf_adds(&bd->text, date);
-		mail_buf_add(&bd->text, " : ", 3);
-		mail_buf_add(&bd->text, what.p, what.len);
-		mail_buf_add(&bd->text, "\n", 1);
-		mail_buf_adds(&bd->html, "<li>");
-		html_escape(&bd->html, date);
-		mail_buf_adds(&bd->html, " : ");
-		html_escape(&bd->html, what.p);
-		if (kind == MAIL_REPORT) {
-			french_outcome(it->state, it->reason, it->position, outcome,
-			               sizeof(outcome));
-			mail_buf_add(&bd->text, "    ", 4);
-			mail_buf_adds(&bd->text, french_action(it->action));
-			mail_buf_adds(&bd->text, " — ");
-			mail_buf_adds(&bd->text, outcome);
-			mail_buf_add(&bd->text, "\n", 1);
-			mail_buf_adds(&bd->html, "<br>");
-			html_escape(&bd->html, french_action(it->action));
-			mail_buf_adds(&bd->html, " — ");
-			html_escape(&bd->html, outcome);
-		}
-		mail_buf_adds(&bd->html, "</li>\n");
-		if (i + 1 == n || strcmp(it->child_key ? it->child_key : "",
-		                         items[i + 1].child_key ? items[i + 1].child_key : "") != 0)
-			mail_buf_adds(&bd->text, "\n");
-		mail_buf_release(&what);
-		free(activity);
+		for (b = a + 1; b < n && same_child(&items[b], &items[a]); b++)
+			;
+		buf_addf(&bd->text, "%s\n", child);
+		buf_adds(&bd->html, "<h2 style=\"font-size:1.15em;margin:1.2em 0 .5em\">");
+		html_escape(&bd->html, child);
+		buf_adds(&bd->html, "</h2>\n<ul style=\"list-style:none;margin:0;padding:0\">\n");
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = a; i < b; i++) {
+				int acc = kind == MAIL_NOTICE ||
+				          outcome_kind(&items[i]) == FRENCH_ACCEPTED;
+				if (acc == pass)
+					item(bd, kind, &items[i], acc);
+			}
+		buf_adds(&bd->html, "</ul>\n");
+		buf_add(&bd->text, "\n", 1);
+		if (bd->h->calendar)
+			for (size_t i = a; i < b; i++)
+				item_events(bd, kind, &items[i], child);
+		free(child);
 	}
-	if (n > 0)
-		mail_buf_adds(&bd->html, "</ul>\n");
 }
 
 static void
 signature(struct body *bd, const char *sig)
 {
-	char *s = mail_clean(sig != NULL && sig[0] != '\0'
-	                         ? sig
-	                         : "Le Portail Famille\\n(message envoyé automatiquement)");
+	char *s =
+	    mime_clean(sig != NULL && sig[0] != '\0' ? sig : french_phrase(FRENCH_SIGNATURE, 1));
 	const char *p = s;
 
-	mail_buf_adds(&bd->text, "Cordialement,\n\n");
-	mail_buf_adds(&bd->html, "<p>Cordialement,</p>\n<p>");
+	buf_addf(&bd->text, "%s\n\n", french_phrase(FRENCH_REGARDS, 1));
+	buf_adds(&bd->html, "<p>");
+	html_escape(&bd->html, french_phrase(FRENCH_REGARDS, 1));
+	buf_adds(&bd->html, "</p>\n<p>");
 	for (;;) {
 		const char *nl = strstr(p, "\\n");
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xmalloc(n + 1);
 
-		memcpy(line, p, n);
-		line[n] = '\0';
-		mail_buf_addf(&bd->text, "%s\n", line);
-		html_escape(&bd->html, line);
-		free(line);
+		buf_add(&bd->text, p, n);
+		buf_add(&bd->text, "\n", 1);
+		{
+			char *line = xmalloc(n + 1);
+			memcpy(line, p, n);
+			line[n] = '\0';
+			html_escape(&bd->html, line);
+			free(line);
+		}
 		if (nl == NULL)
 			break;
-		mail_buf_adds(&bd->html, "<br>\n");
+		buf_adds(&bd->html, "<br>\n");
 		p = nl + 2;
 	}
-	mail_buf_adds(&bd->html, "</p>\n");
+	buf_adds(&bd->html, "</p>\n");
 	free(s);
 }
 
-static const char REPORT_INTRO[] =
-    "Voici le compte-rendu du traitement de vos demandes de réservation et d'annulation "
-    "transmises au Portail Famille.";
-static const char REPORT_WAITLIST[] =
-    "Pour les demandes en liste d'attente, vous serez averti par courriel si une place se "
-    "libère. Si vous ne souhaitez plus l'une de ces places, pensez à annuler votre demande "
-    "le plus tôt possible.";
-static const char NOTICE_INTRO[] =
-    "Bonne nouvelle : une place s'est libérée. Les demandes suivantes, qui étaient en liste "
-    "d'attente, sont maintenant acceptées :";
-static const char NOTICE_CANCEL[] =
-    "Si vous ne souhaitez plus cette place, pensez à annuler votre demande le plus tôt "
-    "possible : elle pourra ainsi profiter à une autre famille.";
+/* The subject: what happened, and to whom. */
+static void
+subject(struct buf *b, enum mail_kind kind, const struct mail_head *h,
+        const struct mail_item *items, size_t n)
+{
+	if (kind == MAIL_NOTICE && n > 0) {
+		size_t first = 0;
+		char *name, *activity;
+
+		for (size_t i = 1; i < n; i++)
+			if (items[i].day < items[first].day)
+				first = i;
+		name = mime_clean(items[first].child_first);
+		activity = mime_clean(items[first].activity);
+		french_notice_subject(b, name, items[first].day, activity, n - 1);
+		free(name);
+		free(activity);
+		return;
+	}
+	{
+		const char **firsts = xcalloc(n + 1, sizeof(*firsts));
+		char **owned = xcalloc(n + 1, sizeof(*owned));
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || !same_child(&items[i], &items[i - 1])) {
+				owned[k] = mime_clean(items[i].child_first);
+				firsts[k] = owned[k];
+				if (firsts[k][0] != '\0')
+					k++;
+				else
+					free(owned[k]);
+			}
+		french_report_subject(b, when_day_of(h->date), firsts, k);
+		for (size_t i = 0; i < k; i++)
+			free(owned[i]);
+		free(owned);
+		free(firsts);
+	}
+}
+
+/* The text and HTML bodies (and the calendar) of the message. */
+static void
+bodies(struct body *bd, enum mail_kind kind, const struct mail_item *items, size_t n,
+       const char *title)
+{
+	const struct mail_head *h = bd->h;
+	long counts[FRENCH_NOUTCOMES] = {0};
+	long waiting = 0, not_accepted = 0;
+	struct buf line = {0};
+	char *url = mime_clean(h->portal_url), *contact = mime_clean(h->contact);
+
+	for (size_t i = 0; i < n; i++) {
+		int k = outcome_kind(&items[i]);
+		if (k >= 0)
+			counts[k]++;
+		waiting += items[i].waitlisted != 0;
+		not_accepted += k != FRENCH_ACCEPTED;
+	}
+	buf_adds(&bd->html,
+	         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+	         "<meta name=\"viewport\" content=\"width=device-width, "
+	         "initial-scale=1\">\n<title>");
+	html_escape(&bd->html, title);
+	buf_adds(&bd->html, "</title>\n</head>\n<body style=\"margin:0;padding:12px;"
+	                    "font-family:sans-serif;font-size:16px;line-height:1.45;color:#1a1a1a;"
+	                    "overflow-wrap:break-word;word-wrap:break-word\">\n");
+	paragraph(bd, french_phrase(FRENCH_HELLO, 1), 0);
+	if (kind == MAIL_REPORT) {
+		french_summary(&line, counts);
+		paragraph(bd, line.p, 1);
+		paragraph(bd, french_phrase(FRENCH_REPORT_INTRO, 1), 0);
+		if (not_accepted > 0 && counts[FRENCH_ACCEPTED] > 0)
+			paragraph(bd, french_phrase(FRENCH_NOT_ACCEPTED_FIRST, 1), 0);
+	} else {
+		french_notice_summary(&line, (long)n);
+		paragraph(bd, line.p, 1);
+		paragraph(bd, french_phrase(FRENCH_NOTICE_INTRO, (long)n), 0);
+	}
+	buf_release(&line);
+	items_list(bd, kind, items, n);
+	if (kind == MAIL_REPORT && waiting > 0)
+		paragraph(bd, french_phrase(FRENCH_WAITLIST_REMINDER, waiting), 0);
+	if (kind == MAIL_NOTICE)
+		paragraph(bd, french_phrase(FRENCH_NOTICE_CANCEL, (long)n), 0);
+	if (url[0] != '\0')
+		link_paragraph(bd, french_phrase(FRENCH_PORTAL, 1), url);
+	if (contact[0] != '\0') {
+		buf_addf(&line, "%s%s", french_phrase(FRENCH_CONTACT, 1), contact);
+		paragraph(bd, line.p, 0);
+		buf_release(&line);
+	}
+	signature(bd, h->signature);
+	buf_adds(&bd->html, "</body>\n</html>\n");
+	if (bd->events > 0)
+		ical_end(&bd->cal);
+	free(url);
+	free(contact);
+}
+
+/* The two alternative parts, between boundary lines of b. */
+static void
+alternative(struct buf *msg, const struct body *bd, const char *b)
+{
+	buf_addf(msg,
+	         "--%s\r\n"
+	         "Content-Type: text/plain; charset=UTF-8\r\n"
+	         "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	         b);
+	mime_qp_encode(msg, bd->text.p, bd->text.len);
+	buf_addf(msg,
+	         "\r\n--%s\r\n"
+	         "Content-Type: text/html; charset=UTF-8\r\n"
+	         "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	         b);
+	mime_qp_encode(msg, bd->html.p, bd->html.len);
+	buf_addf(msg, "\r\n--%s--\r\n", b);
+}
 
 int
 mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_item *items,
              size_t n, struct mail_out *out, struct err *e)
 {
-	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL, *rt_addr = NULL;
-	char date[MAIL_DATE_LEN], fdate[FRENCH_DATE_LEN], boundary[96];
-	struct body bd = {{0}, {0}};
-	struct mail_buf subject = {0}, msg = {0};
-	int waitlisted = 0, rc = -1;
+	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL, *rt_addr = NULL, *id;
+	char date[MIME_DATE_LEN], alt[96], mixed[96];
+	struct body bd;
+	struct buf subj = {0}, msg = {0};
+	int rc = -1;
 	size_t idlen;
-	const char *id = h->message_id ? h->message_id : "<nocturne@localhost>";
 
 	memset(out, 0, sizeof(*out));
-	if (mail_parse_mailbox(h->from, &from_name, &from_addr) < 0) {
+	memset(&bd, 0, sizeof(bd));
+	if (mime_parse_mailbox(h->from, &from_name, &from_addr) < 0) {
 		err_set(e, ERR_CONFIG, "[mail] from '%s' is not a valid mailbox", h->from);
 		goto done;
 	}
 	if (h->reply_to != NULL && h->reply_to[0] != '\0' &&
-	    mail_parse_mailbox(h->reply_to, &rt_name, &rt_addr) < 0) {
+	    mime_parse_mailbox(h->reply_to, &rt_name, &rt_addr) < 0) {
 		err_set(e, ERR_CONFIG, "[mail] reply_to '%s' is not a valid mailbox", h->reply_to);
 		goto done;
 	}
+	bd.h = h;
+	bd.domain = strchr(from_addr, '@') + 1;
+	subject(&subj, kind, h, items, n);
+	bodies(&bd, kind, items, n, subj.p);
 
-	french_date(when_day_of(h->date), fdate);
-	if (kind == MAIL_REPORT)
-		mail_buf_addf(&subject, "Portail Famille : compte-rendu du %s", fdate);
-	else
-		mail_buf_adds(&subject, "Portail Famille : place accordée sur liste d'attente");
-
-	mail_buf_adds(&bd.html,
-	              "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
-	              "<title>");
-	html_escape(&bd.html, subject.p);
-	mail_buf_adds(&bd.html, "</title>\n</head>\n<body>\n");
-	paragraph(&bd, "Bonjour,");
-	paragraph(&bd, kind == MAIL_REPORT ? REPORT_INTRO : NOTICE_INTRO);
-	items_list(&bd, kind, items, n);
-	for (size_t i = 0; i < n; i++)
-		waitlisted |= items[i].waitlisted;
-	if (kind == MAIL_REPORT && waitlisted)
-		paragraph(&bd, REPORT_WAITLIST);
-	if (kind == MAIL_NOTICE)
-		paragraph(&bd, NOTICE_CANCEL);
-	signature(&bd, h->signature);
-	mail_buf_adds(&bd.html, "</body>\n</html>\n");
-
-	/* "=_" never occurs in quoted-printable text: a safe boundary. */
+	id = mime_clean(h->message_id ? h->message_id : "<nocturne@localhost>");
+	/* "=_" never occurs in quoted-printable or base64 text: safe boundaries. */
 	idlen = strcspn(id + 1, "@>");
-	snprintf(boundary, sizeof(boundary), "=_nocturne_%.*s", (int)(idlen > 60 ? 60 : idlen),
-	         id + 1);
+	snprintf(alt, sizeof(alt), "=_nocturne_%.*s", (int)(idlen > 60 ? 60 : idlen), id + 1);
+	snprintf(mixed, sizeof(mixed), "=_nocturne_m_%.*s", (int)(idlen > 60 ? 60 : idlen), id + 1);
 
-	mail_date(h->date, h->zone_minutes, date);
-	mail_buf_addf(&msg, "Date: %s\r\n", date);
-	header_mailbox(&msg, "From", from_name, from_addr);
+	mime_date(h->date, h->zone_minutes, date);
+	buf_addf(&msg, "Date: %s\r\n", date);
+	mime_header_mailbox(&msg, "From", from_name, from_addr);
 	if (rt_addr != NULL)
-		header_mailbox(&msg, "Reply-To", rt_name, rt_addr);
-	if (h->to_addr != NULL && mail_addr_valid(h->to_addr, 0))
-		header_mailbox(&msg, "To", h->to_name ? h->to_name : "", h->to_addr);
-	mail_header_text(&msg, "Subject", subject.p, 0);
-	{
-		char *clean_id = mail_clean(id);
-		mail_buf_addf(&msg, "Message-ID: %s\r\n", clean_id);
-		free(clean_id);
+		mime_header_mailbox(&msg, "Reply-To", rt_name, rt_addr);
+	if (h->to_addr != NULL && mime_addr_valid(h->to_addr, 0))
+		mime_header_mailbox(&msg, "To", h->to_name ? h->to_name : "", h->to_addr);
+	mime_header_text(&msg, "Subject", subj.p, 0);
+	buf_addf(&msg, "Message-ID: %s\r\n", id);
+	free(id);
+	buf_adds(&msg, "MIME-Version: 1.0\r\n"
+	               "Content-Language: fr\r\n"
+	               "Auto-Submitted: auto-generated\r\n"
+	               "X-Auto-Response-Suppress: All\r\n");
+	buf_addf(&msg, "X-Nocturne-Kind: %s\r\n", kind == MAIL_NOTICE ? "notice" : "report");
+	if (bd.events == 0) {
+		buf_addf(&msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
+		         alt);
+		alternative(&msg, &bd, alt);
+	} else {
+		buf_addf(&msg, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n", mixed);
+		buf_addf(&msg,
+		         "--%s\r\nContent-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
+		         mixed, alt);
+		alternative(&msg, &bd, alt);
+		buf_addf(&msg,
+		         "\r\n--%s\r\n"
+		         "Content-Type: text/calendar; charset=UTF-8; method=PUBLISH;\r\n"
+		         " name=\"reservations.ics\"\r\n"
+		         "Content-Disposition: attachment; filename=\"reservations.ics\"\r\n"
+		         "Content-Transfer-Encoding: base64\r\n\r\n",
+		         mixed);
+		mime_base64_lines(&msg, bd.cal.p, bd.cal.len);
+		buf_addf(&msg, "\r\n--%s--\r\n", mixed);
 	}
-	mail_buf_adds(&msg, "MIME-Version: 1.0\r\n"
-	                    "Auto-Submitted: auto-generated\r\n"
-	                    "X-Auto-Response-Suppress: All\r\n");
-	mail_buf_addf(&msg, "X-Nocturne-Kind: %s\r\n", kind == MAIL_NOTICE ? "notice" : "report");
-	mail_buf_addf(&msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-	              boundary);
-	mail_buf_addf(&msg,
-	              "--%s\r\n"
-	              "Content-Type: text/plain; charset=UTF-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-	              boundary);
-	mail_qp_encode(&msg, bd.text.p, bd.text.len);
-	mail_buf_addf(&msg,
-	              "\r\n--%s\r\n"
-	              "Content-Type: text/html; charset=UTF-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-	              boundary);
-	mail_qp_encode(&msg, bd.html.p, bd.html.len);
-	mail_buf_addf(&msg, "\r\n--%s--\r\n", boundary);
 
-	out->subject = mail_buf_detach(&subject, NULL);
-	out->text = mail_buf_detach(&bd.text, NULL);
-	out->content = mail_buf_detach(&msg, &out->length);
+	out->subject = buf_detach(&subj, NULL);
+	out->text = buf_detach(&bd.text, NULL);
+	out->html = buf_detach(&bd.html, NULL);
+	out->content = buf_detach(&msg, &out->length);
 	rc = 0;
 done:
-	mail_buf_release(&subject);
-	mail_buf_release(&msg);
-	mail_buf_release(&bd.text);
-	mail_buf_release(&bd.html);
+	buf_release(&subj);
+	buf_release(&msg);
+	buf_release(&bd.text);
+	buf_release(&bd.html);
+	buf_release(&bd.cal);
 	free(from_name);
 	free(from_addr);
 	free(rt_name);
@@ -799,6 +545,7 @@ mail_out_release(struct mail_out *out)
 {
 	free(out->subject);
 	free(out->text);
+	free(out->html);
 	free(out->content);
 	memset(out, 0, sizeof(*out));
 }

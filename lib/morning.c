@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "db_mail.h"
+#include "mime.h"
 #include "outbox.h"
+#include "rules.h"
 #include "smtp.h"
 #include "when.h"
 
@@ -52,6 +54,14 @@ kind_name(enum mail_kind kind)
 	return kind == MAIL_NOTICE ? "notice" : "report";
 }
 
+/* An activity's deadline rule and open days, read once per run. */
+struct act_deadline {
+	long long ref;
+	struct rules_activity a;
+	int32_t *days;
+	size_t n;
+};
+
 /* What composing one kind of message needs, for every family of the walk. */
 struct compose_run {
 	struct db_mail *q;
@@ -59,13 +69,56 @@ struct compose_run {
 	int64_t now;
 	int zone; /* offset of now from UTC, minutes */
 	enum mail_kind kind;
-	struct mail_buf *preview;
+	struct buf *preview;
 	struct morning_stats *st;
+	/* Read once, kept for both kinds. */
+	struct act_deadline *acts;
+	size_t nacts, acts_cap;
 	/* Reused from family to family. */
 	struct mail_item *items;
 	long long *seqs;
 	size_t cap;
 };
+
+/*
+ * The last moment to ask for (or cancel) day of r's activity: the rule the
+ * night applies (rules_deadline), with the activity's open days read once.
+ */
+static int
+deadline_of(struct compose_run *run, const struct db_mail_req *r, int64_t *at, struct err *e)
+{
+	struct act_deadline *d = NULL;
+	struct rules_openings o;
+
+	for (size_t i = run->nacts; i > 0; i--)
+		if (run->acts[i - 1].ref == r->activity_ref) {
+			d = &run->acts[i - 1];
+			break;
+		}
+	if (d == NULL) {
+		xgrow(&run->acts, &run->acts_cap, run->nacts + 1, sizeof(*run->acts));
+		d = &run->acts[run->nacts];
+		memset(d, 0, sizeof(*d));
+		d->ref = r->activity_ref;
+		d->a.ref = (int32_t)r->activity_ref;
+		d->a.deadline_days = r->deadline_days;
+		d->a.deadline_time = r->deadline_time;
+		if (db_mail_openings(run->q, r->activity_ref, &d->days, &d->n, e) < 0)
+			return -1;
+		run->nacts++;
+	}
+	o.days = d->days;
+	o.n = d->n;
+	*at = rules_deadline(&d->a, &o, r->day);
+	return 0;
+}
+
+/* The local offset from UTC (minutes) at noon of day: the calendar's times. */
+static int
+day_zone(int32_t day)
+{
+	return zone_minutes((int64_t)day * WHEN_DAY_SECS + 12 * 3600);
+}
 
 /* Compose (and store, unless previewing) one family's message: db_mail_family_fn. */
 static int
@@ -93,26 +146,52 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 	seqs = run->seqs;
 	memset(items, 0, n * sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
-		items[i].child_key = reqs[i].child_id;
-		items[i].child_name = reqs[i].child_name;
-		items[i].activity = reqs[i].activity;
-		items[i].day = reqs[i].day;
-		items[i].action = reqs[i].action;
-		items[i].arrival = reqs[i].arrival;
-		items[i].departure = reqs[i].departure;
-		items[i].state = kind == MAIL_NOTICE ? "accepted" : reqs[i].shown_state;
-		items[i].reason = reqs[i].reason;
-		items[i].position = reqs[i].shown_position;
-		items[i].waitlisted = strcmp(reqs[i].state, "waitlisted") == 0;
-		seqs[i] = reqs[i].seq;
+		const struct db_mail_req *r = &reqs[i];
+		struct mail_item *it = &items[i];
+
+		it->seq = r->seq;
+		it->child_key = r->child_id;
+		it->child_name = r->child_name;
+		it->child_first = r->child_first;
+		it->activity = r->activity;
+		it->structure = r->structure;
+		it->hours_from = r->hours_from;
+		it->hours_to = r->hours_to;
+		it->waitlist = r->waitlist;
+		it->day = r->day;
+		it->action = r->action;
+		it->arrival = r->arrival;
+		it->departure = r->departure;
+		it->state = kind == MAIL_NOTICE ? "accepted" : r->shown_state;
+		it->now_state = r->state;
+		it->reason = r->reason;
+		it->position = r->shown_position;
+		it->waitlisted = strcmp(r->state, "waitlisted") == 0;
+		it->submitted_at = r->submitted_at;
+		it->deadline = MAIL_NO_DEADLINE;
+		/* Only the lines that show a deadline pay for it. */
+		if ((kind == MAIL_NOTICE || it->waitlisted ||
+		     (r->reason != NULL && strcmp(r->reason, "deadline") == 0)) &&
+		    deadline_of(run, r, &it->deadline, e) < 0)
+			return -1;
+		it->holder_state = r->holder_state;
+		it->holder_position = r->holder_position;
+		it->holder_submitted = r->holder_submitted;
+		it->undoes = r->undoes;
+		it->undone_was_accepted =
+		    r->undone_state != NULL && strcmp(r->undone_state, "accepted") == 0;
+		it->undone_arrival = r->undone_arrival;
+		it->undone_departure = r->undone_departure;
+		it->zone_minutes = cfg->calendar ? day_zone(r->day) : 0;
+		seqs[i] = r->seq;
 	}
-	if (mail_first_address(reqs[0].emails, &first)) {
-		recipient = mail_clean(first);
-		valid = mail_addr_valid(first, 0) && strcmp(first, recipient) == 0;
+	if (mime_first_address(reqs[0].emails, &first)) {
+		recipient = mime_clean(first);
+		valid = mime_addr_valid(first, 0) && strcmp(first, recipient) == 0;
 		if (!valid) {
-			struct mail_buf b = {0};
-			mail_buf_addf(&b, "invalid address '%s'", recipient);
-			why = mail_buf_detach(&b, NULL);
+			struct buf b = {0};
+			buf_addf(&b, "invalid address '%s'", recipient);
+			why = buf_detach(&b, NULL);
 		}
 	} else {
 		why = xstrdup("no e-mail address");
@@ -125,6 +204,9 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 	h.to_name = reqs[0].family_name;
 	h.to_addr = valid ? recipient : NULL;
 	h.signature = cfg->signature;
+	h.portal_url = cfg->portal_url;
+	h.contact = cfg->contact;
+	h.calendar = cfg->calendar;
 	h.date = run->now;
 	h.zone_minutes = run->zone;
 	h.message_id = msgid;
@@ -139,14 +221,14 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		st->skipped++;
 
 	if (run->preview != NULL) {
-		struct mail_buf *preview = run->preview;
-		char *fam = mail_clean(reqs[0].family_id), *name = mail_clean(reqs[0].family_name);
-		mail_buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
+		struct buf *preview = run->preview;
+		char *fam = mime_clean(reqs[0].family_id), *name = mime_clean(reqs[0].family_name);
+		buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
 		if (valid)
-			mail_buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
-			              out.text);
+			buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
+			         out.text);
 		else
-			mail_buf_addf(preview, "skipped: %s\n\n", why);
+			buf_addf(preview, "skipped: %s\n\n", why);
 		free(fam);
 		free(name);
 		rc = 0;
@@ -193,7 +275,7 @@ config_mailbox(const struct config *cfg, const char *key, const char *value, cha
 {
 	char *name, *a;
 
-	if (mail_parse_mailbox(value, &name, &a) < 0)
+	if (mime_parse_mailbox(value, &name, &a) < 0)
 		return err_set(e, ERR_CONFIG, "%s: [mail] %s '%s' is not a valid mailbox",
 		               cfg->source, key, value);
 	free(name);
@@ -216,7 +298,7 @@ check_mailboxes(const struct config *cfg, struct err *e)
 }
 
 int
-morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                 struct morning_stats *st, struct err *e)
 {
 	struct compose_run run;
@@ -243,6 +325,9 @@ done:
 	db_rollback(db);
 	free(run.items);
 	free(run.seqs);
+	for (size_t i = 0; i < run.nacts; i++)
+		free(run.acts[i].days);
+	free(run.acts);
 	return rc;
 }
 
@@ -290,7 +375,7 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 		}
 		for (size_t j = 0; j < k; j++) {
 			struct db_mail_msg *m = &msgs[j];
-			struct mail_buf why = {0};
+			struct buf why = {0};
 			char *name, *path = NULL;
 
 			if (rc == 0) {
@@ -298,13 +383,13 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 				rc = outbox_write(cfg->mail_dir, name, m->content, m->length, &path,
 				                  e);
 				if (rc == 0) {
-					mail_buf_addf(&why, "written to %s", path);
+					buf_addf(&why, "written to %s", path);
 					rc =
 					    db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
 				}
 				if (rc == 0)
 					st->sent++;
-				mail_buf_release(&why);
+				buf_release(&why);
 				free(path);
 				free(name);
 			}
@@ -413,6 +498,7 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 		size_t k = n - i < chunk ? n - i : chunk, loaded = 0, queued = 0;
 		struct db_mail_msg *msgs = xcalloc(k, sizeof(*msgs));
 		struct smtp_message *sm = xcalloc(k, sizeof(*sm));
+		char **verp = xcalloc(k, sizeof(*verp));
 		struct err se;
 		int stop = 0, src;
 
@@ -422,7 +508,7 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 			loaded = k;
 		for (size_t j = 0; j < loaded && stop == 0; j++) {
 			struct db_mail_msg *m = &msgs[j];
-			if (m->recipient == NULL || !mail_addr_valid(m->recipient, 0)) {
+			if (m->recipient == NULL || !mime_addr_valid(m->recipient, 0)) {
 				/* Never sent elsewhere: a stored pending message without a
 				 * valid recipient can only fail. */
 				if (record(&run, m, SMTP_RESULT_PERMANENT, "no valid recipient") <
@@ -433,6 +519,11 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 				continue;
 			}
 			sm[queued].recipient = m->recipient;
+			if (cfg->return_path[0] != '\0') {
+				/* VERP: bounces+m123@domain names the message bounced. */
+				verp[queued] = mime_verp(cfg->return_path, m->ref);
+				sm[queued].envelope_from = verp[queued];
+			}
 			sm[queued].content = m->content;
 			sm[queued].length = m->length;
 			sm[queued].user = m;
@@ -466,6 +557,9 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 		}
 		for (size_t j = 0; j < loaded; j++)
 			db_mail_msg_release(&msgs[j]);
+		for (size_t j = 0; j < k; j++)
+			free(verp[j]);
+		free(verp);
 		free(msgs);
 		free(sm);
 		if (stop < 0)
@@ -484,7 +578,7 @@ done:
 }
 
 int
-morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
              struct morning_stats *st, struct err *e)
 {
 	struct db_mail *q = db_mail_open(db);
@@ -500,9 +594,8 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_b
 			struct db_mail_msg m;
 			if (db_mail_load(q, refs[i], &m, e) < 0)
 				goto done;
-			mail_buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
-			              m.kind, m.ref, m.recipient ? m.recipient : "(none)",
-			              m.subject);
+			buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
+			         m.kind, m.ref, m.recipient ? m.recipient : "(none)", m.subject);
 			db_mail_msg_release(&m);
 		}
 		rc = 0;

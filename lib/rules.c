@@ -50,13 +50,17 @@ rules_capacity(const struct rules_activity *a, int has_open_cap, int open_cap)
 	return has_open_cap ? open_cap : a->capacity;
 }
 
+int64_t
+rules_deadline(const struct rules_activity *a, const struct rules_openings *o, int32_t day)
+{
+	(void)o;
+	return ((int64_t)day - a->deadline_days) * WHEN_DAY_SECS + (int64_t)a->deadline_time * 60;
+}
+
 int
 rules_on_time(const struct rules_activity *a, int32_t day, int64_t submitted_at)
 {
-	int64_t limit =
-	    ((int64_t)day - a->deadline_days) * WHEN_DAY_SECS + (int64_t)a->deadline_time * 60;
-
-	return submitted_at < limit;
+	return submitted_at < rules_deadline(a, NULL, day);
 }
 
 static int

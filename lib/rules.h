@@ -136,6 +136,19 @@ int rules_reason_parse(const char *s);
  */
 int rules_capacity(const struct rules_activity *a, int has_open_cap, int open_cap);
 
+/* The open days of one activity, sorted ascending (when.h day numbers). */
+struct rules_openings {
+	const int32_t *days;
+	size_t n;
+};
+
+/*
+ * The deadline for day `day` of activity a (naive local seconds, when.h): a
+ * request is on time when submitted_at < the returned instant:
+ * (day - deadline_days) at deadline_time. o: the activity's open days.
+ */
+int64_t rules_deadline(const struct rules_activity *a, const struct rules_openings *o, int32_t day);
+
 /*
  * 1 when a request submitted at submitted_at for day is on time:
  * submitted_at < (day - deadline_days) * 86400 + deadline_time * 60.

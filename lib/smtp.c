@@ -175,6 +175,13 @@ smtp_addr_ok(const char *a)
 	return at != NULL && at != a && at[1] != '\0';
 }
 
+/* The MAIL FROM of message m: its own (VERP), else the session's. */
+static const char *
+smtp_sender(const struct smtp_run *r, const struct smtp_message *m)
+{
+	return m->envelope_from != NULL ? m->envelope_from : r->o->envelope_from;
+}
+
 /* Every line of a message must end in CRLF: libESMTP would silently corrupt
  * bare LFs, and a lone CR is not SMTP either. */
 static int
@@ -824,7 +831,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 		if (!smtp_addr_ok(s->msg->recipient))
 			continue;
 		s->lm = smtp_add_message(session);
-		if (s->lm == NULL || !smtp_set_reverse_path(s->lm, r->o->envelope_from) ||
+		if (s->lm == NULL || !smtp_set_reverse_path(s->lm, smtp_sender(r, s->msg)) ||
 		    !smtp_set_messagecb(s->lm, smtp_msg_cb, s->msg) ||
 		    (s->lr = smtp_add_recipient(s->lm, s->msg->recipient)) == NULL) {
 			err_set(e, ERR_INTERNAL, "smtp %s: cannot queue a message in libESMTP",
@@ -970,13 +977,11 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 		snprintf(url, sizeof(url), "smtps://[%s]:%d", r->o->host, smtp_port(r->o));
 	else
 		snprintf(url, sizeof(url), "smtps://%s:%d", r->o->host, smtp_port(r->o));
-	snprintf(from, sizeof(from), "<%s>", r->o->envelope_from);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtps");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_curl_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, &c);
@@ -1012,6 +1017,9 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 			continue;
 		}
 		snprintf(rcpt, sizeof(rcpt), "<%s>", s->msg->recipient);
+		/* Per message: a VERP sender names the message (contract 6.1). */
+		snprintf(from, sizeof(from), "<%s>", smtp_sender(r, s->msg));
+		curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 		to = curl_slist_append(NULL, rcpt);
 		if (to == NULL) {
 			err_set(e, ERR_INTERNAL, "smtp %s: out of memory", r->where);
@@ -1046,7 +1054,7 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 				smtp_fmt(why, sizeof(why), "AUTH failed: %s", c.reply);
 			else if (c.phase == PH_MAIL)
 				smtp_fmt(why, sizeof(why), "MAIL FROM <%s> refused: %s",
-				         r->o->envelope_from, c.reply);
+				         smtp_sender(r, s->msg), c.reply);
 			else if (res == CURLE_OPERATION_TIMEDOUT)
 				smtp_fmt(why, sizeof(why), "no answer within %d s", r->timeout_s);
 			else
@@ -1123,6 +1131,12 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 		               "smtp %s: IPv6 literal hosts need tls = tls; "
 		               "use a host name",
 		               r.where);
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].envelope_from != NULL && !smtp_addr_ok(msgs[i].envelope_from))
+			return err_set(e, ERR_INTERNAL,
+			               "smtp: message %zu has an envelope sender that is not an "
+			               "address",
+			               i);
 	for (size_t i = 0; i < n; i++)
 		if (msgs[i].content == NULL || !smtp_crlf_ok(msgs[i].content, msgs[i].length) ||
 		    msgs[i].length > (size_t)0x7fffffff)

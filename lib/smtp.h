@@ -20,7 +20,8 @@ struct smtp_message {
 	const char *recipient; /* RCPT TO address (addr-spec, no name) */
 	const char *content;   /* the message, CRLF line ends */
 	size_t length;
-	void *user; /* the caller's, untouched */
+	const char *envelope_from; /* MAIL FROM (addr-spec), NULL: the options' */
+	void *user;                /* the caller's, untouched */
 };
 
 enum smtp_result {
@@ -46,7 +47,7 @@ struct smtp_options {
 	const char *user;          /* "" or NULL: no AUTH */
 	const char *password;      /* read from password_file by the caller */
 	int timeout_s;             /* per SMTP command */
-	const char *envelope_from; /* MAIL FROM address (addr-spec) */
+	const char *envelope_from; /* MAIL FROM address (addr-spec) unless a message has its own */
 };
 
 /*

@@ -3,6 +3,7 @@
  * RFC 2047 words and quoted-printable decoded) and checked field by field.
  */
 #include "mail.h"
+#include "mime.h"
 
 #include <stdlib.h>
 
@@ -63,7 +64,7 @@ b64val(int c)
 static char *
 hdr_decode(const char *v)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 	const char *p = v;
 	int prev_word = 0;
 
@@ -79,7 +80,7 @@ hdr_decode(const char *v)
 				bits += 6;
 				if (bits >= 8) {
 					char c = (char)((acc >> (bits - 8)) & 0xff);
-					mail_buf_add(&b, &c, 1);
+					buf_add(&b, &c, 1);
 					bits -= 8;
 				}
 			}
@@ -98,10 +99,10 @@ hdr_decode(const char *v)
 			}
 		}
 		prev_word = 0;
-		mail_buf_add(&b, p, 1);
+		buf_add(&b, p, 1);
 		p++;
 	}
-	return mail_buf_detach(&b, NULL);
+	return buf_detach(&b, NULL);
 }
 
 /* A parsed message: unfolded headers, and the raw body. */
@@ -236,10 +237,10 @@ part(const struct parsed *p, const char *type)
 static char *
 qp(const char *text)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 
-	mail_qp_encode(&b, text, strlen(text));
-	return mail_buf_detach(&b, NULL);
+	mime_qp_encode(&b, text, strlen(text));
+	return buf_detach(&b, NULL);
 }
 
 static void
@@ -315,10 +316,10 @@ test_qp_every_byte(void)
 static char *
 header_of(const char *name, const char *value, int phrase)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 
-	mail_header_text(&b, name, value, phrase);
-	return mail_buf_detach(&b, NULL);
+	mime_header_text(&b, name, value, phrase);
+	return buf_detach(&b, NULL);
 }
 
 static void
@@ -326,11 +327,11 @@ check_header(const char *name, const char *value, int phrase, const char *decode
 {
 	char *h = header_of(name, value, phrase), *v;
 	struct parsed p;
-	struct mail_buf msg = {0};
+	struct buf msg = {0};
 
 	check_lines(h, strlen(h), 78);
-	mail_buf_adds(&msg, h);
-	mail_buf_adds(&msg, "\r\nbody\r\n");
+	buf_adds(&msg, h);
+	buf_adds(&msg, "\r\nbody\r\n");
 	parse(msg.p, msg.len, &p);
 	CHECK_INT(p.n, 1);
 	if (p.n == 1) {
@@ -340,7 +341,7 @@ check_header(const char *name, const char *value, int phrase, const char *decode
 		free(v);
 	}
 	parsed_free(&p);
-	mail_buf_release(&msg);
+	buf_release(&msg);
 	free(h);
 }
 
@@ -410,74 +411,74 @@ test_addresses(void)
 {
 	char *first, *name, *addr;
 
-	CHECK(mail_addr_valid("marie.dupont@example.org", 0));
-	CHECK(mail_addr_valid("a+tag@sub.example.co.uk", 0));
-	CHECK(mail_addr_valid("x@localhost", 1));
-	CHECK(!mail_addr_valid("x@localhost", 0));
-	CHECK(!mail_addr_valid("pas-une-adresse", 0));
-	CHECK(!mail_addr_valid("a@b@example.org", 0));
-	CHECK(!mail_addr_valid(".a@example.org", 0));
-	CHECK(!mail_addr_valid("a..b@example.org", 0));
-	CHECK(!mail_addr_valid("a.@example.org", 0));
-	CHECK(!mail_addr_valid("a@-example.org", 0));
-	CHECK(!mail_addr_valid("a@example..org", 0));
-	CHECK(!mail_addr_valid("a b@example.org", 0));
-	CHECK(!mail_addr_valid("a@example.org\r\nBcc: x@y.org", 0));
-	CHECK(!mail_addr_valid("a@example.org>", 0));
-	CHECK(!mail_addr_valid("é@example.org", 0));
-	CHECK(!mail_addr_valid("@example.org", 0));
-	CHECK(!mail_addr_valid("a@", 0));
-	CHECK(!mail_addr_valid("", 0));
+	CHECK(mime_addr_valid("marie.dupont@example.org", 0));
+	CHECK(mime_addr_valid("a+tag@sub.example.co.uk", 0));
+	CHECK(mime_addr_valid("x@localhost", 1));
+	CHECK(!mime_addr_valid("x@localhost", 0));
+	CHECK(!mime_addr_valid("pas-une-adresse", 0));
+	CHECK(!mime_addr_valid("a@b@example.org", 0));
+	CHECK(!mime_addr_valid(".a@example.org", 0));
+	CHECK(!mime_addr_valid("a..b@example.org", 0));
+	CHECK(!mime_addr_valid("a.@example.org", 0));
+	CHECK(!mime_addr_valid("a@-example.org", 0));
+	CHECK(!mime_addr_valid("a@example..org", 0));
+	CHECK(!mime_addr_valid("a b@example.org", 0));
+	CHECK(!mime_addr_valid("a@example.org\r\nBcc: x@y.org", 0));
+	CHECK(!mime_addr_valid("a@example.org>", 0));
+	CHECK(!mime_addr_valid("é@example.org", 0));
+	CHECK(!mime_addr_valid("@example.org", 0));
+	CHECK(!mime_addr_valid("a@", 0));
+	CHECK(!mime_addr_valid("", 0));
 
-	CHECK_INT(mail_first_address(" a@example.org ; b@example.org", &first), 1);
+	CHECK_INT(mime_first_address(" a@example.org ; b@example.org", &first), 1);
 	CHECK_STR(first, "a@example.org");
 	free(first);
-	CHECK_INT(mail_first_address("a@example.org", &first), 1);
+	CHECK_INT(mime_first_address("a@example.org", &first), 1);
 	CHECK_STR(first, "a@example.org");
 	free(first);
-	CHECK_INT(mail_first_address(" ; b@example.org", &first), 0);
+	CHECK_INT(mime_first_address(" ; b@example.org", &first), 0);
 	CHECK(first == NULL);
-	CHECK_INT(mail_first_address("", &first), 0);
-	CHECK_INT(mail_first_address(NULL, &first), 0);
+	CHECK_INT(mime_first_address("", &first), 0);
+	CHECK_INT(mime_first_address(NULL, &first), 0);
 
-	CHECK_INT(mail_parse_mailbox("Portail Famille <no-reply@mairie.example>", &name, &addr), 0);
+	CHECK_INT(mime_parse_mailbox("Portail Famille <no-reply@mairie.example>", &name, &addr), 0);
 	CHECK_STR(name, "Portail Famille");
 	CHECK_STR(addr, "no-reply@mairie.example");
 	free(name);
 	free(addr);
-	CHECK_INT(mail_parse_mailbox("\"Mairie, service \\\"Enfance\\\"\" <e@m.fr>", &name, &addr),
+	CHECK_INT(mime_parse_mailbox("\"Mairie, service \\\"Enfance\\\"\" <e@m.fr>", &name, &addr),
 	          0);
 	CHECK_STR(name, "Mairie, service \"Enfance\"");
 	CHECK_STR(addr, "e@m.fr");
 	free(name);
 	free(addr);
-	CHECK_INT(mail_parse_mailbox("no-reply@localhost", &name, &addr), 0);
+	CHECK_INT(mime_parse_mailbox("no-reply@localhost", &name, &addr), 0);
 	CHECK_STR(name, "");
 	CHECK_STR(addr, "no-reply@localhost");
 	free(name);
 	free(addr);
-	CHECK_INT(mail_parse_mailbox("Nobody <>", &name, &addr), -1);
-	CHECK_INT(mail_parse_mailbox("Nobody <a@b.org", &name, &addr), -1);
-	CHECK_INT(mail_parse_mailbox("x <a@b.org> y", &name, &addr), -1);
-	CHECK_INT(mail_parse_mailbox("just words", &name, &addr), -1);
+	CHECK_INT(mime_parse_mailbox("Nobody <>", &name, &addr), -1);
+	CHECK_INT(mime_parse_mailbox("Nobody <a@b.org", &name, &addr), -1);
+	CHECK_INT(mime_parse_mailbox("x <a@b.org> y", &name, &addr), -1);
+	CHECK_INT(mime_parse_mailbox("just words", &name, &addr), -1);
 }
 
 static void
 test_date_and_id(void)
 {
-	char buf[MAIL_DATE_LEN];
+	char buf[MIME_DATE_LEN];
 	int64_t t;
 	char *id;
 
 	when_parse_datetime("2019-12-06 07:05:09", &t);
-	mail_date(t, 60, buf);
+	mime_date(t, 60, buf);
 	CHECK_STR(buf, "Fri, 06 Dec 2019 07:05:09 +0100");
 	when_parse_datetime("2020-07-14 23:59:00", &t);
-	mail_date(t, 120, buf);
+	mime_date(t, 120, buf);
 	CHECK_STR(buf, "Tue, 14 Jul 2020 23:59:00 +0200");
-	mail_date(t, -330, buf);
+	mime_date(t, -330, buf);
 	CHECK_STR(buf, "Tue, 14 Jul 2020 23:59:00 -0530");
-	mail_date(t, 0, buf);
+	mime_date(t, 0, buf);
 	CHECK_STR(buf, "Tue, 14 Jul 2020 23:59:00 +0000");
 
 	id = mail_message_id(MAIL_NOTICE, 42, t, 0xabcdefULL, "Portail <no-reply@mairie.example>");
@@ -486,6 +487,17 @@ test_date_and_id(void)
 	id = mail_message_id(MAIL_REPORT, 1, t, 1, "broken");
 	CHECK_STR(id, "<20200714235900.report.1.0000000000000001@localhost>");
 	free(id);
+}
+
+static long long item_seq;
+
+static int64_t
+at(const char *s)
+{
+	int64_t t = 0;
+
+	when_parse_datetime(s, &t);
+	return t;
 }
 
 static struct mail_item
@@ -508,6 +520,12 @@ item(const char *key, const char *child, const char *activity, const char *date,
 	it.reason = reason;
 	it.position = position;
 	it.waitlisted = strcmp(state, "waitlisted") == 0;
+	it.now_state = state;
+	it.child_first = "";
+	it.hours_from = it.hours_to = -1;
+	it.deadline = MAIL_NO_DEADLINE;
+	it.undone_arrival = it.undone_departure = -1;
+	it.seq = ++item_seq;
 	return it;
 }
 
@@ -546,10 +564,15 @@ test_report(void)
 	struct err e;
 	char *text, *html, *s;
 
+	items[0].child_first = items[1].child_first = "Léa";
+	items[2].child_first = items[3].child_first = items[4].child_first = "Hugo";
+	items[4].now_state = "cancelled";
+	items[1].deadline = at("2019-12-08 10:00:00");
 	head(&h, "Famille Dupont", "marie.dupont@example.org");
 	CHECK_INT(mail_compose(MAIL_REPORT, &h, items, 5, &out, &e), 0);
 	check_lines(out.content, out.length, 78);
-	CHECK_STR(out.subject, "Portail Famille : compte-rendu du vendredi 06 décembre 2019");
+	CHECK_STR(out.subject,
+	          "Portail Famille : compte-rendu du vendredi 06 décembre 2019 pour Léa et Hugo");
 	parse(out.content, out.length, &p);
 	CHECK_STR(header(&p, "Date"), "Fri, 06 Dec 2019 07:00:00 +0100");
 	CHECK_STR(header(&p, "From"), "Portail Famille <no-reply@mairie.example>");
@@ -561,6 +584,7 @@ test_report(void)
 	CHECK_STR(header(&p, "Message-ID"),
 	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
 	CHECK_STR(header(&p, "MIME-Version"), "1.0");
+	CHECK_STR(header(&p, "Content-Language"), "fr");
 	CHECK_STR(header(&p, "Auto-Submitted"), "auto-generated");
 	CHECK_STR(header(&p, "X-Nocturne-Kind"), "report");
 	CHECK(header(&p, "Content-Type") != NULL &&
@@ -572,14 +596,18 @@ test_report(void)
 	CHECK(html != NULL);
 	if (text != NULL) {
 		CHECK_STR(text, out.text);
-		CHECK(strstr(text, "Bonjour,\n") == text);
+		CHECK(strstr(text, "Bonjour,\n\nEn résumé : 2 acceptées, 1 en liste d'attente, "
+		                   "1 refusée, 1 non retenue.\n") == text);
+		/* Each child's requests not accepted first, then the accepted ones. */
 		CHECK(strstr(text,
 		             "Léa Dupont\n"
+		             "  - lundi 09 décembre 2019 : Cantine\n"
+		             "    Réservation — En liste d'attente (position 2)\n"
+		             "    Annulation possible sur le portail jusqu'au dimanche 08 décembre "
+		             "2019 à 10h00.\n"
 		             "  - vendredi 06 décembre 2019 : Accueil du soir (arrivée 16h30, "
 		             "départ 18h00)\n"
-		             "    Réservation — Acceptée\n"
-		             "  - lundi 09 décembre 2019 : Cantine\n"
-		             "    Réservation — En liste d'attente (position 2)\n\n"
+		             "    Réservation — Acceptée\n\n"
 		             "Hugo Dupont\n"
 		             "  - mercredi 04 décembre 2019 : Mercredi <loisirs> & \"co\"\n"
 		             "    Annulation — Refusée : aucune réservation à annuler\n"
@@ -587,15 +615,20 @@ test_report(void)
 		             "    Réservation — Non retenue : liste d'attente close\n"
 		             "  - mercredi 11 décembre 2019 : Cantine (arrivée 08h00)\n"
 		             "    Réservation — Acceptée\n") != NULL);
-		CHECK(strstr(text, "vous serez averti par courriel si une place se libère") !=
-		      NULL);
-		CHECK(strstr(text, "annuler votre demande le plus tôt possible") != NULL);
+		CHECK(strstr(text, "Pour la demande en liste d'attente, nous vous écrirons si "
+		                   "une place se libère.") != NULL);
+		CHECK(strstr(text, "averti") == NULL);
 		CHECK(strstr(text, "Cordialement,\n\nLe Portail Famille\n") != NULL);
 	}
 	if (html != NULL) {
 		CHECK(strstr(html, "Mercredi &lt;loisirs&gt; &amp; &quot;co&quot;") != NULL);
 		CHECK(strstr(html, "<loisirs>") == NULL);
-		CHECK(strstr(html, "<strong>Léa Dupont</strong>") != NULL);
+		CHECK(strstr(html, ">Léa Dupont</h2>") != NULL);
+		CHECK(strstr(html, ">Hugo Dupont</h2>") != NULL);
+		CHECK(strstr(html, "<strong>En liste d&#39;attente (position 2)</strong>") != NULL);
+		CHECK(strstr(html, "name=\"viewport\"") != NULL);
+		CHECK(strstr(html, "width:") == NULL); /* no fixed width */
+		CHECK(strstr(html, "<table") == NULL);
 	}
 	free(text);
 	free(html);
@@ -607,9 +640,11 @@ test_report(void)
 	mail_out_release(&again);
 	mail_out_release(&out);
 
-	/* No waitlisted request: no reminder. */
+	/* No waitlisted request: no reminder; one outcome, singular. */
 	CHECK_INT(mail_compose(MAIL_REPORT, &h, items, 1, &out, &e), 0);
 	CHECK(strstr(out.text, "liste d'attente") == NULL);
+	CHECK(strstr(out.text, "En résumé : 1 acceptée.\n") != NULL);
+	CHECK(strstr(out.text, "en tête de liste") == NULL);
 	mail_out_release(&out);
 }
 
@@ -619,6 +654,8 @@ test_notice(void)
 	struct mail_item items[] = {
 	    item("C1", "Léa Dupont", "Cantine", "2019-12-09", "reserve", -1, -1, "accepted", NULL,
 	         0),
+	    item("C1", "Léa Dupont", "Cantine", "2019-12-05", "reserve", -1, -1, "accepted", NULL,
+	         0),
 	};
 	struct mail_head h;
 	struct mail_out out;
@@ -626,6 +663,9 @@ test_notice(void)
 	struct err e;
 	char *s;
 
+	items[0].child_first = items[1].child_first = "Léa";
+	items[0].deadline = at("2019-12-08 10:00:00");
+	items[1].deadline = at("2019-12-04 10:00:00"); /* before composition: too late */
 	head(&h, "Famille Dupont", "marie.dupont@example.org");
 	h.reply_to = "Service Enfance <enfance@mairie.example>";
 	h.signature = "Service Enfance\\nMairie de Nocturne";
@@ -635,18 +675,35 @@ test_notice(void)
 	CHECK_STR(header(&p, "Reply-To"), "Service Enfance <enfance@mairie.example>");
 	CHECK_STR(header(&p, "X-Nocturne-Kind"), "notice");
 	CHECK_STR(header(&p, "Auto-Submitted"), "auto-generated");
+	CHECK_STR(header(&p, "Content-Language"), "fr");
 	CHECK_STR(header(&p, "To"), "Famille Dupont <marie.dupont@example.org>");
 	CHECK_STR(header(&p, "Message-ID"),
 	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
 	s = hdr_decode(header(&p, "Subject") ? header(&p, "Subject") : "");
-	CHECK_STR(s, "Portail Famille : place accordée sur liste d'attente");
+	CHECK_STR(s, "Place obtenue pour Léa : lundi 09 décembre 2019, Cantine");
 	free(s);
-	CHECK(strstr(out.text, "sont maintenant acceptées :\n\nLéa Dupont\n"
-	                       "  - lundi 09 décembre 2019 : Cantine\n\n") != NULL);
+	CHECK(strstr(out.text, "En résumé : 1 place obtenue.\n") != NULL);
+	CHECK(strstr(out.text, "une place s'est libérée. Votre demande suivante, qui était en "
+	                       "liste d'attente, est maintenant acceptée :\n\nLéa Dupont\n"
+	                       "  - lundi 09 décembre 2019 : Cantine\n"
+	                       "    Annulation possible sur le portail jusqu'au dimanche 08 "
+	                       "décembre 2019 à 10h00.\n\n") != NULL);
 	CHECK(strstr(out.text, "Réservation —") == NULL);
-	CHECK(strstr(out.text, "annuler votre demande le plus tôt possible") != NULL);
+	CHECK(strstr(out.text, "Si vous ne souhaitez plus cette place, annulez-la") != NULL);
 	CHECK(strstr(out.text, "Cordialement,\n\nService Enfance\nMairie de Nocturne\n") != NULL);
 	parsed_free(&p);
+	mail_out_release(&out);
+
+	/* Two places: plural; the subject names the earliest date. */
+	CHECK_INT(mail_compose(MAIL_NOTICE, &h, items, 2, &out, &e), 0);
+	CHECK_STR(out.subject,
+	          "Place obtenue pour Léa : jeudi 05 décembre 2019, Cantine (et 1 autre place)");
+	CHECK(strstr(out.text, "En résumé : 2 places obtenues.\n") != NULL);
+	CHECK(strstr(out.text, "des places se sont libérées. Les demandes suivantes") != NULL);
+	CHECK(strstr(out.text, "une place s'est libérée") == NULL);
+	CHECK(strstr(out.text, "    Trop tard pour annuler en ligne (c'était possible jusqu'au "
+	                       "mercredi 04 décembre 2019 à 10h00).\n") != NULL);
+	CHECK(strstr(out.text, "Si vous ne souhaitez plus l'une de ces places") != NULL);
 	mail_out_release(&out);
 }
 
@@ -708,16 +765,16 @@ test_clean(void)
 {
 	char *s;
 
-	s = mail_clean("  a\r\nb\tc\x7f  ");
+	s = mime_clean("  a\r\nb\tc\x7f  ");
 	CHECK_STR(s, "a  b c");
 	free(s);
-	s = mail_clean("ok \xff\xc3 é \xe2\x82");
+	s = mime_clean("ok \xff\xc3 é \xe2\x82");
 	CHECK_STR(s, "ok ?? é ??");
 	free(s);
-	s = mail_clean("\xc0\xaf\xed\xa0\x80");
+	s = mime_clean("\xc0\xaf\xed\xa0\x80");
 	CHECK_STR(s, "?????");
 	free(s);
-	s = mail_clean(NULL);
+	s = mime_clean(NULL);
 	CHECK_STR(s, "");
 	free(s);
 }

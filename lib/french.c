@@ -401,10 +401,6 @@ french_why(struct buf *b, const struct french_why *w)
 		            "réserver.");
 		return 1;
 	}
-	if (strcmp(r, "closed") == 0) {
-		buf_adds(b, "L'activité n'a pas lieu ce jour-là.");
-		return 1;
-	}
 	return 0;
 }
 

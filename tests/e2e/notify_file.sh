@@ -15,7 +15,7 @@ t dry_run_changes_nothing
 notify --now "$NOW" --dry-run
 expect_rc 0
 expect_contains "$OUT" "=== report for family F1 (Famille Dupont) to marie.dupont@example.org"
-expect_contains "$OUT" "Subject: Portail Famille : compte-rendu du mardi 03 décembre 2019"
+expect_contains "$OUT" "Subject: Portail Famille : compte-rendu du mardi 03 décembre 2019 pour Hugo et Léa"
 expect_contains "$OUT" "Réservation — En liste d'attente (position 2)"
 expect_contains "$OUT" "=== report for family F2 (Famille Martin) skipped: no e-mail address"
 expect_contains "$OUT" "dry run: would compose 4 compte-rendu(s) and 0 notice(s) (2 skipped)"
@@ -44,7 +44,8 @@ t report_content
 f=$(eml report 1)
 expect_eq "$(hdr "$f" To)" "Famille Dupont <marie.dupont@example.org>" To
 expect_eq "$(hdr "$f" From)" "Portail Famille <no-reply@mairie.example>" From
-expect_eq "$(hdr "$f" Subject)" "Portail Famille : compte-rendu du mardi 03 décembre 2019" Subject
+expect_eq "$(hdr "$f" Subject)" "Portail Famille : compte-rendu du mardi 03 décembre 2019 pour Hugo et Léa" Subject
+expect_eq "$(hdr "$f" Content-Language)" "fr" Content-Language
 expect_eq "$(hdr "$f" Date)" "Tue, 03 Dec 2019 07:00:00 +0100" Date
 expect_eq "$(hdr "$f" Message-ID)" "$(q 'SELECT message_id FROM message WHERE ref = 1')" Message-ID
 expect_eq "$(hdr "$f" Auto-Submitted)" "auto-generated" Auto-Submitted
@@ -54,6 +55,7 @@ text=$(qp_text "$f")
 expect_contains "$text" "Hugo Dupont
   - mercredi 04 décembre 2019 : Centre de loisirs <mercredi> & co
     Réservation — Refusée : activité complète
+    Toutes les places étaient prises, et cette activité n'a pas de liste d'attente.
   - samedi 07 décembre 2019 : Centre de loisirs <mercredi> & co
     Réservation — Refusée : activité non ouverte ce jour
   - lundi 09 décembre 2019 : Cantine
@@ -62,9 +64,14 @@ expect_contains "$text" "Hugo Dupont
 Léa Dupont
   - jeudi 05 décembre 2019 : Cantine
     Réservation — En liste d'attente (position 2)
+    Annulation possible sur le portail jusqu'au mercredi 04 décembre 2019 à 23h59.
   - vendredi 06 décembre 2019 : Accueil du soir (arrivée 16h30, départ 18h00)
     Réservation — Acceptée"
-expect_contains "$text" "vous serez averti par courriel si une place se libère"
+expect_contains "$text" "Bonjour,
+
+En résumé : 1 acceptée, 1 en liste d'attente, 3 refusées."
+expect_contains "$text" "nous vous écrirons si une place se libère"
+expect_not_contains "$text" "averti"
 cmp -s "$f" "$(q 'SELECT writefile('"'$T/stored.eml'"', content) FROM message_content WHERE message_ref = 1' >/dev/null; echo "$T/stored.eml")" ||
 	fail "file differs from the stored bytes"
 grep -q "$(printf '[^\r]$')" "$f" && fail "a line without CR"
@@ -88,13 +95,14 @@ run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-04 07:00' -v
 expect_rc 0
 expect_contains "$ERR" "composed 0 compte-rendu(s), 1 notice(s), 0 skipped; sent 1"
 f=$(eml notice 1)
-expect_eq "$(hdr "$f" Subject)" "Portail Famille : place accordée sur liste d'attente" Subject
+expect_eq "$(hdr "$f" Subject)" "Place obtenue pour Léa : jeudi 05 décembre 2019, Cantine" Subject
 expect_eq "$(hdr "$f" X-Nocturne-Kind)" "notice" X-Nocturne-Kind
 text=$(qp_text "$f")
 expect_contains "$text" "Léa Dupont
   - jeudi 05 décembre 2019 : Cantine
+    Annulation possible sur le portail jusqu'au mercredi 04 décembre 2019 à 23h59.
 "
-expect_contains "$text" "annuler votre demande le plus tôt possible"
+expect_contains "$text" "annulez-la sur le portail le plus tôt possible"
 expect_not_contains "$text" "Hugo"
 expect_eq "$(q 'SELECT notice FROM request WHERE seq = 2')" 2 notice
 run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-04 08:00'
@@ -118,12 +126,14 @@ notify --now '2019-12-05 07:00'
 expect_rc 0
 f=$(eml report 1 | grep 20191205)
 text=$(qp_text "$f")
-expect_contains "$text" "  - jeudi 12 décembre 2019 : Cantine
+# Not accepted first (the waiting line that was cancelled since), then the rest.
+expect_contains "$text" "Hugo Dupont
+  - vendredi 13 décembre 2019 : Accueil du soir
+    Réservation — En liste d'attente (position 3)
+  - jeudi 12 décembre 2019 : Cantine
     Réservation — Acceptée
   - jeudi 12 décembre 2019 : Cantine
     Annulation — Acceptée
-  - vendredi 13 décembre 2019 : Accueil du soir
-    Réservation — En liste d'attente (position 3)
   - vendredi 13 décembre 2019 : Accueil du soir
     Annulation — Acceptée"
 expect_contains "$text" "  - mardi 10 décembre 2019 : Cantine

@@ -53,7 +53,7 @@ q "SELECT writefile('$T/stored1.eml', content) FROM message_content WHERE messag
 f=$(grep -l 'to marie.dupont@example.org' "$MAILDIR"/*.env)
 cmp -s "$T/stored1.eml" "${f%.env}.eml" || fail "bytes on the wire differ from the stored message"
 expect_eq "$(sed -n 's/^from //p' "$f")" "no-reply@mairie.example" "envelope from"
-expect_eq "$(hdr "${f%.env}.eml" Subject)" "Portail Famille : compte-rendu du mardi 03 décembre 2019" Subject
+expect_eq "$(hdr "${f%.env}.eml" Subject)" "Portail Famille : compte-rendu du mardi 03 décembre 2019 pour Hugo et Léa" Subject
 notify --now '2019-12-03 08:00'
 expect_rc 0
 expect_eq "$(count_eml)" 2 "nothing sent twice"

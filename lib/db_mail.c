@@ -42,12 +42,11 @@ enum {
 	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END"                                 \
 	" LEFT JOIN request u ON u.seq = r.undoes" /* A duplicate: the child's other reservation   \
 	                                              of the slot that holds (else the undone) */  \
-	" LEFT JOIN request h ON r.reason = 'duplicate' AND h.seq = (SELECT h2.seq FROM request "  \
-	"h2"                                                                                       \
-	"  WHERE h2.child_ref = r.child_ref AND h2.activity_ref = r.activity_ref"                  \
+	" LEFT JOIN request h ON h.seq = CASE WHEN r.reason = 'duplicate' THEN (SELECT h2.seq"     \
+	"  FROM request h2 WHERE h2.child_ref = r.child_ref AND h2.activity_ref = r.activity_ref"  \
 	"  AND h2.day = r.day AND h2.action = 'reserve' AND h2.seq <> r.seq"                       \
 	"  AND h2.state IN ('accepted','waitlisted','cancelled')"                                  \
-	"  ORDER BY h2.state = 'cancelled', h2.seq LIMIT 1) "
+	"  ORDER BY h2.state = 'cancelled', h2.seq LIMIT 1) END "
 /* Children in French order (Éloïse with the E), see french_collate. */
 #define REQUESTS_ORDER                                                                             \
 	" ORDER BY f.ref, c.last_name COLLATE french, c.first_name COLLATE french, c.ref, r.day,"  \

@@ -181,6 +181,56 @@ test_shipped_samples(void)
 	}
 }
 
+/* The keys of the mail a parent can act on (contract 6.1). */
+static void
+test_mail_keys(void)
+{
+	static const struct {
+		const char *ini, *key;
+	} bad[] = {
+	    {"[mail]\nportal_url = portail.example\n", "[mail] portal_url = 'portail.example'"},
+	    {"[mail]\nportal_url = ftp://portail.example/\n", "[mail] portal_url"},
+	    {"[mail]\nportal_url = https://\n", "[mail] portal_url"},
+	    {"[mail]\nportal_url = https://portail.example/a b\n", "[mail] portal_url"},
+	    {"[mail]\nportal_url = javascript:alert(1)\n", "[mail] portal_url"},
+	    {"[mail]\nportal_url = https://x.example/\"><script>\n", "[mail] portal_url"},
+	    {"[mail]\ncontact = Service\tEnfance\n", "[mail] contact: a control character at byte 8"},
+	    {"[mail]\ncontact = Service\x1b[31mEnfance\n", "[mail] contact: a control character"},
+	    {"[mail]\ncontact = Mairie \xe9t\xe9\n", "[mail] contact: not UTF-8 at byte 8"},
+	    {"[mail]\nreturn_path = bounces\n", "[mail] return_path = 'bounces': not an address"},
+	    {"[mail]\nreturn_path = Bounces <b@mairie.example>\n", "[mail] return_path"},
+	    {"[mail]\nreturn_path = b@@mairie.example\n", "[mail] return_path"},
+	    {"[mail]\ncalendar = peut-être\n", "[mail] calendar = 'peut-être': not yes or no"},
+	};
+	struct config cfg;
+	struct err e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(load(bad[i].ini, &cfg, &e), -1);
+		CHECK_INT(e.kind, ERR_CONFIG);
+		if (strstr(e.msg, bad[i].key) == NULL)
+			printf("  %s: got '%s', expected '%s'\n", bad[i].ini, e.msg, bad[i].key);
+		CHECK(strstr(e.msg, bad[i].key) != NULL);
+		config_release(&cfg);
+	}
+	CHECK_INT(load("[mail]\nportal_url = \"https://portail.mairie.example/famille?id=1#x\"\n"
+	               "contact = Service Enfance — 01 23 45 67 89 (lundi–vendredi)\n"
+	               "return_path = bounces@mairie.example\ncalendar = oui\n",
+	               &cfg, &e),
+	          0);
+	CHECK_STR(cfg.portal_url, "https://portail.mairie.example/famille?id=1#x");
+	CHECK_STR(cfg.contact, "Service Enfance — 01 23 45 67 89 (lundi–vendredi)");
+	CHECK_STR(cfg.return_path, "bounces@mairie.example");
+	CHECK_INT(cfg.calendar, 1);
+	config_release(&cfg);
+	config_defaults(&cfg);
+	CHECK_STR(cfg.portal_url, "");
+	CHECK_STR(cfg.contact, "");
+	CHECK_STR(cfg.return_path, "");
+	CHECK_INT(cfg.calendar, 0);
+	config_release(&cfg);
+}
+
 int
 main(void)
 {
@@ -189,6 +239,7 @@ main(void)
 	T_RUN(test_defaults);
 	T_RUN(test_values);
 	T_RUN(test_errors);
+	T_RUN(test_mail_keys);
 	T_RUN(test_secret);
 	T_RUN(test_shipped_samples);
 	{

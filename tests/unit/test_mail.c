@@ -708,6 +708,79 @@ test_notice(void)
 }
 
 static void
+test_act_on_it(void)
+{
+	struct mail_item items[] = {
+	    item("C7", "Léa Martin", "Cantine", "2019-12-09", "reserve", -1, -1, "accepted", NULL, 0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-09", "reserve", 450, -1, "refused", "times",
+	         0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-10", "reserve", -1, -1, "refused",
+	         "duplicate", 0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-11", "reserve", -1, -1, "refused", "full", 0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-12", "cancel", -1, -1, "accepted", NULL, 0),
+	};
+	struct mail_head h;
+	struct mail_out out;
+	struct err e;
+
+	for (int i = 0; i < 5; i++) {
+		items[i].structure = "École Jules Ferry";
+		items[i].hours_from = 11 * 60 + 30;
+		items[i].hours_to = 13 * 60 + 30;
+		items[i].waitlist = 4;
+		items[i].child_first = "Léa";
+	}
+	items[2].holder_state = "accepted";
+	items[4].undoes = 99;
+	items[4].undone_was_accepted = 1;
+	head(&h, "Famille Martin", "martin@example.org");
+	h.portal_url = "https://portail.example/famille?x=1&y=2";
+	h.contact = "Service Enfance, 01 23 45 67 89 (9h-17h)";
+	h.calendar = 1;
+	CHECK_INT(mail_compose(MAIL_REPORT, &h, items, 5, &out, &e), 0);
+	check_lines(out.content, out.length, 78);
+	/* Twins told apart, in the text and in HTML. */
+	CHECK(strstr(out.text, "\nLéa Martin (fiche C7)\n") != NULL);
+	CHECK(strstr(out.text, "\nLéa Martin (fiche C8)\n") != NULL);
+	CHECK(strstr(out.html, ">Léa Martin (fiche C8)</h2>") != NULL);
+	CHECK(strstr(out.text, "  - lundi 09 décembre 2019 : Cantine, École Jules Ferry (arrivée "
+	                       "07h30)\n    Réservation — Refusée : horaires incompatibles\n"
+	                       "    Horaires de l'activité : de 11h30 à 13h30.\n") != NULL);
+	CHECK(strstr(out.text, "Refusée : déjà demandée\n    Une demande précédente pour ce "
+	                       "jour est acceptée : c'est elle qui compte.\n") != NULL);
+	CHECK(strstr(out.text, "Refusée : activité complète\n    Toutes les places étaient "
+	                       "prises et la liste d'attente (4 places) était complète "
+	                       "aussi.\n") != NULL);
+	CHECK(strstr(out.text, "\nPour réserver ou annuler : "
+	                       "https://portail.example/famille?x=1&y=2\n") != NULL);
+	CHECK(strstr(out.html, "<a href=\"https://portail.example/famille?x=1&amp;y=2\">") !=
+	      NULL);
+	CHECK(strstr(out.text, "\nPour nous joindre : Service Enfance, 01 23 45 67 89 "
+	                       "(9h-17h)\n") != NULL);
+	CHECK(strstr(out.html, "Pour nous joindre : Service Enfance") != NULL);
+	/* The calendar: mixed, with the alternative inside and the attachment. */
+	CHECK(strstr(out.content, "\r\nContent-Type: multipart/mixed;\r\n boundary=") != NULL);
+	CHECK(strstr(out.content, "Content-Type: text/calendar; charset=UTF-8; method=PUBLISH;") !=
+	      NULL);
+	CHECK(strstr(out.content, "Content-Disposition: attachment; filename=\"reservations.ics\"") !=
+	      NULL);
+	mail_out_release(&out);
+
+	/* Without the calendar, or with nothing to put in it: no attachment. */
+	h.calendar = 0;
+	CHECK_INT(mail_compose(MAIL_REPORT, &h, items, 5, &out, &e), 0);
+	CHECK(strstr(out.content, "text/calendar") == NULL);
+	CHECK(strstr(out.content, "multipart/mixed") == NULL);
+	mail_out_release(&out);
+	h.calendar = 1;
+	CHECK_INT(mail_compose(MAIL_REPORT, &h, items + 1, 3, &out, &e), 0);
+	CHECK(strstr(out.content, "text/calendar") == NULL);
+	/* Only one child here: no need to tell twins apart. */
+	CHECK(strstr(out.text, "(fiche") == NULL);
+	mail_out_release(&out);
+}
+
+static void
 test_injection_in_message(void)
 {
 	struct mail_item items[] = {
@@ -791,6 +864,7 @@ main(void)
 	T_RUN(test_date_and_id);
 	T_RUN(test_report);
 	T_RUN(test_notice);
+	T_RUN(test_act_on_it);
 	T_RUN(test_injection_in_message);
 	T_RUN(test_bad_from);
 	T_RUN(test_clean);

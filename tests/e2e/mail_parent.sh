@@ -36,51 +36,16 @@ msg() {
 	grep -l -F "Message-ID: $ref" "$1"/*.eml 2>/dev/null | head -n 1
 }
 
-cat >fam.csv <<'X'
-family_id;name;emails
-F1;Famille Lefèvre;lefevre@example.org
-F2;Famille Martin;martin@example.org
-F3;Famille Bernard;bernard@example.org
-X
-cat >ch.csv <<'X'
-child_id;family_id;first_name;last_name
-C2;F1;Zoé;Lefèvre
-C3;F1;Louise;Lefèvre
-C1;F1;Éloïse;Lefèvre
-C4;F2;Léa;Martin
-C5;F2;Léa;Martin
-C6;F3;Rose;Bernard
-X
-cat >act.csv <<'X'
-activity_id;name;structure;capacity;waitlist;hours;deadline_days;deadline_time
-CANT;Restaurant scolaire;École Jules Ferry;1;1;11:30-13:30;1;10:00
-SOIR;Accueil du soir;;5;non;16:30-18:30;0;00:00
-X
-cat >op.csv <<'X'
-activity_id;date
-CANT;2019-12-03
-CANT;2019-12-05
-SOIR;2019-12-05
-X
-cat >r1.csv <<'X'
-request_id;child_id;activity_id;date;action;arrival;departure;submitted_at
-R1;C6;CANT;2019-12-05;reserve;11:30;;2019-12-01 10:00
-R2;C1;CANT;2019-12-05;reserve;11:30;;2019-12-01 11:00
-R3;C2;CANT;2019-12-05;reserve;11:30;;2019-12-01 12:00
-R4;C3;SOIR;2019-12-05;reserve;15:00;;2019-12-01 12:30
-R5;C4;CANT;2019-12-03;reserve;11:30;;2019-12-02 11:00
-R6;C4;SOIR;2019-12-05;reserve;16:45;18:00;2019-12-01 13:00
-R7;C4;SOIR;2019-12-05;reserve;17:00;;2019-12-01 14:00
-R8;C5;SOIR;2019-12-05;reserve;;;2019-12-01 15:00
-X
-cat >r2.csv <<'X'
-request_id;child_id;activity_id;date;action;arrival;departure;submitted_at
-R9;C6;CANT;2019-12-05;cancel;;;2019-12-03 08:00
-X
 
+# The town: tests/fixtures/parent (also the docs' pictures, scripts/mailshots.sh).
+FX=$TOP/tests/fixtures/parent
 conf town
-for k in families:fam children:ch activities:act openings:op requests:r1; do
-	tool town nocturne-import "${k%%:*}" "${k#*:}.csv"
+for k in families children activities openings; do
+	tool town nocturne-import "$k" "$FX/$k.csv"
+	[ "$RC" -eq 0 ] || { echo "FAIL: import $k: $ERR"; exit 1; }
+done
+for k in requests:requests1; do
+	tool town nocturne-import "${k%%:*}" "$FX/${k#*:}.csv"
 	[ "$RC" -eq 0 ] || { echo "FAIL: import ${k%%:*}: $ERR"; exit 1; }
 done
 tool town nocturne-transmit --now '2019-12-02 22:00'
@@ -163,7 +128,7 @@ f=$(msg "$MAILDIR" F3 report)
 R1=$(q town "SELECT seq FROM request WHERE request_id = 'R1'")
 expect_eq "$($READ ics "$f")" \
 	"nocturne-request-$R1@mairie.example 0 CONFIRMED 2019-12-05T10:30Z 2019-12-05T12:30Z Restaurant scolaire — Rose Bernard | École Jules Ferry" F3-calendar
-tool town nocturne-import requests r2.csv
+tool town nocturne-import requests "$FX/requests2.csv"
 tool town nocturne-transmit --now '2019-12-03 22:00'
 expect_rc 0
 expect_eq "$(q town "SELECT state FROM request WHERE request_id IN ('R1','R2') ORDER BY request_id" | tr '\n' ' ')" \

@@ -14,7 +14,8 @@
 #      sending as many messages of the same average size to the same sink.
 #
 # Environment: BENCH_SIZES (default "100000 1000000"), BENCH_NOTIFY_FAMILIES
-# (default 10000; 0 skips the notify figure). Never fails on time: exits 1
+# (default 10000; 0 skips the notify figure), BENCH_MAIL_KEYS (lines added to
+# [mail], e.g. the portal_url, contact, return_path and calendar of contract 6.1). Never fails on time: exits 1
 # only when a step breaks (a tool exits non-zero, a row count is wrong).
 set -u
 B_ARG=${1:-build}
@@ -92,6 +93,7 @@ busy_timeout_ms = 5000
 [mail]
 transport = file
 directory = $1/outbox
+${BENCH_MAIL_KEYS:-}
 EOF
 }
 

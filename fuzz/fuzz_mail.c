@@ -19,7 +19,10 @@
 #include "fuzz_util.h"
 #include "mail.h"
 #include "mime.h"
+#include "french.h"
 #include "when.h"
+
+#include <openssl/evp.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,7 +52,7 @@ static const char *const fields[] = {"from",         "to",           "subject",
 				     "date",         "message-id",   "mime-version",
 				     "content-type", "auto-submitted", "reply-to",
 				     "content-transfer-encoding", "x-auto-response-suppress",
-				     "x-nocturne-kind"};
+				     "x-nocturne-kind", "content-language"};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static void
@@ -83,12 +86,65 @@ check_header(const char *m, size_t hlen, int want_to, int want_reply_to)
 	for (size_t f = 0; f < 8; f++)
 		FUZZ_ASSERT(seen[f] == (f == 1 ? want_to : 1));
 	FUZZ_ASSERT(seen[8] == want_reply_to);
+	FUZZ_ASSERT(seen[12] == 1); /* Content-Language */
+}
+
+/* The calendar attachment, decoded, holds only nocturne's own properties. */
+static void
+check_calendar(const char *m, size_t len)
+{
+	static const char mark[] = "filename=\"reservations.ics\"\r\n"
+				   "Content-Transfer-Encoding: base64\r\n\r\n";
+	static const char *const props[] = {"BEGIN:", "END:", "VERSION:", "PRODID:", "CALSCALE:",
+					    "METHOD:", "UID:", "DTSTAMP:", "DTSTART", "DTEND",
+					    "SEQUENCE:", "STATUS:", "TRANSP:", "SUMMARY:",
+					    "LOCATION:", "DESCRIPTION:"};
+	const char *p = memmem(m, len, mark, sizeof(mark) - 1), *end;
+	unsigned char *ics;
+	size_t n = 0, col = 0;
+
+	if (p == NULL)
+		return;
+	p += sizeof(mark) - 1;
+	end = memmem(p, len - (size_t)(p - m), "\r\n\r\n", 4);
+	FUZZ_ASSERT(end != NULL);
+	ics = malloc((size_t)(end - p) + 4);
+	while (p < end) {
+		const char *eol = memmem(p, (size_t)(end - p) + 2, "\r\n", 2);
+		int k = EVP_DecodeBlock(ics + n, (const unsigned char *)p, (int)(eol - p));
+		FUZZ_ASSERT(k >= 0 && (eol - p) % 4 == 0);
+		n += (size_t)k;
+		if (eol > p && eol[-1] == '=')
+			n -= eol[-2] == '=' ? 2 : 1;
+		p = eol + 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ics[i] == '\r') {
+			FUZZ_ASSERT(i + 1 < n && ics[i + 1] == '\n');
+			FUZZ_ASSERT(col <= 75);
+			i++;
+			col = 0;
+			if (i + 1 < n && ics[i + 1] != ' ') {
+				size_t k;
+				for (k = 0; k < sizeof(props) / sizeof(props[0]); k++)
+					if (n - i - 1 >= strlen(props[k]) &&
+					    memcmp(ics + i + 1, props[k], strlen(props[k])) == 0)
+						break;
+				FUZZ_ASSERT(k < sizeof(props) / sizeof(props[0]));
+			}
+			continue;
+		}
+		FUZZ_ASSERT(ics[i] >= 0x20 && ics[i] != 0x7f);
+		col++;
+	}
+	FUZZ_ASSERT(n >= 2 && ics[n - 2] == '\r' && ics[n - 1] == '\n');
+	free(ics);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *s[8] = {"", "", "", "", "", "", "", ""};
+	const char *s[12] = {"", "", "", "", "", "", "", "", "", "", "", ""};
 	char *text, *addr = NULL, *first = NULL, *nm = NULL, *ad = NULL, *id;
 	struct mail_item items[3];
 	struct mail_head h;
@@ -102,7 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	opt = data[0];
 	text = fuzz_cstr(data + 1, size - 1);
-	for (int i = 0; i < 8 && pos <= size - 1; i++) {
+	for (int i = 0; i < 12 && pos <= size - 1; i++) {
 		s[i] = text + pos;
 		pos += strlen(text + pos) + 1;
 	}
@@ -124,6 +180,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		addr = strdup(first);
 	}
 	free(first);
+
+	/* VERP: an address, or nothing */
+	{
+		char *v = mime_verp(s[1], opt);
+		if (v != NULL) {
+			FUZZ_ASSERT(mime_addr_valid(v, 1));
+			FUZZ_ASSERT(strstr(v, "+m") != NULL);
+		}
+		free(v);
+	}
+	/* French collation: antisymmetric, only identical strings equal */
+	{
+		int ab = french_collate(s[2], strlen(s[2]), s[7], strlen(s[7]));
+		int ba = french_collate(s[7], strlen(s[7]), s[2], strlen(s[2]));
+		FUZZ_ASSERT((ab > 0) == (ba < 0) && (ab == 0) == (ba == 0));
+		FUZZ_ASSERT((ab == 0) == (strcmp(s[2], s[7]) == 0));
+	}
 
 	/* one header field on its own */
 	mime_header_text(&b, "Subject", s[0], opt & 1);
@@ -161,6 +234,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  ? reasons[(opt >> 3) % 7] : NULL;
 		items[i].position = strcmp(items[i].state, "waitlisted") == 0 ? i + 1 : 0;
 		items[i].waitlisted = items[i].position > 0;
+		items[i].seq = 100 + i;
+		items[i].child_first = s[11];
+		items[i].structure = s[8];
+		items[i].now_state = items[i].state;
+		items[i].hours_from = (opt & 8) ? 7 * 60 : -1;
+		items[i].hours_to = (opt & 8) ? 19 * 60 : -1;
+		items[i].waitlist = (opt >> 1) % 4 - 1;
+		items[i].deadline = (opt & 4) ? MAIL_NO_DEADLINE
+					      : (int64_t)items[i].day * 86400 - 86400 * (opt % 3);
+		items[i].submitted_at = (int64_t)items[i].day * 86400 - 3600;
+		items[i].holder_state = (opt & 1) ? "waitlisted" : "accepted";
+		items[i].holder_position = 2;
+		items[i].undoes = (opt & 16) ? 7 : 0;
+		items[i].undone_was_accepted = 1;
+		items[i].undone_arrival = items[i].undone_departure = -1;
+		items[i].zone_minutes = 60;
 	}
 	id = mail_message_id((opt & 128) ? MAIL_NOTICE : MAIL_REPORT, 42,
 			     (int64_t)when_day_from_ymd(2019, 11, 30) * 86400 + 7 * 3600, 0x1234abcdULL,
@@ -174,6 +263,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.date = (int64_t)when_day_from_ymd(2019, 11, 30) * 86400 + 7 * 3600;
 	h.zone_minutes = 60;
 	h.message_id = id;
+	h.portal_url = s[9];
+	h.contact = s[10];
+	h.calendar = (opt & 1) != 0;
 	memset(&out, 0, sizeof(out));
 	err_clear(&e);
 	rc = mail_compose((opt & 128) ? MAIL_NOTICE : MAIL_REPORT, &h, items,
@@ -184,6 +276,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(hlen > 0);
 		check_header(out.content, hlen - 2, addr != NULL,
 			     h.reply_to && h.reply_to[0] ? 1 : 0);
+		check_calendar(out.content, out.length);
 		/* the body is 7-bit too (quoted-printable / base64) */
 		for (size_t k = hlen; k < out.length; k++)
 			FUZZ_ASSERT((unsigned char)out.content[k] < 0x80);

@@ -124,6 +124,9 @@ static const char *const migrations[] = {
     "  seq INTEGER NOT NULL,"
     "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
     "CREATE INDEX message_request_seq ON message_request(seq);",
+    /* 1 -> 2: the mail finds the request that made another a duplicate
+     * (contract 6.1) without reading a whole slot. */
+    "CREATE INDEX request_child ON request(child_ref, activity_ref, day);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

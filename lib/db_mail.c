@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "db_int.h"
-#include "french.h"
 
 /* The handle's statements, prepared on first use. */
 enum {
@@ -22,35 +21,203 @@ enum {
 	Q_STATE,       /* a state change */
 	Q_PENDING,     /* pending count */
 	Q_OPENINGS,    /* an activity's open days */
+	Q_ACTIVITY,    /* what the mail says about an activity */
 	Q_COUNT
 };
 
 /* The requests to put in mail. Only cancelled reservations look back at their decisions. */
+/*
+ * The requests to put in mail. Only cancelled reservations look back at
+ * their decisions, only accepted cancellations at the reservation they undid,
+ * only duplicates at the request that holds their day (through the index
+ * request_child): CASE keeps each lookup to the rows that need it.
+ */
+#define HOLDER(col)                                                                                \
+	" CASE WHEN r.reason = 'duplicate' THEN (SELECT h." col " FROM request h"                  \
+	"  WHERE h.child_ref = r.child_ref AND h.activity_ref = r.activity_ref AND h.day = r.day"  \
+	"  AND h.action = 'reserve' AND h.seq <> r.seq"                                            \
+	"  AND h.state IN ('accepted','waitlisted','cancelled')"                                   \
+	"  ORDER BY h.state = 'cancelled', h.seq LIMIT 1) END"
+#define UNDONE(col)                                                                                \
+	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT " col                                        \
+	" FROM request u WHERE u.seq = r.undoes) END"
 #define REQUESTS_BASE                                                                              \
 	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                          \
 	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"                 \
 	" r.departure, r.state, r.reason, r.position, d.state, d.position,"                        \
-	" c.first_name, a.structure, a.hours_from, a.hours_to, a.waitlist, a.deadline_days,"       \
-	" a.deadline_time, r.submitted_at, a.ref, r.undoes, u.arrival, u.departure,"               \
-	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT ud.state FROM decision ud"                   \
-	"  WHERE ud.seq = r.undoes AND ud.state <> 'cancelled' ORDER BY ud.batch_id DESC LIMIT 1)" \
-	"  END, h.state, h.position, h.submitted_at"                                               \
-	" FROM request r JOIN child c ON c.ref = r.child_ref"                                      \
-	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref"         \
-	" LEFT JOIN decision d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'"  \
-	"  THEN (SELECT max(d2.batch_id) FROM decision d2"                                         \
-	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END"                                 \
-	" LEFT JOIN request u ON u.seq = r.undoes" /* A duplicate: the child's other reservation   \
-	                                              of the slot that holds (else the undone) */  \
-	" LEFT JOIN request h ON h.seq = CASE WHEN r.reason = 'duplicate' THEN (SELECT h2.seq"     \
-	"  FROM request h2 WHERE h2.child_ref = r.child_ref AND h2.activity_ref = r.activity_ref"  \
-	"  AND h2.day = r.day AND h2.action = 'reserve' AND h2.seq <> r.seq"                       \
-	"  AND h2.state IN ('accepted','waitlisted','cancelled')"                                  \
-	"  ORDER BY h2.state = 'cancelled', h2.seq LIMIT 1) END "
-/* Children in French order (Éloïse with the E), see french_collate. */
-#define REQUESTS_ORDER                                                                             \
-	" ORDER BY f.ref, c.last_name COLLATE french, c.first_name COLLATE french, c.ref, r.day,"  \
-	" r.seq"
+	" c.first_name, c.last_name, r.submitted_at, a.ref, r.undoes," UNDONE(                     \
+	    "u.arrival") "," UNDONE("u.departure") ","                                             \
+	                                           " CASE WHEN r.undoes IS NOT NULL THEN (SELECT " \
+	                                           "ud.state FROM decision ud"                     \
+	                                           "  WHERE ud.seq = r.undoes AND ud.state <> "    \
+	                                           "'cancelled' ORDER BY ud.batch_id DESC LIMIT "  \
+	                                           "1)"                                            \
+	                                           "  END," HOLDER("state") "," HOLDER(            \
+	                                               "position") "," HOLDER("submitted_at") " F" \
+	                                                                                      "RO" \
+	                                                                                      "M " \
+	                                                                                      "re" \
+	                                                                                      "qu" \
+	                                                                                      "es" \
+	                                                                                      "t " \
+	                                                                                      "r " \
+	                                                                                      "JO" \
+	                                                                                      "IN" \
+	                                                                                      " c" \
+	                                                                                      "hi" \
+	                                                                                      "ld" \
+	                                                                                      " c" \
+	                                                                                      " O" \
+	                                                                                      "N " \
+	                                                                                      "c." \
+	                                                                                      "re" \
+	                                                                                      "f " \
+	                                                                                      "= " \
+	                                                                                      "r." \
+	                                                                                      "ch" \
+	                                                                                      "il" \
+	                                                                                      "d_" \
+	                                                                                      "re" \
+	                                                                                      "f"  \
+	                                                                                      " J" \
+	                                                                                      "OI" \
+	                                                                                      "N " \
+	                                                                                      "fa" \
+	                                                                                      "mi" \
+	                                                                                      "ly" \
+	                                                                                      " f" \
+	                                                                                      " O" \
+	                                                                                      "N " \
+	                                                                                      "f." \
+	                                                                                      "re" \
+	                                                                                      "f " \
+	                                                                                      "= " \
+	                                                                                      "c." \
+	                                                                                      "fa" \
+	                                                                                      "mi" \
+	                                                                                      "ly" \
+	                                                                                      "_r" \
+	                                                                                      "ef" \
+	                                                                                      " J" \
+	                                                                                      "OI" \
+	                                                                                      "N " \
+	                                                                                      "ac" \
+	                                                                                      "ti" \
+	                                                                                      "vi" \
+	                                                                                      "ty" \
+	                                                                                      " a" \
+	                                                                                      " O" \
+	                                                                                      "N " \
+	                                                                                      "a." \
+	                                                                                      "re" \
+	                                                                                      "f " \
+	                                                                                      "= " \
+	                                                                                      "r." \
+	                                                                                      "ac" \
+	                                                                                      "ti" \
+	                                                                                      "vi" \
+	                                                                                      "ty" \
+	                                                                                      "_r" \
+	                                                                                      "ef" \
+	                                                                                      " L" \
+	                                                                                      "EF" \
+	                                                                                      "T " \
+	                                                                                      "JO" \
+	                                                                                      "IN" \
+	                                                                                      " d" \
+	                                                                                      "ec" \
+	                                                                                      "is" \
+	                                                                                      "io" \
+	                                                                                      "n " \
+	                                                                                      "d " \
+	                                                                                      "ON" \
+	                                                                                      " d" \
+	                                                                                      ".s" \
+	                                                                                      "eq" \
+	                                                                                      " =" \
+	                                                                                      " r" \
+	                                                                                      ".s" \
+	                                                                                      "eq" \
+	                                                                                      " A" \
+	                                                                                      "ND" \
+	                                                                                      " d" \
+	                                                                                      ".b" \
+	                                                                                      "at" \
+	                                                                                      "ch" \
+	                                                                                      "_i" \
+	                                                                                      "d " \
+	                                                                                      "= " \
+	                                                                                      "CA" \
+	                                                                                      "SE" \
+	                                                                                      " W" \
+	                                                                                      "HE" \
+	                                                                                      "N " \
+	                                                                                      "r." \
+	                                                                                      "st" \
+	                                                                                      "at" \
+	                                                                                      "e " \
+	                                                                                      "= " \
+	                                                                                      "'c" \
+	                                                                                      "an" \
+	                                                                                      "ce" \
+	                                                                                      "ll" \
+	                                                                                      "ed" \
+	                                                                                      "'"  \
+	                                                                                      "  " \
+	                                                                                      "TH" \
+	                                                                                      "EN" \
+	                                                                                      " (" \
+	                                                                                      "SE" \
+	                                                                                      "LE" \
+	                                                                                      "CT" \
+	                                                                                      " m" \
+	                                                                                      "ax" \
+	                                                                                      "(d" \
+	                                                                                      "2." \
+	                                                                                      "ba" \
+	                                                                                      "tc" \
+	                                                                                      "h_" \
+	                                                                                      "id" \
+	                                                                                      ") " \
+	                                                                                      "FR" \
+	                                                                                      "OM" \
+	                                                                                      " d" \
+	                                                                                      "ec" \
+	                                                                                      "is" \
+	                                                                                      "io" \
+	                                                                                      "n " \
+	                                                                                      "d2" \
+	                                                                                      "  " \
+	                                                                                      " W" \
+	                                                                                      "HE" \
+	                                                                                      "RE" \
+	                                                                                      " d" \
+	                                                                                      "2." \
+	                                                                                      "se" \
+	                                                                                      "q " \
+	                                                                                      "= " \
+	                                                                                      "r." \
+	                                                                                      "se" \
+	                                                                                      "q " \
+	                                                                                      "AN" \
+	                                                                                      "D " \
+	                                                                                      "d2" \
+	                                                                                      ".s" \
+	                                                                                      "ta" \
+	                                                                                      "te" \
+	                                                                                      " <" \
+	                                                                                      "> " \
+	                                                                                      "'c" \
+	                                                                                      "an" \
+	                                                                                      "ce" \
+	                                                                                      "ll" \
+	                                                                                      "ed" \
+	                                                                                      "')" \
+	                                                                                      " E" \
+	                                                                                      "ND" \
+	                                                                                      " "
+/* Integers only: the caller puts a family's children in French order (few per family). */
+#define REQUESTS_ORDER " ORDER BY f.ref, c.ref, r.day, r.seq"
 #define COVERED(kind)                                                                              \
 	" WHERE seq IN (SELECT mr.seq FROM message m JOIN message_request mr"                      \
 	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "')"
@@ -79,6 +246,8 @@ static const char *const sql_text[Q_COUNT] = {
                 " WHERE ref = ?7",
     [Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
     [Q_OPENINGS] = "SELECT day FROM opening WHERE activity_ref = ? ORDER BY day",
+    [Q_ACTIVITY] = "SELECT structure, hours_from, hours_to, waitlist, deadline_days,"
+                   " deadline_time FROM activity WHERE ref = ?",
 };
 
 struct db_mail {
@@ -87,22 +256,12 @@ struct db_mail {
 	long long stored; /* messages stored through this handle */
 };
 
-/* SQLite's side of french_collate. */
-static int
-collate_french(void *ctx, int an, const void *a, int bn, const void *b)
-{
-	(void)ctx;
-	return french_collate(a, (size_t)an, b, (size_t)bn);
-}
-
 struct db_mail *
 db_mail_open(struct db *db)
 {
 	struct db_mail *q = xcalloc(1, sizeof(*q));
 
 	q->db = db;
-	/* Registered on the connection (again each time: the same function). */
-	sqlite3_create_collation(db->sql, "french", SQLITE_UTF8, NULL, collate_french);
 	return q;
 }
 
@@ -163,7 +322,7 @@ reqs_clear(struct db_mail_req *r, size_t n)
 		free(r[i].reason);
 		free(r[i].shown_state);
 		free(r[i].child_first);
-		free(r[i].structure);
+		free(r[i].child_last);
 		free(r[i].undone_state);
 		free(r[i].holder_state);
 	}
@@ -205,21 +364,16 @@ req_read(sqlite3_stmt *st, struct db_mail_req *r)
 	}
 	r->shown_state = xstrdup(shown ? shown : "pending");
 	r->child_first = db_column_dup(st, 17);
-	r->structure = db_column_dup(st, 18);
-	r->hours_from = col_opt_int(st, 19);
-	r->hours_to = col_opt_int(st, 20);
-	r->waitlist = sqlite3_column_int(st, 21);
-	r->deadline_days = sqlite3_column_int(st, 22);
-	r->deadline_time = sqlite3_column_int(st, 23);
-	r->submitted_at = sqlite3_column_int64(st, 24);
-	r->activity_ref = sqlite3_column_int64(st, 25);
-	r->undoes = sqlite3_column_int64(st, 26);
-	r->undone_arrival = col_opt_int(st, 27);
-	r->undone_departure = col_opt_int(st, 28);
-	r->undone_state = db_column_dup(st, 29);
-	r->holder_state = db_column_dup(st, 30);
-	r->holder_position = sqlite3_column_int(st, 31);
-	r->holder_submitted = sqlite3_column_int64(st, 32);
+	r->child_last = db_column_dup(st, 18);
+	r->submitted_at = sqlite3_column_int64(st, 19);
+	r->activity_ref = sqlite3_column_int64(st, 20);
+	r->undoes = sqlite3_column_int64(st, 21);
+	r->undone_arrival = col_opt_int(st, 22);
+	r->undone_departure = col_opt_int(st, 23);
+	r->undone_state = db_column_dup(st, 24);
+	r->holder_state = db_column_dup(st, 25);
+	r->holder_position = sqlite3_column_int(st, 26);
+	r->holder_submitted = sqlite3_column_int64(st, 27);
 }
 
 /*
@@ -519,5 +673,32 @@ db_mail_openings(struct db_mail *q, long long activity_ref, int32_t **days, size
 	}
 	*days = v;
 	*n = len;
+	return 0;
+}
+
+int
+db_mail_activity(struct db_mail *q, long long ref, struct db_mail_activity *a, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((st = stmt(q, Q_ACTIVITY, e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ref);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		a->structure = db_column_dup(st, 0);
+		a->hours_from = col_opt_int(st, 1);
+		a->hours_to = col_opt_int(st, 2);
+		a->waitlist = sqlite3_column_int(st, 3);
+		a->deadline_days = sqlite3_column_int(st, 4);
+		a->deadline_time = sqlite3_column_int(st, 5);
+	}
+	done(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(q->db, e, "read an activity");
+	if (a->structure == NULL)
+		a->structure = xstrdup("");
 	return 0;
 }

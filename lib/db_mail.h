@@ -48,13 +48,8 @@ struct db_mail_req {
 	int position;           /* current waiting-list position, 0 = none */
 	char *shown_state;      /* the state to show (see db_mail_requests) */
 	int shown_position;
-	char *child_first;
-	/* the activity */
-	long long activity_ref;
-	char *structure;          /* "" when none */
-	int hours_from, hours_to; /* minutes, -1 = none */
-	int waitlist;             /* 0 none, -1 unlimited, N */
-	int deadline_days, deadline_time;
+	char *child_first, *child_last;
+	long long activity_ref; /* see db_mail_activity */
 	int64_t submitted_at;
 	/* an accepted cancellation: the reservation it undid (undoes 0 = none) */
 	long long undoes;
@@ -79,15 +74,15 @@ typedef int (*db_mail_family_fn)(void *ctx, const struct db_mail_req *reqs, size
                                  struct err *e);
 
 /*
- * Walk the requests to put in mail, ordered by family, child (last name,
- * first name, in French order: french_collate), date, import order, calling fn once per family as
- * the query steps: memory holds one family's requests, never the night's. shown_state is the state
- * itself, except for a 'cancelled' reservation: the last state a batch gave it before ('accepted',
- * or 'waitlisted' with shown_position), 'accepted' if unknown. When the walk is over, the requests
- * covered by the messages fn stored (db_mail_store) during it are marked: for DB_MAIL_TO_REPORT
- * reported = 1 (and an owed notice becomes composed: the report already says Acceptée); for
- * DB_MAIL_TO_NOTIFY notice = 2. Call it inside a write transaction (or a read one when fn stores
- * nothing). Returns 0, or -1 with the database's error or fn's.
+ * Walk the requests to put in mail, ordered by family, child (its ref: the
+ * caller puts a family's children in the order it shows them), date, import order, calling fn once
+ * per family as the query steps: memory holds one family's requests, never the night's. shown_state
+ * is the state itself, except for a 'cancelled' reservation: the last state a batch gave it before
+ * ('accepted', or 'waitlisted' with shown_position), 'accepted' if unknown. When the walk is over,
+ * the requests covered by the messages fn stored (db_mail_store) during it are marked: for
+ * DB_MAIL_TO_REPORT reported = 1 (and an owed notice becomes composed: the report already says
+ * Acceptée); for DB_MAIL_TO_NOTIFY notice = 2. Call it inside a write transaction (or a read one
+ * when fn stores nothing). Returns 0, or -1 with the database's error or fn's.
  */
 int db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn fn, void *ctx,
                      struct err *e);
@@ -159,6 +154,16 @@ int db_mail_fail(struct db_mail *q, long long ref, int attempts, int64_t now, co
  */
 int db_mail_openings(struct db_mail *q, long long activity_ref, int32_t **days, size_t *n,
                      struct err *e);
+
+/* What the mail says about an activity (read once per activity and run). */
+struct db_mail_activity {
+	char *structure;          /* "" when none */
+	int hours_from, hours_to; /* minutes, -1 = none */
+	int waitlist;             /* 0 none, -1 unlimited, N */
+	int deadline_days, deadline_time;
+};
+/* Read activity ref into *a (a->structure malloc'ed: caller frees). */
+int db_mail_activity(struct db_mail *q, long long ref, struct db_mail_activity *a, struct err *e);
 
 /* How many messages are pending, and the earliest next_at among them. */
 int db_mail_pending(struct db_mail *q, long long *count, int64_t *next_at, struct err *e);

@@ -126,18 +126,25 @@ same_child(const struct mail_item *a, const struct mail_item *b)
 static char *
 child_label(const struct mail_item *items, size_t n, size_t at)
 {
-	char *name = mime_clean(items[at].child_name);
+	const char *raw = items[at].child_name ? items[at].child_name : "";
+	char *name = mime_clean(raw);
 	struct buf b = {0};
 
+	/* Children come one after the other: look at each other child's first item. */
 	for (size_t i = 0; i < n; i++) {
 		char *other;
 		int twin;
 
-		if (same_child(&items[i], &items[at]))
+		if ((i > 0 && same_child(&items[i], &items[i - 1])) ||
+		    same_child(&items[i], &items[at]))
 			continue;
-		other = mime_clean(items[i].child_name);
-		twin = strcmp(other, name) == 0;
-		free(other);
+		if (items[i].child_name != NULL && strcmp(items[i].child_name, raw) == 0) {
+			twin = 1;
+		} else {
+			other = mime_clean(items[i].child_name);
+			twin = strcmp(other, name) == 0;
+			free(other);
+		}
 		if (twin) {
 			char *key = mime_clean(items[at].child_key);
 			french_twin(&b, name, key);
@@ -245,10 +252,7 @@ item(struct body *bd, enum mail_kind kind, const struct mail_item *it, int accep
 	french_date(it->day, date);
 	french_describe(&what, activity, structure, it->arrival, it->departure);
 	buf_addf(&bd->text, "  - %s : %s\n", date, what.p);
-	buf_adds(&bd->html, accepted ? "<li style=\"margin:0 0 .8em;padding:.3em .6em;"
-	                               "border-left:4px solid #2e7d32\">"
-	                             : "<li style=\"margin:0 0 .8em;padding:.3em .6em;"
-	                               "border-left:4px solid #c62828;background:#fdf1f1\">");
+	buf_adds(&bd->html, accepted ? "<li>" : "<li class=\"no\">");
 	buf_adds(&bd->html, "<strong>");
 	html_escape(&bd->html, date);
 	buf_adds(&bd->html, "</strong><br>");
@@ -282,9 +286,9 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		for (b = a + 1; b < n && same_child(&items[b], &items[a]); b++)
 			;
 		buf_addf(&bd->text, "%s\n", child);
-		buf_adds(&bd->html, "<h2 style=\"font-size:1.15em;margin:1.2em 0 .5em\">");
+		buf_adds(&bd->html, "<h2>");
 		html_escape(&bd->html, child);
-		buf_adds(&bd->html, "</h2>\n<ul style=\"list-style:none;margin:0;padding:0\">\n");
+		buf_adds(&bd->html, "</h2>\n<ul>\n");
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t i = a; i < b; i++) {
 				int acc = kind == MAIL_NOTICE ||
@@ -398,9 +402,17 @@ bodies(struct body *bd, enum mail_kind kind, const struct mail_item *items, size
 	         "<meta name=\"viewport\" content=\"width=device-width, "
 	         "initial-scale=1\">\n<title>");
 	html_escape(&bd->html, title);
-	buf_adds(&bd->html, "</title>\n</head>\n<body style=\"margin:0;padding:12px;"
-	                    "font-family:sans-serif;font-size:16px;line-height:1.45;color:#1a1a1a;"
-	                    "overflow-wrap:break-word;word-wrap:break-word\">\n");
+	/* Once in the head, not on every line: webmails keep a head style. The
+	 * outcome is in words beside each colour. */
+	buf_adds(&bd->html, "</title>\n<style>\n"
+	                    "body{margin:0;padding:12px;font-family:sans-serif;font-size:16px;"
+	                    "line-height:1.45;color:#1a1a1a;overflow-wrap:break-word;"
+	                    "word-wrap:break-word}\n"
+	                    "h2{font-size:1.15em;margin:1.2em 0 .5em}\n"
+	                    "ul{list-style:none;margin:0;padding:0}\n"
+	                    "li{margin:0 0 .8em;padding:.3em .6em;border-left:4px solid #2e7d32}\n"
+	                    "li.no{border-left-color:#c62828;background:#fdf1f1}\n"
+	                    "</style>\n</head>\n<body>\n");
 	paragraph(bd, french_phrase(FRENCH_HELLO, 1), 0);
 	if (kind == MAIL_REPORT) {
 		french_summary(&line, counts);

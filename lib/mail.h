@@ -62,8 +62,8 @@ struct mail_item {
 	int holder_position;
 	int64_t holder_submitted;
 	/* an accepted cancellation: the reservation it undid */
-	long long undoes;         /* its seq, 0 = none */
-	int undone_was_accepted;  /* it held a place (had a calendar event) */
+	long long undoes;        /* its seq, 0 = none */
+	int undone_was_accepted; /* it held a place (had a calendar event) */
 	int undone_arrival, undone_departure;
 	int zone_minutes; /* the local offset from UTC on day (calendar times) */
 };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "db_mail.h"
+#include "french.h"
 #include "mime.h"
 #include "outbox.h"
 #include "rules.h"
@@ -54,10 +55,12 @@ kind_name(enum mail_kind kind)
 	return kind == MAIL_NOTICE ? "notice" : "report";
 }
 
-/* An activity's deadline rule and open days, read once per run. */
-struct act_deadline {
+/* An activity as the mail shows it, and its open days, read once per run. */
+struct act_info {
 	long long ref;
-	struct rules_activity a;
+	struct db_mail_activity info;
+	struct rules_activity a; /* its deadline rule */
+	int have_days;           /* days read (only when a deadline is needed) */
 	int32_t *days;
 	size_t n;
 };
@@ -72,45 +75,100 @@ struct compose_run {
 	struct buf *preview;
 	struct morning_stats *st;
 	/* Read once, kept for both kinds. */
-	struct act_deadline *acts;
+	struct act_info *acts;
 	size_t nacts, acts_cap;
 	/* Reused from family to family. */
+	size_t *order; /* 2 * cap: the items' order, then the children's starts */
 	struct mail_item *items;
 	long long *seqs;
 	size_t cap;
 };
 
+/* Activity ref, read on first use. NULL on a database error (e set). */
+static struct act_info *
+activity_of(struct compose_run *run, long long ref, struct err *e)
+{
+	struct act_info *d;
+
+	for (size_t i = run->nacts; i > 0; i--)
+		if (run->acts[i - 1].ref == ref)
+			return &run->acts[i - 1];
+	xgrow(&run->acts, &run->acts_cap, run->nacts + 1, sizeof(*run->acts));
+	d = &run->acts[run->nacts];
+	memset(d, 0, sizeof(*d));
+	if (db_mail_activity(run->q, ref, &d->info, e) < 0)
+		return NULL;
+	d->ref = ref;
+	d->a.ref = (int32_t)ref;
+	d->a.deadline_days = d->info.deadline_days;
+	d->a.deadline_time = d->info.deadline_time;
+	run->nacts++;
+	return d;
+}
+
 /*
- * The last moment to ask for (or cancel) day of r's activity: the rule the
+ * The last moment to ask for (or cancel) day of activity d: the rule the
  * night applies (rules_deadline), with the activity's open days read once.
  */
 static int
-deadline_of(struct compose_run *run, const struct db_mail_req *r, int64_t *at, struct err *e)
+deadline_of(struct compose_run *run, struct act_info *d, int32_t day, int64_t *at, struct err *e)
 {
-	struct act_deadline *d = NULL;
 	struct rules_openings o;
 
-	for (size_t i = run->nacts; i > 0; i--)
-		if (run->acts[i - 1].ref == r->activity_ref) {
-			d = &run->acts[i - 1];
-			break;
-		}
-	if (d == NULL) {
-		xgrow(&run->acts, &run->acts_cap, run->nacts + 1, sizeof(*run->acts));
-		d = &run->acts[run->nacts];
-		memset(d, 0, sizeof(*d));
-		d->ref = r->activity_ref;
-		d->a.ref = (int32_t)r->activity_ref;
-		d->a.deadline_days = r->deadline_days;
-		d->a.deadline_time = r->deadline_time;
-		if (db_mail_openings(run->q, r->activity_ref, &d->days, &d->n, e) < 0)
+	if (!d->have_days) {
+		if (db_mail_openings(run->q, d->ref, &d->days, &d->n, e) < 0)
 			return -1;
-		run->nacts++;
+		d->have_days = 1;
 	}
 	o.days = d->days;
 	o.n = d->n;
-	*at = rules_deadline(&d->a, &o, r->day);
+	*at = rules_deadline(&d->a, &o, day);
 	return 0;
+}
+
+/* Comparing two children of a family: French order of last, then first name. */
+static int
+child_before(const struct db_mail_req *a, const struct db_mail_req *b)
+{
+	const char *al = a->child_last ? a->child_last : "",
+	           *bl = b->child_last ? b->child_last : "";
+	const char *af = a->child_first ? a->child_first : "";
+	const char *bf = b->child_first ? b->child_first : "";
+	int c = french_collate(al, strlen(al), bl, strlen(bl));
+
+	if (c == 0)
+		c = french_collate(af, strlen(af), bf, strlen(bf));
+	return c < 0;
+}
+
+/*
+ * order[0..n) = the indexes of reqs child by child, children in French
+ * order (stable: equal names keep the database's order), each child's
+ * requests as read (date, import order). reqs come grouped by child.
+ */
+static void
+child_order(const struct db_mail_req *reqs, size_t n, size_t *order, size_t *starts)
+{
+	size_t groups = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(reqs[i].child_id, reqs[i - 1].child_id) != 0)
+			starts[groups++] = i;
+	/* Insertion sort of the groups: a family has a few children. */
+	for (size_t g = 1; g < groups; g++) {
+		size_t s = starts[g], h = g;
+		while (h > 0 && child_before(&reqs[s], &reqs[starts[h - 1]])) {
+			starts[h] = starts[h - 1];
+			h--;
+		}
+		starts[h] = s;
+	}
+	for (size_t g = 0; g < groups; g++)
+		for (size_t i = starts[g];
+		     i < n &&
+		     (i == starts[g] || strcmp(reqs[i].child_id, reqs[starts[g]].child_id) == 0);
+		     i++)
+			order[k++] = i;
 }
 
 /* The local offset from UTC (minutes) at noon of day: the calendar's times. */
@@ -140,24 +198,30 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 	if (n > run->cap) {
 		run->items = xrealloc(run->items, n * sizeof(*run->items));
 		run->seqs = xrealloc(run->seqs, n * sizeof(*run->seqs));
+		run->order = xrealloc(run->order, 2 * n * sizeof(*run->order));
 		run->cap = n;
 	}
 	items = run->items;
 	seqs = run->seqs;
 	memset(items, 0, n * sizeof(*items));
+	child_order(reqs, n, run->order, run->order + n);
 	for (size_t i = 0; i < n; i++) {
-		const struct db_mail_req *r = &reqs[i];
+		const struct db_mail_req *r = &reqs[run->order[i]];
 		struct mail_item *it = &items[i];
+		struct act_info *act = activity_of(run, r->activity_ref, e);
+
+		if (act == NULL)
+			return -1;
 
 		it->seq = r->seq;
 		it->child_key = r->child_id;
 		it->child_name = r->child_name;
 		it->child_first = r->child_first;
 		it->activity = r->activity;
-		it->structure = r->structure;
-		it->hours_from = r->hours_from;
-		it->hours_to = r->hours_to;
-		it->waitlist = r->waitlist;
+		it->structure = act->info.structure;
+		it->hours_from = act->info.hours_from;
+		it->hours_to = act->info.hours_to;
+		it->waitlist = act->info.waitlist;
 		it->day = r->day;
 		it->action = r->action;
 		it->arrival = r->arrival;
@@ -172,7 +236,7 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		/* Only the lines that show a deadline pay for it. */
 		if ((kind == MAIL_NOTICE || it->waitlisted ||
 		     (r->reason != NULL && strcmp(r->reason, "deadline") == 0)) &&
-		    deadline_of(run, r, &it->deadline, e) < 0)
+		    deadline_of(run, act, r->day, &it->deadline, e) < 0)
 			return -1;
 		it->holder_state = r->holder_state;
 		it->holder_position = r->holder_position;
@@ -325,9 +389,12 @@ done:
 	db_rollback(db);
 	free(run.items);
 	free(run.seqs);
-	for (size_t i = 0; i < run.nacts; i++)
+	for (size_t i = 0; i < run.nacts; i++) {
 		free(run.acts[i].days);
+		free(run.acts[i].info.structure);
+	}
 	free(run.acts);
+	free(run.order);
 	return rc;
 }
 

@@ -25,197 +25,39 @@ enum {
 	Q_COUNT
 };
 
-/* The requests to put in mail. Only cancelled reservations look back at their decisions. */
 /*
  * The requests to put in mail. Only cancelled reservations look back at
  * their decisions, only accepted cancellations at the reservation they undid,
  * only duplicates at the request that holds their day (through the index
  * request_child): CASE keeps each lookup to the rows that need it.
  */
-#define HOLDER(col)                                                                                \
-	" CASE WHEN r.reason = 'duplicate' THEN (SELECT h." col " FROM request h"                  \
-	"  WHERE h.child_ref = r.child_ref AND h.activity_ref = r.activity_ref AND h.day = r.day"  \
-	"  AND h.action = 'reserve' AND h.seq <> r.seq"                                            \
-	"  AND h.state IN ('accepted','waitlisted','cancelled')"                                   \
+/* clang-format off */
+#define HOLDER(col)                                                                          \
+	" CASE WHEN r.reason = 'duplicate' THEN (SELECT h." col " FROM request h"            \
+	"  WHERE h.child_ref = r.child_ref AND h.activity_ref = r.activity_ref"              \
+	"  AND h.day = r.day AND h.action = 'reserve' AND h.seq <> r.seq"                    \
+	"  AND h.state IN ('accepted','waitlisted','cancelled')"                             \
 	"  ORDER BY h.state = 'cancelled', h.seq LIMIT 1) END"
-#define UNDONE(col)                                                                                \
-	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT " col                                        \
-	" FROM request u WHERE u.seq = r.undoes) END"
-#define REQUESTS_BASE                                                                              \
-	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                          \
-	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"                 \
-	" r.departure, r.state, r.reason, r.position, d.state, d.position,"                        \
-	" c.first_name, c.last_name, r.submitted_at, a.ref, r.undoes," UNDONE(                     \
-	    "u.arrival") "," UNDONE("u.departure") ","                                             \
-	                                           " CASE WHEN r.undoes IS NOT NULL THEN (SELECT " \
-	                                           "ud.state FROM decision ud"                     \
-	                                           "  WHERE ud.seq = r.undoes AND ud.state <> "    \
-	                                           "'cancelled' ORDER BY ud.batch_id DESC LIMIT "  \
-	                                           "1)"                                            \
-	                                           "  END," HOLDER("state") "," HOLDER(            \
-	                                               "position") "," HOLDER("submitted_at") " F" \
-	                                                                                      "RO" \
-	                                                                                      "M " \
-	                                                                                      "re" \
-	                                                                                      "qu" \
-	                                                                                      "es" \
-	                                                                                      "t " \
-	                                                                                      "r " \
-	                                                                                      "JO" \
-	                                                                                      "IN" \
-	                                                                                      " c" \
-	                                                                                      "hi" \
-	                                                                                      "ld" \
-	                                                                                      " c" \
-	                                                                                      " O" \
-	                                                                                      "N " \
-	                                                                                      "c." \
-	                                                                                      "re" \
-	                                                                                      "f " \
-	                                                                                      "= " \
-	                                                                                      "r." \
-	                                                                                      "ch" \
-	                                                                                      "il" \
-	                                                                                      "d_" \
-	                                                                                      "re" \
-	                                                                                      "f"  \
-	                                                                                      " J" \
-	                                                                                      "OI" \
-	                                                                                      "N " \
-	                                                                                      "fa" \
-	                                                                                      "mi" \
-	                                                                                      "ly" \
-	                                                                                      " f" \
-	                                                                                      " O" \
-	                                                                                      "N " \
-	                                                                                      "f." \
-	                                                                                      "re" \
-	                                                                                      "f " \
-	                                                                                      "= " \
-	                                                                                      "c." \
-	                                                                                      "fa" \
-	                                                                                      "mi" \
-	                                                                                      "ly" \
-	                                                                                      "_r" \
-	                                                                                      "ef" \
-	                                                                                      " J" \
-	                                                                                      "OI" \
-	                                                                                      "N " \
-	                                                                                      "ac" \
-	                                                                                      "ti" \
-	                                                                                      "vi" \
-	                                                                                      "ty" \
-	                                                                                      " a" \
-	                                                                                      " O" \
-	                                                                                      "N " \
-	                                                                                      "a." \
-	                                                                                      "re" \
-	                                                                                      "f " \
-	                                                                                      "= " \
-	                                                                                      "r." \
-	                                                                                      "ac" \
-	                                                                                      "ti" \
-	                                                                                      "vi" \
-	                                                                                      "ty" \
-	                                                                                      "_r" \
-	                                                                                      "ef" \
-	                                                                                      " L" \
-	                                                                                      "EF" \
-	                                                                                      "T " \
-	                                                                                      "JO" \
-	                                                                                      "IN" \
-	                                                                                      " d" \
-	                                                                                      "ec" \
-	                                                                                      "is" \
-	                                                                                      "io" \
-	                                                                                      "n " \
-	                                                                                      "d " \
-	                                                                                      "ON" \
-	                                                                                      " d" \
-	                                                                                      ".s" \
-	                                                                                      "eq" \
-	                                                                                      " =" \
-	                                                                                      " r" \
-	                                                                                      ".s" \
-	                                                                                      "eq" \
-	                                                                                      " A" \
-	                                                                                      "ND" \
-	                                                                                      " d" \
-	                                                                                      ".b" \
-	                                                                                      "at" \
-	                                                                                      "ch" \
-	                                                                                      "_i" \
-	                                                                                      "d " \
-	                                                                                      "= " \
-	                                                                                      "CA" \
-	                                                                                      "SE" \
-	                                                                                      " W" \
-	                                                                                      "HE" \
-	                                                                                      "N " \
-	                                                                                      "r." \
-	                                                                                      "st" \
-	                                                                                      "at" \
-	                                                                                      "e " \
-	                                                                                      "= " \
-	                                                                                      "'c" \
-	                                                                                      "an" \
-	                                                                                      "ce" \
-	                                                                                      "ll" \
-	                                                                                      "ed" \
-	                                                                                      "'"  \
-	                                                                                      "  " \
-	                                                                                      "TH" \
-	                                                                                      "EN" \
-	                                                                                      " (" \
-	                                                                                      "SE" \
-	                                                                                      "LE" \
-	                                                                                      "CT" \
-	                                                                                      " m" \
-	                                                                                      "ax" \
-	                                                                                      "(d" \
-	                                                                                      "2." \
-	                                                                                      "ba" \
-	                                                                                      "tc" \
-	                                                                                      "h_" \
-	                                                                                      "id" \
-	                                                                                      ") " \
-	                                                                                      "FR" \
-	                                                                                      "OM" \
-	                                                                                      " d" \
-	                                                                                      "ec" \
-	                                                                                      "is" \
-	                                                                                      "io" \
-	                                                                                      "n " \
-	                                                                                      "d2" \
-	                                                                                      "  " \
-	                                                                                      " W" \
-	                                                                                      "HE" \
-	                                                                                      "RE" \
-	                                                                                      " d" \
-	                                                                                      "2." \
-	                                                                                      "se" \
-	                                                                                      "q " \
-	                                                                                      "= " \
-	                                                                                      "r." \
-	                                                                                      "se" \
-	                                                                                      "q " \
-	                                                                                      "AN" \
-	                                                                                      "D " \
-	                                                                                      "d2" \
-	                                                                                      ".s" \
-	                                                                                      "ta" \
-	                                                                                      "te" \
-	                                                                                      " <" \
-	                                                                                      "> " \
-	                                                                                      "'c" \
-	                                                                                      "an" \
-	                                                                                      "ce" \
-	                                                                                      "ll" \
-	                                                                                      "ed" \
-	                                                                                      "')" \
-	                                                                                      " E" \
-	                                                                                      "ND" \
-	                                                                                      " "
+#define UNDONE(col)                                                                          \
+	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT " col                                  \
+	"  FROM request u WHERE u.seq = r.undoes) END"
+#define UNDONE_STATE                                                                         \
+	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT ud.state FROM decision ud"             \
+	"  WHERE ud.seq = r.undoes AND ud.state <> 'cancelled'"                              \
+	"  ORDER BY ud.batch_id DESC LIMIT 1) END"
+#define REQUESTS_BASE                                                                        \
+	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                    \
+	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"           \
+	" r.departure, r.state, r.reason, r.position, d.state, d.position,"                  \
+	" c.first_name, c.last_name, r.submitted_at, a.ref, r.undoes,"                       \
+	UNDONE("u.arrival") "," UNDONE("u.departure") "," UNDONE_STATE ","                   \
+	HOLDER("state") "," HOLDER("position") "," HOLDER("submitted_at")                    \
+	" FROM request r JOIN child c ON c.ref = r.child_ref"                                \
+	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref"   \
+	" LEFT JOIN decision d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'" \
+	"  THEN (SELECT max(d2.batch_id) FROM decision d2"                                   \
+	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END "
+/* clang-format on */
 /* Integers only: the caller puts a family's children in French order (few per family). */
 #define REQUESTS_ORDER " ORDER BY f.ref, c.ref, r.day, r.seq"
 #define COVERED(kind)                                                                              \

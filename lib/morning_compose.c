@@ -1,0 +1,383 @@
+/*
+ * morning_compose.c - the composing half of the morning run (morning.h):
+ * one walk per kind of message over the requests owed one, each family's
+ * message composed (mail.c) and stored as the query steps.
+ */
+#include "morning.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db_mail.h"
+#include "french.h"
+#include "mime.h"
+#include "morning_int.h"
+#include "rules.h"
+#include "when.h"
+
+/* The offset from UTC, in minutes, of the local instant t (naive local time). */
+static int
+zone_minutes(int64_t t)
+{
+	int32_t day = when_day_of(t);
+	int64_t s = t - (int64_t)day * WHEN_DAY_SECS;
+	struct tm tm;
+	int y, m, d;
+
+	when_ymd_from_day(day, &y, &m, &d);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = (int)(s / 3600);
+	tm.tm_min = (int)(s / 60 % 60);
+	tm.tm_sec = (int)(s % 60);
+	tm.tm_isdst = -1;
+	if (mktime(&tm) == (time_t)-1)
+		return 0;
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+static uint64_t
+random64(void)
+{
+	static uint64_t counter;
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = ((uint64_t)time(NULL) << 20) ^ ((uint64_t)getpid() << 8);
+	return r ^ counter++;
+}
+
+static const char *
+kind_name(enum mail_kind kind)
+{
+	return kind == MAIL_NOTICE ? "notice" : "report";
+}
+
+/* An activity as the mail shows it, and its open days, read once per run. */
+struct act_info {
+	long long ref;
+	struct db_mail_activity info;
+	struct rules_activity a; /* its deadline rule */
+	int have_days;           /* days read (only when a deadline is needed) */
+	int32_t *days;
+	size_t n;
+};
+
+/* What composing one kind of message needs, for every family of the walk. */
+struct compose_run {
+	struct db_mail *q;
+	const struct config *cfg;
+	int64_t now;
+	int zone; /* offset of now from UTC, minutes */
+	enum mail_kind kind;
+	struct buf *preview;
+	struct morning_stats *st;
+	/* Read once, kept for both kinds. */
+	struct act_info *acts;
+	size_t nacts, acts_cap;
+	/* Reused from family to family. */
+	size_t *order; /* 2 * cap: the items' order, then the children's starts */
+	struct mail_item *items;
+	long long *seqs;
+	size_t cap;
+};
+
+/* Activity ref, read on first use. NULL on a database error (e set). */
+static struct act_info *
+activity_of(struct compose_run *run, long long ref, struct err *e)
+{
+	struct act_info *d;
+
+	for (size_t i = run->nacts; i > 0; i--)
+		if (run->acts[i - 1].ref == ref)
+			return &run->acts[i - 1];
+	xgrow(&run->acts, &run->acts_cap, run->nacts + 1, sizeof(*run->acts));
+	d = &run->acts[run->nacts];
+	memset(d, 0, sizeof(*d));
+	if (db_mail_activity(run->q, ref, &d->info, e) < 0)
+		return NULL;
+	d->ref = ref;
+	d->a.ref = (int32_t)ref;
+	d->a.deadline_days = d->info.deadline_days;
+	d->a.deadline_time = d->info.deadline_time;
+	run->nacts++;
+	return d;
+}
+
+/*
+ * The last moment to ask for (or cancel) day of activity d: the rule the
+ * night applies (rules_deadline), with the activity's open days read once.
+ */
+static int
+deadline_of(struct compose_run *run, struct act_info *d, int32_t day, int64_t *at, struct err *e)
+{
+	struct rules_openings o;
+
+	if (!d->have_days) {
+		if (db_mail_openings(run->q, d->ref, &d->days, &d->n, e) < 0)
+			return -1;
+		d->have_days = 1;
+	}
+	o.days = d->days;
+	o.n = d->n;
+	*at = rules_deadline(&d->a, &o, day);
+	return 0;
+}
+
+/* Comparing two children of a family: French order of last, then first name. */
+static int
+child_before(const struct db_mail_req *a, const struct db_mail_req *b)
+{
+	const char *al = a->child_last ? a->child_last : "",
+	           *bl = b->child_last ? b->child_last : "";
+	const char *af = a->child_first ? a->child_first : "";
+	const char *bf = b->child_first ? b->child_first : "";
+	int c = french_collate(al, strlen(al), bl, strlen(bl));
+
+	if (c == 0)
+		c = french_collate(af, strlen(af), bf, strlen(bf));
+	return c < 0;
+}
+
+/*
+ * order[0..n) = the indexes of reqs child by child, children in French
+ * order (stable: equal names keep the database's order), each child's
+ * requests as read (date, import order). reqs come grouped by child.
+ */
+static void
+child_order(const struct db_mail_req *reqs, size_t n, size_t *order, size_t *starts)
+{
+	size_t groups = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(reqs[i].child_id, reqs[i - 1].child_id) != 0)
+			starts[groups++] = i;
+	/* Insertion sort of the groups: a family has a few children. */
+	for (size_t g = 1; g < groups; g++) {
+		size_t s = starts[g], h = g;
+		while (h > 0 && child_before(&reqs[s], &reqs[starts[h - 1]])) {
+			starts[h] = starts[h - 1];
+			h--;
+		}
+		starts[h] = s;
+	}
+	for (size_t g = 0; g < groups; g++)
+		for (size_t i = starts[g];
+		     i < n &&
+		     (i == starts[g] || strcmp(reqs[i].child_id, reqs[starts[g]].child_id) == 0);
+		     i++)
+			order[k++] = i;
+}
+
+/* The local offset from UTC (minutes) at noon of day: the calendar's times. */
+static int
+day_zone(int32_t day)
+{
+	return zone_minutes((int64_t)day * WHEN_DAY_SECS + 12 * 3600);
+}
+
+/* Compose (and store, unless previewing) one family's message: db_mail_family_fn. */
+static int
+compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *e)
+{
+	struct compose_run *run = ctx;
+	enum mail_kind kind = run->kind;
+	const struct config *cfg = run->cfg;
+	struct morning_stats *st = run->st;
+	struct mail_item *items;
+	long long *seqs;
+	char *first = NULL, *recipient = NULL, *msgid = NULL, *why = NULL;
+	struct mail_head h;
+	struct mail_out out = {0};
+	struct db_mail_new m;
+	int valid = 0, rc = -1;
+	long long ref;
+
+	if (n > run->cap) {
+		run->items = xrealloc(run->items, n * sizeof(*run->items));
+		run->seqs = xrealloc(run->seqs, n * sizeof(*run->seqs));
+		run->order = xrealloc(run->order, 2 * n * sizeof(*run->order));
+		run->cap = n;
+	}
+	items = run->items;
+	seqs = run->seqs;
+	memset(items, 0, n * sizeof(*items));
+	child_order(reqs, n, run->order, run->order + n);
+	for (size_t i = 0; i < n; i++) {
+		const struct db_mail_req *r = &reqs[run->order[i]];
+		struct mail_item *it = &items[i];
+		struct act_info *act = activity_of(run, r->activity_ref, e);
+
+		if (act == NULL)
+			return -1;
+
+		it->seq = r->seq;
+		it->child_key = r->child_id;
+		it->child_name = r->child_name;
+		it->child_first = r->child_first;
+		it->activity = r->activity;
+		it->structure = act->info.structure;
+		it->hours_from = act->info.hours_from;
+		it->hours_to = act->info.hours_to;
+		it->waitlist = act->info.waitlist;
+		it->day = r->day;
+		it->action = r->action;
+		it->arrival = r->arrival;
+		it->departure = r->departure;
+		it->state = kind == MAIL_NOTICE ? "accepted" : r->shown_state;
+		it->now_state = r->state;
+		it->reason = r->reason;
+		it->position = r->shown_position;
+		it->waitlisted = strcmp(r->state, "waitlisted") == 0;
+		it->submitted_at = r->submitted_at;
+		it->deadline = MAIL_NO_DEADLINE;
+		/* Only the lines that show a deadline pay for it. */
+		if ((kind == MAIL_NOTICE || it->waitlisted ||
+		     (r->reason != NULL && strcmp(r->reason, "deadline") == 0)) &&
+		    deadline_of(run, act, r->day, &it->deadline, e) < 0)
+			return -1;
+		it->holder_state = r->holder_state;
+		it->holder_position = r->holder_position;
+		it->holder_submitted = r->holder_submitted;
+		it->undoes = r->undoes;
+		it->undone_was_accepted =
+		    r->undone_state != NULL && strcmp(r->undone_state, "accepted") == 0;
+		it->undone_arrival = r->undone_arrival;
+		it->undone_departure = r->undone_departure;
+		it->zone_minutes = cfg->calendar ? day_zone(r->day) : 0;
+		seqs[i] = r->seq;
+	}
+	if (mime_first_address(reqs[0].emails, &first)) {
+		recipient = mime_clean(first);
+		valid = mime_addr_valid(first, 0) && strcmp(first, recipient) == 0;
+		if (!valid) {
+			struct buf b = {0};
+			buf_addf(&b, "invalid address '%s'", recipient);
+			why = buf_detach(&b, NULL);
+		}
+	} else {
+		why = xstrdup("no e-mail address");
+	}
+
+	msgid = mail_message_id(kind, reqs[0].family_ref, run->now, random64(), cfg->from);
+	memset(&h, 0, sizeof(h));
+	h.from = cfg->from;
+	h.reply_to = cfg->reply_to;
+	h.to_name = reqs[0].family_name;
+	h.to_addr = valid ? recipient : NULL;
+	h.signature = cfg->signature;
+	h.portal_url = cfg->portal_url;
+	h.contact = cfg->contact;
+	h.calendar = cfg->calendar;
+	h.date = run->now;
+	h.zone_minutes = run->zone;
+	h.message_id = msgid;
+	if (mail_compose(kind, &h, items, n, &out, e) < 0)
+		goto done;
+
+	if (kind == MAIL_NOTICE)
+		st->notices++;
+	else
+		st->reports++;
+	if (!valid)
+		st->skipped++;
+
+	if (run->preview != NULL) {
+		struct buf *preview = run->preview;
+		char *fam = mime_clean(reqs[0].family_id), *name = mime_clean(reqs[0].family_name);
+		buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
+		if (valid)
+			buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
+			         out.text);
+		else
+			buf_addf(preview, "skipped: %s\n\n", why);
+		free(fam);
+		free(name);
+		rc = 0;
+		goto done;
+	}
+
+	memset(&m, 0, sizeof(m));
+	m.kind = kind_name(kind);
+	m.family_ref = reqs[0].family_ref;
+	m.recipient = recipient;
+	m.subject = out.subject;
+	m.message_id = msgid;
+	m.content = out.content;
+	m.length = out.length;
+	m.state = valid ? "pending" : "skipped";
+	m.reason = why;
+	m.now = run->now;
+	rc = db_mail_store(run->q, &m, seqs, n, &ref, e);
+done:
+	mail_out_release(&out);
+	free(first);
+	free(recipient);
+	free(msgid);
+	free(why);
+	return rc;
+}
+
+/* Compose every family's message of run->kind as the requests are read. */
+static int
+compose_kind(struct compose_run *run, enum mail_kind kind, struct err *e)
+{
+	run->kind = kind;
+	return db_mail_requests(run->q, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT,
+	                        compose_family, run, e);
+}
+
+/* [mail] from and reply_to must be mailboxes before anything is composed. */
+static int
+check_mailboxes(const struct config *cfg, struct err *e)
+{
+	if (morning_mailbox(cfg, "from", cfg->from, NULL, e) < 0)
+		return -1;
+	if (cfg->reply_to[0] != '\0' &&
+	    morning_mailbox(cfg, "reply_to", cfg->reply_to, NULL, e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
+                struct morning_stats *st, struct err *e)
+{
+	struct compose_run run;
+	int rc = -1;
+
+	if (check_mailboxes(cfg, e) < 0)
+		return -1;
+	memset(&run, 0, sizeof(run));
+	run.cfg = cfg;
+	run.now = now;
+	run.zone = zone_minutes(now);
+	run.preview = preview;
+	run.st = st;
+	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
+		return -1;
+	run.q = db_mail_open(db);
+	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
+		goto done;
+	if (preview == NULL && db_commit(db, e) < 0)
+		goto done;
+	rc = 0;
+done:
+	db_mail_close(run.q);
+	db_rollback(db);
+	free(run.items);
+	free(run.seqs);
+	for (size_t i = 0; i < run.nacts; i++) {
+		free(run.acts[i].days);
+		free(run.acts[i].info.structure);
+	}
+	free(run.acts);
+	free(run.order);
+	return rc;
+}

@@ -386,8 +386,12 @@ french_why(struct buf *b, const struct french_why *w)
 	}
 	if (strcmp(r, "duplicate") == 0 && w->holder_state != NULL) {
 		const char *hs = w->holder_state;
+		int32_t day = when_day_of(w->holder_submitted);
+		char d[FRENCH_DATE_LEN];
 
-		buf_adds(b, "Une demande précédente pour ce jour ");
+		french_date(day, d);
+		french_time((int)((w->holder_submitted - (int64_t)day * WHEN_DAY_SECS) / 60), t1);
+		buf_addf(b, "La demande précédente pour ce jour (envoyée le %s à %s) ", d, t1);
 		if (strcmp(hs, "accepted") == 0)
 			buf_adds(b, "est acceptée : c'est elle qui compte.");
 		else if (strcmp(hs, "waitlisted") == 0 && w->holder_position > 0)

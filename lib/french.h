@@ -96,6 +96,7 @@ struct french_why {
 	int64_t submitted_at;
 	const char *holder_state; /* duplicate: the earlier request's state, or NULL */
 	int holder_position;
+	int64_t holder_submitted; /* and when it was sent */
 };
 /*
  * Append the concrete why of a refusal (the activity's hours, the missed

@@ -229,6 +229,7 @@ item_details(struct body *bd, enum mail_kind kind, const struct mail_item *it)
 		w.submitted_at = it->submitted_at;
 		w.holder_state = it->holder_state;
 		w.holder_position = it->holder_position;
+		w.holder_submitted = it->holder_submitted;
 		french_why(&line, &w);
 	}
 	if ((kind == MAIL_NOTICE || it->waitlisted) && it->deadline != MAIL_NO_DEADLINE)

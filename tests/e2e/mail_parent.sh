@@ -111,7 +111,7 @@ expect_contains "$txt" "Léa Martin (fiche C4)
     Réservation — Refusée : hors délai
     Il fallait la faire jusqu'au lundi 02 décembre 2019 à 10h00 ; elle a été envoyée le lundi 02 décembre 2019 à 11h00." "twin C4, deadline"
 expect_contains "$txt" "    Réservation — Refusée : déjà demandée
-    Une demande précédente pour ce jour est acceptée : c'est elle qui compte." duplicate
+    La demande précédente pour ce jour (envoyée le dimanche 01 décembre 2019 à 13h00) est acceptée : c'est elle qui compte." duplicate
 expect_contains "$txt" "Léa Martin (fiche C5)
   - jeudi 05 décembre 2019 : Accueil du soir
     Réservation — Refusée : horaires incompatibles

@@ -215,11 +215,13 @@ test_why(void)
 	        "d'attente.");
 	w.reason = "duplicate";
 	w.holder_state = "accepted";
-	why(&w, "Une demande précédente pour ce jour est acceptée : c'est elle qui compte.");
+	when_parse_datetime("2019-12-01 09:15", &w.holder_submitted);
+	why(&w, "La demande précédente pour ce jour (envoyée le dimanche 01 décembre 2019 à 09h15) "
+	        "est acceptée : c'est elle qui compte.");
 	w.holder_state = "waitlisted";
 	w.holder_position = 2;
-	why(&w, "Une demande précédente pour ce jour est en liste d'attente (position 2) : c'est "
-	        "elle qui compte.");
+	why(&w, "La demande précédente pour ce jour (envoyée le dimanche 01 décembre 2019 à 09h15) "
+	        "est en liste d'attente (position 2) : c'est elle qui compte.");
 	w.holder_state = NULL;
 	why(&w, NULL);
 	w.reason = "nothing_to_cancel";

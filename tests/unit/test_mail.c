@@ -731,6 +731,7 @@ test_act_on_it(void)
 		items[i].child_first = "Léa";
 	}
 	items[2].holder_state = "accepted";
+	items[2].holder_submitted = at("2019-12-01 09:15:00");
 	items[4].undoes = 99;
 	items[4].undone_was_accepted = 1;
 	head(&h, "Famille Martin", "martin@example.org");
@@ -746,8 +747,9 @@ test_act_on_it(void)
 	CHECK(strstr(out.text, "  - lundi 09 décembre 2019 : Cantine, École Jules Ferry (arrivée "
 	                       "07h30)\n    Réservation — Refusée : horaires incompatibles\n"
 	                       "    Horaires de l'activité : de 11h30 à 13h30.\n") != NULL);
-	CHECK(strstr(out.text, "Refusée : déjà demandée\n    Une demande précédente pour ce "
-	                       "jour est acceptée : c'est elle qui compte.\n") != NULL);
+	CHECK(strstr(out.text, "Refusée : déjà demandée\n    La demande précédente pour ce jour "
+	                       "(envoyée le dimanche 01 décembre 2019 à 09h15) est acceptée : "
+	                       "c'est elle qui compte.\n") != NULL);
 	CHECK(strstr(out.text, "Refusée : activité complète\n    Toutes les places étaient "
 	                       "prises et la liste d'attente (4 places) était complète "
 	                       "aussi.\n") != NULL);

@@ -120,6 +120,19 @@ expect_rc 0
 expect_eq "$OUT" "dry run: no back office ([backoffice] url is empty): nothing to deliver"
 ok
 
+t missing_ca_file_is_78_before_any_connection
+town
+start_bo ca main 200
+bo_conf "$T/ca.ini" "https://localhost:$PORT/portail/decisions" "$T/token" "$T/nope-ca.pem"
+run nocturne-transmit -q -c "$T/ca.ini" --now "$NIGHT1"
+expect_rc 78
+expect_eq "$ERR" "nocturne-transmit: $T/ca.ini: [backoffice] ca_file $T/nope-ca.pem: cannot read: No such file or directory" stderr
+expect_eq "$(q "SELECT count(*) FROM batch")" 0 "batches"
+expect_eq "$(count_reqs ca)" 0 "requests the back office saw"
+run nocturne-transmit -q -c "$T/ca.ini" --now "$NIGHT1" --redeliver
+expect_rc 78
+ok
+
 t token_readable_by_others_refused_before_anything
 town
 start_bo open main 200

@@ -31,7 +31,7 @@ not_ours(const char *path, const char *what, unsigned uid, struct err *e)
 	owner_name((unsigned)geteuid(), me, sizeof(me));
 	return err_set(e, ERR_IO,
 	               "%s: %s owned by %s, which this run (as %s) cannot write: run the tools "
-	               "as %s (runuser -u %s -- nocturne-...), or give it back to %s (chown)",
+	               "as %s (runuser -u %s -- nocturne-...), or chown it to %s",
 	               path, what, owner, me, owner, owner, me);
 }
 

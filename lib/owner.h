@@ -18,7 +18,7 @@
  * Check that path, when it exists, can be written by the user running this
  * process. Not writable (EACCES): ERR_IO "PATH: WHAT owned by OWNER, which
  * this run (as USER) cannot write: run the tools as OWNER (runuser -u OWNER
- * -- ...)". A path that does not exist is fine (0). what names the file
+ * -- ...), or chown it to USER". A path that does not exist is fine (0). what names the file
  * ("database", "lock file").
  */
 int owner_check_writable(const char *path, const char *what, struct err *e);

@@ -57,6 +57,18 @@ expect_eq "$(wc -l <"$T/lines" | tr -d ' ')" 3 "distinct lines"
 expect_empty "$(ct collisions '2026-12-07 00:00' '2026-12-14 00:00')" "same-minute runs of one tool"
 ok
 
+t docs_show_the_shipped_crontab
+# The man pages and the README quote cron/nocturne.cron: every cron line they
+# show is one of its lines (spacing aside), and they show all of them.
+norm() { sed 's/\\-/-/g; s/[[:space:]][[:space:]]*/ /g; s/ *$//'; }
+grep -E '^[0-9*]' "$CRONTAB" | norm | sort >"$T/cron.lines"
+for doc in "$TOP"/man/nocturne-transmit.1 "$TOP"/man/nocturne-notify.1 "$TOP/README.md"; do
+	norm <"$doc" | grep -E '^[0-9*][0-9*/ ,-]* [0-9*/,-]+ [0-9*/,-]+ [0-9*/,-]+ [0-9*/,-]+ ' |
+		sort -u >"$T/doc.lines"
+	expect_eq "$(cat "$T/doc.lines")" "$(cat "$T/cron.lines")" "cron lines in $(basename "$doc")"
+done
+ok
+
 # ------------------------------------------------------------- the world
 mkdir -p "$T/bin" "$T/var" "$T/csv"
 for b in "$NOCTURNE_BUILD"/nocturne-*; do ln -s "$b" "$T/bin/"; done

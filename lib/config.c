@@ -335,11 +335,11 @@ precheck(const char *path, struct err *e)
 		}
 		eq = memchr(p, '=', n);
 		klen = eq != NULL ? (size_t)(eq - p) : n;
-		p = trim(p, &klen);
+		p = trim(p, &klen); /* p has no leading blank: it stays the line's start */
 		if (eq == NULL || klen == 0) {
 			err_set(e, ERR_CONFIG,
 			        "%s:%d: '%.*s': expected 'key = value' or '[section]'", path,
-			        lineno, (int)(n > 64 ? 64 : n), trim(line, &n));
+			        lineno, (int)(n > 64 ? 64 : n), p);
 			goto out;
 		}
 		/* iniparser files a key before any section under no section: never read. */

@@ -11,6 +11,10 @@ if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null || ! id nobody >/dev/
 	exit 0
 fi
 chmod 755 "$T"
+# Built-in defaults, whatever /etc/nocturne holds on this machine.
+: >"$T/empty.ini"
+chmod 644 "$T/empty.ini"
+export NOCTURNE_CONFIG="$T/empty.ini"
 W=$T/w
 mkdir "$W"
 as_nobody() { run runuser -u nobody -- "$@"; }

@@ -44,7 +44,7 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	struct lock lk = {-1, NULL};
 	struct morning_stats st;
-	struct mail_buf preview = {0};
+	struct buf preview = {0};
 	int64_t now;
 	int c, code = 0;
 
@@ -100,7 +100,7 @@ main(int argc, char **argv)
 	else
 		code = tool_finish(0);
 done:
-	mail_buf_release(&preview);
+	buf_release(&preview);
 	lock_release(&lk);
 	db_close(db);
 	config_release(&cfg);

@@ -162,6 +162,17 @@ db_fail(struct db *db, struct err *e, const char *what)
 }
 
 int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		db_fail(db, e, what); /* before the reset, which may clear the message */
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct err *e)
 {
 	if (sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) != SQLITE_OK) {

@@ -6,6 +6,9 @@
 
 #include "csvout.h"
 #include "db_import.h"
+#include "money.h"
+#include "parse.h"
+#include "text.h"
 #include "when.h"
 
 #define ID_MAX 200    /* bytes in an id */
@@ -104,81 +107,14 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int
-import_parse_amount(const char *s, int64_t *cents)
+/* A whole number 0..max (digits only). */
+static int
+parse_count(const char *s, int max, int *v)
 {
-	int64_t euros = 0, frac = 0;
-	int neg = 0, nd = 0, nf = 0;
-	const char *end;
-	size_t n = strlen(s);
+	long long n;
 
-	/* An optional trailing euro sign, with or without a space before it. */
-	if (n >= 3 && memcmp(s + n - 3, "\xE2\x82\xAC", 3) == 0) {
-		n -= 3;
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-	}
-	end = s + n;
-	if (s < end && (*s == '+' || *s == '-'))
-		neg = *s++ == '-';
-	for (; s < end && is_digit(*s); s++, nd++) {
-		if (nd == 12)
-			return -1;
-		euros = euros * 10 + (*s - '0');
-	}
-	if (nd == 0)
+	if (parse_uint(s, max, &n) < 0)
 		return -1;
-	if (s < end && (*s == '.' || *s == ',')) {
-		s++;
-		for (; s < end && is_digit(*s); s++, nf++) {
-			if (nf == 2)
-				return -1;
-			frac = frac * 10 + (*s - '0');
-		}
-		if (nf == 0)
-			return -1;
-		if (nf == 1)
-			frac *= 10;
-	}
-	if (s != end)
-		return -1;
-	*cents = (neg ? -1 : 1) * (euros * 100 + frac);
-	return 0;
-}
-
-int
-import_parse_bool(const char *s, int *v)
-{
-	static const char *const yes[] = {"yes", "oui", "true", "1"};
-	static const char *const no[] = {"no", "non", "false", "0"};
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (same(s, yes[i])) {
-			*v = 1;
-			return 0;
-		}
-		if (same(s, no[i])) {
-			*v = 0;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int
-import_parse_count(const char *s, int max, int *v)
-{
-	long long n = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (!is_digit(*s))
-			return -1;
-		n = n * 10 + (*s - '0');
-		if (n > max)
-			return -1;
-	}
 	*v = (int)n;
 	return 0;
 }
@@ -189,8 +125,8 @@ import_parse_waitlist(const char *s, int *v)
 	int b;
 
 	if (is_digit(s[0]))
-		return import_parse_count(s, CAP_MAX, v);
-	if (import_parse_bool(s, &b) < 0)
+		return parse_count(s, CAP_MAX, v);
+	if (parse_bool(s, 0, &b) < 0)
 		return -1;
 	*v = b ? -1 : 0;
 	return 0;
@@ -345,7 +281,7 @@ static const char *
 show(const char *s, char *buf, size_t size)
 {
 	size_t n = strlen(s), bad, o = 0, i;
-	int ok = csvin_utf8_check(s, n, &bad) == 0;
+	int ok = text_utf8_check(s, n, &bad) == 0;
 	int cut = 0;
 
 	if (n > SHOW_MAX) {
@@ -356,7 +292,7 @@ show(const char *s, char *buf, size_t size)
 	}
 	for (i = 0; i < n && o + 8 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
+		if (text_is_control(c)) {
 			buf[o++] = '?';
 		} else if (!ok && c >= 0x80) {
 			o += (size_t)snprintf(buf + o, size - o, "\\x%02X", c);
@@ -425,15 +361,6 @@ fmt_time(char buf[WHEN_TIME_LEN], int has, int minutes)
 		when_format_time(minutes, buf);
 	else
 		buf[0] = '\0';
-}
-
-static void
-fmt_amount(char *buf, size_t n, int64_t cents)
-{
-	unsigned long long a =
-	    cents < 0 ? (unsigned long long)-(cents + 1) + 1 : (unsigned long long)cents;
-
-	snprintf(buf, n, "%s%llu.%02llu", cents < 0 ? "-" : "", a / 100, a % 100);
 }
 
 static void
@@ -529,7 +456,7 @@ need_id(struct run *r, int col, const char **out)
 	if (strlen(s) > ID_MAX)
 		return bad(r, col, "longer than %d bytes", ID_MAX);
 	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if (text_is_control((unsigned char)*p))
 			return bad(r, col, "contains a control character");
 	*out = s;
 	return 0;
@@ -587,7 +514,7 @@ get_opt_count(struct run *r, int col, int max, int dflt, int *has, int *v)
 		*has = 0;
 	if (*s == '\0')
 		return 0;
-	if (import_parse_count(s, max, v) < 0)
+	if (parse_count(s, max, v) < 0)
 		return bad(r, col, "'%s' is not a whole number from 0 to %d", show(s, b, sizeof(b)),
 		           max);
 	if (has)
@@ -635,7 +562,7 @@ row_family(struct run *r, long line, struct err *e)
 		return 1;
 	f.emails = val(r, F_EMAILS);
 	s = val(r, F_BALANCE);
-	if (*s && import_parse_amount(s, &f.balance_cents) < 0) {
+	if (*s && money_parse(s, &f.balance_cents) < 0) {
 		char sb[SHOW_BUF];
 		return bad(r, F_BALANCE, "'%s' is not an amount in euros (like 12.50 or -3,20)",
 		           show(s, sb, sizeof(sb)));
@@ -655,8 +582,8 @@ row_family(struct run *r, long line, struct err *e)
 			f.balance_cents = old.balance_cents;
 		diff_str(&df, "name", old.name, f.name);
 		diff_str(&df, "emails", old.emails, f.emails);
-		fmt_amount(a, sizeof(a), old.balance_cents);
-		fmt_amount(b, sizeof(b), f.balance_cents);
+		money_format(a, sizeof(a), old.balance_cents);
+		money_format(b, sizeof(b), f.balance_cents);
 		diff_str(&df, "balance", a, b);
 		snprintf(label, sizeof(label), "family %s", f.family_id);
 		rc = decide(r, f.family_id, F_ID, label, &df);
@@ -1053,10 +980,10 @@ check_row(struct run *r)
 		 * terminals); typed columns reject them through their own parser */
 		if (text_column(r->cols[k].name))
 			for (size_t i = 0; i < len; i++)
-				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				if (text_is_control((unsigned char)s[i]))
 					return bad(r, k, "contains a control character (0x%02X)",
 					           (unsigned char)s[i]);
-		if (csvin_utf8_check(s, len, &off) < 0)
+		if (text_utf8_check(s, len, &off) < 0)
 			return bad(r, k,
 			           "not valid UTF-8 (byte 0x%02X at offset %zu): save the file as "
 			           "UTF-8",

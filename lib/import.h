@@ -47,20 +47,13 @@ const char *import_kind_list(void);
 
 /*
  * Value parsers: 0 and the result, or -1 when s (already trimmed) is not a
- * value of that form.
- *   amount:   [+-]EUROS[(.|,)C[C]] with an optional trailing "€" -> cents
- *             (at most 12 digits of euros)
- *   bool:     yes/no, oui/non, true/false, 1/0 (any case) -> 1/0
- *   count:    a whole number 0..max (digits only)
+ * value of that form (amounts: money.h; numbers and yes/no: parse.h).
  *   waitlist: no/non/false/0 -> 0 (no list), yes/oui/true -> -1 (no limit),
  *             N >= 1 -> N (at most 1000000)
  *   hours:    HH:MM-HH:MM, start before end, 24:00 allowed as the end
  *   action:   reserve/reservation/réservation -> "reserve",
  *             cancel/annulation -> "cancel" (any case)
  */
-int import_parse_amount(const char *s, int64_t *cents);
-int import_parse_bool(const char *s, int *v);
-int import_parse_count(const char *s, int max, int *v);
 int import_parse_waitlist(const char *s, int *v);
 int import_parse_hours(const char *s, int *from, int *to);
 int import_parse_action(const char *s, const char **action);

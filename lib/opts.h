@@ -15,8 +15,7 @@
 
 #include "config.h"
 #include "err.h"
-
-#define NOCTURNE_VERSION "1.0.0"
+#include "version.h"
 
 enum {
 	OPT_DB = 1000,

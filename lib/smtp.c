@@ -51,7 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "curlinit.h"
 #include "log.h"
+#include "text.h"
+#include "when.h"
 
 #define SMTP_TEXT_MAX 512
 
@@ -106,19 +109,11 @@ smtp_empty(const char *s)
 }
 
 /* Copy src[0..len) into dst as one printable line (controls become spaces,
- * trailing blanks dropped). */
+ * blanks at both ends dropped). */
 static void
 smtp_clean(char *dst, size_t cap, const char *src, size_t len)
 {
-	size_t i, j = 0;
-
-	for (i = 0; i < len && j + 1 < cap; i++) {
-		unsigned char c = (unsigned char)src[i];
-		dst[j++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-	}
-	while (j > 0 && dst[j - 1] == ' ')
-		j--;
-	dst[j] = '\0';
+	text_oneline(dst, cap, src, len, TEXT_CONTROL_SPACE | TEXT_TRIM);
 }
 
 static void smtp_reason(struct smtp_run *r, const char *fmt, ...)
@@ -149,15 +144,6 @@ smtp_fmt(char *dst, size_t cap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, cap, fmt, ap);
 	va_end(ap);
-}
-
-static double
-smtp_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* An address we are willing to put in RCPT TO / MAIL FROM. */
@@ -623,7 +609,7 @@ smtp_classify(struct smtp_run *r, struct smtp_slot *s, int *code, const char **t
 		smtp_clean(t, sizeof(t), use->text ? use->text : "",
 		           use->text ? strlen(use->text) : 0);
 		smtp_fmt(r->text, sizeof(r->text), "%s%d %s", what, use->code, t);
-	} else if (r->last_io.tv_sec != 0 && smtp_since(&r->last_io) >= r->timeout_s - 0.2 &&
+	} else if (r->last_io.tv_sec != 0 && when_elapsed(&r->last_io) >= r->timeout_s - 0.2 &&
 	           !r->cut) {
 		snprintf(r->text, sizeof(r->text), "%s (no answer within %d s)", what,
 		         r->timeout_s);
@@ -763,7 +749,7 @@ smtp_session_reason(struct smtp_run *r)
 			smtp_reason(r, "TLS handshake failed");
 		}
 	}
-	if (r->last_io.tv_sec != 0 && smtp_since(&r->last_io) >= r->timeout_s - 0.2)
+	if (r->last_io.tv_sec != 0 && when_elapsed(&r->last_io) >= r->timeout_s - 0.2)
 		smtp_reason(r, "no answer within %d s%s%s", r->timeout_s,
 		            r->last_reply[0] ? " after: " : "", r->last_reply);
 	if (r->last_reply[0] != '\0' && r->last_reply[0] != '2' && r->last_reply[0] != '3')
@@ -959,8 +945,8 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 	const char *lost_text = "";
 	char lost_buf[SMTP_TEXT_MAX];
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return err_set(e, ERR_INTERNAL, "smtp %s: cannot initialise libcurl", r->where);
+	if (curlinit(e) < 0)
+		return err_prefix(e, "smtp %s", r->where);
 	h = curl_easy_init();
 	if (h == NULL) {
 		err_set(e, ERR_INTERNAL, "smtp %s: cannot initialise libcurl", r->where);
@@ -1081,7 +1067,6 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 out:
 	if (h != NULL)
 		curl_easy_cleanup(h);
-	curl_global_cleanup();
 	return rc;
 }
 

@@ -128,12 +128,6 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 int
-db_schema_version(void)
-{
-	return NMIGRATIONS;
-}
-
-int
 db_fail(struct db *db, struct err *e, const char *what)
 {
 	int code = db && db->sql ? sqlite3_extended_errcode(db->sql) : SQLITE_ERROR;

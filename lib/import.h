@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "csvin.h"
 #include "db.h"
 #include "err.h"
@@ -87,5 +88,28 @@ struct import_opts {
  */
 int import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct import_opts *o,
                struct import_counts *c, struct err *e);
+
+/* What nocturne-import was asked to do, for import_file(). */
+struct import_file_args {
+	int dry_run;              /* check and count, store nothing, print the counts */
+	const char *rejects_path; /* NULL: all or nothing; else store the good rows and
+	                           * write the bad ones there (removed when unused) */
+	FILE *out;                /* the dry run's counts line */
+	void (*bad)(const char *msg, void *ctx); /* as in import_opts */
+	void *ctx;
+};
+
+/*
+ * The whole of nocturne-import: read path ("-" = standard input) as kind
+ * into cfg->db_path (created if missing). A dry run does not create the
+ * database: without one it checks against an empty in-memory database, and
+ * prints "KIND FILE: N rows read, ...; nothing stored (dry run)" on a->out;
+ * else the counts go to the log (-v). The rejects file is created first
+ * and removed again unless it holds bad rows of a run that stored the good
+ * ones. Returns 0 or -1 as import_run (ERR_NOINPUT for a missing path,
+ * ERR_IO for a rejects file that cannot be written); *c is filled.
+ */
+int import_file(const struct config *cfg, enum import_kind kind, const char *path,
+                const struct import_file_args *a, struct import_counts *c, struct err *e);
 
 #endif

@@ -32,12 +32,6 @@ log_level(void)
 	return log_threshold;
 }
 
-const char *
-log_tool(void)
-{
-	return log_name;
-}
-
 static void log_v(int level, int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 

@@ -3,17 +3,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * Read 1 to max digits at *s (before end) into *v, moving *s past them:
+ * the number of digits, or -1 for none or more than max.
+ */
 static int
-is_digit(char c)
+digits(const char **s, const char *end, int max, int64_t *v)
 {
-	return c >= '0' && c <= '9';
+	int n = 0;
+
+	for (*v = 0; *s < end && **s >= '0' && **s <= '9'; (*s)++, n++) {
+		if (n == max)
+			return -1;
+		*v = *v * 10 + (**s - '0');
+	}
+	return n == 0 ? -1 : n;
 }
 
 int
 money_parse(const char *s, int64_t *cents)
 {
 	int64_t euros = 0, frac = 0;
-	int neg = 0, nd = 0, nf = 0;
+	int neg = 0, nf;
 	const char *end;
 	size_t n = strlen(s);
 
@@ -26,21 +37,12 @@ money_parse(const char *s, int64_t *cents)
 	end = s + n;
 	if (s < end && (*s == '+' || *s == '-'))
 		neg = *s++ == '-';
-	for (; s < end && is_digit(*s); s++, nd++) {
-		if (nd == 12)
-			return -1;
-		euros = euros * 10 + (*s - '0');
-	}
-	if (nd == 0)
+	if (digits(&s, end, 12, &euros) < 0)
 		return -1;
 	if (s < end && (*s == '.' || *s == ',')) {
 		s++;
-		for (; s < end && is_digit(*s); s++, nf++) {
-			if (nf == 2)
-				return -1;
-			frac = frac * 10 + (*s - '0');
-		}
-		if (nf == 0)
+		nf = digits(&s, end, 2, &frac);
+		if (nf < 0)
 			return -1;
 		if (nf == 1)
 			frac *= 10;

@@ -8,9 +8,8 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* ASCII case-insensitive equality (no locale). */
-static int
-same(const char *a, const char *b)
+int
+parse_same(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
 		if (lower((unsigned char)*a) != lower((unsigned char)*b))
@@ -26,11 +25,11 @@ parse_bool(const char *s, int flags, int *v)
 	size_t n = sizeof(yes) / sizeof(yes[0]) - ((flags & PARSE_ON_OFF) ? 0 : 1);
 
 	for (size_t i = 0; i < n; i++) {
-		if (same(s, yes[i])) {
+		if (parse_same(s, yes[i])) {
 			*v = 1;
 			return 0;
 		}
-		if (same(s, no[i])) {
+		if (parse_same(s, no[i])) {
 			*v = 0;
 			return 0;
 		}

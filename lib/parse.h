@@ -26,4 +26,7 @@ int parse_bool(const char *s, int flags, int *v);
  */
 int parse_uint(const char *s, long long max, long long *v);
 
+/* 1 if a and b are equal but for ASCII case (no locale), else 0. */
+int parse_same(const char *a, const char *b);
+
 #endif

@@ -265,7 +265,7 @@ batch_detail(const struct db_status_batch *b, void *arg)
 
 	fprintf(out, "Batch %lld\n", b->batch_id);
 	field(out, "clock", "%s (decided_at of its requests)\n", fmt_datetime(b->ran_at, at));
-	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->cutoff, at));
+	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->ran_at, at));
 	field(out, "started", "%s\n", fmt_datetime(b->started_at, at));
 	field(out, "finished", "%s (%lld s)\n", fmt_datetime(b->finished_at, at),
 	      (long long)(b->finished_at - b->started_at));

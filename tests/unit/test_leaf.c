@@ -10,91 +10,103 @@
 #include "t.h"
 #include "text.h"
 
+/* One input, the return expected, and the value when it is 0. */
+struct parse_case {
+	const char *s;
+	int rc;
+	long long v;
+};
+
 static void
 test_money_parse(void)
 {
-	int64_t c = 7;
+	static const struct parse_case cases[] = {
+	    {"12.50", 0, 1250},
+	    {"12,5", 0, 1250},
+	    {"-3,20", 0, -320},
+	    {"+4", 0, 400},
+	    {"0", 0, 0},
+	    {"15,00 €", 0, 1500},
+	    {"-0.05€", 0, -5},
+	    {"999999999999.99", 0, 99999999999999LL},
+	    {"1000000000000", -1, 0},
+	    {"1.234", -1, 0},
+	    {"1.", -1, 0},
+	    {".5", -1, 0},
+	    {"1 234", -1, 0},
+	    {"abc", -1, 0},
+	    {"", -1, 0},
+	    {"-", -1, 0},
+	    {"€", -1, 0},
+	    {"1e3", -1, 0},
+	};
 
-	CHECK_INT(money_parse("12.50", &c), 0);
-	CHECK_INT(c, 1250);
-	CHECK_INT(money_parse("12,5", &c), 0);
-	CHECK_INT(c, 1250);
-	CHECK_INT(money_parse("-3,20", &c), 0);
-	CHECK_INT(c, -320);
-	CHECK_INT(money_parse("+4", &c), 0);
-	CHECK_INT(c, 400);
-	CHECK_INT(money_parse("0", &c), 0);
-	CHECK_INT(c, 0);
-	CHECK_INT(money_parse("15,00 €", &c), 0);
-	CHECK_INT(c, 1500);
-	CHECK_INT(money_parse("-0.05€", &c), 0);
-	CHECK_INT(c, -5);
-	CHECK_INT(money_parse("999999999999.99", &c), 0);
-	CHECK_INT(c, 99999999999999LL);
-	c = 7;
-	CHECK_INT(money_parse("1000000000000", &c), -1);
-	CHECK_INT(money_parse("1.234", &c), -1);
-	CHECK_INT(money_parse("1.", &c), -1);
-	CHECK_INT(money_parse(".5", &c), -1);
-	CHECK_INT(money_parse("1 234", &c), -1);
-	CHECK_INT(money_parse("abc", &c), -1);
-	CHECK_INT(money_parse("", &c), -1);
-	CHECK_INT(money_parse("-", &c), -1);
-	CHECK_INT(money_parse("€", &c), -1);
-	CHECK_INT(money_parse("1e3", &c), -1);
-	CHECK_INT(c, 7);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t c = 7;
+		int rc = money_parse(cases[i].s, &c);
+		if (rc != cases[i].rc || c != (rc == 0 ? cases[i].v : 7)) {
+			printf("  money_parse(\"%s\") = %d, %lld\n", cases[i].s, rc, (long long)c);
+			t_case_failed = 1;
+		}
+	}
 }
 
 static void
 test_bool(void)
 {
-	static const char *const yes[] = {"yes", "YES", "oui", "Oui", "true", "1"};
-	static const char *const no[] = {"no", "Non", "non", "FALSE", "0"};
-	int v;
+	static const struct {
+		const char *s;
+		int flags, rc, v;
+	} cases[] = {
+	    {"yes", 0, 0, 1},
+	    {"YES", 0, 0, 1},
+	    {"oui", 0, 0, 1},
+	    {"Oui", 0, 0, 1},
+	    {"true", 0, 0, 1},
+	    {"1", 0, 0, 1},
+	    {"no", 0, 0, 0},
+	    {"Non", 0, 0, 0},
+	    {"non", 0, 0, 0},
+	    {"FALSE", 0, 0, 0},
+	    {"0", 0, 0, 0},
+	    {"y", 0, -1, 0},
+	    {"2", 0, -1, 0},
+	    {"", 0, -1, 0},
+	    {"yess", 0, -1, 0},
+	    {"on", 0, -1, 0}, /* "on"/"off" only where asked (configuration switches) */
+	    {"On", PARSE_ON_OFF, 0, 1},
+	    {"OFF", PARSE_ON_OFF, 0, 0},
+	    {"non", PARSE_ON_OFF, 0, 0},
+	};
 
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		v = -5;
-		CHECK_INT(parse_bool(yes[i], 0, &v), 0);
-		CHECK_INT(v, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int v = -5;
+		int rc = parse_bool(cases[i].s, cases[i].flags, &v);
+		if (rc != cases[i].rc || v != (rc == 0 ? cases[i].v : -5)) {
+			printf("  parse_bool(\"%s\", %d) = %d, %d\n", cases[i].s, cases[i].flags,
+			       rc, v);
+			t_case_failed = 1;
+		}
 	}
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
-		v = -5;
-		CHECK_INT(parse_bool(no[i], 0, &v), 0);
-		CHECK_INT(v, 0);
-	}
-	CHECK_INT(parse_bool("y", 0, &v), -1);
-	CHECK_INT(parse_bool("2", 0, &v), -1);
-	CHECK_INT(parse_bool("", 0, &v), -1);
-	CHECK_INT(parse_bool("yess", 0, &v), -1);
-	/* "on"/"off" only where asked (the configuration's switches) */
-	CHECK_INT(parse_bool("on", 0, &v), -1);
-	v = -5;
-	CHECK_INT(parse_bool("On", PARSE_ON_OFF, &v), 0);
-	CHECK_INT(v, 1);
-	CHECK_INT(parse_bool("OFF", PARSE_ON_OFF, &v), 0);
-	CHECK_INT(v, 0);
-	CHECK_INT(parse_bool("non", PARSE_ON_OFF, &v), 0);
-	CHECK_INT(v, 0);
 }
 
 static void
 test_uint(void)
 {
-	long long v = -5;
+	static const struct parse_case cases[] = {
+	    {"0", 0, 0},      {"10", 0, 10},  {"11", -1, 0}, {"-1", -1, 0},
+	    {"+1", -1, 0},    {"1.5", -1, 0}, {"", -1, 0},   {"99999999999999999999", -1, 0},
+	    {"0587", 0, 587}, /* decimal, never octal */
+	};
 
-	CHECK_INT(parse_uint("0", 10, &v), 0);
-	CHECK_INT(v, 0);
-	CHECK_INT(parse_uint("10", 10, &v), 0);
-	CHECK_INT(v, 10);
-	CHECK_INT(parse_uint("11", 10, &v), -1);
-	CHECK_INT(parse_uint("-1", 10, &v), -1);
-	CHECK_INT(parse_uint("+1", 10, &v), -1);
-	CHECK_INT(parse_uint("1.5", 10, &v), -1);
-	CHECK_INT(parse_uint("99999999999999999999", 10, &v), -1);
-	CHECK_INT(parse_uint("", 10, &v), -1);
-
-	CHECK_INT(parse_uint("0587", 1000, &v), 0); /* decimal, never octal */
-	CHECK_INT(v, 587);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long v = -5;
+		int rc = parse_uint(cases[i].s, cases[i].v > 10 ? 1000 : 10, &v);
+		if (rc != cases[i].rc || v != (rc == 0 ? cases[i].v : -5)) {
+			printf("  parse_uint(\"%s\") = %d, %lld\n", cases[i].s, rc, v);
+			t_case_failed = 1;
+		}
+	}
 }
 
 static void

@@ -68,7 +68,7 @@ main(int argc, char **argv)
 		                        import_kind_list());
 
 	err_clear(&e);
-	config_defaults(&cfg);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
 	memset(&a, 0, sizeof(a));
 	a.dry_run = o.dry_run;
 	a.rejects_path = rejects_path;

@@ -89,7 +89,7 @@ main(int argc, char **argv)
 		return tool_usage_error("unexpected argument '%s'", argv[first]);
 
 	err_clear(&e);
-	config_defaults(&cfg);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
 	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0 ||
 	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0) {
 		rc = tool_fail(&e);

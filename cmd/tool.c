@@ -152,7 +152,7 @@ tool_run(const struct tool *t, int argc, char **argv,
 	if (first < argc)
 		return tool_usage_error("unexpected argument '%s'", argv[first]);
 	err_clear(&e);
-	config_defaults(&cfg);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
 	if (opts_setup(&o, t->name, &cfg, &now, &e) < 0 || run(&o, &cfg, now, arg, &e) < 0)
 		rc = tool_finish(tool_fail(&e));
 	else

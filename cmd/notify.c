@@ -29,9 +29,10 @@ main(int argc, char **argv)
 	    NULL,
 	    "print what would be composed and sent; change nothing",
 	    NULL,
-	    "exit: 0 done, 64 usage, 69 mail server unreachable and nothing delivered,\n"
-	    "      74 I/O error, 75 locked or messages deferred to a later run,\n"
-	    "      78 configuration error\n",
+	    "exit: 0 done, 64 usage, 69 a message given up (5xx, max_attempts) or the\n"
+	    "      mail server unreachable and nothing delivered, 70 lock held for over\n"
+	    "      12 hours, 74 I/O error, 75 locked or messages deferred to a later run\n"
+	    "      (silent with -q), 78 configuration error\n",
 	};
 	return tool_run(&t, argc, argv, run, NULL);
 }

@@ -40,10 +40,12 @@ main(int argc, char **argv)
 	    "print the batch it would make (summary, then its\ndecisions as CSV) and change "
 	    "nothing",
 	    own,
-	    "exit: 0 done, 64 usage, 66 no database, 74 I/O error,\n"
+	    "exit: 0 done (also --redeliver without a back office), 64 usage,\n"
+	    "      66 no database, 69 a batch older than 12 hours still undelivered\n"
+	    "         (night run only), 70 lock held for over 12 hours, 74 I/O error,\n"
 	    "      75 another run holds the lock, the database stayed busy, or a\n"
-	    "         back-office delivery failed (the next run sends it again),\n"
-	    "      78 configuration error\n",
+	    "         back-office delivery failed (the next run sends it again;\n"
+	    "         silent with -q), 78 configuration error\n",
 	};
 	return tool_run(&t, argc, argv, run, &a);
 }

@@ -31,10 +31,6 @@ run(struct db *db, const struct config *cfg, int64_t now, int dry_run, FILE *out
 	         "deferred %ld, failed %ld; %lld pending",
 	         st->reports, st->notices, st->skipped, st->sent, st->deferred, st->failed,
 	         st->pending);
-	if (st->failed > 0)
-		log_warn("%ld message(s) refused by the mail server and marked failed "
-		         "(nocturne-status shows why)",
-		         st->failed);
 	rc = morning_outcome(st, e);
 out:
 	buf_release(&preview);

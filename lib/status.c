@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic.h"
 #include "db_status.h"
@@ -110,7 +111,11 @@ static int
 view_end(FILE *out, int rc, struct err *e)
 {
 	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
-		return err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+		rc = err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+	/* A write error on standard output (a closed pipe) says where. */
+	if (rc < 0 && out == stdout && e->kind == ERR_IO &&
+	    strncmp(e->msg, "cannot write", 12) == 0)
+		err_prefix(e, "standard output");
 	return rc;
 }
 
@@ -775,9 +780,18 @@ int
 status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
 {
 	struct atomic_file a;
+	struct stat st;
 
 	if (*path == '\0')
 		return err_set(e, ERR_USAGE, "empty export file name");
+	/* Only a regular file is replaced: never a device, a directory or a
+	 * symbolic link (which is not followed either: name its target). */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_set(e, ERR_IO, "%s: exists and is not a regular file (%s): refused",
+		               path,
+		               S_ISLNK(st.st_mode)   ? "a symbolic link"
+		               : S_ISDIR(st.st_mode) ? "a directory"
+		                                     : "a device, pipe or socket");
 	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
 	if (status_export(db, batch_id, a.fp, e) < 0) {

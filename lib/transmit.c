@@ -56,10 +56,16 @@ hold(struct err *bo_err, int *held, struct err *e)
 	return 0;
 }
 
-/* The run's end when a batch is held: ERR_TEMP saying how many wait. */
+/*
+ * The run's end when a batch is held: ERR_TEMP saying how many wait; for the
+ * night run (not --redeliver) ERR_UNAVAILABLE when the oldest waiting batch
+ * is overdue (failing since an earlier night: a person must look, even -q).
+ */
 static int
-held_end(struct db *db, struct err *bo_err, struct err *e)
+held_end(struct db *db, int night, int64_t now, struct err *bo_err, struct err *e)
 {
+	if (night)
+		backoffice_overdue(db, now, bo_err);
 	backoffice_note_waiting(db, bo_err);
 	*e = *bo_err;
 	return -1;
@@ -117,7 +123,7 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct transmit_
 		if (a->dry_run)
 			return print_waiting(db, bo, a->out, e);
 		if (held)
-			return held_end(db, &bo_err, e);
+			return held_end(db, 0, now, &bo_err, e);
 		log_info("%d batch%s delivered to %s", sent, sent == 1 ? "" : "es",
 		         backoffice_url(bo));
 		return 0;
@@ -132,7 +138,7 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct transmit_
 	    hold(&bo_err, &held, e) < 0)
 		return -1;
 	if (held)
-		return held_end(db, &bo_err, e);
+		return held_end(db, 1, now, &bo_err, e);
 	if (bo == NULL)
 		note_left_waiting(db);
 	return 0;
@@ -155,8 +161,13 @@ transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *
 		if (backoffice_open(&bo, cfg, e) < 0)
 			goto out;
 	} else if (a->redeliver) {
-		err_set(e, ERR_CONFIG, "%s: [backoffice] url is empty: nothing to redeliver",
-		        cfg->source);
+		/* A town without a back office has nothing to redeliver: done. */
+		if (a->dry_run)
+			fprintf(a->out, "dry run: no back office ([backoffice] url is empty): "
+			                "nothing to deliver\n");
+		else
+			note_left_waiting(db);
+		rc = 0;
 		goto out;
 	}
 	rc = run(db, cfg, now, a, bo, &t0, e);

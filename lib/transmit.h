@@ -10,7 +10,9 @@
  * not tonight's resolution; tonight's batch (night.h) is committed, the WAL
  * checkpointed after a big one (TRANSMIT_CHECKPOINT_REQUESTS requests), then
  * sent unless an older batch is held. A held batch makes the run end in
- * ERR_TEMP (75): the next run sends it again.
+ * ERR_TEMP (75): the next run sends it again; but a night run whose oldest
+ * waiting batch is over BACKOFFICE_OVERDUE_SECS old ends in ERR_UNAVAILABLE
+ * (69, a person must look). --redeliver without a back office is done (0).
  */
 #ifndef NOCTURNE_TRANSMIT_H
 #define NOCTURNE_TRANSMIT_H
@@ -34,9 +36,9 @@ struct transmit_args {
  * Run nocturne-transmit at clock now with cfg (cfg->db_path must exist).
  * 0 when everything was resolved and delivered (or, dry run, listed).
  * Else -1 with e set: ERR_TEMP for a lock held, a database kept busy, or a
- * delivery that failed (e then says how many batches wait); ERR_CONFIG for a
- * back office that is not usable (and for --redeliver without one); other
- * kinds as their module says.
+ * delivery that failed (e then says how many batches wait); ERR_UNAVAILABLE
+ * for a batch overdue (above); ERR_CONFIG for a back office that is not
+ * usable; other kinds as their module says.
  */
 int transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *a,
                  struct err *e);

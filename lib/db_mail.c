@@ -143,6 +143,16 @@ done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Step a statement that returns no row (db_step_done), then clear its bindings. */
+static int
+step_done(struct db_mail *q, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = db_step_done(q->db, st, what, e);
+
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 static int
 col_opt_int(sqlite3_stmt *st, int i)
 {
@@ -227,16 +237,11 @@ static int
 mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *e)
 {
 	sqlite3_stmt *st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_MARK_REPORT : Q_MARK_NOTICE, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
-	rc = sqlite3_step(st);
-	done(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q->db, e, "mark requests reported");
-	return 0;
+	return step_done(q, st, "mark requests reported", e);
 }
 
 int
@@ -289,7 +294,6 @@ db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *s
               long long *ref, struct err *e)
 {
 	sqlite3_stmt *ins, *content, *link;
-	int rc;
 
 	if ((ins = stmt(q, Q_INSERT, e)) == NULL || (content = stmt(q, Q_CONTENT, e)) == NULL ||
 	    (link = stmt(q, Q_LINK, e)) == NULL)
@@ -302,25 +306,19 @@ db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *s
 	db_bind_text(ins, 6, m->state);
 	db_bind_text(ins, 7, m->reason);
 	sqlite3_bind_int64(ins, 8, m->now);
-	rc = sqlite3_step(ins);
-	done(ins);
-	if (rc != SQLITE_DONE)
-		return db_fail(q->db, e, "store message");
+	if (step_done(q, ins, "store message", e) < 0)
+		return -1;
 	*ref = sqlite3_last_insert_rowid(q->db->sql);
 	sqlite3_bind_int64(content, 1, *ref);
 	sqlite3_bind_blob(content, 2, m->content, (int)m->length, SQLITE_STATIC);
-	rc = sqlite3_step(content);
-	done(content);
-	if (rc != SQLITE_DONE)
-		return db_fail(q->db, e, "store message");
+	if (step_done(q, content, "store message", e) < 0)
+		return -1;
 	q->stored++;
 	for (size_t i = 0; i < nseq; i++) {
 		sqlite3_bind_int64(link, 1, *ref);
 		sqlite3_bind_int64(link, 2, seqs[i]);
-		rc = sqlite3_step(link);
-		sqlite3_reset(link);
-		if (rc != SQLITE_DONE)
-			return db_fail(q->db, e, "link message to its requests");
+		if (db_step_done(q->db, link, "link message to its requests", e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -431,7 +429,6 @@ set_state(struct db_mail *q, long long ref, const char *state, int attempts, int
           int64_t now, int sent, const char *reason, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = stmt(q, Q_STATE, e)) == NULL)
 		return -1;
@@ -443,11 +440,7 @@ set_state(struct db_mail *q, long long ref, const char *state, int attempts, int
 		sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, sent);
 	sqlite3_bind_int64(st, 7, ref);
-	rc = sqlite3_step(st);
-	done(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q->db, e, "update message state");
-	return 0;
+	return step_done(q, st, "update message state", e);
 }
 
 int

@@ -112,7 +112,7 @@ backoff(int delay, int attempts)
 	return d;
 }
 
-struct smtp_run {
+struct morning_delivery {
 	struct db_mail *q;
 	const struct config *cfg;
 	int64_t now;
@@ -123,7 +123,7 @@ struct smtp_run {
 
 /* Record one message's outcome, committed at once (no transaction is open). */
 static int
-record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
+record(struct morning_delivery *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
 {
 	int attempts = m->attempts + 1;
 	int rc;
@@ -155,7 +155,7 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 static int
 on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code, const char *text)
 {
-	struct smtp_run *run = ctx;
+	struct morning_delivery *run = ctx;
 
 	(void)code;
 	if (record(run, sm->user, r, text != NULL && text[0] != '\0' ? text : "no reply") < 0) {
@@ -169,7 +169,7 @@ static int
 send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
-	struct smtp_run run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct morning_delivery run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
 	size_t chunk = chunk_size(cfg);

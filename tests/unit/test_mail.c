@@ -711,13 +711,16 @@ static void
 test_act_on_it(void)
 {
 	struct mail_item items[] = {
-	    item("C7", "Léa Martin", "Cantine", "2019-12-09", "reserve", -1, -1, "accepted", NULL, 0),
-	    item("C8", "Léa Martin", "Cantine", "2019-12-09", "reserve", 450, -1, "refused", "times",
+	    item("C7", "Léa Martin", "Cantine", "2019-12-09", "reserve", -1, -1, "accepted", NULL,
 	         0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-09", "reserve", 450, -1, "refused",
+	         "times", 0),
 	    item("C8", "Léa Martin", "Cantine", "2019-12-10", "reserve", -1, -1, "refused",
 	         "duplicate", 0),
-	    item("C8", "Léa Martin", "Cantine", "2019-12-11", "reserve", -1, -1, "refused", "full", 0),
-	    item("C8", "Léa Martin", "Cantine", "2019-12-12", "cancel", -1, -1, "accepted", NULL, 0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-11", "reserve", -1, -1, "refused", "full",
+	         0),
+	    item("C8", "Léa Martin", "Cantine", "2019-12-12", "cancel", -1, -1, "accepted", NULL,
+	         0),
 	};
 	struct mail_head h;
 	struct mail_out out;
@@ -755,8 +758,7 @@ test_act_on_it(void)
 	                       "aussi.\n") != NULL);
 	CHECK(strstr(out.text, "\nPour réserver ou annuler : "
 	                       "https://portail.example/famille?x=1&y=2\n") != NULL);
-	CHECK(strstr(out.html, "<a href=\"https://portail.example/famille?x=1&amp;y=2\">") !=
-	      NULL);
+	CHECK(strstr(out.html, "<a href=\"https://portail.example/famille?x=1&amp;y=2\">") != NULL);
 	CHECK(strstr(out.text, "\nPour nous joindre : Service Enfance, 01 23 45 67 89 "
 	                       "(9h-17h)\n") != NULL);
 	CHECK(strstr(out.html, "Pour nous joindre : Service Enfance") != NULL);
@@ -764,8 +766,8 @@ test_act_on_it(void)
 	CHECK(strstr(out.content, "\r\nContent-Type: multipart/mixed;\r\n boundary=") != NULL);
 	CHECK(strstr(out.content, "Content-Type: text/calendar; charset=UTF-8; method=PUBLISH;") !=
 	      NULL);
-	CHECK(strstr(out.content, "Content-Disposition: attachment; filename=\"reservations.ics\"") !=
-	      NULL);
+	CHECK(strstr(out.content,
+	             "Content-Disposition: attachment; filename=\"reservations.ics\"") != NULL);
 	mail_out_release(&out);
 
 	/* Without the calendar, or with nothing to put in it: no attachment. */

@@ -8,8 +8,8 @@ set -u
 B_ARG=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-${MAKE:-make} --no-print-directory -s B="$B_ARG" "$B_ARG/bench/towngen" "$B_ARG/bench/floor" ||
-	exit 1
+${MAKE:-make} --no-print-directory -s B="$B_ARG" "$B_ARG/bench/towngen" "$B_ARG/bench/floor" \
+	"$B_ARG/bench/barefloor" || exit 1
 B=$(cd "$B_ARG" && pwd)
 GEN=$B/bench/towngen
 FLOOR=$B/bench/floor
@@ -70,19 +70,24 @@ cmp -s "$T/a/requests.csv" "$T/c/requests.csv" && fail "requests.csv same with a
 ok
 
 t towngen_requests_shape
-# 8 fields, ids R0000001.. in file order, submission order, all before now,
-# dates inside the 10 weeks, actions and times well formed.
+# 8 fields, ids R0000001.. R0020000 each once but shuffled (not in file
+# order), submission order, all before now, dates inside the 10 weeks,
+# actions and times well formed.
 awk -F';' -v now="2024-09-01 22:00:00" '
 NR == 1 { next }
 NF != 8 { print "line " NR ": " NF " fields"; exit }
-$1 != sprintf("R%07d", NR - 1) { print "line " NR ": id " $1; exit }
+$1 !~ /^R[0-9][0-9][0-9][0-9][0-9][0-9][0-9]$/ { print "line " NR ": id " $1; exit }
+seen[$1]++ { print "line " NR ": id " $1 " twice"; exit }
+$1 == sprintf("R%07d", NR - 1) { inorder++ }
 $8 < prev { print "line " NR ": not in submission order"; exit }
 $8 > now { print "line " NR ": submitted after now"; exit }
 $4 < "2024-09-02" || $4 > "2024-11-08" { print "line " NR ": date " $4; exit }
 $5 != "reserve" && $5 != "cancel" { print "line " NR ": action " $5; exit }
 $6 != "" && $6 !~ /^[0-2][0-9]:[0-5][0-9]$/ { print "line " NR ": arrival " $6; exit }
 $8 !~ /^2024-0[89]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$/ { print "line " NR ": at " $8; exit }
-{ prev = $8 }' "$T/a/requests.csv" >"$T/shape"
+{ prev = $8; last = substr($1, 2) + 0; if (last > max) max = last }
+END { if (max != NR - 1) print "highest id " max ", rows " NR - 1
+      if (inorder * 100 > NR) print inorder " ids in file order: not shuffled" }' "$T/a/requests.csv" >"$T/shape"
 eq "$(cat "$T/shape")" "" "requests.csv shape"
 ok
 
@@ -170,6 +175,26 @@ eq "$?" 0 "exit code, shuffled, over an existing database"
 eq "$(sqlite3 "$T/floor.db" "SELECT count(*) FROM decision")" 500 "a fresh database each run"
 "$FLOOR" "$T/floor.db" 0 2>/dev/null
 eq "$?" 64 "N = 0"
+ok
+
+t barefloor_runs
+# The floor of the goals: the town's own rows in a two-table schema.
+out=$("$B/bench/barefloor" "$T/bare.db" "$T/a/requests.csv")
+eq "$?" 0 "exit code"
+printf '%s\n' "$out" | grep -Eq '^n=20000 insert_s=[0-9.]+ transmit_s=[0-9.]+ insert_cpu=[0-9.]+ transmit_cpu=[0-9.]+$' ||
+	fail "output: $out"
+eq "$(sqlite3 "$T/bare.db" "SELECT count(*), count(DISTINCT request_id), min(batch_id) FROM request")" \
+	"20000|20000|1" "rows stored and updated"
+eq "$(sqlite3 "$T/bare.db" "SELECT request_id FROM request WHERE seq = 1")" \
+	"$(sed -n '2s/;.*//p' "$T/a/requests.csv")" "the file's first row first"
+eq "$(sqlite3 "$T/bare.db" "SELECT count(*) FROM decision")" 20000 "decision rows"
+eq "$(sqlite3 "$T/bare.db" "SELECT count(*) FROM sqlite_master WHERE type = 'index'")" 1 \
+	"one index (the unique key)"
+eq "$(sqlite3 "$T/bare.db" "PRAGMA journal_mode")" wal "journal mode"
+"$B/bench/barefloor" -S FULL "$T/bare.db" "$T/a/requests.csv" >/dev/null
+eq "$?" 0 "exit code with -S FULL"
+"$B/bench/barefloor" "$T/bare.db" "$T/a/families.csv" 2>/dev/null
+eq "$?" 1 "not a requests file"
 ok
 
 # With the tools built, the town goes through import and transmit cleanly.

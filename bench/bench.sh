@@ -271,7 +271,7 @@ peer_bench() {
 		echo "for i in 1 2; do"
 		echo "	\"$B/nocturne-import\" -q -c \"$run/nocturne.ini\" requests \"$run/part\$i.csv\""
 		echo "	\"$B/nocturne-transmit\" -q -c \"$run/nocturne.ini\" --now \"\$(cat \"$run/now\$i\")\""
-		echo "	\"$B/nocturne-status\" -q -c \"$run/nocturne.ini\" --export --raw \"$run/nocturne/export\$i.csv\""
+		echo "	\"$B/nocturne-status\" -q -c \"$run/nocturne.ini\" --export \"$run/nocturne/export\$i.csv\""
 		echo "done"
 	} >"$run/nights.sh"
 	note "two nights of $pn requests: nocturne"

@@ -15,7 +15,7 @@ GEN=$B/bench/towngen
 FLOOR=$B/bench/floor
 mkdir -p "$top/var"
 T=$(mktemp -d "$top/var/bench-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 passed=0 failed=0 name="" bad=0
 
 t() { name=$1 bad=0; }
@@ -216,6 +216,40 @@ if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 		v=$(sqlite3 "$T/town.db" "SELECT count(*) FROM request WHERE reason = '$r'")
 		[ "$v" -gt 0 ] || fail "no request refused '$r'"
 	done
+	ok
+
+	t peer_agrees
+	# The naive peer (bench/peer.py) and nocturne, two nights of the same
+	# town (60% of the requests, then the rest), give the same exports.
+	head -n 12001 "$T/a/requests.csv" >"$T/p1.csv"
+	{ head -n 1 "$T/a/requests.csv"; tail -n +12002 "$T/a/requests.csv"; } >"$T/p2.csv"
+	now1=$(sed -n '12001s/.*;//p' "$T/a/requests.csv")
+	for k in families children activities openings; do
+		"$B/nocturne-import" -q --db "$T/nights.db" "$k" "$T/a/$k.csv" 2>>"$T/err"
+	done
+	for i in 1 2; do
+		[ "$i" = 1 ] && now=$now1 || now="2024-09-01 22:00:00"
+		"$B/nocturne-import" -q --db "$T/nights.db" requests "$T/p$i.csv" 2>>"$T/err"
+		"$B/nocturne-transmit" -q --db "$T/nights.db" --now "$now" 2>>"$T/err"
+		"$B/nocturne-status" -q --db "$T/nights.db" --export "$T/n$i.csv" 2>>"$T/err"
+	done
+	eq "$(cat "$T/err")" "" "nocturne's stderr"
+	/usr/bin/python3 bench/peer.py "$T/a" "$T/p1.csv" "$now1" "$T/p2.csv" \
+		"2024-09-01 22:00:00" "$T/peer" 2>"$T/err"
+	eq "$?" 0 "peer exit code ($(tail -n 2 "$T/err"))"
+	for i in 1 2; do
+		cmp -s "$T/n$i.csv" "$T/peer/export$i.csv" ||
+			fail "night $i: exports differ: $(diff "$T/n$i.csv" "$T/peer/export$i.csv" | head -n 4)"
+	done
+	# The nights did something worth comparing: night 2 waitlists, and
+	# cancels places that night 1 gave.
+	v=$(awk -F';' '$6 == "waitlisted" && $9 == 2' "$T/peer/export2.csv" | wc -l)
+	[ "$v" -gt 0 ] || fail "night 2 waitlisted nothing"
+	v=$(awk -F';' 'FNR == NR { if ($6 == "accepted") a[$1] = 1; next }
+		$6 == "cancelled" && $9 == 2 && ($1 in a)' "$T/peer/export1.csv" \
+		"$T/peer/export2.csv" | wc -l)
+	[ "$v" -gt 0 ] || fail "night 2 cancelled nothing night 1 accepted"
+	eq "$(grep -c ';pending;' "$T/peer/export1.csv")" 0 "night 1 left requests pending"
 	ok
 fi
 

@@ -3,7 +3,7 @@
  * night's decisions, in the smallest schema that can hold them: the goals
  * of bench.sh (import <= 1.5x, transmit <= 2x) are ratios to it.
  *
- *   barefloor [-S SYNC] DB REQUESTS.CSV
+ *   barefloor [-S SYNC] [-D] DB REQUESTS.CSV
  *
  * REQUESTS.CSV is the town's requests file (contract section 3, ';'
  * separated, the columns in towngen's order); it is read into memory first,
@@ -17,9 +17,11 @@
  *   decision(seq, state, reason, position)       -- an append-only log
  *
  * and lib/db.c's per-connection pragmas (WAL, cache_size = -32768,
- * temp_store = FILE, synchronous = SYNC, default NORMAL: pass what the tools
- * commit their batches with). Then, each one transaction (BEGIN IMMEDIATE ...
- * COMMIT) with prepared statements, timed on the monotonic clock:
+ * temp_store = FILE, synchronous = SYNC, default NORMAL). -D: the transmit
+ * transaction is durable (synchronous = FULL for it: its commit syncs the
+ * log), as nocturne-transmit's batch is (db_commit_durable). Then, each one
+ * transaction (BEGIN IMMEDIATE ... COMMIT) with prepared statements, timed
+ * on the monotonic clock:
  *   insert    N inserts of the file's rows (the import floor);
  *   transmit  N updates of (state, reason, position, batch_id) by primary
  *             key in key order, each followed by one appended decision row
@@ -46,7 +48,9 @@ static void
 die(const char *what, const char *detail)
 {
 	fprintf(stderr, "barefloor: %s: %s\n", what,
-	        detail ? detail : db ? sqlite3_errmsg(db) : "no database");
+	        detail ? detail
+	        : db   ? sqlite3_errmsg(db)
+	               : "no database");
 	exit(1);
 }
 
@@ -107,7 +111,7 @@ span_end(struct span s)
 /* One request as stored: the text key, integers for the rest. */
 struct row {
 	char id[12];
-	char action; /* 'r' or 'c' */
+	char action;                                      /* 'r' or 'c' */
 	int32_t child, activity, day, arrival, departure; /* -1 = none */
 	int64_t submitted;
 };
@@ -177,8 +181,7 @@ read_rows(const char *path, long *count)
 
 	if (f == NULL)
 		die(path, "cannot open");
-	if (fgets(line, sizeof(line), f) == NULL ||
-	    strncmp(line, header, sizeof(header) - 1) != 0)
+	if (fgets(line, sizeof(line), f) == NULL || strncmp(line, header, sizeof(header) - 1) != 0)
 		die(path, "not a towngen requests file");
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *fld[8], *p = line;
@@ -243,7 +246,8 @@ insert_rows(const struct row *rows, long n)
 		sqlite3_bind_int(st, 2, r->child);
 		sqlite3_bind_int(st, 3, r->activity);
 		sqlite3_bind_int(st, 4, r->day);
-		sqlite3_bind_text(st, 5, r->action == 'c' ? "cancel" : "reserve", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, r->action == 'c' ? "cancel" : "reserve", -1,
+		                  SQLITE_STATIC);
 		bind_opt(st, 6, r->arrival);
 		bind_opt(st, 7, r->departure);
 		sqlite3_bind_int64(st, 8, r->submitted);
@@ -332,11 +336,14 @@ main(int argc, char **argv)
 	struct row *rows;
 	struct span ins, tx;
 	long n;
-	int c;
+	int c, durable = 0;
 
-	while ((c = getopt(argc, argv, "S:")) != -1) {
-		if (c == 'S' && (strcmp(optarg, "NORMAL") == 0 || strcmp(optarg, "FULL") == 0 ||
-		                 strcmp(optarg, "EXTRA") == 0 || strcmp(optarg, "OFF") == 0))
+	while ((c = getopt(argc, argv, "S:D")) != -1) {
+		if (c == 'D')
+			durable = 1;
+		else if (c == 'S' &&
+		         (strcmp(optarg, "NORMAL") == 0 || strcmp(optarg, "FULL") == 0 ||
+		          strcmp(optarg, "EXTRA") == 0 || strcmp(optarg, "OFF") == 0))
 			sync = optarg;
 		else
 			goto usage;
@@ -367,6 +374,8 @@ main(int argc, char **argv)
 	     "CREATE TABLE decision(seq INTEGER, state TEXT, reason TEXT, position INTEGER);");
 	ins = insert_rows(rows, n);
 	free(rows);
+	if (durable)
+		exec("PRAGMA synchronous = FULL");
 	tx = transmit(n);
 	if (count("SELECT count(*) FROM request WHERE batch_id = 1") != n ||
 	    count("SELECT count(*) FROM decision") != n)
@@ -376,6 +385,6 @@ main(int argc, char **argv)
 	       ins.wall, tx.wall, ins.cpu, tx.cpu);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 usage:
-	fputs("usage: barefloor [-S NORMAL|FULL|EXTRA|OFF] DB REQUESTS.CSV\n", stderr);
+	fputs("usage: barefloor [-S NORMAL|FULL|EXTRA|OFF] [-D] DB REQUESTS.CSV\n", stderr);
 	return 64;
 }

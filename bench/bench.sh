@@ -43,7 +43,8 @@ B=$(cd "$B_ARG" && pwd)
 GEN=$B/bench/towngen
 FLOOR=$B/bench/floor
 BARE=$B/bench/barefloor
-# What the tools commit their batches with (lib/db.c): the floor does the same.
+# The tools' durability (lib/db.c): synchronous = NORMAL, and the batch's
+# commit synced (db_commit_durable): the floor does the same (-D).
 BARE_SYNC=NORMAL
 RESULTS=$V/results.txt
 : >"$RESULTS"
@@ -170,7 +171,7 @@ for n in $SIZES; do
 	setup_run "$run"
 	now=$(info "$tdir" now)
 	note "size $n: floors"
-	if bare_out=$(/usr/bin/time -v -o "$run/bare.time" "$BARE" -S "$BARE_SYNC" \
+	if bare_out=$(/usr/bin/time -v -o "$run/bare.time" "$BARE" -S "$BARE_SYNC" -D \
 		"$run/bare.db" "$tdir/requests.csv"); then
 		printf '%s\n' "$bare_out" >"$run/bare.out"
 	else
@@ -296,7 +297,8 @@ peer_bench() {
 say ""
 say "nocturne bench, $(date '+%Y-%m-%d %H:%M'), $(nproc) CPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
 say "floor: bench/barefloor, the same rows in the smallest schema (one table, integer"
-say "primary key, unique text key; a decision log), same pragmas, synchronous=$BARE_SYNC;"
+say "primary key, unique text key; a decision log), same pragmas, synchronous=$BARE_SYNC,"
+say "the transmit commit synced as nocturne-transmit's is;"
 say "import floor = N inserts, transmit floor = N updates by primary key in key order"
 say "+ N appended decisions (one transaction each). 'schema x' = against bench/floor,"
 say "the same writes in the tools' own schema (indexes, foreign keys)."

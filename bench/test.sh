@@ -191,8 +191,8 @@ eq "$(sqlite3 "$T/bare.db" "SELECT count(*) FROM decision")" 20000 "decision row
 eq "$(sqlite3 "$T/bare.db" "SELECT count(*) FROM sqlite_master WHERE type = 'index'")" 1 \
 	"one index (the unique key)"
 eq "$(sqlite3 "$T/bare.db" "PRAGMA journal_mode")" wal "journal mode"
-"$B/bench/barefloor" -S FULL "$T/bare.db" "$T/a/requests.csv" >/dev/null
-eq "$?" 0 "exit code with -S FULL"
+"$B/bench/barefloor" -S FULL -D "$T/bare.db" "$T/a/requests.csv" >/dev/null
+eq "$?" 0 "exit code with -S FULL -D"
 "$B/bench/barefloor" "$T/bare.db" "$T/a/families.csv" 2>/dev/null
 eq "$?" 1 "not a requests file"
 ok

@@ -202,7 +202,8 @@ main(int argc, char **argv)
 		rc = rc < 0 ? tool_fail(&e) : tool_finish(0);
 		goto out;
 	}
-	if (db_commit(db, &e) < 0) {
+	/* Durable before anyone hears of it: the back office below, notify. */
+	if (db_commit_durable(db, &e) < 0) {
 		db_rollback(db);
 		rc = tool_fail(&e);
 		goto out;

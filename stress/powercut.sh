@@ -9,9 +9,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export NOCTURNE_TOP="$top" NOCTURNE_BUILD POWERCUT_CUTS="${1:-200}"
 export POWERCUT_SEED="${POWERCUT_SEED:-$(date +%s)}"
 echo "powercut: seed $POWERCUT_SEED"
-out=$(sh "$top/tests/e2e/powercut.sh" 2>&1)
+# Each cut's line as it comes (a run stopped early still shows its count).
+log=${POWERCUT_OUT:-$(mktemp)}
+sh "$top/tests/e2e/powercut.sh" >"$log" 2>&1
 rc=$?
-printf '%s\n' "$out" | grep -v '^powercut: [0-9]'
-printf '%s\n' "$out" | grep '^FAIL' >/dev/null && rc=1
-printf '%s\n' "$out" | grep '^powercut: [0-9]' || { echo "powercut: no summary"; rc=1; }
+grep -v '^powercut: [0-9]' "$log"
+grep '^FAIL' "$log" >/dev/null && rc=1
+grep '^powercut: [0-9]' "$log" || { echo "powercut: no summary"; rc=1; }
+[ -n "${POWERCUT_OUT:-}" ] || rm -f "$log"
 exit $rc

@@ -20,7 +20,9 @@
 #     converges: the same export, decisions and batches as the reference,
 #     every batch delivered, every message sent and in the outbox, and the
 #     back office never received two different bodies for one batch.
-# Prints "powercut: N cuts (import I, transmit T, notify M): ..." at the end.
+# Prints one line per cut that passed ("  cut N (step S KIND, operation K):
+# intact, converged"), then "powercut: N cuts (import I, transmit T, notify
+# M): F failed".
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 . "$TOP/tests/fixtures/bo_lib.sh"
 SHIM=$NOCTURNE_BUILD/tests/powercut.so
@@ -262,7 +264,12 @@ while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 	done <"$d/received"
 	sent=$(sqlite3 "$d/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
 	files=$(ls "$d/outbox" | grep -c '\.eml$')
-	[ "$sent" = "$files" ] || { fail "cut $cuts: $sent messages sent, $files in the outbox"; bad=$((bad + 1)); }
+	if [ "$sent" = "$files" ]; then
+		echo "  cut $cuts (step $i $k, operation $at): intact, converged"
+	else
+		fail "cut $cuts: $sent messages sent, $files in the outbox"
+		bad=$((bad + 1))
+	fi
 done
 [ "$cuts" -eq "$CUTS" ] || fail "only $cuts cuts in $tries tries"
 [ "$n_import" -gt 0 ] && [ "$n_transmit" -gt 0 ] && [ "$n_notify" -gt 0 ] ||

@@ -124,6 +124,11 @@ static const char *const migrations[] = {
     "  seq INTEGER NOT NULL,"
     "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
     "CREATE INDEX message_request_seq ON message_request(seq);",
+    /* 1 -> 2: how the deadline day is found (contract section 4). */
+    "ALTER TABLE activity ADD COLUMN deadline_rule TEXT NOT NULL DEFAULT 'calendar'"
+    "  CHECK(deadline_rule IN ('calendar','open','week'));"
+    "ALTER TABLE activity ADD COLUMN deadline_wday INTEGER NOT NULL DEFAULT 0"
+    "  CHECK(deadline_wday BETWEEN 0 AND 6);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

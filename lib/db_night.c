@@ -189,7 +189,8 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 	*n = 0;
 	if (db_prepare(h->db,
 	               "SELECT ref, capacity, waitlist, promote_days, hours_from, hours_to,"
-	               " deadline_days, deadline_time FROM activity ORDER BY ref",
+	               " deadline_days, deadline_time, deadline_rule, deadline_wday"
+	               " FROM activity ORDER BY ref",
 	               &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -212,10 +213,46 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 			a->hours_from = RULES_NO_TIME;
 		a->deadline_days = sqlite3_column_int(st, 6);
 		a->deadline_time = sqlite3_column_int(st, 7);
+		a->deadline_rule =
+		    rules_deadline_rule_read((const char *)sqlite3_column_text(st, 8));
+		a->deadline_wday = sqlite3_column_int(st, 9);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(h->db, e, "read activities");
+	return 0;
+}
+
+int
+db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*days = NULL;
+	*n = 0;
+	/* The primary key (activity_ref, day) gives the order for free. */
+	if (db_prepare(h->db,
+	               "SELECT o.activity_ref, o.day FROM activity a"
+	               " JOIN opening o ON o.activity_ref = a.ref"
+	               " WHERE a.deadline_rule = 'open' ORDER BY o.activity_ref, o.day",
+	               &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long act = sqlite3_column_int64(st, 0), day = sqlite3_column_int64(st, 1);
+		if (!fits32(act) || !fits32(day)) {
+			sqlite3_finalize(st);
+			return err_set(e, ERR_INTERNAL, "opening out of range");
+		}
+		xgrow(days, &cap, *n + 1, sizeof(**days));
+		(*days)[*n].activity = (int32_t)act;
+		(*days)[*n].day = (int32_t)day;
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read openings");
 	return 0;
 }
 

@@ -40,6 +40,14 @@ int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int delive
 /* Every activity's rules, sorted by ref, into a malloc'ed array (caller frees). */
 int db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n, struct err *e);
 
+/*
+ * The openings of every activity whose deadline_rule is 'open', sorted by
+ * (activity, day), into a malloc'ed array (caller frees): one read for the
+ * whole night, whatever the number of requests.
+ */
+int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n,
+                       struct err *e);
+
 /* The children of families whose balance is < 0, sorted (caller frees). */
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
 

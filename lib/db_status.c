@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "rules.h"
 
 static const char *
 col_text(sqlite3_stmt *st, int i)
@@ -330,6 +331,31 @@ db_status_request_release(struct db_status_request *r)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	free(r->open_days);
+	r->open_days = NULL;
+	r->n_open_days = 0;
+}
+
+/* The activity's open days, sorted, for its deadline rule. */
+static int
+open_days(struct db *db, struct db_status_request *r, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (db_prepare(db, "SELECT day FROM opening WHERE activity_ref = ? ORDER BY day", &st, e) <
+	    0)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->activity_ref);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&r->open_days, &cap, r->n_open_days + 1, sizeof(*r->open_days));
+		r->open_days[r->n_open_days++] = (int32_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, e, "read openings");
+	return 0;
 }
 
 /*
@@ -488,7 +514,8 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 	               " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
 	               " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
 	               " r.departure, r.submitted_at, r.state, r.reason, r.position,"
-	               " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref"
+	               " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref, a.deadline_rule,"
+	               " a.deadline_wday"
 	               " FROM request r JOIN child c ON c.ref = r.child_ref"
 	               " JOIN family f ON f.ref = c.family_ref"
 	               " JOIN activity a ON a.ref = r.activity_ref"
@@ -544,7 +571,12 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 	has_undoes = !col_null(st, 29);
 	undoes = sqlite3_column_int64(st, 29);
 	child_ref = sqlite3_column_int64(st, 30);
+	r->deadline_rule = rules_deadline_rule_read(col_text(st, 31));
+	r->deadline_wday = sqlite3_column_int(st, 32);
 	sqlite3_finalize(st);
+
+	if (r->deadline_rule == RULES_DL_OPEN && open_days(db, r, e) < 0)
+		return -1;
 
 	if (request_slot(db, r, e) < 0 ||
 	    request_links(db, r, child_ref, undoes, has_undoes, e) < 0)

@@ -6,6 +6,8 @@
 
 #include "csvout.h"
 #include "db_import.h"
+#include "french.h"
+#include "rules.h"
 #include "when.h"
 
 #define ID_MAX 200    /* bytes in an id */
@@ -28,10 +30,22 @@ enum { C_ID, C_FAMILY, C_FIRST, C_LAST };
 static const struct column child_cols[] = {
     {"child_id", 1}, {"family_id", 1}, {"first_name", 1}, {"last_name", 1}, {NULL, 0}};
 
-enum { A_ID, A_NAME, A_STRUCTURE, A_CAPACITY, A_WAITLIST, A_PROMOTE, A_HOURS, A_DDAYS, A_DTIME };
+enum {
+	A_ID,
+	A_NAME,
+	A_STRUCTURE,
+	A_CAPACITY,
+	A_WAITLIST,
+	A_PROMOTE,
+	A_HOURS,
+	A_DDAYS,
+	A_DTIME,
+	A_DRULE
+};
 static const struct column activity_cols[] = {
-    {"activity_id", 1},  {"name", 1},  {"structure", 0},     {"capacity", 0},      {"waitlist", 0},
-    {"promote_days", 0}, {"hours", 0}, {"deadline_days", 0}, {"deadline_time", 0}, {NULL, 0}};
+    {"activity_id", 1},   {"name", 1},          {"structure", 0},     {"capacity", 0},
+    {"waitlist", 0},      {"promote_days", 0},  {"hours", 0},         {"deadline_days", 0},
+    {"deadline_time", 0}, {"deadline_rule", 0}, {NULL, 0}};
 
 enum { O_ACTIVITY, O_DATE, O_CAPACITY };
 static const struct column opening_cols[] = {
@@ -734,6 +748,15 @@ fmt_hours(char *buf, size_t n, const struct db_activity *a)
 }
 
 static void
+fmt_deadline_rule(char *buf, size_t n, const struct db_activity *a)
+{
+	if (a->deadline_rule == RULES_DL_WEEK)
+		snprintf(buf, n, "week:%s", french_weekday(a->deadline_wday));
+	else
+		snprintf(buf, n, "%s", rules_deadline_rule_name(a->deadline_rule));
+}
+
+static void
 diff_activity(struct diff *df, const struct db_activity *x, const struct db_activity *y)
 {
 	char a[32], b[32];
@@ -754,6 +777,9 @@ diff_activity(struct diff *df, const struct db_activity *x, const struct db_acti
 	when_format_time(x->deadline_time, a);
 	when_format_time(y->deadline_time, b);
 	diff_str(df, "deadline_time", a, b);
+	fmt_deadline_rule(a, sizeof(a), x);
+	fmt_deadline_rule(b, sizeof(b), y);
+	diff_str(df, "deadline_rule", a, b);
 }
 
 static int
@@ -762,7 +788,7 @@ row_activity(struct run *r, long line, struct err *e)
 	struct db_activity a = {0}, old;
 	struct diff df = {.n = 0};
 	char label[ID_MAX + 16], b[SHOW_BUF];
-	const char *s;
+	const char *s, *why;
 	int64_t ref = 0;
 	int rc, has;
 
@@ -788,6 +814,9 @@ row_activity(struct run *r, long line, struct err *e)
 	if (get_opt_count(r, A_DDAYS, DAYS_MAX, 0, NULL, &a.deadline_days) ||
 	    get_opt_time(r, A_DTIME, 0, &has, &a.deadline_time))
 		return 1;
+	s = val(r, A_DRULE);
+	if (*s && rules_deadline_rule_parse(s, &a.deadline_rule, &a.deadline_wday, &why) < 0)
+		return bad(r, A_DRULE, "'%s' %s", show(s, b, sizeof(b)), why);
 	rc = db_import_get_activity(r->d, a.activity_id, &ref, &old, e);
 	if (rc < 0)
 		return -1;
@@ -816,6 +845,10 @@ row_activity(struct run *r, long line, struct err *e)
 			a.deadline_days = old.deadline_days;
 		if (absent(r, A_DTIME))
 			a.deadline_time = old.deadline_time;
+		if (absent(r, A_DRULE)) {
+			a.deadline_rule = old.deadline_rule;
+			a.deadline_wday = old.deadline_wday;
+		}
 		diff_activity(&df, &old, &a);
 		snprintf(label, sizeof(label), "activity %s", a.activity_id);
 		rc = decide(r, a.activity_id, A_ID, label, &df);

@@ -73,6 +73,13 @@ struct rules_req {
 	uint8_t flags;  /* RULES_F_* */
 };
 
+/* How an activity's deadline day is found (contract section 4, deadline_rule). */
+enum rules_deadline_rule {
+	RULES_DL_CALENDAR = 0, /* D - deadline_days calendar days */
+	RULES_DL_OPEN,         /* the deadline_days-th open day of the activity before D */
+	RULES_DL_WEEK,         /* deadline_wday of the week before D's week */
+};
+
 /* An activity's rules. */
 struct rules_activity {
 	int32_t ref;
@@ -83,6 +90,14 @@ struct rules_activity {
 	int hours_to;
 	int deadline_days;
 	int deadline_time; /* minutes */
+	int deadline_rule; /* enum rules_deadline_rule */
+	int deadline_wday; /* week rule: 0 = Monday .. 6 = Sunday */
+};
+
+/* The open days of one activity, sorted ascending (when.h day numbers). */
+struct rules_openings {
+	const int32_t *days;
+	size_t n;
 };
 
 /* The batch-wide settings. */
@@ -95,6 +110,7 @@ struct rules_batch {
 /* One slot: an activity on a day. */
 struct rules_slot {
 	const struct rules_activity *act;
+	const struct rules_openings *open_days; /* the activity's; needed by RULES_DL_OPEN */
 	int32_t day;
 	int open;     /* 1 when the activity has an opening that day */
 	int capacity; /* the effective capacity (rules_capacity), -1 = unlimited */
@@ -137,10 +153,40 @@ int rules_reason_parse(const char *s);
 int rules_capacity(const struct rules_activity *a, int has_open_cap, int open_cap);
 
 /*
- * 1 when a request submitted at submitted_at for day is on time:
- * submitted_at < (day - deadline_days) * 86400 + deadline_time * 60.
+ * The deadline for day `day` of activity a (naive local seconds, when.h): a
+ * request is on time when submitted_at < the returned instant. The day is
+ * found by a->deadline_rule (contract section 4):
+ *   calendar: day - deadline_days;
+ *   open:     the deadline_days-th day of o before day (0: day itself);
+ *             missing open days before the first one of o count as
+ *             calendar days before it (o NULL or empty: calendar);
+ *   week:     deadline_wday of the week before day's week (Monday first);
+ * and closed at deadline_time. o is read by RULES_DL_OPEN only (may be NULL
+ * otherwise).
  */
-int rules_on_time(const struct rules_activity *a, int32_t day, int64_t submitted_at);
+int64_t rules_deadline(const struct rules_activity *a, const struct rules_openings *o, int32_t day);
+
+/* The day part of rules_deadline (the instant is that day at deadline_time). */
+int32_t rules_deadline_day(const struct rules_activity *a, const struct rules_openings *o,
+                           int32_t day);
+
+/* 1 when a request submitted at submitted_at for day is on time (rules_deadline). */
+int rules_on_time(const struct rules_activity *a, const struct rules_openings *o, int32_t day,
+                  int64_t submitted_at);
+
+/* Names of the deadline rules as the import and the database write them:
+ * "calendar", "open", "week". */
+const char *rules_deadline_rule_name(enum rules_deadline_rule r);
+/* The stored name back to the enum (NULL or unknown: RULES_DL_CALENDAR). */
+int rules_deadline_rule_read(const char *name);
+
+/*
+ * Parse an import's deadline_rule: calendar, open/ouvré, week:DAY/semaine:DAY
+ * (DAY a French or English weekday, full or three letters, any case, accents
+ * optional). Returns 0 and fills *rule and *wday (0 unless week), or -1 with
+ * a short reason in *why (a static string).
+ */
+int rules_deadline_rule_parse(const char *s, int *rule, int *wday, const char **why);
 
 /*
  * Validate one request, first failing rule wins: closed, deadline, times

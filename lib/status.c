@@ -9,6 +9,8 @@
 
 #include "db_status.h"
 #include "export.h"
+#include "french.h"
+#include "rules.h"
 #include "when.h"
 
 #define STATUS_WIDTH 80
@@ -383,34 +385,32 @@ put_money(FILE *out, long long cents)
 	fprintf(out, "%s%llu.%02llu €", cents < 0 ? "-" : "", a / 100, a % 100);
 }
 
-static const char *
-plural(long long n)
-{
-	return n == 1 ? "" : "s";
-}
-
 static void
 explain_deadline(FILE *out, const struct db_status_request *r)
 {
-	char sub[WHEN_DATETIME_LEN], dd[WHEN_DATE_LEN], dt[WHEN_TIME_LEN];
-	int32_t dday = r->day - (int32_t)r->deadline_days;
-	int64_t limit = (int64_t)dday * WHEN_DAY_SECS + (int64_t)r->deadline_time * 60;
+	struct rules_activity a = {0};
+	struct rules_openings o = {r->open_days, r->n_open_days};
+	char sub[WHEN_DATETIME_LEN], words[160];
+	int64_t limit;
 
+	a.deadline_days = (int)r->deadline_days;
+	a.deadline_time = r->deadline_time;
+	a.deadline_rule = r->deadline_rule;
+	a.deadline_wday = r->deadline_wday;
+	limit = rules_deadline(&a, &o, r->day);
+	french_deadline(a.deadline_rule, a.deadline_days, a.deadline_wday,
+	                rules_deadline_day(&a, &o, r->day), a.deadline_time, words, sizeof(words));
 	fmt_datetime(r->submitted_at, sub);
-	fmt_date(dday, dd);
-	fmt_time(r->deadline_time, dt);
-	if (r->submitted_at >= limit)
-		fprintf(out, "refused: submitted %s, after the deadline %s %s", sub, dd, dt);
+	if (r->submitted_at > limit)
+		fprintf(out, "refused: submitted %s, after the deadline: %s", sub, words);
+	else if (r->submitted_at == limit)
+		fprintf(out, "refused: submitted %s, at the deadline (on time means before it): %s",
+		        sub, words);
 	else
 		fprintf(out,
-		        "refused: submitted %s, before the activity's current deadline %s %s "
+		        "refused: submitted %s, before the activity's current deadline: %s "
 		        "(its settings changed since)",
-		        sub, dd, dt);
-	if (r->deadline_days == 0)
-		fprintf(out, " (the same day at %s)", dt);
-	else
-		fprintf(out, " (%lld day%s before at %s)", r->deadline_days,
-		        plural(r->deadline_days), dt);
+		        sub, words);
 }
 
 static void

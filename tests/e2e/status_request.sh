@@ -95,7 +95,7 @@ expect_contains "$OUT" "  capacity:       none: the activity is closed that day 
 ok
 
 t status_request_refused_deadline
-rule_is R14 "refused: submitted 2019-12-04 10:00:00, after the deadline 2019-12-04 10:00 (2 days before at 10:00)"
+rule_is R14 "refused: submitted 2019-12-04 10:00:00, at the deadline (on time means before it): 2 jours avant (mercredi 04 décembre 2019) à 10 h 00"
 ok
 
 t status_request_refused_times

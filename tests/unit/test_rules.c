@@ -128,10 +128,10 @@ test_deadline_example(void)
 	act.deadline_days = 2;
 	act.deadline_time = 10 * 60;
 	CHECK_INT(when_weekday(slot.day), 4); /* a Friday */
-	CHECK(rules_on_time(&act, slot.day, at("2019-12-04 09:59:59")));
-	CHECK(!rules_on_time(&act, slot.day, at("2019-12-04 10:00:00")));
-	CHECK(!rules_on_time(&act, slot.day, at("2019-12-05 08:00:00")));
-	CHECK(rules_on_time(&act, slot.day, at("2019-12-03 23:00:00")));
+	CHECK(rules_on_time(&act, NULL, slot.day, at("2019-12-04 09:59:59")));
+	CHECK(!rules_on_time(&act, NULL, slot.day, at("2019-12-04 10:00:00")));
+	CHECK(!rules_on_time(&act, NULL, slot.day, at("2019-12-05 08:00:00")));
+	CHECK(rules_on_time(&act, NULL, slot.day, at("2019-12-03 23:00:00")));
 	r = RES(1, 1, 0);
 	r->submitted_at = at("2019-12-04 09:59:59");
 	CHECK_INT(rules_validate(&slot, &batch, r), RULES_OK);
@@ -143,8 +143,194 @@ test_deadline_example(void)
 	/* Default deadline: strictly before the day itself at 00:00. */
 	act.deadline_days = 0;
 	act.deadline_time = 0;
-	CHECK(rules_on_time(&act, slot.day, at("2019-12-05 23:59:59")));
-	CHECK(!rules_on_time(&act, slot.day, at("2019-12-06 00:00:00")));
+	CHECK(rules_on_time(&act, NULL, slot.day, at("2019-12-05 23:59:59")));
+	CHECK(!rules_on_time(&act, NULL, slot.day, at("2019-12-06 00:00:00")));
+}
+
+
+/*
+ * A school canteen of the year 2019-2020: open Monday, Tuesday, Thursday and
+ * Friday from Monday 2019-09-02, closed on Wednesdays and during the
+ * Toussaint holidays (2019-10-19 .. 2019-11-03).
+ */
+static int32_t canteen[400];
+static struct rules_openings canteen_days;
+
+static void
+setup_canteen(void)
+{
+	int32_t d, first = day_of("2019-09-02"), last = day_of("2020-07-03");
+	size_t n = 0;
+
+	for (d = first; d <= last; d++) {
+		int wd = when_weekday(d);
+		if (wd == 2 || wd >= 5)
+			continue;
+		if (d >= day_of("2019-10-19") && d <= day_of("2019-11-03"))
+			continue;
+		canteen[n++] = d;
+	}
+	canteen_days.days = canteen;
+	canteen_days.n = n;
+	setup();
+	act.deadline_rule = RULES_DL_OPEN;
+	act.deadline_days = 1;
+	act.deadline_time = 11 * 60;
+}
+
+#define CHECK_DEADLINE(o, day, expect)                                                      \
+	CHECK_INT(rules_deadline(&act, (o), day_of(day)), at(expect))
+
+static void
+test_deadline_open(void)
+{
+	struct rules_req *r;
+
+	setup_canteen();
+	/* The previous open day: Friday for Monday, Monday for Tuesday,
+	 * Tuesday for Thursday (no school on Wednesday). */
+	CHECK_DEADLINE(&canteen_days, "2019-12-09", "2019-12-06 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-10", "2019-12-09 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-12", "2019-12-10 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-13", "2019-12-12 11:00");
+	/* A Wednesday (closed: refused as closed anyway) still has a deadline. */
+	CHECK_DEADLINE(&canteen_days, "2019-12-11", "2019-12-10 11:00");
+	/* The Monday after a holiday week without openings: the Friday before
+	 * the holidays. */
+	CHECK_DEADLINE(&canteen_days, "2019-11-04", "2019-10-18 11:00");
+	/* The first opening of the year: no open day before, calendar days. */
+	CHECK_DEADLINE(&canteen_days, "2019-09-02", "2019-09-01 11:00");
+	/* Two open days before the second opening: one open day (09-02), then
+	 * one calendar day before it. */
+	act.deadline_days = 2;
+	CHECK_DEADLINE(&canteen_days, "2019-09-03", "2019-09-01 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-09", "2019-12-05 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-12", "2019-12-09 11:00");
+	/* Zero days: the day itself. */
+	act.deadline_days = 0;
+	CHECK_DEADLINE(&canteen_days, "2019-12-12", "2019-12-12 11:00");
+	/* No openings known (NULL or empty): calendar days. */
+	act.deadline_days = 1;
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-08 11:00");
+
+	/* The night's refusal uses it: a Monday request made on Saturday is late. */
+	slot.day = day_of("2019-12-09");
+	slot.open_days = &canteen_days;
+	r = RES(1, 1, 0);
+	r->day = slot.day;
+	r->submitted_at = at("2019-12-07 09:00");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_DEADLINE);
+	r->submitted_at = at("2019-12-06 10:59:59");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_OK);
+	r->submitted_at = at("2019-12-06 11:00");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_DEADLINE);
+	/* The calendar rule would have taken Sunday and accepted Saturday. */
+	act.deadline_rule = RULES_DL_CALENDAR;
+	r->submitted_at = at("2019-12-07 09:00");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_OK);
+}
+
+static void
+test_deadline_week(void)
+{
+	setup();
+	act.deadline_rule = RULES_DL_WEEK;
+	act.deadline_wday = 3; /* jeudi */
+	act.deadline_time = 9 * 60;
+	act.deadline_days = 5; /* ignored */
+	/* Every day of the week of Monday 2019-12-09 closes on Thursday 12-05. */
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-05 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-11", "2019-12-05 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-15", "2019-12-05 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-16", "2019-12-12 09:00");
+	/* Across a month and a year. */
+	CHECK_DEADLINE(NULL, "2019-12-02", "2019-11-28 09:00");
+	CHECK_DEADLINE(NULL, "2020-01-05", "2019-12-26 09:00");
+	/* week:dimanche: the Sunday before a Monday, a week before a Sunday. */
+	act.deadline_wday = 6;
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-08 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-15", "2019-12-08 09:00");
+	/* week:lundi on a Monday: the Monday a week before. */
+	act.deadline_wday = 0;
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-02 09:00");
+	/* Openings change nothing. */
+	setup_canteen();
+	act.deadline_rule = RULES_DL_WEEK;
+	act.deadline_wday = 3;
+	act.deadline_time = 9 * 60;
+	CHECK_DEADLINE(&canteen_days, "2019-11-04", "2019-10-31 09:00");
+}
+
+/* Property: with every day open, the open rule is the calendar rule. */
+static void
+test_deadline_open_all_days_is_calendar(void)
+{
+	static int32_t days[2000];
+	struct rules_openings o = {days, 0};
+	struct rules_activity cal;
+	unsigned seed = 4242;
+
+	setup();
+	for (int round = 0; round < 5000; round++) {
+		seed = seed * 1103515245u + 12345u;
+		int32_t d = day_of("2019-09-01") + (int32_t)((seed >> 8) % 600);
+		seed = seed * 1103515245u + 12345u;
+		int32_t start = d - 60 + (int32_t)((seed >> 8) % 90); /* before or after d */
+		seed = seed * 1103515245u + 12345u;
+		int32_t end = d + (int32_t)((seed >> 8) % 30);
+		if (end - start + 1 > 2000 || end < start)
+			continue;
+		o.n = 0;
+		for (int32_t x = start; x <= end; x++)
+			days[o.n++] = x;
+		act.deadline_rule = RULES_DL_OPEN;
+		act.deadline_days = (int)((seed >> 4) % 40);
+		act.deadline_time = (int)((seed >> 12) % 1440);
+		cal = act;
+		cal.deadline_rule = RULES_DL_CALENDAR;
+		if (rules_deadline(&act, &o, d) != rules_deadline(&cal, NULL, d)) {
+			CHECK_INT(rules_deadline(&act, &o, d), rules_deadline(&cal, NULL, d));
+			break;
+		}
+	}
+}
+
+static void
+test_deadline_rule_parse(void)
+{
+	static const struct {
+		const char *s;
+		int ok, rule, wday;
+	} cases[] = {
+	    {"calendar", 1, RULES_DL_CALENDAR, 0}, {"open", 1, RULES_DL_OPEN, 0},
+	    {"ouvré", 1, RULES_DL_OPEN, 0},        {"OUVRÉ", 1, RULES_DL_OPEN, 0},
+	    {"ouvre", 1, RULES_DL_OPEN, 0},        {"week:jeudi", 1, RULES_DL_WEEK, 3},
+	    {"semaine:jeu", 1, RULES_DL_WEEK, 3},  {"week:Thursday", 1, RULES_DL_WEEK, 3},
+	    {"week:thu", 1, RULES_DL_WEEK, 3},     {"semaine:dimanche", 1, RULES_DL_WEEK, 6},
+	    {"week:mon", 1, RULES_DL_WEEK, 0},     {"week:mar", 1, RULES_DL_WEEK, 1},
+	    {"week:", 0, 0, 0},                    {"semaine:", 0, 0, 0},
+	    {"week:jeud", 0, 0, 0},                {"week:funday", 0, 0, 0},
+	    {"weekly", 0, 0, 0},                   {"ouvrable", 0, 0, 0},
+	    {"", 0, 0, 0},
+	};
+	int rule, wday;
+	const char *why = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = rules_deadline_rule_parse(cases[i].s, &rule, &wday, &why);
+		CHECK_INT(rc, cases[i].ok ? 0 : -1);
+		if (rc != (cases[i].ok ? 0 : -1))
+			printf("    case '%s'\n", cases[i].s);
+		if (rc == 0) {
+			CHECK_INT(rule, cases[i].rule);
+			CHECK_INT(wday, cases[i].wday);
+		}
+	}
+	CHECK(rules_deadline_rule_parse("week:", &rule, &wday, &why) < 0 &&
+	      strstr(why, "has no day") != NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(rules_deadline_rule_read(rules_deadline_rule_name(i)), i);
+	CHECK_INT(rules_deadline_rule_read(NULL), RULES_DL_CALENDAR);
 }
 
 static void
@@ -675,6 +861,10 @@ main(void)
 	rules_work_init(&work);
 	T_RUN(test_names);
 	T_RUN(test_deadline_example);
+	T_RUN(test_deadline_open);
+	T_RUN(test_deadline_week);
+	T_RUN(test_deadline_open_all_days_is_calendar);
+	T_RUN(test_deadline_rule_parse);
 	T_RUN(test_validation_order);
 	T_RUN(test_times);
 	T_RUN(test_capacity_then_list_in_order);

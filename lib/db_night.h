@@ -45,8 +45,7 @@ int db_night_activities(struct db_night *h, struct rules_activity **acts, size_t
  * (activity, day), into a malloc'ed array (caller frees): one read for the
  * whole night, whatever the number of requests.
  */
-int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n,
-                       struct err *e);
+int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n, struct err *e);
 
 /* The children of families whose balance is < 0, sorted (caller frees). */
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);

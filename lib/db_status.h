@@ -124,9 +124,9 @@ struct db_status_request {
 	int hours_from, hours_to;
 	long long deadline_days;
 	int deadline_time;
-	int deadline_rule;   /* enum rules_deadline_rule */
-	int deadline_wday;   /* week rule */
-	int32_t *open_days;  /* rule open: the activity's open days, sorted (owned) */
+	int deadline_rule;  /* enum rules_deadline_rule */
+	int deadline_wday;  /* week rule */
+	int32_t *open_days; /* rule open: the activity's open days, sorted (owned) */
 	size_t n_open_days;
 	int32_t day;
 	char *action; /* reserve | cancel */

@@ -50,11 +50,13 @@ french_deadline(int rule, int days, int wday, int32_t deadline_day, int minutes,
 	french_date(deadline_day, d);
 	french_time(minutes, t);
 	if (rule == RULES_DL_WEEK)
-		snprintf(what, sizeof(what), "le %s de la semaine précédente", french_weekday(wday));
+		snprintf(what, sizeof(what), "le %s de la semaine précédente",
+		         french_weekday(wday));
 	else if (days == 0)
 		snprintf(what, sizeof(what), "le jour même");
 	else if (days == 1)
-		snprintf(what, sizeof(what), "%s", rule == RULES_DL_OPEN ? "la veille ouvrée" : "la veille");
+		snprintf(what, sizeof(what), "%s",
+		         rule == RULES_DL_OPEN ? "la veille ouvrée" : "la veille");
 	else
 		snprintf(what, sizeof(what), "%d jours%s avant", days,
 		         rule == RULES_DL_OPEN ? " ouvrés" : "");

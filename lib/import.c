@@ -43,8 +43,8 @@ enum {
 	A_DRULE
 };
 static const struct column activity_cols[] = {
-    {"activity_id", 1},   {"name", 1},          {"structure", 0},     {"capacity", 0},
-    {"waitlist", 0},      {"promote_days", 0},  {"hours", 0},         {"deadline_days", 0},
+    {"activity_id", 1},   {"name", 1},          {"structure", 0}, {"capacity", 0},
+    {"waitlist", 0},      {"promote_days", 0},  {"hours", 0},     {"deadline_days", 0},
     {"deadline_time", 0}, {"deadline_rule", 0}, {NULL, 0}};
 
 enum { O_ACTIVITY, O_DATE, O_CAPACITY };

@@ -149,9 +149,9 @@ int
 rules_deadline_rule_parse(const char *s, int *rule, int *wday, const char **why)
 {
 	static const char *const days[7][4] = {
-	    {"lundi", "lun", "monday", "mon"},    {"mardi", "mar", "tuesday", "tue"},
+	    {"lundi", "lun", "monday", "mon"},       {"mardi", "mar", "tuesday", "tue"},
 	    {"mercredi", "mer", "wednesday", "wed"}, {"jeudi", "jeu", "thursday", "thu"},
-	    {"vendredi", "ven", "friday", "fri"}, {"samedi", "sam", "saturday", "sat"},
+	    {"vendredi", "ven", "friday", "fri"},    {"samedi", "sam", "saturday", "sat"},
 	    {"dimanche", "dim", "sunday", "sun"},
 	};
 	char buf[32];

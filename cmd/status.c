@@ -18,15 +18,17 @@
 
 #define TOOL "nocturne-status"
 
-enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL };
+enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_RAW, OPT_REQUEST, OPT_MAIL };
 
 static void
 usage(FILE *fp)
 {
 	fputs("usage: nocturne-status [options]                 pending work, batches, mail queue\n"
 	      "       nocturne-status [options] --batch N       one batch in detail\n"
-	      "       nocturne-status [options] --export [--batch N] [FILE|-]\n"
-	      "                                  decisions as CSV (all, or batch N's)\n"
+	      "       nocturne-status [options] --export [--raw] [--batch N] [FILE|-]\n"
+	      "                                  decisions as CSV (all, or batch N's);\n"
+	      "                                  --raw: values exactly as imported\n"
+	      "                                  (default: spreadsheet-safe)\n"
 	      "       nocturne-status [options] --request ID    explain one request\n"
 	      "       nocturne-status [options] --mail          the mail queue in detail\n"
 	      "options:\n"
@@ -62,6 +64,7 @@ main(int argc, char **argv)
 	    OPTS_LONG_COMMON,
 	    {"batch", required_argument, NULL, OPT_BATCH},
 	    {"export", no_argument, NULL, OPT_EXPORT},
+	    {"raw", no_argument, NULL, OPT_RAW},
 	    {"request", required_argument, NULL, OPT_REQUEST},
 	    {"mail", no_argument, NULL, OPT_MAIL},
 	    {NULL, 0, NULL, 0},
@@ -72,7 +75,7 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	const char *request_id = NULL, *file = NULL;
 	long long batch = 0;
-	int c, export = 0, mail = 0, rc;
+	int c, export = 0, raw = 0, mail = 0, rc;
 	int64_t now;
 
 	log_init(TOOL, LOG_LEVEL_WARN);
@@ -93,6 +96,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_EXPORT:
 			export = 1;
+			break;
+		case OPT_RAW:
+			raw = 1;
 			break;
 		case OPT_REQUEST:
 			request_id = optarg;
@@ -121,6 +127,10 @@ main(int argc, char **argv)
 		rc = tool_usage_error("--export, --request and --mail go one at a time");
 		goto out;
 	}
+	if (raw && !export) {
+		rc = tool_usage_error("--raw goes with --export");
+		goto out;
+	}
 	if (batch > 0 && (mail || request_id != NULL)) {
 		rc = tool_usage_error("--batch goes alone or with --export");
 		goto out;
@@ -139,9 +149,9 @@ main(int argc, char **argv)
 	}
 
 	if (export && file != NULL && strcmp(file, "-") != 0)
-		rc = status_export_file(db, batch, file, &e);
+		rc = status_export_file(db, batch, raw, file, &e);
 	else if (export)
-		rc = status_export(db, batch, stdout, &e);
+		rc = status_export(db, batch, raw, stdout, &e);
 	else if (request_id != NULL)
 		rc = status_request(db, request_id, stdout, &e);
 	else if (mail)

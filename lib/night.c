@@ -333,7 +333,7 @@ night_export(struct db *db, long long batch_id, FILE *fp, struct err *e)
 	struct csvout w;
 	int rc;
 
-	if (export_begin(&w, fp) < 0)
+	if (export_begin(&w, fp, EXPORT_SAFE) < 0)
 		return err_set(e, ERR_IO, "cannot write the decisions");
 	if (db_batch_rows_open(db, batch_id, &rows, e) < 0)
 		return -1;

@@ -725,6 +725,7 @@ status_request(struct db *db, const char *request_id, FILE *out, struct err *e)
 
 struct export_args {
 	long long batch_id;
+	enum export_mode mode;
 	FILE *out;
 	struct csvout w;
 	struct err *e;
@@ -753,18 +754,19 @@ export_view(struct db *db, void *arg, struct err *e)
 		if (!known)
 			return err_set(e, ERR_DATA, "batch %lld: no such batch", a->batch_id);
 	}
-	if (export_begin(&a->w, a->out) < 0)
+	if (export_begin(&a->w, a->out, a->mode) < 0)
 		return err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
 	return db_status_export(db, a->batch_id, export_one, a, e) < 0 ? -1 : 0;
 }
 
 int
-status_export(struct db *db, long long batch_id, FILE *out, struct err *e)
+status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err *e)
 {
 	struct export_args a;
 
 	memset(&a, 0, sizeof(a));
 	a.batch_id = batch_id;
+	a.mode = raw ? EXPORT_RAW : EXPORT_SAFE;
 	a.out = out;
 	a.e = e;
 	return view_end(out, in_snapshot(db, e, export_view, &a), e);
@@ -804,7 +806,7 @@ open_temp(const char *path, char *tmp, size_t size, struct err *e)
 }
 
 int
-status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
+status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e)
 {
 	char tmp[4096];
 	FILE *fp;
@@ -815,7 +817,7 @@ status_export_file(struct db *db, long long batch_id, const char *path, struct e
 	fp = open_temp(path, tmp, sizeof(tmp), e);
 	if (fp == NULL)
 		return -1;
-	rc = status_export(db, batch_id, fp, e);
+	rc = status_export(db, batch_id, raw, fp, e);
 	if (rc == 0 && fsync(fileno(fp)) != 0)
 		rc = err_set(e, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
 	if (fclose(fp) != 0 && rc == 0)

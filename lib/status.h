@@ -48,9 +48,10 @@ int status_request(struct db *db, const char *request_id, FILE *out, struct err 
  * ERR_DATA), in import order. Rows are streamed. status_export writes to out;
  * status_export_file writes path atomically: a temporary file beside it,
  * flushed to disk, then renamed over path, so readers see the old file or
- * the whole new one; on failure path is untouched.
+ * the whole new one; on failure path is untouched. raw 0: spreadsheet-safe
+ * (EXPORT_SAFE); raw 1: every value exactly as imported (EXPORT_RAW).
  */
-int status_export(struct db *db, long long batch_id, FILE *out, struct err *e);
-int status_export_file(struct db *db, long long batch_id, const char *path, struct err *e);
+int status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err *e);
+int status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e);
 
 #endif

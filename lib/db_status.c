@@ -607,7 +607,7 @@ db_status_waitlist(struct db *db, long long activity_ref, int32_t day,
 	if (db_prepare(db,
 	               "SELECT request_id, coalesce(position, 0) FROM request"
 	               " WHERE activity_ref = ? AND day = ? AND state = 'waitlisted'"
-	               " ORDER BY submitted_at, seq",
+	               " ORDER BY position, seq",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, activity_ref);

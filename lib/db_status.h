@@ -166,7 +166,7 @@ int db_status_request(struct db *db, const char *request_id, struct db_status_re
                       struct err *e);
 void db_status_request_release(struct db_status_request *r);
 
-/* The slot's waiting list in order (submitted_at, then import order). */
+/* The slot's waiting list in order (its stored positions). */
 int db_status_waitlist(struct db *db, long long activity_ref, int32_t day,
                        int (*fn)(const char *request_id, long long position, void *arg), void *arg,
                        struct err *e);

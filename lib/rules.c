@@ -274,7 +274,7 @@ struct slot_state {
 	struct entry *table;
 	size_t mask;
 	struct rules_req **queue; /* [0, na): stored list; [na, nb): added tonight */
-	size_t ha, na, hb, nb;
+	size_t ha, na, nb;        /* ha: the head's index */
 	long held;   /* places taken */
 	long wl_len; /* requests in the list */
 	int promote; /* promotion allowed in this slot tonight */
@@ -314,25 +314,31 @@ place_free(const struct slot_state *st)
 	return st->s->capacity < 0 || st->held < st->s->capacity;
 }
 
-/* The head of the list (NULL when empty), skipping requests that left it. */
+/*
+ * The head of the list (NULL when empty), skipping requests that left it:
+ * the stored list first, in its stored order, then tonight's arrivals in the
+ * order they joined. A request reaching a later batch never jumps ahead of
+ * one already waiting, whatever its submitted_at.
+ */
 static struct rules_req *
 head(struct slot_state *st)
 {
-	struct rules_req *a = NULL, *b = NULL;
-
-	while (st->ha < st->na && st->queue[st->ha]->state != RULES_WAITLISTED)
+	while (st->ha < st->nb && st->queue[st->ha]->state != RULES_WAITLISTED)
 		st->ha++;
-	while (st->hb < st->nb && st->queue[st->hb]->state != RULES_WAITLISTED)
-		st->hb++;
-	if (st->ha < st->na)
-		a = st->queue[st->ha];
-	if (st->hb < st->nb)
-		b = st->queue[st->hb];
-	if (a == NULL)
-		return b;
-	if (b == NULL)
-		return a;
-	return rules_cmp_time(&a, &b) <= 0 ? a : b;
+	return st->ha < st->nb ? st->queue[st->ha] : NULL;
+}
+
+/* The stored list's order: stored position, then import order. */
+static int
+cmp_position(const void *pa, const void *pb)
+{
+	const struct rules_req *a = *(struct rules_req *const *)pa;
+	const struct rules_req *b = *(struct rules_req *const *)pb;
+	uint32_t x = (uint32_t)a->position - 1, y = (uint32_t)b->position - 1; /* 0 last */
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 /* Promote heads while a place is free, the list waits and the day allows it. */
@@ -452,7 +458,9 @@ rules_resolve_slot(struct rules_work *w, const struct rules_slot *s, const struc
 			put(&st, r->child, r);
 		}
 	}
-	st.hb = st.nb = st.na;
+	if (st.na > 1)
+		qsort(st.queue, st.na, sizeof(*st.queue), cmp_position);
+	st.nb = st.na;
 
 	/* 1. Free places go to the list first. */
 	promote(&st);
@@ -486,18 +494,19 @@ rules_resolve_slot(struct rules_work *w, const struct rules_slot *s, const struc
 		}
 	}
 
-	/* Positions 1..n of the list, in (submitted_at, seq) order. */
-	for (i = 0, k = 0; i < n; i++) {
-		struct rules_req *r = reqs[i];
-		if (r->state == RULES_WAITLISTED) {
-			k++;
-			if (r->position != k) {
-				r->position = k;
-				if (!(r->flags & RULES_F_CHANGED))
-					r->flags |= RULES_F_MOVED;
-			}
-		} else {
-			r->position = 0;
+	/* Positions 1..n of the list, in the order requests joined it. */
+	for (i = 0; i < n; i++)
+		if (reqs[i]->state != RULES_WAITLISTED)
+			reqs[i]->position = 0;
+	for (i = 0, k = 0; i < st.nb; i++) {
+		struct rules_req *r = st.queue[i];
+		if (r->state != RULES_WAITLISTED)
+			continue;
+		k++;
+		if (r->position != k) {
+			r->position = k;
+			if (!(r->flags & RULES_F_CHANGED))
+				r->flags |= RULES_F_MOVED;
 		}
 	}
 }

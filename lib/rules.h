@@ -212,7 +212,10 @@ int rules_may_promote(const struct rules_slot *s, const struct rules_batch *b);
  * undoes and event flags; counts are added to *c. Steps (contract section 4):
  * promote while places are free and a list waits; apply the valid requests
  * in order; expire the list of a past day (b->expire_waitlist); renumber the
- * list 1..n in (submitted_at, seq) order.
+ * list 1..n in the order requests joined it: the stored list in its stored
+ * order (position, then seq), then tonight's arrivals in (submitted_at, seq)
+ * order. A request reaching a later batch joins behind everyone already
+ * waiting, even if submitted earlier: a position given never gets worse.
  */
 void rules_resolve_slot(struct rules_work *w, const struct rules_slot *s,
                         const struct rules_batch *b, struct rules_req **reqs, size_t n,

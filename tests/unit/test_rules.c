@@ -770,17 +770,36 @@ test_closed_slot(void)
 static void
 test_late_submission_order(void)
 {
-	/* A request imported late but submitted before the stored list waits
-	 * before it: the list is ordered by submitted_at, then import order. */
+	/* A request imported late, submitted before the stored list, joins
+	 * behind it: a position a family was told never gets worse (contract
+	 * section 4). Within the batch, submitted_at then import order. */
 	setup();
 	HELD(1, 1, 0);
 	HELD(2, 2, 1);
 	WAIT(3, 3, 50, 1);
 	RES(10, 4, 40);
+	RES(11, 5, 30);
+	RES(9, 6, 30);
 	resolve();
+	CHECK_REQ(&R[2], "waitlisted", "", 1);
+	CHECK_INT(R[2].flags, 0);
+	CHECK_REQ(&R[5], "waitlisted", "", 2);
+	CHECK_REQ(&R[4], "waitlisted", "", 3);
+	CHECK_REQ(&R[3], "waitlisted", "", 4);
+	/* The stored order is the stored positions, not submitted_at: the
+	 * issue's C2 (23:29, position 1) keeps the head before C3 (23:28,
+	 * position 2, it reached a later batch); a free place goes to C2. */
+	setup();
+	HELD(1, 1, 0);
+	HELD(2, 2, 1);
+	WAIT(5, 3, 60 * 23 + 29, 1);
+	WAIT(6, 4, 60 * 23 + 28, 2);
+	CAN(7, 1, 60 * 30);
+	resolve();
+	CHECK_REQ(&R[2], "accepted", "", 0);
+	CHECK(R[2].flags & RULES_F_PROMOTED);
 	CHECK_REQ(&R[3], "waitlisted", "", 1);
-	CHECK_REQ(&R[2], "waitlisted", "", 2);
-	CHECK_INT(R[2].flags, RULES_F_MOVED);
+	CHECK_INT(R[3].flags, RULES_F_MOVED);
 }
 
 static void

@@ -128,12 +128,89 @@ struct rules_counts {
 	long n_cancelled;              /* reservations undone by a cancellation */
 };
 
-/* Scratch space for rules_resolve_slot; zero it (or rules_work_init) first. */
+/*
+ * What the rules decided, one event per transition, in the order it
+ * happened within the slot (contract section 5: --request explains a
+ * decision as it was made, including what happened later the same night).
+ */
+enum rules_event_kind {
+	RULES_EV_ACCEPTED = 1, /* a pending request accepted */
+	RULES_EV_WAITLISTED,   /* a pending reservation joined the list */
+	RULES_EV_REFUSED,      /* a pending request refused */
+	RULES_EV_PROMOTED,     /* waitlisted -> accepted */
+	RULES_EV_CANCELLED,    /* a reservation undone by a cancellation */
+	RULES_EV_EXPIRED,      /* waitlisted -> expired */
+};
+#define RULES_NEVENTS 7
+
+/* Which check of the hours failed (rules_times_check), RULES_EV_REFUSED times. */
+enum rules_times_fail {
+	RULES_TIMES_OK = 0,
+	RULES_TIMES_NO_ARRIVAL, /* the activity has hours and no arrival was given */
+	RULES_TIMES_ARRIVAL,    /* the arrival is outside the hours */
+	RULES_TIMES_DEPARTURE,  /* the departure is outside the hours */
+	RULES_TIMES_ORDER,      /* the departure is not after the arrival */
+};
+
+/* Why a reservation was refused full (RULES_EV_REFUSED full). */
+enum rules_full_why {
+	RULES_FULL_NO_LIST = 1, /* no place free, and the activity has no list */
+	RULES_FULL_LIST_FULL,   /* no place free, and the list was at its limit */
+};
+
+/*
+ * One event. The facts depend on the kind:
+ *   ACCEPTED   cancel: other = seq of the reservation it undid;
+ *   WAITLISTED position = the position it was given;
+ *   REFUSED    reason; duplicate: other = seq of the request holding the
+ *              child's place or list entry then; deadline: deadline = the
+ *              instant applied (rules_deadline); times: detail = enum
+ *              rules_times_fail, hours_from/hours_to = the hours applied;
+ *              full: detail = enum rules_full_why, position = the list's
+ *              limit when full;
+ *   PROMOTED   other = seq of the cancellation that freed the place, 0 when
+ *              the place was free when the slot was opened (a capacity
+ *              raised, or promote_days reached);
+ *   CANCELLED  other = seq of the cancellation; prev = the state it left
+ *              (RULES_ACCEPTED or RULES_WAITLISTED), position = its list
+ *              position when waitlisted;
+ *   EXPIRED    position = its list position.
+ */
+struct rules_event {
+	int64_t deadline;
+	int32_t seq; /* the request */
+	int32_t other;
+	int32_t position;
+	int16_t hours_from, hours_to;
+	uint8_t kind;   /* enum rules_event_kind */
+	uint8_t reason; /* enum rules_reason */
+	uint8_t detail;
+	uint8_t prev; /* enum rules_state */
+};
+
+/* "accepted", "waitlisted", "refused", "promoted", "cancelled", "expired". */
+const char *rules_event_name(enum rules_event_kind k);
+int rules_event_parse(const char *s); /* -1 when unknown */
+/* "no_arrival", "arrival", "departure", "order" ("" for RULES_TIMES_OK). */
+const char *rules_times_fail_name(enum rules_times_fail f);
+int rules_times_fail_parse(const char *s); /* RULES_TIMES_OK when unknown */
+/* "no_list", "list_full". */
+const char *rules_full_why_name(enum rules_full_why w);
+int rules_full_why_parse(const char *s); /* 0 when unknown */
+
+/*
+ * Scratch space for rules_resolve_slot; zero it (or rules_work_init) first.
+ * events[0..nevents): every slot's events are appended there, in the order
+ * they happened; the caller reads them and empties the list (nevents = 0)
+ * when it wants.
+ */
 struct rules_work {
 	void *table;
 	size_t table_cap;
 	struct rules_req **queue;
 	size_t queue_cap;
+	struct rules_event *events;
+	size_t nevents, events_cap;
 };
 
 void rules_work_init(struct rules_work *w);
@@ -188,6 +265,9 @@ int rules_deadline_rule_read(const char *name);
  */
 int rules_deadline_rule_parse(const char *s, int *rule, int *wday, const char **why);
 
+/* Which check of a's hours r fails (RULES_TIMES_OK: none, or no hours). */
+enum rules_times_fail rules_times_check(const struct rules_activity *a, const struct rules_req *r);
+
 /*
  * Validate one request, first failing rule wins: closed, deadline, times
  * (reservations), debtor (reservations, when b->refuse_debtor). Returns
@@ -209,7 +289,8 @@ int rules_may_promote(const struct rules_slot *s, const struct rules_batch *b);
  * by (submitted_at, seq). Every request must have reason RULES_OK and the
  * flags cleared except RULES_F_DEBTOR; waitlisted ones carry their stored
  * position. On return each record holds its new state, reason, position,
- * undoes and event flags; counts are added to *c. Steps (contract section 4):
+ * undoes and event flags; counts are added to *c, and the events of the slot
+ * are appended to w->events. Steps (contract section 4):
  * promote while places are free and a list waits; apply the valid requests
  * in order; expire the list of a past day (b->expire_waitlist); renumber the
  * list 1..n in the order requests joined it: the stored list in its stored

@@ -802,6 +802,108 @@ test_late_submission_order(void)
 	CHECK_INT(R[3].flags, RULES_F_MOVED);
 }
 
+#define CHECK_EV(i, k, s, o, pos)                                                           \
+	do {                                                                                  \
+		CHECK_INT(work.events[i].kind, k);                                            \
+		CHECK_INT(work.events[i].seq, s);                                             \
+		CHECK_INT(work.events[i].other, o);                                           \
+		CHECK_INT(work.events[i].position, pos);                                      \
+	} while (0)
+
+/* The events of a slot: what the rules decided, transition by transition. */
+static void
+test_events(void)
+{
+	/* One place: C1 holds it; C2 waits (position 1); C1 cancels; C2 is
+	 * promoted into the place C1's cancellation freed; then C2 cancels. */
+	setup();
+	slot.capacity = 1;
+	work.nevents = 0;
+	HELD(1, 1, 0);
+	RES(2, 2, 10);
+	CAN(3, 1, 20);
+	CAN(4, 2, 30);
+	resolve();
+	CHECK_INT(work.nevents, 6);
+	CHECK_EV(0, RULES_EV_WAITLISTED, 2, 0, 1);
+	CHECK_EV(1, RULES_EV_ACCEPTED, 3, 1, 0);
+	CHECK_EV(2, RULES_EV_CANCELLED, 1, 3, 0);
+	CHECK_INT(work.events[2].prev, RULES_ACCEPTED);
+	CHECK_EV(3, RULES_EV_PROMOTED, 2, 3, 0);
+	CHECK_EV(4, RULES_EV_ACCEPTED, 4, 2, 0);
+	CHECK_EV(5, RULES_EV_CANCELLED, 2, 4, 0);
+	CHECK_INT(work.events[5].prev, RULES_ACCEPTED); /* promoted: it held a place */
+
+	/* Refusals carry their facts: the holder of a duplicate, the deadline
+	 * applied, the hours and the failed bound, a full list. */
+	setup();
+	slot.capacity = 1;
+	act.waitlist = 1;
+	act.deadline_days = 1;
+	act.deadline_time = 600;
+	act.hours_from = 450;
+	act.hours_to = 1080;
+	work.nevents = 0;
+	RES(1, 1, 0)->arrival = 480;
+	RES(2, 1, 5)->arrival = 480;
+	RES(3, 2, 6)->arrival = 480;
+	RES(4, 3, 7)->arrival = 480;
+	RES(5, 4, 8);
+	RES(6, 5, 60 * 24 * 4 + 600)->arrival = 480; /* 2019-12-05 10:00: at the deadline */
+	mk(7, 6, RULES_RESERVE, RULES_PENDING, 9)->arrival = 400;
+	R[nr - 1].departure = RULES_NO_TIME;
+	CAN(8, 2, 10);
+	resolve();
+	CHECK_EV(0, RULES_EV_ACCEPTED, 1, 0, 0);
+	CHECK_EV(1, RULES_EV_REFUSED, 2, 1, 0);
+	CHECK_INT(work.events[1].reason, RULES_DUPLICATE);
+	CHECK_EV(2, RULES_EV_WAITLISTED, 3, 0, 1);
+	CHECK_EV(3, RULES_EV_REFUSED, 4, 0, 1);
+	CHECK_INT(work.events[3].reason, RULES_FULL);
+	CHECK_INT(work.events[3].detail, RULES_FULL_LIST_FULL);
+	CHECK_EV(4, RULES_EV_REFUSED, 5, 0, 0);
+	CHECK_INT(work.events[4].reason, RULES_TIMES);
+	CHECK_INT(work.events[4].detail, RULES_TIMES_NO_ARRIVAL);
+	CHECK_INT(work.events[4].hours_from, 450);
+	CHECK_INT(work.events[4].hours_to, 1080);
+	CHECK_EV(5, RULES_EV_REFUSED, 7, 0, 0);
+	CHECK_INT(work.events[5].detail, RULES_TIMES_ARRIVAL);
+	/* the cancel of a waitlisted request: it leaves the list at position 1 */
+	CHECK_EV(6, RULES_EV_ACCEPTED, 8, 3, 0);
+	CHECK_EV(7, RULES_EV_CANCELLED, 3, 8, 1);
+	CHECK_INT(work.events[7].prev, RULES_WAITLISTED);
+	CHECK_EV(8, RULES_EV_REFUSED, 6, 0, 0);
+	CHECK_INT(work.events[8].reason, RULES_DEADLINE);
+	CHECK_INT(work.events[8].deadline, at("2019-12-05 10:00"));
+	CHECK_INT(work.nevents, 9);
+
+	/* A place free when the slot opens (capacity raised): promoted with no
+	 * cancellation behind it; a past day's list expires with positions. */
+	setup();
+	slot.capacity = 3;
+	work.nevents = 0;
+	HELD(1, 1, 0);
+	WAIT(2, 2, 1, 1);
+	WAIT(3, 3, 2, 2);
+	WAIT(4, 4, 3, 3);
+	resolve();
+	CHECK_INT(work.nevents, 2);
+	CHECK_EV(0, RULES_EV_PROMOTED, 2, 0, 0);
+	CHECK_EV(1, RULES_EV_PROMOTED, 3, 0, 0);
+	setup();
+	slot.day = batch.day - 1;
+	work.nevents = 0;
+	HELD(1, 1, 0);
+	HELD(2, 2, 0);
+	WAIT(3, 3, 9, 2);
+	WAIT(4, 4, 1, 1);
+	resolve();
+	CHECK_INT(work.nevents, 2);
+	CHECK_EV(0, RULES_EV_EXPIRED, 4, 0, 1);
+	CHECK_EV(1, RULES_EV_EXPIRED, 3, 0, 2);
+	work.nevents = 0;
+}
+
 static void
 test_debtor(void)
 {
@@ -898,6 +1000,7 @@ main(void)
 	T_RUN(test_expiry);
 	T_RUN(test_closed_slot);
 	T_RUN(test_late_submission_order);
+	T_RUN(test_events);
 	T_RUN(test_debtor);
 	T_RUN(test_determinism);
 	rules_work_release(&work);

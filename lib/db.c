@@ -129,6 +129,25 @@ static const char *const migrations[] = {
     "  CHECK(deadline_rule IN ('calendar','open','week'));"
     "ALTER TABLE activity ADD COLUMN deadline_wday INTEGER NOT NULL DEFAULT 0"
     "  CHECK(deadline_wday BETWEEN 0 AND 6);",
+    /* 2 -> 3: what the rules decided, event by event (rules.h struct
+     * rules_event), written with the batch; batch.events = 1 for the
+     * batches that recorded them (older ones have none). */
+    "CREATE TABLE event("
+    "  seq INTEGER NOT NULL,"
+    "  batch_id INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('accepted','waitlisted','refused','promoted',"
+    "    'cancelled','expired')),"
+    "  reason TEXT,"
+    "  position INTEGER,"
+    "  other INTEGER,"
+    "  prev TEXT,"
+    "  deadline INTEGER,"
+    "  hours_from INTEGER,"
+    "  hours_to INTEGER,"
+    "  detail TEXT,"
+    "  PRIMARY KEY(seq, batch_id, n)) WITHOUT ROWID;"
+    "ALTER TABLE batch ADD COLUMN events INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -10,6 +10,7 @@ enum {
 	ST_SLOT,
 	ST_OPENING,
 	ST_CHANGE,
+	ST_EVENT,
 	ST_N,
 };
 
@@ -22,6 +23,12 @@ enum {
 #define CHANGE_TABLE                                                                               \
 	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"             \
 	" reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL)"
+
+#define EVENT_TABLE                                                                                \
+	"CREATE TEMP TABLE night_event(seq INTEGER NOT NULL, n INTEGER NOT NULL,"                  \
+	" kind TEXT NOT NULL, reason TEXT, position INTEGER, other INTEGER, prev TEXT,"            \
+	" deadline INTEGER, hours_from INTEGER, hours_to INTEGER, detail TEXT,"                    \
+	" PRIMARY KEY(seq, n)) WITHOUT ROWID"
 
 /* night_change.ev bits */
 enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
@@ -42,7 +49,17 @@ static const char *const sql_text[ST_N] = {
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_EVENT] = "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev,"
+                 " deadline, hours_from, hours_to, detail)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
+
+/* The events, already in (seq, n) order: appended to the event table's tree. */
+static const char sql_apply_events[] =
+    "INSERT INTO event(seq, batch_id, n, kind, reason, position, other, prev, deadline,"
+    " hours_from, hours_to, detail)"
+    " SELECT seq, ?1, n, kind, reason, position, other, prev, deadline, hours_from, hours_to,"
+    " detail FROM temp.night_event ORDER BY seq, n";
 
 /* Decisions first (the snapshot), then the requests themselves. */
 static const char sql_apply_decisions[] =
@@ -76,7 +93,8 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	/* A table left by an earlier failed write phase on this connection
 	 * (its drop was rolled back with it) must not stop this night. */
 	if (db_exec(db, "DROP TABLE IF EXISTS temp.night_change", e) < 0 ||
-	    db_exec(db, CHANGE_TABLE, e) < 0) {
+	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event", e) < 0 ||
+	    db_exec(db, CHANGE_TABLE, e) < 0 || db_exec(db, EVENT_TABLE, e) < 0) {
 		free(h);
 		*out = NULL;
 		return -1;
@@ -100,6 +118,7 @@ db_night_close(struct db_night *h)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
 	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_change", NULL, NULL, NULL);
+	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event", NULL, NULL, NULL);
 	free(h);
 }
 
@@ -155,7 +174,7 @@ db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, l
 		return -1;
 	if (db_prepare(h->db,
 	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
-	               " delivery) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
+	               " delivery, events) VALUES (?1, ?2, ?2, ?3, ?3, ?4, 1)",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -443,6 +462,36 @@ db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
 	return step_done(h, st, "record a change", e);
 }
 
+int
+db_night_event(struct db_night *h, const struct rules_event *ev, long n, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_EVENT];
+
+	sqlite3_bind_int(st, 1, ev->seq);
+	sqlite3_bind_int64(st, 2, n);
+	sqlite3_bind_text(st, 3, rules_event_name(ev->kind), -1, SQLITE_STATIC);
+	if (ev->kind == RULES_EV_REFUSED)
+		sqlite3_bind_text(st, 4, rules_reason_name(ev->reason), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	db_bind_opt_int(st, 5, ev->position > 0, ev->position);
+	db_bind_opt_int(st, 6, ev->other != 0, ev->other);
+	if (ev->kind == RULES_EV_CANCELLED)
+		sqlite3_bind_text(st, 7, rules_state_name(ev->prev), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	db_bind_opt_int(st, 8, ev->reason == RULES_DEADLINE, ev->deadline);
+	db_bind_opt_int(st, 9, ev->reason == RULES_TIMES, ev->hours_from);
+	db_bind_opt_int(st, 10, ev->reason == RULES_TIMES, ev->hours_to);
+	if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_TIMES)
+		sqlite3_bind_text(st, 11, rules_times_fail_name(ev->detail), -1, SQLITE_STATIC);
+	else if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_FULL)
+		sqlite3_bind_text(st, 11, rules_full_why_name(ev->detail), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 11);
+	return step_done(h, st, "record an event", e);
+}
+
 static int
 exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *what, struct err *e)
 {
@@ -470,6 +519,7 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	 * the write transaction that applies the changes.
 	 */
 	if (db_exec(h->db, "PRAGMA defer_foreign_keys = ON", e) < 0 ||
+	    exec_batch(h, sql_apply_events, batch_id, "insert events", e) < 0 ||
 	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
 	    exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0)
 		return -1;

@@ -32,7 +32,7 @@ void db_night_close(struct db_night *h);
 /*
  * Insert the batch row, numbered one past the highest so far: ran_at and
  * cutoff = now, started_at = finished_at = wall, delivery 'pending' when
- * deliver else 'none'. Sets *batch_id.
+ * deliver else 'none', events = 1 (it records its events). Sets *batch_id.
  */
 int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
                        long long *batch_id, struct err *e);
@@ -82,11 +82,16 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
 
 /*
- * Apply the recorded changes: one decision row for each changed request,
- * then the requests: state, reason, position, batch_id (changed ones),
- * undoes, and the mail bookkeeping (promoted: a notice is owed if a
- * compte-rendu reported it waitlisted; cancelled: an owed notice is
- * dropped; expired: to be reported again). Moved ones get their position.
+ * Record one event of the batch (rules.h struct rules_event), n its order in
+ * the batch, in a temporary table. Call in (seq, n) order.
+ */
+int db_night_event(struct db_night *h, const struct rules_event *ev, long n, struct err *e);
+
+/*
+ * Apply the recorded changes: the events into the event table, one decision row for each changed
+ * request, then the requests: state, reason, position, batch_id (changed ones), undoes, and the
+ * mail bookkeeping (promoted: a notice is owed if a compte-rendu reported it waitlisted; cancelled:
+ * an owed notice is dropped; expired: to be reported again). Moved ones get their position.
  */
 int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 

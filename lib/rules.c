@@ -340,9 +340,9 @@ struct slot_state {
 	size_t mask;
 	struct rules_req **queue; /* [0, na): stored list; [na, nb): added tonight */
 	size_t ha, na, nb;        /* ha: the head's index */
-	long held;   /* places taken */
-	long wl_len; /* requests in the list */
-	int promote; /* promotion allowed in this slot tonight */
+	long held;                /* places taken */
+	long wl_len;              /* requests in the list */
+	int promote;              /* promotion allowed in this slot tonight */
 };
 
 static struct entry *

@@ -24,11 +24,26 @@ enum {
 	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"             \
 	" reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL)"
 
+/*
+ * The events go as they come (slot by slot) into night_event_raw, whose
+ * rowid is their order n in the batch; once the night is resolved they are
+ * sorted into night_event by (seq, n), the event table's key, still in the
+ * read phase: the write phase then appends them in key order. No event is
+ * held in memory (a million would cost 30 MB).
+ */
+#define EVENT_COLS                                                                                 \
+	"kind TEXT NOT NULL, reason TEXT, position INTEGER, other INTEGER, prev TEXT,"             \
+	" deadline INTEGER, hours_from INTEGER, hours_to INTEGER, detail TEXT"
+#define EVENT_RAW_TABLE                                                                            \
+	"CREATE TEMP TABLE night_event_raw(n INTEGER PRIMARY KEY, seq INTEGER NOT "                \
+	"NULL, " EVENT_COLS ")"
 #define EVENT_TABLE                                                                                \
-	"CREATE TEMP TABLE night_event(seq INTEGER NOT NULL, n INTEGER NOT NULL,"                  \
-	" kind TEXT NOT NULL, reason TEXT, position INTEGER, other INTEGER, prev TEXT,"            \
-	" deadline INTEGER, hours_from INTEGER, hours_to INTEGER, detail TEXT,"                    \
-	" PRIMARY KEY(seq, n)) WITHOUT ROWID"
+	"CREATE TEMP TABLE night_event(seq INTEGER NOT NULL, n INTEGER NOT NULL, " EVENT_COLS      \
+	", PRIMARY KEY(seq, n)) WITHOUT ROWID"
+static const char sql_sort_events[] =
+    "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev, deadline,"
+    " hours_from, hours_to, detail) SELECT seq, n, kind, reason, position, other, prev,"
+    " deadline, hours_from, hours_to, detail FROM temp.night_event_raw ORDER BY seq, n";
 
 /* night_change.ev bits */
 enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
@@ -49,9 +64,9 @@ static const char *const sql_text[ST_N] = {
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_EVENT] = "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev,"
+    [ST_EVENT] = "INSERT INTO temp.night_event_raw(seq, kind, reason, position, other, prev,"
                  " deadline, hours_from, hours_to, detail)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
 
 /* The events, already in (seq, n) order: appended to the event table's tree. */
@@ -94,7 +109,9 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	 * (its drop was rolled back with it) must not stop this night. */
 	if (db_exec(db, "DROP TABLE IF EXISTS temp.night_change", e) < 0 ||
 	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event", e) < 0 ||
-	    db_exec(db, CHANGE_TABLE, e) < 0 || db_exec(db, EVENT_TABLE, e) < 0) {
+	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event_raw", e) < 0 ||
+	    db_exec(db, CHANGE_TABLE, e) < 0 || db_exec(db, EVENT_TABLE, e) < 0 ||
+	    db_exec(db, EVENT_RAW_TABLE, e) < 0) {
 		free(h);
 		*out = NULL;
 		return -1;
@@ -119,6 +136,7 @@ db_night_close(struct db_night *h)
 		sqlite3_finalize(h->st[i]);
 	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_change", NULL, NULL, NULL);
 	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event", NULL, NULL, NULL);
+	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event_raw", NULL, NULL, NULL);
 	free(h);
 }
 
@@ -463,12 +481,11 @@ db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
 }
 
 int
-db_night_event(struct db_night *h, const struct rules_event *ev, long n, struct err *e)
+db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_EVENT];
 
 	sqlite3_bind_int(st, 1, ev->seq);
-	sqlite3_bind_int64(st, 2, n);
 	sqlite3_bind_text(st, 3, rules_event_name(ev->kind), -1, SQLITE_STATIC);
 	if (ev->kind == RULES_EV_REFUSED)
 		sqlite3_bind_text(st, 4, rules_reason_name(ev->reason), -1, SQLITE_STATIC);
@@ -490,6 +507,15 @@ db_night_event(struct db_night *h, const struct rules_event *ev, long n, struct 
 	else
 		sqlite3_bind_null(st, 11);
 	return step_done(h, st, "record an event", e);
+}
+
+int
+db_night_sort_events(struct db_night *h, struct err *e)
+{
+	if (db_exec(h->db, sql_sort_events, e) < 0 ||
+	    db_exec(h->db, "DELETE FROM temp.night_event_raw", e) < 0)
+		return err_prefix(e, "sort events");
+	return 0;
 }
 
 static int

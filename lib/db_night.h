@@ -82,10 +82,13 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
 
 /*
- * Record one event of the batch (rules.h struct rules_event), n its order in
- * the batch, in a temporary table. Call in (seq, n) order.
+ * Record one event of the batch (rules.h struct rules_event) in a temporary
+ * table; the order of the calls is the order of the events in the batch.
  */
-int db_night_event(struct db_night *h, const struct rules_event *ev, long n, struct err *e);
+int db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e);
+
+/* Sort the recorded events by (request, order), ready for db_night_apply. */
+int db_night_sort_events(struct db_night *h, struct err *e);
 
 /*
  * Apply the recorded changes: the events into the event table, one decision row for each changed

@@ -111,6 +111,17 @@ slot_cmp(int32_t a1, int32_t d1, int32_t a2, int32_t d2)
 	return (d1 > d2) - (d1 < d2);
 }
 
+/* Hand the slot's events to the database and empty the list. */
+static int
+flush_events(struct night *n, struct err *e)
+{
+	for (size_t i = 0; i < n->work.nevents; i++)
+		if (db_night_event(n->h, &n->work.events[i], e) < 0)
+			return -1;
+	n->work.nevents = 0;
+	return 0;
+}
+
 /* Resolve one slot: the pending requests pend[idx[0..np)] and the stored list. */
 static int
 resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx, size_t np,
@@ -146,6 +157,8 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 		n->ptrs[n->nex + i] = r;
 	}
 	rules_resolve_slot(&n->work, &s, &n->rb, n->ptrs, total, &n->res->counts);
+	if (flush_events(n, e) < 0)
+		return -1;
 
 	for (i = 0; i < n->nex; i++) {
 		if (n->ex[i].flags & (RULES_F_CHANGED | RULES_F_MOVED)) {
@@ -222,44 +235,6 @@ resolve_all(struct night *n, struct err *e)
 		i = j;
 	}
 	return 0;
-}
-
-/* Event order for the event table: seq, then the order they happened. */
-static int
-cmp_event_order(const void *pa, const void *pb, void *arg)
-{
-	const struct rules_event *ev = arg;
-	uint32_t i = *(const uint32_t *)pa, j = *(const uint32_t *)pb;
-
-	if (ev[i].seq != ev[j].seq)
-		return ev[i].seq < ev[j].seq ? -1 : 1;
-	return (i > j) - (i < j);
-}
-
-/* Store the events in (seq, n) order, n their order in the batch. */
-static int
-write_events(struct night *n, struct err *e)
-{
-	const struct rules_event *ev = n->work.events;
-	size_t i, nev = n->work.nevents;
-	uint32_t *order;
-	int rc = 0;
-
-	if (nev > UINT32_MAX)
-		return err_set(e, ERR_INTERNAL, "too many events (%zu)", nev);
-	order = xmalloc((nev ? nev : 1) * sizeof(*order));
-	for (i = 0; i < nev; i++)
-		order[i] = (uint32_t)i;
-	qsort_r(order, nev, sizeof(*order), cmp_event_order, n->work.events);
-	for (i = 0; i < nev && rc == 0; i++)
-		rc = db_night_event(n->h, &ev[order[i]], (long)order[i] + 1, e);
-	free(order);
-	/* The page cache needs the room more than the events now. */
-	free(n->work.events);
-	n->work.events = NULL;
-	n->work.nevents = n->work.events_cap = 0;
-	log_debug("events recorded: %.2f s", when_elapsed(&n->t0));
-	return rc;
 }
 
 /* Store every change in import (seq) order: the pending ones merged with the stored ones. */
@@ -342,7 +317,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	if (resolve_all(&n, e) < 0)
 		goto fail;
 	log_debug("resolved %zu slots: %.2f s", res->n_slots, when_elapsed(&n.t0));
-	if (write_all(&n, e) < 0 || write_events(&n, e) < 0 || db_commit(db, e) < 0)
+	if (write_all(&n, e) < 0 || db_night_sort_events(n.h, e) < 0 || db_commit(db, e) < 0)
 		goto fail;
 
 	/* The write phase: the batch row, the changes, the counts. */

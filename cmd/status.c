@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "explain.h"
 #include "log.h"
 #include "opts.h"
 #include "status.h"
@@ -153,7 +154,7 @@ main(int argc, char **argv)
 	else if (export)
 		rc = status_export(db, batch, raw, stdout, &e);
 	else if (request_id != NULL)
-		rc = status_request(db, request_id, stdout, &e);
+		rc = explain_request(db, request_id, stdout, &e);
 	else if (mail)
 		rc = status_mail(db, now, stdout, &e);
 	else if (batch > 0)

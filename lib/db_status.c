@@ -364,14 +364,14 @@ open_days(struct db *db, struct db_status_request *r, struct err *e)
  * and finalizes), 0 when there is no row, -1 on error (finalized).
  */
 static int
-one_step(struct db *db, const char *sql, const long long v[4], sqlite3_stmt **st, struct err *e)
+one_step(struct db *db, const char *sql, const long long v[6], sqlite3_stmt **st, struct err *e)
 {
 	int n, rc;
 
 	if (db_prepare(db, sql, st, e) < 0)
 		return -1;
 	n = sqlite3_bind_parameter_count(*st);
-	for (int i = 0; i < n && i < 4; i++)
+	for (int i = 0; i < n && i < 6; i++)
 		sqlite3_bind_int64(*st, i + 1, v[i]);
 	rc = sqlite3_step(*st);
 	if (rc == SQLITE_ROW)
@@ -386,7 +386,7 @@ one_step(struct db *db, const char *sql, const long long v[4], sqlite3_stmt **st
 static int
 one_text(struct db *db, const char *sql, long long a, long long b, char **out, struct err *e)
 {
-	const long long v[4] = {a, b, 0, 0};
+	const long long v[6] = {a, b, 0, 0};
 	sqlite3_stmt *st;
 	int rc = one_step(db, sql, v, &st, e);
 
@@ -402,7 +402,7 @@ one_text(struct db *db, const char *sql, long long a, long long b, char **out, s
 static int
 one_int(struct db *db, const char *sql, long long a, long long b, long long *out, struct err *e)
 {
-	const long long v[4] = {a, b, 0, 0};
+	const long long v[6] = {a, b, 0, 0};
 	sqlite3_stmt *st;
 	int rc = one_step(db, sql, v, &st, e);
 
@@ -449,13 +449,23 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 	             r->seq, 0, &r->undone_by, e) < 0)
 		return -1;
 	if (r->reason != NULL && strcmp(r->reason, "duplicate") == 0) {
-		const long long key[4] = {child_ref, r->activity_ref, r->day, r->seq};
+		/* The request holding the slot now, if it provably held it when
+		 * this one was refused: a request that holds a place or a list
+		 * entry has held it without a break since it first got it, so it
+		 * held it then if it got it in an earlier batch, or earlier in
+		 * the same batch's order (submitted_at, seq). */
+		const long long key[6] = {child_ref, r->activity_ref, r->day,
+		                          r->seq,    r->batch_id,     r->submitted_at};
 		sqlite3_stmt *st;
 		int rc = one_step(db,
-		                  "SELECT request_id FROM request WHERE child_ref = ?1"
-		                  " AND activity_ref = ?2 AND day = ?3 AND action = 'reserve'"
-		                  " AND seq <> ?4 AND state IN ('accepted','waitlisted')"
-		                  " ORDER BY seq LIMIT 1",
+		                  "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
+		                  " AND h.activity_ref = ?2 AND h.day = ?3 AND h.action = 'reserve'"
+		                  " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
+		                  " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
+		                  "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
+		                  "  OR (d.batch_id = ?5 AND (h.submitted_at < ?6"
+		                  "  OR (h.submitted_at = ?6 AND h.seq < ?4)))))"
+		                  " ORDER BY h.seq LIMIT 1",
 		                  key, &st, e);
 
 		if (rc < 0)

@@ -154,7 +154,8 @@ struct db_status_request {
 	char *undone_by;    /* cancelled reservation: the cancellation, or NULL */
 	char *prev_state;   /* this request's state before its current batch, or NULL */
 	int was_waitlisted; /* some earlier decision put it on the waiting list */
-	char *holder_id;    /* refused duplicate: the child's request holding the slot */
+	char *holder_id;    /* refused duplicate: the child's request holding the slot,
+	                     * only when it provably held it when this one was refused */
 };
 
 /*

@@ -23,7 +23,7 @@ db_event_list(struct db *db, long long seq, long long batch_id,
 	               "SELECT v.seq, v.batch_id, v.n, coalesce(b.ran_at, 0), v.kind, v.reason,"
 	               " v.position, v.other, o.request_id, v.prev, v.deadline, v.hours_from,"
 	               " v.hours_to, v.detail"
-	               " FROM event v LEFT JOIN batch b ON b.batch_id = v.batch_id"
+	               " FROM event_log v LEFT JOIN batch b ON b.batch_id = v.batch_id"
 	               " LEFT JOIN request o ON o.seq = v.other"
 	               " WHERE v.seq = ?1 AND (?2 = 0 OR v.batch_id = ?2)"
 	               " ORDER BY v.batch_id, v.n",

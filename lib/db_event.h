@@ -15,6 +15,13 @@
  * the batches that recorded their events; batches written before the record
  * existed have none (and must be explained from their decisions alone).
  *
+ * Most of a night's events are said all by their decision (a request
+ * accepted, or refused closed, debtor or nothing_to_cancel, and nothing else
+ * happening to it that night): those are not stored, and the view event_log
+ * (same columns) gives them back from the decision rows of the batches that
+ * record events, n = 0, other = the undone reservation of a cancel. Read
+ * event_log, not event.
+ *
  * Read-only here; the night writes them (db_night.h). Callers hold a read
  * transaction (db_begin_read) for a consistent view.
  */

@@ -111,12 +111,16 @@ slot_cmp(int32_t a1, int32_t d1, int32_t a2, int32_t d2)
 	return (d1 > d2) - (d1 < d2);
 }
 
-/* Hand the slot's events to the database and empty the list. */
+/*
+ * Hand the slot's events to the database and empty the list. The implied
+ * ones (most of them: a request accepted, nothing else) are left to the
+ * decision rows (db_event.h, event_log).
+ */
 static int
 flush_events(struct night *n, struct err *e)
 {
 	for (size_t i = 0; i < n->work.nevents; i++)
-		if (db_night_event(n->h, &n->work.events[i], e) < 0)
+		if (!n->work.events[i].implied && db_night_event(n->h, &n->work.events[i], e) < 0)
 			return -1;
 	n->work.nevents = 0;
 	return 0;

@@ -383,6 +383,7 @@ emit(struct slot_state *st, enum rules_event_kind kind, const struct rules_req *
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = (uint8_t)kind;
 	ev->seq = r->seq;
+	ev->req = r;
 	return ev;
 }
 
@@ -545,7 +546,7 @@ rules_resolve_slot(struct rules_work *w, const struct rules_slot *s, const struc
                    struct rules_req **reqs, size_t n, struct rules_counts *c)
 {
 	struct slot_state st;
-	size_t cap = 16, i;
+	size_t cap = 16, i, first_event = w->nevents;
 	int32_t k;
 
 	if (n > 1)
@@ -621,6 +622,16 @@ rules_resolve_slot(struct rules_work *w, const struct rules_slot *s, const struc
 				c->n_expired++;
 			}
 		}
+	}
+
+	/* The events the decisions say all of (rules_event.implied). */
+	for (i = first_event; i < w->nevents; i++) {
+		struct rules_event *ev = &w->events[i];
+		if (ev->kind == RULES_EV_ACCEPTED)
+			ev->implied = ev->req->state == RULES_ACCEPTED;
+		else if (ev->kind == RULES_EV_REFUSED)
+			ev->implied = ev->reason == RULES_CLOSED || ev->reason == RULES_DEBTOR ||
+			              ev->reason == RULES_NOTHING_TO_CANCEL;
 	}
 
 	/* Positions 1..n of the list, in the order requests joined it. */

@@ -175,8 +175,15 @@ enum rules_full_why {
  *              (RULES_ACCEPTED or RULES_WAITLISTED), position = its list
  *              position when waitlisted;
  *   EXPIRED    position = its list position.
+ * implied is set (once the slot is resolved) on an event the request's
+ * decision says all of: a pending request accepted and still accepted at the
+ * end of the slot (a cancel's `other` is its undoes), or refused closed,
+ * debtor or nothing_to_cancel (no facts beyond the reason). Such an event is
+ * its request's only one in the batch, so a store may keep the decision
+ * alone and give the event back from it (db_event.h does).
  */
 struct rules_event {
+	const struct rules_req *req; /* the request, while the caller's records live */
 	int64_t deadline;
 	int32_t seq; /* the request */
 	int32_t other;
@@ -185,7 +192,8 @@ struct rules_event {
 	uint8_t kind;   /* enum rules_event_kind */
 	uint8_t reason; /* enum rules_reason */
 	uint8_t detail;
-	uint8_t prev; /* enum rules_state */
+	uint8_t prev;    /* enum rules_state */
+	uint8_t implied; /* 1: the decision says it all (see above) */
 };
 
 /* "accepted", "waitlisted", "refused", "promoted", "cancelled", "expired". */

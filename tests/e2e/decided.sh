@@ -162,7 +162,12 @@ expect_eq "$(q "SELECT count(*) FROM batch WHERE events = 0")" 0 "batches withou
 # Every request decided has an event in the batch that last changed it, and
 # its last event there says the exported state.
 expect_eq "$(q "SELECT count(*) FROM request r WHERE r.batch_id IS NOT NULL AND NOT EXISTS
-	(SELECT 1 FROM event v WHERE v.seq = r.seq AND v.batch_id = r.batch_id)")" 0 "decided without event"
+	(SELECT 1 FROM event_log v WHERE v.seq = r.seq AND v.batch_id = r.batch_id)")" 0 "decided without event"
+# The stored ones are those with facts; the rest come back from the decisions.
+expect_eq "$(q "SELECT kind || ':' || coalesce(reason, '') FROM event WHERE kind = 'accepted'
+	OR reason IN ('closed', 'debtor', 'nothing_to_cancel') GROUP BY 1")" "accepted:" "stored implied"
+expect_eq "$(q "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM event_log v JOIN request r
+	ON r.seq = v.seq WHERE r.request_id = 'b1' ORDER BY v.batch_id, v.n)")" "accepted cancelled" "b1's events"
 ok
 
 t old_database_says_only_what_it_can

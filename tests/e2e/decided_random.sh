@@ -93,7 +93,7 @@ for town in range(TOWNS):
         ids = dict(con.execute("SELECT seq, request_id FROM request"))
         evs = {}
         for s, b, n, kind, reason, pos, other, prev in con.execute(
-                "SELECT seq, batch_id, n, kind, reason, position, other, prev FROM event ORDER BY seq, batch_id, n"):
+                "SELECT seq, batch_id, n, kind, reason, position, other, prev FROM event_log ORDER BY seq, batch_id, n"):
             evs.setdefault(ids[s], []).append((b, kind, reason, pos, ids.get(other), prev))
         con.close()
         for l in evs.values():
@@ -170,7 +170,7 @@ for town in range(TOWNS):
             rows = con.execute(
                 "SELECT r.request_id FROM request r JOIN activity a ON a.ref = r.activity_ref"
                 " WHERE a.activity_id = ? AND r.day = julianday(?) - 2440587.5 AND r.state = 'waitlisted'"
-                " ORDER BY (SELECT min(batch_id) FROM event v WHERE v.seq = r.seq AND v.kind = 'waitlisted'),"
+                " ORDER BY (SELECT min(batch_id) FROM event_log v WHERE v.seq = r.seq AND v.kind = 'waitlisted'),"
                 " r.submitted_at, r.seq", (act, day)).fetchall()
             order = [x[0] for x in rows]
             by_pos = sorted(rids, key=lambda x: int(exp[x]["position"]))

@@ -151,27 +151,31 @@ deadline_unrecorded(FILE *out, const struct db_status_request *r)
 		        sub, words);
 }
 
-/* The hours check that failed, from the facts (recorded or recomputed). */
+/*
+ * The hours check that failed, from the facts: recorded (the hours applied,
+ * said "then") or recomputed by rules.c on the current hours.
+ */
 static void
 times_words(FILE *out, const struct db_status_request *r, enum rules_times_fail f, int from, int to,
-            const char *was)
+            int recorded)
 {
 	char a[WHEN_TIME_LEN], b[WHEN_TIME_LEN], h1[WHEN_TIME_LEN], h2[WHEN_TIME_LEN];
+	const char *then = recorded ? "then " : "";
 
 	hhmm(from, h1);
 	hhmm(to, h2);
 	switch (f) {
 	case RULES_TIMES_NO_ARRIVAL:
-		fprintf(out, "refused: no arrival time, and the activity's hours %s %s-%s", was, h1,
-		        h2);
+		fprintf(out, "refused: no arrival time, and the activity's hours %s %s-%s",
+		        recorded ? "were" : "are", h1, h2);
 		break;
 	case RULES_TIMES_ARRIVAL:
 		fprintf(out, "refused: arrival %s is outside the activity's hours %s%s-%s",
-		        hhmm(r->arrival, a), *was == 'w' ? "then " : "", h1, h2);
+		        hhmm(r->arrival, a), then, h1, h2);
 		break;
 	case RULES_TIMES_DEPARTURE:
 		fprintf(out, "refused: departure %s is outside the activity's hours %s%s-%s",
-		        hhmm(r->departure, b), *was == 'w' ? "then " : "", h1, h2);
+		        hhmm(r->departure, b), then, h1, h2);
 		break;
 	case RULES_TIMES_ORDER:
 		fprintf(out, "refused: departure %s is not after arrival %s", hhmm(r->departure, b),
@@ -201,7 +205,7 @@ times_unrecorded(FILE *out, const struct db_status_request *r)
 	memset(&q, 0, sizeof(q));
 	q.arrival = (int16_t)(r->has_arrival ? r->arrival : RULES_NO_TIME);
 	q.departure = (int16_t)(r->has_departure ? r->departure : RULES_NO_TIME);
-	times_words(out, r, rules_times_check(&a, &q), r->hours_from, r->hours_to, "are");
+	times_words(out, r, rules_times_check(&a, &q), r->hours_from, r->hours_to, 0);
 }
 
 /* The reasons whose words do not depend on the record. */
@@ -241,7 +245,7 @@ refused_recorded(FILE *out, const struct db_status_request *r, const struct db_e
 		deadline_recorded(out, r, ev);
 		break;
 	case RULES_TIMES:
-		times_words(out, r, ev->detail, ev->hours_from, ev->hours_to, "were");
+		times_words(out, r, ev->detail, ev->hours_from, ev->hours_to, 1);
 		break;
 	case RULES_FULL:
 		fputs("refused: no place was free", out);

@@ -722,7 +722,11 @@ explain_request(struct db *db, const char *request_id, FILE *out, struct err *e)
 		rc = request_body(db, &r, out, e);
 	db_status_request_release(&r);
 	db_rollback(db);
-	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
-		return err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+	if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
+		rc = err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+		/* A write error on standard output (a closed pipe) says where. */
+		if (out == stdout)
+			err_prefix(e, "standard output");
+	}
 	return rc;
 }

@@ -165,12 +165,6 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 int
-db_schema_version(void)
-{
-	return NMIGRATIONS;
-}
-
-int
 db_fail(struct db *db, struct err *e, const char *what)
 {
 	int code = db && db->sql ? sqlite3_extended_errcode(db->sql) : SQLITE_ERROR;
@@ -196,6 +190,17 @@ db_fail(struct db *db, struct err *e, const char *what)
 		kind = ERR_INTERNAL;
 	}
 	return err_set(e, kind, "%s: %s: %s", path, what, msg);
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		db_fail(db, e, what); /* before the reset, which may clear the message */
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

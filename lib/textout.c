@@ -2,6 +2,9 @@
 
 #include <stdarg.h>
 
+#include "money.h"
+#include "text.h"
+
 int
 textout_cols(const char *s)
 {
@@ -31,7 +34,7 @@ textout_put(FILE *out, const char *s, int max)
 		}
 		if (starts)
 			cols++;
-		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
+		putc(text_is_control(c) ? '?' : c, out);
 	}
 	return cols;
 }
@@ -61,7 +64,7 @@ textout_field(FILE *out, const char *label, const char *fmt, ...)
 void
 textout_money(FILE *out, long long cents)
 {
-	unsigned long long a =
-	    cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
-	fprintf(out, "%s%llu.%02llu €", cents < 0 ? "-" : "", a / 100, a % 100);
+	char m[MONEY_LEN];
+
+	fprintf(out, "%s €", money_format(m, sizeof(m), cents));
 }

@@ -1,6 +1,9 @@
 /*
  * textout.h - plain text for a terminal: the operator views of
- * nocturne-status and the request explanation share these.
+ * nocturne-status and the request explanation share these. The writing
+ * layer over the leaves: what is a control character is text.h's
+ * text_is_control, an amount is money.h's money_format; here only what
+ * goes to a FILE in columns (widths, cut cells, labelled fields).
  *
  * Data (names, ids, SMTP replies) is written with its control characters
  * shown as '?', so it can never drive the terminal; widths count UTF-8 code
@@ -28,7 +31,7 @@ void textout_cell(FILE *out, const char *s, int width);
 void textout_field(FILE *out, const char *label, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* An amount of cents as "-12.50 €". */
+/* An amount of cents as "-12.50 €" (money_format, then " €"). */
 void textout_money(FILE *out, long long cents);
 
 #endif

@@ -60,6 +60,7 @@ X2;x;1;week:
 X3;x;1;semaine:jeud
 X4;x;-1;open
 X5;x;1;week:thu
+CANTINE;Restaurant scolaire;1;open
 X
 cp n.db before.db
 run nocturne-import activities bad.csv
@@ -68,7 +69,8 @@ expect_eq "$ERR" "nocturne-import: bad.csv:3: column deadline_rule: 'ouvrable' i
 nocturne-import: bad.csv:4: column deadline_rule: 'week:' has no day (week:jeudi, week:thu)
 nocturne-import: bad.csv:5: column deadline_rule: 'semaine:jeud' names no weekday (lundi..dimanche, monday..sunday, or three letters)
 nocturne-import: bad.csv:6: column deadline_days: '-1' is not a whole number from 0 to 3660
-nocturne-import: bad.csv: 4 bad rows out of 6, nothing imported"
+nocturne-import: bad.csv:8: column activity_id: activity CANTINE already on line 2 with other values: deadline_rule calendar ≠ open
+nocturne-import: bad.csv: 5 bad rows out of 7, nothing imported"
 expect_eq "$(q "SELECT count(*) FROM activity")" 3 "activities"
 expect_eq "$(q "SELECT deadline_rule FROM activity WHERE activity_id = 'CANTINE'")" open "rule kept"
 ok

@@ -235,7 +235,9 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf
 	run.q = db_mail_open(db);
 	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
 		goto done;
-	if (preview == NULL && db_commit(db, e) < 0)
+	/* Stored for good before any of it is sent (a power cut must not
+	 * lose a message a family received, nor the record that it was due). */
+	if (preview == NULL && db_commit_durable(db, e) < 0)
 		goto done;
 	rc = 0;
 done:

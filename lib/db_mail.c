@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "rules.h"
 
 /* The handle's statements, prepared on first use. */
 enum {
@@ -89,7 +90,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
     [Q_OPENINGS] = "SELECT day FROM opening WHERE activity_ref = ? ORDER BY day",
     [Q_ACTIVITY] = "SELECT structure, hours_from, hours_to, waitlist, deadline_days,"
-                   " deadline_time FROM activity WHERE ref = ?",
+                   " deadline_time, deadline_rule, deadline_wday FROM activity WHERE ref = ?",
 };
 
 struct db_mail {
@@ -529,6 +530,9 @@ db_mail_activity(struct db_mail *q, long long ref, struct db_mail_activity *a, s
 		a->waitlist = sqlite3_column_int(st, 3);
 		a->deadline_days = sqlite3_column_int(st, 4);
 		a->deadline_time = sqlite3_column_int(st, 5);
+		a->deadline_rule =
+		    rules_deadline_rule_read((const char *)sqlite3_column_text(st, 6));
+		a->deadline_wday = sqlite3_column_int(st, 7);
 	}
 	done(st);
 	if (rc != SQLITE_ROW)

@@ -161,6 +161,8 @@ struct db_mail_activity {
 	int hours_from, hours_to; /* minutes, -1 = none */
 	int waitlist;             /* 0 none, -1 unlimited, N */
 	int deadline_days, deadline_time;
+	int deadline_rule; /* enum rules_deadline_rule */
+	int deadline_wday; /* week rule: 0 = Monday .. 6 = Sunday */
 };
 /* Read activity ref into *a (a->structure malloc'ed: caller frees). */
 int db_mail_activity(struct db_mail *q, long long ref, struct db_mail_activity *a, struct err *e);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rules.h"
 #include "text.h"
 #include "when.h"
 
@@ -33,6 +34,35 @@ french_date(int32_t day, char buf[FRENCH_DATE_LEN])
 	when_ymd_from_day(day, &y, &m, &d);
 	snprintf(buf, FRENCH_DATE_LEN, "%s %02d %s %04d", french_weekday(when_weekday(day)), d,
 	         french_month(m), y);
+}
+
+void
+french_time(int minutes, char buf[FRENCH_TIME_LEN])
+{
+	snprintf(buf, FRENCH_TIME_LEN, "%02d h %02d", (minutes / 60) % 100, minutes % 60);
+}
+
+char *
+french_deadline(int rule, int days, int wday, int32_t deadline_day, int minutes, char *buf,
+                size_t n)
+{
+	char d[FRENCH_DATE_LEN], t[FRENCH_TIME_LEN], what[64];
+
+	french_date(deadline_day, d);
+	french_time(minutes, t);
+	if (rule == RULES_DL_WEEK)
+		snprintf(what, sizeof(what), "le %s de la semaine précédente",
+		         french_weekday(wday));
+	else if (days == 0)
+		snprintf(what, sizeof(what), "le jour même");
+	else if (days == 1)
+		snprintf(what, sizeof(what), "%s",
+		         rule == RULES_DL_OPEN ? "la veille ouvrée" : "la veille");
+	else
+		snprintf(what, sizeof(what), "%d jours%s avant", days,
+		         rule == RULES_DL_OPEN ? " ouvrés" : "");
+	snprintf(buf, n, "%s (%s) à %s", what, d, t);
+	return buf;
 }
 
 const char *
@@ -86,13 +116,13 @@ french_outcome(const char *state, const char *reason, int position, char *buf, s
 }
 
 void
-french_time(int minutes, char buf[FRENCH_TIME_LEN])
+french_hhmm(int minutes, char buf[FRENCH_HHMM_LEN])
 {
 	if (minutes < 0 || minutes > 99 * 60 + 59) {
-		snprintf(buf, FRENCH_TIME_LEN, "?");
+		snprintf(buf, FRENCH_HHMM_LEN, "?");
 		return;
 	}
-	snprintf(buf, FRENCH_TIME_LEN, "%02dh%02d", minutes / 60, minutes % 60);
+	snprintf(buf, FRENCH_HHMM_LEN, "%02dh%02d", minutes / 60, minutes % 60);
 }
 
 void
@@ -100,7 +130,7 @@ french_moment(int64_t t, char buf[FRENCH_MOMENT_LEN])
 {
 	int32_t day = when_day_of(t);
 	int m = (int)((t - (int64_t)day * WHEN_DAY_SECS) / 60);
-	char date[FRENCH_DATE_LEN], time[FRENCH_TIME_LEN];
+	char date[FRENCH_DATE_LEN], time[FRENCH_HHMM_LEN];
 
 	/* A deadline at midnight is the end of the day before: say that day. */
 	if (m == 0) {
@@ -108,7 +138,7 @@ french_moment(int64_t t, char buf[FRENCH_MOMENT_LEN])
 		m = 23 * 60 + 59;
 	}
 	french_date(day, date);
-	french_time(m, time);
+	french_hhmm(m, time);
 	snprintf(buf, FRENCH_MOMENT_LEN, "%s à %s", date, time);
 }
 
@@ -309,7 +339,7 @@ void
 french_describe(struct buf *b, const char *activity, const char *structure, int arrival,
                 int departure)
 {
-	char t[FRENCH_TIME_LEN];
+	char t[FRENCH_HHMM_LEN];
 
 	buf_adds(b, activity);
 	if (structure != NULL && structure[0] != '\0') {
@@ -317,15 +347,15 @@ french_describe(struct buf *b, const char *activity, const char *structure, int 
 		buf_adds(b, structure);
 	}
 	if (arrival >= 0) {
-		french_time(arrival, t);
+		french_hhmm(arrival, t);
 		buf_addf(b, " (arrivée %s", t);
 		if (departure >= 0) {
-			french_time(departure, t);
+			french_hhmm(departure, t);
 			buf_addf(b, ", départ %s", t);
 		}
 		buf_adds(b, ")");
 	} else if (departure >= 0) {
-		french_time(departure, t);
+		french_hhmm(departure, t);
 		buf_addf(b, " (départ %s)", t);
 	}
 }
@@ -345,12 +375,12 @@ french_cancel_until(struct buf *b, int64_t deadline, int64_t now)
 int
 french_why(struct buf *b, const struct french_why *w)
 {
-	char m[FRENCH_MOMENT_LEN], s[FRENCH_MOMENT_LEN], t1[FRENCH_TIME_LEN], t2[FRENCH_TIME_LEN];
+	char m[FRENCH_MOMENT_LEN], s[FRENCH_MOMENT_LEN], t1[FRENCH_HHMM_LEN], t2[FRENCH_HHMM_LEN];
 	const char *r = w->reason ? w->reason : "";
 
 	if (strcmp(r, "times") == 0 && w->hours_from >= 0 && w->hours_to >= 0) {
-		french_time(w->hours_from, t1);
-		french_time(w->hours_to, t2);
+		french_hhmm(w->hours_from, t1);
+		french_hhmm(w->hours_to, t2);
 		buf_addf(b, "Horaires de l'activité : de %s à %s", t1, t2);
 		if (w->arrival < 0)
 			buf_adds(b, " ; l'heure d'arrivée n'était pas indiquée");
@@ -365,7 +395,7 @@ french_why(struct buf *b, const struct french_why *w)
 			char d[FRENCH_DATE_LEN];
 
 			french_date(day, d);
-			french_time((int)((w->submitted_at - (int64_t)day * WHEN_DAY_SECS) / 60),
+			french_hhmm((int)((w->submitted_at - (int64_t)day * WHEN_DAY_SECS) / 60),
 			            t1);
 			snprintf(s, sizeof(s), "%s à %s", d, t1);
 		}
@@ -390,7 +420,7 @@ french_why(struct buf *b, const struct french_why *w)
 		char d[FRENCH_DATE_LEN];
 
 		french_date(day, d);
-		french_time((int)((w->holder_submitted - (int64_t)day * WHEN_DAY_SECS) / 60), t1);
+		french_hhmm((int)((w->holder_submitted - (int64_t)day * WHEN_DAY_SECS) / 60), t1);
 		buf_addf(b, "La demande précédente pour ce jour (envoyée le %s à %s) ", d, t1);
 		if (strcmp(hs, "accepted") == 0)
 			buf_adds(b, "est acceptée : c'est elle qui compte.");

@@ -106,6 +106,8 @@ activity_of(struct compose_run *run, long long ref, struct err *e)
 	d->a.ref = (int32_t)ref;
 	d->a.deadline_days = d->info.deadline_days;
 	d->a.deadline_time = d->info.deadline_time;
+	d->a.deadline_rule = d->info.deadline_rule;
+	d->a.deadline_wday = d->info.deadline_wday;
 	run->nacts++;
 	return d;
 }
@@ -119,6 +121,10 @@ deadline_of(struct compose_run *run, struct act_info *d, int32_t day, int64_t *a
 {
 	struct rules_openings o;
 
+	if (d->a.deadline_rule != RULES_DL_OPEN) { /* only the open rule counts days */
+		*at = rules_deadline(&d->a, NULL, day);
+		return 0;
+	}
 	if (!d->have_days) {
 		if (db_mail_openings(run->q, d->ref, &d->days, &d->n, e) < 0)
 			return -1;

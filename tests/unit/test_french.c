@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "rules.h"
 #include "t.h"
 #include "when.h"
 
@@ -106,10 +107,12 @@ static void
 test_collate(void)
 {
 	/* Byte order would put every accented capital after Z. */
-	const char *names[] = {"Zoé", "Louise", "Éloïse", "emma", "Émile", "Élodie", "Œdipe",
-	                       "Oscar", "Ève", "Eve", "Çelik", "Cyril", "Noé", "Noe", "Ødegaard"};
-	const char *want[] = {"Çelik", "Cyril", "Élodie", "Éloïse", "Émile", "emma", "Eve",
-	                      "Ève", "Louise", "Noe", "Noé", "Ødegaard", "Œdipe", "Oscar", "Zoé"};
+	const char *names[] = {"Zoé",    "Louise", "Éloïse", "emma", "Émile",
+	                       "Élodie", "Œdipe",  "Oscar",  "Ève",  "Eve",
+	                       "Çelik",  "Cyril",  "Noé",    "Noe",  "Ødegaard"};
+	const char *want[] = {"Çelik", "Cyril",    "Élodie", "Éloïse", "Émile",
+	                      "emma",  "Eve",      "Ève",    "Louise", "Noe",
+	                      "Noé",   "Ødegaard", "Œdipe",  "Oscar",  "Zoé"};
 	size_t n = sizeof(names) / sizeof(names[0]);
 
 	qsort(names, n, sizeof(names[0]), cmp_names);
@@ -118,8 +121,8 @@ test_collate(void)
 	CHECK(coll("Éloïse", "Zoé") < 0);
 	CHECK(coll("Éloïse", "Louise") < 0);
 	CHECK(coll("e", "é") < 0 && coll("é", "è") < 0 && coll("è", "ê") < 0 && coll("ê", "ë") < 0);
-	CHECK(coll("cote", "Cote") < 0);  /* case last: lower first */
-	CHECK(coll("Cote", "côte") < 0);  /* accent before case */
+	CHECK(coll("cote", "Cote") < 0); /* case last: lower first */
+	CHECK(coll("Cote", "côte") < 0); /* accent before case */
 	CHECK(coll("Martin", "Martin") == 0);
 	CHECK(coll("Mart", "Martin") < 0);
 	CHECK(coll("Strauss", "Straß") != 0);
@@ -150,7 +153,8 @@ test_words(void)
 	french_moment(t, m);
 	CHECK_STR(m, "lundi 02 décembre 2019 à 23h59");
 	french_cancel_until(&b, t, t - 1);
-	CHECK_STR(b.p, "Annulation possible sur le portail jusqu'au lundi 02 décembre 2019 à 23h59.");
+	CHECK_STR(b.p,
+	          "Annulation possible sur le portail jusqu'au lundi 02 décembre 2019 à 23h59.");
 	buf_release(&b);
 	french_cancel_until(&b, t, t);
 	CHECK_STR(b.p, "Trop tard pour annuler en ligne (c'était possible jusqu'au lundi 02 "
@@ -228,6 +232,30 @@ test_why(void)
 	why(&w, NULL);
 }
 
+static void
+test_deadline_words(void)
+{
+	char buf[160], t[FRENCH_TIME_LEN];
+	int32_t fri = when_day_from_ymd(2019, 12, 6), thu = when_day_from_ymd(2019, 11, 28);
+
+	french_time(11 * 60, t);
+	CHECK_STR(t, "11 h 00");
+	french_time(7 * 60 + 45, t);
+	CHECK_STR(t, "07 h 45");
+	CHECK_STR(french_deadline(RULES_DL_OPEN, 1, 0, fri, 660, buf, sizeof(buf)),
+	          "la veille ouvrée (vendredi 06 décembre 2019) à 11 h 00");
+	CHECK_STR(french_deadline(RULES_DL_OPEN, 3, 0, fri, 660, buf, sizeof(buf)),
+	          "3 jours ouvrés avant (vendredi 06 décembre 2019) à 11 h 00");
+	CHECK_STR(french_deadline(RULES_DL_CALENDAR, 1, 0, fri, 600, buf, sizeof(buf)),
+	          "la veille (vendredi 06 décembre 2019) à 10 h 00");
+	CHECK_STR(french_deadline(RULES_DL_CALENDAR, 8, 0, fri, 0, buf, sizeof(buf)),
+	          "8 jours avant (vendredi 06 décembre 2019) à 00 h 00");
+	CHECK_STR(french_deadline(RULES_DL_CALENDAR, 0, 0, fri, 600, buf, sizeof(buf)),
+	          "le jour même (vendredi 06 décembre 2019) à 10 h 00");
+	CHECK_STR(french_deadline(RULES_DL_WEEK, 5, 3, thu, 540, buf, sizeof(buf)),
+	          "le jeudi de la semaine précédente (jeudi 28 novembre 2019) à 09 h 00");
+}
+
 int
 main(void)
 {
@@ -238,5 +266,6 @@ main(void)
 	T_RUN(test_names);
 	T_RUN(test_labels);
 	T_RUN(test_truncation);
+	T_RUN(test_deadline_words);
 	return t_status();
 }

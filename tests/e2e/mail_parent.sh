@@ -181,6 +181,24 @@ expect_not_contains "$txt" "Pour nous joindre"
 expect_not_contains "$(cat "$f")" "text/calendar"
 ok
 
+t until_when_follows_the_open_day_rule
+# The deadline the mail gives is the night's (rules_deadline): with
+# deadline_rule = open, "1 day before" Thursday 5 is the canteen's open day
+# before it, Tuesday 3, not Wednesday 4.
+cp town.db open.db
+q open "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
+ DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
+ DELETE FROM message WHERE kind = 'notice'; UPDATE request SET notice = 1 WHERE request_id = 'R2';
+ UPDATE activity SET deadline_rule = 'open' WHERE activity_id = 'CANT'"
+printf '[mail]\nfrom = Portail Famille <no-reply@mairie.example>\ntransport = file\ndirectory = %s/open-out\n' "$T" >"$T/open.ini"
+printf '[database]\npath = %s/open.db\n' "$T" >>"$T/open.ini"
+tool open nocturne-notify --now '2019-12-03 07:00'
+expect_rc 0
+DBN=open
+f=$(msg "$T/open-out" F1 notice)
+expect_contains "$($READ text "$f")" "    Annulation possible sur le portail jusqu'au mardi 03 décembre 2019 à 10h00." "open-day deadline"
+ok
+
 t morning_over_libcurl_implicit_tls_verp
 sh "$TOP/tests/fixtures/mkcerts.sh" "$T/pki" || fail "mkcerts"
 start_smtpd curl --cert "$T/pki/server.pem" --key "$T/pki/server.key" --implicit-tls

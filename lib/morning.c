@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_bounce.h"
 #include "db_mail.h"
 #include "outbox.h"
 #include "smtp.h"
@@ -55,6 +56,7 @@ kind_name(enum mail_kind kind)
 /* What composing one kind of message needs, for every family of the walk. */
 struct compose_run {
 	struct db_mail *q;
+	struct db_bounce *bq;
 	const struct config *cfg;
 	int64_t now;
 	int zone; /* offset of now from UTC, minutes */
@@ -66,6 +68,30 @@ struct compose_run {
 	long long *seqs;
 	size_t cap;
 };
+
+/*
+ * 1 when the family's first address has bounced [bounce] limit times: *why
+ * says so (malloc'ed); 0 when it has not; -1 on a database error (*why
+ * stays NULL).
+ */
+static int
+undeliverable(struct compose_run *run, long long family_ref, const char *address, char **why,
+              struct err *e)
+{
+	struct db_bounce_last last;
+	char when[WHEN_DATETIME_LEN];
+	struct mail_buf b = {0};
+
+	if (db_bounce_of(run->bq, family_ref, address, &last, e) < 0)
+		return -1;
+	if (last.count < run->cfg->bounce_limit)
+		return 0;
+	when_format_datetime(last.at, when);
+	mail_buf_addf(&b, "undeliverable: %s bounced %lld time(s), last on %s: %s %s", address,
+	              last.count, when, last.status, last.diagnostic);
+	*why = mail_buf_detach(&b, NULL);
+	return 1;
+}
 
 /* Compose (and store, unless previewing) one family's message: db_mail_family_fn. */
 static int
@@ -116,6 +142,11 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		}
 	} else {
 		why = xstrdup("no e-mail address");
+	}
+	if (valid && undeliverable(run, reqs[0].family_ref, recipient, &why, e) != 0) {
+		if (why == NULL)
+			goto done; /* a database error */
+		valid = 0;
 	}
 
 	msgid = mail_message_id(kind, reqs[0].family_ref, run->now, random64(), cfg->from);
@@ -233,6 +264,7 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mai
 	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
 		return -1;
 	run.q = db_mail_open(db);
+	run.bq = db_bounce_open(db);
 	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
 		goto done;
 	if (preview == NULL && db_commit(db, e) < 0)
@@ -240,6 +272,7 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mai
 	rc = 0;
 done:
 	db_mail_close(run.q);
+	db_bounce_close(run.bq);
 	db_rollback(db);
 	free(run.items);
 	free(run.seqs);

@@ -1,0 +1,304 @@
+/*
+ * nocturne-bounce - record the bounces of sent mail (contract section 8):
+ * one message from the MTA's pipe (FILE or stdin), or every message of the
+ * bounce mailbox over IMAP (--fetch).
+ *
+ * Pipe mode never makes the MTA bounce a bounce: a message that is not a
+ * bounce, or a bounce of no message of ours, exits 0 with a log line; a
+ * database that is busy or cannot be opened exits 75, so the MTA keeps the
+ * message and tries again. It takes no lock (the MTA may run several at
+ * once; each bounce is one short write transaction). --fetch holds the
+ * "bounce" lock for its run, like nocturne-transmit and nocturne-notify.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "bounce.h"
+#include "db.h"
+#include "imap.h"
+#include "lock.h"
+#include "log.h"
+#include "opts.h"
+#include "returns.h"
+#include "tool.h"
+
+#define TOOL "nocturne-bounce"
+
+enum { OPT_FETCH = OPT_TOOL };
+
+static void
+usage(void)
+{
+	printf("usage: nocturne-bounce [options] [FILE|-]   one returned message (an MTA pipe)\n"
+	       "       nocturne-bounce [options] --fetch    the [bounce] mailbox over IMAP\n"
+	       "Record the hard bounces of sent mail: the message becomes 'bounced', and a\n"
+	       "family whose first address bounced [bounce] limit times gets no more mail\n"
+	       "until an import gives it another address.\n"
+	       "\n"
+	       "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
+	       "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
+	       "      --db FILE       database path, overriding the configuration\n"
+	       "      --now 'YYYY-MM-DD HH:MM[:SS]'  the clock (local time)\n"
+	       "      --fetch         read the mailbox of [bounce] url; handled messages are\n"
+	       "                      deleted (or moved to [bounce] done_folder)\n"
+	       "  -n, --dry-run       say what would be recorded; change nothing\n"
+	       "  -v, --verbose       say what was done with each message\n"
+	       "  -q, --quiet         errors only\n"
+	       "  -h, --help          this help\n"
+	       "  -V, --version       version\n"
+	       "\n"
+	       "The envelope recipient ($ORIGINAL_RECIPIENT, else $RECIPIENT, as Postfix's\n"
+	       "local(8) sets them) names the message when [mail] return_path is set (VERP).\n"
+	       "Exit: 0 done (also: not a bounce, unknown message), 64 usage, 66 FILE missing,\n"
+	       "69 IMAP server unreachable or login refused, 74 I/O error, 75 database busy or\n"
+	       "unavailable, locked, or mailbox work left for a later run, 78 configuration.\n");
+}
+
+/* Read at most BOUNCE_INPUT_MAX bytes of f, then drain the rest (the MTA writes it all). */
+static int
+read_all(FILE *f, const char *name, char **out, size_t *len, int *cut, struct err *e)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *p = xmalloc(cap + 1), sink[65536];
+
+	*cut = 0;
+	for (;;) {
+		size_t got;
+		if (n == cap && cap < BOUNCE_INPUT_MAX) {
+			cap = cap * 2 > BOUNCE_INPUT_MAX ? BOUNCE_INPUT_MAX : cap * 2;
+			p = xrealloc(p, cap + 1);
+		}
+		if (n < cap) {
+			got = fread(p + n, 1, cap - n, f);
+			n += got;
+		} else {
+			got = fread(sink, 1, sizeof(sink), f);
+			if (got > 0)
+				*cut = 1;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(p);
+		return err_set(e, ERR_IO, "%s: cannot read: %s", name, strerror(errno));
+	}
+	p[n] = '\0';
+	*out = p;
+	*len = n;
+	return 0;
+}
+
+/* The log line of one message, at the level its outcome deserves. */
+static void
+report(const struct returns_outcome *r, const char *where, int quiet_unhandled)
+{
+	if (r->what == RETURNS_RECORDED || r->what == RETURNS_ALREADY ||
+	    r->what == RETURNS_IGNORED || quiet_unhandled)
+		log_info("%s%s", where, r->line);
+	else
+		log_warn("%s%s", where, r->line);
+}
+
+static int quiet;
+
+/* tool_fail, except that under -q a temporary failure (75) prints nothing. */
+static int
+fail_with(const struct err *e)
+{
+	if (quiet && e->kind == ERR_TEMP)
+		return EX_TEMPFAIL;
+	return tool_fail(e);
+}
+
+/* In pipe mode every failure to reach the database is temporary: the MTA retries. */
+static int
+pipe_fail(struct err *e)
+{
+	if (e->kind != ERR_CONFIG && e->kind != ERR_USAGE)
+		e->kind = ERR_TEMP;
+	return fail_with(e);
+}
+
+static int
+pipe_mode(const struct opts *o, const struct config *cfg, int64_t now, const char *file)
+{
+	const char *rcpt = getenv("ORIGINAL_RECIPIENT");
+	struct returns_outcome r;
+	struct db *db = NULL;
+	struct err e;
+	char *msg = NULL;
+	size_t len = 0;
+	int cut = 0, code;
+	FILE *f = stdin;
+
+	err_clear(&e);
+	if (rcpt == NULL || rcpt[0] == '\0')
+		rcpt = getenv("RECIPIENT");
+	if (file != NULL && strcmp(file, "-") != 0) {
+		f = fopen(file, "rb");
+		if (f == NULL) {
+			err_set(&e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", file,
+			        strerror(errno));
+			return tool_fail(&e);
+		}
+	}
+	code = read_all(f, file ? file : "standard input", &msg, &len, &cut, &e);
+	if (f != stdin)
+		fclose(f);
+	if (code < 0)
+		return tool_fail(&e);
+	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
+	    returns_handle(db, cfg, msg, len, rcpt, now, o->dry_run, &r, &e) < 0) {
+		code = pipe_fail(&e);
+		goto done;
+	}
+	report(&r, cut ? "(over 16 MiB, the rest dropped) " : "", 0);
+	if (o->dry_run)
+		printf("%s: %s\n", bounce_verdict_name(r.r.verdict), r.line);
+	code = tool_finish(0);
+done:
+	db_close(db);
+	free(msg);
+	return code;
+}
+
+static int
+fetch_mode(const struct opts *o, const struct config *cfg, int64_t now)
+{
+	struct imap_options io;
+	struct imap *s = NULL;
+	struct db *db = NULL;
+	struct lock lk = {-1, NULL};
+	struct err e;
+	unsigned long *uids = NULL;
+	size_t n = 0, handled = 0, left = 0;
+	char *password = NULL;
+	int code = 0, flagged = 0;
+
+	err_clear(&e);
+	if (cfg->bounce_url[0] == '\0') {
+		err_set(&e, ERR_CONFIG, "%s: [bounce] url is not set: --fetch has no mailbox",
+		        cfg->source);
+		return tool_fail(&e);
+	}
+	if (cfg->bounce_password_file[0] != '\0' &&
+	    config_read_secret(cfg->bounce_password_file, "[bounce] password_file", &password, &e) <
+	        0)
+		return tool_fail(&e);
+	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
+	    (!o->dry_run && lock_acquire(&lk, cfg->db_path, "bounce", &e) < 0))
+		goto fail;
+	memset(&io, 0, sizeof(io));
+	io.url = cfg->bounce_url;
+	io.user = cfg->bounce_user;
+	io.password = password;
+	io.ca_file = cfg->bounce_ca_file;
+	io.timeout_s = cfg->bounce_timeout;
+	io.done_folder = cfg->bounce_done_folder;
+	io.max_message = BOUNCE_INPUT_MAX;
+	if (imap_open(&s, &io, &e) < 0 || imap_list(s, &uids, &n, &e) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct returns_outcome r;
+		char *msg = NULL, where[64];
+		size_t len;
+		int cut;
+
+		if (imap_fetch(s, uids[i], &msg, &len, &cut, &e) < 0 ||
+		    returns_handle(db, cfg, msg, len, NULL, now, o->dry_run, &r, &e) < 0) {
+			free(msg);
+			goto fail;
+		}
+		free(msg);
+		snprintf(where, sizeof(where), "UID %lu: ", uids[i]);
+		report(&r, where, 1);
+		if (o->dry_run)
+			printf("UID %lu: %s: %s\n", uids[i], bounce_verdict_name(r.r.verdict),
+			       r.line);
+		if (!r.handled) {
+			left++;
+			continue;
+		}
+		handled++;
+		if (!o->dry_run) {
+			if (imap_done(s, uids[i], &e) < 0)
+				goto fail;
+			flagged = 1;
+		}
+	}
+	if (flagged && imap_expunge(s, &e) < 0)
+		goto fail;
+	log_info("%zu message(s) in the mailbox: %zu handled%s, %zu left", n, handled,
+	         o->dry_run ? " (dry run: none removed)" : "", left);
+	code = tool_finish(0);
+	goto done;
+fail:
+	/* work done before a failure is kept; what is left waits for the next run */
+	if (handled > 0 && e.kind == ERR_UNAVAILABLE)
+		e.kind = ERR_TEMP;
+	code = fail_with(&e);
+done:
+	free(uids);
+	imap_close(s);
+	lock_release(&lk);
+	db_close(db);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    OPTS_LONG_COMMON,
+	    {"fetch", no_argument, NULL, OPT_FETCH},
+	    {NULL, 0, NULL, 0},
+	};
+	struct opts o;
+	struct config cfg;
+	struct err e;
+	int64_t now;
+	int c, fetch = 0, code;
+
+	opts_init(&o);
+	err_clear(&e);
+	log_init(TOOL, LOG_LEVEL_WARN);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
+		if (opts_common(&o, c, optarg))
+			continue;
+		if (c == OPT_FETCH) {
+			fetch = 1;
+			continue;
+		}
+		return tool_usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+	if (o.help) {
+		usage();
+		return tool_finish(0);
+	}
+	if (o.version) {
+		printf("%s %s\n", TOOL, NOCTURNE_VERSION);
+		return tool_finish(0);
+	}
+	if (optind + 1 < argc || (fetch && optind < argc))
+		return tool_usage_error("unexpected argument '%s'",
+		                        argv[fetch ? optind : optind + 1]);
+	memset(&cfg, 0, sizeof(cfg));
+	if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0) {
+		config_release(&cfg);
+		return tool_fail(&e);
+	}
+	quiet = o.quiet;
+	code = fetch ? fetch_mode(&o, &cfg, now)
+	             : pipe_mode(&o, &cfg, now, optind < argc ? argv[optind] : NULL);
+	config_release(&cfg);
+	return code;
+}

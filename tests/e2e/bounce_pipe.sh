@@ -1,0 +1,212 @@
+# nocturne-bounce in pipe mode: real bounce formats end in the right state,
+# an undeliverable family's next mail is skipped until an import changes its
+# address, hostile input always exits 0 with a log line, a busy database 75.
+. "$NOCTURNE_TOP/tests/e2e/lib.sh"
+. "$NOCTURNE_TOP/tests/e2e/notify-fixture.inc"
+export TZ=Europe/Paris
+DB=$T/n.db
+FIX=$TOP/tests/fixtures/bounce
+file_conf 'return_path = bounces@mairie.example'
+new_db "$DB"
+town "$DB"
+q() { sqlite3 "$DB" "$1"; }
+bounce() { run nocturne-bounce -c "$T/conf.ini" --db "$DB" --now '2019-12-03 09:00' "$@"; }
+nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 07:00' || exit 1
+MID1=$(q 'SELECT message_id FROM message WHERE ref = 1')
+MID4=$(q 'SELECT message_id FROM message WHERE ref = 4')
+# fixture FILE REF MESSAGE-ID: the fixture sent back for our message REF.
+fixture() {
+	sed -e "s/bounces+m[0-9]*@/bounces+m$2@/g" \
+	    -e "s/<2026[0-9]*\.[a-z]*\.[0-9]*\.[0-9a-f]*@mairie\.example>/$3/g" "$FIX/$1"
+}
+
+t postfix_report_bounces_the_message
+fixture postfix.eml 1 "$MID1" >"$T/b1.eml"
+bounce "$T/b1.eml"
+expect_rc 0
+expect_empty "$OUT" stdout
+expect_empty "$ERR" stderr
+expect_eq "$(q "SELECT state || '|' || bounce_status || '|' || bounce_diagnostic || '|' || datetime(bounced_at, 'unixepoch') FROM message WHERE ref = 1")" \
+	"bounced|5.1.1|550 5.1.1 <dupont.famille@example.net>: Recipient address rejected: User unknown in virtual mailbox table|2019-12-03 09:00:00" message
+expect_eq "$(q "SELECT family_ref || '|' || address || '|' || message_ref FROM bounce")" "1|marie.dupont@example.org|1" bounce
+ok
+
+t verbose_says_what_was_done
+bounce -v - <"$T/b1.eml"
+expect_rc 0
+expect_contains "$ERR" "nocturne-bounce: message 1 to marie.dupont@example.org (family F1) bounced: 5.1.1"
+expect_contains "$ERR" "(already recorded); the family is undeliverable until its address changes"
+expect_eq "$(q 'SELECT count(*) FROM bounce')" 1 "bounce rows after a duplicate"
+ok
+
+t undeliverable_family_is_skipped
+sql "$DB" "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at, state, batch_id)
+ VALUES (20, 'R20', 1, 1, $(D 2019-12-12), 'reserve', $(I '2019-12-02 10:00'), 'accepted', 1),
+        (21, 'R21', 5, 1, $(D 2019-12-12), 'reserve', $(I '2019-12-02 10:00'), 'accepted', 1);"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-04 07:00'
+expect_rc 0
+expect_eq "$(q "SELECT state || '|' || reason FROM message WHERE ref > 4 AND family_ref = 1")" \
+	"skipped|undeliverable: marie.dupont@example.org bounced 1 time(s), last on 2019-12-03 09:00:00: 5.1.1 550 5.1.1 <dupont.famille@example.net>: Recipient address rejected: User unknown in virtual mailbox table" skipped
+expect_eq "$(q "SELECT state FROM message WHERE ref > 4 AND family_ref = 4")" sent "other family"
+ok
+
+t import_of_a_new_address_ends_it
+printf 'family_id;name;emails\nF1;Famille Dupont;"marie@example.net;paul@example.org"\n' >"$T/fam.csv"
+run nocturne-import -c "$T/conf.ini" --db "$DB" families "$T/fam.csv"
+expect_rc 0
+sql "$DB" "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at, state, batch_id)
+ VALUES (22, 'R22', 2, 1, $(D 2019-12-13), 'reserve', $(I '2019-12-02 10:00'), 'accepted', 1);"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-05 07:00'
+expect_rc 0
+expect_eq "$(q "SELECT state || '|' || recipient FROM message WHERE ref = (SELECT max(ref) FROM message WHERE family_ref = 1)")" \
+	"sent|marie@example.net" "after the import"
+ok
+
+t limit_counts_hard_bounces
+# [bounce] limit = 2: one bounce of F4's address is not enough
+file_conf 'return_path = bounces@mairie.example' '[bounce]' 'limit = 2'
+fixture exim.eml 4 "$MID4" >"$T/b4.eml"
+bounce "$T/b4.eml"
+expect_rc 0
+expect_eq "$(q "SELECT state || '|' || bounce_status FROM message WHERE ref = 4")" "bounced|5.0.0" exim
+sql "$DB" "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at, state, batch_id)
+ VALUES (23, 'R23', 5, 1, $(D 2019-12-14), 'reserve', $(I '2019-12-02 10:00'), 'accepted', 1);"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-06 07:00'
+expect_rc 0
+last4=$(q "SELECT max(ref) FROM message WHERE family_ref = 4")
+expect_eq "$(q "SELECT state FROM message WHERE ref = $last4")" sent "F4 after one bounce, limit 2"
+fixture sendmail.eml "$last4" "<nothing@else>" >"$T/b5.eml"
+bounce "$T/b5.eml"
+expect_rc 0
+sql "$DB" "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at, state, batch_id)
+ VALUES (24, 'R24', 5, 1, $(D 2019-12-15), 'reserve', $(I '2019-12-02 10:00'), 'accepted', 1);"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-07 07:00'
+expect_eq "$(q "SELECT state FROM message WHERE ref = (SELECT max(ref) FROM message WHERE family_ref = 4)")" skipped "F4 after two"
+file_conf 'return_path = bounces@mairie.example'
+ok
+
+# every fixture, on a fresh copy of the sent messages: the state it ends in
+t each_format_ends_in_the_right_state
+for case in postfix:bounced exim:bounced sendmail:bounced qmail:bounced microsoft:bounced \
+	gmail:bounced nofinal:bounced vacation:sent delay:sent webmail:bounced; do
+	f=${case%%:*} want=${case#*:}
+	sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
+	if [ "$f" = webmail ]; then
+		# no VERP address: only the quoted Message-ID names it
+		fixture "$f.eml" 999 "$MID1" >"$T/f.eml"
+	else
+		fixture "$f.eml" 1 "<unrelated@example>" >"$T/f.eml"
+	fi
+	bounce "$T/f.eml"
+	expect_rc 0
+	expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" "$want" "$f"
+done
+ok
+
+t not_a_bounce_or_unknown_exits_0_with_a_line
+printf 'From: parent@example.org\nSubject: merci\n\nMerci !\n' >"$T/hi.eml"
+bounce - <"$T/hi.eml"
+expect_rc 0
+expect_contains "$ERR" "nocturne-bounce: not a bounce, left alone: no delivery report and no bounce wording"
+fixture postfix.eml 9999 "<nobody@nowhere>" >"$T/u.eml"
+bounce - <"$T/u.eml"
+expect_rc 0
+expect_contains "$ERR" "a bounce (5.1.1) for no known sent message: VERP ref m9999, Message-ID <nobody@nowhere>"
+sed -e '/^X-Original-To/d' -e '/^Delivered-To/d' -e '/^To:/d' -e '/^Message-ID: <2026/d' \
+	"$FIX/postfix.eml" >"$T/n.eml"
+bounce - <"$T/n.eml"
+expect_rc 0
+expect_contains "$ERR" "naming no message of ours: no VERP address and no returned Message-ID"
+ok
+
+t envelope_recipient_from_postfix
+sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
+sed -e '/^X-Original-To/d' -e '/^Delivered-To/d' -e '/^To:/d' -e '/^Message-ID: <2026/d' \
+	"$FIX/postfix.eml" >"$T/bare.eml"
+ORIGINAL_RECIPIENT=bounces+m1@mairie.example bounce "$T/bare.eml"
+expect_rc 0
+expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" bounced "by \$ORIGINAL_RECIPIENT"
+ok
+
+t dry_run_changes_nothing
+sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
+bounce -n "$T/b1.eml"
+expect_rc 0
+expect_contains "$OUT" "bounced: would record: message 1 to marie.dupont@example.org (family F1) bounced: 5.1.1"
+expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" sent "after a dry run"
+ok
+
+t hostile_input_never_crashes
+bounce - </dev/null
+expect_rc 0
+expect_contains "$ERR" "not a bounce, left alone: empty message"
+head -c 1000000 /dev/urandom >"$T/rand"
+bounce "$T/rand"
+expect_rc 0
+expect_contains "$ERR" "not a bounce"
+/usr/bin/python3 -c '
+import sys
+sys.stdout.write("Subject: " + "x" * 100000 + "\nContent-Type: multipart/report; boundary=b0\n\n")
+for i in range(1, 5000):
+    sys.stdout.write("--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i - 1, i))
+sys.stdout.write("Content-Type: message/delivery-status\n\nAction: failed\nStatus: 5.1.1\n")' >"$T/bomb"
+bounce "$T/bomb"
+expect_rc 0
+expect_contains "$ERR" "structure cut at the limits"
+/usr/bin/python3 -c '
+import sys
+sys.stdout.write("From: MAILER-DAEMON@x\nSubject: Undelivered Mail\n\n")
+line = "a" * 99 + "\n"
+for i in range(500000): sys.stdout.write(line)' >"$T/big"
+expect_eq "$(stat -c %s "$T/big")" 50000049 "size of the big message"
+start=$(date +%s)
+bounce "$T/big"
+expect_rc 0
+expect_contains "$ERR" "(over 16 MiB, the rest dropped) not a bounce"
+[ $(($(date +%s) - start)) -le 10 ] || fail "50 MB took more than 10 s"
+sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
+sed '/^Final-Recipient/d; /^Original-Recipient/d' "$T/b1.eml" >"$T/nf.eml"
+bounce "$T/nf.eml"
+expect_rc 0
+expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" bounced "without Final-Recipient"
+ok
+
+t busy_or_missing_database_is_75
+run nocturne-bounce -c "$T/conf.ini" --db "$T/missing.db" "$T/b1.eml"
+expect_rc 75
+expect_contains "$ERR" "missing.db"
+sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
+printf '[database]\nbusy_timeout_ms = 100\n[mail]\nreturn_path = bounces@mairie.example\n' >"$T/busy.ini"
+/usr/bin/python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE"); c.execute("UPDATE family SET name = name")
+open(sys.argv[2], "w").close(); time.sleep(5)' "$DB" "$T/held" &
+holder=$!
+at_exit "kill $holder"
+while [ ! -e "$T/held" ]; do sleep 0.1; done
+run nocturne-bounce -c "$T/busy.ini" --db "$DB" "$T/b1.eml"
+expect_rc 75
+expect_contains "$ERR" "database is locked"
+run nocturne-bounce -q -c "$T/busy.ini" --db "$DB" "$T/b1.eml"
+expect_rc 75
+expect_empty "$ERR" "stderr under -q"
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+ok
+
+t usage_and_config_errors
+bounce --bogus
+expect_rc 64
+bounce a b
+expect_rc 64
+bounce "$T/nope.eml"
+expect_rc 66
+printf '[mail]\nreturn_path = not an address\n' >"$T/bad.ini"
+run nocturne-bounce -c "$T/bad.ini" --db "$DB" "$T/b1.eml"
+expect_rc 78
+expect_contains "$ERR" "[mail] return_path = 'not an address': not an e-mail address"
+run nocturne-bounce -c "$T/conf.ini" --db "$DB" --fetch
+expect_rc 78
+expect_contains "$ERR" "[bounce] url is not set"
+ok

@@ -177,7 +177,7 @@ fetch_mode(const struct opts *o, const struct config *cfg, int64_t now)
 	unsigned long *uids = NULL;
 	size_t n = 0, handled = 0, left = 0;
 	char *password = NULL;
-	int code = 0, flagged = 0;
+	int code = 0;
 
 	err_clear(&e);
 	if (cfg->bounce_url[0] == '\0') {
@@ -227,10 +227,9 @@ fetch_mode(const struct opts *o, const struct config *cfg, int64_t now)
 		if (!o->dry_run) {
 			if (imap_done(s, uids[i], &e) < 0)
 				goto fail;
-			flagged = 1;
 		}
 	}
-	if (flagged && imap_expunge(s, &e) < 0)
+	if (imap_flush(s, &e) < 0)
 		goto fail;
 	log_info("%zu message(s) in the mailbox: %zu handled%s, %zu left", n, handled,
 	         o->dry_run ? " (dry run: none removed)" : "", left);

@@ -7,8 +7,15 @@
 
 #include "mail.h"
 
+#define COMMANDS_PER_HANDLE 500
+#define DONE_BATCH 100
+
 struct imap {
 	CURL *c;
+	struct imap_options o;             /* the strings belong to the caller */
+	int commands;                      /* run on this handle */
+	unsigned long pending[DONE_BATCH]; /* handled, not yet flagged */
+	size_t npending;
 	char *mailbox_url; /* scheme://host:port/MAILBOX */
 	char *done_folder;
 	size_t max;
@@ -69,6 +76,39 @@ fail(struct imap *s, CURLcode rc, int during, const char *what, struct err *e)
 	               rc == CURLE_LOGIN_DENIED ? "login refused" : curl_easy_strerror(rc));
 }
 
+/*
+ * Set the handle's options, on a fresh handle every COMMANDS_PER_HANDLE
+ * commands: libcurl 7.88 adds every response line of an IMAP session to
+ * one byte count that it never resets, and fails past 300 KB ("Too large
+ * response headers") after some thousand commands. A new handle logs in
+ * again; the \Deleted flags already set stay on the server.
+ */
+static int
+setup(struct imap *s)
+{
+	const struct imap_options *o = &s->o;
+
+	if (s->commands++ % COMMANDS_PER_HANDLE == 0 && s->commands > 1) {
+		curl_easy_cleanup(s->c);
+		if ((s->c = curl_easy_init()) == NULL)
+			return -1;
+	}
+	curl_easy_reset(s->c);
+	curl_easy_setopt(s->c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+	curl_easy_setopt(s->c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	curl_easy_setopt(s->c, CURLOPT_USERNAME, o->user ? o->user : "");
+	curl_easy_setopt(s->c, CURLOPT_PASSWORD, o->password ? o->password : "");
+	if (o->ca_file != NULL && o->ca_file[0] != '\0')
+		curl_easy_setopt(s->c, CURLOPT_CAINFO, o->ca_file);
+	curl_easy_setopt(s->c, CURLOPT_CONNECTTIMEOUT, (long)o->timeout_s);
+	curl_easy_setopt(s->c, CURLOPT_TIMEOUT, (long)o->timeout_s);
+	curl_easy_setopt(s->c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->c, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(s->c, CURLOPT_WRITEDATA, s);
+	return 0;
+}
+
 /* Run one command on the mailbox (custom != NULL) or fetch url. */
 static int
 perform(struct imap *s, const char *url, const char *custom, int during, const char *what,
@@ -77,6 +117,8 @@ perform(struct imap *s, const char *url, const char *custom, int during, const c
 	CURLcode rc;
 
 	reset_buf(s);
+	if (setup(s) < 0)
+		return err_set(e, ERR_TEMP, "cannot create a libcurl handle");
 	curl_easy_setopt(s->c, CURLOPT_URL, url);
 	curl_easy_setopt(s->c, CURLOPT_CUSTOMREQUEST, custom);
 	rc = curl_easy_perform(s->c);
@@ -128,18 +170,7 @@ imap_open(struct imap **out, const struct imap_options *o, struct err *e)
 		err_set(e, ERR_INTERNAL, "cannot create a libcurl handle");
 		goto done;
 	}
-	curl_easy_setopt(s->c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
-	curl_easy_setopt(s->c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	curl_easy_setopt(s->c, CURLOPT_USERNAME, o->user ? o->user : "");
-	curl_easy_setopt(s->c, CURLOPT_PASSWORD, o->password ? o->password : "");
-	if (o->ca_file != NULL && o->ca_file[0] != '\0')
-		curl_easy_setopt(s->c, CURLOPT_CAINFO, o->ca_file);
-	curl_easy_setopt(s->c, CURLOPT_CONNECTTIMEOUT, (long)o->timeout_s);
-	curl_easy_setopt(s->c, CURLOPT_TIMEOUT, (long)o->timeout_s);
-	curl_easy_setopt(s->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->c, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(s->c, CURLOPT_WRITEDATA, s);
+	s->o = *o;
 	/* log in and select the mailbox: a harmless command on it */
 	if (perform(s, s->mailbox_url, "NOOP", 0, "connect", e) < 0)
 		goto done;
@@ -231,27 +262,36 @@ quoted(struct mail_buf *b, const char *s)
 }
 
 int
-imap_done(struct imap *s, unsigned long uid, struct err *e)
+imap_flush(struct imap *s, struct err *e)
 {
-	struct mail_buf cmd = {0};
+	struct mail_buf set = {0}, cmd = {0};
 	int rc = 0;
 
+	if (s->npending == 0)
+		return 0;
+	for (size_t i = 0; i < s->npending; i++)
+		mail_buf_addf(&set, "%s%lu", i ? "," : "", s->pending[i]);
+	s->npending = 0;
 	if (s->done_folder[0] != '\0') {
-		mail_buf_addf(&cmd, "UID COPY %lu ", uid);
+		mail_buf_addf(&cmd, "UID COPY %s ", set.p);
 		quoted(&cmd, s->done_folder);
 		rc = perform(s, s->mailbox_url, cmd.p, 1, "copy to the done folder", e);
 		mail_buf_release(&cmd);
 	}
 	if (rc == 0) {
-		mail_buf_addf(&cmd, "UID STORE %lu +FLAGS.SILENT (\\Deleted)", uid);
+		mail_buf_addf(&cmd, "UID STORE %s +FLAGS.SILENT (\\Deleted)", set.p);
 		rc = perform(s, s->mailbox_url, cmd.p, 1, "flag deleted", e);
 		mail_buf_release(&cmd);
 	}
+	if (rc == 0)
+		rc = perform(s, s->mailbox_url, "EXPUNGE", 1, "expunge", e);
+	mail_buf_release(&set);
 	return rc;
 }
 
 int
-imap_expunge(struct imap *s, struct err *e)
+imap_done(struct imap *s, unsigned long uid, struct err *e)
 {
-	return perform(s, s->mailbox_url, "EXPUNGE", 1, "expunge", e);
+	s->pending[s->npending++] = uid;
+	return s->npending == DONE_BATCH ? imap_flush(s, e) : 0;
 }

@@ -2,10 +2,11 @@
  * imap.h - the bounce mailbox over IMAP (libcurl), for nocturne-bounce
  * --fetch (contract section 8).
  *
- * One session per run on one curl handle, so the connection and the login
- * are reused for every command: list the messages (UID SEARCH UNDELETED),
- * fetch each by UID, then for each handled one either flag it \Deleted or
- * copy it to the done folder and flag it, and EXPUNGE at the end. The
+ * One session per run, the connection and the login reused from command
+ * to command (a new handle every 500 commands: see imap.c): list the
+ * messages (UID SEARCH UNDELETED), fetch each by UID, and for the handled
+ * ones, by sets of 100, copy them to the done folder (when set), flag them
+ * \Deleted and EXPUNGE. The
  * password never goes in clear: imaps:// is implicit TLS, imap:// requires
  * STARTTLS. The server's certificate is verified (ca_file: a private CA).
  *
@@ -26,7 +27,7 @@ struct imap_options {
 	const char *user;
 	const char *password;
 	const char *ca_file;     /* "" or NULL: the system's CAs */
-	int timeout_s;           /* per command */
+	int timeout_s;           /* per command (the strings of o must outlive the session) */
 	const char *done_folder; /* "" or NULL: delete handled messages */
 	size_t max_message;      /* bytes kept of one message (the rest dropped) */
 };
@@ -46,10 +47,14 @@ int imap_list(struct imap *s, unsigned long **uids, size_t *n, struct err *e);
  */
 int imap_fetch(struct imap *s, unsigned long uid, char **msg, size_t *len, int *cut, struct err *e);
 
-/* Done with uid: copied to the done folder when set, then flagged \Deleted. */
+/*
+ * Done with uid: it is copied to the done folder (when set), flagged
+ * \Deleted and expunged with the others, by sets of 100 (three commands
+ * for 100 messages, not three per message), and at imap_flush.
+ */
 int imap_done(struct imap *s, unsigned long uid, struct err *e);
 
-/* EXPUNGE the flagged messages. */
-int imap_expunge(struct imap *s, struct err *e);
+/* Copy, flag and expunge the messages imap_done was given since the last time. */
+int imap_flush(struct imap *s, struct err *e);
 
 #endif

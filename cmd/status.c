@@ -18,7 +18,7 @@
 
 #define TOOL "nocturne-status"
 
-enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL };
+enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL, OPT_BOUNCES };
 
 static void
 usage(FILE *fp)
@@ -29,6 +29,8 @@ usage(FILE *fp)
 	      "                                  decisions as CSV (all, or batch N's)\n"
 	      "       nocturne-status [options] --request ID    explain one request\n"
 	      "       nocturne-status [options] --mail          the mail queue in detail\n"
+	      "       nocturne-status [options] --bounces [FILE|-]\n"
+	      "                                  families whose first address bounced, as CSV\n"
 	      "options:\n"
 	      "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
 	      "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
@@ -64,6 +66,7 @@ main(int argc, char **argv)
 	    {"export", no_argument, NULL, OPT_EXPORT},
 	    {"request", required_argument, NULL, OPT_REQUEST},
 	    {"mail", no_argument, NULL, OPT_MAIL},
+	    {"bounces", no_argument, NULL, OPT_BOUNCES},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -72,7 +75,7 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	const char *request_id = NULL, *file = NULL;
 	long long batch = 0;
-	int c, export = 0, mail = 0, rc;
+	int c, export = 0, mail = 0, bounces = 0, rc;
 	int64_t now;
 
 	log_init(TOOL, LOG_LEVEL_WARN);
@@ -100,6 +103,9 @@ main(int argc, char **argv)
 		case OPT_MAIL:
 			mail = 1;
 			break;
+		case OPT_BOUNCES:
+			bounces = 1;
+			break;
 		default:
 			rc =
 			    tool_usage_error("unknown option, or an option without its value: '%s'",
@@ -117,15 +123,15 @@ main(int argc, char **argv)
 		rc = tool_finish(0);
 		goto out;
 	}
-	if (export + mail + (request_id != NULL) > 1) {
-		rc = tool_usage_error("--export, --request and --mail go one at a time");
+	if (export + mail + bounces + (request_id != NULL) > 1) {
+		rc = tool_usage_error("--export, --request, --mail and --bounces go one at a time");
 		goto out;
 	}
-	if (batch > 0 && (mail || request_id != NULL)) {
+	if (batch > 0 && (mail || bounces || request_id != NULL)) {
 		rc = tool_usage_error("--batch goes alone or with --export");
 		goto out;
 	}
-	if (export && optind < argc)
+	if ((export || bounces) && optind < argc)
 		file = argv[optind++];
 	if (optind < argc) {
 		rc = tool_usage_error("unexpected argument '%s'", argv[optind]);
@@ -142,14 +148,18 @@ main(int argc, char **argv)
 		rc = status_export_file(db, batch, file, &e);
 	else if (export)
 		rc = status_export(db, batch, stdout, &e);
+	else if (bounces && file != NULL && strcmp(file, "-") != 0)
+		rc = status_bounces_file(db, file, &e);
+	else if (bounces)
+		rc = status_bounces(db, stdout, &e);
 	else if (request_id != NULL)
 		rc = status_request(db, request_id, stdout, &e);
 	else if (mail)
-		rc = status_mail(db, now, stdout, &e);
+		rc = status_mail(db, now, cfg.bounce_limit, stdout, &e);
 	else if (batch > 0)
 		rc = status_batch(db, batch, stdout, &e);
 	else
-		rc = status_overview(db, now, stdout, &e);
+		rc = status_overview(db, now, cfg.bounce_limit, stdout, &e);
 	rc = rc < 0 ? tool_fail(&e) : tool_finish(0);
 out:
 	db_close(db);

@@ -179,7 +179,8 @@ db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 	        db,
 	        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sent'), 0),"
 	        " coalesce(sum(state = 'failed'), 0), coalesce(sum(state = 'skipped'), 0),"
-	        " min(CASE WHEN state = 'pending' THEN next_at END) FROM message",
+	        " min(CASE WHEN state = 'pending' THEN next_at END),"
+	        " coalesce(sum(state = 'bounced'), 0) FROM message",
 	        &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
@@ -194,6 +195,7 @@ db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 	out->skipped = sqlite3_column_int64(st, 3);
 	out->has_next = !col_null(st, 4);
 	out->next_at = sqlite3_column_int64(st, 4);
+	out->bounced = sqlite3_column_int64(st, 5);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -205,7 +207,8 @@ struct message_ctx {
 
 #define MESSAGE_COLS                                                                               \
 	"SELECT m.ref, m.kind, f.family_id, f.name, m.recipient, m.state, m.reason,"               \
-	" m.attempts, m.created_at, m.next_at, m.sent_at FROM message m"                           \
+	" m.attempts, m.created_at, m.next_at, m.sent_at, m.bounced_at, m.bounce_status,"          \
+	" m.bounce_diagnostic FROM message m"                                                      \
 	" JOIN family f ON f.ref = m.family_ref"
 
 static int
@@ -226,6 +229,9 @@ message_row(sqlite3_stmt *st, void *ctx)
 	m.next_at = sqlite3_column_int64(st, 9);
 	m.has_sent_at = !col_null(st, 10);
 	m.sent_at = sqlite3_column_int64(st, 10);
+	m.bounced_at = sqlite3_column_int64(st, 11);
+	m.bounce_status = col_text(st, 12);
+	m.bounce_diagnostic = col_text(st, 13);
 	return c->fn(&m, c->arg);
 }
 

@@ -61,7 +61,7 @@ int db_status_batches(struct db *db, long long only_id, int limit,
 
 /* The mail queue in numbers. */
 struct db_status_mail {
-	long long pending, sent, failed, skipped;
+	long long pending, sent, failed, skipped, bounced;
 	int has_next;
 	int64_t next_at; /* earliest next_at of a pending message */
 };
@@ -75,12 +75,15 @@ struct db_status_message {
 	const char *family_id;
 	const char *family_name;
 	const char *recipient; /* NULL when the family has no usable address */
-	const char *state;     /* pending | sent | failed | skipped */
+	const char *state;     /* pending | sent | failed | skipped | bounced */
 	const char *reason;    /* last reply, or why skipped; NULL when none */
 	long long attempts;
 	int64_t created_at, next_at;
 	int has_sent_at;
 	int64_t sent_at;
+	int64_t bounced_at;        /* state 'bounced': when it was recorded */
+	const char *bounce_status; /* and its status, NULL otherwise */
+	const char *bounce_diagnostic;
 };
 
 /*

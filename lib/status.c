@@ -7,8 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csvout.h"
+#include "db_bounce.h"
 #include "db_status.h"
 #include "export.h"
+#include "returns.h"
 #include "when.h"
 
 #define STATUS_WIDTH 80
@@ -145,12 +148,15 @@ batch_line(const struct db_status_batch *b, void *arg)
 static void
 put_mail_counts(FILE *out, const struct db_status_mail *m)
 {
-	if (m->pending + m->sent + m->failed + m->skipped == 0) {
+	if (m->pending + m->sent + m->failed + m->skipped + m->bounced == 0) {
 		fputs("Mail queue: empty\n", out);
 		return;
 	}
-	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped\n", m->pending,
+	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped", m->pending,
 	        m->sent, m->failed, m->skipped);
+	if (m->bounced > 0)
+		fprintf(out, ", %lld bounced", m->bounced);
+	putc('\n', out);
 }
 
 static int
@@ -169,8 +175,46 @@ failed_line(const struct db_status_message *m, void *arg)
 	return 0;
 }
 
+/* Counting the families whose current first address bounced at least limit times. */
+struct undeliverable_count {
+	int limit;
+	long long families; /* current first address bounced at least once */
+	long long undeliverable;
+};
+
 static int
-overview(struct db *db, int64_t now, FILE *out, struct err *e)
+count_family(const struct db_bounce_family *f, void *arg, struct err *e)
+{
+	struct undeliverable_count *c = arg;
+
+	(void)e;
+	if (!returns_is_first(f->emails, f->address))
+		return 0;
+	c->families++;
+	if (f->count >= c->limit)
+		c->undeliverable++;
+	return 0;
+}
+
+/* "Bounces: ..." when any message bounced. */
+static int
+put_bounces(struct db *db, int limit, FILE *out, struct err *e)
+{
+	struct undeliverable_count c = {limit, 0, 0};
+	long long n;
+
+	if (db_bounce_count_messages(db, &n, e) < 0 ||
+	    db_bounce_families(db, count_family, &c, e) < 0)
+		return -1;
+	if (n == 0 && c.families == 0)
+		return 0;
+	fprintf(out, "Bounces: %lld bounced message(s), %lld undeliverable family(ies)%s\n", n,
+	        c.undeliverable, c.families > 0 ? " (nocturne-status --bounces lists them)" : "");
+	return 0;
+}
+
+static int
+overview(struct db *db, int64_t now, int limit, FILE *out, struct err *e)
 {
 	struct db_status_pending p;
 	struct db_status_mail m;
@@ -207,7 +251,7 @@ overview(struct db *db, int64_t now, FILE *out, struct err *e)
 		        m.next_at <= now ? " (due now)" : "");
 	if (m.failed > 0 && db_status_messages(db, "failed", failed_line, out, e) < 0)
 		return -1;
-	return 0;
+	return put_bounces(db, limit, out, e);
 }
 
 /* Run view() in one read transaction. */
@@ -225,6 +269,7 @@ in_snapshot(struct db *db, struct err *e, int (*view)(struct db *, void *, struc
 
 struct overview_args {
 	int64_t now;
+	int limit;
 	FILE *out;
 };
 
@@ -232,13 +277,13 @@ static int
 overview_view(struct db *db, void *arg, struct err *e)
 {
 	struct overview_args *a = arg;
-	return overview(db, a->now, a->out, e);
+	return overview(db, a->now, a->limit, a->out, e);
 }
 
 int
-status_overview(struct db *db, int64_t now, FILE *out, struct err *e)
+status_overview(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct overview_args a = {now, out};
+	struct overview_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, overview_view, &a), e);
 }
 
@@ -323,8 +368,22 @@ status_batch(struct db *db, long long batch_id, FILE *out, struct err *e)
 
 struct mail_args {
 	int64_t now;
+	int limit;
 	FILE *out;
 };
+
+/* "    bounced 2019-12-03 09:00:00: 5.1.1 diagnostic" under a bounced message. */
+static void
+put_bounce(FILE *out, const struct db_status_message *m)
+{
+	char at[WHEN_DATETIME_LEN];
+
+	if (m->bounce_status == NULL)
+		return;
+	fprintf(out, "    bounced %s: %s ", fmt_datetime(m->bounced_at, at), m->bounce_status);
+	put_text(out, m->bounce_diagnostic ? m->bounce_diagnostic : "", 0);
+	putc('\n', out);
+}
 
 static int
 mail_line(const struct db_status_message *m, void *arg)
@@ -338,11 +397,12 @@ mail_line(const struct db_status_message *m, void *arg)
 	        strcmp(m->state, "pending") == 0 ? fmt_datetime(m->next_at, at) : "-");
 	put_text(a->out, m->recipient ? m->recipient : "(no address)", 0);
 	putc('\n', a->out);
-	if (m->reason != NULL) {
+	if (m->reason != NULL && m->bounce_status == NULL) {
 		fputs("      ", a->out);
 		put_text(a->out, m->reason, 0);
 		putc('\n', a->out);
 	}
+	put_bounce(a->out, m);
 	return 0;
 }
 
@@ -359,7 +419,9 @@ mail_view(struct db *db, void *arg, struct err *e)
 	if (m.has_next)
 		fprintf(a->out, "  next attempt: %s%s\n", fmt_datetime(m.next_at, at),
 		        m.next_at <= a->now ? " (due now)" : "");
-	if (m.pending + m.failed + m.skipped == 0)
+	if (put_bounces(db, a->limit, a->out, e) < 0)
+		return -1;
+	if (m.pending + m.failed + m.skipped + m.bounced == 0)
 		return 0;
 	fprintf(a->out, "\n%5s %-6s %-12s %-7s %5s %-19s %s\n", "id", "kind", "family", "state",
 	        "tries", "next try", "recipient");
@@ -367,9 +429,9 @@ mail_view(struct db *db, void *arg, struct err *e)
 }
 
 int
-status_mail(struct db *db, int64_t now, FILE *out, struct err *e)
+status_mail(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct mail_args a = {now, out};
+	struct mail_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, mail_view, &a), e);
 }
 
@@ -579,17 +641,19 @@ message_line(const struct db_status_message *m, void *arg)
 
 	fprintf(out, "  message %lld: %s, %s", m->ref, m->kind, m->state);
 	if (m->has_sent_at)
-		fprintf(out, " %s", fmt_datetime(m->sent_at, at));
+		fprintf(out, "%s %s", strcmp(m->state, "bounced") == 0 ? ", sent" : "",
+		        fmt_datetime(m->sent_at, at));
 	if (m->recipient) {
 		fputs(", to ", out);
 		put_text(out, m->recipient, 0);
 	}
-	if (m->reason && strcmp(m->state, "sent") != 0) {
+	if (m->reason && strcmp(m->state, "sent") != 0 && strcmp(m->state, "bounced") != 0) {
 		fputs(" (", out);
 		put_text(out, m->reason, 0);
 		putc(')', out);
 	}
 	putc('\n', out);
+	put_bounce(out, m);
 	return 0;
 }
 
@@ -803,8 +867,10 @@ open_temp(const char *path, char *tmp, size_t size, struct err *e)
 	return NULL;
 }
 
-int
-status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
+/* Write path atomically with view(db, fp): a temporary file beside it, synced, renamed. */
+static int
+write_atomically(struct db *db, const char *path, int (*view)(struct db *, FILE *, struct err *),
+                 struct err *e)
 {
 	char tmp[4096];
 	FILE *fp;
@@ -815,7 +881,7 @@ status_export_file(struct db *db, long long batch_id, const char *path, struct e
 	fp = open_temp(path, tmp, sizeof(tmp), e);
 	if (fp == NULL)
 		return -1;
-	rc = status_export(db, batch_id, fp, e);
+	rc = view(db, fp, e);
 	if (rc == 0 && fsync(fileno(fp)) != 0)
 		rc = err_set(e, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
 	if (fclose(fp) != 0 && rc == 0)
@@ -828,4 +894,82 @@ status_export_file(struct db *db, long long batch_id, const char *path, struct e
 		unlink(tmp);
 	}
 	return rc;
+}
+
+static long long export_batch;
+
+static int
+export_to(struct db *db, FILE *fp, struct err *e)
+{
+	return status_export(db, export_batch, fp, e);
+}
+
+int
+status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
+{
+	export_batch = batch_id;
+	return write_atomically(db, path, export_to, e);
+}
+
+/* ---- bounces (contract section 8) --------------------------------------- */
+
+struct bounces_args {
+	struct csvout w;
+	int failed;
+};
+
+static int
+bounce_row(const struct db_bounce_family *f, void *arg, struct err *e)
+{
+	struct bounces_args *a = arg;
+	char at[WHEN_DATETIME_LEN];
+	int rc = 0;
+
+	if (!returns_is_first(f->emails, f->address))
+		return 0; /* an address the family no longer has */
+	when_format_datetime(f->at, at);
+	rc |= csvout_field(&a->w, f->family_id);
+	rc |= csvout_field(&a->w, f->name);
+	rc |= csvout_field(&a->w, f->address);
+	rc |= csvout_field(&a->w, at);
+	rc |= csvout_field(&a->w, f->status);
+	rc |= csvout_field(&a->w, f->diagnostic);
+	rc |= csvout_end_row(&a->w);
+	if (rc != 0)
+		return err_set(e, ERR_IO, "cannot write the bounces: %s", strerror(errno));
+	return 0;
+}
+
+static int
+bounces_view(struct db *db, void *arg, struct err *e)
+{
+	static const char *const cols[] = {"family_id", "bounced_at", "status", "diagnostic"};
+	struct bounces_args *a = arg;
+	int rc = 0;
+
+	rc |= csvout_field(&a->w, cols[0]);
+	rc |= csvout_field(&a->w, "name");
+	rc |= csvout_field(&a->w, "address");
+	for (int i = 1; i < 4; i++)
+		rc |= csvout_field(&a->w, cols[i]);
+	rc |= csvout_end_row(&a->w);
+	if (rc != 0)
+		return err_set(e, ERR_IO, "cannot write the bounces: %s", strerror(errno));
+	return db_bounce_families(db, bounce_row, a, e);
+}
+
+int
+status_bounces(struct db *db, FILE *out, struct err *e)
+{
+	struct bounces_args a;
+
+	memset(&a, 0, sizeof(a));
+	csvout_init(&a.w, out, ';', CSVOUT_SAFE);
+	return view_end(out, in_snapshot(db, e, bounces_view, &a), e);
+}
+
+int
+status_bounces_file(struct db *db, const char *path, struct err *e)
+{
+	return write_atomically(db, path, status_bounces, e);
 }

@@ -24,16 +24,20 @@
 /*
  * The default view: pending requests (count, oldest, by activity), the last
  * 10 batches (newest first) and the mail queue (counts, next attempt, every
- * failed message). now (the tool's clock) says whether the next attempt is
- * already due.
+ * failed message), and when mail bounced, the bounced messages and the
+ * undeliverable families (first address bounced bounce_limit times). now
+ * (the tool's clock) says whether the next attempt is already due.
  */
-int status_overview(struct db *db, int64_t now, FILE *out, struct err *e);
+int status_overview(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
 
 /* One batch in detail. Unknown batch: ERR_DATA. */
 int status_batch(struct db *db, long long batch_id, FILE *out, struct err *e);
 
-/* Every message not sent (pending, failed, skipped), with its details. */
-int status_mail(struct db *db, int64_t now, FILE *out, struct err *e);
+/*
+ * Every message not sent (pending, failed, skipped, bounced), with its
+ * details, and the bounce counts as in status_overview.
+ */
+int status_mail(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
 
 /*
  * One request explained: its fields, its state and the rule that decided it,
@@ -52,5 +56,15 @@ int status_request(struct db *db, const char *request_id, FILE *out, struct err 
  */
 int status_export(struct db *db, long long batch_id, FILE *out, struct err *e);
 int status_export_file(struct db *db, long long batch_id, const char *path, struct err *e);
+
+/*
+ * The families whose current first address bounced (contract section 8),
+ * as CSV for the service to call them: family_id;name;address;bounced_at;
+ * status;diagnostic, one row per family with its last bounce, ordered by
+ * family_id; spreadsheet-safe like the export. status_bounces_file writes
+ * path atomically, as status_export_file does.
+ */
+int status_bounces(struct db *db, FILE *out, struct err *e);
+int status_bounces_file(struct db *db, const char *path, struct err *e);
 
 #endif

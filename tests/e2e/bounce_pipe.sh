@@ -210,3 +210,36 @@ run nocturne-bounce -c "$T/conf.ini" --db "$DB" --fetch
 expect_rc 78
 expect_contains "$ERR" "[bounce] url is not set"
 ok
+
+t status_shows_the_bounces
+# message 1 (family F1, now at a new address) and family F4's two (4 and 8)
+sql "$DB" "UPDATE message SET state = 'sent' WHERE ref IN (1, 4, 8); DELETE FROM bounce;"
+sql "$DB" "UPDATE family SET name = '=cmd|'' /C calc''!A0' WHERE ref = 4;"
+for f in b1 b4 b5; do bounce "$T/$f.eml"; done
+run nocturne-status -c "$T/conf.ini" --db "$DB" --now '2019-12-08 07:00'
+expect_rc 0
+expect_contains "$OUT" "Mail queue: 0 pending, 2 sent, 0 failed, 4 skipped, 3 bounced"
+# F1's first address is another one now; F4 bounced twice, limit 1: undeliverable
+expect_contains "$OUT" "Bounces: 3 bounced message(s), 1 undeliverable family(ies) (nocturne-status --bounces lists them)"
+csv=$(cat <<'CSV'
+family_id;name;address;bounced_at;status;diagnostic
+F4;"'=cmd|' /C calc'!A0";evil@example.org;2019-12-03 09:00:00;5.1.1;550 5.1.1 <bernard@example.com>... User unknown
+CSV
+)
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces
+expect_rc 0
+expect_eq "$OUT" "$csv" csv
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces "$T/b.csv"
+expect_rc 0
+expect_empty "$OUT" stdout
+expect_eq "$(cat "$T/b.csv")" "$csv" "csv file"
+run nocturne-status -c "$T/conf.ini" --db "$DB" --request R1
+expect_rc 0
+expect_contains "$OUT" "  message 1: report, bounced, sent 2019-12-03 07:00:00, to marie.dupont@example.org
+    bounced 2019-12-03 09:00:00: 5.1.1 550 5.1.1 <dupont.famille@example.net>: Recipient address rejected: User unknown in virtual mailbox table"
+run nocturne-status -c "$T/conf.ini" --db "$DB" --mail
+expect_rc 0
+expect_contains "$OUT" "bounced 2019-12-03 09:00:00: 5.0.0 550 5.2.1 The email account that you tried to reach is disabled"
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces --mail
+expect_rc 64
+ok

@@ -13,6 +13,27 @@
 #include "opts.h"
 #include "tool.h"
 
+enum { OPT_RESEND = OPT_TOOL, OPT_RESEND_FAMILY };
+
+/* A message reference: "m123" (as in the VERP address) or "123". */
+static int
+parse_ref(const char *s, long long *ref)
+{
+	long long v = 0;
+
+	if (*s == 'm' || *s == 'M')
+		s++;
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000000LL)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*ref = v;
+	return v > 0 ? 0 : -1;
+}
+
 static void
 usage(void)
 {
@@ -24,6 +45,9 @@ usage(void)
 	       "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
 	       "      --db FILE       database path, overriding the configuration\n"
 	       "      --now 'YYYY-MM-DD HH:MM[:SS]'  the clock (local time)\n"
+	       "      --resend REF    compose stored message REF (m123 or 123) again, as a new\n"
+	       "                      message to the family's current first address, and send\n"
+	       "      --resend-family ID  the same for family ID's last compte-rendu and notice\n"
 	       "  -n, --dry-run       print what would be composed and sent; change nothing\n"
 	       "  -v, --verbose       report counts on stderr (-vv: more)\n"
 	       "  -q, --quiet         errors only\n"
@@ -37,7 +61,14 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {OPTS_LONG_COMMON, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    OPTS_LONG_COMMON,
+	    {"resend", required_argument, NULL, OPT_RESEND},
+	    {"resend-family", required_argument, NULL, OPT_RESEND_FAMILY},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *resend_family = NULL;
+	long long resend_ref = 0;
 	struct opts o;
 	struct config cfg;
 	struct err e;
@@ -57,6 +88,17 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
 		if (opts_common(&o, c, optarg))
 			continue;
+		if (c == OPT_RESEND) {
+			if (parse_ref(optarg, &resend_ref) < 0)
+				return tool_usage_error(
+				    "--resend '%s': expected a message reference (m123 or 123)",
+				    optarg);
+			continue;
+		}
+		if (c == OPT_RESEND_FAMILY) {
+			resend_family = optarg;
+			continue;
+		}
 		return tool_usage_error("unknown option '%s'", argv[optind - 1]);
 	}
 	if (o.help) {
@@ -69,11 +111,16 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return tool_usage_error("unexpected argument '%s'", argv[optind]);
+	if (resend_ref > 0 && resend_family != NULL)
+		return tool_usage_error("--resend and --resend-family go one at a time");
 
 	if (opts_setup(&o, "nocturne-notify", &cfg, &now, &e) < 0 ||
 	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
 	    (!o.dry_run && lock_acquire(&lk, cfg.db_path, "notify", &e) < 0) ||
-	    morning_compose(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e) < 0 ||
+	    (resend_ref > 0 || resend_family != NULL
+	         ? morning_resend(db, &cfg, now, resend_ref, resend_family,
+	                          o.dry_run ? &preview : NULL, &st, &e)
+	         : morning_compose(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e)) < 0 ||
 	    morning_send(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e) < 0) {
 		code = tool_fail(&e);
 		goto done;
@@ -81,16 +128,20 @@ main(int argc, char **argv)
 	if (o.dry_run) {
 		if (preview.len > 0)
 			fwrite(preview.p, 1, preview.len, stdout);
-		printf(
-		    "dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld skipped), "
-		    "%ld stored message(s) due\n",
-		    st.reports, st.notices, st.skipped, st.due);
+		if (resend_ref > 0 || resend_family != NULL)
+			printf("dry run: would resend %ld message(s), %ld stored message(s) due\n",
+			       st.resent, st.due);
+		else
+			printf("dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld "
+			       "skipped), %ld stored message(s) due\n",
+			       st.reports, st.notices, st.skipped, st.due);
 		code = tool_finish(0);
 		goto done;
 	}
-	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
+	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped, %ld resent; sent %ld, "
 	         "deferred %ld, failed %ld; %lld pending",
-	         st.reports, st.notices, st.skipped, st.sent, st.deferred, st.failed, st.pending);
+	         st.reports, st.notices, st.skipped, st.resent, st.sent, st.deferred, st.failed,
+	         st.pending);
 	if (st.failed > 0)
 		log_warn("%ld message(s) refused by the mail server and marked failed "
 		         "(nocturne-status shows why)",

@@ -243,3 +243,49 @@ expect_contains "$OUT" "bounced 2019-12-03 09:00:00: 5.0.0 550 5.2.1 The email a
 run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces --mail
 expect_rc 64
 ok
+
+t resend_goes_to_the_new_address
+# F1's compte-rendu (message 1) bounced; F1 has imported marie@example.net since
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-08 08:00' --resend m1 -n
+expect_rc 0
+expect_contains "$OUT" "=== would resend message 1 (report) to marie@example.net as <"
+expect_contains "$OUT" "dry run: would resend 1 message(s)"
+before=$(q 'SELECT max(ref) FROM message')
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-08 08:00' --resend m1
+expect_rc 0
+expect_empty "$ERR" stderr
+new=$(q 'SELECT max(ref) FROM message')
+expect_eq "$new" "$((before + 1))" "new message"
+expect_eq "$(q "SELECT kind || '|' || state || '|' || recipient || '|' || (subject = (SELECT subject FROM message WHERE ref = 1)) || '|' || (message_id <> '$MID1') FROM message WHERE ref = $new")" \
+	"report|sent|marie@example.net|1|1" "the new message"
+expect_eq "$(q "SELECT group_concat(seq) FROM message_request WHERE message_ref = $new")" \
+	"$(q "SELECT group_concat(seq) FROM message_request WHERE message_ref = 1")" "its requests"
+f=$(ls "$T"/outbox/*.eml | while read -r x; do grep -l "^References: $MID1" "$x"; done)
+expect_eq "$(hdr "$f" To)" "Famille Dupont <marie@example.net>" To
+expect_eq "$(hdr "$f" Message-ID)" "$(q "SELECT message_id FROM message WHERE ref = $new")" Message-ID
+expect_eq "$(hdr "$f" Date)" "Sun, 08 Dec 2019 08:00:00 +0100" Date
+expect_eq "$(hdr "$f" References)" "$MID1" References
+expect_eq "$(grep -c '^To:' "$f")" 1 "one To"
+expect_eq "$(grep -c '^Message-ID:' "$f")" 1 "one Message-ID"
+# the body is the original's, byte for byte
+q "SELECT writefile('$T/orig.eml', content) FROM message_content WHERE message_ref = 1" >/dev/null
+expect_eq "$(sed '1,/^\r$/d' "$f" | md5sum)" "$(sed '1,/^\r$/d' "$T/orig.eml" | md5sum)" body
+ok
+
+t resend_refused_where_it_cannot_arrive
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-08 08:00' --resend-family F4
+expect_rc 65
+expect_contains "$ERR" "family F4: its first address evil@example.org bounced 2 time(s)"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-08 08:00' --resend-family F2
+expect_rc 65
+expect_contains "$ERR" "family F2: no valid first address"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-08 08:00' --resend m99999
+expect_rc 65
+expect_contains "$ERR" "message 99999: no such stored message"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --resend x1
+expect_rc 64
+n=$(q 'SELECT count(*) FROM message')
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-08 08:00' --resend-family F1
+expect_rc 0
+expect_eq "$(q 'SELECT count(*) FROM message')" "$((n + 1))" "F1: its last compte-rendu (no notice)"
+ok

@@ -18,7 +18,7 @@
 
 #define TOOL "nocturne-status"
 
-enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL, OPT_BOUNCES };
+enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL, OPT_BOUNCES, OPT_HTML };
 
 static void
 usage(FILE *fp)
@@ -31,6 +31,7 @@ usage(FILE *fp)
 	      "       nocturne-status [options] --mail          the mail queue in detail\n"
 	      "       nocturne-status [options] --bounces [FILE|-]\n"
 	      "                                  families whose first address bounced, as CSV\n"
+	      "       nocturne-status [options] --html [FILE|-] the night on one HTML page\n"
 	      "options:\n"
 	      "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
 	      "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
@@ -67,6 +68,7 @@ main(int argc, char **argv)
 	    {"request", required_argument, NULL, OPT_REQUEST},
 	    {"mail", no_argument, NULL, OPT_MAIL},
 	    {"bounces", no_argument, NULL, OPT_BOUNCES},
+	    {"html", no_argument, NULL, OPT_HTML},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -75,7 +77,7 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	const char *request_id = NULL, *file = NULL;
 	long long batch = 0;
-	int c, export = 0, mail = 0, bounces = 0, rc;
+	int c, export = 0, mail = 0, bounces = 0, html = 0, rc;
 	int64_t now;
 
 	log_init(TOOL, LOG_LEVEL_WARN);
@@ -106,6 +108,9 @@ main(int argc, char **argv)
 		case OPT_BOUNCES:
 			bounces = 1;
 			break;
+		case OPT_HTML:
+			html = 1;
+			break;
 		default:
 			rc =
 			    tool_usage_error("unknown option, or an option without its value: '%s'",
@@ -123,15 +128,16 @@ main(int argc, char **argv)
 		rc = tool_finish(0);
 		goto out;
 	}
-	if (export + mail + bounces + (request_id != NULL) > 1) {
-		rc = tool_usage_error("--export, --request, --mail and --bounces go one at a time");
+	if (export + mail + bounces + html + (request_id != NULL) > 1) {
+		rc = tool_usage_error(
+		    "--export, --request, --mail, --bounces and --html go one at a time");
 		goto out;
 	}
-	if (batch > 0 && (mail || bounces || request_id != NULL)) {
+	if (batch > 0 && (mail || bounces || html || request_id != NULL)) {
 		rc = tool_usage_error("--batch goes alone or with --export");
 		goto out;
 	}
-	if ((export || bounces) && optind < argc)
+	if ((export || bounces || html) && optind < argc)
 		file = argv[optind++];
 	if (optind < argc) {
 		rc = tool_usage_error("unexpected argument '%s'", argv[optind]);
@@ -152,6 +158,10 @@ main(int argc, char **argv)
 		rc = status_bounces_file(db, file, &e);
 	else if (bounces)
 		rc = status_bounces(db, stdout, &e);
+	else if (html && file != NULL && strcmp(file, "-") != 0)
+		rc = status_html_file(db, now, cfg.bounce_limit, file, &e);
+	else if (html)
+		rc = status_html(db, now, cfg.bounce_limit, stdout, &e);
 	else if (request_id != NULL)
 		rc = status_request(db, request_id, stdout, &e);
 	else if (mail)

@@ -99,6 +99,24 @@ int db_status_request_messages(struct db *db, long long seq,
                                int (*fn)(const struct db_status_message *m, void *arg), void *arg,
                                struct err *e);
 
+/* One slot (activity, day) a batch decided requests of, as it stands now. */
+struct db_status_slot {
+	const char *activity_id, *activity_name;
+	int32_t day;
+	int has_capacity;   /* 0: unlimited */
+	long long capacity; /* the opening's, else the activity's */
+	long long taken;    /* accepted reservations */
+	long long waiting;  /* waitlisted requests */
+};
+
+/*
+ * The slots of the requests batch batch_id decided or changed, by activity
+ * name then day. Returns rows given, or -1.
+ */
+int db_status_batch_slots(struct db *db, long long batch_id,
+                          int (*fn)(const struct db_status_slot *s, void *arg), void *arg,
+                          struct err *e);
+
 /* 1 if batch batch_id exists, 0 if not, -1 on error. */
 int db_status_batch_exists(struct db *db, long long batch_id, struct err *e);
 

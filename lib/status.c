@@ -11,6 +11,7 @@
 #include "db_bounce.h"
 #include "db_status.h"
 #include "export.h"
+#include "page.h"
 #include "returns.h"
 #include "when.h"
 
@@ -972,4 +973,42 @@ int
 status_bounces_file(struct db *db, const char *path, struct err *e)
 {
 	return write_atomically(db, path, status_bounces, e);
+}
+
+/* ---- the service's morning page (contract section 9) -------------------- */
+
+struct html_args {
+	int64_t now;
+	int limit;
+	FILE *out;
+};
+
+static int
+html_view(struct db *db, void *arg, struct err *e)
+{
+	struct html_args *a = arg;
+	return page_write(db, a->now, a->limit, a->out, e);
+}
+
+int
+status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
+{
+	struct html_args a = {now, bounce_limit, out};
+	return view_end(out, in_snapshot(db, e, html_view, &a), e);
+}
+
+static struct html_args html_file_args;
+
+static int
+html_to(struct db *db, FILE *fp, struct err *e)
+{
+	return status_html(db, html_file_args.now, html_file_args.limit, fp, e);
+}
+
+int
+status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e)
+{
+	html_file_args.now = now;
+	html_file_args.limit = bounce_limit;
+	return write_atomically(db, path, html_to, e);
 }

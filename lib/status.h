@@ -67,4 +67,11 @@ int status_export_file(struct db *db, long long batch_id, const char *path, stru
 int status_bounces(struct db *db, FILE *out, struct err *e);
 int status_bounces_file(struct db *db, const char *path, struct err *e);
 
+/*
+ * The service's morning page (contract section 9, page.h): one
+ * self-contained HTML page. status_html_file writes path atomically.
+ */
+int status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
+int status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e);
+
 #endif

@@ -18,7 +18,6 @@
 
 #include "bounce.h"
 #include "db.h"
-#include "imap.h"
 #include "lock.h"
 #include "log.h"
 #include "opts.h"
@@ -166,89 +165,40 @@ done:
 	return code;
 }
 
+/* The log line (and with -n the stdout line) of one message of the mailbox. */
+static void
+on_fetched(void *ctx, unsigned long uid, const struct returns_outcome *r)
+{
+	const struct opts *o = ctx;
+	char where[64];
+
+	snprintf(where, sizeof(where), "UID %lu: ", uid);
+	report(r, where, 1);
+	if (o->dry_run)
+		printf("UID %lu: %s: %s\n", uid, bounce_verdict_name(r->r.verdict), r->line);
+}
+
 static int
 fetch_mode(const struct opts *o, const struct config *cfg, int64_t now)
 {
-	struct imap_options io;
-	struct imap *s = NULL;
+	struct returns_fetch_stats st;
 	struct db *db = NULL;
 	struct lock lk = {-1, NULL};
 	struct err e;
-	unsigned long *uids = NULL;
-	size_t n = 0, handled = 0, left = 0;
-	char *password = NULL;
-	int code = 0;
+	int code;
 
 	err_clear(&e);
-	if (cfg->bounce_url[0] == '\0') {
-		err_set(&e, ERR_CONFIG, "%s: [bounce] url is not set: --fetch has no mailbox",
-		        cfg->source);
-		return tool_fail(&e);
-	}
-	if (cfg->bounce_password_file[0] != '\0' &&
-	    config_read_secret(cfg->bounce_password_file, "[bounce] password_file", &password, &e) <
-	        0)
-		return tool_fail(&e);
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
-	    (!o->dry_run && lock_acquire(&lk, cfg->db_path, "bounce", &e) < 0))
-		goto fail;
-	memset(&io, 0, sizeof(io));
-	io.url = cfg->bounce_url;
-	io.user = cfg->bounce_user;
-	io.password = password;
-	io.ca_file = cfg->bounce_ca_file;
-	io.timeout_s = cfg->bounce_timeout;
-	io.done_folder = cfg->bounce_done_folder;
-	io.max_message = BOUNCE_INPUT_MAX;
-	if (imap_open(&s, &io, &e) < 0 || imap_list(s, &uids, &n, &e) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		struct returns_outcome r;
-		char *msg = NULL, where[64];
-		size_t len;
-		int cut;
-
-		if (imap_fetch(s, uids[i], &msg, &len, &cut, &e) < 0 ||
-		    returns_handle(db, cfg, msg, len, NULL, now, o->dry_run, &r, &e) < 0) {
-			free(msg);
-			goto fail;
-		}
-		free(msg);
-		snprintf(where, sizeof(where), "UID %lu: ", uids[i]);
-		report(&r, where, 1);
-		if (o->dry_run)
-			printf("UID %lu: %s: %s\n", uids[i], bounce_verdict_name(r.r.verdict),
-			       r.line);
-		if (!r.handled) {
-			left++;
-			continue;
-		}
-		handled++;
-		if (!o->dry_run) {
-			if (imap_done(s, uids[i], &e) < 0)
-				goto fail;
-		}
+	    (!o->dry_run && lock_acquire(&lk, cfg->db_path, "bounce", &e) < 0) ||
+	    returns_fetch(db, cfg, now, o->dry_run, on_fetched, (void *)o, &st, &e) < 0) {
+		code = fail_with(&e);
+	} else {
+		log_info("%zu message(s) in the mailbox: %zu handled%s, %zu left", st.messages,
+		         st.handled, o->dry_run ? " (dry run: none removed)" : "", st.left);
+		code = tool_finish(0);
 	}
-	if (imap_flush(s, &e) < 0)
-		goto fail;
-	log_info("%zu message(s) in the mailbox: %zu handled%s, %zu left", n, handled,
-	         o->dry_run ? " (dry run: none removed)" : "", left);
-	code = tool_finish(0);
-	goto done;
-fail:
-	/* work done before a failure is kept; what is left waits for the next run */
-	if (handled > 0 && e.kind == ERR_UNAVAILABLE)
-		e.kind = ERR_TEMP;
-	code = fail_with(&e);
-done:
-	free(uids);
-	imap_close(s);
 	lock_release(&lk);
 	db_close(db);
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
 	return code;
 }
 

@@ -138,10 +138,11 @@ main(int argc, char **argv)
 		code = tool_finish(0);
 		goto done;
 	}
-	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped, %ld resent; sent %ld, "
+	if (st.resent > 0)
+		log_info("resent %ld message(s)", st.resent);
+	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
 	         "deferred %ld, failed %ld; %lld pending",
-	         st.reports, st.notices, st.skipped, st.resent, st.sent, st.deferred, st.failed,
-	         st.pending);
+	         st.reports, st.notices, st.skipped, st.sent, st.deferred, st.failed, st.pending);
 	if (st.failed > 0)
 		log_warn("%ld message(s) refused by the mail server and marked failed "
 		         "(nocturne-status shows why)",

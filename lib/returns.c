@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "db_bounce.h"
+#include "imap.h"
 #include "mail.h"
 
 int
@@ -101,4 +102,70 @@ returns_handle(struct db *db, const struct config *cfg, const char *msg, size_t 
 	}
 	db_bounce_hit_release(&hit);
 	return 0;
+}
+
+int
+returns_fetch(struct db *db, const struct config *cfg, int64_t now, int dry, returns_fetch_fn fn,
+              void *ctx, struct returns_fetch_stats *st, struct err *e)
+{
+	struct imap_options io;
+	struct imap *s = NULL;
+	unsigned long *uids = NULL;
+	char *password = NULL;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (cfg->bounce_url[0] == '\0')
+		return err_set(e, ERR_CONFIG, "%s: [bounce] url is not set: --fetch has no mailbox",
+		               cfg->source);
+	if (cfg->bounce_password_file[0] != '\0' &&
+	    config_read_secret(cfg->bounce_password_file, "[bounce] password_file", &password, e) <
+	        0)
+		return -1;
+	memset(&io, 0, sizeof(io));
+	io.url = cfg->bounce_url;
+	io.user = cfg->bounce_user;
+	io.password = password;
+	io.ca_file = cfg->bounce_ca_file;
+	io.timeout_s = cfg->bounce_timeout;
+	io.done_folder = cfg->bounce_done_folder;
+	io.max_message = BOUNCE_INPUT_MAX;
+	if (imap_open(&s, &io, e) < 0 || imap_list(s, &uids, &st->messages, e) < 0)
+		goto done;
+	for (size_t i = 0; i < st->messages; i++) {
+		struct returns_outcome o;
+		char *msg = NULL;
+		size_t len;
+		int cut, hrc;
+
+		if (imap_fetch(s, uids[i], &msg, &len, &cut, e) < 0)
+			goto done;
+		hrc = returns_handle(db, cfg, msg, len, NULL, now, dry, &o, e);
+		free(msg);
+		if (hrc < 0)
+			goto done;
+		if (fn != NULL)
+			fn(ctx, uids[i], &o);
+		if (!o.handled) {
+			st->left++;
+			continue;
+		}
+		st->handled++;
+		if (!dry && imap_done(s, uids[i], e) < 0)
+			goto done;
+	}
+	if (imap_flush(s, e) < 0)
+		goto done;
+	rc = 0;
+done:
+	/* work done before a failure is kept; what is left waits for the next run */
+	if (rc < 0 && st->handled > 0 && e->kind == ERR_UNAVAILABLE)
+		e->kind = ERR_TEMP;
+	free(uids);
+	imap_close(s);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return rc;
 }

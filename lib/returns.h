@@ -43,6 +43,27 @@ int returns_handle(struct db *db, const struct config *cfg, const char *msg, siz
                    const char *env_rcpt, int64_t now, int dry, struct returns_outcome *o,
                    struct err *e);
 
+/* What --fetch did. */
+struct returns_fetch_stats {
+	size_t messages; /* in the mailbox */
+	size_t handled;  /* deleted or moved (with dry: would be) */
+	size_t left;
+};
+
+/* Called with each message's outcome (for the log); uid: its IMAP UID. */
+typedef void (*returns_fetch_fn)(void *ctx, unsigned long uid, const struct returns_outcome *o);
+
+/*
+ * nocturne-bounce --fetch: read every message of the [bounce] url mailbox
+ * (imap.h), handle each (returns_handle) and, unless dry, delete the
+ * handled ones or move them to [bounce] done_folder; the others stay.
+ * fn (may be NULL) hears of each. ERR_CONFIG: no url, a bad password
+ * file; the IMAP errors of imap.h, except that a failure after some
+ * messages were handled is ERR_TEMP (they are recorded; the rest waits).
+ */
+int returns_fetch(struct db *db, const struct config *cfg, int64_t now, int dry,
+                  returns_fetch_fn fn, void *ctx, struct returns_fetch_stats *st, struct err *e);
+
 /*
  * 1 when address is the current first address of emails (a family's
  * list), case-insensitively; else 0.

@@ -59,6 +59,8 @@ config_defaults(struct config *cfg)
 	cfg->bounce_ca_file = xstrdup("");
 	cfg->bounce_timeout = 60;
 	cfg->bounce_done_folder = xstrdup("");
+	cfg->report_to = xstrdup("");
+	cfg->report_subject = xstrdup("");
 	cfg->syslog = 0;
 }
 
@@ -83,7 +85,9 @@ config_release(struct config *cfg)
 	                 &cfg->bounce_user,
 	                 &cfg->bounce_password_file,
 	                 &cfg->bounce_ca_file,
-	                 &cfg->bounce_done_folder};
+	                 &cfg->bounce_done_folder,
+	                 &cfg->report_to,
+	                 &cfg->report_subject};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -171,6 +175,8 @@ static const struct key keys[] = {
     {"bounce", "ca_file", K_STR, OFF(bounce_ca_file), 0, 0},
     {"bounce", "timeout", K_INT, OFF(bounce_timeout), 1, 3600},
     {"bounce", "done_folder", K_STR, OFF(bounce_done_folder), 0, 0},
+    {"report", "to", K_STR, OFF(report_to), 0, 0},
+    {"report", "subject", K_STR, OFF(report_subject), 0, 0},
     {"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

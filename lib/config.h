@@ -60,6 +60,10 @@ struct config {
 	int bounce_timeout;       /* seconds */
 	char *bounce_done_folder; /* "" = delete handled messages */
 
+	/* [report] */
+	char *report_to;      /* "" = the service gets no page by mail */
+	char *report_subject; /* "" = "Portail Famille : la nuit du lot N" */
+
 	/* [log] */
 	int syslog;
 };

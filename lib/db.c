@@ -131,12 +131,15 @@ static const char *const migrations[] = {
      * and each hard bounce is kept with the address it returned from, so a
      * family is undeliverable while its current first address has bounced
      * [bounce] limit times: an import that changes the address ends it.
+     * And the service's morning page (contract section 9): a message of
+     * kind 'page', to [report] to, of no family, one per batch.
      */
     "ALTER TABLE message RENAME TO message_v1;"
     "CREATE TABLE message("
     "  ref INTEGER PRIMARY KEY,"
-    "  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"
-    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  kind TEXT NOT NULL CHECK(kind IN ('report','notice','page')),"
+    "  family_ref INTEGER REFERENCES family(ref)"
+    "    CHECK((kind = 'page') = (family_ref IS NULL)),"
     "  recipient TEXT,"
     "  subject TEXT NOT NULL,"
     "  message_id TEXT NOT NULL UNIQUE,"
@@ -150,7 +153,8 @@ static const char *const migrations[] = {
     "  sent_at INTEGER,"
     "  bounced_at INTEGER,"
     "  bounce_status TEXT,"
-    "  bounce_diagnostic TEXT);"
+    "  bounce_diagnostic TEXT,"
+    "  batch_id INTEGER REFERENCES batch(batch_id));"
     "INSERT INTO message(ref, kind, family_ref, recipient, subject, message_id, state, reason,"
     "  attempts, created_at, next_at, updated_at, sent_at)"
     "  SELECT ref, kind, family_ref, recipient, subject, message_id, state, reason, attempts,"
@@ -164,6 +168,7 @@ static const char *const migrations[] = {
     "DROP TABLE message_v1;"
     "CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
     "CREATE INDEX message_family ON message(family_ref);"
+    "CREATE UNIQUE INDEX message_page ON message(batch_id) WHERE kind = 'page';"
     "CREATE TABLE bounce("
     "  ref INTEGER PRIMARY KEY,"
     "  family_ref INTEGER NOT NULL REFERENCES family(ref),"

@@ -206,10 +206,11 @@ struct message_ctx {
 };
 
 #define MESSAGE_COLS                                                                               \
-	"SELECT m.ref, m.kind, f.family_id, f.name, m.recipient, m.state, m.reason,"               \
+	"SELECT m.ref, m.kind, coalesce(f.family_id, '(service)'), coalesce(f.name, ''),"          \
+	" m.recipient, m.state, m.reason,"                                                         \
 	" m.attempts, m.created_at, m.next_at, m.sent_at, m.bounced_at, m.bounce_status,"          \
 	" m.bounce_diagnostic FROM message m"                                                      \
-	" JOIN family f ON f.ref = m.family_ref"
+	" LEFT JOIN family f ON f.ref = m.family_ref"
 
 static int
 message_row(sqlite3_stmt *st, void *ctx)

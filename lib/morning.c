@@ -9,6 +9,8 @@
 
 #include "db_bounce.h"
 #include "db_mail.h"
+#include "db_status.h"
+#include "page.h"
 #include "db_resend.h"
 #include "outbox.h"
 #include "resend.h"
@@ -248,6 +250,130 @@ check_mailboxes(const struct config *cfg, struct err *e)
 	return 0;
 }
 
+static int
+last_batch(const struct db_status_batch *b, void *arg)
+{
+	*(struct db_status_batch *)arg = *b;
+	((struct db_status_batch *)arg)->delivery = NULL;
+	((struct db_status_batch *)arg)->delivery_error = NULL;
+	return 0;
+}
+
+/* The service's page of the last batch, once per batch, to [report] to. */
+static int
+compose_page(struct compose_run *run, struct db *db, struct err *e)
+{
+	const struct config *cfg = run->cfg;
+	struct db_status_batch b;
+	struct db_status_mail mq;
+	struct mail_buf msg = {0}, text = {0}, subject = {0};
+	char *to_name = NULL, *to_addr = NULL, *from_name = NULL, *from_addr = NULL;
+	char *html = NULL, *msgid = NULL, date[MAIL_DATE_LEN], when[WHEN_DATETIME_LEN];
+	size_t hlen = 0;
+	FILE *f;
+	int rc = -1, have;
+	long long ref;
+
+	if (cfg->report_to[0] == '\0')
+		return 0;
+	if (mail_parse_mailbox(cfg->report_to, &to_name, &to_addr) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [report] to '%s' is not a valid mailbox",
+		               cfg->source, cfg->report_to);
+	memset(&b, 0, sizeof(b));
+	if (db_status_batches(db, 0, 1, last_batch, &b, e) < 0 ||
+	    (have = db_mail_page_exists(run->q, b.batch_id, e)) < 0)
+		goto done;
+	if (b.batch_id == 0 || have) {
+		rc = 0;
+		goto done;
+	}
+	if (db_status_mail(db, &mq, e) < 0)
+		goto done;
+	f = open_memstream(&html, &hlen);
+	if (f == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot allocate the page");
+		goto done;
+	}
+	rc = page_write(db, run->now, cfg->bounce_limit, f, e);
+	if (fclose(f) != 0 && rc == 0)
+		rc = err_set(e, ERR_INTERNAL, "cannot write the page");
+	if (rc < 0)
+		goto done;
+	rc = -1;
+	when_format_datetime(b.ran_at, when);
+	if (cfg->report_subject[0] != '\0')
+		mail_buf_adds(&subject, cfg->report_subject);
+	else
+		mail_buf_addf(&subject, "Portail Famille : la nuit du lot %lld", b.batch_id);
+	mail_buf_addf(
+	    &text,
+	    "Lot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
+	    "d'attente, %lld refusée(s).\n"
+	    "Courriels : %lld envoyé(s), %lld en attente, %lld échoué(s), %lld non "
+	    "envoyé(s), %lld revenu(s) en erreur.\n\n"
+	    "Le détail (motifs de refus, places par jour, familles injoignables, "
+	    "livraison au back office) est dans la partie HTML de ce message.\n",
+	    b.batch_id, when, b.n_requests, b.n_accepted, b.n_waitlisted, b.n_refused, mq.sent,
+	    mq.pending, mq.failed, mq.skipped, mq.bounced);
+	msgid = mail_message_id(MAIL_REPORT, b.batch_id, run->now, random64(), cfg->from);
+	if (mail_parse_mailbox(cfg->from, &from_name, &from_addr) < 0) {
+		err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox", cfg->source,
+		        cfg->from);
+		goto done;
+	}
+	mail_date(run->now, run->zone, date);
+	mail_buf_addf(&msg, "Date: %s\r\n", date);
+	mail_header_mailbox(&msg, "From", from_name, from_addr);
+	mail_header_mailbox(&msg, "To", to_name, to_addr);
+	mail_header_text(&msg, "Subject", subject.p, 0);
+	mail_buf_addf(
+	    &msg,
+	    "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
+	    "X-Nocturne-Kind: page\r\n"
+	    "Content-Type: multipart/alternative;\r\n boundary=\"=_nocturne_page\"\r\n\r\n"
+	    "--=_nocturne_page\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	    msgid);
+	mail_qp_encode(&msg, text.p, text.len);
+	mail_buf_adds(&msg, "\r\n--=_nocturne_page\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	mail_qp_encode(&msg, html, hlen);
+	mail_buf_adds(&msg, "\r\n--=_nocturne_page--\r\n");
+	run->st->pages++;
+	if (run->preview != NULL) {
+		mail_buf_addf(run->preview,
+		              "=== the service's page of batch %lld to %s\nSubject: %s\n\n%s\n",
+		              b.batch_id, to_addr, subject.p, text.p);
+		rc = 0;
+		goto done;
+	}
+	{
+		struct db_mail_new m;
+		memset(&m, 0, sizeof(m));
+		m.kind = "page";
+		m.batch_id = b.batch_id;
+		m.recipient = to_addr;
+		m.subject = subject.p;
+		m.message_id = msgid;
+		m.content = msg.p;
+		m.length = msg.len;
+		m.state = "pending";
+		m.now = run->now;
+		rc = db_mail_store(run->q, &m, NULL, 0, &ref, e);
+	}
+done:
+	free(to_name);
+	free(to_addr);
+	free(from_name);
+	free(from_addr);
+	free(html);
+	free(msgid);
+	mail_buf_release(&msg);
+	mail_buf_release(&text);
+	mail_buf_release(&subject);
+	return rc;
+}
+
 int
 morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
                 struct morning_stats *st, struct err *e)
@@ -267,7 +393,8 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mai
 		return -1;
 	run.q = db_mail_open(db);
 	run.bq = db_bounce_open(db);
-	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
+	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0 ||
+	    compose_page(&run, db, e) < 0)
 		goto done;
 	if (preview == NULL && db_commit(db, e) < 0)
 		goto done;

@@ -25,6 +25,7 @@ struct morning_stats {
 	long reports, notices;       /* messages composed (skipped ones included) */
 	long skipped;                /* of which skipped (no valid address) */
 	long resent;                 /* messages composed again (--resend) */
+	long pages;                  /* the service's page of the last batch ([report] to) */
 	long due;                    /* messages due when sending started */
 	long sent, deferred, failed; /* outcomes in this run */
 	int unreachable;             /* the server could not be reached */
@@ -34,7 +35,9 @@ struct morning_stats {
 };
 
 /*
- * Compose and store every message owed at now. With preview non-NULL
+ * Compose and store every message owed at now, and when [report] to is set
+ * and the last batch has none yet, the service's morning page (page.h) as
+ * a message of kind 'page' with a short text part. With preview non-NULL
  * (--dry-run) nothing is stored: each message that would be composed is
  * described in preview (recipient, subject, text) and the transaction is
  * rolled back. Fails with the database's error, or ERR_CONFIG for a bad

@@ -94,3 +94,39 @@ HTML
 	done
 fi
 ok
+
+t report_to_mails_the_page_once_per_batch
+file_conf 'return_path = bounces@mairie.example' '[report]' 'to = Service Enfance <enfance@mairie.example>'
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 11:00'
+expect_rc 0
+expect_empty "$ERR" stderr
+expect_eq "$(q "SELECT kind || '|' || coalesce(family_ref, 'none') || '|' || batch_id || '|' || state || '|' || recipient || '|' || subject FROM message WHERE kind = 'page'")" \
+	"page|none|1|sent|enfance@mairie.example|Portail Famille : la nuit du lot 1" "page message"
+f=$(grep -l '^X-Nocturne-Kind: page' "$T"/outbox/*.eml)
+expect_eq "$(hdr "$f" To)" "Service Enfance <enfance@mairie.example>" To
+/usr/bin/python3 - "$f" >"$T/parts" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
+print(m.get_body(('plain',)).get_content())
+print("=== html")
+print(m.get_body(('html',)).get_content())
+PY
+parts=$(cat "$T/parts")
+expect_contains "$parts" "Lot 1 du 2019-12-02 22:00:00 : 8 demande(s) traitée(s), 2 acceptée(s), 1 en liste d'attente, 5 refusée(s)."
+expect_contains "$parts" "<title>Portail Famille : la nuit du lot 1 (2019-12-02 22:00:00)</title>"
+expect_contains "$parts" "&lt;script&gt;alert(1)&lt;/script&gt;"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 12:00'
+expect_rc 0
+expect_eq "$(q "SELECT count(*) FROM message WHERE kind = 'page'")" 1 "pages after a second run"
+run nocturne-status -c "$T/conf.ini" --db "$DB" --mail
+expect_rc 0
+printf '[report]\nto = not a mailbox\n' >"$T/bad.ini"
+sql "$DB" "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at) VALUES (2, $(I '2019-12-03 22:00'), 0, 0, 0);"
+run nocturne-notify -c "$T/bad.ini" --db "$DB" --now '2019-12-04 07:00'
+expect_rc 78
+expect_contains "$ERR" "[report] to 'not a mailbox' is not a valid mailbox"
+run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-04 07:00'
+expect_rc 0
+expect_eq "$(q "SELECT group_concat(batch_id) FROM message WHERE kind = 'page'")" "1,2" "a page per batch"
+ok

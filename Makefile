@@ -5,7 +5,7 @@
 #   make sanitize   the whole suite under ASan + UBSan (build-san/)
 #   make demo       two nights on the sample town, mail written as files
 #   make bench      figures at scale (see README)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=   (make uninstall: the same files)
 #   make style      clang-format check
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60) s (clang, build-fuzz/)
 #   make stress     the long robustness scripts stress/*.sh
@@ -107,6 +107,10 @@ install: all
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/nocturne-%)
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard man/*.5))
+	rm -f $(DESTDIR)$(DOCDIR)/nocturne.ini.sample $(DESTDIR)$(DOCDIR)/nocturne.cron
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # Fuzzing: clang, libFuzzer, ASan + UBSan. The library is built for it in
 # build-fuzz/ by re-entering make; fuzz/run.sh runs each harness in turn.

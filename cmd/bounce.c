@@ -102,16 +102,8 @@ report(const struct returns_outcome *r, const char *where, int quiet_unhandled)
 		log_warn("%s%s", where, r->line);
 }
 
-static int quiet;
-
-/* tool_fail, except that under -q a temporary failure (75) prints nothing. */
-static int
-fail_with(const struct err *e)
-{
-	if (quiet && e->kind == ERR_TEMP)
-		return EX_TEMPFAIL;
-	return tool_fail(e);
-}
+/* tool_fail keeps the quiet rule: under -q a temporary failure (75) prints nothing. */
+#define fail_with tool_fail
 
 /* In pipe mode every failure to reach the database is temporary: the MTA retries. */
 static int
@@ -245,7 +237,6 @@ main(int argc, char **argv)
 		config_release(&cfg);
 		return tool_fail(&e);
 	}
-	quiet = o.quiet;
 	code = fetch ? fetch_mode(&o, &cfg, now)
 	             : pipe_mode(&o, &cfg, now, optind < argc ? argv[optind] : NULL);
 	config_release(&cfg);

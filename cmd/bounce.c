@@ -24,38 +24,6 @@
 #include "returns.h"
 #include "tool.h"
 
-#define TOOL "nocturne-bounce"
-
-enum { OPT_FETCH = OPT_TOOL };
-
-static void
-usage(void)
-{
-	printf("usage: nocturne-bounce [options] [FILE|-]   one returned message (an MTA pipe)\n"
-	       "       nocturne-bounce [options] --fetch    the [bounce] mailbox over IMAP\n"
-	       "Record the hard bounces of sent mail: the message becomes 'bounced', and a\n"
-	       "family whose first address bounced [bounce] limit times gets no more mail\n"
-	       "until an import gives it another address.\n"
-	       "\n"
-	       "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
-	       "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
-	       "      --db FILE       database path, overriding the configuration\n"
-	       "      --now 'YYYY-MM-DD HH:MM[:SS]'  the clock (local time)\n"
-	       "      --fetch         read the mailbox of [bounce] url; handled messages are\n"
-	       "                      deleted (or moved to [bounce] done_folder)\n"
-	       "  -n, --dry-run       say what would be recorded; change nothing\n"
-	       "  -v, --verbose       say what was done with each message\n"
-	       "  -q, --quiet         errors only\n"
-	       "  -h, --help          this help\n"
-	       "  -V, --version       version\n"
-	       "\n"
-	       "The envelope recipient ($ORIGINAL_RECIPIENT, else $RECIPIENT, as Postfix's\n"
-	       "local(8) sets them) names the message when [mail] return_path is set (VERP).\n"
-	       "Exit: 0 done (also: not a bounce, unknown message), 64 usage, 66 FILE missing,\n"
-	       "69 IMAP server unreachable or login refused, 74 I/O error, 75 database busy or\n"
-	       "unavailable, locked, or mailbox work left for a later run, 78 configuration.\n");
-}
-
 /* Read at most BOUNCE_INPUT_MAX bytes of f, then drain the rest (the MTA writes it all). */
 static int
 read_all(FILE *f, const char *name, char **out, size_t *len, int *cut, struct err *e)
@@ -102,16 +70,14 @@ report(const struct returns_outcome *r, const char *where, int quiet_unhandled)
 		log_warn("%s%s", where, r->line);
 }
 
-/* tool_fail keeps the quiet rule: under -q a temporary failure (75) prints nothing. */
-#define fail_with tool_fail
-
-/* In pipe mode every failure to reach the database is temporary: the MTA retries. */
+/* In pipe mode every failure to reach the database is temporary: the MTA
+ * retries (tool_fail keeps the quiet rule: under -q a 75 prints nothing). */
 static int
 pipe_fail(struct err *e)
 {
 	if (e->kind != ERR_CONFIG && e->kind != ERR_USAGE)
 		e->kind = ERR_TEMP;
-	return fail_with(e);
+	return tool_fail(e);
 }
 
 static int
@@ -183,7 +149,7 @@ fetch_mode(const struct opts *o, const struct config *cfg, int64_t now)
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
 	    (!o->dry_run && lock_acquire(&lk, cfg->db_path, "bounce", &e) < 0) ||
 	    returns_fetch(db, cfg, now, o->dry_run, on_fetched, (void *)o, &st, &e) < 0) {
-		code = fail_with(&e);
+		code = tool_fail(&e);
 	} else {
 		log_info("%zu message(s) in the mailbox: %zu handled%s, %zu left", st.messages,
 		         st.handled, o->dry_run ? " (dry run: none removed)" : "", st.left);
@@ -197,48 +163,50 @@ fetch_mode(const struct opts *o, const struct config *cfg, int64_t now)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    OPTS_LONG_COMMON,
-	    {"fetch", no_argument, NULL, OPT_FETCH},
-	    {NULL, 0, NULL, 0},
+	int fetch = 0, first, code;
+	const struct tool_option own[] = {
+	    {"fetch", NULL,
+	     "read the mailbox of [bounce] url; handled messages are\ndeleted (or moved to "
+	     "[bounce] done_folder)",
+	     &fetch, NULL, NULL, NULL},
+	    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	};
+	const struct tool t = {
+	    "nocturne-bounce",
+	    "nocturne-bounce [options] [FILE|-]   one returned message (an MTA pipe)\n"
+	    "       nocturne-bounce [options] --fetch    the [bounce] mailbox over IMAP\n",
+	    "Record the hard bounces of sent mail: the message becomes 'bounced', and a\n"
+	    "family whose first address bounced [bounce] limit times gets no more mail\n"
+	    "until an import gives it another address. The envelope recipient\n"
+	    "($ORIGINAL_RECIPIENT, else $RECIPIENT, as Postfix's local(8) sets them)\n"
+	    "names the message when [mail] return_path is set (VERP).\n",
+	    NULL,
+	    "say what would be recorded; change nothing",
+	    own,
+	    "exit: 0 done (also: not a bounce, unknown message), 64 usage, 66 FILE\n"
+	    "      missing, 69 IMAP server unreachable or login refused, 74 I/O error,\n"
+	    "      75 database busy or unavailable, locked, or mailbox work left for a\n"
+	    "      later run (silent with -q), 78 configuration error\n",
 	};
 	struct opts o;
 	struct config cfg;
 	struct err e;
 	int64_t now;
-	int c, fetch = 0, code;
 
-	opts_init(&o);
-	err_clear(&e);
-	log_init(TOOL, LOG_LEVEL_WARN);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
-		if (opts_common(&o, c, optarg))
-			continue;
-		if (c == OPT_FETCH) {
-			fetch = 1;
-			continue;
-		}
-		return tool_usage_error("unknown option '%s'", argv[optind - 1]);
-	}
-	if (o.help) {
-		usage();
-		return tool_finish(0);
-	}
-	if (o.version) {
-		printf("%s %s\n", TOOL, NOCTURNE_VERSION);
-		return tool_finish(0);
-	}
-	if (optind + 1 < argc || (fetch && optind < argc))
+	code = tool_parse(&t, argc, argv, &o, &first);
+	if (code != TOOL_CONTINUE)
+		return code;
+	if (first + 1 < argc || (fetch && first < argc))
 		return tool_usage_error("unexpected argument '%s'",
-		                        argv[fetch ? optind : optind + 1]);
-	memset(&cfg, 0, sizeof(cfg));
-	if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0) {
+		                        argv[fetch ? first : first + 1]);
+	err_clear(&e);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
+	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0) {
 		config_release(&cfg);
 		return tool_fail(&e);
 	}
 	code = fetch ? fetch_mode(&o, &cfg, now)
-	             : pipe_mode(&o, &cfg, now, optind < argc ? argv[optind] : NULL);
+	             : pipe_mode(&o, &cfg, now, first < argc ? argv[first] : NULL);
 	config_release(&cfg);
 	return code;
 }

@@ -1,158 +1,77 @@
 /*
- * nocturne-notify - compose and send the morning mail (contract section 6).
+ * nocturne-notify - compose and send the morning mail (contract section 6),
+ * or resend a stored message to a family's new address (section 8).
+ * The work is lib/notify.c's notify_run().
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "lock.h"
-#include "log.h"
-#include "mail.h"
-#include "morning.h"
+#include "config.h"
+#include "notify.h"
 #include "opts.h"
 #include "tool.h"
 
-enum { OPT_RESEND = OPT_TOOL, OPT_RESEND_FAMILY };
-
-/* A message reference: "m123" (as in the VERP address) or "123". */
 static int
-parse_ref(const char *s, long long *ref)
+check_ref(const char *s)
 {
-	long long v = 0;
+	long long ref;
 
-	if (*s == 'm' || *s == 'M')
-		s++;
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 100000000000LL)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	*ref = v;
-	return v > 0 ? 0 : -1;
-}
-
-static void
-usage(void)
-{
-	printf("usage: nocturne-notify [options]\n"
-	       "Compose the compte-rendus and waitlist-acceptance notices owed to families,\n"
-	       "then send the messages that are due ([mail] transport: smtp or file).\n"
-	       "\n"
-	       "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
-	       "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
-	       "      --db FILE       database path, overriding the configuration\n"
-	       "      --now 'YYYY-MM-DD HH:MM[:SS]'  the clock (local time)\n"
-	       "      --resend REF    compose stored message REF (m123 or 123) again, as a new\n"
-	       "                      message to the family's current first address, and send\n"
-	       "      --resend-family ID  the same for family ID's last compte-rendu and notice\n"
-	       "  -n, --dry-run       print what would be composed and sent; change nothing\n"
-	       "  -v, --verbose       report counts on stderr (-vv: more)\n"
-	       "  -q, --quiet         errors only\n"
-	       "  -h, --help          this help\n"
-	       "  -V, --version       version\n"
-	       "\n"
-	       "Exit: 0 done, 69 a message given up (5xx, max_attempts) or the mail server\n"
-	       "unreachable and nothing delivered, 70 lock held for over 12 hours, 74 I/O\n"
-	       "error, 75 locked or messages deferred to a later run (silent with -q),\n"
-	       "78 configuration error.\n");
+	return notify_parse_ref(s, &ref);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    OPTS_LONG_COMMON,
-	    {"resend", required_argument, NULL, OPT_RESEND},
-	    {"resend-family", required_argument, NULL, OPT_RESEND_FAMILY},
-	    {NULL, 0, NULL, 0},
+	const char *ref_text = NULL, *family_id = NULL;
+	const struct tool_option own[] = {
+	    {"resend", "REF",
+	     "compose stored message REF (m123 or 123) again, as a new\nmessage to the family's "
+	     "current first address, and send",
+	     NULL, &ref_text, check_ref, "expected a message reference (m123 or 123)"},
+	    {"resend-family", "ID", "the same for family ID's last compte-rendu and notice", NULL,
+	     &family_id, NULL, NULL},
+	    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 	};
-	const char *resend_family = NULL;
-	long long resend_ref = 0;
+	const struct tool t = {
+	    "nocturne-notify",
+	    "nocturne-notify [options]\n",
+	    "Compose the compte-rendus and waitlist-acceptance notices owed to families,\n"
+	    "then send the messages that are due ([mail] transport: smtp or file).\n",
+	    NULL,
+	    "print what would be composed and sent; change nothing",
+	    own,
+	    "exit: 0 done, 64 usage, 69 a message given up (5xx, max_attempts) or the\n"
+	    "      mail server unreachable and nothing delivered, 70 lock held for over\n"
+	    "      12 hours, 74 I/O error, 75 locked or messages deferred to a later run\n"
+	    "      (silent with -q), 78 configuration error\n",
+	};
+	struct notify_resend rs = {0, NULL};
+	struct morning_stats st;
 	struct opts o;
 	struct config cfg;
 	struct err e;
-	struct db *db = NULL;
-	struct lock lk = {-1, NULL};
-	struct morning_stats st;
-	struct mail_buf preview = {0};
 	int64_t now;
-	int c, code = 0;
+	int first, rc;
 
-	opts_init(&o);
-	err_clear(&e);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&st, 0, sizeof(st));
-	log_init("nocturne-notify", LOG_LEVEL_WARN);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
-		if (opts_common(&o, c, optarg))
-			continue;
-		if (c == OPT_RESEND) {
-			if (parse_ref(optarg, &resend_ref) < 0)
-				return tool_usage_error(
-				    "--resend '%s': expected a message reference (m123 or 123)",
-				    optarg);
-			continue;
-		}
-		if (c == OPT_RESEND_FAMILY) {
-			resend_family = optarg;
-			continue;
-		}
-		return tool_usage_error("unknown option '%s'", argv[optind - 1]);
-	}
-	if (o.help) {
-		usage();
-		return tool_finish(0);
-	}
-	if (o.version) {
-		printf("nocturne-notify %s\n", NOCTURNE_VERSION);
-		return tool_finish(0);
-	}
-	if (optind < argc)
-		return tool_usage_error("unexpected argument '%s'", argv[optind]);
-	if (resend_ref > 0 && resend_family != NULL)
+	rc = tool_parse(&t, argc, argv, &o, &first);
+	if (rc != TOOL_CONTINUE)
+		return rc;
+	if (first < argc)
+		return tool_usage_error("unexpected argument '%s'", argv[first]);
+	if (ref_text != NULL && family_id != NULL)
 		return tool_usage_error("--resend and --resend-family go one at a time");
+	if (ref_text != NULL)
+		notify_parse_ref(ref_text, &rs.ref);
+	rs.family_id = family_id;
 
-	if (opts_setup(&o, "nocturne-notify", &cfg, &now, &e) < 0 ||
-	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
-	    (!o.dry_run && lock_acquire(&lk, cfg.db_path, "notify", &e) < 0) ||
-	    (resend_ref > 0 || resend_family != NULL
-	         ? morning_resend(db, &cfg, now, resend_ref, resend_family,
-	                          o.dry_run ? &preview : NULL, &st, &e)
-	         : morning_compose(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e)) < 0 ||
-	    morning_send(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e) < 0) {
-		code = tool_fail(&e);
-		goto done;
-	}
-	if (o.dry_run) {
-		if (preview.len > 0)
-			fwrite(preview.p, 1, preview.len, stdout);
-		if (resend_ref > 0 || resend_family != NULL)
-			printf("dry run: would resend %ld message(s), %ld stored message(s) due\n",
-			       st.resent, st.due);
-		else
-			printf("dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld "
-			       "skipped), %ld stored message(s) due\n",
-			       st.reports, st.notices, st.skipped, st.due);
-		code = tool_finish(0);
-		goto done;
-	}
-	if (st.resent > 0)
-		log_info("resent %ld message(s)", st.resent);
-	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
-	         "deferred %ld, failed %ld; %lld pending",
-	         st.reports, st.notices, st.skipped, st.sent, st.deferred, st.failed, st.pending);
-	if (morning_outcome(&st, &e) < 0)
-		code = tool_fail(&e);
+	err_clear(&e);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
+	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0 ||
+	    notify_run(&cfg, now, ref_text != NULL || family_id != NULL ? &rs : NULL, o.dry_run,
+	               stdout, &st, &e) < 0)
+		rc = tool_finish(tool_fail(&e));
 	else
-		code = tool_finish(0);
-done:
-	mail_buf_release(&preview);
-	lock_release(&lk);
-	db_close(db);
+		rc = tool_finish(0);
 	config_release(&cfg);
-	return code;
+	return rc;
 }

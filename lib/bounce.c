@@ -9,6 +9,7 @@
 #include "err.h"
 #include "mail.h"
 #include "mime_read.h"
+#include "text.h"
 
 /* At most this many per-recipient groups are read from one report. */
 #define GROUPS_MAX 100
@@ -31,37 +32,26 @@ bounce_verdict_name(enum bounce_verdict v)
 	return "not a bounce";
 }
 
-/* Copy s into out (size n) as one printable line (mail_clean), cut on a UTF-8 boundary. */
+/* Copy s into out (size n) as one printable line (text_oneline: controls and
+ * bad UTF-8 out, trimmed), runs of spaces collapsed, cut on a UTF-8 boundary. */
 static void
 put_line(char *out, size_t n, const char *s, size_t len)
 {
-	char *tmp = xmalloc(len + 1), *c;
-	size_t k;
+	char *c = xmalloc(len + 1);
+	size_t k = text_oneline(c, len + 1, s, len, TEXT_CONTROL_SPACE | TEXT_BAD_UTF8 | TEXT_TRIM);
 
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	for (k = 0; k < len; k++)
-		if (tmp[k] == '\0' || tmp[k] == '\n' || tmp[k] == '\r' || tmp[k] == '\t')
-			tmp[k] = ' ';
-	c = mail_clean(tmp);
 	/* collapse runs of spaces (unfolded header lines keep their indentation) */
 	for (size_t i = 0, j = 0;; i++) {
 		if (c[i] == ' ' && j > 0 && c[j - 1] == ' ')
 			continue;
 		c[j++] = c[i];
-		if (c[i] == '\0')
+		if (c[i] == '\0') {
+			k = j - 1;
 			break;
+		}
 	}
-	k = strlen(c);
-	if (k >= n) {
-		k = n - 1;
-		while (k > 0 && ((unsigned char)c[k] & 0xC0) == 0x80)
-			k--;
-	}
-	memcpy(out, c, k);
-	out[k] = '\0';
+	text_oneline(out, n, c, k, 0);
 	free(c);
-	free(tmp);
 }
 
 /* The address inside a header value: between < >, else the first token with an '@'. */
@@ -403,7 +393,7 @@ static const char *const delay_words[] = {
 static char *
 plain_text(const struct mime_message *m, size_t *out_len)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 
 	for (size_t i = 0; i < m->nparts && b.len < TEXT_MAX; i++) {
 		const struct mime_part *p = &m->parts[i];
@@ -415,11 +405,11 @@ plain_text(const struct mime_message *m, size_t *out_len)
 		d = mime_decode(p->body, p->len,
 		                mime_header_get(&p->header, "Content-Transfer-Encoding"),
 		                TEXT_MAX - b.len, &n);
-		mail_buf_add(&b, d, n);
-		mail_buf_add(&b, "\n", 1);
+		buf_add(&b, d, n);
+		buf_add(&b, "\n", 1);
 		free(d);
 	}
-	return mail_buf_detach(&b, out_len);
+	return buf_detach(&b, out_len);
 }
 
 /* 1 when the message comes from a mailer, not a person. */

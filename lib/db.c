@@ -126,7 +126,8 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
     "CREATE INDEX message_request_seq ON message_request(seq);",
     /*
-     * 1 -> 2: bounces (contract section 8). A message may become 'bounced'
+     * Bounces (contract section 8); one self-contained step, whatever its
+     * number (its position in this array). A message may become 'bounced'
      * (SQLite cannot change a CHECK in place: the table is rebuilt, and
      * message_content with it, since its foreign key follows the rename),
      * and each hard bounce is kept with the address it returned from, so a
@@ -183,12 +184,6 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 int
-db_schema_version(void)
-{
-	return NMIGRATIONS;
-}
-
-int
 db_fail(struct db *db, struct err *e, const char *what)
 {
 	int code = db && db->sql ? sqlite3_extended_errcode(db->sql) : SQLITE_ERROR;
@@ -214,6 +209,17 @@ db_fail(struct db *db, struct err *e, const char *what)
 		kind = ERR_INTERNAL;
 	}
 	return err_set(e, kind, "%s: %s: %s", path, what, msg);
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		db_fail(db, e, what); /* before the reset, which may clear the message */
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -23,7 +23,8 @@
  *           undoes = seq of the reservation an accepted cancellation undid,
  *           reported 0/1 = a compte-rendu composed since its last decision,
  *           notice 0 none / 1 owed / 2 composed)
- *   batch(batch_id, ran_at = the batch's clock (decided_at), cutoff, counts,
+ *   batch(batch_id, ran_at = the batch's clock (decided_at), cutoff (always
+ *         = ran_at: requests submitted up to the clock), counts,
  *         delivery 'none'|'pending'|'delivered', delivery details)
  *   decision(batch_id, seq, state, reason, position): each request a batch
  *           decided or changed, as it stood at the batch's commit
@@ -80,8 +81,5 @@ void db_rollback(struct db *db);
 
 /* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
 void db_checkpoint(struct db *db);
-
-/* The schema version this build writes. */
-int db_schema_version(void);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "curlinit.h"
 #include "mail.h"
 
 #define COMMANDS_PER_HANDLE 500
@@ -21,7 +23,7 @@ struct imap {
 	size_t max;
 	char errbuf[CURL_ERROR_SIZE];
 	/* the current transfer's bytes */
-	struct mail_buf buf;
+	struct buf buf;
 	int cut;
 };
 
@@ -36,14 +38,14 @@ on_write(char *p, size_t size, size_t n, void *ctx)
 		len = room;
 	}
 	if (len > 0)
-		mail_buf_add(&s->buf, p, len);
+		buf_add(&s->buf, p, len);
 	return size * n; /* the rest is read and dropped, not an error */
 }
 
 static void
 reset_buf(struct imap *s)
 {
-	mail_buf_release(&s->buf);
+	buf_release(&s->buf);
 	s->cut = 0;
 	s->errbuf[0] = '\0';
 }
@@ -130,19 +132,15 @@ perform(struct imap *s, const char *url, const char *custom, int during, const c
 int
 imap_open(struct imap **out, const struct imap_options *o, struct err *e)
 {
-	static int global;
 	struct imap *s;
 	CURLU *u;
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	struct mail_buf url = {0};
+	struct buf url = {0};
 	int rc = -1;
 
 	*out = NULL;
-	if (!global) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return err_set(e, ERR_INTERNAL, "cannot initialise libcurl");
-		global = 1;
-	}
+	if (curlinit(e) < 0)
+		return -1;
 	u = curl_url();
 	if (curl_url_set(u, CURLUPART_URL, o->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
@@ -155,14 +153,14 @@ imap_open(struct imap **out, const struct imap_options *o, struct err *e)
 	}
 	curl_url_get(u, CURLUPART_PORT, &port, 0);
 	curl_url_get(u, CURLUPART_PATH, &path, 0);
-	mail_buf_addf(&url, "%s://%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "",
-	              path && strlen(path) > 1 ? path : "/INBOX");
+	buf_addf(&url, "%s://%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "",
+	         path && strlen(path) > 1 ? path : "/INBOX");
 	while (url.len > 0 && url.p[url.len - 1] == '/')
 		url.p[--url.len] = '\0';
 	curl_url_cleanup(u);
 
 	s = xcalloc(1, sizeof(*s));
-	s->mailbox_url = mail_buf_detach(&url, NULL);
+	s->mailbox_url = buf_detach(&url, NULL);
 	s->done_folder = xstrdup(o->done_folder ? o->done_folder : "");
 	s->max = o->max_message;
 	s->c = curl_easy_init();
@@ -194,7 +192,7 @@ imap_close(struct imap *s)
 		return;
 	if (s->c != NULL)
 		curl_easy_cleanup(s->c);
-	mail_buf_release(&s->buf);
+	buf_release(&s->buf);
 	free(s->mailbox_url);
 	free(s->done_folder);
 	free(s);
@@ -234,58 +232,58 @@ imap_list(struct imap *s, unsigned long **uids, size_t *n, struct err *e)
 int
 imap_fetch(struct imap *s, unsigned long uid, char **msg, size_t *len, int *cut, struct err *e)
 {
-	struct mail_buf url = {0};
+	struct buf url = {0};
 	int rc;
 
-	mail_buf_addf(&url, "%s/;UID=%lu", s->mailbox_url, uid);
+	buf_addf(&url, "%s/;UID=%lu", s->mailbox_url, uid);
 	rc = perform(s, url.p, NULL, 1, "fetch", e);
-	mail_buf_release(&url);
+	buf_release(&url);
 	if (rc < 0)
 		return -1;
 	*cut = s->cut;
-	*msg = mail_buf_detach(&s->buf, len);
+	*msg = buf_detach(&s->buf, len);
 	return 0;
 }
 
 /* The folder as an IMAP quoted string (done_folder comes from the configuration). */
 static void
-quoted(struct mail_buf *b, const char *s)
+quoted(struct buf *b, const char *s)
 {
-	mail_buf_add(b, "\"", 1);
+	buf_add(b, "\"", 1);
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			mail_buf_add(b, "\\", 1);
+			buf_add(b, "\\", 1);
 		if ((unsigned char)*s >= 32)
-			mail_buf_add(b, s, 1);
+			buf_add(b, s, 1);
 	}
-	mail_buf_add(b, "\"", 1);
+	buf_add(b, "\"", 1);
 }
 
 int
 imap_flush(struct imap *s, struct err *e)
 {
-	struct mail_buf set = {0}, cmd = {0};
+	struct buf set = {0}, cmd = {0};
 	int rc = 0;
 
 	if (s->npending == 0)
 		return 0;
 	for (size_t i = 0; i < s->npending; i++)
-		mail_buf_addf(&set, "%s%lu", i ? "," : "", s->pending[i]);
+		buf_addf(&set, "%s%lu", i ? "," : "", s->pending[i]);
 	s->npending = 0;
 	if (s->done_folder[0] != '\0') {
-		mail_buf_addf(&cmd, "UID COPY %s ", set.p);
+		buf_addf(&cmd, "UID COPY %s ", set.p);
 		quoted(&cmd, s->done_folder);
 		rc = perform(s, s->mailbox_url, cmd.p, 1, "copy to the done folder", e);
-		mail_buf_release(&cmd);
+		buf_release(&cmd);
 	}
 	if (rc == 0) {
-		mail_buf_addf(&cmd, "UID STORE %s +FLAGS.SILENT (\\Deleted)", set.p);
+		buf_addf(&cmd, "UID STORE %s +FLAGS.SILENT (\\Deleted)", set.p);
 		rc = perform(s, s->mailbox_url, cmd.p, 1, "flag deleted", e);
-		mail_buf_release(&cmd);
+		buf_release(&cmd);
 	}
 	if (rc == 0)
 		rc = perform(s, s->mailbox_url, "EXPUNGE", 1, "expunge", e);
-	mail_buf_release(&set);
+	buf_release(&set);
 	return rc;
 }
 

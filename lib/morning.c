@@ -65,7 +65,7 @@ struct compose_run {
 	int64_t now;
 	int zone; /* offset of now from UTC, minutes */
 	enum mail_kind kind;
-	struct mail_buf *preview;
+	struct buf *preview;
 	struct morning_stats *st;
 	/* Reused from family to family. */
 	struct mail_item *items;
@@ -84,16 +84,16 @@ undeliverable(struct compose_run *run, long long family_ref, const char *address
 {
 	struct db_bounce_last last;
 	char when[WHEN_DATETIME_LEN];
-	struct mail_buf b = {0};
+	struct buf b = {0};
 
 	if (db_bounce_of(run->bq, family_ref, address, &last, e) < 0)
 		return -1;
 	if (last.count < run->cfg->bounce_limit)
 		return 0;
 	when_format_datetime(last.at, when);
-	mail_buf_addf(&b, "undeliverable: %s bounced %lld time(s), last on %s: %s %s", address,
-	              last.count, when, last.status, last.diagnostic);
-	*why = mail_buf_detach(&b, NULL);
+	buf_addf(&b, "undeliverable: %s bounced %lld time(s), last on %s: %s %s", address,
+	         last.count, when, last.status, last.diagnostic);
+	*why = buf_detach(&b, NULL);
 	return 1;
 }
 
@@ -140,9 +140,9 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		recipient = mail_clean(first);
 		valid = mail_addr_valid(first, 0) && strcmp(first, recipient) == 0;
 		if (!valid) {
-			struct mail_buf b = {0};
-			mail_buf_addf(&b, "invalid address '%s'", recipient);
-			why = mail_buf_detach(&b, NULL);
+			struct buf b = {0};
+			buf_addf(&b, "invalid address '%s'", recipient);
+			why = buf_detach(&b, NULL);
 		}
 	} else {
 		why = xstrdup("no e-mail address");
@@ -174,14 +174,14 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		st->skipped++;
 
 	if (run->preview != NULL) {
-		struct mail_buf *preview = run->preview;
+		struct buf *preview = run->preview;
 		char *fam = mail_clean(reqs[0].family_id), *name = mail_clean(reqs[0].family_name);
-		mail_buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
+		buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
 		if (valid)
-			mail_buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
-			              out.text);
+			buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
+			         out.text);
 		else
-			mail_buf_addf(preview, "skipped: %s\n\n", why);
+			buf_addf(preview, "skipped: %s\n\n", why);
 		free(fam);
 		free(name);
 		rc = 0;
@@ -266,7 +266,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 	const struct config *cfg = run->cfg;
 	struct db_status_batch b;
 	struct db_status_mail mq;
-	struct mail_buf msg = {0}, text = {0}, subject = {0};
+	struct buf msg = {0}, text = {0}, subject = {0};
 	char *to_name = NULL, *to_addr = NULL, *from_name = NULL, *from_addr = NULL;
 	char *html = NULL, *msgid = NULL, date[MAIL_DATE_LEN], when[WHEN_DATETIME_LEN];
 	size_t hlen = 0;
@@ -302,19 +302,18 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 	rc = -1;
 	when_format_datetime(b.ran_at, when);
 	if (cfg->report_subject[0] != '\0')
-		mail_buf_adds(&subject, cfg->report_subject);
+		buf_adds(&subject, cfg->report_subject);
 	else
-		mail_buf_addf(&subject, "Portail Famille : la nuit du lot %lld", b.batch_id);
-	mail_buf_addf(
-	    &text,
-	    "Lot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
-	    "d'attente, %lld refusée(s).\n"
-	    "Courriels : %lld envoyé(s), %lld en attente, %lld échoué(s), %lld non "
-	    "envoyé(s), %lld revenu(s) en erreur.\n\n"
-	    "Le détail (motifs de refus, places par jour, familles injoignables, "
-	    "livraison au back office) est dans la partie HTML de ce message.\n",
-	    b.batch_id, when, b.n_requests, b.n_accepted, b.n_waitlisted, b.n_refused, mq.sent,
-	    mq.pending, mq.failed, mq.skipped, mq.bounced);
+		buf_addf(&subject, "Portail Famille : la nuit du lot %lld", b.batch_id);
+	buf_addf(&text,
+	         "Lot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
+	         "d'attente, %lld refusée(s).\n"
+	         "Courriels : %lld envoyé(s), %lld en attente, %lld échoué(s), %lld non "
+	         "envoyé(s), %lld revenu(s) en erreur.\n\n"
+	         "Le détail (motifs de refus, places par jour, familles injoignables, "
+	         "livraison au back office) est dans la partie HTML de ce message.\n",
+	         b.batch_id, when, b.n_requests, b.n_accepted, b.n_waitlisted, b.n_refused, mq.sent,
+	         mq.pending, mq.failed, mq.skipped, mq.bounced);
 	msgid = mail_message_id(MAIL_REPORT, b.batch_id, run->now, random64(), cfg->from);
 	if (mail_parse_mailbox(cfg->from, &from_name, &from_addr) < 0) {
 		err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox", cfg->source,
@@ -322,28 +321,27 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 		goto done;
 	}
 	mail_date(run->now, run->zone, date);
-	mail_buf_addf(&msg, "Date: %s\r\n", date);
+	buf_addf(&msg, "Date: %s\r\n", date);
 	mail_header_mailbox(&msg, "From", from_name, from_addr);
 	mail_header_mailbox(&msg, "To", to_name, to_addr);
 	mail_header_text(&msg, "Subject", subject.p, 0);
-	mail_buf_addf(
-	    &msg,
-	    "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
-	    "X-Nocturne-Kind: page\r\n"
-	    "Content-Type: multipart/alternative;\r\n boundary=\"=_nocturne_page\"\r\n\r\n"
-	    "--=_nocturne_page\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-	    msgid);
+	buf_addf(&msg,
+	         "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
+	         "X-Nocturne-Kind: page\r\n"
+	         "Content-Type: multipart/alternative;\r\n boundary=\"=_nocturne_page\"\r\n\r\n"
+	         "--=_nocturne_page\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	         "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	         msgid);
 	mail_qp_encode(&msg, text.p, text.len);
-	mail_buf_adds(&msg, "\r\n--=_nocturne_page\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	buf_adds(&msg, "\r\n--=_nocturne_page\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	               "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	mail_qp_encode(&msg, html, hlen);
-	mail_buf_adds(&msg, "\r\n--=_nocturne_page--\r\n");
+	buf_adds(&msg, "\r\n--=_nocturne_page--\r\n");
 	run->st->pages++;
 	if (run->preview != NULL) {
-		mail_buf_addf(run->preview,
-		              "=== the service's page of batch %lld to %s\nSubject: %s\n\n%s\n",
-		              b.batch_id, to_addr, subject.p, text.p);
+		buf_addf(run->preview,
+		         "=== the service's page of batch %lld to %s\nSubject: %s\n\n%s\n",
+		         b.batch_id, to_addr, subject.p, text.p);
 		rc = 0;
 		goto done;
 	}
@@ -368,14 +366,14 @@ done:
 	free(from_addr);
 	free(html);
 	free(msgid);
-	mail_buf_release(&msg);
-	mail_buf_release(&text);
-	mail_buf_release(&subject);
+	buf_release(&msg);
+	buf_release(&text);
+	buf_release(&subject);
 	return rc;
 }
 
 int
-morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                 struct morning_stats *st, struct err *e)
 {
 	struct compose_run run;
@@ -443,8 +441,7 @@ resend_address(struct db *db, const struct config *cfg, const struct db_resend_m
 
 int
 morning_resend(struct db *db, const struct config *cfg, int64_t now, long long ref,
-               const char *family_id, struct mail_buf *preview, struct morning_stats *st,
-               struct err *e)
+               const char *family_id, struct buf *preview, struct morning_stats *st, struct err *e)
 {
 	struct db_resend_msg *msgs = NULL;
 	struct db_mail *q = NULL;
@@ -466,7 +463,7 @@ morning_resend(struct db *db, const struct config *cfg, int64_t now, long long r
 		char *msgid = mail_message_id(kind, m->family_ref, now, random64(), cfg->from);
 		struct resend_head h = {m->family_name, addr, msgid,
 		                        m->message_id,  now,  zone_minutes(now)};
-		struct mail_buf out = {0};
+		struct buf out = {0};
 		struct db_mail_new nm;
 		long long newref;
 		int src;
@@ -479,9 +476,9 @@ morning_resend(struct db *db, const struct config *cfg, int64_t now, long long r
 		}
 		st->resent++;
 		if (preview != NULL) {
-			mail_buf_addf(preview, "=== would resend message %lld (%s) to %s as %s\n",
-			              m->ref, m->kind, addr, msgid);
-			mail_buf_release(&out);
+			buf_addf(preview, "=== would resend message %lld (%s) to %s as %s\n",
+			         m->ref, m->kind, addr, msgid);
+			buf_release(&out);
 			free(msgid);
 			continue;
 		}
@@ -496,7 +493,7 @@ morning_resend(struct db *db, const struct config *cfg, int64_t now, long long r
 		nm.state = "pending";
 		nm.now = now;
 		src = db_mail_store(q, &nm, m->seqs, m->nseqs, &newref, e);
-		mail_buf_release(&out);
+		buf_release(&out);
 		free(msgid);
 		if (src < 0)
 			goto done;
@@ -558,7 +555,7 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 		}
 		for (size_t j = 0; j < k; j++) {
 			struct db_mail_msg *m = &msgs[j];
-			struct mail_buf why = {0};
+			struct buf why = {0};
 			char *name, *path = NULL;
 
 			if (rc == 0) {
@@ -566,13 +563,13 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 				rc = outbox_write(cfg->mail_dir, name, m->content, m->length, &path,
 				                  e);
 				if (rc == 0) {
-					mail_buf_addf(&why, "written to %s", path);
+					buf_addf(&why, "written to %s", path);
 					rc =
 					    db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
 				}
 				if (rc == 0)
 					st->sent++;
-				mail_buf_release(&why);
+				buf_release(&why);
 				free(path);
 				free(name);
 			}
@@ -594,7 +591,7 @@ backoff(int delay, int attempts)
 	return d;
 }
 
-struct smtp_run {
+struct morning_delivery {
 	struct db_mail *q;
 	const struct config *cfg;
 	int64_t now;
@@ -605,7 +602,7 @@ struct smtp_run {
 
 /* Record one message's outcome, committed at once (no transaction is open). */
 static int
-record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
+record(struct morning_delivery *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
 {
 	int attempts = m->attempts + 1;
 	int rc;
@@ -637,7 +634,7 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 static int
 on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code, const char *text)
 {
-	struct smtp_run *run = ctx;
+	struct morning_delivery *run = ctx;
 
 	(void)code;
 	if (record(run, sm->user, r, text != NULL && text[0] != '\0' ? text : "no reply") < 0) {
@@ -651,7 +648,7 @@ static int
 send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
-	struct smtp_run run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct morning_delivery run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
 	size_t chunk = chunk_size(cfg);
@@ -760,7 +757,7 @@ done:
 }
 
 int
-morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
              struct morning_stats *st, struct err *e)
 {
 	struct db_mail *q = db_mail_open(db);
@@ -776,9 +773,8 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_b
 			struct db_mail_msg m;
 			if (db_mail_load(q, refs[i], &m, e) < 0)
 				goto done;
-			mail_buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
-			              m.kind, m.ref, m.recipient ? m.recipient : "(none)",
-			              m.subject);
+			buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
+			         m.kind, m.ref, m.recipient ? m.recipient : "(none)", m.subject);
 			db_mail_msg_release(&m);
 		}
 		rc = 0;

@@ -44,7 +44,7 @@ struct morning_stats {
  * rolled back. Fails with the database's error, or ERR_CONFIG for a bad
  * [mail] from / reply_to.
  */
-int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                     struct morning_stats *st, struct err *e);
 
 /*
@@ -57,7 +57,7 @@ int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct
  * address that is undeliverable (bounced [bounce] limit times).
  */
 int morning_resend(struct db *db, const struct config *cfg, int64_t now, long long ref,
-                   const char *family_id, struct mail_buf *preview, struct morning_stats *st,
+                   const char *family_id, struct buf *preview, struct morning_stats *st,
                    struct err *e);
 
 /*
@@ -67,7 +67,7 @@ int morning_resend(struct db *db, const struct config *cfg, int64_t now, long lo
  * transport that cannot reach its server is not an error here: see
  * st->unreachable and morning_outcome().
  */
-int morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+int morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                  struct morning_stats *st, struct err *e);
 
 /*

@@ -19,7 +19,7 @@ is_replaced(const char *line, size_t n)
 }
 
 int
-resend_rewrite(const char *content, size_t len, const struct resend_head *h, struct mail_buf *out)
+resend_rewrite(const char *content, size_t len, const struct resend_head *h, struct buf *out)
 {
 	const char *end = NULL;
 	char date[MAIL_DATE_LEN];
@@ -36,12 +36,12 @@ resend_rewrite(const char *content, size_t len, const struct resend_head *h, str
 		return -1;
 	hlen = (size_t)(end - content);
 	mail_date(h->date, h->zone_minutes, date);
-	mail_buf_addf(out, "Date: %s\r\n", date);
+	buf_addf(out, "Date: %s\r\n", date);
 	id = mail_clean(h->message_id);
 	orig = mail_clean(h->original);
-	mail_buf_addf(out, "Message-ID: %s\r\n", id);
+	buf_addf(out, "Message-ID: %s\r\n", id);
 	if (orig[0] != '\0')
-		mail_buf_addf(out, "References: %s\r\n", orig);
+		buf_addf(out, "References: %s\r\n", orig);
 	free(id);
 	free(orig);
 	mail_header_mailbox(out, "To", h->to_name ? h->to_name : "", h->to_addr);
@@ -53,9 +53,9 @@ resend_rewrite(const char *content, size_t len, const struct resend_head *h, str
 		if (line[0] != ' ' && line[0] != '\t')
 			drop = is_replaced(line, n);
 		if (!drop)
-			mail_buf_add(out, line, n);
+			buf_add(out, line, n);
 		i += n;
 	}
-	mail_buf_add(out, end, len - hlen);
+	buf_add(out, end, len - hlen);
 	return 0;
 }

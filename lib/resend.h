@@ -31,7 +31,6 @@ struct resend_head {
  * Returns 0, or -1 when content has no header/body separator (then out is
  * unchanged).
  */
-int resend_rewrite(const char *content, size_t len, const struct resend_head *h,
-                   struct mail_buf *out);
+int resend_rewrite(const char *content, size_t len, const struct resend_head *h, struct buf *out);
 
 #endif

@@ -1,19 +1,20 @@
 #include "status.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "atomic.h"
 #include "csvout.h"
 #include "db_bounce.h"
 #include "db_status.h"
 #include "export.h"
+#include "money.h"
 #include "page.h"
 #include "returns.h"
+#include "text.h"
 #include "when.h"
 
 #define STATUS_WIDTH 80
@@ -56,7 +57,7 @@ put_text(FILE *out, const char *s, int max)
 		}
 		if (starts)
 			cols++;
-		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
+		putc(text_is_control(c) ? '?' : c, out);
 	}
 	return cols;
 }
@@ -315,7 +316,7 @@ batch_detail(const struct db_status_batch *b, void *arg)
 
 	fprintf(out, "Batch %lld\n", b->batch_id);
 	field(out, "clock", "%s (decided_at of its requests)\n", fmt_datetime(b->ran_at, at));
-	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->cutoff, at));
+	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->ran_at, at));
 	field(out, "started", "%s\n", fmt_datetime(b->started_at, at));
 	field(out, "finished", "%s (%lld s)\n", fmt_datetime(b->finished_at, at),
 	      (long long)(b->finished_at - b->started_at));
@@ -446,9 +447,9 @@ status_mail(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err 
 static void
 put_money(FILE *out, long long cents)
 {
-	unsigned long long a =
-	    cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
-	fprintf(out, "%s%llu.%02llu €", cents < 0 ? "-" : "", a / 100, a % 100);
+	char m[MONEY_LEN];
+
+	fprintf(out, "%s €", money_format(m, sizeof(m), cents));
 }
 
 static const char *
@@ -840,48 +841,13 @@ status_export(struct db *db, long long batch_id, FILE *out, struct err *e)
 	return view_end(out, in_snapshot(db, e, export_view, &a), e);
 }
 
-/* Open a new temporary file beside path (same directory, so rename is atomic). */
-static FILE *
-open_temp(const char *path, char *tmp, size_t size, struct err *e)
-{
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	const char *base = slash ? slash + 1 : path;
-	FILE *fp;
-	int fd;
-
-	for (int i = 0; i < 100; i++) {
-		if ((size_t)snprintf(tmp, size, "%.*s.%s.%ld.%d.tmp", dirlen, path, base,
-		                     (long)getpid(), i) >= size)
-			return err_set(e, ERR_USAGE, "%s: path too long", path), NULL;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0) {
-			fp = fdopen(fd, "w");
-			if (fp == NULL) {
-				err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
-				close(fd);
-				unlink(tmp);
-			}
-			return fp;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	/* An output that cannot be created is an I/O error (74), whatever the
-	 * reason; 66 is for missing input. */
-	err_set(e, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-	return NULL;
-}
-
-/* Write path atomically with view(db, fp): a temporary file beside it, synced, renamed. */
+/* Write path atomically (atomic.h) with view(db, fp, arg). */
 static int
-write_atomically(struct db *db, const char *path, int (*view)(struct db *, FILE *, struct err *),
-                 struct err *e)
+write_atomically(struct db *db, const char *path,
+                 int (*view)(struct db *, FILE *, void *, struct err *), void *arg, struct err *e)
 {
-	char tmp[4096];
+	struct atomic_file a;
 	struct stat st;
-	FILE *fp;
-	int rc;
 
 	if (*path == '\0')
 		return err_set(e, ERR_USAGE, "empty export file name");
@@ -893,37 +859,27 @@ write_atomically(struct db *db, const char *path, int (*view)(struct db *, FILE 
 		               S_ISLNK(st.st_mode)   ? "a symbolic link"
 		               : S_ISDIR(st.st_mode) ? "a directory"
 		                                     : "a device, pipe or socket");
-	fp = open_temp(path, tmp, sizeof(tmp), e);
-	if (fp == NULL)
+	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
-	rc = view(db, fp, e);
-	if (rc == 0 && fsync(fileno(fp)) != 0)
-		rc = err_set(e, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-	if (fclose(fp) != 0 && rc == 0)
-		rc = err_set(e, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = err_set(e, ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-	if (rc != 0) {
+	if (view(db, a.fp, arg, e) < 0) {
 		if (e->kind == ERR_IO && strncmp(e->msg, "cannot write:", 13) == 0)
 			err_prefix(e, "%s", path);
-		unlink(tmp);
+		atomic_abort(&a);
+		return -1;
 	}
-	return rc;
+	return atomic_commit(&a, e);
 }
 
-static long long export_batch;
-
 static int
-export_to(struct db *db, FILE *fp, struct err *e)
+export_to(struct db *db, FILE *fp, void *arg, struct err *e)
 {
-	return status_export(db, export_batch, fp, e);
+	return status_export(db, *(const long long *)arg, fp, e);
 }
 
 int
 status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
 {
-	export_batch = batch_id;
-	return write_atomically(db, path, export_to, e);
+	return write_atomically(db, path, export_to, &batch_id, e);
 }
 
 /* ---- bounces (contract section 8) --------------------------------------- */
@@ -983,10 +939,17 @@ status_bounces(struct db *db, FILE *out, struct err *e)
 	return view_end(out, in_snapshot(db, e, bounces_view, &a), e);
 }
 
+static int
+bounces_to(struct db *db, FILE *fp, void *arg, struct err *e)
+{
+	(void)arg;
+	return status_bounces(db, fp, e);
+}
+
 int
 status_bounces_file(struct db *db, const char *path, struct err *e)
 {
-	return write_atomically(db, path, status_bounces, e);
+	return write_atomically(db, path, bounces_to, NULL, e);
 }
 
 /* ---- the service's morning page (contract section 9) -------------------- */
@@ -1011,18 +974,16 @@ status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err 
 	return view_end(out, in_snapshot(db, e, html_view, &a), e);
 }
 
-static struct html_args html_file_args;
-
 static int
-html_to(struct db *db, FILE *fp, struct err *e)
+html_to(struct db *db, FILE *fp, void *arg, struct err *e)
 {
-	return status_html(db, html_file_args.now, html_file_args.limit, fp, e);
+	const struct html_args *a = arg;
+	return status_html(db, a->now, a->limit, fp, e);
 }
 
 int
 status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e)
 {
-	html_file_args.now = now;
-	html_file_args.limit = bounce_limit;
-	return write_atomically(db, path, html_to, e);
+	struct html_args a = {now, bounce_limit, NULL};
+	return write_atomically(db, path, html_to, &a, e);
 }

@@ -431,6 +431,27 @@ db_commit(struct db *db, struct err *e)
 	return db_exec(db, "COMMIT", e) < 0 ? err_prefix(e, "commit") : 0;
 }
 
+int
+db_commit_durable(struct db *db, struct err *e)
+{
+	sqlite3_file *wal = NULL;
+	int rc;
+
+	if (db_commit(db, e) < 0)
+		return -1;
+	/* In WAL mode the journal is the log; a rollback journal (no WAL on
+	 * this file system) was synced by the commit itself. */
+	if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) !=
+	        SQLITE_OK ||
+	    wal == NULL || wal->pMethods == NULL)
+		return 0;
+	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+	if (rc != SQLITE_OK)
+		return err_set(e, ERR_IO, "%s: commit: cannot sync the write-ahead log: %s",
+		               db->path, sqlite3_errstr(rc));
+	return 0;
+}
+
 void
 db_rollback(struct db *db)
 {

@@ -76,6 +76,14 @@ int db_begin(struct db *db, struct err *e);
 /* BEGIN (deferred): a read snapshot for reports and dry runs. */
 int db_begin_read(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
+/*
+ * COMMIT, then make it durable: the write-ahead log is synced to disk, so a
+ * power cut after this returns cannot lose the transaction (with
+ * synchronous = NORMAL a plain commit survives a crash of the process, not
+ * of the machine). For the commits others rely on: a batch before its
+ * delivery, messages before they are sent. One fsync.
+ */
+int db_commit_durable(struct db *db, struct err *e);
 /* Roll back if a transaction is open; never fails. */
 void db_rollback(struct db *db);
 

@@ -138,7 +138,9 @@ db_bounce_record(struct db *db, const struct db_bounce_new *b, int dry, struct d
 		goto done;
 	if (dry)
 		hit->count++; /* what it would be */
-	if (!dry && db_commit(db, e) < 0)
+	/* Durable: once we answer, the MTA drops the message (pipe mode) or it
+	 * is removed from the mailbox (--fetch); a power cut must not lose it. */
+	if (!dry && db_commit_durable(db, e) < 0)
 		goto done;
 	rc = 0;
 done:

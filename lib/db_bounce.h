@@ -45,8 +45,10 @@ void db_bounce_hit_release(struct db_bounce_hit *h);
  * Find the message b names (by ref when it is set and exists, else by
  * Message-ID) and, unless dry, mark it 'bounced' with b's status,
  * diagnostic and time and add its bounce row, in one write transaction
- * (BEGIN IMMEDIATE: a busy database is ERR_TEMP). Fills *hit. A message
- * named by both a ref and a Message-ID that disagree is found by its ref.
+ * (BEGIN IMMEDIATE: a busy database is ERR_TEMP), committed durably
+ * (db_commit_durable: the MTA or the mailbox lets the message go once we
+ * answer). Fills *hit. A message named by both a ref and a Message-ID that
+ * disagree is found by its ref.
  */
 int db_bounce_record(struct db *db, const struct db_bounce_new *b, int dry,
                      struct db_bounce_hit *hit, struct err *e);

@@ -394,7 +394,9 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf
 	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0 ||
 	    compose_page(&run, db, e) < 0)
 		goto done;
-	if (preview == NULL && db_commit(db, e) < 0)
+	/* Stored for good before any of it is sent (a power cut must not
+	 * lose a message a family received, nor the record that it was due). */
+	if (preview == NULL && db_commit_durable(db, e) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -498,7 +500,8 @@ morning_resend(struct db *db, const struct config *cfg, int64_t now, long long r
 		if (src < 0)
 			goto done;
 	}
-	if (preview == NULL && db_commit(db, e) < 0)
+	/* Stored for good before they are sent, as morning_compose's. */
+	if (preview == NULL && db_commit_durable(db, e) < 0)
 		goto done;
 	rc = 0;
 done:

@@ -94,7 +94,8 @@ tonight(struct db *db, const struct config *cfg, int64_t now, const struct trans
 		db_rollback(db);
 		return rc;
 	}
-	if (db_commit(db, e) < 0) {
+	/* Durable before anyone hears of it: the back office, notify. */
+	if (db_commit_durable(db, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}

@@ -57,20 +57,44 @@ config_defaults(struct config *cfg)
 	cfg->bo_token_file = xstrdup("");
 	cfg->bo_ca_file = xstrdup("");
 	cfg->bo_timeout = 30;
+	cfg->bounce_limit = 1;
+	cfg->bounce_url = xstrdup("");
+	cfg->bounce_user = xstrdup("");
+	cfg->bounce_password_file = xstrdup("");
+	cfg->bounce_ca_file = xstrdup("");
+	cfg->bounce_timeout = 60;
+	cfg->bounce_done_folder = xstrdup("");
+	cfg->report_to = xstrdup("");
+	cfg->report_subject = xstrdup("");
 	cfg->syslog = 0;
 }
 
 void
 config_release(struct config *cfg)
 {
-	char **strs[] = {&cfg->source,     &cfg->db_path,
-	                 &cfg->mail_dir,   &cfg->from,
-	                 &cfg->reply_to,   &cfg->signature,
-	                 &cfg->smtp_host,  &cfg->smtp_ca_file,
-	                 &cfg->smtp_user,  &cfg->smtp_password_file,
-	                 &cfg->bo_url,     &cfg->bo_token_file,
-	                 &cfg->bo_ca_file, &cfg->portal_url,
-	                 &cfg->contact,    &cfg->return_path};
+	char **strs[] = {&cfg->source,
+	                 &cfg->db_path,
+	                 &cfg->mail_dir,
+	                 &cfg->from,
+	                 &cfg->reply_to,
+	                 &cfg->signature,
+	                 &cfg->smtp_host,
+	                 &cfg->smtp_ca_file,
+	                 &cfg->smtp_user,
+	                 &cfg->smtp_password_file,
+	                 &cfg->bo_url,
+	                 &cfg->bo_token_file,
+	                 &cfg->bo_ca_file,
+	                 &cfg->portal_url,
+	                 &cfg->contact,
+	                 &cfg->return_path,
+	                 &cfg->bounce_url,
+	                 &cfg->bounce_user,
+	                 &cfg->bounce_password_file,
+	                 &cfg->bounce_ca_file,
+	                 &cfg->bounce_done_folder,
+	                 &cfg->report_to,
+	                 &cfg->report_subject};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -117,6 +141,15 @@ static const struct key keys[] = {
     {"backoffice", "token_file", K_STR, OFF(bo_token_file), 0, 0},
     {"backoffice", "ca_file", K_STR, OFF(bo_ca_file), 0, 0},
     {"backoffice", "timeout", K_INT, OFF(bo_timeout), 1, 3600},
+    {"bounce", "limit", K_INT, OFF(bounce_limit), 1, 1000},
+    {"bounce", "url", K_STR, OFF(bounce_url), 0, 0},
+    {"bounce", "user", K_STR, OFF(bounce_user), 0, 0},
+    {"bounce", "password_file", K_STR, OFF(bounce_password_file), 0, 0},
+    {"bounce", "ca_file", K_STR, OFF(bounce_ca_file), 0, 0},
+    {"bounce", "timeout", K_INT, OFF(bounce_timeout), 1, 3600},
+    {"bounce", "done_folder", K_STR, OFF(bounce_done_folder), 0, 0},
+    {"report", "to", K_STR, OFF(report_to), 0, 0},
+    {"report", "subject", K_STR, OFF(report_subject), 0, 0},
     {"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

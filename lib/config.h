@@ -54,6 +54,19 @@ struct config {
 	char *bo_ca_file;
 	int bo_timeout;
 
+	/* [bounce] */
+	int bounce_limit; /* hard bounces of a first address before it is undeliverable */
+	char *bounce_url; /* imaps://host[:port]/MAILBOX, "" = no --fetch */
+	char *bounce_user;
+	char *bounce_password_file;
+	char *bounce_ca_file;
+	int bounce_timeout;       /* seconds */
+	char *bounce_done_folder; /* "" = delete handled messages */
+
+	/* [report] */
+	char *report_to;      /* "" = the service gets no page by mail */
+	char *report_subject; /* "" = "Portail Famille : la nuit du lot N" */
+
 	/* [log] */
 	int syslog;
 };

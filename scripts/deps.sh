@@ -6,7 +6,8 @@ set -eu
 
 pkgs="gcc make pkg-config libsqlite3-dev sqlite3 libcsv-dev libiniparser-dev
 libesmtp-dev libssl-dev libcurl4-openssl-dev openssl ca-certificates
-python3 python3-aiosmtpd postfix time"
+python3 python3-aiosmtpd postfix time
+debhelper devscripts lintian systemd prometheus"
 
 missing=""
 for p in $pkgs; do

@@ -133,7 +133,7 @@ main(int argc, char **argv)
 	}
 
 	if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0 ||
-	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0) {
+	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_READONLY, &e) < 0) {
 		rc = tool_fail(&e);
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "db_int.h"
 #include "log.h"
@@ -258,6 +259,92 @@ fail:
 	return -1;
 }
 
+/* The schema a read-only reader finds: exactly this build's, or refused. */
+static int
+check_version(struct db *db, struct err *e)
+{
+	int v;
+
+	if (user_version(db, &v, e) < 0)
+		return -1;
+	if (v > NMIGRATIONS)
+		return err_set(e, ERR_CONFIG,
+		               "%s: schema version %d is newer than this nocturne (%d): upgrade "
+		               "nocturne",
+		               db->path, v, NMIGRATIONS);
+	if (v == 0)
+		return err_set(e, ERR_NOINPUT,
+		               "%s: no nocturne data yet (an empty database): import data first",
+		               db->path);
+	if (v < NMIGRATIONS)
+		return err_set(e, ERR_CONFIG,
+		               "%s: schema version %d is older than this nocturne (%d): run "
+		               "nocturne-import or nocturne-transmit once to upgrade it",
+		               db->path, v, NMIGRATIONS);
+	return 0;
+}
+
+/* "file:PATH?immutable=1", the path percent-encoded where a URI needs it. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char tail[] = "?immutable=1";
+	size_t n = strlen(path);
+	char *uri = xmalloc(5 + 3 * n + sizeof(tail)), *p = uri;
+
+	memcpy(p, "file:", 5);
+	p += 5;
+	for (; *path; path++) {
+		unsigned char c = (unsigned char)*path;
+		if (c == '?' || c == '#' || c == '%' || c < 0x20 || c >= 0x7f)
+			p += snprintf(p, 4, "%%%02X", c);
+		else
+			*p++ = (char)c;
+	}
+	memcpy(p, tail, sizeof(tail));
+	return uri;
+}
+
+static int
+open_readonly(struct db *db, int busy_ms, struct err *e)
+{
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	size_t n = strlen(db->path);
+	char *wal, *uri;
+	int rc, v;
+
+	if (sqlite3_open_v2(db->path, &db->sql, flags, NULL) != SQLITE_OK)
+		goto cant;
+	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_busy_timeout(db->sql, busy_ms);
+	if (user_version(db, &v, e) == 0)
+		return check_version(db, e);
+	rc = sqlite3_extended_errcode(db->sql);
+	if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN)
+		return -1;
+	/* No WAL index and none can be made here: immutable, if no writer has it. */
+	wal = xmalloc(n + 5);
+	memcpy(wal, db->path, n);
+	memcpy(wal + n, "-wal", 5);
+	v = access(wal, F_OK) == 0;
+	free(wal);
+	if (v)
+		return -1;
+	sqlite3_close(db->sql);
+	uri = immutable_uri(db->path);
+	rc = sqlite3_open_v2(uri, &db->sql, flags | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		goto cant;
+	sqlite3_extended_result_codes(db->sql, 1);
+	err_clear(e);
+	return check_version(db, e);
+cant:
+	db_fail(db, e, "cannot open database");
+	e->kind = ERR_IO;
+	return -1;
+}
+
 int
 db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e)
 {
@@ -276,6 +363,15 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	}
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
+	if (mode == DB_OPEN_READONLY) {
+		if (open_readonly(db, busy_ms, e) < 0 ||
+		    db_exec(db, "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;", e) < 0) {
+			db_close(db);
+			return -1;
+		}
+		*out = db;
+		return 0;
+	}
 	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
 		db_fail(db, e, "cannot open database");
 		e->kind = ERR_IO;

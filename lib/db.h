@@ -46,11 +46,20 @@ struct db;
 enum db_open_mode {
 	DB_OPEN_EXISTING = 0, /* a missing database is ERR_NOINPUT */
 	DB_OPEN_CREATE = 1,   /* create it (and its schema) when missing */
+	DB_OPEN_READONLY = 2, /* existing, read-only: no migration, no write */
 };
 
 /*
  * Open (and migrate) the database at path. busy_ms: how long a statement
  * waits for another writer. On success *out is set; free with db_close().
+ *
+ * DB_OPEN_READONLY (nocturne-status) opens with SQLITE_OPEN_READONLY and
+ * migrates nothing: a schema newer than this build, or older (not yet
+ * migrated by a writing tool), is ERR_CONFIG naming both versions; a
+ * database with no schema at all (an empty file) is ERR_NOINPUT. A reader
+ * who may not create the WAL index (-shm) beside a database no writer has
+ * open (no -wal file) reads it as immutable: the only way SQLite reads a
+ * WAL database from a folder it cannot write to.
  */
 int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_batch.h"
 #include "lock.h"
 #include "log.h"
 #include "mail.h"
@@ -73,6 +74,7 @@ main(int argc, char **argv)
 	if (opts_setup(&o, "nocturne-notify", &cfg, &now, &e) < 0 ||
 	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
 	    (!o.dry_run && lock_acquire(&lk, cfg.db_path, "notify", &e) < 0) ||
+	    db_batch_check_clock(db, now, "this morning's mail", &e) < 0 ||
 	    morning_compose(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e) < 0 ||
 	    morning_send(db, &cfg, now, o.dry_run ? &preview : NULL, &st, &e) < 0) {
 		code = tool_fail(&e);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "backoffice.h"
+#include "backup.h"
 #include "config.h"
 #include "db.h"
 #include "db_batch.h"
@@ -138,7 +139,15 @@ main(int argc, char **argv)
 
 	if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0 ||
 	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0 ||
-	    lock_acquire(&lk, cfg.db_path, "transmit", &e) < 0) {
+	    lock_acquire(&lk, cfg.db_path, "transmit", &e) < 0 ||
+	    db_batch_check_clock(db, now, redeliver ? "the deliveries" : "tonight's batch", &e) <
+	        0) {
+		rc = tool_fail(&e);
+		goto out;
+	}
+	/* Before anything is written: a backup that fails stops the night (74). */
+	if (!o.dry_run && !redeliver && cfg.backup_dir[0] != '\0' &&
+	    backup_take(db, cfg.backup_dir, cfg.backup_keep, now, NULL, &e) < 0) {
 		rc = tool_fail(&e);
 		goto out;
 	}

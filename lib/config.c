@@ -28,6 +28,8 @@ config_defaults(struct config *cfg)
 	cfg->source = xstrdup("built-in defaults");
 	cfg->db_path = xstrdup("./nocturne.db");
 	cfg->busy_timeout_ms = 5000;
+	cfg->backup_dir = xstrdup("");
+	cfg->backup_keep = 7;
 	cfg->refuse_debtor = 0;
 	cfg->expire_waitlist = 1;
 	cfg->transport = TRANSPORT_FILE;
@@ -55,13 +57,11 @@ config_defaults(struct config *cfg)
 void
 config_release(struct config *cfg)
 {
-	char **strs[] = {&cfg->source,    &cfg->db_path,
-	                 &cfg->mail_dir,  &cfg->from,
-	                 &cfg->reply_to,  &cfg->signature,
-	                 &cfg->smtp_host, &cfg->smtp_ca_file,
-	                 &cfg->smtp_user, &cfg->smtp_password_file,
-	                 &cfg->bo_url,    &cfg->bo_token_file,
-	                 &cfg->bo_ca_file};
+	char **strs[] = {
+	    &cfg->source,        &cfg->db_path,   &cfg->backup_dir,         &cfg->mail_dir,
+	    &cfg->from,          &cfg->reply_to,  &cfg->signature,          &cfg->smtp_host,
+	    &cfg->smtp_ca_file,  &cfg->smtp_user, &cfg->smtp_password_file, &cfg->bo_url,
+	    &cfg->bo_token_file, &cfg->bo_ca_file};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -120,6 +120,8 @@ struct key {
 static const struct key keys[] = {
     {"database", "path", K_STR, OFF(db_path), 0, 0},
     {"database", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 0, 3600000},
+    {"database", "backup_dir", K_STR, OFF(backup_dir), 0, 0},
+    {"database", "backup_keep", K_INT, OFF(backup_keep), 1, 10000},
     {"transmit", "refuse_debtor", K_BOOL, OFF(refuse_debtor), 0, 0},
     {"transmit", "expire_waitlist", K_BOOL, OFF(expire_waitlist), 0, 0},
     {"mail", "transport", K_TRANSPORT, OFF(transport), 0, 0},

@@ -20,6 +20,8 @@ struct config {
 	/* [database] */
 	char *db_path;
 	int busy_timeout_ms;
+	char *backup_dir; /* "" = no backups */
+	int backup_keep;
 
 	/* [transmit] */
 	int refuse_debtor;

@@ -454,6 +454,22 @@ db_checkpoint(struct db *db)
 }
 
 int
+db_copy_to(struct db *db, const char *path, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "VACUUM INTO ?1", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		err_set(e, ERR_IO, "%s: backup to %s: %s", db->path, path, sqlite3_errmsg(db->sql));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 db_export_row_read(sqlite3_stmt *st, struct export_row *r)
 {
 	r->request_id = (const char *)sqlite3_column_text(st, 0);

@@ -83,6 +83,13 @@ void db_rollback(struct db *db);
 /* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
 void db_checkpoint(struct db *db);
 
+/*
+ * Write a consistent copy of the whole database (one snapshot, VACUUM INTO)
+ * to path, which must not exist or be empty. Not synced: the caller fsyncs.
+ * ERR_IO on failure (a partial file may be left: the caller removes it).
+ */
+int db_copy_to(struct db *db, const char *path, struct err *e);
+
 /* The schema version this build writes. */
 int db_schema_version(void);
 

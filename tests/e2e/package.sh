@@ -69,7 +69,7 @@ pw=$(getent passwd nocturne)
 expect_eq "$(echo "$pw" | cut -d: -f6)" /var/lib/nocturne "home"
 expect_eq "$(echo "$pw" | cut -d: -f7)" /usr/sbin/nologin "shell"
 [ "$(echo "$pw" | cut -d: -f3)" -lt 1000 ] || fail "not a system uid: $pw"
-for d in /var/lib/nocturne /var/spool/nocturne; do
+for d in /var/lib/nocturne /var/lib/nocturne/backups /var/spool/nocturne; do
 	expect_eq "$(stat -c '%U:%G %a' "$d")" "nocturne:nocturne 750" "$d"
 done
 expect_eq "$(stat -c '%U:%G %a' /etc/nocturne/nocturne.ini)" "root:nocturne 640" "conffile"
@@ -124,6 +124,9 @@ expect_empty "$OUT$ERR" "transmit output"
 run as_n nocturne-notify --now '2019-12-02 07:00'
 expect_rc 0
 expect_eq "$(stat -c %U /var/lib/nocturne/nocturne.db)" nocturne "database owner"
+# The packaged configuration backs the database up before the night.
+expect_eq "$(stat -c '%U %a' /var/lib/nocturne/backups/nocturne-batch000001-20191201-220000.db 2>&1)" \
+	"nocturne 640" "the night's backup"
 n=$(ls /var/spool/nocturne/outbox/*.eml 2>/dev/null | wc -l)
 [ "$n" -gt 0 ] || fail "no mail in /var/spool/nocturne/outbox"
 run as_n nocturne-status --now '2019-12-02 07:05'

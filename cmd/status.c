@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -18,7 +19,7 @@
 
 #define TOOL "nocturne-status"
 
-enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL };
+enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL, OPT_CHECK, OPT_NETWORK };
 
 static void
 usage(FILE *fp)
@@ -29,6 +30,8 @@ usage(FILE *fp)
 	      "                                  decisions as CSV (all, or batch N's)\n"
 	      "       nocturne-status [options] --request ID    explain one request\n"
 	      "       nocturne-status [options] --mail          the mail queue in detail\n"
+	      "       nocturne-status [options] --check [--network]\n"
+	      "                                  is all ready for tonight? one line per problem\n"
 	      "options:\n"
 	      "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
 	      "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
@@ -38,7 +41,8 @@ usage(FILE *fp)
 	      "  -v, --verbose / -q, --quiet\n"
 	      "  -h, --help / -V, --version\n"
 	      "exit: 0 done, 64 usage, 65 unknown batch or request, 66 no database,\n"
-	      "      74 I/O error, 75 database busy, 78 configuration error\n",
+	      "      74 I/O error, 75 database busy, 78 configuration error;\n"
+	      "      --check: 0 all is well, else the status of the first problem listed\n",
 	      fp);
 }
 
@@ -64,6 +68,8 @@ main(int argc, char **argv)
 	    {"export", no_argument, NULL, OPT_EXPORT},
 	    {"request", required_argument, NULL, OPT_REQUEST},
 	    {"mail", no_argument, NULL, OPT_MAIL},
+	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"network", no_argument, NULL, OPT_NETWORK},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -72,7 +78,7 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	const char *request_id = NULL, *file = NULL;
 	long long batch = 0;
-	int c, export = 0, mail = 0, rc;
+	int c, export = 0, mail = 0, check = 0, network = 0, rc;
 	int64_t now;
 
 	log_init(TOOL, LOG_LEVEL_WARN);
@@ -100,6 +106,12 @@ main(int argc, char **argv)
 		case OPT_MAIL:
 			mail = 1;
 			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case OPT_NETWORK:
+			network = 1;
+			break;
 		default:
 			rc =
 			    tool_usage_error("unknown option, or an option without its value: '%s'",
@@ -117,8 +129,16 @@ main(int argc, char **argv)
 		rc = tool_finish(0);
 		goto out;
 	}
-	if (export + mail + (request_id != NULL) > 1) {
-		rc = tool_usage_error("--export, --request and --mail go one at a time");
+	if (export + mail + check + (request_id != NULL) > 1) {
+		rc = tool_usage_error("--export, --request, --mail and --check go one at a time");
+		goto out;
+	}
+	if (network && !check) {
+		rc = tool_usage_error("--network goes with --check");
+		goto out;
+	}
+	if (check && batch > 0) {
+		rc = tool_usage_error("--batch goes alone or with --export");
 		goto out;
 	}
 	if (batch > 0 && (mail || request_id != NULL)) {
@@ -132,6 +152,23 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	if (check) {
+		struct check_report r = {0};
+
+		if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0) {
+			rc = tool_fail(&e);
+			goto out;
+		}
+		rc = 0;
+		if (check_run(&cfg, network, &r) > 0) {
+			for (size_t i = 0; i < r.n; i++)
+				log_error("%s", r.problems[i].line);
+			rc = err_exitcode(r.problems[0].kind);
+		}
+		check_release(&r);
+		rc = tool_finish(rc);
+		goto out;
+	}
 	if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0 ||
 	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_READONLY, &e) < 0) {
 		rc = tool_fail(&e);

@@ -470,6 +470,48 @@ db_copy_to(struct db *db, const char *path, struct err *e)
 }
 
 int
+db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e)
+{
+	char sql[48], **v = NULL;
+	size_t cap = 0, len = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*lines = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "PRAGMA quick_check(%d)", max > 0 ? max : 1);
+	if (db_prepare(db, sql, &st, e) < 0) {
+		e->kind = ERR_IO;
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		/* One row may hold several problems, one per line, under a heading. */
+		while (t != NULL && *t != '\0' && len < (size_t)max) {
+			size_t k = strcspn(t, "\n");
+			if (k > 0 && strncmp(t, "ok", k) != 0 &&
+			    strncmp(t, "*** in database", 15) != 0) {
+				xgrow(&v, &cap, len + 1, sizeof(*v));
+				v[len] = xmalloc(k + 1);
+				memcpy(v[len], t, k);
+				v[len++][k] = '\0';
+			}
+			t += k;
+			t += *t == '\n';
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		/* A database too damaged to check is one problem, said as SQLite says it. */
+		xgrow(&v, &cap, len + 1, sizeof(*v));
+		v[len++] = xstrdup(sqlite3_errmsg(db->sql));
+	}
+	sqlite3_finalize(st);
+	*lines = v;
+	*n = len;
+	return 0;
+}
+
+int
 db_export_row_read(sqlite3_stmt *st, struct export_row *r)
 {
 	r->request_id = (const char *)sqlite3_column_text(st, 0);

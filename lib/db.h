@@ -90,6 +90,13 @@ void db_checkpoint(struct db *db);
  */
 int db_copy_to(struct db *db, const char *path, struct err *e);
 
+/*
+ * PRAGMA quick_check: the first max problems it reports, malloc'ed lines in
+ * *lines (*n of them, none when the database is sound): caller frees each
+ * and the array. -1 (ERR_IO) when the check itself cannot run.
+ */
+int db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e);
+
 /* The schema version this build writes. */
 int db_schema_version(void);
 

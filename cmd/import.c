@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opts.h"
 #include "tool.h"
+#include "when.h"
 
 #define TOOL "nocturne-import"
 #define SHOWN_MAX 100 /* bad rows printed; the rest are counted */
@@ -78,9 +79,11 @@ main(int argc, char **argv)
 	enum import_kind kind;
 	const char *rejects_path = NULL, *db_file;
 	FILE *rejects = NULL;
-	int64_t now;
+	int64_t now = 0;
+	struct timespec t0;
 	int ch, rc, code = 0, keep_rejects = 0;
 
+	when_mark(&t0);
 	log_init(TOOL, LOG_LEVEL_WARN);
 	opts_init(&o);
 	err_clear(&e);
@@ -175,6 +178,8 @@ main(int argc, char **argv)
 	if (rc < 0)
 		code = tool_fail(&e);
 done:
+	if (!o.dry_run)
+		code = tool_metrics(db, &cfg, "import", code, now, &t0);
 	if (rejects != NULL) {
 		fclose(rejects);
 		unlink(rejects_path);

@@ -13,6 +13,7 @@
 #include "morning.h"
 #include "opts.h"
 #include "tool.h"
+#include "when.h"
 
 static void
 usage(void)
@@ -46,13 +47,15 @@ main(int argc, char **argv)
 	struct lock lk = {-1, NULL};
 	struct morning_stats st;
 	struct mail_buf preview = {0};
-	int64_t now;
+	int64_t now = 0;
+	struct timespec t0;
 	int c, code = 0;
 
 	opts_init(&o);
 	err_clear(&e);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&st, 0, sizeof(st));
+	when_mark(&t0);
 	log_init("nocturne-notify", LOG_LEVEL_WARN);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
@@ -102,6 +105,8 @@ main(int argc, char **argv)
 	else
 		code = tool_finish(0);
 done:
+	if (!o.dry_run)
+		code = tool_metrics(db, &cfg, "notify", code, now, &t0);
 	mail_buf_release(&preview);
 	lock_release(&lk);
 	db_close(db);

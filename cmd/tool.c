@@ -7,6 +7,8 @@
 #include <sysexits.h>
 
 #include "log.h"
+#include "metrics.h"
+#include "when.h"
 
 int
 tool_fail(const struct err *e)
@@ -34,6 +36,21 @@ tool_finish(int code)
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		log_error("cannot write standard output: %s", strerror(errno));
 		return EX_IOERR;
+	}
+	return code;
+}
+
+int
+tool_metrics(struct db *db, const struct config *cfg, const char *tool, int code, int64_t now,
+             const struct timespec *t0)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (metrics_after_run(db, cfg, tool, code == 0, now, when_elapsed(t0), &e) < 0) {
+		log_error("%s", e.msg);
+		if (code == 0)
+			return err_exitcode(e.kind == ERR_NONE ? ERR_IO : e.kind);
 	}
 	return code;
 }

@@ -5,6 +5,11 @@
 #ifndef NOCTURNE_TOOL_H
 #define NOCTURNE_TOOL_H
 
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "db.h"
 #include "err.h"
 
 /* Print "TOOL: MESSAGE" on stderr and return the exit status for e's kind. */
@@ -18,5 +23,14 @@ int tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * and return 74, else return code.
  */
 int tool_finish(int code);
+
+/*
+ * The end of a run that opened db (NULL: nothing): rewrite [log]
+ * metrics_file (metrics.h), recording the run as tool's last success when
+ * code is 0. Returns code, or 74 with one line when the file could not be
+ * written after a run that went well.
+ */
+int tool_metrics(struct db *db, const struct config *cfg, const char *tool, int code, int64_t now,
+                 const struct timespec *t0);
 
 #endif

@@ -102,7 +102,7 @@ main(int argc, char **argv)
 	struct timespec t0;
 	char summary[512], at[WHEN_DATETIME_LEN];
 	int c, rc;
-	int64_t now;
+	int64_t now = 0;
 
 	when_mark(&t0);
 	log_init(TOOL, LOG_LEVEL_WARN);
@@ -238,6 +238,8 @@ main(int argc, char **argv)
 		note_left_waiting(db);
 	rc = tool_finish(0);
 out:
+	if (!o.dry_run)
+		rc = tool_metrics(db, &cfg, redeliver ? "redeliver" : "transmit", rc, now, &t0);
 	backoffice_free(bo);
 	db_close(db);
 	lock_release(&lk);

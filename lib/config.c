@@ -52,16 +52,17 @@ config_defaults(struct config *cfg)
 	cfg->bo_ca_file = xstrdup("");
 	cfg->bo_timeout = 30;
 	cfg->syslog = 0;
+	cfg->metrics_file = xstrdup("");
 }
 
 void
 config_release(struct config *cfg)
 {
 	char **strs[] = {
-	    &cfg->source,        &cfg->db_path,   &cfg->backup_dir,         &cfg->mail_dir,
-	    &cfg->from,          &cfg->reply_to,  &cfg->signature,          &cfg->smtp_host,
-	    &cfg->smtp_ca_file,  &cfg->smtp_user, &cfg->smtp_password_file, &cfg->bo_url,
-	    &cfg->bo_token_file, &cfg->bo_ca_file};
+	    &cfg->source,        &cfg->db_path,    &cfg->backup_dir,         &cfg->mail_dir,
+	    &cfg->from,          &cfg->reply_to,   &cfg->signature,          &cfg->smtp_host,
+	    &cfg->smtp_ca_file,  &cfg->smtp_user,  &cfg->smtp_password_file, &cfg->bo_url,
+	    &cfg->bo_token_file, &cfg->bo_ca_file, &cfg->metrics_file};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -144,6 +145,7 @@ static const struct key keys[] = {
     {"backoffice", "ca_file", K_STR, OFF(bo_ca_file), 0, 0},
     {"backoffice", "timeout", K_INT, OFF(bo_timeout), 1, 3600},
     {"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
+    {"log", "metrics_file", K_STR, OFF(metrics_file), 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -54,6 +54,7 @@ struct config {
 
 	/* [log] */
 	int syslog;
+	char *metrics_file; /* "" = none */
 };
 
 /* Fill cfg with the built-in defaults. Free with config_release(). */

@@ -125,6 +125,11 @@ static const char *const migrations[] = {
     "  seq INTEGER NOT NULL,"
     "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
     "CREATE INDEX message_request_seq ON message_request(seq);",
+    /* 1 -> 2: the last successful run of each tool, for the metrics file. */
+    "CREATE TABLE tool_run("
+    "  tool TEXT PRIMARY KEY,"
+    "  last_success_at INTEGER NOT NULL,"
+    "  duration_ms INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -10,6 +10,9 @@
 #include "db_int.h"
 #include "log.h"
 
+/* 32 MiB of page cache per connection (bench/floor.c uses the same). */
+#define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
+
 /* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -370,7 +373,7 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	db->path = xstrdup(path);
 	if (mode == DB_OPEN_READONLY) {
 		if (open_readonly(db, busy_ms, e) < 0 ||
-		    db_exec(db, "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;", e) < 0) {
+		    db_exec(db, DB_CACHE_PRAGMA "PRAGMA temp_store = MEMORY;", e) < 0) {
 			db_close(db);
 			return -1;
 		}
@@ -388,9 +391,7 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	if (db_exec(db,
 	            "PRAGMA journal_mode = WAL;"
 	            "PRAGMA synchronous = NORMAL;"
-	            "PRAGMA foreign_keys = ON;"
-	            "PRAGMA cache_size = -32768;"
-	            "PRAGMA temp_store = FILE;",
+	            "PRAGMA foreign_keys = ON;" DB_CACHE_PRAGMA "PRAGMA temp_store = FILE;",
 	            e) < 0 ||
 	    migrate(db, e) < 0) {
 		db_close(db);

@@ -32,6 +32,8 @@ run_one() {
 		grep -v '^PASS: ' "$out" | head -n 60
 	else
 		echo "== $name: $p passed"
+		# What could not run says so, even when the rest passed.
+		grep '^SKIP: ' "$out"
 	fi
 	cat "$out" >>"$log"
 	rm -f "$out"

@@ -158,7 +158,9 @@ backup_take(struct db *db, const char *dir, int keep, int64_t now, char **made, 
 	path = join(dir, name);
 	tmp = join(dir, tmpname);
 
-	/* Created here, empty and 0640, so the copy is never readable by all. */
+	/* Created here, empty and 0640, so the copy is never readable by all
+	 * (a leftover of this name is from a crashed run that had our pid). */
+	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		err_set(e, ERR_IO, "%s: cannot create a backup: %s", tmp, strerror(errno));

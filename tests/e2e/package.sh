@@ -132,6 +132,10 @@ n=$(ls /var/spool/nocturne/outbox/*.eml 2>/dev/null | wc -l)
 run as_n nocturne-status --now '2019-12-02 07:05'
 expect_rc 0
 expect_contains "$OUT" "batch" "status"
+# The packaged installation passes its own check, as the user the timers run as.
+run as_n nocturne-status --check
+expect_rc 0
+expect_empty "$OUT$ERR" "--check output"
 ok
 
 t two_towns_through_the_templates

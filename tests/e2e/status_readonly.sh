@@ -41,7 +41,7 @@ else
 	chmod 644 "$R/town.db"
 	printf '[database]\npath = %s/town.db\n' "$R" >"$R/ro.ini"
 	chmod 644 "$R/ro.ini"
-	before=$(ls -la "$R" | sha256sum)
+	before=$(ls -A "$R")
 	sum=$(sha256sum <"$R/town.db")
 	run runuser -u nobody -- "$NOCTURNE_BUILD/nocturne-status" -c "$R/ro.ini" --now '2019-12-02 07:00'
 	expect_rc 0
@@ -53,7 +53,7 @@ else
 	expect_eq "$(printf '%s\n' "$OUT" | sha256sum)" "$EXPORT" "export as nobody"
 	run runuser -u nobody -- "$NOCTURNE_BUILD/nocturne-status" -c "$R/ro.ini" --request "$(sqlite3 "$R/town.db" 'SELECT request_id FROM request LIMIT 1')"
 	expect_rc 0
-	expect_eq "$(ls -la "$R" | sha256sum)" "$before" "the folder (no -shm, -wal or lock made)"
+	expect_eq "$(ls -A "$R")" "$before" "the folder (no -shm, -wal or lock made)"
 	expect_eq "$(sha256sum <"$R/town.db")" "$sum" "database bytes"
 	# The writing tools, as nobody, are refused (not silently read-only).
 	run runuser -u nobody -- "$NOCTURNE_BUILD/nocturne-transmit" -c "$R/ro.ini" --now '2019-12-02 22:00'

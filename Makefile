@@ -5,7 +5,7 @@
 #   make sanitize   the whole suite under ASan + UBSan (build-san/)
 #   make demo       two nights on the sample town, mail written as files
 #   make bench      figures at scale (see README)
-#   make install    PREFIX=/usr/local DESTDIR= (UNITDIR= for the systemd units)
+#   make install    PREFIX=/usr/local DESTDIR= UNITDIR= (make uninstall: the same files)
 #   make deb        the Debian package, in var/deb/ (checked with lintian)
 #   make style      clang-format check
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60) s (clang, build-fuzz/)
@@ -115,6 +115,10 @@ install: all
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/nocturne-%)
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard man/*.5))
+	rm -f $(DESTDIR)$(DOCDIR)/nocturne.ini.sample $(DESTDIR)$(DOCDIR)/nocturne.cron
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	rm -f $(patsubst systemd/%,$(DESTDIR)$(UNITDIR)/%,$(wildcard systemd/*.service systemd/*.timer))
 
 # The Debian package (debian/, debhelper): built from a copy of the tree in

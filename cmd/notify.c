@@ -32,8 +32,10 @@ usage(void)
 	       "  -h, --help          this help\n"
 	       "  -V, --version       version\n"
 	       "\n"
-	       "Exit: 0 done, 69 mail server unreachable and nothing delivered, 74 I/O error,\n"
-	       "75 locked or messages deferred to a later run, 78 configuration error.\n");
+	       "Exit: 0 done, 69 a message given up (5xx, max_attempts) or the mail server\n"
+	       "unreachable and nothing delivered, 70 lock held for over 12 hours, 74 I/O\n"
+	       "error, 75 locked or messages deferred to a later run (silent with -q),\n"
+	       "78 configuration error.\n");
 }
 
 int
@@ -96,10 +98,6 @@ main(int argc, char **argv)
 	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
 	         "deferred %ld, failed %ld; %lld pending",
 	         st.reports, st.notices, st.skipped, st.sent, st.deferred, st.failed, st.pending);
-	if (st.failed > 0)
-		log_warn("%ld message(s) refused by the mail server and marked failed "
-		         "(nocturne-status shows why)",
-		         st.failed);
 	if (morning_outcome(&st, &e) < 0)
 		code = tool_fail(&e);
 	else

@@ -13,7 +13,12 @@
 int
 tool_fail(const struct err *e)
 {
-	log_error("%s", e->msg[0] ? e->msg : "failed");
+	/* Work left for a later run is no alarm: its line is a warning, which -q
+	 * keeps quiet. Everything else needs a person and is printed even then. */
+	if (e->kind == ERR_TEMP)
+		log_warn("%s", e->msg[0] ? e->msg : "deferred to a later run");
+	else
+		log_error("%s", e->msg[0] ? e->msg : "failed");
 	return err_exitcode(e->kind == ERR_NONE ? ERR_INTERNAL : e->kind);
 }
 

@@ -12,7 +12,12 @@
 #include "db.h"
 #include "err.h"
 
-/* Print "TOOL: MESSAGE" on stderr and return the exit status for e's kind. */
+/*
+ * Print "TOOL: MESSAGE" on stderr and return the exit status for e's kind.
+ * The quiet rule: ERR_TEMP (work left for a later run, 75) is printed as a
+ * warning, so -q keeps it silent; every other kind needs a person and is
+ * printed even under -q.
+ */
 int tool_fail(const struct err *e);
 
 /* Print a usage error line and return 64. */

@@ -44,10 +44,12 @@ usage(FILE *fp)
 	      "  -v, --verbose       counts and elapsed time on stderr\n"
 	      "  -q, --quiet         errors only\n"
 	      "  -h, --help / -V, --version\n"
-	      "exit: 0 done, 64 usage, 66 no database, 74 I/O error,\n"
+	      "exit: 0 done (also --redeliver without a back office), 64 usage,\n"
+	      "      66 no database, 69 a batch older than 12 hours still undelivered\n"
+	      "         (night run only), 70 lock held for over 12 hours, 74 I/O error,\n"
 	      "      75 another run holds the lock, the database stayed busy, or a\n"
-	      "         back-office delivery failed (the next run sends it again),\n"
-	      "      78 configuration error\n",
+	      "         back-office delivery failed (the next run sends it again;\n"
+	      "         silent with -q), 78 configuration error\n",
 	      fp);
 }
 
@@ -164,9 +166,13 @@ main(int argc, char **argv)
 			goto out;
 		}
 	} else if (redeliver) {
-		err_set(&e, ERR_CONFIG, "%s: [backoffice] url is empty: nothing to redeliver",
-		        cfg.source);
-		rc = tool_fail(&e);
+		/* A town without a back office has nothing to redeliver: done. */
+		if (o.dry_run)
+			printf("dry run: no back office ([backoffice] url is empty): nothing to "
+			       "deliver\n");
+		else
+			note_left_waiting(db);
+		rc = tool_finish(0);
 		goto out;
 	}
 	if (bo != NULL && !o.dry_run) {
@@ -230,6 +236,8 @@ main(int argc, char **argv)
 		held = 1;
 	}
 	if (held) {
+		/* Failing since an earlier night: a person must look (even -q). */
+		backoffice_overdue(db, now, &bo_err);
 		backoffice_note_waiting(db, &bo_err);
 		rc = tool_finish(tool_fail(&bo_err));
 		goto out;

@@ -9,6 +9,7 @@
 #include "export.h"
 #include "log.h"
 #include "opts.h"
+#include "when.h"
 
 #define REASON_MAX 96
 
@@ -304,10 +305,16 @@ backoffice_open(struct backoffice **out, const struct config *cfg, struct err *e
 	bo->shown = shown_url(cfg->bo_url);
 	if (bo->shown == NULL)
 		bo->shown = xstrdup("(back office)");
+	/* A CA bundle that cannot be read is the configuration's fault: 78 before
+	 * any connection, and no delivery attempt is counted. */
+	if (config_check_file(cfg, "[backoffice] ca_file", cfg->bo_ca_file, e) < 0)
+		goto fail;
 	if (cfg->bo_token_file != NULL && cfg->bo_token_file[0] != '\0') {
 		if (config_read_secret(cfg->bo_token_file, "[backoffice] token_file", &token, e) <
-		    0)
+		    0) {
+			err_prefix(e, "%s", cfg->source);
 			goto fail;
+		}
 		n = strlen(token) + sizeof("Authorization: Bearer ");
 		bo->auth = xmalloc(n);
 		snprintf(bo->auth, n, "Authorization: Bearer %s", token);
@@ -524,4 +531,23 @@ backoffice_probe(const struct config *cfg, struct err *e)
 		             bo->errbuf[0] ? bo->errbuf : curl_easy_strerror(res));
 	backoffice_free(bo);
 	return rc;
+}
+
+int
+backoffice_overdue(struct db *db, int64_t now, struct err *e)
+{
+	struct err e2;
+	char msg[ERR_MSG_MAX], at[WHEN_DATETIME_LEN];
+	long long id;
+	int64_t ran_at;
+
+	err_clear(&e2);
+	if (db_batch_oldest_undelivered(db, &id, &ran_at, &e2) <= 0 ||
+	    now - ran_at <= BACKOFFICE_OVERDUE_SECS)
+		return -1;
+	when_format_datetime(ran_at, at);
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return err_set(e, ERR_UNAVAILABLE,
+	               "the back office has not received batch %lld (made %s) for %lld hours: %s",
+	               id, at, (long long)(now - ran_at) / 3600, msg);
 }

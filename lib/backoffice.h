@@ -84,4 +84,18 @@ int backoffice_note_waiting(struct db *db, struct err *e);
  */
 int backoffice_probe(const struct config *cfg, struct err *e);
 
+/* A batch still undelivered this long after it was made needs a person. */
+#define BACKOFFICE_OVERDUE_SECS (12 * 3600)
+
+/*
+ * The night's verdict on a failed delivery (e holds the ERR_TEMP of the
+ * attempt): when the oldest batch still waiting was made more than
+ * BACKOFFICE_OVERDUE_SECS before now (the back office has been failing since
+ * an earlier night), e becomes ERR_UNAVAILABLE, its message prefixed with
+ * that batch and its date: the run speaks even under -q. The night run calls
+ * it, not --redeliver, so a back office down for days costs one mail a night,
+ * not one an hour. Returns -1 (e stays ERR_TEMP when not overdue).
+ */
+int backoffice_overdue(struct db *db, int64_t now, struct err *e);
+
 #endif

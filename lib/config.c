@@ -174,6 +174,9 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 	long n;
 	int b;
 
+	/* An empty value (`port =`) leaves the key at its default. */
+	if (value[0] == '\0')
+		return 0;
 	switch (k->type) {
 	case K_STR:
 		if (strchr(value, '\r') || strchr(value, '\n'))
@@ -219,82 +222,152 @@ bad:
 	return err_set(e, ERR_CONFIG, "%s: [%s] %s: bad value", path, k->section, k->name);
 }
 
-/* iniparser reports syntax errors through this callback: keep the first. */
-static char ini_error[ERR_MSG_MAX];
+/* iniparser reports syntax errors through this callback: keep the line number. */
+static int ini_error_line;
 
 static int ini_error_cb(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 ini_error_cb(const char *fmt, ...)
 {
+	char text[ERR_MSG_MAX];
+	const char *p;
 	va_list ap;
 
-	if (ini_error[0] != '\0')
+	if (ini_error_line != 0)
 		return 0;
 	va_start(ap, fmt);
-	vsnprintf(ini_error, sizeof(ini_error), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	/* "iniparser: syntax error in F (N):\n-> LINE\n": one line, the offending text kept. */
-	for (char *p = ini_error; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	for (size_t n = strlen(ini_error); n > 0 && ini_error[n - 1] == ' '; n--)
-		ini_error[n - 1] = '\0';
+	/* "iniparser: syntax error in F (N):\n-> LINE\n": only N is kept. */
+	p = strrchr(text, '(');
+	ini_error_line = p != NULL ? atoi(p + 1) : -1;
+	if (ini_error_line == 0)
+		ini_error_line = -1;
 	return 0;
 }
 
-/* Things iniparser would reject with no useful message, or accept wrongly. */
+/* Trim s[0..*n) of spaces on both sides; returns the new start. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	while (*n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && strchr(" \t\r\n", s[*n - 1]) != NULL)
+		(*n)--;
+	return s;
+}
+
+/* s[0..n) lowercased into buf (as iniparser stores names), cut to fit. */
+static const char *
+lower(const char *s, size_t n, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size; i++)
+		buf[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' : s[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+static int known_section(const char *section);
+static const struct key *find_key(const char *section, const char *name);
+
+/*
+ * One pass over the file before iniparser reads it, for what iniparser
+ * rejects with no useful message (a syntax error, a byte order mark, a long
+ * line), accepts wrongly (a key before any section), or cannot place (an
+ * unknown section or key: iniparser keeps no line numbers). Every message
+ * names the file and the line.
+ */
 static int
 precheck(const char *path, struct err *e)
 {
 	FILE *f = fopen(path, "rb");
-	char line[4096];
-	int lineno = 0, in_section = 0;
+	char line[4096], sec[64] = "", name[64];
+	int lineno = 0, continued = 0, rc = -1;
 
 	if (f == NULL)
 		return err_set(e, ERR_CONFIG, "%s: cannot read configuration: %s", path,
 		               strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line), klen;
+		const char *p, *eq;
+		int was_continued = continued;
+
 		lineno++;
 		if (lineno == 1 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			fclose(f);
-			return err_set(e, ERR_CONFIG,
-			               "%s:1: the file starts with a UTF-8 byte order mark; "
-			               "save it without one",
-			               path);
+			err_set(
+			    e, ERR_CONFIG,
+			    "%s:1: the file starts with a UTF-8 byte order mark; save it without "
+			    "one",
+			    path);
+			goto out;
 		}
 		if (strchr(line, '\n') == NULL && !feof(f)) {
-			fclose(f);
-			return err_set(e, ERR_CONFIG, "%s:%d: line too long", path, lineno);
+			err_set(e, ERR_CONFIG, "%s:%d: line too long", path, lineno);
+			goto out;
 		}
-		if (strlen(line) > 1000) {
-			fclose(f);
-			return err_set(e, ERR_CONFIG, "%s:%d: line longer than 1000 bytes", path,
-			               lineno);
+		if (n > 1000) {
+			err_set(e, ERR_CONFIG, "%s:%d: line longer than 1000 bytes", path, lineno);
+			goto out;
+		}
+		p = trim(line, &n);
+		/* A line ending in a backslash goes on on the next one (iniparser). */
+		continued = n > 0 && p[n - 1] == '\\';
+		if (was_continued || n == 0 || *p == ';' || *p == '#')
+			continue;
+		if (*p == '[') {
+			if (p[n - 1] != ']') {
+				err_set(
+				    e, ERR_CONFIG,
+				    "%s:%d: '%.*s' is not a section header: it must end with ']'",
+				    path, lineno, (int)(n > 64 ? 64 : n), p);
+				goto out;
+			}
+			klen = n - 2;
+			p = trim(p + 1, &klen);
+			lower(p, klen, sec, sizeof(sec));
+			if (!known_section(sec)) {
+				err_set(e, ERR_CONFIG, "%s:%d: unknown section [%s]", path, lineno,
+				        sec);
+				goto out;
+			}
+			continue;
+		}
+		eq = memchr(p, '=', n);
+		klen = eq != NULL ? (size_t)(eq - p) : n;
+		p = trim(p, &klen); /* p has no leading blank: it stays the line's start */
+		if (eq == NULL || klen == 0) {
+			err_set(e, ERR_CONFIG,
+			        "%s:%d: '%.*s': expected 'key = value' or '[section]'", path,
+			        lineno, (int)(n > 64 ? 64 : n), p);
+			goto out;
 		}
 		/* iniparser files a key before any section under no section: never read. */
-		if (!in_section) {
-			const char *p = line + strspn(line, " \t");
-			if (*p == '[') {
-				in_section = 1;
-			} else if (*p != '\0' && strchr(";#\r\n", *p) == NULL) {
-				size_t klen = strcspn(p, "=:\r\n");
-				while (klen > 0 && (p[klen - 1] == ' ' || p[klen - 1] == '\t'))
-					klen--;
-				fclose(f);
-				return err_set(e, ERR_CONFIG,
-				               "%s:%d: '%.*s' is outside any section (put it under "
-				               "[section])",
-				               path, lineno, (int)(klen > 64 ? 64 : klen), p);
-			}
+		if (sec[0] == '\0') {
+			err_set(e, ERR_CONFIG,
+			        "%s:%d: '%.*s' is outside any section (put it under [section])",
+			        path, lineno, (int)(klen > 64 ? 64 : klen), p);
+			goto out;
+		}
+		lower(p, klen, name, sizeof(name));
+		if (find_key(sec, name) == NULL) {
+			err_set(e, ERR_CONFIG, "%s:%d: [%s] %s: unknown key", path, lineno, sec,
+			        name);
+			goto out;
 		}
 	}
 	if (ferror(f)) {
-		fclose(f);
-		return err_set(e, ERR_CONFIG, "%s: cannot read configuration", path);
+		err_set(e, ERR_CONFIG, "%s: cannot read configuration", path);
+		goto out;
 	}
+	rc = 0;
+out:
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 int
@@ -305,13 +378,14 @@ config_load_file(struct config *cfg, const char *path, struct err *e)
 
 	if (precheck(path, e) < 0)
 		return -1;
-	ini_error[0] = '\0';
+	ini_error_line = 0;
 	iniparser_set_error_callback(ini_error_cb);
 	d = iniparser_load(path);
 	iniparser_set_error_callback(NULL);
+	if (d == NULL && ini_error_line > 0)
+		return err_set(e, ERR_CONFIG, "%s:%d: syntax error", path, ini_error_line);
 	if (d == NULL)
-		return err_set(e, ERR_CONFIG, "%s: malformed configuration: %s", path,
-		               ini_error[0] ? ini_error : "cannot parse");
+		return err_set(e, ERR_CONFIG, "%s: cannot parse the configuration", path);
 	nsec = iniparser_getnsec(d);
 	for (int i = 0; i < nsec; i++) {
 		const char *sec = iniparser_getsecname(d, i);
@@ -422,5 +496,26 @@ config_read_secret(const char *path, const char *key, char **secret, struct err 
 	explicit_bzero(buf, sizeof(buf));
 	if (why != NULL)
 		return err_set(e, ERR_CONFIG, "%s %s: %s", key, path, why);
+	return 0;
+}
+
+int
+config_check_file(const struct config *cfg, const char *key, const char *path, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, ERR_CONFIG, "%s: %s %s: cannot read: %s", cfg->source, key, path,
+		               strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_CONFIG, "%s: %s %s: not a regular file", cfg->source, key,
+		               path);
+	}
+	close(fd);
 	return 0;
 }

@@ -85,6 +85,13 @@ void config_release(struct config *cfg);
  */
 int config_read_secret(const char *path, const char *key, char **secret, struct err *e);
 
+/*
+ * A file a key names (a CA bundle) must be a readable regular file: else
+ * ERR_CONFIG "CONFIG: KEY PATH: cannot read: why", CONFIG being the file the
+ * configuration came from. An empty path is fine (0).
+ */
+int config_check_file(const struct config *cfg, const char *key, const char *path, struct err *e);
+
 /* Parsing helpers shared with other modules: 0 on success, -1 on bad text. */
 int config_parse_bool(const char *s, int *v);
 int config_parse_uint(const char *s, long max, long *v);

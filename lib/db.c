@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "db_int.h"
+#include "owner.h"
 #include "log.h"
 
 /* 32 MiB of page cache per connection (bench/floor.c uses the same). */
@@ -353,6 +354,28 @@ cant:
 	return -1;
 }
 
+/*
+ * The database and the WAL and shared-memory files beside it must be
+ * writable by the user running: one left by another user (a hand run as
+ * root) is named with its owner, rather than failing later with "attempt to
+ * write a readonly database".
+ */
+static int
+db_check_owners(const char *path, struct err *e)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	size_t n = strlen(path) + 8;
+	char *p = xmalloc(n);
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]) && rc == 0; i++) {
+		snprintf(p, n, "%s%s", path, sfx[i]);
+		rc = owner_check_writable(p, i == 0 ? "database" : "database file", e);
+	}
+	free(p);
+	return rc;
+}
+
 int
 db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e)
 {
@@ -367,7 +390,11 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 			               "%s: cannot open database: %s%s", path, strerror(errno),
 			               errno == ENOENT ? " (import data first, or check --db)"
 			                               : "");
+		if (owner_check_dir(path, e) < 0)
+			return -1;
 		flags |= SQLITE_OPEN_CREATE;
+	} else if (mode != DB_OPEN_READONLY && db_check_owners(path, e) < 0) {
+		return -1;
 	}
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);

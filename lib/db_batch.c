@@ -43,6 +43,31 @@ db_batch_undelivered(struct db *db, long long **ids, size_t *n, struct err *e)
 }
 
 int
+db_batch_oldest_undelivered(struct db *db, long long *id, int64_t *ran_at, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db,
+	               "SELECT batch_id, ran_at FROM batch WHERE delivery = 'pending' "
+	               "ORDER BY batch_id LIMIT 1",
+	               &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*ran_at = sqlite3_column_int64(st, 1);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = db_fail(db, e, "find the oldest undelivered batch");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out, struct err *e)
 {
 	struct db_batch_rows *c;

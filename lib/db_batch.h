@@ -23,6 +23,12 @@
  */
 int db_batch_undelivered(struct db *db, long long **ids, size_t *n, struct err *e);
 
+/*
+ * The oldest batch with delivery = 'pending': 1 with *id and *ran_at (the
+ * batch's clock) set, 0 when none waits, -1 on error.
+ */
+int db_batch_oldest_undelivered(struct db *db, long long *id, int64_t *ran_at, struct err *e);
+
 /* A cursor over the body rows of one batch. */
 struct db_batch_rows;
 

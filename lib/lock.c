@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "when.h"
 
 int
@@ -15,17 +18,21 @@ lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *
 {
 	size_t n = strlen(db_path) + strlen(name) + 16;
 	char holder[256], stamp[WHEN_DATETIME_LEN];
+	struct stat st;
 	ssize_t got;
 	int len;
 
 	l->fd = -1;
 	l->path = xmalloc(n);
 	snprintf(l->path, n, "%s.%s.lock", db_path, name);
-	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (l->fd < 0) {
-		err_set(e, ERR_IO, "%s: cannot create lock file: %s", l->path, strerror(errno));
+		if (errno != EACCES || owner_check_writable(l->path, "lock file", e) == 0)
+			err_set(e, ERR_IO, "%s: cannot create lock file: %s", l->path,
+			        strerror(errno));
 		goto fail;
 	}
+	owner_follow(l->fd, db_path);
 	if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK) {
 			err_set(e, ERR_IO, "%s: cannot lock: %s", l->path, strerror(errno));
@@ -40,6 +47,16 @@ lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *
 			usleep(5000);
 		}
 		holder[strcspn(holder, "\n")] = '\0';
+		/* The holder rewrote the file when it took the lock: its age is the
+		 * time the lock has been held. */
+		if (fstat(l->fd, &st) == 0 && time(NULL) - st.st_mtime > LOCK_STUCK_SECS) {
+			err_set(e, ERR_INTERNAL,
+			        "nocturne-%s has held its lock for %lld hours (%s; lock %s): "
+			        "that run is stuck; look at that process",
+			        name, (long long)(time(NULL) - st.st_mtime) / 3600,
+			        holder[0] ? holder : "holder unknown", l->path);
+			goto fail;
+		}
 		err_set(e, ERR_TEMP, "another nocturne-%s is running (%s; lock %s)", name,
 		        holder[0] ? holder : "holder unknown", l->path);
 		goto fail;

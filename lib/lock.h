@@ -6,6 +6,12 @@
  * run. The kernel drops it when the process dies, so a killed run never
  * blocks the next one. The file holds the holder's pid and start time, for
  * the message the second run prints.
+ *
+ * A second run meeting the lock leaves the work to the holder (ERR_TEMP,
+ * silent under -q), unless the holder has held it for more than
+ * LOCK_STUCK_SECS: a run that old is stuck and needs a person (ERR_INTERNAL,
+ * printed even under -q). The lock file is created 0640; created by root
+ * beside a database root does not own, it is handed to the database's owner.
  */
 #ifndef NOCTURNE_LOCK_H
 #define NOCTURNE_LOCK_H
@@ -14,6 +20,9 @@
 
 #include "err.h"
 
+/* Longer than any night: a lock held this long belongs to a stuck run. */
+#define LOCK_STUCK_SECS (12 * 3600)
+
 struct lock {
 	int fd;
 	char *path;
@@ -21,8 +30,10 @@ struct lock {
 
 /*
  * Take the lock named name (e.g. "transmit") for the database at db_path,
- * without waiting. Held by another process: ERR_TEMP naming the holder.
- * Cannot create the lock file: ERR_IO.
+ * without waiting. Held by another process: ERR_TEMP naming the holder, or
+ * ERR_INTERNAL when it has held it for over LOCK_STUCK_SECS. Cannot create
+ * the lock file: ERR_IO (naming its owner and the running user when that is
+ * the reason).
  */
 int lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *e);
 

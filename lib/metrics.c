@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,7 +142,10 @@ metrics_after_run(struct db *db, const struct config *cfg, const char *tool, int
 		        strerror(errno));
 		goto out;
 	}
-	if (metrics_format(&m, fp) < 0 || fflush(fp) != 0 || ferror(fp)) {
+	/* Counts only, no personal data: node_exporter (another user) reads it,
+	 * whatever the tools' umask 027 would make of it. */
+	if (fchmod(fileno(fp), 0644) != 0 || metrics_format(&m, fp) < 0 || fflush(fp) != 0 ||
+	    ferror(fp)) {
 		err_set(e, ERR_IO, "[log] metrics_file %s: cannot write: %s", tmp, strerror(errno));
 		fclose(fp);
 		unlink(tmp);

@@ -279,7 +279,7 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 	int rc = 0;
 
 	if (outbox_prepare(cfg->mail_dir, e) < 0)
-		return -1;
+		return err_prefix(e, "%s: [mail] directory", cfg->source);
 	msgs = xcalloc(chunk, sizeof(*msgs));
 	for (size_t i = 0; i < n && rc == 0; i += chunk) {
 		size_t k = n - i < chunk ? n - i : chunk;
@@ -355,8 +355,10 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 	} else {
 		/* permanent, or temporary with no attempt left */
 		rc = db_mail_fail(run->q, m->ref, attempts, run->now, text, &run->db_err);
-		if (rc == 0)
-			run->st->failed++;
+		if (rc == 0 && run->st->failed++ == 0)
+			snprintf(run->st->failed_msg, sizeof(run->st->failed_msg), "<%s>%s: %s",
+			         m->recipient ? m->recipient : "",
+			         r == SMTP_RESULT_PERMANENT ? "" : " (out of attempts)", text);
 	}
 	if (rc == 0)
 		m->attempts = attempts;
@@ -389,6 +391,10 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 
 	if (config_mailbox(cfg, "from", cfg->from, &from_addr, e) < 0)
 		return -1;
+	/* A CA bundle that cannot be read: 78 before any connection, with every
+	 * TLS mode, and no message loses an attempt. */
+	if (config_check_file(cfg, "[smtp] ca_file", cfg->smtp_ca_file, e) < 0)
+		goto done;
 	if (cfg->smtp_user[0] != '\0') {
 		if (cfg->smtp_password_file[0] == '\0') {
 			err_set(e, ERR_CONFIG, "%s: [smtp] user is set but password_file is empty",
@@ -396,8 +402,10 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 			goto done;
 		}
 		if (config_read_secret(cfg->smtp_password_file, "[smtp] password_file", &password,
-		                       e) < 0)
+		                       e) < 0) {
+			err_prefix(e, "%s", cfg->source);
 			goto done;
+		}
 	}
 	memset(&o, 0, sizeof(o));
 	o.host = cfg->smtp_host;
@@ -525,16 +533,23 @@ done:
 int
 morning_outcome(const struct morning_stats *st, struct err *e)
 {
-	char when[WHEN_DATETIME_LEN];
+	char when[WHEN_DATETIME_LEN], later[128] = "";
 
+	if (st->pending > 0) {
+		when_format_datetime(st->next_at, when);
+		snprintf(later, sizeof(later), "; %lld message(s) deferred, next attempt at %s",
+		         st->pending, when);
+	}
+	if (st->failed > 0)
+		return err_set(e, ERR_UNAVAILABLE,
+		               "%ld message(s) given up, marked failed (nocturne-status --mail "
+		               "lists them): first %s%s",
+		               st->failed, st->failed_msg, later);
 	if (st->unreachable && st->sent == 0)
 		return err_set(e, ERR_UNAVAILABLE, "%s; nothing delivered, %lld message(s) pending",
 		               st->unreachable_msg, st->pending);
-	if (st->pending > 0) {
-		when_format_datetime(st->next_at, when);
-		return err_set(e, ERR_TEMP, "%s%s%lld message(s) deferred, next attempt at %s",
-		               st->unreachable ? st->unreachable_msg : "",
-		               st->unreachable ? "; " : "", st->pending, when);
-	}
+	if (st->pending > 0)
+		return err_set(e, ERR_TEMP, "%s%s", st->unreachable ? st->unreachable_msg : "",
+		               later + (st->unreachable ? 0 : 2));
 	return 0;
 }

@@ -28,8 +28,9 @@ struct morning_stats {
 	long sent, deferred, failed; /* outcomes in this run */
 	int unreachable;             /* the server could not be reached */
 	char unreachable_msg[ERR_MSG_MAX];
-	long long pending; /* still pending after the run */
-	int64_t next_at;   /* earliest next attempt among them */
+	char failed_msg[ERR_MSG_MAX]; /* the first message given up: recipient, reply */
+	long long pending;            /* still pending after the run */
+	int64_t next_at;              /* earliest next attempt among them */
 };
 
 /*
@@ -53,10 +54,12 @@ int morning_send(struct db *db, const struct config *cfg, int64_t now, struct ma
                  struct morning_stats *st, struct err *e);
 
 /*
- * The run's verdict from st: 0 when nothing is left pending; -1 with
- * ERR_UNAVAILABLE when the server was unreachable or refused everything and
- * nothing was delivered in this run; -1 with ERR_TEMP when messages remain
- * pending (deferred to a later run). e->msg says what, for the operator.
+ * The run's verdict from st, in the tools' quiet rule: 0 when nothing is
+ * left pending; -1 with ERR_UNAVAILABLE when a message was given up in this
+ * run (a 5xx, or max_attempts reached: a person must look), or when the
+ * server was unreachable and nothing was delivered; -1 with ERR_TEMP when
+ * messages remain pending (deferred to a later run, no alarm). e->msg says
+ * what, in one line, for the operator.
  */
 int morning_outcome(const struct morning_stats *st, struct err *e);
 

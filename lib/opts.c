@@ -1,7 +1,9 @@
 #include "opts.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "when.h"
@@ -10,6 +12,12 @@ void
 opts_init(struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	/* Family data is private: whatever the caller's umask, the database,
+	 * its WAL, the locks, the mail and the exports are created 0640 at most. */
+	umask(027);
+	/* A closed pipe (nocturne-status --export | head -1) is a write error
+	 * reported as such (74), not a death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int

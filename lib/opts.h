@@ -45,6 +45,11 @@ struct opts {
 	int version;             /* -V */
 };
 
+/*
+ * Empty o, and set up the process as every tool wants it: umask 027 (family
+ * data is private: files are created 0640 at most) and SIGPIPE ignored (a
+ * closed output pipe is a write error, exit 74). Call it first.
+ */
 void opts_init(struct opts *o);
 
 /* Take option c (from getopt_long) if it is a common one: 1 if taken, else 0. */

@@ -14,7 +14,7 @@ outbox_prepare(const char *dir, struct err *e)
 	struct stat st;
 
 	if (dir == NULL || dir[0] == '\0')
-		return err_set(e, ERR_CONFIG, "[mail] directory is empty");
+		return err_set(e, ERR_CONFIG, "no directory given");
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return err_set(e, ERR_IO, "%s: cannot create mail directory: %s", dir,
 		               strerror(errno));

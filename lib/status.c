@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db_status.h"
@@ -109,7 +110,11 @@ static int
 view_end(FILE *out, int rc, struct err *e)
 {
 	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
-		return err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+		rc = err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
+	/* A write error on standard output (a closed pipe) says where. */
+	if (rc < 0 && out == stdout && e->kind == ERR_IO &&
+	    strncmp(e->msg, "cannot write", 12) == 0)
+		err_prefix(e, "standard output");
 	return rc;
 }
 
@@ -807,11 +812,20 @@ int
 status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
 {
 	char tmp[4096];
+	struct stat st;
 	FILE *fp;
 	int rc;
 
 	if (*path == '\0')
 		return err_set(e, ERR_USAGE, "empty export file name");
+	/* Only a regular file is replaced: never a device, a directory or a
+	 * symbolic link (which is not followed either: name its target). */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_set(e, ERR_IO, "%s: exists and is not a regular file (%s): refused",
+		               path,
+		               S_ISLNK(st.st_mode)   ? "a symbolic link"
+		               : S_ISDIR(st.st_mode) ? "a directory"
+		                                     : "a device, pipe or socket");
 	fp = open_temp(path, tmp, sizeof(tmp), e);
 	if (fp == NULL)
 		return -1;

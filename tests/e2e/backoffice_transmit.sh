@@ -59,9 +59,12 @@ nocturne-status -c "$T/down.ini" --export --batch 2 >"$T/status-2.csv"
 cmp -s "$T/status-2.csv" "$T/down/req-1.body" || fail "body of batch 2 differs from the export"
 # The next night: batch 2 is tried first and fails again; batch 3 is made,
 # not sent (it would arrive before batch 2).
-run nocturne-transmit -c "$T/down.ini" --now "$NIGHT3"
-expect_rc 75
-expect_eq "$ERR" "nocturne-transmit: batch 2: https://localhost:$PORT/portail/decisions: HTTP 503 Service Unavailable; 2 batches wait for the next run"
+# Batch 2 has now waited a whole day: that needs a person, so this night's
+# run says so even under -q, and exits 69 (the day's --redeliver runs stay
+# quiet: one mail a night, not one an hour).
+run nocturne-transmit -q -c "$T/down.ini" --now "$NIGHT3"
+expect_rc 69
+expect_eq "$ERR" "nocturne-transmit: the back office has not received batch 2 (made 2019-12-02 22:00:00) for 24 hours: batch 2: https://localhost:$PORT/portail/decisions: HTTP 503 Service Unavailable; 2 batches wait for the next run"
 expect_eq "$(count_reqs down)" 2 requests
 expect_eq "$(header "$T/down/req-2.head" Idempotency-Key)" nocturne-batch-2 "second attempt"
 expect_eq "$(deliveries)" "1:delivered:1 2:pending:2 3:pending:0" "batch rows"
@@ -107,9 +110,27 @@ run nocturne-transmit -c "$T/none.ini" --now "$NIGHT1"
 expect_rc 0
 expect_empty "$ERR" stderr
 expect_eq "$(deliveries)" "1:none:0" "batch rows"
+# A town without a back office has nothing to redeliver: done, silently
+# (the cron line runs every hour).
 run nocturne-transmit -c "$T/none.ini" --now "$NIGHT1" --redeliver
+expect_rc 0
+expect_empty "$OUT$ERR" output
+run nocturne-transmit -c "$T/none.ini" --now "$NIGHT1" --redeliver -n
+expect_rc 0
+expect_eq "$OUT" "dry run: no back office ([backoffice] url is empty): nothing to deliver"
+ok
+
+t missing_ca_file_is_78_before_any_connection
+town
+start_bo ca main 200
+bo_conf "$T/ca.ini" "https://localhost:$PORT/portail/decisions" "$T/token" "$T/nope-ca.pem"
+run nocturne-transmit -q -c "$T/ca.ini" --now "$NIGHT1"
 expect_rc 78
-expect_contains "$ERR" "[backoffice] url is empty: nothing to redeliver"
+expect_eq "$ERR" "nocturne-transmit: $T/ca.ini: [backoffice] ca_file $T/nope-ca.pem: cannot read: No such file or directory" stderr
+expect_eq "$(q "SELECT count(*) FROM batch")" 0 "batches"
+expect_eq "$(count_reqs ca)" 0 "requests the back office saw"
+run nocturne-transmit -q -c "$T/ca.ini" --now "$NIGHT1" --redeliver
+expect_rc 78
 ok
 
 t token_readable_by_others_refused_before_anything
@@ -119,7 +140,7 @@ cp "$T/token" "$T/token644" && chmod 644 "$T/token644"
 bo_conf "$T/open.ini" "https://localhost:$PORT/portail/decisions" "$T/token644"
 run nocturne-transmit -c "$T/open.ini" --now "$NIGHT1"
 expect_rc 78
-expect_contains "$ERR" "nocturne-transmit: [backoffice] token_file $T/token644: refused: readable by group or others"
+expect_contains "$ERR" "nocturne-transmit: $T/open.ini: [backoffice] token_file $T/token644: refused: readable by group or others"
 expect_eq "$(q "SELECT count(*) FROM batch")" 0 "batches"
 expect_eq "$(count_reqs open)" 0 requests
 ok

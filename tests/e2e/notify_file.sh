@@ -151,7 +151,7 @@ q "UPDATE request SET reported = 0 WHERE seq = 6" >/dev/null
 q "UPDATE family SET emails = 'jade@example.org' WHERE ref = 2" >/dev/null
 run nocturne-notify -c "$T/bad.ini" --db "$DB" --now '2019-12-06 07:00'
 expect_rc 74
-expect_contains "$ERR" "nocturne-notify: $T/no/such/dir: cannot create mail directory"
+expect_eq "$ERR" "nocturne-notify: $T/bad.ini: [mail] directory: $T/no/such/dir: cannot create mail directory: No such file or directory" stderr
 expect_eq "$(q "SELECT state FROM message WHERE family_ref = 2 ORDER BY ref DESC LIMIT 1")" pending "stays pending"
 notify --now '2019-12-06 07:05'
 expect_rc 0

@@ -72,8 +72,11 @@ expect_eq "$(rcpts)" "p3@example.org " delivered
 expect_eq "$(q "SELECT group_concat(state || '/' || attempts || '/' || (next_at - $(I '2019-12-03 07:00')), ' ') FROM (SELECT * FROM message ORDER BY ref)")" \
 	"pending/1/300 pending/1/300 sent/1/0" "after the first run"
 expect_contains "$(q 'SELECT reason FROM message WHERE ref = 1')" "451" reason
-notify --now '2019-12-03 07:04:59'
+# Work left for a later run, under -q: exit 75 and not a word (cron mails
+# any output).
+notify -q --now '2019-12-03 07:04:59'
 expect_rc 75
+expect_empty "$OUT$ERR" "output under -q"
 expect_eq "$(count_eml)" 1 "nothing due before the delay"
 notify --now '2019-12-03 07:05:00'
 expect_rc 75
@@ -88,9 +91,16 @@ expect_eq "$(hdr "${f%.env}.eml" X-Nocturne-Kind)" "report" X-Nocturne-Kind
 # temp-b: second failure, the delay doubles (600 s after this run).
 expect_eq "$(q "SELECT state || '/' || attempts || '/' || (next_at - $(I '2019-12-03 07:05')) FROM message WHERE ref = 2")" \
 	"pending/2/600" "second backoff"
-notify --now '2019-12-03 07:15:00'
-expect_rc 0
+# Out of attempts: the message is given up, which needs a person: one
+# line, exit 69, even under -q.
+notify -q --now '2019-12-03 07:15:00'
+expect_rc 69
+expect_eq "$ERR" "nocturne-notify: 1 message(s) given up, marked failed (nocturne-status --mail lists them): first <temp-b@example.org> (out of attempts): 451 4.3.0 try again later" stderr
 expect_eq "$(q "SELECT state || '/' || attempts FROM message WHERE ref = 2")" "failed/3" "failed after max_attempts"
+# Given up once, told once: the next run has nothing to say.
+notify -q --now '2019-12-03 08:00:00'
+expect_rc 0
+expect_empty "$ERR" stderr
 ok
 
 t permanent_failure
@@ -99,9 +109,9 @@ smtp_conf "$PORT"
 DB=$T/c.db
 new_db "$DB"
 families "$DB" 2 1=perm-a@example.org
-notify --now '2019-12-03 07:00'
-expect_rc 0
-expect_contains "$ERR" "1 message(s) refused by the mail server and marked failed"
+notify -q --now '2019-12-03 07:00'
+expect_rc 69
+expect_eq "$ERR" "nocturne-notify: 1 message(s) given up, marked failed (nocturne-status --mail lists them): first <perm-a@example.org>: 550 5.1.1 no such user" stderr
 expect_eq "$(q "SELECT state || '/' || attempts FROM message WHERE ref = 1")" "failed/1" state
 expect_contains "$(q 'SELECT reason FROM message WHERE ref = 1')" "550" reason
 expect_eq "$(rcpts)" "p2@example.org " delivered
@@ -181,10 +191,24 @@ smtp_conf "$PORT" "tls = starttls" "ca_file = $T/nope.pem"
 DB=$T/g.db
 new_db "$DB"
 families "$DB" 2
-notify --now '2019-12-03 07:00'
-expect_rc 78
-expect_eq "$ERR" "nocturne-notify: smtp: ca_file $T/nope.pem: cannot load certificates from it" stderr
+# A missing ca_file is found before any connection, with every TLS mode,
+# and the message names the configuration file.
+for mode in starttls tls none; do
+	smtp_conf "$PORT" "tls = $mode" "ca_file = $T/nope.pem"
+	notify -q --now '2019-12-03 07:00'
+	expect_rc 78
+	expect_eq "$ERR" "nocturne-notify: $T/conf.ini: [smtp] ca_file $T/nope.pem: cannot read: No such file or directory" "stderr (tls = $mode)"
+done
 expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message")" \
 	"pending/0 pending/0" "no attempt counted"
 expect_eq "$(count_eml)" 0 "nothing sent"
+expect_eq "$(count_ehlo)" 0 "no connection made"
+# A CA file that is there but holds no certificate: still 78, no attempt.
+printf 'not a certificate\n' >"$T/junk.pem"
+smtp_conf "$PORT" "tls = starttls" "ca_file = $T/junk.pem"
+notify --now '2019-12-03 07:00'
+expect_rc 78
+expect_eq "$ERR" "nocturne-notify: smtp: ca_file $T/junk.pem: cannot load certificates from it" stderr
+expect_eq "$(q "SELECT group_concat(state || '/' || attempts, ' ') FROM message")" \
+	"pending/0 pending/0" "no attempt counted (junk CA)"
 ok

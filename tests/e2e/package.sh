@@ -82,7 +82,7 @@ done
 [ -f /usr/share/doc/nocturne/nocturne.cron ] || fail "the example crontab is missing"
 [ -e /etc/cron.d/nocturne ] && fail "a crontab was installed beside the timers"
 # Timers enabled the Debian way; the services they start are not.
-for j in transmit notify notify-retry redeliver; do
+for j in transmit notify redeliver; do
 	[ -L /etc/systemd/system/timers.target.wants/nocturne-$j.timer ] ||
 		fail "nocturne-$j.timer not enabled"
 done

@@ -55,7 +55,7 @@ for mode in 644 640 604 660; do
 	conf c$mode.ini "$T/pw$mode"
 	run nocturne-notify -vv -c c$mode.ini --db m$mode.db --now '2019-11-30 07:00'
 	expect_rc 78
-	expect_contains "$ERR" "[smtp] password_file $T/pw$mode"
+	expect_contains "$ERR" "nocturne-notify: c$mode.ini: [smtp] password_file $T/pw$mode: refused"
 	expect_eq "$(sqlite3 m$mode.db "SELECT count(*) FROM message WHERE state = 'sent'")" 0 sent
 	expect_eq "$(ls "$MAILDIR" | grep -c '\.eml$')" 0 "messages delivered"
 	printf '%s\n%s\n' "$OUT" "$ERR" >out$mode

@@ -195,7 +195,7 @@ t status_bad_config
 printf '[database]\npath = x\nbogus = 1\n' >"$T/bad.ini"
 run nocturne-status -c "$T/bad.ini"
 expect_rc 78
-expect_eq "$ERR" "nocturne-status: $T/bad.ini: [database] bogus: unknown key" stderr
+expect_eq "$ERR" "nocturne-status: $T/bad.ini:3: [database] bogus: unknown key" stderr
 ok
 
 t status_readonly_changes_nothing

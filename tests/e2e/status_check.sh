@@ -95,7 +95,7 @@ t check_bad_configuration_78
 printf '[database]\nbogus = 1\n' >"$T/bad.ini"
 run nocturne-status -c "$T/bad.ini" --check
 expect_rc 78
-expect_eq "$ERR" "nocturne-status: $T/bad.ini: [database] bogus: unknown key"
+expect_eq "$ERR" "nocturne-status: $T/bad.ini:2: [database] bogus: unknown key"
 run nocturne-status --network
 expect_rc 64
 ok

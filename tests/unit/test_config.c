@@ -85,6 +85,56 @@ test_values(void)
 	config_release(&cfg);
 }
 
+/* An empty value means the key's default, as nocturne(5) shows it. */
+static void
+test_empty_values(void)
+{
+	struct config cfg;
+	struct err e;
+
+	CHECK_INT(load("[database]\npath =\nbusy_timeout_ms =\n[smtp]\nport =\ntls = \n"
+	               "timeout =\nhost =\n[mail]\ntransport =\ndirectory =\nfrom =\n"
+	               "max_attempts =\n[backoffice]\nurl =\n[log]\nsyslog =\n",
+	               &cfg, &e),
+	          0);
+	CHECK_STR(cfg.db_path, "./nocturne.db");
+	CHECK_INT(cfg.busy_timeout_ms, 5000);
+	CHECK_INT(cfg.smtp_port, 0); /* 25, or 465 with tls = tls */
+	CHECK_INT(cfg.smtp_tls, TLS_STARTTLS);
+	CHECK_INT(cfg.smtp_timeout, 60);
+	CHECK_STR(cfg.smtp_host, "localhost");
+	CHECK_INT(cfg.transport, TRANSPORT_FILE);
+	CHECK_STR(cfg.mail_dir, "./outbox");
+	CHECK_STR(cfg.from, "Portail Famille <no-reply@localhost>");
+	CHECK_INT(cfg.max_attempts, 6);
+	CHECK_STR(cfg.bo_url, "");
+	CHECK_INT(cfg.syslog, 0);
+	config_release(&cfg);
+}
+
+/* A CA file that cannot be read names the configuration file and the key. */
+static void
+test_check_file(void)
+{
+	struct config cfg;
+	struct err e;
+	char want[1024];
+
+	CHECK_INT(load("[smtp]\nca_file = /nonexistent/ca.pem\n", &cfg, &e), 0);
+	err_clear(&e);
+	CHECK_INT(config_check_file(&cfg, "[smtp] ca_file", cfg.smtp_ca_file, &e), -1);
+	CHECK_INT(e.kind, ERR_CONFIG);
+	snprintf(want, sizeof(want),
+	         "%s/c.ini: [smtp] ca_file /nonexistent/ca.pem: cannot read: No such file or "
+	         "directory",
+	         dir);
+	CHECK_STR(e.msg, want);
+	CHECK_INT(config_check_file(&cfg, "[smtp] ca_file", "", &e), 0);
+	CHECK_INT(config_check_file(&cfg, "[smtp] ca_file", "/", &e), -1);
+	CHECK(strstr(e.msg, "not a regular file") != NULL);
+	config_release(&cfg);
+}
+
 static void
 test_errors(void)
 {
@@ -125,11 +175,35 @@ test_errors(void)
 
 	CHECK_INT(load("[smtp\nport = 25\n", &cfg, &e), -1);
 	CHECK_INT(e.kind, ERR_CONFIG);
-	snprintf(
-	    want, sizeof(want),
-	    "%s/c.ini: malformed configuration: iniparser: syntax error in %s/c.ini (1): -> [smtp",
-	    dir, dir);
+	snprintf(want, sizeof(want),
+	         "%s/c.ini:1: '[smtp' is not a section header: it must end with ']'", dir);
 	CHECK_STR(e.msg, want);
+	CHECK(strstr(e.msg, "->") == NULL);
+	config_release(&cfg);
+
+	/* Unknown sections and keys, and lines that are neither, name file and line. */
+	CHECK_INT(load("[smtp]\nport = 25\n\n[database]\n; c\nbogus = 1\n", &cfg, &e), -1);
+	snprintf(want, sizeof(want), "%s/c.ini:6: [database] bogus: unknown key", dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+	CHECK_INT(load("[smtp]\nport = 25\n[Smpt]\n", &cfg, &e), -1);
+	snprintf(want, sizeof(want), "%s/c.ini:3: unknown section [smpt]", dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+	CHECK_INT(load("[smtp]\nport 25\n", &cfg, &e), -1);
+	CHECK_INT(e.kind, ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s/c.ini:2: 'port 25': expected 'key = value' or '[section]'",
+	         dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+	CHECK_INT(load("[smtp] ; relay\nport = 25\n", &cfg, &e), -1);
+	snprintf(want, sizeof(want),
+	         "%s/c.ini:1: '[smtp] ; relay' is not a section header: it must end with ']'", dir);
+	CHECK_STR(e.msg, want);
+	config_release(&cfg);
+	/* Upper case is iniparser's lower case; a continued line is one line. */
+	CHECK_INT(load("[SMTP]\nHost = a\\\nb\nport = 26\n", &cfg, &e), 0);
+	CHECK_INT(cfg.smtp_port, 26);
 	config_release(&cfg);
 
 	/* A key before any section would be dropped by iniparser: refused, with its line. */
@@ -212,6 +286,8 @@ main(void)
 	T_RUN(test_defaults);
 	T_RUN(test_values);
 	T_RUN(test_errors);
+	T_RUN(test_empty_values);
+	T_RUN(test_check_file);
 	T_RUN(test_secret);
 	T_RUN(test_shipped_samples);
 	{

@@ -1,7 +1,10 @@
 #include "db.h"
 
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db_int.h"
@@ -50,6 +53,31 @@ test_lock(void)
 	lock_release(&a);
 	CHECK_INT(lock_acquire(&b, path, "transmit", &e), 0);
 	lock_release(&b);
+
+	/* Held for 11 hours: still a run at work (75). For 13: stuck (70). */
+	{
+		char lp[300];
+		struct timespec ts[2];
+
+		snprintf(lp, sizeof(lp), "%s.transmit.lock", path);
+		CHECK_INT(lock_acquire(&a, path, "transmit", &e), 0);
+		clock_gettime(CLOCK_REALTIME, &ts[0]);
+		ts[0].tv_sec -= 11 * 3600;
+		ts[1] = ts[0];
+		CHECK_INT(utimensat(AT_FDCWD, lp, ts, 0), 0);
+		CHECK_INT(lock_acquire(&b, path, "transmit", &e), -1);
+		CHECK_INT(e.kind, ERR_TEMP);
+		ts[0].tv_sec -= 2 * 3600;
+		ts[1] = ts[0];
+		CHECK_INT(utimensat(AT_FDCWD, lp, ts, 0), 0);
+		CHECK_INT(lock_acquire(&b, path, "transmit", &e), -1);
+		CHECK_INT(e.kind, ERR_INTERNAL);
+		CHECK(strstr(e.msg, "nocturne-transmit has held its lock for 13 hours (pid ") != NULL);
+		CHECK(strstr(e.msg, "that run is stuck") != NULL);
+		lock_release(&a);
+		CHECK_INT(lock_acquire(&b, path, "transmit", &e), 0);
+		lock_release(&b);
+	}
 }
 
 /* A statement left unfinalized is finalized by db_close and reported on stderr. */

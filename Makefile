@@ -74,7 +74,13 @@ $(B)/bench/%: bench/%.c $(B)/libnocturne.a
 
 BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
+# The power-cut shim (LD_PRELOAD) of tests/e2e/powercut.sh and stress/powercut.sh:
+# built without the sanitizers, which want to come first in the library list.
+$(B)/tests/powercut.so: tests/powercut/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O2 -g -fPIC -shared -o $@ $< -ldl -lpthread
+
+tests-built: $(TOOL_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN) $(B)/tests/powercut.so
 
 deps:
 	@sh scripts/deps.sh

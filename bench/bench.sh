@@ -1,39 +1,56 @@
 #!/bin/sh
 # bench.sh BUILD - nocturne's figures at scale, each against a floor measured
-# in the same run (see docs/bench.md).
+# in the same run, and the goals of issue 11 as ratios (see docs/bench.md).
 #
 #   1. towns: bench/towngen writes them under var/bench/town-N (reused while
-#      the generator is unchanged);
-#   2. for each size N (100,000 and 1,000,000 requests): a fresh database,
+#      the generator is unchanged); request ids shuffled, children scaled
+#      with the size (N/50, at least 20,000);
+#   2. for each size N (100k, 1M; 4M with BENCH_4M=1): bench/barefloor (the
+#      goals' floor: the same rows in a two-table schema), bench/floor (the
+#      tools' own schema, for comparison), then a fresh database,
 #      nocturne-import of the reference data, then of the requests, then
-#      nocturne-transmit, both under /usr/bin/time -v; bench/floor at the same
-#      N; the table: wall s, CPU s, peak MiB, ratio to the floor, and the
-#      1M/100k growth (linear = 10);
-#   3. notify: 10,000 families' compte-rendus composed and delivered by
+#      nocturne-transmit, both under /usr/bin/time -v; at 1M (or the largest
+#      size below it) a second transmit of the same import while
+#      stress/portal.py inserts requests, for the portal's worst wait;
+#   3. two nights of the 1M town (BENCH_PEER_SIZE) by nocturne and by
+#      bench/peer.py, the naive in-memory implementation of the same rules:
+#      the exports must be identical (else the bench fails), and the times
+#      are compared;
+#   4. notify: 10,000 families' compte-rendus composed and delivered by
 #      nocturne-notify to Postfix's smtp-sink on loopback, beside smtp-source
-#      sending as many messages of the same average size to the same sink.
+#      sending as many messages of the same average size to the same sink;
+#   5. the goals, each as a ratio from this run.
 #
-# Environment: BENCH_SIZES (default "100000 1000000"), BENCH_NOTIFY_FAMILIES
-# (default 10000; 0 skips the notify figure). Never fails on time: exits 1
-# only when a step breaks (a tool exits non-zero, a row count is wrong).
+# Environment: BENCH_SIZES (default "100000 1000000"), BENCH_4M=1 (adds
+# 4000000: ~10 more minutes, 2 GB of disk), BENCH_PEER_SIZE (default 1000000;
+# 0 skips the peer), BENCH_NOTIFY_FAMILIES (default 10000; 0 skips the notify
+# figure). Never fails on time: exits 1 only when a step breaks (a tool exits
+# non-zero, a row count is wrong, the peer's exports differ).
 set -u
 B_ARG=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 SIZES=${BENCH_SIZES:-"100000 1000000"}
+[ "${BENCH_4M:-0}" = 1 ] && SIZES="$SIZES 4000000"
+PEER_SIZE=${BENCH_PEER_SIZE:-1000000}
 NOTIFY_FAMILIES=${BENCH_NOTIFY_FAMILIES:-10000}
 V=$top/var/bench
 mkdir -p "$V"
 
-${MAKE:-make} --no-print-directory -s B="$B_ARG" "$B_ARG/bench/towngen" "$B_ARG/bench/floor" ||
-	exit 1
+${MAKE:-make} --no-print-directory -s B="$B_ARG" "$B_ARG/bench/towngen" "$B_ARG/bench/floor" \
+	"$B_ARG/bench/barefloor" || exit 1
 B=$(cd "$B_ARG" && pwd)
 GEN=$B/bench/towngen
 FLOOR=$B/bench/floor
+BARE=$B/bench/barefloor
+# The tools' durability (lib/db.c): synchronous = NORMAL, and the batch's
+# commit synced (db_commit_durable): the floor does the same (-D).
+BARE_SYNC=NORMAL
 RESULTS=$V/results.txt
 : >"$RESULTS"
 broken=0
 sink_pid=""
+peer_same=-
 
 cleanup() {
 	[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
@@ -121,12 +138,7 @@ timed() {
 
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
-# --- requests: import and transmit against the floor ----------------------
-
-row() { # row SIZE STEP WALL CPU MIB FWALL FCPU
-	printf '%-6s %-9s %8s %8s %8s %9s %9s %7s %7s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
-		"$(ratio "$3" "$6")" "$(ratio "$4" "$7")" | tee -a "$RESULTS"
-}
+# --- requests: import and transmit against the floors ---------------------
 
 label() {
 	case $1 in
@@ -136,17 +148,42 @@ label() {
 	esac
 }
 
+# town_args N: the generator's options for N requests: 20,000 children up to
+# 1M requests, then N/50 (a child asks for at most 100 slots); 3 families for
+# 5 children.
+town_args() {
+	c=$(($1 / 50))
+	[ "$c" -lt 20000 ] && c=20000
+	echo "-r $1 -c $c -f $((c * 3 / 5))"
+}
+
+# The size at which the portal's wait is measured: 1M, else the largest below.
+portal_n=""
+for n in $SIZES; do
+	[ "$n" -le 1000000 ] && portal_n=$n
+done
+
 for n in $SIZES; do
 	tdir=$V/town-$n
 	run=$V/run-$n
-	town "$tdir" -r "$n" || { problem "towngen failed for $n"; continue; }
+	# shellcheck disable=SC2046
+	town "$tdir" $(town_args "$n") || { problem "towngen failed for $n"; continue; }
 	setup_run "$run"
 	now=$(info "$tdir" now)
-	note "size $n: floor"
-	floor_out=$(/usr/bin/time -v -o "$run/floor.time" "$FLOOR" "$run/floor.db" "$n") ||
-		{ problem "floor failed at $n"; continue; }
+	note "size $n: floors"
+	if bare_out=$(/usr/bin/time -v -o "$run/bare.time" "$BARE" -S "$BARE_SYNC" -D \
+		"$run/bare.db" "$tdir/requests.csv"); then
+		printf '%s\n' "$bare_out" >"$run/bare.out"
+	else
+		problem "barefloor failed at $n"
+	fi
+	rm -f "$run/bare.db" "$run/bare.db-wal" "$run/bare.db-shm"
+	if floor_out=$(/usr/bin/time -v -o "$run/floor.time" "$FLOOR" "$run/floor.db" "$n"); then
+		printf '%s\n' "$floor_out" >"$run/floor.out"
+	else
+		problem "floor failed at $n"
+	fi
 	rm -f "$run/floor.db" "$run/floor.db-wal" "$run/floor.db-shm"
-	printf '%s\n' "$floor_out" >"$run/floor.out"
 	if have import; then
 		note "size $n: import"
 		if import_reference "$run" "$tdir" &&
@@ -156,7 +193,11 @@ for n in $SIZES; do
 			[ "$got" = "$n" ] || problem "import at $n stored $got requests"
 		fi
 	fi
-	if have import && have transmit && [ -f "$run/import.time" ]; then
+	if have import && have transmit && [ -f "$run/import.ok" ]; then
+		if [ "$n" = "$portal_n" ]; then
+			sql "$run/nocturne.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+			cp "$run/nocturne.db" "$run/portal.db"
+		fi
 		note "size $n: transmit"
 		if timed transmit "$run" "$B/nocturne-transmit" -q -c "$run/nocturne.ini" \
 			--now "$now"; then
@@ -166,54 +207,129 @@ for n in $SIZES; do
 				"SELECT count(*) FROM request WHERE state = 'pending'")
 			[ "$pending" = 0 ] || problem "transmit at $n left $pending requests pending"
 		fi
+		if [ -f "$run/portal.db" ]; then
+			# The same night again, while the portal inserts one request
+			# per transaction (submitted after the cut-off) with the tools'
+			# busy timeout: its worst wait for the write lock.
+			note "size $n: transmit while the portal writes"
+			rm -f "$run/stop"
+			cut=$(/usr/bin/python3 -c 'import calendar, sys, time
+print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%d %H:%M:%S")) + 60)' "$now")
+			/usr/bin/python3 "$top/stress/portal.py" "$run/portal.db" "$run/stop" "$cut" 5000 \
+				>"$run/portal.out" 2>"$run/portal.err" &
+			ppid=$!
+			sleep 0.5
+			"$B/nocturne-transmit" -q --db "$run/portal.db" --now "$now" \
+				2>"$run/portal-transmit.err" ||
+				problem "transmit beside the portal failed: $(head -n 3 "$run/portal-transmit.err")"
+			: >"$run/stop"
+			wait "$ppid"
+			# portal.py prints "inserted N failed F max_ms M"
+			# shellcheck disable=SC2046
+			set -- $(cat "$run/portal.out")
+			[ "${4:-1}" = 0 ] || problem "the portal's inserts failed: $(head -n 3 "$run/portal.err")"
+			printf '%s %s\n' "${2:-0}" "${6:-}" >"$run/portal.wait"
+			rm -f "$run/portal.db" "$run/portal.db-wal" "$run/portal.db-shm"
+		fi
 	fi
 done
 
+# --- two nights: nocturne against the naive peer --------------------------
+
+# split_town TOWN OUT: OUT/part1.csv (the first 60% of the requests, in
+# submission order, but one in 500) and OUT/part2.csv (the rest: the later
+# ones, and the one in 500 that the portal exported late, after night 1,
+# though submitted before it); OUT/now1 (night 1's clock: the last
+# submission of part 1's range) and OUT/now2 (the town's clock).
+split_town() {
+	awk -F';' -v out="$2" -v n="$(info "$1" requests)" '
+	NR == 1 { print > (out "/part1.csv"); print > (out "/part2.csv"); next }
+	{ i = NR - 1 }
+	i <= int(n * 0.6) && i % 500 != 0 { print > (out "/part1.csv") }
+	i > int(n * 0.6) || i % 500 == 0 { print > (out "/part2.csv") }
+	i == int(n * 0.6) { print $8 > (out "/now1") }' "$1/requests.csv"
+	info "$1" now >"$2/now2"
+}
+
+peer_bench() {
+	pn=$PEER_SIZE
+	tdir=$V/town-$pn
+	run=$V/run-nights
+	have import && have transmit && have status || {
+		say "two nights: no figure (tools not all built)"
+		return 0
+	}
+	# shellcheck disable=SC2046
+	town "$tdir" $(town_args "$pn") || { problem "towngen failed for $pn"; return 1; }
+	setup_run "$run"
+	mkdir -p "$run/nocturne" "$run/peer"
+	split_town "$tdir" "$run"
+	{
+		echo 'set -e'
+		echo "for k in families children activities openings; do"
+		echo "	\"$B/nocturne-import\" -q -c \"$run/nocturne.ini\" \$k \"$tdir/\$k.csv\""
+		echo "done"
+		echo "for i in 1 2; do"
+		echo "	\"$B/nocturne-import\" -q -c \"$run/nocturne.ini\" requests \"$run/part\$i.csv\""
+		echo "	\"$B/nocturne-transmit\" -q -c \"$run/nocturne.ini\" --now \"\$(cat \"$run/now\$i\")\""
+		echo "	\"$B/nocturne-status\" -q -c \"$run/nocturne.ini\" --export \"$run/nocturne/export\$i.csv\""
+		echo "done"
+	} >"$run/nights.sh"
+	note "two nights of $pn requests: nocturne"
+	timed nights "$run" sh "$run/nights.sh" || return 1
+	note "two nights of $pn requests: the peer (bench/peer.py)"
+	timed peer "$run" /usr/bin/python3 "$top/bench/peer.py" "$tdir" "$run/part1.csv" \
+		"$(cat "$run/now1")" "$run/part2.csv" "$(cat "$run/now2")" "$run/peer" || return 1
+	peer_same=yes
+	for i in 1 2; do
+		if ! cmp -s "$run/nocturne/export$i.csv" "$run/peer/export$i.csv"; then
+			problem "night $i: nocturne's export and the peer's differ in $(diff "$run/nocturne/export$i.csv" "$run/peer/export$i.csv" | grep -c '^[<>]') lines: diff $run/nocturne/export$i.csv $run/peer/export$i.csv"
+			diff "$run/nocturne/export$i.csv" "$run/peer/export$i.csv" | head -n 10 >&2
+			peer_same=NO
+		fi
+	done
+	: >"$run/compared"
+}
+[ "$PEER_SIZE" -gt 0 ] && peer_bench
+
+# --- the table -------------------------------------------------------------
+
 say ""
 say "nocturne bench, $(date '+%Y-%m-%d %H:%M'), $(nproc) CPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
-say "floor: bench/floor, same schema and pragmas; import floor = N inserts,"
-say "transmit floor = N updates by primary key + N decision inserts (one transaction each)"
+say "floor: bench/barefloor, the same rows in the smallest schema (one table, integer"
+say "primary key, unique text key; a decision log), same pragmas, synchronous=$BARE_SYNC,"
+say "the transmit commit synced as nocturne-transmit's is;"
+say "import floor = N inserts, transmit floor = N updates by primary key in key order"
+say "+ N appended decisions (one transaction each). 'schema x' = against bench/floor,"
+say "the same writes in the tools' own schema (indexes, foreign keys)."
 say ""
-printf '%-6s %-9s %8s %8s %8s %9s %9s %7s %7s\n' size step "wall s" "cpu s" "peak MiB" \
-	"floor s" "floor cpu" "x wall" "x cpu" | tee -a "$RESULTS"
+printf '%-6s %-9s %8s %8s %8s %8s %8s %7s %7s %8s\n' size step "wall s" "cpu s" "peak MiB" \
+	"floor s" "flr cpu" "x wall" "x cpu" "schema x" | tee -a "$RESULTS"
 for n in $SIZES; do
 	run=$V/run-$n
-	[ -f "$run/floor.out" ] || continue
-	f=$(cat "$run/floor.out")
-	fi_w=$(field "$f" insert_s) fi_c=$(field "$f" insert_cpu)
-	ft_w=$(add "$(field "$f" update_s)" "$(field "$f" decision_s)")
-	ft_c=$(add "$(field "$f" update_cpu)" "$(field "$f" decision_cpu)")
+	[ -f "$run/bare.out" ] || continue
+	f=$(cat "$run/bare.out")
+	g=$(cat "$run/floor.out" 2>/dev/null)
 	l=$(label "$n")
 	for step in import transmit; do
+		if [ "$step" = import ]; then
+			fw=$(field "$f" insert_s) fc=$(field "$f" insert_cpu) sw=$(field "$g" insert_s)
+		else
+			fw=$(field "$f" transmit_s) fc=$(field "$f" transmit_cpu)
+			sw=$(add "$(field "$g" update_s)" "$(field "$g" decision_s)")
+		fi
 		if [ -f "$run/$step.ok" ]; then
-			if [ "$step" = import ]; then fw=$fi_w fc=$fi_c; else fw=$ft_w fc=$ft_c; fi
-			row "$l" "$step" "$(wall_s "$run/$step.time")" "$(cpu_s "$run/$step.time")" \
-				"$(rss_mib "$run/$step.time")" "$fw" "$fc"
+			w=$(wall_s "$run/$step.time") c=$(cpu_s "$run/$step.time")
+			printf '%-6s %-9s %8s %8s %8s %8s %8s %7s %7s %8s\n' "$l" "$step" "$w" "$c" \
+				"$(rss_mib "$run/$step.time")" "$fw" "$fc" "$(ratio "$w" "$fw")" \
+				"$(ratio "$c" "$fc")" "$(ratio "$w" "$sw")" | tee -a "$RESULTS"
 		else
 			printf '%-6s %-9s %s\n' "$l" "$step" "no figure (tool missing or failed)" |
 				tee -a "$RESULTS"
 		fi
 	done
-	say "       floor: inserts $fi_w s (cpu $fi_c), updates $(field "$f" update_s) s (cpu $(field "$f" update_cpu)), decisions $(field "$f" decision_s) s (cpu $(field "$f" decision_cpu)), peak $(rss_mib "$run/floor.time") MiB"
 done
 
-# Growth between the smallest and the largest size.
-first=$(echo $SIZES | awk '{ print $1 }')
-last=$(echo $SIZES | awk '{ print $NF }')
-if [ "$first" != "$last" ]; then
-	say ""
-	say "growth $(label "$last")/$(label "$first") (requests x$((last / first)); linear = $((last / first))):"
-	for step in import transmit; do
-		a=$V/run-$first/$step.time z=$V/run-$last/$step.time
-		[ -f "$a" ] && [ -f "$z" ] || continue
-		say "  $step: wall x$(ratio "$(wall_s "$z")" "$(wall_s "$a")"), cpu x$(ratio "$(cpu_s "$z")" "$(cpu_s "$a")"), peak RSS x$(ratio "$(rss_mib "$z")" "$(rss_mib "$a")")"
-	done
-	fa=$(cat "$V/run-$first/floor.out" 2>/dev/null) fz=$(cat "$V/run-$last/floor.out" 2>/dev/null)
-	if [ -n "$fa" ] && [ -n "$fz" ]; then
-		say "  floor inserts: wall x$(ratio "$(field "$fz" insert_s)" "$(field "$fa" insert_s)"), cpu x$(ratio "$(field "$fz" insert_cpu)" "$(field "$fa" insert_cpu)")"
-		say "  floor updates+decisions: wall x$(ratio "$(add "$(field "$fz" update_s)" "$(field "$fz" decision_s)")" "$(add "$(field "$fa" update_s)" "$(field "$fa" decision_s)")"), cpu x$(ratio "$(add "$(field "$fz" update_cpu)" "$(field "$fz" decision_cpu)")" "$(add "$(field "$fa" update_cpu)" "$(field "$fa" decision_cpu)")")"
-	fi
-fi
 for n in $SIZES; do
 	[ -s "$V/run-$n/states" ] || continue
 	say ""
@@ -306,6 +422,59 @@ EOF
 }
 
 [ "$NOTIFY_FAMILIES" -gt 0 ] && notify_bench
+
+# --- the goals (issue 11), each a ratio from this run ----------------------
+
+# goal NAME VALUE LIMIT UNIT: one line, "met" when VALUE <= LIMIT ("-": no figure).
+goal() {
+	awk -v name="$1" -v v="$2" -v lim="$3" -v unit="$4" 'BEGIN {
+		if (v == "" || v == "-") { printf "  %-44s %10s  (goal <= %s%s)\n", name, "-", lim, unit; exit }
+		printf "  %-44s %9s%s  (goal <= %s%s) %s\n", name, v, unit, lim, unit,
+			(v + 0 <= lim + 0) ? "met" : "NOT MET"
+	}' | tee -a "$RESULTS"
+}
+# stepratio N STEP: the step's wall time over its bare floor's.
+stepratio() {
+	[ -f "$V/run-$1/$2.ok" ] && [ -f "$V/run-$1/bare.out" ] || { echo -; return; }
+	k=insert_s
+	[ "$2" = transmit ] && k=transmit_s
+	ratio "$(wall_s "$V/run-$1/$2.time")" "$(field "$(cat "$V/run-$1/bare.out")" "$k")"
+}
+say ""
+say "goals (issue 11), wall-clock ratios from this run:"
+for n in $SIZES; do
+	goal "import / import floor, $(label "$n")" "$(stepratio "$n" import)" 1.5 x
+	goal "transmit / transmit floor, $(label "$n")" "$(stepratio "$n" transmit)" 2 x
+done
+for n in $SIZES; do
+	[ -f "$V/run-$n/transmit.ok" ] &&
+		goal "transmit peak memory, $(label "$n")" "$(rss_mib "$V/run-$n/transmit.time")" 64 " MiB"
+done
+for n in $SIZES; do
+	[ "$n" -ge 4000000 ] && [ -f "$V/run-$n/import.ok" ] &&
+		goal "import peak memory, $(label "$n")" "$(rss_mib "$V/run-$n/import.time")" 64 " MiB"
+done
+for step in import transmit; do
+	[ -f "$V/run-1000000/$step.ok" ] && [ -f "$V/run-4000000/$step.ok" ] || continue
+	goal "$step 4M / 1M (x4 rows)" "$(ratio "$(wall_s "$V/run-4000000/$step.time")" \
+		"$(wall_s "$V/run-1000000/$step.time")")" 4.4 x
+done
+if [ -f "$V/run-nights/compared" ]; then
+	nw=$(wall_s "$V/run-nights/nights.time") pw=$(wall_s "$V/run-nights/peer.time")
+	say "  two nights of $(label "$PEER_SIZE"): nocturne $nw s, $(rss_mib "$V/run-nights/nights.time") MiB; peer $pw s, $(rss_mib "$V/run-nights/peer.time") MiB; exports identical: $peer_same"
+	goal "two nights: nocturne / peer" "$(ratio "$nw" "$pw")" 0.25 x
+fi
+if [ -f "$V/run-notify/notify.ok" ] && [ -f "$V/run-notify/source.time" ]; then
+	goal "notify / smtp-source (wall; 1 = as fast)" "$(ratio "$(wall_s "$V/run-notify/notify.time")" \
+		"$(wall_s "$V/run-notify/source.time")")" 1 x
+fi
+if [ -n "$portal_n" ] && [ -f "$V/run-$portal_n/portal.wait" ]; then
+	# shellcheck disable=SC2046
+	set -- $(cat "$V/run-$portal_n/portal.wait")
+	say "  portal: $1 inserts during the $(label "$portal_n") night"
+	goal "portal worst insert wait, $(label "$portal_n") night" \
+		"$(awk -v m="${2:-}" 'BEGIN { if (m == "") print "-"; else printf "%.2f", m / 1000 }')" 1 " s"
+fi
 
 say ""
 say "results: $RESULTS; runs under $V/run-*"

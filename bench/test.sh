@@ -8,14 +8,14 @@ set -u
 B_ARG=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-${MAKE:-make} --no-print-directory -s B="$B_ARG" "$B_ARG/bench/towngen" "$B_ARG/bench/floor" ||
-	exit 1
+${MAKE:-make} --no-print-directory -s B="$B_ARG" "$B_ARG/bench/towngen" "$B_ARG/bench/floor" \
+	"$B_ARG/bench/barefloor" || exit 1
 B=$(cd "$B_ARG" && pwd)
 GEN=$B/bench/towngen
 FLOOR=$B/bench/floor
 mkdir -p "$top/var"
 T=$(mktemp -d "$top/var/bench-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 passed=0 failed=0 name="" bad=0
 
 t() { name=$1 bad=0; }
@@ -70,19 +70,24 @@ cmp -s "$T/a/requests.csv" "$T/c/requests.csv" && fail "requests.csv same with a
 ok
 
 t towngen_requests_shape
-# 8 fields, ids R0000001.. in file order, submission order, all before now,
-# dates inside the 10 weeks, actions and times well formed.
+# 8 fields, ids R0000001.. R0020000 each once but shuffled (not in file
+# order), submission order, all before now, dates inside the 10 weeks,
+# actions and times well formed.
 awk -F';' -v now="2024-09-01 22:00:00" '
 NR == 1 { next }
 NF != 8 { print "line " NR ": " NF " fields"; exit }
-$1 != sprintf("R%07d", NR - 1) { print "line " NR ": id " $1; exit }
+$1 !~ /^R[0-9][0-9][0-9][0-9][0-9][0-9][0-9]$/ { print "line " NR ": id " $1; exit }
+seen[$1]++ { print "line " NR ": id " $1 " twice"; exit }
+$1 == sprintf("R%07d", NR - 1) { inorder++ }
 $8 < prev { print "line " NR ": not in submission order"; exit }
 $8 > now { print "line " NR ": submitted after now"; exit }
 $4 < "2024-09-02" || $4 > "2024-11-08" { print "line " NR ": date " $4; exit }
 $5 != "reserve" && $5 != "cancel" { print "line " NR ": action " $5; exit }
 $6 != "" && $6 !~ /^[0-2][0-9]:[0-5][0-9]$/ { print "line " NR ": arrival " $6; exit }
 $8 !~ /^2024-0[89]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$/ { print "line " NR ": at " $8; exit }
-{ prev = $8 }' "$T/a/requests.csv" >"$T/shape"
+{ prev = $8; last = substr($1, 2) + 0; if (last > max) max = last }
+END { if (max != NR - 1) print "highest id " max ", rows " NR - 1
+      if (inorder * 100 > NR) print inorder " ids in file order: not shuffled" }' "$T/a/requests.csv" >"$T/shape"
 eq "$(cat "$T/shape")" "" "requests.csv shape"
 ok
 
@@ -172,6 +177,26 @@ eq "$(sqlite3 "$T/floor.db" "SELECT count(*) FROM decision")" 500 "a fresh datab
 eq "$?" 64 "N = 0"
 ok
 
+t barefloor_runs
+# The floor of the goals: the town's own rows in a two-table schema.
+out=$("$B/bench/barefloor" "$T/bare.db" "$T/a/requests.csv")
+eq "$?" 0 "exit code"
+printf '%s\n' "$out" | grep -Eq '^n=20000 insert_s=[0-9.]+ transmit_s=[0-9.]+ insert_cpu=[0-9.]+ transmit_cpu=[0-9.]+$' ||
+	fail "output: $out"
+eq "$(sqlite3 "$T/bare.db" "SELECT count(*), count(DISTINCT request_id), min(batch_id) FROM request")" \
+	"20000|20000|1" "rows stored and updated"
+eq "$(sqlite3 "$T/bare.db" "SELECT request_id FROM request WHERE seq = 1")" \
+	"$(sed -n '2s/;.*//p' "$T/a/requests.csv")" "the file's first row first"
+eq "$(sqlite3 "$T/bare.db" "SELECT count(*) FROM decision")" 20000 "decision rows"
+eq "$(sqlite3 "$T/bare.db" "SELECT count(*) FROM sqlite_master WHERE type = 'index'")" 1 \
+	"one index (the unique key)"
+eq "$(sqlite3 "$T/bare.db" "PRAGMA journal_mode")" wal "journal mode"
+"$B/bench/barefloor" -S FULL -D "$T/bare.db" "$T/a/requests.csv" >/dev/null
+eq "$?" 0 "exit code with -S FULL -D"
+"$B/bench/barefloor" "$T/bare.db" "$T/a/families.csv" 2>/dev/null
+eq "$?" 1 "not a requests file"
+ok
+
 # With the tools built, the town goes through import and transmit cleanly.
 if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 	t town_imports_and_transmits
@@ -191,6 +216,40 @@ if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 		v=$(sqlite3 "$T/town.db" "SELECT count(*) FROM request WHERE reason = '$r'")
 		[ "$v" -gt 0 ] || fail "no request refused '$r'"
 	done
+	ok
+
+	t peer_agrees
+	# The naive peer (bench/peer.py) and nocturne, two nights of the same
+	# town (60% of the requests, then the rest), give the same exports.
+	head -n 12001 "$T/a/requests.csv" >"$T/p1.csv"
+	{ head -n 1 "$T/a/requests.csv"; tail -n +12002 "$T/a/requests.csv"; } >"$T/p2.csv"
+	now1=$(sed -n '12001s/.*;//p' "$T/a/requests.csv")
+	for k in families children activities openings; do
+		"$B/nocturne-import" -q --db "$T/nights.db" "$k" "$T/a/$k.csv" 2>>"$T/err"
+	done
+	for i in 1 2; do
+		[ "$i" = 1 ] && now=$now1 || now="2024-09-01 22:00:00"
+		"$B/nocturne-import" -q --db "$T/nights.db" requests "$T/p$i.csv" 2>>"$T/err"
+		"$B/nocturne-transmit" -q --db "$T/nights.db" --now "$now" 2>>"$T/err"
+		"$B/nocturne-status" -q --db "$T/nights.db" --export "$T/n$i.csv" 2>>"$T/err"
+	done
+	eq "$(cat "$T/err")" "" "nocturne's stderr"
+	/usr/bin/python3 bench/peer.py "$T/a" "$T/p1.csv" "$now1" "$T/p2.csv" \
+		"2024-09-01 22:00:00" "$T/peer" 2>"$T/err"
+	eq "$?" 0 "peer exit code ($(tail -n 2 "$T/err"))"
+	for i in 1 2; do
+		cmp -s "$T/n$i.csv" "$T/peer/export$i.csv" ||
+			fail "night $i: exports differ: $(diff "$T/n$i.csv" "$T/peer/export$i.csv" | head -n 4)"
+	done
+	# The nights did something worth comparing: night 2 waitlists, and
+	# cancels places that night 1 gave.
+	v=$(awk -F';' '$6 == "waitlisted" && $9 == 2' "$T/peer/export2.csv" | wc -l)
+	[ "$v" -gt 0 ] || fail "night 2 waitlisted nothing"
+	v=$(awk -F';' 'FNR == NR { if ($6 == "accepted") a[$1] = 1; next }
+		$6 == "cancelled" && $9 == 2 && ($1 in a)' "$T/peer/export1.csv" \
+		"$T/peer/export2.csv" | wc -l)
+	[ "$v" -gt 0 ] || fail "night 2 cancelled nothing night 1 accepted"
+	eq "$(grep -c ';pending;' "$T/peer/export1.csv")" 0 "night 1 left requests pending"
 	ok
 fi
 

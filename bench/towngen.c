@@ -21,7 +21,9 @@
  * 0.3% duplicates, 0.3% on a closed day (a canteen on a Wednesday), and on
  * the morning care about 1.6% with bad or missing times. Everything is
  * submitted before town.info's "now" (the Sunday evening before the first
- * day), in the file in submission order.
+ * day), in the file in submission order; the request ids R0000001.. are
+ * a random permutation of the rows (not in file order), as a portal's
+ * export sorted by child or by date delivers them.
  *
  * Deterministic: the same options give the same bytes. -m: every family has
  * a valid first address (otherwise 1% have none and 1% an invalid one).
@@ -726,13 +728,26 @@ write_requests(struct town *t, const char *dir)
 {
 	char path[4096];
 	FILE *f = open_out(dir, "requests.csv", path, sizeof(path));
+	uint32_t *id = xcalloc_or_die(t->n, sizeof(*id));
 	unsigned long i;
 
+	/* The ids in no particular order, as a portal's export sorted by child
+	 * or by date delivers them: a random permutation of 1..n, drawn after
+	 * everything else so the rest of the town is unchanged. */
+	for (i = 0; i < t->n; i++)
+		id[i] = (uint32_t)i + 1;
+	for (i = t->n; i > 1; i--) {
+		unsigned long j = (unsigned long)below(t, i);
+		uint32_t x = id[i - 1];
+
+		id[i - 1] = id[j];
+		id[j] = x;
+	}
 	fputs("request_id;child_id;activity_id;date;action;arrival;departure;submitted_at\n", f);
 	for (i = 0; i < t->n; i++) {
 		const struct req *r = &t->reqs[i];
 
-		fprintf(f, "R%07lu;E%06lu;%s;", i + 1, (unsigned long)r->child + 1,
+		fprintf(f, "R%07lu;E%06lu;%s;", (unsigned long)id[i], (unsigned long)r->child + 1,
 		        t->acts[r->act].id);
 		put_date(f, r->day);
 		fputs(r->cancel ? ";cancel;" : ";reserve;", f);
@@ -745,6 +760,7 @@ write_requests(struct town *t, const char *dir)
 		put_datetime(f, r->submitted);
 		fputc('\n', f);
 	}
+	free(id);
 	close_out(f, path);
 }
 

@@ -17,35 +17,6 @@
 #include "status.h"
 #include "tool.h"
 
-#define TOOL "nocturne-status"
-
-enum { OPT_BATCH = OPT_TOOL, OPT_EXPORT, OPT_REQUEST, OPT_MAIL, OPT_CHECK, OPT_NETWORK };
-
-static void
-usage(FILE *fp)
-{
-	fputs("usage: nocturne-status [options]                 pending work, batches, mail queue\n"
-	      "       nocturne-status [options] --batch N       one batch in detail\n"
-	      "       nocturne-status [options] --export [--batch N] [FILE|-]\n"
-	      "                                  decisions as CSV (all, or batch N's)\n"
-	      "       nocturne-status [options] --request ID    explain one request\n"
-	      "       nocturne-status [options] --mail          the mail queue in detail\n"
-	      "       nocturne-status [options] --check [--network]\n"
-	      "                                  is all ready for tonight? one line per problem\n"
-	      "options:\n"
-	      "  -c, --config FILE   configuration (default $NOCTURNE_CONFIG,\n"
-	      "                      /etc/nocturne/nocturne.ini, built-in defaults)\n"
-	      "      --db FILE       database path, overriding the configuration\n"
-	      "      --now TIME      the clock, 'YYYY-MM-DD HH:MM[:SS]' (also $NOCTURNE_NOW)\n"
-	      "  -n, --dry-run       accepted and ignored (status changes nothing)\n"
-	      "  -v, --verbose / -q, --quiet\n"
-	      "  -h, --help / -V, --version\n"
-	      "exit: 0 done, 64 usage, 65 unknown batch or request, 66 no database,\n"
-	      "      74 I/O error, 75 database busy, 78 configuration error;\n"
-	      "      --check: 0 all is well, else the status of the first problem listed\n",
-	      fp);
-}
-
 /* A batch number: a whole number >= 1. */
 static int
 parse_batch(const char *s, long long *n)
@@ -59,103 +30,80 @@ parse_batch(const char *s, long long *n)
 	return errno == 0 && *end == '\0' && *n >= 1 ? 0 : -1;
 }
 
+static int
+check_batch(const char *s)
+{
+	long long n;
+
+	return parse_batch(s, &n);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    OPTS_LONG_COMMON,
-	    {"batch", required_argument, NULL, OPT_BATCH},
-	    {"export", no_argument, NULL, OPT_EXPORT},
-	    {"request", required_argument, NULL, OPT_REQUEST},
-	    {"mail", no_argument, NULL, OPT_MAIL},
-	    {"check", no_argument, NULL, OPT_CHECK},
-	    {"network", no_argument, NULL, OPT_NETWORK},
-	    {NULL, 0, NULL, 0},
+	const char *request_id = NULL, *batch_text = NULL, *file = NULL;
+	int export = 0, mail = 0, check = 0, network = 0;
+	const struct tool_option own[] = {
+	    {"batch", "N", "one batch in detail (or, with --export, its decisions)", NULL,
+	     &batch_text, check_batch, "expected a batch number (1, 2, ...)"},
+	    {"export", NULL, "decisions as CSV, to FILE or standard output", &export, NULL, NULL,
+	     NULL},
+	    {"request", "ID", "explain one request", NULL, &request_id, NULL, NULL},
+	    {"mail", NULL, "the mail queue in detail", &mail, NULL, NULL, NULL},
+	    {"check", NULL, "is all ready for tonight? one line per problem", &check, NULL, NULL,
+	     NULL},
+	    {"network", NULL, "with --check: also reach the mail server and the back office",
+	     &network, NULL, NULL, NULL},
+	    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	};
+	const struct tool t = {
+	    "nocturne-status",
+	    "nocturne-status [options]                 pending work, batches, mail queue\n"
+	    "       nocturne-status [options] --batch N       one batch in detail\n"
+	    "       nocturne-status [options] --export [--batch N] [FILE|-]\n"
+	    "                                  decisions as CSV (all, or batch N's)\n"
+	    "       nocturne-status [options] --request ID    explain one request\n"
+	    "       nocturne-status [options] --mail          the mail queue in detail\n"
+	    "       nocturne-status [options] --check [--network]\n"
+	    "                                  is all ready for tonight? one line per problem\n",
+	    "Read-only: it never takes the lock and reads one snapshot of the database.\n",
+	    NULL,
+	    "accepted and ignored (status changes nothing)",
+	    own,
+	    "exit: 0 done, 64 usage, 65 unknown batch or request, 66 no database,\n"
+	    "      74 I/O error, 75 database busy, 78 configuration error;\n"
+	    "      --check: 0 all is well, else the status of the first problem listed\n",
 	};
 	struct opts o;
 	struct config cfg;
 	struct err e;
 	struct db *db = NULL;
-	const char *request_id = NULL, *file = NULL;
 	long long batch = 0;
-	int c, export = 0, mail = 0, check = 0, network = 0, rc;
+	int first, rc;
 	int64_t now;
 
-	log_init(TOOL, LOG_LEVEL_WARN);
-	err_clear(&e);
-	opts_init(&o);
-	memset(&cfg, 0, sizeof(cfg));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, OPTS_SHORT_COMMON, longopts, NULL)) != -1) {
-		if (opts_common(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_BATCH:
-			if (parse_batch(optarg, &batch) < 0) {
-				rc = tool_usage_error(
-				    "--batch '%s': expected a batch number (1, 2, ...)", optarg);
-				goto out;
-			}
-			break;
-		case OPT_EXPORT:
-			export = 1;
-			break;
-		case OPT_REQUEST:
-			request_id = optarg;
-			break;
-		case OPT_MAIL:
-			mail = 1;
-			break;
-		case OPT_CHECK:
-			check = 1;
-			break;
-		case OPT_NETWORK:
-			network = 1;
-			break;
-		default:
-			rc =
-			    tool_usage_error("unknown option, or an option without its value: '%s'",
-			                     argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (o.help) {
-		usage(stdout);
-		rc = tool_finish(0);
-		goto out;
-	}
-	if (o.version) {
-		printf("%s %s\n", TOOL, NOCTURNE_VERSION);
-		rc = tool_finish(0);
-		goto out;
-	}
-	if (export + mail + check + (request_id != NULL) > 1) {
-		rc = tool_usage_error("--export, --request, --mail and --check go one at a time");
-		goto out;
-	}
-	if (network && !check) {
-		rc = tool_usage_error("--network goes with --check");
-		goto out;
-	}
-	if (check && batch > 0) {
-		rc = tool_usage_error("--batch goes alone or with --export");
-		goto out;
-	}
-	if (batch > 0 && (mail || request_id != NULL)) {
-		rc = tool_usage_error("--batch goes alone or with --export");
-		goto out;
-	}
-	if (export && optind < argc)
-		file = argv[optind++];
-	if (optind < argc) {
-		rc = tool_usage_error("unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
+	rc = tool_parse(&t, argc, argv, &o, &first);
+	if (rc != TOOL_CONTINUE)
+		return rc;
+	if (batch_text != NULL)
+		parse_batch(batch_text, &batch);
+	if (export + mail + check + (request_id != NULL) > 1)
+		return tool_usage_error("--export, --request, --mail and --check go one at a time");
+	if (network && !check)
+		return tool_usage_error("--network goes with --check");
+	if (batch > 0 && (mail || check || request_id != NULL))
+		return tool_usage_error("--batch goes alone or with --export");
+	if (export && first < argc)
+		file = argv[first++];
+	if (first < argc)
+		return tool_usage_error("unexpected argument '%s'", argv[first]);
 
+	err_clear(&e);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
 	if (check) {
 		struct check_report r = {0};
 
-		if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0) {
+		if (opts_setup(&o, t.name, &cfg, &now, &e) < 0) {
 			rc = tool_fail(&e);
 			goto out;
 		}
@@ -169,7 +117,7 @@ main(int argc, char **argv)
 		rc = tool_finish(rc);
 		goto out;
 	}
-	if (opts_setup(&o, TOOL, &cfg, &now, &e) < 0 ||
+	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0 ||
 	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_READONLY, &e) < 0) {
 		rc = tool_fail(&e);
 		goto out;

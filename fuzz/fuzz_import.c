@@ -20,6 +20,7 @@
 #include "db_int.h"
 #include "fuzz_util.h"
 #include "import.h"
+#include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -114,7 +115,7 @@ read_all(const uint8_t *data, size_t size)
 			const char *f = csvin_field(in, i, &len);
 
 			FUZZ_ASSERT(f != NULL && len <= CSVIN_MAX_FIELD && f[len] == '\0');
-			csvin_utf8_check(f, len, &bad);
+			text_utf8_check(f, len, &bad);
 		}
 	}
 	FUZZ_ASSERT(rc == 0 || (e.kind == ERR_DATA && e.msg[0] != '\0'));

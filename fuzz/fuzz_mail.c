@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mail_item items[3];
 	struct mail_head h;
 	struct mail_out out;
-	struct mail_buf b = {0};
+	struct buf b = {0};
 	struct err e;
 	size_t pos = 0, hlen;
 	int opt, rc;
@@ -128,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mail_header_text(&b, "Subject", s[0], opt & 1);
 	{
 		size_t len = 0;
-		char *hdr = mail_buf_detach(&b, &len);
+		char *hdr = buf_detach(&b, &len);
 
 		FUZZ_ASSERT(check_lines(hdr, len) == 0);
 		FUZZ_ASSERT(strncmp(hdr, "Subject:", 8) == 0);
@@ -139,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(hdr);
 	}
-	mail_buf_release(&b);
+	buf_release(&b);
 
 	memset(items, 0, sizeof(items));
 	for (int i = 0; i < 3; i++) {

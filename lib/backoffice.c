@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curlinit.h"
 #include "db_batch.h"
 #include "export.h"
 #include "log.h"
-#include "opts.h"
+#include "text.h"
+#include "version.h"
 #include "when.h"
 
 #define REASON_MAX 96
@@ -37,8 +39,6 @@ struct body {
 	long long nrows;
 	struct err e;
 };
-
-static int curl_ready;
 
 int
 backoffice_enabled(const struct config *cfg)
@@ -192,7 +192,7 @@ static size_t
 header_line(char *line, size_t size, size_t nitems, void *userdata)
 {
 	struct backoffice *bo = userdata;
-	size_t n = size * nitems, i = 0, j = 0;
+	size_t n = size * nitems, i = 0;
 	int spaces = 0;
 
 	if (n < 5 || memcmp(line, "HTTP/", 5) != 0)
@@ -200,10 +200,9 @@ header_line(char *line, size_t size, size_t nitems, void *userdata)
 	while (i < n && spaces < 2)
 		if (line[i++] == ' ')
 			spaces++;
-	for (; i < n && j + 1 < sizeof(bo->reason); i++)
-		if (line[i] >= 0x20 && line[i] < 0x7f)
-			bo->reason[j++] = line[i];
-	bo->reason[j] = '\0';
+	/* The reason phrase as one line, without the CRLF that ends it. */
+	text_oneline(bo->reason, sizeof(bo->reason), line + i, n - i,
+	             TEXT_CONTROL_SPACE | TEXT_TRIM);
 	return n;
 }
 
@@ -291,11 +290,8 @@ backoffice_open(struct backoffice **out, const struct config *cfg, struct err *e
 	if (!backoffice_enabled(cfg))
 		return err_set(e, ERR_CONFIG, "%s: [backoffice] url is empty: no back office",
 		               cfg->source);
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return err_set(e, ERR_INTERNAL, "cannot initialise libcurl");
-		curl_ready = 1;
-	}
+	if (curlinit(e) < 0)
+		return -1;
 	if (!url_is_https(cfg->bo_url))
 		return err_set(e, ERR_CONFIG,
 		               "%s: [backoffice] url: not an https:// URL (only HTTPS is used)",

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "db_batch.h"
 #include "log.h"
 #include "when.h"
@@ -134,12 +135,12 @@ rotate(const char *dir, const char *stem, int keep, struct err *e)
 int
 backup_take(struct db *db, const char *dir, int keep, int64_t now, char **made, struct err *e)
 {
-	char at[WHEN_DATETIME_LEN], stamp[16], *stem, *name = NULL, *tmpname = NULL;
-	char *path = NULL, *tmp = NULL;
+	char at[WHEN_DATETIME_LEN], stamp[16], *stem, *name = NULL, *path = NULL;
+	struct atomic_file a;
 	long long last;
 	int64_t last_at;
 	size_t len;
-	int fd, rc = -1;
+	int rc = -1;
 
 	if (made)
 		*made = NULL;
@@ -152,33 +153,33 @@ backup_take(struct db *db, const char *dir, int keep, int64_t now, char **made, 
 	stem = stem_of(db_path(db));
 	len = strlen(stem) + 64;
 	name = xmalloc(len);
-	tmpname = xmalloc(len + 8);
 	snprintf(name, len, "%s-batch%06lld-%s.db", stem, last + 1, stamp);
-	snprintf(tmpname, len + 8, ".%s.%ld.tmp", name, (long)getpid());
 	path = join(dir, name);
-	tmp = join(dir, tmpname);
 
-	/* Created here, empty and 0640, so the copy is never readable by all
-	 * (a leftover of this name is from a crashed run that had our pid). */
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		err_set(e, ERR_IO, "%s: cannot create a backup: %s", tmp, strerror(errno));
+	/*
+	 * atomic.h creates the hidden temporary file, empty; made 0640 at once,
+	 * so the copy is never readable by all. SQLite writes the copy into it
+	 * by name (the same file); atomic_commit() then syncs it, renames it
+	 * into place and syncs the folder.
+	 */
+	if (atomic_open(&a, path, 0640, e) < 0) {
+		err_prefix(e, "backup");
 		goto out;
 	}
-	if (fchmod(fd, 0640) != 0) {
-		err_set(e, ERR_IO, "%s: cannot set the backup's mode: %s", tmp, strerror(errno));
-		close(fd);
-		goto fail;
+	if (fchmod(fileno(a.fp), 0640) != 0) {
+		err_set(e, ERR_IO, "%s: cannot set the backup's mode: %s", a.tmp, strerror(errno));
+		atomic_abort(&a);
+		goto out;
 	}
-	close(fd);
-	if (db_copy_to(db, tmp, e) < 0 || sync_path(tmp, O_RDONLY, e) < 0)
-		goto fail;
-	if (rename(tmp, path) != 0) {
-		err_set(e, ERR_IO, "%s: cannot rename the backup: %s", path, strerror(errno));
-		goto fail;
+	if (db_copy_to(db, a.tmp, e) < 0) {
+		atomic_abort(&a);
+		goto out;
 	}
-	if (sync_path(dir, O_RDONLY | O_DIRECTORY, e) < 0 || rotate(dir, stem, keep, e) < 0)
+	if (atomic_commit(&a, e) < 0) {
+		err_prefix(e, "backup");
+		goto out;
+	}
+	if (rotate(dir, stem, keep, e) < 0)
 		goto out;
 	log_info("backup %s", path);
 	if (made) {
@@ -186,14 +187,9 @@ backup_take(struct db *db, const char *dir, int keep, int64_t now, char **made, 
 		path = NULL;
 	}
 	rc = 0;
-	goto out;
-fail:
-	unlink(tmp);
 out:
 	free(stem);
 	free(name);
-	free(tmpname);
 	free(path);
-	free(tmp);
 	return rc;
 }

@@ -4,7 +4,7 @@
  * copy and running the night again.
  *
  * The copy is one snapshot (VACUUM INTO, see db_copy_to) written to a
- * hidden temporary name in the backup folder, synced, then renamed to
+ * hidden temporary name in the backup folder (atomic.h), synced, renamed to
  * STEM-batchNNNNNN-YYYYMMDD-HHMMSS.db (STEM: the database file's name
  * without .db; NNNNNN: the batch about to be written; the time: the
  * night's clock), and the folder synced: a crash leaves either the old set

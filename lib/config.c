@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "parse.h"
 
 #define SYSTEM_CONFIG "/etc/nocturne/nocturne.ini"
 
@@ -68,43 +69,6 @@ config_release(struct config *cfg)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
-}
-
-int
-config_parse_bool(const char *s, int *v)
-{
-	static const char *yes[] = {"yes", "oui", "true", "1", "on"};
-	static const char *no[] = {"no", "non", "false", "0", "off"};
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*v = 1;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*v = 0;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int
-config_parse_uint(const char *s, long max, long *v)
-{
-	long n = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		n = n * 10 + (*s - '0'); /* decimal, even with a leading 0 */
-		if (n > max)
-			return -1;
-	}
-	*v = n;
-	return 0;
 }
 
 enum key_type { K_STR, K_INT, K_BOOL, K_TRANSPORT, K_TLS };
@@ -171,7 +135,7 @@ static int
 apply(struct config *cfg, const struct key *k, const char *path, const char *value, struct err *e)
 {
 	char *base = (char *)cfg;
-	long n;
+	long long n;
 	int b;
 
 	/* An empty value (`port =`) leaves the key at its default. */
@@ -184,14 +148,14 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 		config_set((char **)(base + k->offset), value);
 		return 0;
 	case K_INT:
-		if (config_parse_uint(value, k->max, &n) < 0 || n < k->min)
+		if (parse_uint(value, k->max, &n) < 0 || n < k->min)
 			return err_set(e, ERR_CONFIG,
 			               "%s: [%s] %s = '%s': not a whole number between %ld and %ld",
 			               path, k->section, k->name, value, k->min, k->max);
 		*(int *)(base + k->offset) = (int)n;
 		return 0;
 	case K_BOOL:
-		if (config_parse_bool(value, &b) < 0)
+		if (parse_bool(value, PARSE_ON_OFF, &b) < 0)
 			return err_set(e, ERR_CONFIG, "%s: [%s] %s = '%s': not yes or no", path,
 			               k->section, k->name, value);
 		*(int *)(base + k->offset) = b;

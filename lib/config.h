@@ -92,8 +92,4 @@ int config_read_secret(const char *path, const char *key, char **secret, struct 
  */
 int config_check_file(const struct config *cfg, const char *key, const char *path, struct err *e);
 
-/* Parsing helpers shared with other modules: 0 on success, -1 on bad text. */
-int config_parse_bool(const char *s, int *v);
-int config_parse_uint(const char *s, long max, long *v);
-
 #endif

@@ -16,7 +16,7 @@
  * naming the line: the reader does not try to resynchronise.
  *
  * Encoding is not checked here: callers check each field with
- * csvin_utf8_check() and name the column in their message.
+ * text_utf8_check() and name the column in their message.
  */
 #ifndef NOCTURNE_CSVIN_H
 #define NOCTURNE_CSVIN_H
@@ -67,11 +67,5 @@ const char *csvin_name(const struct csvin *r);
 
 /* Close (unless made by csvin_new) and free. NULL is fine. */
 void csvin_free(struct csvin *r);
-
-/*
- * 0 if s[0..n) is valid UTF-8 (no overlong forms, surrogates or code points
- * above U+10FFFF); else -1 with *bad set to the offset of the first bad byte.
- */
-int csvin_utf8_check(const char *s, size_t n, size_t *bad);
 
 #endif

@@ -138,12 +138,6 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 int
-db_schema_version(void)
-{
-	return NMIGRATIONS;
-}
-
-int
 db_fail(struct db *db, struct err *e, const char *what)
 {
 	int code = db && db->sql ? sqlite3_extended_errcode(db->sql) : SQLITE_ERROR;
@@ -169,6 +163,17 @@ db_fail(struct db *db, struct err *e, const char *what)
 		kind = ERR_INTERNAL;
 	}
 	return err_set(e, kind, "%s: %s: %s", path, what, msg);
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		db_fail(db, e, what); /* before the reset, which may clear the message */
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -471,6 +476,27 @@ int
 db_commit(struct db *db, struct err *e)
 {
 	return db_exec(db, "COMMIT", e) < 0 ? err_prefix(e, "commit") : 0;
+}
+
+int
+db_commit_durable(struct db *db, struct err *e)
+{
+	sqlite3_file *wal = NULL;
+	int rc;
+
+	if (db_commit(db, e) < 0)
+		return -1;
+	/* In WAL mode the journal is the log; a rollback journal (no WAL on
+	 * this file system) was synced by the commit itself. */
+	if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) !=
+	        SQLITE_OK ||
+	    wal == NULL || wal->pMethods == NULL)
+		return 0;
+	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+	if (rc != SQLITE_OK)
+		return err_set(e, ERR_IO, "%s: commit: cannot sync the write-ahead log: %s",
+		               db->path, sqlite3_errstr(rc));
+	return 0;
 }
 
 void

@@ -23,7 +23,8 @@
  *           undoes = seq of the reservation an accepted cancellation undid,
  *           reported 0/1 = a compte-rendu composed since its last decision,
  *           notice 0 none / 1 owed / 2 composed)
- *   batch(batch_id, ran_at = the batch's clock (decided_at), cutoff, counts,
+ *   batch(batch_id, ran_at = the batch's clock (decided_at), cutoff (always
+ *         = ran_at: requests submitted up to the clock), counts,
  *         delivery 'none'|'pending'|'delivered', delivery details)
  *   decision(batch_id, seq, state, reason, position): each request a batch
  *           decided or changed, as it stood at the batch's commit
@@ -79,6 +80,14 @@ int db_begin(struct db *db, struct err *e);
 /* BEGIN (deferred): a read snapshot for reports and dry runs. */
 int db_begin_read(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
+/*
+ * COMMIT, then make it durable: the write-ahead log is synced to disk, so a
+ * power cut after this returns cannot lose the transaction (with
+ * synchronous = NORMAL a plain commit survives a crash of the process, not
+ * of the machine). For the commits others rely on: a batch before its
+ * delivery, messages before they are sent. One fsync.
+ */
+int db_commit_durable(struct db *db, struct err *e);
 /* Roll back if a transaction is open; never fails. */
 void db_rollback(struct db *db);
 
@@ -98,8 +107,5 @@ int db_copy_to(struct db *db, const char *path, struct err *e);
  * and the array. -1 (ERR_IO) when the check itself cannot run.
  */
 int db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e);
-
-/* The schema version this build writes. */
-int db_schema_version(void);
 
 #endif

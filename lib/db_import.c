@@ -152,21 +152,6 @@ step_one(struct db_import *d, sqlite3_stmt *st, const char *what, struct err *e)
 	return -1;
 }
 
-/* Step a write: 0 or -1; the statement is reset. */
-static int
-step_done(struct db_import *d, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE) {
-		db_fail(d->db, e, what);
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	return 0;
-}
-
 static int
 opt_int(sqlite3_stmt *st, int col, int *v)
 {
@@ -337,7 +322,7 @@ db_import_put_family(struct db_import *d, int64_t ref, const struct db_family *f
 	bind_text(st, 3, f->name);
 	bind_text(st, 4, f->emails);
 	sqlite3_bind_int64(st, 5, f->balance_cents);
-	return step_done(d, st, "store family", e);
+	return db_step_done(d->db, st, "store family", e);
 }
 
 int
@@ -351,7 +336,7 @@ db_import_put_child(struct db_import *d, int64_t ref, const struct db_child *c, 
 	sqlite3_bind_int64(st, 3, c->family_ref);
 	bind_text(st, 4, c->first_name);
 	bind_text(st, 5, c->last_name);
-	return step_done(d, st, "store child", e);
+	return db_step_done(d->db, st, "store child", e);
 }
 
 int
@@ -371,7 +356,7 @@ db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activit
 	db_bind_opt_int(st, 9, a->has_hours, a->hours_to);
 	sqlite3_bind_int(st, 10, a->deadline_days);
 	sqlite3_bind_int(st, 11, a->deadline_time);
-	return step_done(d, st, "store activity", e);
+	return db_step_done(d->db, st, "store activity", e);
 }
 
 int
@@ -382,7 +367,7 @@ db_import_put_opening(struct db_import *d, int exists, const struct db_opening *
 	sqlite3_bind_int64(st, 1, o->activity_ref);
 	sqlite3_bind_int64(st, 2, o->day);
 	db_bind_opt_int(st, 3, o->has_capacity, o->capacity);
-	return step_done(d, st, "store opening", e);
+	return db_step_done(d->db, st, "store opening", e);
 }
 
 int
@@ -399,7 +384,7 @@ db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *
 	db_bind_opt_int(st, 6, r->has_arrival, r->arrival);
 	db_bind_opt_int(st, 7, r->has_departure, r->departure);
 	sqlite3_bind_int64(st, 8, r->submitted_at);
-	if (step_done(d, st, "store request", e) < 0)
+	if (db_step_done(d->db, st, "store request", e) < 0)
 		return -1;
 	if (sqlite3_changes(d->db->sql) == 0)
 		return 0;

@@ -21,6 +21,12 @@ struct db {
  */
 int db_fail(struct db *db, struct err *e, const char *what);
 
+/*
+ * Step a statement that returns no row (a write), then reset it: 0, or -1
+ * through db_fail (what names the step).
+ */
+int db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e);
+
 /* Prepare sql or fail through db_fail. */
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct err *e);
 

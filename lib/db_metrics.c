@@ -110,9 +110,7 @@ db_metrics_record_run(struct db *db, const char *tool, int64_t at, long long dur
 	sqlite3_bind_text(st, 1, tool, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
 	sqlite3_bind_int64(st, 3, duration_ms);
-	rc = sqlite3_step(st);
+	rc = db_step_done(db, st, "record the run", e);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, e, "record the run");
-	return 0;
+	return rc;
 }

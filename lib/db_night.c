@@ -103,21 +103,6 @@ db_night_close(struct db_night *h)
 	free(h);
 }
 
-/* Step a statement that returns no row, then reset it. */
-static int
-step_done(struct db_night *h, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE) {
-		db_fail(h->db, e, what);
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	return 0;
-}
-
 /* Run one-shot SQL returning a single integer. */
 static int
 query_int(struct db_night *h, const char *sql, long long *v, struct err *e)
@@ -403,7 +388,7 @@ db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
 	db_bind_opt_int(st, 4, r->position > 0, r->position);
 	db_bind_opt_int(st, 5, r->undoes != 0, r->undoes);
 	sqlite3_bind_int(st, 6, ev);
-	return step_done(h, st, "record a change", e);
+	return db_step_done(h->db, st, "record a change", e);
 }
 
 static int

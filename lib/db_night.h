@@ -3,9 +3,15 @@
  * decision; reads activity, opening, child, family).
  *
  * A struct db_night holds the batch's prepared statements, reused for every
- * row. Every function runs inside the caller's transaction (db_begin): the
- * batch is stored whole or not at all. Records are the compact
- * struct rules_req of rules.h, so a million requests fit in 40 MB.
+ * row, and a temporary table (temp.night_change) of the changes. The
+ * caller runs them in two transactions (night.c): the reads
+ * (db_night_activities ... db_night_waitlist_slots) and db_night_record in
+ * a read snapshot (db_begin_read: recording touches only the temporary
+ * table, so no write lock is taken), then db_night_new_batch,
+ * db_night_apply and db_night_finish_batch in one short write transaction
+ * (db_begin) that the caller commits: the batch is stored whole or not at
+ * all. Records are the compact struct rules_req of rules.h, so a million
+ * requests fit in 40 MB.
  */
 #ifndef NOCTURNE_DB_NIGHT_H
 #define NOCTURNE_DB_NIGHT_H
@@ -30,9 +36,10 @@ int db_night_open(struct db *db, struct db_night **out, struct err *e);
 void db_night_close(struct db_night *h);
 
 /*
- * Insert the batch row, numbered one past the highest so far: ran_at and
- * cutoff = now, started_at = finished_at = wall, delivery 'pending' when
- * deliver else 'none'. Sets *batch_id.
+ * Insert the batch row, numbered one past the highest so far: ran_at = now
+ * (the schema's cutoff column is written equal to it), started_at =
+ * finished_at = wall, delivery 'pending' when deliver else 'none'. Sets
+ * *batch_id.
  */
 int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
                        long long *batch_id, struct err *e);

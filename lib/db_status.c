@@ -113,18 +113,17 @@ batch_row(sqlite3_stmt *st, void *ctx)
 
 	b.batch_id = sqlite3_column_int64(st, 0);
 	b.ran_at = sqlite3_column_int64(st, 1);
-	b.cutoff = sqlite3_column_int64(st, 2);
-	b.started_at = sqlite3_column_int64(st, 3);
-	b.finished_at = sqlite3_column_int64(st, 4);
+	b.started_at = sqlite3_column_int64(st, 2);
+	b.finished_at = sqlite3_column_int64(st, 3);
 	for (int i = 0; i < (int)(sizeof(counts) / sizeof(counts[0])); i++)
-		*counts[i] = sqlite3_column_int64(st, 5 + i);
-	b.delivery = col_text(st, 19);
-	b.delivery_attempts = sqlite3_column_int64(st, 20);
-	b.has_delivered_at = !col_null(st, 21);
-	b.delivered_at = sqlite3_column_int64(st, 21);
-	b.has_delivery_status = !col_null(st, 22);
-	b.delivery_status = sqlite3_column_int64(st, 22);
-	b.delivery_error = col_text(st, 23);
+		*counts[i] = sqlite3_column_int64(st, 4 + i);
+	b.delivery = col_text(st, 18);
+	b.delivery_attempts = sqlite3_column_int64(st, 19);
+	b.has_delivered_at = !col_null(st, 20);
+	b.delivered_at = sqlite3_column_int64(st, 20);
+	b.has_delivery_status = !col_null(st, 21);
+	b.delivery_status = sqlite3_column_int64(st, 21);
+	b.delivery_error = col_text(st, 22);
 	return c->fn(&b, c->arg);
 }
 
@@ -136,7 +135,7 @@ db_status_batches(struct db *db, long long only_id, int limit,
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-	               "SELECT batch_id, ran_at, cutoff, started_at, finished_at, n_requests,"
+	               "SELECT batch_id, ran_at, started_at, finished_at, n_requests,"
 	               " n_accepted, n_waitlisted, n_refused, n_closed, n_deadline, n_times,"
 	               " n_debtor, n_full, n_duplicate, n_nothing_to_cancel, n_promoted,"
 	               " n_expired, n_cancelled, delivery, delivery_attempts, delivered_at,"

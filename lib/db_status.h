@@ -37,7 +37,8 @@ int db_status_pending_by_activity(struct db *db,
 /* One batch row. */
 struct db_status_batch {
 	long long batch_id;
-	int64_t ran_at, cutoff, started_at, finished_at;
+	int64_t ran_at; /* the clock, and the cutoff: requests submitted up to it */
+	int64_t started_at, finished_at;
 	long long n_requests, n_accepted, n_waitlisted, n_refused;
 	long long n_closed, n_deadline, n_times, n_debtor, n_full, n_duplicate, n_nothing_to_cancel;
 	long long n_promoted, n_expired, n_cancelled;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "csvin.h"
 #include "db.h"
 #include "err.h"
@@ -47,20 +48,13 @@ const char *import_kind_list(void);
 
 /*
  * Value parsers: 0 and the result, or -1 when s (already trimmed) is not a
- * value of that form.
- *   amount:   [+-]EUROS[(.|,)C[C]] with an optional trailing "€" -> cents
- *             (at most 12 digits of euros)
- *   bool:     yes/no, oui/non, true/false, 1/0 (any case) -> 1/0
- *   count:    a whole number 0..max (digits only)
+ * value of that form (amounts: money.h; numbers and yes/no: parse.h).
  *   waitlist: no/non/false/0 -> 0 (no list), yes/oui/true -> -1 (no limit),
  *             N >= 1 -> N (at most 1000000)
  *   hours:    HH:MM-HH:MM, start before end, 24:00 allowed as the end
  *   action:   reserve/reservation/réservation -> "reserve",
  *             cancel/annulation -> "cancel" (any case)
  */
-int import_parse_amount(const char *s, int64_t *cents);
-int import_parse_bool(const char *s, int *v);
-int import_parse_count(const char *s, int max, int *v);
 int import_parse_waitlist(const char *s, int *v);
 int import_parse_hours(const char *s, int *from, int *to);
 int import_parse_action(const char *s, const char **action);
@@ -94,5 +88,30 @@ struct import_opts {
  */
 int import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct import_opts *o,
                struct import_counts *c, struct err *e);
+
+/* What nocturne-import was asked to do, for import_file(). */
+struct import_file_args {
+	int dry_run;              /* check and count, store nothing, print the counts */
+	const char *rejects_path; /* NULL: all or nothing; else store the good rows and
+	                           * write the bad ones there (removed when unused) */
+	FILE *out;                /* the dry run's counts line */
+	int64_t now;              /* the clock: the metrics file's last success */
+	void (*bad)(const char *msg, void *ctx); /* as in import_opts */
+	void *ctx;
+};
+
+/*
+ * The whole of nocturne-import: read path ("-" = standard input) as kind
+ * into cfg->db_path (created if missing). A dry run does not create the
+ * database: without one it checks against an empty in-memory database, and
+ * prints "KIND FILE: N rows read, ...; nothing stored (dry run)" on a->out;
+ * else the counts go to the log (-v). The rejects file is created first
+ * and removed again unless it holds bad rows of a run that stored the good
+ * ones. Returns 0 or -1 as import_run (ERR_NOINPUT for a missing path,
+ * ERR_IO for a rejects file that cannot be written); *c is filled. Not a
+ * dry run: ends by rewriting [log] metrics_file (metrics_end, "import").
+ */
+int import_file(const struct config *cfg, enum import_kind kind, const char *path,
+                const struct import_file_args *a, struct import_counts *c, struct err *e);
 
 #endif

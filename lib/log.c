@@ -2,7 +2,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
+
+#include "text.h"
 
 static const char *log_name = "nocturne";
 static int log_threshold = LOG_LEVEL_WARN;
@@ -29,12 +32,6 @@ log_level(void)
 	return log_threshold;
 }
 
-const char *
-log_tool(void)
-{
-	return log_name;
-}
-
 static void log_v(int level, int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
@@ -47,9 +44,7 @@ log_v(int level, int prio, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* One line whatever the data quoted in it: no CR, LF or other control. */
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	text_oneline(line, sizeof(line), line, strlen(line), 0);
 	if (level <= log_threshold)
 		fprintf(stderr, "%s: %s\n", log_name, line);
 	if (log_syslog && level <= LOG_LEVEL_INFO)

@@ -20,7 +20,6 @@ void log_init(const char *tool, int level);
 /* Also send lines to syslog (facility LOG_MAIL). */
 void log_set_syslog(int on);
 int log_level(void);
-const char *log_tool(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "french.h"
+#include "text.h"
 #include "when.h"
 
 #define HEADER_WIDTH 78
@@ -13,138 +14,14 @@
 /* Bytes of UTF-8 per RFC 2047 encoded word: 48 base64 chars, 60 columns. */
 #define EW_BYTES 36
 
-/* Room for extra more bytes and the NUL after them. */
-static void
-buf_reserve(struct mail_buf *b, size_t extra)
-{
-	if (b->len + extra + 1 > b->cap)
-		xgrow(&b->p, &b->cap, b->len + extra + 1, 1);
-}
-
-void
-mail_buf_add(struct mail_buf *b, const char *s, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-mail_buf_adds(struct mail_buf *b, const char *s)
-{
-	mail_buf_add(b, s, strlen(s));
-}
-
-void
-mail_buf_addf(struct mail_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room;
-	int n;
-
-	/* Format once into the spare room; again only if it did not fit. */
-	buf_reserve(b, 128);
-	room = b->cap - b->len;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, room, fmt, ap);
-	va_end(ap);
-	if (n <= 0) {
-		b->p[b->len] = '\0';
-		return;
-	}
-	if ((size_t)n >= room) {
-		buf_reserve(b, (size_t)n);
-		va_start(ap, fmt);
-		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	b->len += (size_t)n;
-}
-
-char *
-mail_buf_detach(struct mail_buf *b, size_t *len)
-{
-	char *p = b->p ? b->p : xstrdup("");
-
-	if (len != NULL)
-		*len = b->len;
-	b->p = NULL;
-	b->len = b->cap = 0;
-	return p;
-}
-
-void
-mail_buf_release(struct mail_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 char *
 mail_clean(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = s ? strlen(s) : 0;
 	/* Never longer than s: each byte, or valid sequence, gives as many. */
-	size_t cap = strlen((const char *)p) + 1, start, end = 0;
-	char *r = xmalloc(cap);
+	char *r = xmalloc(n + 1);
 
-	while (*p) {
-		size_t n;
-		if (*p >= 0x20 && *p < 0x7f) {
-			r[end++] = (char)*p++;
-			continue;
-		}
-		n = utf8_len(p);
-		if (n == 0) {
-			r[end++] = '?';
-			p++;
-		} else if (n == 1) {
-			r[end++] = ' '; /* a control character */
-			p++;
-		} else {
-			memcpy(r + end, p, n);
-			end += n;
-			p += n;
-		}
-	}
-	r[end] = '\0';
-	for (start = 0; r[start] == ' '; start++)
-		;
-	while (end > start && r[end - 1] == ' ')
-		end--;
-	memmove(r, r + start, end - start);
-	r[end - start] = '\0';
+	text_oneline(r, n + 1, s ? s : "", n, TEXT_CONTROL_SPACE | TEXT_BAD_UTF8 | TEXT_TRIM);
 	return r;
 }
 
@@ -270,7 +147,7 @@ bad:
 }
 
 void
-mail_qp_encode(struct mail_buf *out, const char *text, size_t len)
+mail_qp_encode(struct buf *out, const char *text, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i = 0;
@@ -334,39 +211,18 @@ mail_qp_encode(struct mail_buf *out, const char *text, size_t len)
 	}
 }
 
-static void
-base64(struct mail_buf *out, const unsigned char *s, size_t n)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char q[4];
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		q[0] = b64[(v >> 18) & 63];
-		q[1] = b64[(v >> 12) & 63];
-		q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		mail_buf_add(out, q, 4);
-	}
-}
-
 /* Append one header token, after a space or a fold. */
 static void
-put_token(struct mail_buf *out, size_t *col, const char *tok, size_t n, int first)
+put_token(struct buf *out, size_t *col, const char *tok, size_t n, int first)
 {
 	if (first || *col + 1 + n <= HEADER_WIDTH) {
-		mail_buf_add(out, " ", 1);
+		buf_add(out, " ", 1);
 		*col += 1;
 	} else {
-		mail_buf_add(out, "\r\n ", 3);
+		buf_add(out, "\r\n ", 3);
 		*col = 1;
 	}
-	mail_buf_add(out, tok, n);
+	buf_add(out, tok, n);
 	*col += n;
 }
 
@@ -392,7 +248,7 @@ needs_encoding(const char *v, int phrase)
 
 /* Append the words of a clean value, encoded when needed, from column *col. */
 static void
-put_words(struct mail_buf *out, size_t *col, const char *v, int phrase)
+put_words(struct buf *out, size_t *col, const char *v, int phrase)
 {
 	int first = 1;
 
@@ -412,60 +268,60 @@ put_words(struct mail_buf *out, size_t *col, const char *v, int phrase)
 		return;
 	}
 	for (size_t i = 0, len = strlen(v); i < len;) {
-		struct mail_buf w = {0};
+		struct buf w = {0};
 		size_t n = 0;
 
 		/* Take whole UTF-8 characters up to EW_BYTES (v is valid UTF-8). */
 		while (i + n < len) {
-			size_t c = utf8_len((const unsigned char *)v + i + n);
+			size_t c = text_utf8_len(v + i + n, len - i - n);
 			if (c == 0)
 				c = 1;
 			if (n + c > EW_BYTES)
 				break;
 			n += c;
 		}
-		mail_buf_adds(&w, "=?UTF-8?B?");
-		base64(&w, (const unsigned char *)v + i, n);
-		mail_buf_adds(&w, "?=");
+		buf_adds(&w, "=?UTF-8?B?");
+		buf_add_base64(&w, (const unsigned char *)v + i, n);
+		buf_adds(&w, "?=");
 		put_token(out, col, w.p, w.len, first);
 		first = 0;
-		mail_buf_release(&w);
+		buf_release(&w);
 		i += n;
 	}
 }
 
 void
-mail_header_text(struct mail_buf *out, const char *name, const char *value, int phrase)
+mail_header_text(struct buf *out, const char *name, const char *value, int phrase)
 {
 	char *v = mail_clean(value);
 	size_t col = strlen(name) + 1;
 
-	mail_buf_adds(out, name);
-	mail_buf_add(out, ":", 1);
+	buf_adds(out, name);
+	buf_add(out, ":", 1);
 	put_words(out, &col, v, phrase);
-	mail_buf_add(out, "\r\n", 2);
+	buf_add(out, "\r\n", 2);
 	free(v);
 }
 
 /* "Name: Display Name <addr>" (addr already valid: no encoding needed). */
 static void
-header_mailbox(struct mail_buf *out, const char *hname, const char *name, const char *addr)
+header_mailbox(struct buf *out, const char *hname, const char *name, const char *addr)
 {
 	char *v = mail_clean(name);
 	size_t col = strlen(hname) + 1;
-	struct mail_buf a = {0};
+	struct buf a = {0};
 
-	mail_buf_adds(out, hname);
-	mail_buf_add(out, ":", 1);
+	buf_adds(out, hname);
+	buf_add(out, ":", 1);
 	if (v[0] != '\0') {
 		put_words(out, &col, v, 1);
-		mail_buf_addf(&a, "<%s>", addr);
+		buf_addf(&a, "<%s>", addr);
 		put_token(out, &col, a.p, a.len, 0);
 	} else {
 		put_token(out, &col, addr, strlen(addr), 1);
 	}
-	mail_buf_add(out, "\r\n", 2);
-	mail_buf_release(&a);
+	buf_add(out, "\r\n", 2);
+	buf_release(&a);
 	free(v);
 }
 
@@ -490,7 +346,7 @@ mail_message_id(enum mail_kind kind, long long ref, int64_t t, uint64_t random, 
 {
 	char *name = NULL, *addr = NULL, stamp[WHEN_DATETIME_LEN], digits[16];
 	const char *domain = "localhost";
-	struct mail_buf b = {0};
+	struct buf b = {0};
 	size_t j = 0;
 
 	if (from != NULL && mail_parse_mailbox(from, &name, &addr) == 0)
@@ -500,45 +356,44 @@ mail_message_id(enum mail_kind kind, long long ref, int64_t t, uint64_t random, 
 		if (stamp[i] >= '0' && stamp[i] <= '9')
 			digits[j++] = stamp[i];
 	digits[j] = '\0';
-	mail_buf_addf(&b, "<%s.%s.%lld.%016llx@%s>", digits,
-	              kind == MAIL_NOTICE ? "notice" : "report", ref, (unsigned long long)random,
-	              domain);
+	buf_addf(&b, "<%s.%s.%lld.%016llx@%s>", digits, kind == MAIL_NOTICE ? "notice" : "report",
+	         ref, (unsigned long long)random, domain);
 	free(name);
 	free(addr);
-	return mail_buf_detach(&b, NULL);
+	return buf_detach(&b, NULL);
 }
 
 /* The text and HTML bodies, built side by side. */
 struct body {
-	struct mail_buf text, html;
+	struct buf text, html;
 };
 
 static void
-html_escape(struct mail_buf *b, const char *s)
+html_escape(struct buf *b, const char *s)
 {
 	for (;;) {
 		size_t n = strcspn(s, "&<>\"'");
 
 		if (n > 0)
-			mail_buf_add(b, s, n);
+			buf_add(b, s, n);
 		s += n;
 		switch (*s) {
 		case '\0':
 			return;
 		case '&':
-			mail_buf_add(b, "&amp;", 5);
+			buf_add(b, "&amp;", 5);
 			break;
 		case '<':
-			mail_buf_add(b, "&lt;", 4);
+			buf_add(b, "&lt;", 4);
 			break;
 		case '>':
-			mail_buf_add(b, "&gt;", 4);
+			buf_add(b, "&gt;", 4);
 			break;
 		case '"':
-			mail_buf_add(b, "&quot;", 6);
+			buf_add(b, "&quot;", 6);
 			break;
 		default: /* '\'' */
-			mail_buf_add(b, "&#39;", 5);
+			buf_add(b, "&#39;", 5);
 		}
 		s++;
 	}
@@ -548,22 +403,22 @@ html_escape(struct mail_buf *b, const char *s)
 static void
 paragraph(struct body *bd, const char *s)
 {
-	mail_buf_adds(&bd->text, s);
-	mail_buf_add(&bd->text, "\n\n", 2);
-	mail_buf_adds(&bd->html, "<p>");
+	buf_adds(&bd->text, s);
+	buf_add(&bd->text, "\n\n", 2);
+	buf_adds(&bd->html, "<p>");
 	html_escape(&bd->html, s);
-	mail_buf_adds(&bd->html, "</p>\n");
+	buf_adds(&bd->html, "</p>\n");
 }
 
 /* LABEL then "16h30" for m minutes since midnight (m >= 0). */
 static void
-add_time(struct mail_buf *b, const char *label, int m)
+add_time(struct buf *b, const char *label, int m)
 {
 	char t[6];
 	int h = m / 60, mm = m % 60;
 
 	if (h > 99) {
-		mail_buf_addf(b, "%s%02dh%02d", label, h, mm);
+		buf_addf(b, "%s%02dh%02d", label, h, mm);
 		return;
 	}
 	t[0] = (char)('0' + h / 10);
@@ -572,25 +427,25 @@ add_time(struct mail_buf *b, const char *label, int m)
 	t[3] = (char)('0' + mm / 10);
 	t[4] = (char)('0' + mm % 10);
 	t[5] = '\0';
-	mail_buf_adds(b, label);
-	mail_buf_add(b, t, 5);
+	buf_adds(b, label);
+	buf_add(b, t, 5);
 }
 
 /* "Accueil du soir (arrivée 16h30, départ 18h00)" into b (clean input). */
 static void
-describe(struct mail_buf *b, const struct mail_item *it, const char *activity)
+describe(struct buf *b, const struct mail_item *it, const char *activity)
 {
-	mail_buf_adds(b, activity);
+	buf_adds(b, activity);
 	if (it->arrival >= 0 && it->departure >= 0) {
 		add_time(b, " (arrivée ", it->arrival);
 		add_time(b, ", départ ", it->departure);
-		mail_buf_add(b, ")", 1);
+		buf_add(b, ")", 1);
 	} else if (it->arrival >= 0) {
 		add_time(b, " (arrivée ", it->arrival);
-		mail_buf_add(b, ")", 1);
+		buf_add(b, ")", 1);
 	} else if (it->departure >= 0) {
 		add_time(b, " (départ ", it->departure);
-		mail_buf_add(b, ")", 1);
+		buf_add(b, ")", 1);
 	}
 }
 
@@ -601,54 +456,54 @@ items_list(struct body *bd, enum mail_kind kind, const struct mail_item *items, 
 		const struct mail_item *it = &items[i];
 		char date[FRENCH_DATE_LEN], outcome[96];
 		char *child, *activity;
-		struct mail_buf what = {0};
+		struct buf what = {0};
 
 		if (i == 0 || strcmp(items[i - 1].child_key ? items[i - 1].child_key : "",
 		                     it->child_key ? it->child_key : "") != 0) {
 			child = mail_clean(it->child_name);
 			if (i > 0)
-				mail_buf_adds(&bd->html, "</ul>\n");
-			mail_buf_adds(&bd->text, child);
-			mail_buf_add(&bd->text, "\n", 1);
-			mail_buf_adds(&bd->html, "<p><strong>");
+				buf_adds(&bd->html, "</ul>\n");
+			buf_adds(&bd->text, child);
+			buf_add(&bd->text, "\n", 1);
+			buf_adds(&bd->html, "<p><strong>");
 			html_escape(&bd->html, child);
-			mail_buf_adds(&bd->html, "</strong></p>\n<ul>\n");
+			buf_adds(&bd->html, "</strong></p>\n<ul>\n");
 			free(child);
 		}
 		french_date(it->day, date);
 		activity = mail_clean(it->activity);
 		describe(&what, it, activity);
-		mail_buf_add(&bd->text, "  - ", 4);
-		mail_buf_adds(&bd->text, date);
-		mail_buf_add(&bd->text, " : ", 3);
-		mail_buf_add(&bd->text, what.p, what.len);
-		mail_buf_add(&bd->text, "\n", 1);
-		mail_buf_adds(&bd->html, "<li>");
+		buf_add(&bd->text, "  - ", 4);
+		buf_adds(&bd->text, date);
+		buf_add(&bd->text, " : ", 3);
+		buf_add(&bd->text, what.p, what.len);
+		buf_add(&bd->text, "\n", 1);
+		buf_adds(&bd->html, "<li>");
 		html_escape(&bd->html, date);
-		mail_buf_adds(&bd->html, " : ");
+		buf_adds(&bd->html, " : ");
 		html_escape(&bd->html, what.p);
 		if (kind == MAIL_REPORT) {
 			french_outcome(it->state, it->reason, it->position, outcome,
 			               sizeof(outcome));
-			mail_buf_add(&bd->text, "    ", 4);
-			mail_buf_adds(&bd->text, french_action(it->action));
-			mail_buf_adds(&bd->text, " — ");
-			mail_buf_adds(&bd->text, outcome);
-			mail_buf_add(&bd->text, "\n", 1);
-			mail_buf_adds(&bd->html, "<br>");
+			buf_add(&bd->text, "    ", 4);
+			buf_adds(&bd->text, french_action(it->action));
+			buf_adds(&bd->text, " — ");
+			buf_adds(&bd->text, outcome);
+			buf_add(&bd->text, "\n", 1);
+			buf_adds(&bd->html, "<br>");
 			html_escape(&bd->html, french_action(it->action));
-			mail_buf_adds(&bd->html, " — ");
+			buf_adds(&bd->html, " — ");
 			html_escape(&bd->html, outcome);
 		}
-		mail_buf_adds(&bd->html, "</li>\n");
+		buf_adds(&bd->html, "</li>\n");
 		if (i + 1 == n || strcmp(it->child_key ? it->child_key : "",
 		                         items[i + 1].child_key ? items[i + 1].child_key : "") != 0)
-			mail_buf_adds(&bd->text, "\n");
-		mail_buf_release(&what);
+			buf_adds(&bd->text, "\n");
+		buf_release(&what);
 		free(activity);
 	}
 	if (n > 0)
-		mail_buf_adds(&bd->html, "</ul>\n");
+		buf_adds(&bd->html, "</ul>\n");
 }
 
 static void
@@ -659,8 +514,8 @@ signature(struct body *bd, const char *sig)
 	                         : "Le Portail Famille\\n(message envoyé automatiquement)");
 	const char *p = s;
 
-	mail_buf_adds(&bd->text, "Cordialement,\n\n");
-	mail_buf_adds(&bd->html, "<p>Cordialement,</p>\n<p>");
+	buf_adds(&bd->text, "Cordialement,\n\n");
+	buf_adds(&bd->html, "<p>Cordialement,</p>\n<p>");
 	for (;;) {
 		const char *nl = strstr(p, "\\n");
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -668,15 +523,15 @@ signature(struct body *bd, const char *sig)
 
 		memcpy(line, p, n);
 		line[n] = '\0';
-		mail_buf_addf(&bd->text, "%s\n", line);
+		buf_addf(&bd->text, "%s\n", line);
 		html_escape(&bd->html, line);
 		free(line);
 		if (nl == NULL)
 			break;
-		mail_buf_adds(&bd->html, "<br>\n");
+		buf_adds(&bd->html, "<br>\n");
 		p = nl + 2;
 	}
-	mail_buf_adds(&bd->html, "</p>\n");
+	buf_adds(&bd->html, "</p>\n");
 	free(s);
 }
 
@@ -701,7 +556,7 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL, *rt_addr = NULL;
 	char date[MAIL_DATE_LEN], fdate[FRENCH_DATE_LEN], boundary[96];
 	struct body bd = {{0}, {0}};
-	struct mail_buf subject = {0}, msg = {0};
+	struct buf subject = {0}, msg = {0};
 	int waitlisted = 0, rc = -1;
 	size_t idlen;
 	const char *id = h->message_id ? h->message_id : "<nocturne@localhost>";
@@ -719,15 +574,14 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 
 	french_date(when_day_of(h->date), fdate);
 	if (kind == MAIL_REPORT)
-		mail_buf_addf(&subject, "Portail Famille : compte-rendu du %s", fdate);
+		buf_addf(&subject, "Portail Famille : compte-rendu du %s", fdate);
 	else
-		mail_buf_adds(&subject, "Portail Famille : place accordée sur liste d'attente");
+		buf_adds(&subject, "Portail Famille : place accordée sur liste d'attente");
 
-	mail_buf_adds(&bd.html,
-	              "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
-	              "<title>");
+	buf_adds(&bd.html, "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                   "<title>");
 	html_escape(&bd.html, subject.p);
-	mail_buf_adds(&bd.html, "</title>\n</head>\n<body>\n");
+	buf_adds(&bd.html, "</title>\n</head>\n<body>\n");
 	paragraph(&bd, "Bonjour,");
 	paragraph(&bd, kind == MAIL_REPORT ? REPORT_INTRO : NOTICE_INTRO);
 	items_list(&bd, kind, items, n);
@@ -738,7 +592,7 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	if (kind == MAIL_NOTICE)
 		paragraph(&bd, NOTICE_CANCEL);
 	signature(&bd, h->signature);
-	mail_buf_adds(&bd.html, "</body>\n</html>\n");
+	buf_adds(&bd.html, "</body>\n</html>\n");
 
 	/* "=_" never occurs in quoted-printable text: a safe boundary. */
 	idlen = strcspn(id + 1, "@>");
@@ -746,7 +600,7 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	         id + 1);
 
 	mail_date(h->date, h->zone_minutes, date);
-	mail_buf_addf(&msg, "Date: %s\r\n", date);
+	buf_addf(&msg, "Date: %s\r\n", date);
 	header_mailbox(&msg, "From", from_name, from_addr);
 	if (rt_addr != NULL)
 		header_mailbox(&msg, "Reply-To", rt_name, rt_addr);
@@ -755,38 +609,38 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 	mail_header_text(&msg, "Subject", subject.p, 0);
 	{
 		char *clean_id = mail_clean(id);
-		mail_buf_addf(&msg, "Message-ID: %s\r\n", clean_id);
+		buf_addf(&msg, "Message-ID: %s\r\n", clean_id);
 		free(clean_id);
 	}
-	mail_buf_adds(&msg, "MIME-Version: 1.0\r\n"
-	                    "Auto-Submitted: auto-generated\r\n"
-	                    "X-Auto-Response-Suppress: All\r\n");
-	mail_buf_addf(&msg, "X-Nocturne-Kind: %s\r\n", kind == MAIL_NOTICE ? "notice" : "report");
-	mail_buf_addf(&msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-	              boundary);
-	mail_buf_addf(&msg,
-	              "--%s\r\n"
-	              "Content-Type: text/plain; charset=UTF-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-	              boundary);
+	buf_adds(&msg, "MIME-Version: 1.0\r\n"
+	               "Auto-Submitted: auto-generated\r\n"
+	               "X-Auto-Response-Suppress: All\r\n");
+	buf_addf(&msg, "X-Nocturne-Kind: %s\r\n", kind == MAIL_NOTICE ? "notice" : "report");
+	buf_addf(&msg, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
+	         boundary);
+	buf_addf(&msg,
+	         "--%s\r\n"
+	         "Content-Type: text/plain; charset=UTF-8\r\n"
+	         "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	         boundary);
 	mail_qp_encode(&msg, bd.text.p, bd.text.len);
-	mail_buf_addf(&msg,
-	              "\r\n--%s\r\n"
-	              "Content-Type: text/html; charset=UTF-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-	              boundary);
+	buf_addf(&msg,
+	         "\r\n--%s\r\n"
+	         "Content-Type: text/html; charset=UTF-8\r\n"
+	         "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	         boundary);
 	mail_qp_encode(&msg, bd.html.p, bd.html.len);
-	mail_buf_addf(&msg, "\r\n--%s--\r\n", boundary);
+	buf_addf(&msg, "\r\n--%s--\r\n", boundary);
 
-	out->subject = mail_buf_detach(&subject, NULL);
-	out->text = mail_buf_detach(&bd.text, NULL);
-	out->content = mail_buf_detach(&msg, &out->length);
+	out->subject = buf_detach(&subject, NULL);
+	out->text = buf_detach(&bd.text, NULL);
+	out->content = buf_detach(&msg, &out->length);
 	rc = 0;
 done:
-	mail_buf_release(&subject);
-	mail_buf_release(&msg);
-	mail_buf_release(&bd.text);
-	mail_buf_release(&bd.html);
+	buf_release(&subject);
+	buf_release(&msg);
+	buf_release(&bd.text);
+	buf_release(&bd.html);
 	free(from_name);
 	free(from_addr);
 	free(rt_name);

@@ -20,20 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
-
-/* A growing byte buffer (always NUL-terminated once something was added). */
-struct mail_buf {
-	char *p;
-	size_t len, cap;
-};
-
-void mail_buf_add(struct mail_buf *b, const char *s, size_t n);
-void mail_buf_adds(struct mail_buf *b, const char *s);
-void mail_buf_addf(struct mail_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The contents as a malloc'ed string ("" if empty); b is emptied. Caller frees. */
-char *mail_buf_detach(struct mail_buf *b, size_t *len);
-void mail_buf_release(struct mail_buf *b);
 
 /*
  * A copy of s fit for one line of text: every control character (CR, LF,
@@ -71,7 +59,7 @@ int mail_parse_mailbox(const char *text, char **name, char **addr);
  * non-ASCII are encoded, so are a space or tab ending a line, a '.' starting
  * a line and the 'F' of a line starting "From ".
  */
-void mail_qp_encode(struct mail_buf *out, const char *text, size_t len);
+void mail_qp_encode(struct buf *out, const char *text, size_t len);
 
 /*
  * Append a header "Name: value" and its CRLF, folded under 78 columns.
@@ -80,7 +68,7 @@ void mail_qp_encode(struct mail_buf *out, const char *text, size_t len);
  * display name, encoded unless it is made only of atext and spaces. Control
  * characters never pass (see mail_clean).
  */
-void mail_header_text(struct mail_buf *out, const char *name, const char *value, int phrase);
+void mail_header_text(struct buf *out, const char *name, const char *value, int phrase);
 
 /* "Fri, 06 Dec 2019 07:00:00 +0100": a local instant and its zone offset. */
 #define MAIL_DATE_LEN 40

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
+#include "log.h"
 #include "when.h"
 
 /* nocturne's local instants (see when.h) as Unix time, for Prometheus. */
@@ -120,11 +122,8 @@ metrics_after_run(struct db *db, const struct config *cfg, const char *tool, int
                   int64_t now, double seconds, struct err *e)
 {
 	struct db_metrics m;
+	struct atomic_file a;
 	const char *path = cfg->metrics_file;
-	size_t n;
-	char *tmp;
-	FILE *fp;
-	int rc = -1;
 
 	if (db == NULL || path == NULL || path[0] == '\0')
 		return 0;
@@ -133,37 +132,35 @@ metrics_after_run(struct db *db, const struct config *cfg, const char *tool, int
 		return -1;
 	if (db_metrics_read(db, &m, e) < 0)
 		return -1;
-	n = strlen(path) + 32;
-	tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
-	fp = fopen(tmp, "w");
-	if (fp == NULL) {
-		err_set(e, ERR_IO, "[log] metrics_file %s: cannot create: %s", tmp,
-		        strerror(errno));
-		goto out;
-	}
+	if (atomic_open(&a, path, 0644, e) < 0)
+		return err_prefix(e, "[log] metrics_file");
 	/* Counts only, no personal data: node_exporter (another user) reads it,
 	 * whatever the tools' umask 027 would make of it. */
-	if (fchmod(fileno(fp), 0644) != 0 || metrics_format(&m, fp) < 0 || fflush(fp) != 0 ||
-	    ferror(fp)) {
-		err_set(e, ERR_IO, "[log] metrics_file %s: cannot write: %s", tmp, strerror(errno));
-		fclose(fp);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(fp) != 0) {
-		err_set(e, ERR_IO, "[log] metrics_file %s: cannot write: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		err_set(e, ERR_IO, "[log] metrics_file %s: cannot rename: %s", path,
+	if (fchmod(fileno(a.fp), 0644) != 0 || metrics_format(&m, a.fp) < 0) {
+		err_set(e, ERR_IO, "[log] metrics_file %s: cannot write: %s", a.tmp,
 		        strerror(errno));
-		unlink(tmp);
-		goto out;
+		atomic_abort(&a);
+		return -1;
 	}
-	rc = 0;
-out:
-	free(tmp);
+	if (atomic_commit(&a, e) < 0)
+		return err_prefix(e, "[log] metrics_file");
+	return 0;
+}
+
+int
+metrics_end(struct db *db, const struct config *cfg, const char *tool, int rc, int64_t now,
+            const struct timespec *t0, struct err *e)
+{
+	struct err me;
+
+	err_clear(&me);
+	if (metrics_after_run(db, cfg, tool, rc == 0, now, when_elapsed(t0), &me) == 0)
+		return rc;
+	if (rc == 0) {
+		*e = me;
+		return -1;
+	}
+	/* The run's own error is the one its exit status tells; this one is said too. */
+	log_error("%s", me.msg);
 	return rc;
 }

@@ -9,14 +9,16 @@
  * state and reason, its time and duration, the totals since the first
  * batch, the undelivered batches, the mail queue by state, the bounces
  * when the database has a bounce table, and each tool's last success. The
- * file is written to a temporary name beside it and renamed, so a reader
- * never sees half of it. nocturne-status writes nothing, metrics included.
+ * file is written through atomic.h (a temporary name beside it, synced,
+ * renamed, the directory synced), so a reader never sees half of it. nocturne-status writes
+ * nothing, metrics included.
  */
 #ifndef NOCTURNE_METRICS_H
 #define NOCTURNE_METRICS_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "config.h"
 #include "db.h"
@@ -34,5 +36,16 @@ int metrics_format(const struct db_metrics *m, FILE *fp);
  */
 int metrics_after_run(struct db *db, const struct config *cfg, const char *tool, int succeeded,
                       int64_t now, double seconds, struct err *e);
+
+/*
+ * The end of a writing tool's run (import_file, transmit_run, notify_run;
+ * not a dry run) that opened db (NULL: nothing) at t0 and ends with rc
+ * (0 or -1 with e set): metrics_after_run() for it. Returns rc; but when
+ * the file could not be written after a run that went well, -1 with e
+ * set to that failure. When the run failed too, its e is kept and the
+ * metrics failure is logged as an error.
+ */
+int metrics_end(struct db *db, const struct config *cfg, const char *tool, int rc, int64_t now,
+                const struct timespec *t0, struct err *e);
 
 #endif

@@ -59,7 +59,7 @@ struct compose_run {
 	int64_t now;
 	int zone; /* offset of now from UTC, minutes */
 	enum mail_kind kind;
-	struct mail_buf *preview;
+	struct buf *preview;
 	struct morning_stats *st;
 	/* Reused from family to family. */
 	struct mail_item *items;
@@ -110,9 +110,9 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		recipient = mail_clean(first);
 		valid = mail_addr_valid(first, 0) && strcmp(first, recipient) == 0;
 		if (!valid) {
-			struct mail_buf b = {0};
-			mail_buf_addf(&b, "invalid address '%s'", recipient);
-			why = mail_buf_detach(&b, NULL);
+			struct buf b = {0};
+			buf_addf(&b, "invalid address '%s'", recipient);
+			why = buf_detach(&b, NULL);
 		}
 	} else {
 		why = xstrdup("no e-mail address");
@@ -139,14 +139,14 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		st->skipped++;
 
 	if (run->preview != NULL) {
-		struct mail_buf *preview = run->preview;
+		struct buf *preview = run->preview;
 		char *fam = mail_clean(reqs[0].family_id), *name = mail_clean(reqs[0].family_name);
-		mail_buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
+		buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
 		if (valid)
-			mail_buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
-			              out.text);
+			buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
+			         out.text);
 		else
-			mail_buf_addf(preview, "skipped: %s\n\n", why);
+			buf_addf(preview, "skipped: %s\n\n", why);
 		free(fam);
 		free(name);
 		rc = 0;
@@ -216,7 +216,7 @@ check_mailboxes(const struct config *cfg, struct err *e)
 }
 
 int
-morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                 struct morning_stats *st, struct err *e)
 {
 	struct compose_run run;
@@ -235,7 +235,9 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mai
 	run.q = db_mail_open(db);
 	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
 		goto done;
-	if (preview == NULL && db_commit(db, e) < 0)
+	/* Stored for good before any of it is sent (a power cut must not
+	 * lose a message a family received, nor the record that it was due). */
+	if (preview == NULL && db_commit_durable(db, e) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -290,7 +292,7 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 		}
 		for (size_t j = 0; j < k; j++) {
 			struct db_mail_msg *m = &msgs[j];
-			struct mail_buf why = {0};
+			struct buf why = {0};
 			char *name, *path = NULL;
 
 			if (rc == 0) {
@@ -298,13 +300,13 @@ send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 				rc = outbox_write(cfg->mail_dir, name, m->content, m->length, &path,
 				                  e);
 				if (rc == 0) {
-					mail_buf_addf(&why, "written to %s", path);
+					buf_addf(&why, "written to %s", path);
 					rc =
 					    db_mail_sent(q, m->ref, m->attempts + 1, now, why.p, e);
 				}
 				if (rc == 0)
 					st->sent++;
-				mail_buf_release(&why);
+				buf_release(&why);
 				free(path);
 				free(name);
 			}
@@ -326,7 +328,7 @@ backoff(int delay, int attempts)
 	return d;
 }
 
-struct smtp_run {
+struct morning_delivery {
 	struct db_mail *q;
 	const struct config *cfg;
 	int64_t now;
@@ -337,7 +339,7 @@ struct smtp_run {
 
 /* Record one message's outcome, committed at once (no transaction is open). */
 static int
-record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
+record(struct morning_delivery *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
 {
 	int attempts = m->attempts + 1;
 	int rc;
@@ -369,7 +371,7 @@ record(struct smtp_run *run, struct db_mail_msg *m, enum smtp_result r, const ch
 static int
 on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code, const char *text)
 {
-	struct smtp_run *run = ctx;
+	struct morning_delivery *run = ctx;
 
 	(void)code;
 	if (record(run, sm->user, r, text != NULL && text[0] != '\0' ? text : "no reply") < 0) {
@@ -383,7 +385,7 @@ static int
 send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
-	struct smtp_run run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct morning_delivery run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
 	size_t chunk = chunk_size(cfg);
@@ -492,7 +494,7 @@ done:
 }
 
 int
-morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
              struct morning_stats *st, struct err *e)
 {
 	struct db_mail *q = db_mail_open(db);
@@ -508,9 +510,8 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_b
 			struct db_mail_msg m;
 			if (db_mail_load(q, refs[i], &m, e) < 0)
 				goto done;
-			mail_buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
-			              m.kind, m.ref, m.recipient ? m.recipient : "(none)",
-			              m.subject);
+			buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
+			         m.kind, m.ref, m.recipient ? m.recipient : "(none)", m.subject);
 			db_mail_msg_release(&m);
 		}
 		rc = 0;

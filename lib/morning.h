@@ -40,7 +40,7 @@ struct morning_stats {
  * rolled back. Fails with the database's error, or ERR_CONFIG for a bad
  * [mail] from / reply_to.
  */
-int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                     struct morning_stats *st, struct err *e);
 
 /*
@@ -50,7 +50,7 @@ int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct
  * transport that cannot reach its server is not an error here: see
  * st->unreachable and morning_outcome().
  */
-int morning_send(struct db *db, const struct config *cfg, int64_t now, struct mail_buf *preview,
+int morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                  struct morning_stats *st, struct err *e);
 
 /*

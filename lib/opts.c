@@ -53,12 +53,6 @@ opts_common(struct opts *o, int c, const char *arg)
 }
 
 int
-opts_parse_now(const char *s, int64_t *now)
-{
-	return when_parse_datetime(s, now);
-}
-
-int
 opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now, struct err *e)
 {
 	const char *nowtext = o->now_text, *nowname = "--now";
@@ -86,7 +80,7 @@ opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *
 	}
 	if (nowtext == NULL) {
 		*now = when_now();
-	} else if (opts_parse_now(nowtext, now) < 0) {
+	} else if (when_parse_datetime(nowtext, now) < 0) {
 		return err_set(e, ERR_USAGE,
 		               "%s '%s': expected 'YYYY-MM-DD HH:MM[:SS]' (local time)", nowname,
 		               nowtext);

@@ -1,38 +1,26 @@
 /*
  * opts.h - the options every tool shares (contract section 1).
  *
- * Each tool parses its own command line with getopt_long, lists
- * OPTS_LONG_COMMON in its table, and hands each option to opts_common()
- * first. Then opts_setup() loads the configuration (-c, $NOCTURNE_CONFIG,
- * /etc/nocturne/nocturne.ini, defaults), applies --db, sets the clock
- * (--now, $NOCTURNE_NOW, else the system clock) and the log level.
+ * The commands' table-driven parser (cmd/tool.c) hands each option to
+ * opts_common() first. Then opts_setup() loads the configuration (-c,
+ * $NOCTURNE_CONFIG, /etc/nocturne/nocturne.ini, defaults), applies --db,
+ * sets the clock (--now, $NOCTURNE_NOW, else the system clock) and the
+ * log level.
  */
 #ifndef NOCTURNE_OPTS_H
 #define NOCTURNE_OPTS_H
 
-#include <getopt.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "err.h"
-
-#define NOCTURNE_VERSION "1.0.0"
+#include "version.h"
 
 enum {
 	OPT_DB = 1000,
 	OPT_NOW,
 	OPT_TOOL = 1100, /* first value free for a tool's own long options */
 };
-
-#define OPTS_SHORT_COMMON "c:nvqhV"
-#define OPTS_LONG_COMMON                                                                           \
-	{"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, OPT_DB},         \
-	    {"now", required_argument, NULL, OPT_NOW}, {"dry-run", no_argument, NULL, 'n'},        \
-	    {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                \
-	    {"help", no_argument, NULL, 'h'},                                                      \
-	{                                                                                          \
-		"version", no_argument, NULL, 'V'                                                  \
-	}
 
 struct opts {
 	const char *config_path; /* -c */
@@ -62,8 +50,5 @@ int opts_common(struct opts *o, int c, const char *arg);
  */
 int opts_setup(const struct opts *o, const char *tool, struct config *cfg, int64_t *now,
                struct err *e);
-
-/* Parse a --now value: 'YYYY-MM-DD HH:MM[:SS]' (also the T and French forms). */
-int opts_parse_now(const char *s, int64_t *now);
 
 #endif

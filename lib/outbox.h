@@ -1,9 +1,9 @@
 /*
  * outbox.h - the file transport: each message an .eml file in a directory.
  *
- * A message is written to a hidden temporary file in the directory, synced,
- * then renamed to its final name and the directory synced, so a reader (or
- * a crash) never sees half a message. Writing the same name again replaces
+ * A message is written through atomic.h (a hidden temporary file in the
+ * directory, synced, renamed to its final name, the directory synced), so
+ * a reader (or a crash) never sees half a message. Writing the same name again replaces
  * the file with the same bytes: a repeated delivery is harmless.
  */
 #ifndef NOCTURNE_OUTBOX_H

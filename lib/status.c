@@ -1,15 +1,16 @@
 #include "status.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "atomic.h"
 #include "db_status.h"
 #include "export.h"
+#include "money.h"
+#include "text.h"
 #include "when.h"
 
 #define STATUS_WIDTH 80
@@ -52,7 +53,7 @@ put_text(FILE *out, const char *s, int max)
 		}
 		if (starts)
 			cols++;
-		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
+		putc(text_is_control(c) ? '?' : c, out);
 	}
 	return cols;
 }
@@ -269,7 +270,7 @@ batch_detail(const struct db_status_batch *b, void *arg)
 
 	fprintf(out, "Batch %lld\n", b->batch_id);
 	field(out, "clock", "%s (decided_at of its requests)\n", fmt_datetime(b->ran_at, at));
-	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->cutoff, at));
+	field(out, "cutoff", "%s (requests submitted up to then)\n", fmt_datetime(b->ran_at, at));
 	field(out, "started", "%s\n", fmt_datetime(b->started_at, at));
 	field(out, "finished", "%s (%lld s)\n", fmt_datetime(b->finished_at, at),
 	      (long long)(b->finished_at - b->started_at));
@@ -383,9 +384,9 @@ status_mail(struct db *db, int64_t now, FILE *out, struct err *e)
 static void
 put_money(FILE *out, long long cents)
 {
-	unsigned long long a =
-	    cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
-	fprintf(out, "%s%llu.%02llu €", cents < 0 ? "-" : "", a / 100, a % 100);
+	char m[MONEY_LEN];
+
+	fprintf(out, "%s €", money_format(m, sizeof(m), cents));
 }
 
 static const char *
@@ -775,46 +776,11 @@ status_export(struct db *db, long long batch_id, FILE *out, struct err *e)
 	return view_end(out, in_snapshot(db, e, export_view, &a), e);
 }
 
-/* Open a new temporary file beside path (same directory, so rename is atomic). */
-static FILE *
-open_temp(const char *path, char *tmp, size_t size, struct err *e)
-{
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	const char *base = slash ? slash + 1 : path;
-	FILE *fp;
-	int fd;
-
-	for (int i = 0; i < 100; i++) {
-		if ((size_t)snprintf(tmp, size, "%.*s.%s.%ld.%d.tmp", dirlen, path, base,
-		                     (long)getpid(), i) >= size)
-			return err_set(e, ERR_USAGE, "%s: path too long", path), NULL;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0) {
-			fp = fdopen(fd, "w");
-			if (fp == NULL) {
-				err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
-				close(fd);
-				unlink(tmp);
-			}
-			return fp;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	/* An output that cannot be created is an I/O error (74), whatever the
-	 * reason; 66 is for missing input. */
-	err_set(e, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-	return NULL;
-}
-
 int
 status_export_file(struct db *db, long long batch_id, const char *path, struct err *e)
 {
-	char tmp[4096];
+	struct atomic_file a;
 	struct stat st;
-	FILE *fp;
-	int rc;
 
 	if (*path == '\0')
 		return err_set(e, ERR_USAGE, "empty export file name");
@@ -826,20 +792,13 @@ status_export_file(struct db *db, long long batch_id, const char *path, struct e
 		               S_ISLNK(st.st_mode)   ? "a symbolic link"
 		               : S_ISDIR(st.st_mode) ? "a directory"
 		                                     : "a device, pipe or socket");
-	fp = open_temp(path, tmp, sizeof(tmp), e);
-	if (fp == NULL)
+	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
-	rc = status_export(db, batch_id, fp, e);
-	if (rc == 0 && fsync(fileno(fp)) != 0)
-		rc = err_set(e, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-	if (fclose(fp) != 0 && rc == 0)
-		rc = err_set(e, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = err_set(e, ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-	if (rc != 0) {
+	if (status_export(db, batch_id, a.fp, e) < 0) {
 		if (e->kind == ERR_IO && strncmp(e->msg, "cannot write:", 13) == 0)
 			err_prefix(e, "%s", path);
-		unlink(tmp);
+		atomic_abort(&a);
+		return -1;
 	}
-	return rc;
+	return atomic_commit(&a, e);
 }

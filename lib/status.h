@@ -46,9 +46,8 @@ int status_request(struct db *db, const char *request_id, FILE *out, struct err 
  * The decisions export (contract section 5, export.h) of every request, or
  * with batch_id > 0 of those whose current batch is batch_id (unknown batch:
  * ERR_DATA), in import order. Rows are streamed. status_export writes to out;
- * status_export_file writes path atomically: a temporary file beside it,
- * flushed to disk, then renamed over path, so readers see the old file or
- * the whole new one; on failure path is untouched.
+ * status_export_file writes path through atomic.h (the whole new file or the
+ * old one, the directory synced); on failure path is untouched.
  */
 int status_export(struct db *db, long long batch_id, FILE *out, struct err *e);
 int status_export_file(struct db *db, long long batch_id, const char *path, struct err *e);

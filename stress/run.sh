@@ -3,15 +3,16 @@
 #   crash_transmit.sh 200000 20   a night SIGKILLed 20 times
 #   crash_notify.sh 150000 20     ~3000 mails to the aiosmtpd fixture, 20 kills
 #   portal_writes.sh 200000       the portal inserts while a night runs
+#   powercut.sh 200               200 simulated power cuts over two nights
 #   valgrind.sh BUILD             the test suite under valgrind
 # Data goes under var/. Prints each script's summary line and exits 1 if
 # any failed. STRESS_ONLY="crash_transmit portal_writes" picks some.
 set -u
 B=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$B:$PATH" NOCTURNE_TOP="$top"
+export PATH="$B:$PATH" NOCTURNE_TOP="$top" NOCTURNE_BUILD="$B"
 unset NOCTURNE_CONFIG NOCTURNE_NOW
-only=${STRESS_ONLY:-crash_transmit crash_notify portal_writes valgrind}
+only=${STRESS_ONLY:-crash_transmit crash_notify portal_writes powercut valgrind}
 status=0
 mkdir -p "$top/var"
 for s in $only; do
@@ -19,6 +20,7 @@ for s in $only; do
 	crash_transmit) set -- 200000 20 ;;
 	crash_notify) set -- 150000 20 smtp ;;
 	portal_writes) set -- 200000 ;;
+	powercut) set -- 200 ;;
 	valgrind) set -- "$B" ;;
 	*) echo "stress: unknown script $s"; status=1; continue ;;
 	esac

@@ -1,8 +1,10 @@
 #!/bin/sh
 # run.sh BUILD_DIR - run every unit test binary and end-to-end script.
-# Each test prints "PASS: name" or "FAIL: name ..." lines; a test program
-# that exits non-zero without printing a FAIL counts as one failure.
-# Ends with one line: "N passed, N failed".
+# Each test prints "PASS: name" or "FAIL: name ..." lines, and "SKIP: name
+# reason" for what cannot run here; a test program that exits non-zero
+# without printing a FAIL counts as one failure, one that prints neither
+# PASS nor FAIL (nor SKIP) counts as one skip, said as such.
+# Ends with one line: "N passed, N failed, N skipped".
 set -u
 B=${1:-build}
 B=$(cd "$B" && pwd)
@@ -11,7 +13,7 @@ export NOCTURNE_BUILD="$B" NOCTURNE_TOP="$top"
 export PATH="$B:$PATH"
 unset NOCTURNE_CONFIG NOCTURNE_NOW
 log=$(mktemp)
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 run_one() {
 	name=$1
@@ -21,15 +23,23 @@ run_one() {
 	rc=$?
 	p=$(grep -c '^PASS: ' "$out")
 	f=$(grep -c '^FAIL: ' "$out")
+	s=$(grep -c '^SKIP: ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "FAIL: $name exited $rc" >>"$out"
+	elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		s=1
+		echo "SKIP: $name printed neither PASS nor FAIL" >>"$out"
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 	if [ "$f" -gt 0 ]; then
-		echo "== $name: $p passed, $f failed"
+		echo "== $name: $p passed, $f failed, $s skipped"
 		grep -v '^PASS: ' "$out" | head -n 60
+	elif [ "$s" -gt 0 ]; then
+		echo "== $name: $p passed, $s skipped"
+		grep '^SKIP: ' "$out"
 	else
 		echo "== $name: $p passed"
 		# What could not run says so, even when the rest passed.
@@ -45,11 +55,14 @@ for t in "$B"/tests/test_*; do
 done
 for t in "$top"/tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
-	case "$(basename "$t")" in lib.sh) continue ;; esac
+	case "$(basename "$t")" in lib.sh | package.sh) continue ;; esac
 	run_one "$(basename "$t")" sh "$t"
 done
 # The benchmark's generator and floor have their own quick tests.
 [ -f "$top/bench/test.sh" ] && run_one bench/test.sh sh "$top/bench/test.sh" "$B"
+# Last: the package test installs /etc/nocturne/nocturne.ini for a while
+# (and removes it, whatever happens); nothing of this run reads it after.
+[ -f "$top/tests/e2e/package.sh" ] && run_one package.sh sh "$top/tests/e2e/package.sh"
 rm -f "$log"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -71,8 +71,8 @@ sum=$(sqlite3 "$T/n.db" .dump | sha256sum)
 printf '[database]\npath = %s/n.db\nbackup_dir = %s/nosuchdir\n' "$T" "$T" >"$T/bad.ini"
 run nocturne-transmit -c "$T/bad.ini" --now '2019-12-04 22:00'
 expect_rc 74
-expect_contains "$ERR" "nocturne-transmit: $T/nosuchdir/.n-batch000003-20191204-220000.db."
-expect_contains "$ERR" ": cannot create a backup: No such file or directory"
+expect_contains "$ERR" "nocturne-transmit: backup: $T/nosuchdir/.n-batch000003-20191204-220000.db."
+expect_contains "$ERR" ".tmp: cannot create: No such file or directory"
 expect_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "error lines"
 expect_eq "$(sqlite3 "$T/n.db" .dump | sha256sum)" "$sum" "database after the failed backup"
 ok

@@ -1,18 +1,42 @@
-# install.sh - make install puts the tools, man pages, sample configuration
-# and crontab in place; make uninstall removes every one of them.
+# install.sh - make install / make uninstall with PREFIX and DESTDIR: every
+# file where the FHS wants it, with its mode, the tools runnable from there,
+# and nothing left behind by uninstall (man pages and docs included).
+# The tools are those the suite built ($NOCTURNE_BUILD): -o all keeps make
+# from rebuilding them with other flags.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 
-t install_then_uninstall_leaves_nothing
-# The tools are already built in $NOCTURNE_BUILD: make only copies.
-make -s -C "$TOP" B="$NOCTURNE_BUILD" DESTDIR="$T/stage" PREFIX=/usr install >"$T/make.out" 2>&1 ||
-	fail "make install: $(tail -n 3 "$T/make.out")"
-for f in bin/nocturne-import bin/nocturne-transmit bin/nocturne-notify bin/nocturne-status \
-	share/man/man1/nocturne-notify.1 share/man/man5/nocturne.5 \
-	share/doc/nocturne/nocturne.cron share/doc/nocturne/nocturne.ini.sample; do
-	[ -f "$T/stage/usr/$f" ] || fail "not installed: $f"
+R=$T/root
+P=/opt/noct
+mk() { make -s -C "$TOP" -o all B="$NOCTURNE_BUILD" PREFIX="$P" DESTDIR="$R" "$@" >"$T/make.out" 2>&1; }
+# mode FILE -> octal permissions
+mode() { stat -c %a "$1"; }
+
+t install_into_destdir
+mk install || fail "make install: $(cat "$T/make.out")"
+for tool in import notify status transmit; do
+	f=$R$P/bin/nocturne-$tool
+	[ -x "$f" ] || fail "missing $f"
+	expect_eq "$(mode "$f")" 755 "mode of nocturne-$tool"
+	cmp -s "$f" "$NOCTURNE_BUILD/nocturne-$tool" || fail "nocturne-$tool is not the built one"
+	cmp -s "$R$P/share/man/man1/nocturne-$tool.1" "$TOP/man/nocturne-$tool.1" ||
+		fail "man page of $tool"
+	expect_eq "$(mode "$R$P/share/man/man1/nocturne-$tool.1")" 644 "mode of the man page"
 done
-cmp -s "$TOP/cron/nocturne.cron" "$T/stage/usr/share/doc/nocturne/nocturne.cron" || fail "crontab differs"
-make -s -C "$TOP" B="$NOCTURNE_BUILD" DESTDIR="$T/stage" PREFIX=/usr uninstall >"$T/make.out" 2>&1 ||
-	fail "make uninstall: $(tail -n 3 "$T/make.out")"
-expect_empty "$(find "$T/stage" -type f)" "files left after make uninstall"
+cmp -s "$R$P/share/man/man5/nocturne.5" "$TOP/man/nocturne.5" || fail "nocturne(5)"
+cmp -s "$R$P/share/doc/nocturne/nocturne.ini.sample" "$TOP/conf/nocturne.ini" || fail "ini sample"
+cmp -s "$R$P/share/doc/nocturne/nocturne.cron" "$TOP/cron/nocturne.cron" || fail "crontab"
+run "$R$P/bin/nocturne-status" -V
+expect_rc 0
+expect_eq "$OUT" "nocturne-status 1.0.0"
+# nothing outside DESTDIR/PREFIX
+expect_eq "$(cd "$R" && find . -type f | grep -vc "^\.$P/")" 0 "files outside PREFIX"
+expect_eq "$(cd "$R" && find . -type f | wc -l)" 11 "files installed"
+ok
+
+t uninstall_removes_everything
+mk uninstall || fail "make uninstall: $(cat "$T/make.out")"
+expect_eq "$(cd "$R" && find . -type f)" "" "files left after uninstall"
+[ -d "$R$P/share/doc/nocturne" ] && fail "the doc directory is left"
+# a second uninstall is harmless
+mk uninstall || fail "second make uninstall: $(cat "$T/make.out")"
 ok

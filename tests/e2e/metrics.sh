@@ -106,5 +106,5 @@ t unwritable_metrics_file_74
 printf '[database]\npath = %s/n.db\n[log]\nmetrics_file = %s/nodir/x.prom\n' "$T" "$T" >"$T/bad.ini"
 run nocturne-notify -c "$T/bad.ini" --now '2019-12-03 07:00'
 expect_rc 74
-expect_eq "$ERR" "nocturne-notify: [log] metrics_file $T/nodir/x.prom.$(echo "$ERR" | sed -n 's/.*x\.prom\.\([0-9]*\)\.tmp.*/\1/p').tmp: cannot create: No such file or directory"
+expect_eq "$ERR" "nocturne-notify: [log] metrics_file: $T/nodir/.x.prom.$(echo "$ERR" | sed -n 's/.*x\.prom\.\([0-9]*\.[0-9]*\)\.tmp.*/\1/p').tmp: cannot create: No such file or directory"
 ok

@@ -37,17 +37,46 @@ check_whole() { # WHAT
 	esac
 }
 
-t kill_at_any_point
-for delay in 0.05 0.2 0.4 0.7 1.0; do
-	cp "$T/clean.db" "$DB"
-	rm -f "$DB-wal" "$DB-shm"
-	nocturne-transmit --db "$DB" --now "$NOW" &
-	pid=$!
-	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	check_whole "killed after ${delay}s"
-done
+# Kill the run once its -vv progress shows it reached a phase, and check from
+# the same progress that the kill landed in that phase (the next line had not
+# come). The night's lines, in order: "read N pending requests" (the read
+# snapshot), "changes recorded" (the temporary table is done; next comes the
+# write transaction: batch row, decisions, counts), "written:" (the write
+# statements are done; the commit follows), then -v's "batch 1 at".
+# kill_in PHASE_LINE NEXT_LINE WHAT: up to 8 tries; passes when a kill landed.
+kill_in() {
+	landed=0 try=0
+	while [ "$landed" -eq 0 ] && [ "$try" -lt 8 ]; do
+		try=$((try + 1))
+		cp "$T/clean.db" "$DB"
+		rm -f "$DB-wal" "$DB-shm"
+		: >"$T/progress"
+		nocturne-transmit --db "$DB" --now "$NOW" -vv 2>"$T/progress" &
+		pid=$!
+		n=0
+		while ! grep -q "$1" "$T/progress" && [ "$n" -lt 3000 ]; do
+			sleep 0.005
+			n=$((n + 1))
+		done
+		kill -9 "$pid" 2>/dev/null
+		killed=$?
+		wait "$pid" 2>/dev/null
+		grep -q "$1" "$T/progress" || { fail "$3: never saw '$1'"; break; }
+		if [ "$killed" -eq 0 ] && ! grep -q "$2" "$T/progress"; then
+			landed=1
+			check_whole "$3"
+			expect_eq "$b:$p:$d" "0:60000:0" "$3: nothing stored"
+		fi
+	done
+	[ "$landed" -eq 1 ] || fail "$3: no kill landed before '$2' in $try tries"
+}
+
+t kill_in_read_phase
+kill_in "read [0-9]* pending requests" "changes recorded" "killed while reading"
+ok
+
+t kill_in_write_phase
+kill_in "changes recorded" "written:" "killed in the write transaction"
 ok
 
 t rerun_after_kill

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "t.h"
+#include "text.h"
 
 /*
  * Read all of text and render it as "LINE:f1|f2|...\n" per record, or
@@ -137,7 +138,7 @@ test_nul_and_invalid_utf8(void)
 	CHECK_INT(csvin_next(r, &e), 1);
 	f = csvin_field(r, 0, &len);
 	CHECK_INT(len, 3);
-	CHECK_INT(csvin_utf8_check(f, len, &bad), -1);
+	CHECK_INT(text_utf8_check(f, len, &bad), -1);
 	CHECK_INT(bad, 0);
 	f = csvin_field(r, 1, &len);
 	CHECK_INT(len, 3);
@@ -147,22 +148,6 @@ test_nul_and_invalid_utf8(void)
 	fclose(fp);
 }
 
-static void
-test_utf8(void)
-{
-	size_t bad = 99;
-
-	CHECK_INT(csvin_utf8_check("Élodie ça 😀", strlen("Élodie ça 😀"), &bad), 0);
-	CHECK_INT(csvin_utf8_check("ab\xC3", 3, &bad), -1);
-	CHECK_INT(bad, 2);
-	CHECK_INT(csvin_utf8_check("\xC0\xAF", 2, &bad), -1); /* overlong */
-	CHECK_INT(csvin_utf8_check("\xED\xA0\x80", 3, &bad), -1); /* surrogate */
-	CHECK_INT(csvin_utf8_check("\xF4\x90\x80\x80", 4, &bad), -1); /* > U+10FFFF */
-	CHECK_INT(csvin_utf8_check("x\xE9y", 3, &bad), -1);
-	CHECK_INT(bad, 1);
-}
-
-/* A field over the limit is an error, whether on one line or many. */
 static void
 test_field_too_long(void)
 {
@@ -240,7 +225,6 @@ main(void)
 	T_RUN(test_ragged_rows);
 	T_RUN(test_empty);
 	T_RUN(test_nul_and_invalid_utf8);
-	T_RUN(test_utf8);
 	T_RUN(test_field_too_long);
 	T_RUN(test_many_columns);
 	T_RUN(test_open_missing);

@@ -20,78 +20,9 @@ test_kinds(void)
 }
 
 static void
-test_amount(void)
-{
-	int64_t c = 7;
-
-	CHECK_INT(import_parse_amount("12.50", &c), 0);
-	CHECK_INT(c, 1250);
-	CHECK_INT(import_parse_amount("12,5", &c), 0);
-	CHECK_INT(c, 1250);
-	CHECK_INT(import_parse_amount("-3,20", &c), 0);
-	CHECK_INT(c, -320);
-	CHECK_INT(import_parse_amount("+4", &c), 0);
-	CHECK_INT(c, 400);
-	CHECK_INT(import_parse_amount("0", &c), 0);
-	CHECK_INT(c, 0);
-	CHECK_INT(import_parse_amount("15,00 €", &c), 0);
-	CHECK_INT(c, 1500);
-	CHECK_INT(import_parse_amount("-0.05€", &c), 0);
-	CHECK_INT(c, -5);
-	CHECK_INT(import_parse_amount("999999999999.99", &c), 0);
-	CHECK_INT(c, 99999999999999LL);
-	c = 7;
-	CHECK_INT(import_parse_amount("1000000000000", &c), -1);
-	CHECK_INT(import_parse_amount("1.234", &c), -1);
-	CHECK_INT(import_parse_amount("1.", &c), -1);
-	CHECK_INT(import_parse_amount(".5", &c), -1);
-	CHECK_INT(import_parse_amount("1 234", &c), -1);
-	CHECK_INT(import_parse_amount("abc", &c), -1);
-	CHECK_INT(import_parse_amount("", &c), -1);
-	CHECK_INT(import_parse_amount("-", &c), -1);
-	CHECK_INT(import_parse_amount("€", &c), -1);
-	CHECK_INT(import_parse_amount("1e3", &c), -1);
-	CHECK_INT(c, 7);
-}
-
-static void
-test_bool(void)
-{
-	static const char *const yes[] = {"yes", "YES", "oui", "Oui", "true", "1"};
-	static const char *const no[] = {"no", "Non", "non", "FALSE", "0"};
-	int v;
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		v = -5;
-		CHECK_INT(import_parse_bool(yes[i], &v), 0);
-		CHECK_INT(v, 1);
-	}
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
-		v = -5;
-		CHECK_INT(import_parse_bool(no[i], &v), 0);
-		CHECK_INT(v, 0);
-	}
-	CHECK_INT(import_parse_bool("y", &v), -1);
-	CHECK_INT(import_parse_bool("2", &v), -1);
-	CHECK_INT(import_parse_bool("", &v), -1);
-	CHECK_INT(import_parse_bool("yess", &v), -1);
-}
-
-static void
-test_count_and_waitlist(void)
+test_waitlist(void)
 {
 	int v = -5;
-
-	CHECK_INT(import_parse_count("0", 10, &v), 0);
-	CHECK_INT(v, 0);
-	CHECK_INT(import_parse_count("10", 10, &v), 0);
-	CHECK_INT(v, 10);
-	CHECK_INT(import_parse_count("11", 10, &v), -1);
-	CHECK_INT(import_parse_count("-1", 10, &v), -1);
-	CHECK_INT(import_parse_count("+1", 10, &v), -1);
-	CHECK_INT(import_parse_count("1.5", 10, &v), -1);
-	CHECK_INT(import_parse_count("99999999999999999999", 10, &v), -1);
-	CHECK_INT(import_parse_count("", 10, &v), -1);
 
 	CHECK_INT(import_parse_waitlist("no", &v), 0);
 	CHECK_INT(v, 0);
@@ -230,9 +161,7 @@ int
 main(void)
 {
 	T_RUN(test_kinds);
-	T_RUN(test_amount);
-	T_RUN(test_bool);
-	T_RUN(test_count_and_waitlist);
+	T_RUN(test_waitlist);
 	T_RUN(test_hours);
 	T_RUN(test_action);
 	T_RUN(test_run);

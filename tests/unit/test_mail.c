@@ -63,7 +63,7 @@ b64val(int c)
 static char *
 hdr_decode(const char *v)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 	const char *p = v;
 	int prev_word = 0;
 
@@ -79,7 +79,7 @@ hdr_decode(const char *v)
 				bits += 6;
 				if (bits >= 8) {
 					char c = (char)((acc >> (bits - 8)) & 0xff);
-					mail_buf_add(&b, &c, 1);
+					buf_add(&b, &c, 1);
 					bits -= 8;
 				}
 			}
@@ -98,10 +98,10 @@ hdr_decode(const char *v)
 			}
 		}
 		prev_word = 0;
-		mail_buf_add(&b, p, 1);
+		buf_add(&b, p, 1);
 		p++;
 	}
-	return mail_buf_detach(&b, NULL);
+	return buf_detach(&b, NULL);
 }
 
 /* A parsed message: unfolded headers, and the raw body. */
@@ -236,10 +236,10 @@ part(const struct parsed *p, const char *type)
 static char *
 qp(const char *text)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 
 	mail_qp_encode(&b, text, strlen(text));
-	return mail_buf_detach(&b, NULL);
+	return buf_detach(&b, NULL);
 }
 
 static void
@@ -315,10 +315,10 @@ test_qp_every_byte(void)
 static char *
 header_of(const char *name, const char *value, int phrase)
 {
-	struct mail_buf b = {0};
+	struct buf b = {0};
 
 	mail_header_text(&b, name, value, phrase);
-	return mail_buf_detach(&b, NULL);
+	return buf_detach(&b, NULL);
 }
 
 static void
@@ -326,11 +326,11 @@ check_header(const char *name, const char *value, int phrase, const char *decode
 {
 	char *h = header_of(name, value, phrase), *v;
 	struct parsed p;
-	struct mail_buf msg = {0};
+	struct buf msg = {0};
 
 	check_lines(h, strlen(h), 78);
-	mail_buf_adds(&msg, h);
-	mail_buf_adds(&msg, "\r\nbody\r\n");
+	buf_adds(&msg, h);
+	buf_adds(&msg, "\r\nbody\r\n");
 	parse(msg.p, msg.len, &p);
 	CHECK_INT(p.n, 1);
 	if (p.n == 1) {
@@ -340,7 +340,7 @@ check_header(const char *name, const char *value, int phrase, const char *decode
 		free(v);
 	}
 	parsed_free(&p);
-	mail_buf_release(&msg);
+	buf_release(&msg);
 	free(h);
 }
 

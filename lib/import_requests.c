@@ -1,0 +1,144 @@
+/*
+ * import_requests.c - the rows of a requests file: inserted once, never
+ * updated; a request id given again must carry the same values, and the
+ * message names the line that gave it first.
+ */
+#include "import_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "when.h"
+
+static void
+fmt_time(char buf[WHEN_TIME_LEN], int has, int minutes)
+{
+	if (has)
+		when_format_time(minutes, buf);
+	else
+		buf[0] = '\0';
+}
+
+static void
+diff_request(struct import_diff *df, const struct db_request *x, const struct db_request *y)
+{
+	char a[WHEN_DATETIME_LEN], b[WHEN_DATETIME_LEN];
+
+	import_diff_str(df, "child_id", x->child_id, y->child_id);
+	import_diff_str(df, "activity_id", x->activity_id, y->activity_id);
+	when_format_date(x->day, a);
+	when_format_date(y->day, b);
+	import_diff_str(df, "date", a, b);
+	import_diff_str(df, "action", x->action, y->action);
+	fmt_time(a, x->has_arrival, x->arrival);
+	fmt_time(b, y->has_arrival, y->arrival);
+	import_diff_str(df, "arrival", a, b);
+	fmt_time(a, x->has_departure, x->departure);
+	fmt_time(b, y->has_departure, y->departure);
+	import_diff_str(df, "departure", a, b);
+	when_format_datetime(x->submitted_at, a);
+	when_format_datetime(y->submitted_at, b);
+	import_diff_str(df, "submitted_at", a, b);
+}
+
+static void
+remember_line(struct run *r, int64_t seq, long line)
+{
+	int64_t i = seq - r->base_seq - 1;
+	size_t old = r->caplines;
+
+	/* Requests get consecutive seqs here (we are the only writer). */
+	if (i < 0 || i > (int64_t)(r->c->read + 16))
+		return;
+	xgrow(&r->lines, &r->caplines, (size_t)i + 1, sizeof(*r->lines));
+	if (r->caplines > old)
+		memset(r->lines + old, 0, (r->caplines - old) * sizeof(*r->lines));
+	r->lines[i] = line;
+}
+
+static long
+line_of_seq(const struct run *r, int64_t seq)
+{
+	int64_t i = seq - r->base_seq - 1;
+
+	if (seq <= r->base_seq)
+		return 0;
+	if (i < (int64_t)r->caplines && r->lines[i] > 0)
+		return r->lines[i];
+	return -1; /* from this import, line unknown */
+}
+
+int
+import_requests_row(struct run *r, long line, struct err *e)
+{
+	struct db_request q = {0}, old;
+	struct import_diff df = {.n = 0};
+	const struct smap_entry *m;
+	char b[SHOW_BUF], c[SHOW_BUF];
+	const char *s;
+	int64_t seq;
+	long earlier;
+	int rc;
+
+	if (import_need_id(r, R_ID, &q.request_id) || import_need_id(r, R_CHILD, &q.child_id) ||
+	    import_need_id(r, R_ACTIVITY, &q.activity_id))
+		return 1;
+	m = smap_find(&r->children, q.child_id);
+	if (m == NULL)
+		return import_bad(r, R_CHILD, "no child '%s' (import the children first)",
+		                  import_show(q.child_id, b, sizeof(b)));
+	q.child_ref = m->val;
+	m = smap_find(&r->activities, q.activity_id);
+	if (m == NULL)
+		return import_bad(r, R_ACTIVITY, "no activity '%s' (import the activities first)",
+		                  import_show(q.activity_id, b, sizeof(b)));
+	q.activity_ref = m->val;
+	if (import_get_date(r, R_DATE, &q.day))
+		return 1;
+	s = import_val(r, R_ACTION);
+	if (*s == '\0')
+		return import_bad(r, R_ACTION, "missing value");
+	if (import_parse_action(s, &q.action) < 0)
+		return import_bad(r, R_ACTION, "'%s' is not reserve or cancel",
+		                  import_show(s, b, sizeof(b)));
+	if (import_get_opt_time(r, R_ARRIVAL, 0, &q.has_arrival, &q.arrival) ||
+	    import_get_opt_time(r, R_DEPARTURE, 1, &q.has_departure, &q.departure))
+		return 1;
+	s = import_val(r, R_SUBMITTED);
+	if (*s == '\0')
+		return import_bad(r, R_SUBMITTED, "missing value");
+	if (when_parse_datetime(s, &q.submitted_at) < 0)
+		return import_bad(r, R_SUBMITTED,
+		                  "'%s' is not a date and time (YYYY-MM-DD HH:MM[:SS])",
+		                  import_show(s, b, sizeof(b)));
+
+	rc = db_import_add_request(r->d, &q, &seq, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		r->c->inserted++;
+		remember_line(r, seq, line);
+		return 0;
+	}
+	rc = db_import_get_request(r->d, q.request_id, &old, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return err_set(e, ERR_INTERNAL, "%s:%ld: request %s conflicts but cannot be read",
+		               csvin_name(r->in), line, q.request_id);
+	diff_request(&df, &old, &q);
+	if (df.count == 0) {
+		r->c->unchanged++;
+		return 0;
+	}
+	import_show(q.request_id, c, sizeof(c));
+	earlier = line_of_seq(r, old.seq);
+	if (earlier > 0)
+		return import_bad(r, R_ID, "request %s already on line %ld with other values: %s",
+		                  c, earlier, df.buf);
+	if (earlier < 0)
+		return import_bad(r, R_ID, "request %s already in this file with other values: %s",
+		                  c, df.buf);
+	return import_bad(r, R_ID, "request %s already imported with other values: %s", c, df.buf);
+}

@@ -1,0 +1,64 @@
+#include "notify.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "db.h"
+#include "db_batch.h"
+#include "lock.h"
+#include "log.h"
+#include "metrics.h"
+#include "when.h"
+
+static int
+run(struct db *db, const struct config *cfg, int64_t now, int dry_run, FILE *out,
+    struct morning_stats *st, struct err *e)
+{
+	struct buf preview = {0};
+	int rc = -1;
+
+	if (morning_compose(db, cfg, now, dry_run ? &preview : NULL, st, e) < 0 ||
+	    morning_send(db, cfg, now, dry_run ? &preview : NULL, st, e) < 0)
+		goto out;
+	if (dry_run) {
+		if (preview.len > 0)
+			fwrite(preview.p, 1, preview.len, out);
+		fprintf(out,
+		        "dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld "
+		        "skipped), %ld stored message(s) due\n",
+		        st->reports, st->notices, st->skipped, st->due);
+		rc = 0;
+		goto out;
+	}
+	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
+	         "deferred %ld, failed %ld; %lld pending",
+	         st->reports, st->notices, st->skipped, st->sent, st->deferred, st->failed,
+	         st->pending);
+	rc = morning_outcome(st, e);
+out:
+	buf_release(&preview);
+	return rc;
+}
+
+int
+notify_run(const struct config *cfg, int64_t now, int dry_run, FILE *out, struct morning_stats *st,
+           struct err *e)
+{
+	struct db *db = NULL;
+	struct lock lk = {-1, NULL};
+	struct timespec t0;
+	int rc = -1;
+
+	when_mark(&t0);
+	memset(st, 0, sizeof(*st));
+	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) == 0 &&
+	    (dry_run || lock_acquire(&lk, cfg->db_path, "notify", e) == 0) &&
+	    db_batch_check_clock(db, now, "this morning's mail", e) == 0)
+		rc = run(db, cfg, now, dry_run, out, st, e);
+	if (!dry_run)
+		rc = metrics_end(db, cfg, "notify", rc, now, &t0, e);
+	lock_release(&lk);
+	db_close(db);
+	return rc;
+}

@@ -1,0 +1,208 @@
+/* The leaf modules: parse, money, text, buf. */
+#include "parse.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "money.h"
+#include "t.h"
+#include "text.h"
+
+/* One input, the return expected, and the value when it is 0. */
+struct parse_case {
+	const char *s;
+	int rc;
+	long long v;
+};
+
+static void
+test_money_parse(void)
+{
+	static const struct parse_case cases[] = {
+	    {"12.50", 0, 1250},
+	    {"12,5", 0, 1250},
+	    {"-3,20", 0, -320},
+	    {"+4", 0, 400},
+	    {"0", 0, 0},
+	    {"15,00 €", 0, 1500},
+	    {"-0.05€", 0, -5},
+	    {"999999999999.99", 0, 99999999999999LL},
+	    {"1000000000000", -1, 0},
+	    {"1.234", -1, 0},
+	    {"1.", -1, 0},
+	    {".5", -1, 0},
+	    {"1 234", -1, 0},
+	    {"abc", -1, 0},
+	    {"", -1, 0},
+	    {"-", -1, 0},
+	    {"€", -1, 0},
+	    {"1e3", -1, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t c = 7;
+		int rc = money_parse(cases[i].s, &c);
+		if (rc != cases[i].rc || c != (rc == 0 ? cases[i].v : 7)) {
+			printf("  money_parse(\"%s\") = %d, %lld\n", cases[i].s, rc, (long long)c);
+			t_case_failed = 1;
+		}
+	}
+}
+
+static void
+test_bool(void)
+{
+	static const struct {
+		const char *s;
+		int flags, rc, v;
+	} cases[] = {
+	    {"yes", 0, 0, 1},
+	    {"YES", 0, 0, 1},
+	    {"oui", 0, 0, 1},
+	    {"Oui", 0, 0, 1},
+	    {"true", 0, 0, 1},
+	    {"1", 0, 0, 1},
+	    {"no", 0, 0, 0},
+	    {"Non", 0, 0, 0},
+	    {"non", 0, 0, 0},
+	    {"FALSE", 0, 0, 0},
+	    {"0", 0, 0, 0},
+	    {"y", 0, -1, 0},
+	    {"2", 0, -1, 0},
+	    {"", 0, -1, 0},
+	    {"yess", 0, -1, 0},
+	    {"on", 0, -1, 0}, /* "on"/"off" only where asked (configuration switches) */
+	    {"On", PARSE_ON_OFF, 0, 1},
+	    {"OFF", PARSE_ON_OFF, 0, 0},
+	    {"non", PARSE_ON_OFF, 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int v = -5;
+		int rc = parse_bool(cases[i].s, cases[i].flags, &v);
+		if (rc != cases[i].rc || v != (rc == 0 ? cases[i].v : -5)) {
+			printf("  parse_bool(\"%s\", %d) = %d, %d\n", cases[i].s, cases[i].flags,
+			       rc, v);
+			t_case_failed = 1;
+		}
+	}
+}
+
+static void
+test_uint(void)
+{
+	static const struct parse_case cases[] = {
+	    {"0", 0, 0},      {"10", 0, 10},  {"11", -1, 0}, {"-1", -1, 0},
+	    {"+1", -1, 0},    {"1.5", -1, 0}, {"", -1, 0},   {"99999999999999999999", -1, 0},
+	    {"0587", 0, 587}, /* decimal, never octal */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long v = -5;
+		int rc = parse_uint(cases[i].s, cases[i].v > 10 ? 1000 : 10, &v);
+		if (rc != cases[i].rc || v != (rc == 0 ? cases[i].v : -5)) {
+			printf("  parse_uint(\"%s\") = %d, %lld\n", cases[i].s, rc, v);
+			t_case_failed = 1;
+		}
+	}
+}
+
+static void
+test_money_format(void)
+{
+	char m[MONEY_LEN];
+
+	CHECK_STR(money_format(m, sizeof(m), 1250), "12.50");
+	CHECK_STR(money_format(m, sizeof(m), -5), "-0.05");
+	CHECK_STR(money_format(m, sizeof(m), 0), "0.00");
+	CHECK_STR(money_format(m, sizeof(m), INT64_MIN), "-92233720368547758.08");
+}
+
+static void
+test_utf8(void)
+{
+	size_t bad = 99;
+
+	CHECK_INT(text_utf8_check("Élodie ça 😀", strlen("Élodie ça 😀"), &bad), 0);
+	CHECK_INT(text_utf8_check("ab\xC3", 3, &bad), -1);
+	CHECK_INT(bad, 2);
+	CHECK_INT(text_utf8_check("\xC0\xAF", 2, &bad), -1);         /* overlong */
+	CHECK_INT(text_utf8_check("\xE0\x80\xAF", 3, &bad), -1);     /* overlong */
+	CHECK_INT(text_utf8_check("\xED\xA0\x80", 3, &bad), -1);     /* surrogate */
+	CHECK_INT(text_utf8_check("\xF4\x90\x80\x80", 4, &bad), -1); /* > U+10FFFF */
+	CHECK_INT(text_utf8_check("x\xE9y", 3, &bad), -1);
+	CHECK_INT(bad, 1);
+	CHECK_INT(text_utf8_len("\xF0\x9F\x98\x80", 4), 4);
+	CHECK_INT(text_utf8_len("\xF0\x9F\x98", 3), 0); /* cut short */
+	CHECK_INT(text_utf8_len("\xC3\xA9", 2), 2);
+}
+
+static void
+test_oneline(void)
+{
+	char d[64];
+	const char *s = "  a\r\nb\tc\x1b\x7f\xE9 \xC3\xA9  ";
+
+	CHECK_INT(text_oneline(d, sizeof(d), s, strlen(s), 0), strlen(s));
+	CHECK_STR(d, "  a??b?c??\xE9 \xC3\xA9  ");
+	text_oneline(d, sizeof(d), s, strlen(s), TEXT_CONTROL_SPACE | TEXT_BAD_UTF8 | TEXT_TRIM);
+	CHECK_STR(d, "a  b c  ? \xC3\xA9");
+	/* cut to fit, never inside a sequence */
+	CHECK_INT(text_oneline(d, 5, "abc\xC3\xA9", 5, 0), 3);
+	CHECK_STR(d, "abc");
+	CHECK_INT(text_oneline(d, 6, "abc\xC3\xA9", 5, 0), 5);
+	/* in place */
+	strcpy(d, "x\ny");
+	text_oneline(d, sizeof(d), d, 3, 0);
+	CHECK_STR(d, "x?y");
+}
+
+static void
+test_buf(void)
+{
+	struct buf b = {0};
+	size_t n;
+	char *p;
+
+	buf_adds(&b, "ab");
+	buf_add(&b, "cdef", 2);
+	buf_addf(&b, "%d-%s", 42, "x");
+	for (int i = 0; i < 100; i++)
+		buf_addf(&b, "%s", "0123456789");
+	CHECK_INT(b.len, 8 + 1000);
+	CHECK(memcmp(b.p, "abcd42-x0123", 12) == 0);
+	CHECK_INT(b.p[b.len], '\0');
+	p = buf_detach(&b, &n);
+	CHECK_INT(n, 1008);
+	CHECK(b.p == NULL && b.len == 0);
+	free(p);
+	p = buf_detach(&b, NULL);
+	CHECK_STR(p, "");
+	free(p);
+
+	buf_add_base64(&b, (const unsigned char *)"", 0);
+	buf_add_base64(&b, (const unsigned char *)"f", 1);
+	buf_adds(&b, " ");
+	buf_add_base64(&b, (const unsigned char *)"fo", 2);
+	buf_adds(&b, " ");
+	buf_add_base64(&b, (const unsigned char *)"foobar", 6);
+	buf_adds(&b, " ");
+	buf_add_base64(&b, (const unsigned char *)"\xC3\xA9t\xC3\xA9", 5);
+	CHECK_STR(b.p, "Zg== Zm8= Zm9vYmFy w6l0w6k=");
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	T_RUN(test_money_parse);
+	T_RUN(test_bool);
+	T_RUN(test_uint);
+	T_RUN(test_money_format);
+	T_RUN(test_utf8);
+	T_RUN(test_oneline);
+	T_RUN(test_buf);
+	return t_status();
+}

@@ -5,6 +5,9 @@
 # own command lines; dpkg -r keeps the data, dpkg -P removes configuration
 # and folders. Whatever happens, the machine is left as it was found.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
+# The installed tools find /etc/nocturne/nocturne.ini themselves: that search
+# is under test here, so no $NOCTURNE_CONFIG (lib.sh sets an empty one).
+unset NOCTURNE_CONFIG
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: package needs root (dpkg -i)"

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "explain.h"
 #include "log.h"
 #include "opts.h"
 #include "status.h"
@@ -42,12 +43,15 @@ int
 main(int argc, char **argv)
 {
 	const char *request_id = NULL, *batch_text = NULL, *file = NULL;
-	int export = 0, mail = 0, check = 0, network = 0;
+	int export = 0, raw = 0, mail = 0, check = 0, network = 0;
 	const struct tool_option own[] = {
 	    {"batch", "N", "one batch in detail (or, with --export, its decisions)", NULL,
 	     &batch_text, check_batch, "expected a batch number (1, 2, ...)"},
 	    {"export", NULL, "decisions as CSV, to FILE or standard output", &export, NULL, NULL,
 	     NULL},
+	    {"raw", NULL,
+	     "with --export: every value exactly as imported\n(default: spreadsheet-safe)", &raw,
+	     NULL, NULL, NULL},
 	    {"request", "ID", "explain one request", NULL, &request_id, NULL, NULL},
 	    {"mail", NULL, "the mail queue in detail", &mail, NULL, NULL, NULL},
 	    {"check", NULL, "is all ready for tonight? one line per problem", &check, NULL, NULL,
@@ -60,7 +64,7 @@ main(int argc, char **argv)
 	    "nocturne-status",
 	    "nocturne-status [options]                 pending work, batches, mail queue\n"
 	    "       nocturne-status [options] --batch N       one batch in detail\n"
-	    "       nocturne-status [options] --export [--batch N] [FILE|-]\n"
+	    "       nocturne-status [options] --export [--raw] [--batch N] [FILE|-]\n"
 	    "                                  decisions as CSV (all, or batch N's)\n"
 	    "       nocturne-status [options] --request ID    explain one request\n"
 	    "       nocturne-status [options] --mail          the mail queue in detail\n"
@@ -91,6 +95,8 @@ main(int argc, char **argv)
 		return tool_usage_error("--export, --request, --mail and --check go one at a time");
 	if (network && !check)
 		return tool_usage_error("--network goes with --check");
+	if (raw && !export)
+		return tool_usage_error("--raw goes with --export");
 	if (batch > 0 && (mail || check || request_id != NULL))
 		return tool_usage_error("--batch goes alone or with --export");
 	if (export && first < argc)
@@ -124,11 +130,11 @@ main(int argc, char **argv)
 	}
 
 	if (export && file != NULL && strcmp(file, "-") != 0)
-		rc = status_export_file(db, batch, file, &e);
+		rc = status_export_file(db, batch, raw, file, &e);
 	else if (export)
-		rc = status_export(db, batch, stdout, &e);
+		rc = status_export(db, batch, raw, stdout, &e);
 	else if (request_id != NULL)
-		rc = status_request(db, request_id, stdout, &e);
+		rc = explain_request(db, request_id, stdout, &e);
 	else if (mail)
 		rc = status_mail(db, now, stdout, &e);
 	else if (batch > 0)

@@ -86,8 +86,8 @@ body_start(struct body *b)
 	b->eof = b->failed = 0;
 	b->produced = b->sent = 0;
 	b->nrows = 0;
-	if (db_batch_rows_rewind(b->rows, &b->e) < 0 || export_begin(&b->w, b->fp) < 0 ||
-	    fflush(b->fp) != 0) {
+	if (db_batch_rows_rewind(b->rows, &b->e) < 0 ||
+	    export_begin(&b->w, b->fp, EXPORT_RAW) < 0 || fflush(b->fp) != 0) {
 		if (b->e.kind == ERR_NONE)
 			err_set(&b->e, ERR_INTERNAL, "cannot build the request body");
 		b->failed = 1;

@@ -129,7 +129,43 @@ static const char *const migrations[] = {
     "  seq INTEGER NOT NULL,"
     "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
     "CREATE INDEX message_request_seq ON message_request(seq);",
-    /* 1 -> 2: the last successful run of each tool, for the metrics file. */
+    /* 1 -> 2: how the deadline day is found (contract section 4). */
+    "ALTER TABLE activity ADD COLUMN deadline_rule TEXT NOT NULL DEFAULT 'calendar'"
+    "  CHECK(deadline_rule IN ('calendar','open','week'));"
+    "ALTER TABLE activity ADD COLUMN deadline_wday INTEGER NOT NULL DEFAULT 0"
+    "  CHECK(deadline_wday BETWEEN 0 AND 6);",
+    /* 2 -> 3: what the rules decided, event by event (rules.h struct
+     * rules_event), written with the batch; batch.events = 1 for the
+     * batches that recorded them (older ones have none). An event the
+     * decision says all of (rules_event.implied: most of a night's) is not
+     * stored; the view event_log gives every event back, stored or implied. */
+    "CREATE TABLE event("
+    "  seq INTEGER NOT NULL,"
+    "  batch_id INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('accepted','waitlisted','refused','promoted',"
+    "    'cancelled','expired')),"
+    "  reason TEXT,"
+    "  position INTEGER,"
+    "  other INTEGER,"
+    "  prev TEXT,"
+    "  deadline INTEGER,"
+    "  hours_from INTEGER,"
+    "  hours_to INTEGER,"
+    "  detail TEXT,"
+    "  PRIMARY KEY(seq, batch_id, n)) WITHOUT ROWID;"
+    "ALTER TABLE batch ADD COLUMN events INTEGER NOT NULL DEFAULT 0;"
+    "CREATE VIEW event_log AS"
+    "  SELECT seq, batch_id, n, kind, reason, position, other, prev, deadline,"
+    "    hours_from, hours_to, detail FROM event"
+    "  UNION ALL"
+    "  SELECT d.seq, d.batch_id, 0, d.state, d.reason, NULL,"
+    "    CASE WHEN r.action = 'cancel' THEN r.undoes END, NULL, NULL, NULL, NULL, NULL"
+    "  FROM decision d JOIN batch b ON b.batch_id = d.batch_id AND b.events = 1"
+    "  JOIN request r ON r.seq = d.seq"
+    "  WHERE NOT EXISTS (SELECT 1 FROM event v WHERE v.seq = d.seq"
+    "    AND v.batch_id = d.batch_id);",
+    /* 3 -> 4: the last successful run of each tool, for the metrics file. */
     "CREATE TABLE tool_run("
     "  tool TEXT PRIMARY KEY,"
     "  last_success_at INTEGER NOT NULL,"

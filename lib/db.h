@@ -34,7 +34,7 @@
  *   message_content(message_ref, content = the RFC 5322 bytes), apart so
  *           that a state change does not rewrite the message's bytes
  *   message_request(message_ref, seq): the requests a message covers
- *   tool_run(tool, last_success_at instant, duration_ms) (version 2): the
+ *   tool_run(tool, last_success_at instant, duration_ms) (version 4): the
  *           last run of each tool that ended well, for the metrics file
  * Days are days since 1970-01-01, instants seconds since 1970-01-01 local
  * (see when.h), times of day minutes since midnight.

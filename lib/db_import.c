@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "rules.h"
 
 enum {
 	ST_FAMILY_GET,
@@ -42,16 +43,17 @@ static const char *const sqls[ST_COUNT] = {
     [ST_CHILD_UPD] = "UPDATE child SET child_id = ?2, family_ref = ?3, first_name = ?4, "
                      "last_name = ?5 WHERE ref = ?1",
     [ST_ACTIVITY_GET] = "SELECT ref, name, structure, capacity, waitlist, promote_days, "
-                        "hours_from, hours_to, deadline_days, deadline_time "
-                        "FROM activity WHERE activity_id = ?1",
+                        "hours_from, hours_to, deadline_days, deadline_time, deadline_rule, "
+                        "deadline_wday FROM activity WHERE activity_id = ?1",
     [ST_ACTIVITY_REF] = "SELECT ref FROM activity WHERE activity_id = ?1",
     [ST_ACTIVITY_INS] = "INSERT INTO activity(activity_id, name, structure, capacity, "
                         "waitlist, promote_days, hours_from, hours_to, deadline_days, "
-                        "deadline_time) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        "deadline_time, deadline_rule, deadline_wday) "
+                        "VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [ST_ACTIVITY_UPD] = "UPDATE activity SET activity_id = ?2, name = ?3, structure = ?4, "
                         "capacity = ?5, waitlist = ?6, promote_days = ?7, hours_from = ?8, "
-                        "hours_to = ?9, deadline_days = ?10, deadline_time = ?11 "
-                        "WHERE ref = ?1",
+                        "hours_to = ?9, deadline_days = ?10, deadline_time = ?11, "
+                        "deadline_rule = ?12, deadline_wday = ?13 WHERE ref = ?1",
     [ST_OPENING_GET] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_OPENING_INS] = "INSERT INTO opening(activity_ref, day, capacity) VALUES(?1, ?2, ?3)",
     [ST_OPENING_UPD] = "UPDATE opening SET capacity = ?3 WHERE activity_ref = ?1 AND day = ?2",
@@ -231,6 +233,8 @@ db_import_get_activity(struct db_import *d, const char *activity_id, int64_t *re
 		out->hours_to = to;
 	out->deadline_days = sqlite3_column_int(st, 8);
 	out->deadline_time = sqlite3_column_int(st, 9);
+	out->deadline_rule = rules_deadline_rule_read((const char *)sqlite3_column_text(st, 10));
+	out->deadline_wday = sqlite3_column_int(st, 11);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -356,6 +360,8 @@ db_import_put_activity(struct db_import *d, int64_t ref, const struct db_activit
 	db_bind_opt_int(st, 9, a->has_hours, a->hours_to);
 	sqlite3_bind_int(st, 10, a->deadline_days);
 	sqlite3_bind_int(st, 11, a->deadline_time);
+	sqlite3_bind_text(st, 12, rules_deadline_rule_name(a->deadline_rule), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 13, a->deadline_rule == RULES_DL_WEEK ? a->deadline_wday : 0);
 	return db_step_done(d->db, st, "store activity", e);
 }
 

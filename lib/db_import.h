@@ -46,6 +46,8 @@ struct db_activity {
 	int hours_from, hours_to; /* minutes */
 	int deadline_days;
 	int deadline_time; /* minutes */
+	int deadline_rule; /* enum rules_deadline_rule */
+	int deadline_wday; /* week rule: 0 = Monday .. 6 = Sunday */
 };
 
 struct db_opening {

@@ -1,5 +1,6 @@
 #include "db_night.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ enum {
 	ST_SLOT,
 	ST_OPENING,
 	ST_CHANGE,
+	ST_EVENT,
 	ST_N,
 };
 
@@ -22,6 +24,27 @@ enum {
 #define CHANGE_TABLE                                                                               \
 	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"             \
 	" reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL)"
+
+/*
+ * The events go as they come (slot by slot) into night_event_raw, whose
+ * rowid is their order n in the batch; once the night is resolved they are
+ * sorted into night_event by (seq, n), the event table's key, still in the
+ * read phase: the write phase then appends them in key order. No event is
+ * held in memory (a million would cost 30 MB).
+ */
+#define EVENT_COLS                                                                                 \
+	"kind TEXT NOT NULL, reason TEXT, position INTEGER, other INTEGER, prev TEXT,"             \
+	" deadline INTEGER, hours_from INTEGER, hours_to INTEGER, detail TEXT"
+#define EVENT_RAW_TABLE                                                                            \
+	"CREATE TEMP TABLE night_event_raw(n INTEGER PRIMARY KEY, seq INTEGER NOT "                \
+	"NULL, " EVENT_COLS ")"
+#define EVENT_TABLE                                                                                \
+	"CREATE TEMP TABLE night_event(seq INTEGER NOT NULL, n INTEGER NOT NULL, " EVENT_COLS      \
+	", PRIMARY KEY(seq, n)) WITHOUT ROWID"
+static const char sql_sort_events[] =
+    "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev, deadline,"
+    " hours_from, hours_to, detail) SELECT seq, n, kind, reason, position, other, prev,"
+    " deadline, hours_from, hours_to, detail FROM temp.night_event_raw ORDER BY seq, n";
 
 /* night_change.ev bits */
 enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
@@ -42,7 +65,17 @@ static const char *const sql_text[ST_N] = {
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_EVENT] = "INSERT INTO temp.night_event_raw(seq, kind, reason, position, other, prev,"
+                 " deadline, hours_from, hours_to, detail)"
+                 " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
+
+/* The events, already in (seq, n) order: appended to the event table's tree. */
+static const char sql_apply_events[] =
+    "INSERT INTO event(seq, batch_id, n, kind, reason, position, other, prev, deadline,"
+    " hours_from, hours_to, detail)"
+    " SELECT seq, ?1, n, kind, reason, position, other, prev, deadline, hours_from, hours_to,"
+    " detail FROM temp.night_event ORDER BY seq, n";
 
 /* Decisions first (the snapshot), then the requests themselves. */
 static const char sql_apply_decisions[] =
@@ -76,7 +109,10 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	/* A table left by an earlier failed write phase on this connection
 	 * (its drop was rolled back with it) must not stop this night. */
 	if (db_exec(db, "DROP TABLE IF EXISTS temp.night_change", e) < 0 ||
-	    db_exec(db, CHANGE_TABLE, e) < 0) {
+	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event", e) < 0 ||
+	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event_raw", e) < 0 ||
+	    db_exec(db, CHANGE_TABLE, e) < 0 || db_exec(db, EVENT_TABLE, e) < 0 ||
+	    db_exec(db, EVENT_RAW_TABLE, e) < 0) {
 		free(h);
 		*out = NULL;
 		return -1;
@@ -100,6 +136,8 @@ db_night_close(struct db_night *h)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
 	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_change", NULL, NULL, NULL);
+	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event", NULL, NULL, NULL);
+	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event_raw", NULL, NULL, NULL);
 	free(h);
 }
 
@@ -140,7 +178,7 @@ db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, l
 		return -1;
 	if (db_prepare(h->db,
 	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
-	               " delivery) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
+	               " delivery, events) VALUES (?1, ?2, ?2, ?3, ?3, ?4, 1)",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -174,7 +212,8 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 	*n = 0;
 	if (db_prepare(h->db,
 	               "SELECT ref, capacity, waitlist, promote_days, hours_from, hours_to,"
-	               " deadline_days, deadline_time FROM activity ORDER BY ref",
+	               " deadline_days, deadline_time, deadline_rule, deadline_wday"
+	               " FROM activity ORDER BY ref",
 	               &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -197,10 +236,46 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 			a->hours_from = RULES_NO_TIME;
 		a->deadline_days = sqlite3_column_int(st, 6);
 		a->deadline_time = sqlite3_column_int(st, 7);
+		a->deadline_rule =
+		    rules_deadline_rule_read((const char *)sqlite3_column_text(st, 8));
+		a->deadline_wday = sqlite3_column_int(st, 9);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(h->db, e, "read activities");
+	return 0;
+}
+
+int
+db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*days = NULL;
+	*n = 0;
+	/* The primary key (activity_ref, day) gives the order for free. */
+	if (db_prepare(h->db,
+	               "SELECT o.activity_ref, o.day FROM activity a"
+	               " JOIN opening o ON o.activity_ref = a.ref"
+	               " WHERE a.deadline_rule = 'open' ORDER BY o.activity_ref, o.day",
+	               &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long act = sqlite3_column_int64(st, 0), day = sqlite3_column_int64(st, 1);
+		if (!fits32(act) || !fits32(day)) {
+			sqlite3_finalize(st);
+			return err_set(e, ERR_INTERNAL, "opening out of range");
+		}
+		xgrow(days, &cap, *n + 1, sizeof(**days));
+		(*days)[*n].activity = (int32_t)act;
+		(*days)[*n].day = (int32_t)day;
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read openings");
 	return 0;
 }
 
@@ -391,6 +466,61 @@ db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
 	return db_step_done(h->db, st, "record a change", e);
 }
 
+int
+db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_EVENT];
+
+	sqlite3_bind_int(st, 1, ev->seq);
+	sqlite3_bind_text(st, 3, rules_event_name(ev->kind), -1, SQLITE_STATIC);
+	if (ev->kind == RULES_EV_REFUSED)
+		sqlite3_bind_text(st, 4, rules_reason_name(ev->reason), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	db_bind_opt_int(st, 5, ev->position > 0, ev->position);
+	db_bind_opt_int(st, 6, ev->other != 0, ev->other);
+	if (ev->kind == RULES_EV_CANCELLED)
+		sqlite3_bind_text(st, 7, rules_state_name(ev->prev), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	db_bind_opt_int(st, 8, ev->reason == RULES_DEADLINE, ev->deadline);
+	db_bind_opt_int(st, 9, ev->reason == RULES_TIMES, ev->hours_from);
+	db_bind_opt_int(st, 10, ev->reason == RULES_TIMES, ev->hours_to);
+	if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_TIMES)
+		sqlite3_bind_text(st, 11, rules_times_fail_name(ev->detail), -1, SQLITE_STATIC);
+	else if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_FULL)
+		sqlite3_bind_text(st, 11, rules_full_why_name(ev->detail), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 11);
+	return db_step_done(h->db, st, "record an event", e);
+}
+
+int
+db_night_sort_events(struct db_night *h, struct err *e)
+{
+	struct err ignored;
+	long long cache;
+	char sql[64];
+	int rc;
+
+	/*
+	 * SQLite's sorter keeps up to cache_size bytes in memory before it
+	 * spills sorted runs to temporary files: with the night's 32 MB cache, a
+	 * million events would add 30 MB to the peak. A small cache for the
+	 * sort alone keeps the peak where it was, for a merge of a few runs.
+	 */
+	if (query_int(h, "PRAGMA cache_size", &cache, e) < 0 ||
+	    db_exec(h->db, "PRAGMA cache_size = -1024", e) < 0)
+		return err_prefix(e, "sort events");
+	rc = db_exec(h->db, sql_sort_events, e);
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld", cache);
+	if (db_exec(h->db, sql, rc < 0 ? &ignored : e) < 0)
+		rc = -1;
+	if (rc < 0 || db_exec(h->db, "DELETE FROM temp.night_event_raw", e) < 0)
+		return err_prefix(e, "sort events");
+	return 0;
+}
+
 static int
 exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *what, struct err *e)
 {
@@ -418,6 +548,7 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	 * the write transaction that applies the changes.
 	 */
 	if (db_exec(h->db, "PRAGMA defer_foreign_keys = ON", e) < 0 ||
+	    exec_batch(h, sql_apply_events, batch_id, "insert events", e) < 0 ||
 	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
 	    exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0)
 		return -1;

@@ -38,14 +38,21 @@ void db_night_close(struct db_night *h);
 /*
  * Insert the batch row, numbered one past the highest so far: ran_at = now
  * (the schema's cutoff column is written equal to it), started_at =
- * finished_at = wall, delivery 'pending' when deliver else 'none'. Sets
- * *batch_id.
+ * finished_at = wall, delivery 'pending' when deliver else 'none', events =
+ * 1 (it records its events). Sets *batch_id.
  */
 int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
                        long long *batch_id, struct err *e);
 
 /* Every activity's rules, sorted by ref, into a malloc'ed array (caller frees). */
 int db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n, struct err *e);
+
+/*
+ * The openings of every activity whose deadline_rule is 'open', sorted by
+ * (activity, day), into a malloc'ed array (caller frees): one read for the
+ * whole night, whatever the number of requests.
+ */
+int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n, struct err *e);
 
 /* The children of families whose balance is < 0, sorted (caller frees). */
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
@@ -82,11 +89,19 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
 
 /*
- * Apply the recorded changes: one decision row for each changed request,
- * then the requests: state, reason, position, batch_id (changed ones),
- * undoes, and the mail bookkeeping (promoted: a notice is owed if a
- * compte-rendu reported it waitlisted; cancelled: an owed notice is
- * dropped; expired: to be reported again). Moved ones get their position.
+ * Record one event of the batch (rules.h struct rules_event) in a temporary
+ * table; the order of the calls is the order of the events in the batch.
+ */
+int db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e);
+
+/* Sort the recorded events by (request, order), ready for db_night_apply. */
+int db_night_sort_events(struct db_night *h, struct err *e);
+
+/*
+ * Apply the recorded changes: the events into the event table, one decision row for each changed
+ * request, then the requests: state, reason, position, batch_id (changed ones), undoes, and the
+ * mail bookkeeping (promoted: a notice is owed if a compte-rendu reported it waitlisted; cancelled:
+ * an owed notice is dropped; expired: to be reported again). Moved ones get their position.
  */
 int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "rules.h"
 
 static const char *
 col_text(sqlite3_stmt *st, int i)
@@ -329,6 +330,31 @@ db_status_request_release(struct db_status_request *r)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	free(r->open_days);
+	r->open_days = NULL;
+	r->n_open_days = 0;
+}
+
+/* The activity's open days, sorted, for its deadline rule. */
+static int
+open_days(struct db *db, struct db_status_request *r, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (db_prepare(db, "SELECT day FROM opening WHERE activity_ref = ? ORDER BY day", &st, e) <
+	    0)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->activity_ref);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&r->open_days, &cap, r->n_open_days + 1, sizeof(*r->open_days));
+		r->open_days[r->n_open_days++] = (int32_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, e, "read openings");
+	return 0;
 }
 
 /*
@@ -337,14 +363,14 @@ db_status_request_release(struct db_status_request *r)
  * and finalizes), 0 when there is no row, -1 on error (finalized).
  */
 static int
-one_step(struct db *db, const char *sql, const long long v[4], sqlite3_stmt **st, struct err *e)
+one_step(struct db *db, const char *sql, const long long v[6], sqlite3_stmt **st, struct err *e)
 {
 	int n, rc;
 
 	if (db_prepare(db, sql, st, e) < 0)
 		return -1;
 	n = sqlite3_bind_parameter_count(*st);
-	for (int i = 0; i < n && i < 4; i++)
+	for (int i = 0; i < n && i < 6; i++)
 		sqlite3_bind_int64(*st, i + 1, v[i]);
 	rc = sqlite3_step(*st);
 	if (rc == SQLITE_ROW)
@@ -359,7 +385,7 @@ one_step(struct db *db, const char *sql, const long long v[4], sqlite3_stmt **st
 static int
 one_text(struct db *db, const char *sql, long long a, long long b, char **out, struct err *e)
 {
-	const long long v[4] = {a, b, 0, 0};
+	const long long v[6] = {a, b, 0, 0};
 	sqlite3_stmt *st;
 	int rc = one_step(db, sql, v, &st, e);
 
@@ -375,7 +401,7 @@ one_text(struct db *db, const char *sql, long long a, long long b, char **out, s
 static int
 one_int(struct db *db, const char *sql, long long a, long long b, long long *out, struct err *e)
 {
-	const long long v[4] = {a, b, 0, 0};
+	const long long v[6] = {a, b, 0, 0};
 	sqlite3_stmt *st;
 	int rc = one_step(db, sql, v, &st, e);
 
@@ -422,13 +448,23 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 	             r->seq, 0, &r->undone_by, e) < 0)
 		return -1;
 	if (r->reason != NULL && strcmp(r->reason, "duplicate") == 0) {
-		const long long key[4] = {child_ref, r->activity_ref, r->day, r->seq};
+		/* The request holding the slot now, if it provably held it when
+		 * this one was refused: a request that holds a place or a list
+		 * entry has held it without a break since it first got it, so it
+		 * held it then if it got it in an earlier batch, or earlier in
+		 * the same batch's order (submitted_at, seq). */
+		const long long key[6] = {child_ref, r->activity_ref, r->day,
+		                          r->seq,    r->batch_id,     r->submitted_at};
 		sqlite3_stmt *st;
 		int rc = one_step(db,
-		                  "SELECT request_id FROM request WHERE child_ref = ?1"
-		                  " AND activity_ref = ?2 AND day = ?3 AND action = 'reserve'"
-		                  " AND seq <> ?4 AND state IN ('accepted','waitlisted')"
-		                  " ORDER BY seq LIMIT 1",
+		                  "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
+		                  " AND h.activity_ref = ?2 AND h.day = ?3 AND h.action = 'reserve'"
+		                  " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
+		                  " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
+		                  "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
+		                  "  OR (d.batch_id = ?5 AND (h.submitted_at < ?6"
+		                  "  OR (h.submitted_at = ?6 AND h.seq < ?4)))))"
+		                  " ORDER BY h.seq LIMIT 1",
 		                  key, &st, e);
 
 		if (rc < 0)
@@ -487,7 +523,8 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 	               " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
 	               " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
 	               " r.departure, r.submitted_at, r.state, r.reason, r.position,"
-	               " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref"
+	               " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref, a.deadline_rule,"
+	               " a.deadline_wday"
 	               " FROM request r JOIN child c ON c.ref = r.child_ref"
 	               " JOIN family f ON f.ref = c.family_ref"
 	               " JOIN activity a ON a.ref = r.activity_ref"
@@ -543,7 +580,12 @@ db_status_request(struct db *db, const char *request_id, struct db_status_reques
 	has_undoes = !col_null(st, 29);
 	undoes = sqlite3_column_int64(st, 29);
 	child_ref = sqlite3_column_int64(st, 30);
+	r->deadline_rule = rules_deadline_rule_read(col_text(st, 31));
+	r->deadline_wday = sqlite3_column_int(st, 32);
 	sqlite3_finalize(st);
+
+	if (r->deadline_rule == RULES_DL_OPEN && open_days(db, r, e) < 0)
+		return -1;
 
 	if (request_slot(db, r, e) < 0 ||
 	    request_links(db, r, child_ref, undoes, has_undoes, e) < 0)
@@ -574,7 +616,7 @@ db_status_waitlist(struct db *db, long long activity_ref, int32_t day,
 	if (db_prepare(db,
 	               "SELECT request_id, coalesce(position, 0) FROM request"
 	               " WHERE activity_ref = ? AND day = ? AND state = 'waitlisted'"
-	               " ORDER BY submitted_at, seq",
+	               " ORDER BY position, seq",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, activity_ref);

@@ -125,6 +125,10 @@ struct db_status_request {
 	int hours_from, hours_to;
 	long long deadline_days;
 	int deadline_time;
+	int deadline_rule;  /* enum rules_deadline_rule */
+	int deadline_wday;  /* week rule */
+	int32_t *open_days; /* rule open: the activity's open days, sorted (owned) */
+	size_t n_open_days;
 	int32_t day;
 	char *action; /* reserve | cancel */
 	int has_arrival, has_departure;
@@ -151,7 +155,8 @@ struct db_status_request {
 	char *undone_by;    /* cancelled reservation: the cancellation, or NULL */
 	char *prev_state;   /* this request's state before its current batch, or NULL */
 	int was_waitlisted; /* some earlier decision put it on the waiting list */
-	char *holder_id;    /* refused duplicate: the child's request holding the slot */
+	char *holder_id;    /* refused duplicate: the child's request holding the slot,
+	                     * only when it provably held it when this one was refused */
 };
 
 /*
@@ -163,7 +168,7 @@ int db_status_request(struct db *db, const char *request_id, struct db_status_re
                       struct err *e);
 void db_status_request_release(struct db_status_request *r);
 
-/* The slot's waiting list in order (submitted_at, then import order). */
+/* The slot's waiting list in order (its stored positions). */
 int db_status_waitlist(struct db *db, long long activity_ref, int32_t day,
                        int (*fn)(const char *request_id, long long position, void *arg), void *arg,
                        struct err *e);

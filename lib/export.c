@@ -3,14 +3,14 @@
 #include "when.h"
 
 int
-export_begin(struct csvout *w, FILE *fp)
+export_begin(struct csvout *w, FILE *fp, enum export_mode mode)
 {
 	static const char *const cols[] = {"request_id", "child_id",  "activity_id", "date",
 	                                   "action",     "state",     "reason",      "position",
 	                                   "batch_id",   "decided_at"};
 	int rc = 0;
 
-	csvout_init(w, fp, ';', CSVOUT_SAFE);
+	csvout_init(w, fp, ';', mode == EXPORT_RAW ? 0 : CSVOUT_SAFE);
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		rc |= csvout_field(w, cols[i]);
 	rc |= csvout_end_row(w);

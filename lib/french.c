@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rules.h"
 #include "when.h"
 
 static const char *const weekdays[] = {"lundi",    "mardi",  "mercredi", "jeudi",
@@ -32,6 +33,35 @@ french_date(int32_t day, char buf[FRENCH_DATE_LEN])
 	when_ymd_from_day(day, &y, &m, &d);
 	snprintf(buf, FRENCH_DATE_LEN, "%s %02d %s %04d", french_weekday(when_weekday(day)), d,
 	         french_month(m), y);
+}
+
+void
+french_time(int minutes, char buf[FRENCH_TIME_LEN])
+{
+	snprintf(buf, FRENCH_TIME_LEN, "%02d h %02d", (minutes / 60) % 100, minutes % 60);
+}
+
+char *
+french_deadline(int rule, int days, int wday, int32_t deadline_day, int minutes, char *buf,
+                size_t n)
+{
+	char d[FRENCH_DATE_LEN], t[FRENCH_TIME_LEN], what[64];
+
+	french_date(deadline_day, d);
+	french_time(minutes, t);
+	if (rule == RULES_DL_WEEK)
+		snprintf(what, sizeof(what), "le %s de la semaine précédente",
+		         french_weekday(wday));
+	else if (days == 0)
+		snprintf(what, sizeof(what), "le jour même");
+	else if (days == 1)
+		snprintf(what, sizeof(what), "%s",
+		         rule == RULES_DL_OPEN ? "la veille ouvrée" : "la veille");
+	else
+		snprintf(what, sizeof(what), "%d jours%s avant", days,
+		         rule == RULES_DL_OPEN ? " ouvrés" : "");
+	snprintf(buf, n, "%s (%s) à %s", what, d, t);
+	return buf;
 }
 
 const char *

@@ -21,6 +21,22 @@ const char *french_month(int month);
 /* Write day as "vendredi 06 décembre 2019" (day of month on two digits). */
 void french_date(int32_t day, char buf[FRENCH_DATE_LEN]);
 
+/* "11 h 00": a time of day (minutes since midnight) as French writes it. */
+#define FRENCH_TIME_LEN 16
+void french_time(int minutes, char buf[FRENCH_TIME_LEN]);
+
+/*
+ * A deadline in the words towns use (contract section 4, deadline_rule):
+ * rule (enum rules_deadline_rule), days (deadline_days), wday (week rule),
+ * the deadline's day as rules_deadline_day found it, and deadline_time:
+ *   "la veille ouvrée (vendredi 06 décembre 2019) à 11 h 00",
+ *   "2 jours avant (mercredi 04 décembre 2019) à 10 h 00",
+ *   "le jeudi de la semaine précédente (jeudi 28 novembre 2019) à 09 h 00".
+ * Writes at most n bytes into buf and returns buf.
+ */
+char *french_deadline(int rule, int days, int wday, int32_t deadline_day, int minutes, char *buf,
+                      size_t n);
+
 /* "Réservation" for "reserve", "Annulation" for anything else ("cancel"). */
 const char *french_action(const char *action);
 

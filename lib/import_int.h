@@ -33,7 +33,18 @@ struct column {
 /* The known columns of each kind, in the order of its column table. */
 enum { F_ID, F_NAME, F_EMAILS, F_BALANCE };
 enum { C_ID, C_FAMILY, C_FIRST, C_LAST };
-enum { A_ID, A_NAME, A_STRUCTURE, A_CAPACITY, A_WAITLIST, A_PROMOTE, A_HOURS, A_DDAYS, A_DTIME };
+enum {
+	A_ID,
+	A_NAME,
+	A_STRUCTURE,
+	A_CAPACITY,
+	A_WAITLIST,
+	A_PROMOTE,
+	A_HOURS,
+	A_DDAYS,
+	A_DTIME,
+	A_DRULE
+};
 enum { O_ACTIVITY, O_DATE, O_CAPACITY };
 enum { R_ID, R_CHILD, R_ACTIVITY, R_DATE, R_ACTION, R_ARRIVAL, R_DEPARTURE, R_SUBMITTED };
 

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "french.h"
 #include "money.h"
 #include "parse.h"
+#include "rules.h"
 #include "text.h"
 #include "when.h"
 
@@ -22,8 +24,9 @@ static const struct column child_cols[] = {
     {"child_id", 1}, {"family_id", 1}, {"first_name", 1}, {"last_name", 1}, {NULL, 0}};
 
 static const struct column activity_cols[] = {
-    {"activity_id", 1},  {"name", 1},  {"structure", 0},     {"capacity", 0},      {"waitlist", 0},
-    {"promote_days", 0}, {"hours", 0}, {"deadline_days", 0}, {"deadline_time", 0}, {NULL, 0}};
+    {"activity_id", 1},   {"name", 1},          {"structure", 0}, {"capacity", 0},
+    {"waitlist", 0},      {"promote_days", 0},  {"hours", 0},     {"deadline_days", 0},
+    {"deadline_time", 0}, {"deadline_rule", 0}, {NULL, 0}};
 
 static const struct column opening_cols[] = {
     {"activity_id", 1}, {"date", 1}, {"capacity", 0}, {NULL, 0}};
@@ -279,6 +282,15 @@ fmt_hours(char *buf, size_t n, const struct db_activity *a)
 }
 
 static void
+fmt_deadline_rule(char *buf, size_t n, const struct db_activity *a)
+{
+	if (a->deadline_rule == RULES_DL_WEEK)
+		snprintf(buf, n, "week:%s", french_weekday(a->deadline_wday));
+	else
+		snprintf(buf, n, "%s", rules_deadline_rule_name(a->deadline_rule));
+}
+
+static void
 diff_activity(struct import_diff *df, const struct db_activity *x, const struct db_activity *y)
 {
 	char a[32], b[32];
@@ -299,6 +311,9 @@ diff_activity(struct import_diff *df, const struct db_activity *x, const struct 
 	when_format_time(x->deadline_time, a);
 	when_format_time(y->deadline_time, b);
 	import_diff_str(df, "deadline_time", a, b);
+	fmt_deadline_rule(a, sizeof(a), x);
+	fmt_deadline_rule(b, sizeof(b), y);
+	import_diff_str(df, "deadline_rule", a, b);
 }
 
 static int
@@ -306,7 +321,7 @@ activity_parse(struct run *r, union record *rec, struct err *e)
 {
 	struct db_activity *a = &rec->a;
 	char b[SHOW_BUF];
-	const char *s;
+	const char *s, *why;
 	int has;
 
 	(void)e;
@@ -332,6 +347,9 @@ activity_parse(struct run *r, union record *rec, struct err *e)
 	if (import_get_opt_count(r, A_DDAYS, DAYS_MAX, 0, NULL, &a->deadline_days) ||
 	    import_get_opt_time(r, A_DTIME, 0, &has, &a->deadline_time))
 		return 1;
+	s = import_val(r, A_DRULE);
+	if (*s && rules_deadline_rule_parse(s, &a->deadline_rule, &a->deadline_wday, &why) < 0)
+		return import_bad(r, A_DRULE, "'%s' %s", import_show(s, b, sizeof(b)), why);
 	return 0;
 }
 
@@ -367,6 +385,10 @@ activity_merge(struct run *r, union record *rec, const union record *old, struct
 		a->deadline_days = o->deadline_days;
 	if (import_absent(r, A_DTIME))
 		a->deadline_time = o->deadline_time;
+	if (import_absent(r, A_DRULE)) {
+		a->deadline_rule = o->deadline_rule;
+		a->deadline_wday = o->deadline_wday;
+	}
 	diff_activity(df, o, a);
 }
 

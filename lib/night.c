@@ -17,6 +17,8 @@ struct night {
 	long long batch_id;
 	struct rules_activity *acts;
 	size_t nacts;
+	struct rules_openings *open_days; /* parallel to acts (n = 0 unless rule open) */
+	int32_t *days;                    /* the days those point into */
 	int32_t *debtors;
 	size_t ndebtors;
 	struct rules_req *pend; /* the pending requests, as read */
@@ -40,6 +42,8 @@ night_free(struct night *n)
 {
 	db_night_close(n->h);
 	free(n->acts);
+	free(n->open_days);
+	free(n->days);
 	free(n->debtors);
 	free(n->pend);
 	free(n->idx);
@@ -107,6 +111,21 @@ slot_cmp(int32_t a1, int32_t d1, int32_t a2, int32_t d2)
 	return (d1 > d2) - (d1 < d2);
 }
 
+/*
+ * Hand the slot's events to the database and empty the list. The implied
+ * ones (most of them: a request accepted, nothing else) are left to the
+ * decision rows (db_event.h, event_log).
+ */
+static int
+flush_events(struct night *n, struct err *e)
+{
+	for (size_t i = 0; i < n->work.nevents; i++)
+		if (!n->work.events[i].implied && db_night_event(n->h, &n->work.events[i], e) < 0)
+			return -1;
+	n->work.nevents = 0;
+	return 0;
+}
+
 /* Resolve one slot: the pending requests pend[idx[0..np)] and the stored list. */
 static int
 resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx, size_t np,
@@ -126,6 +145,7 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 	if (db_night_slot_reservations(n->h, activity, day, &n->ex, &n->nex, &n->ex_cap, e) < 0)
 		return -1;
 	s.act = a;
+	s.open_days = &n->open_days[a - n->acts];
 	s.day = day;
 	s.capacity = rules_capacity(a, has_cap, cap);
 
@@ -141,6 +161,8 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 		n->ptrs[n->nex + i] = r;
 	}
 	rules_resolve_slot(&n->work, &s, &n->rb, n->ptrs, total, &n->res->counts);
+	if (flush_events(n, e) < 0)
+		return -1;
 
 	for (i = 0; i < n->nex; i++) {
 		if (n->ex[i].flags & (RULES_F_CHANGED | RULES_F_MOVED)) {
@@ -151,6 +173,34 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 		}
 	}
 	n->res->n_slots++;
+	return 0;
+}
+
+/*
+ * The open days of the activities whose deadline rule counts them, read
+ * once: open_days[i] points into one array of days, sorted, for acts[i].
+ */
+static int
+load_open_days(struct night *n, struct err *e)
+{
+	struct db_night_slot *od;
+	size_t nod, i, k = 0;
+
+	n->open_days = xcalloc(n->nacts ? n->nacts : 1, sizeof(*n->open_days));
+	if (db_night_open_days(n->h, &od, &nod, e) < 0)
+		return -1;
+	n->days = xmalloc((nod ? nod : 1) * sizeof(*n->days));
+	for (i = 0; i < nod; i++)
+		n->days[i] = od[i].day;
+	for (i = 0; i < n->nacts; i++) {
+		while (k < nod && od[k].activity < n->acts[i].ref)
+			k++;
+		n->open_days[i].days = n->days + k;
+		while (k < nod && od[k].activity == n->acts[i].ref)
+			k++;
+		n->open_days[i].n = (size_t)(n->days + k - n->open_days[i].days);
+	}
+	free(od);
 	return 0;
 }
 
@@ -248,7 +298,8 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	 */
 	if (db_begin_read(db, e) < 0)
 		return -1;
-	if (db_night_open(db, &n.h, e) < 0 || db_night_activities(n.h, &n.acts, &n.nacts, e) < 0)
+	if (db_night_open(db, &n.h, e) < 0 || db_night_activities(n.h, &n.acts, &n.nacts, e) < 0 ||
+	    load_open_days(&n, e) < 0)
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
 		goto fail;
@@ -270,7 +321,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	if (resolve_all(&n, e) < 0)
 		goto fail;
 	log_debug("resolved %zu slots: %.2f s", res->n_slots, when_elapsed(&n.t0));
-	if (write_all(&n, e) < 0 || db_commit(db, e) < 0)
+	if (write_all(&n, e) < 0 || db_night_sort_events(n.h, e) < 0 || db_commit(db, e) < 0)
 		goto fail;
 
 	/* The write phase: the batch row, the changes, the counts. */
@@ -299,7 +350,7 @@ night_export(struct db *db, long long batch_id, FILE *fp, struct err *e)
 	struct csvout w;
 	int rc;
 
-	if (export_begin(&w, fp) < 0)
+	if (export_begin(&w, fp, EXPORT_SAFE) < 0)
 		return err_set(e, ERR_IO, "cannot write the decisions");
 	if (db_batch_rows_open(db, batch_id, &rows, e) < 0)
 		return -1;

@@ -36,20 +36,15 @@ int status_batch(struct db *db, long long batch_id, FILE *out, struct err *e);
 int status_mail(struct db *db, int64_t now, FILE *out, struct err *e);
 
 /*
- * One request explained: its fields, its state and the rule that decided it,
- * its slot (capacity, places taken, waiting list), its batch history and the
- * messages that reported it. Unknown request: ERR_DATA.
- */
-int status_request(struct db *db, const char *request_id, FILE *out, struct err *e);
-
-/*
  * The decisions export (contract section 5, export.h) of every request, or
  * with batch_id > 0 of those whose current batch is batch_id (unknown batch:
  * ERR_DATA), in import order. Rows are streamed. status_export writes to out;
  * status_export_file writes path through atomic.h (the whole new file or the
- * old one, the directory synced); on failure path is untouched.
+ * old one, the directory synced); on failure path is untouched. raw 0:
+ * spreadsheet-safe (EXPORT_SAFE); raw 1: every value exactly as imported
+ * (EXPORT_RAW).
  */
-int status_export(struct db *db, long long batch_id, FILE *out, struct err *e);
-int status_export_file(struct db *db, long long batch_id, const char *path, struct err *e);
+int status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err *e);
+int status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e);
 
 #endif

@@ -10,7 +10,8 @@ mkpki main
 mkpki other
 
 # mkdb: a fresh database with three batches pending delivery:
-# 1 (four decisions, data that needs quoting), 2 (two), 3 (empty).
+# 1 (four decisions, data that needs quoting, ids a spreadsheet would read as
+# formulas: they go out exactly as imported), 2 (two), 3 (empty).
 mkdb() {
 	rm -f "$T/nocturne.db" "$T/nocturne.db-wal" "$T/nocturne.db-shm"
 	bo_conf "$T/init.ini" ""
@@ -30,7 +31,7 @@ INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submi
   (1, 'R1', 1, 1, 18236, 'reserve', 1575400000, 'cancelled', NULL, NULL, 1),
   (2, 'R2', 2, 1, 18236, 'reserve', 1575400001, 'accepted', NULL, NULL, 2),
   (3, 'R3 "q"', 1, 2, 18236, 'reserve', 1575400002, 'refused', 'full', NULL, 1),
-  (4, 'R4', 1, 1, 18236, 'cancel', 1575400003, 'accepted', NULL, NULL, 1),
+  (4, '-7', 1, 1, 18236, 'cancel', 1575400003, 'accepted', NULL, NULL, 1),
   (5, 'R5', 2, 1, 18237, 'reserve', 1575500500, 'waitlisted', NULL, 1, 2);
 INSERT INTO decision VALUES
   (1, 1, 'cancelled', NULL, NULL), (1, 2, 'waitlisted', NULL, 2),
@@ -46,12 +47,12 @@ header() { grep -i "^$2: " "$1" | head -n 1 | cut -d' ' -f2- ; }
 H='request_id;child_id;activity_id;date;action;state;reason;position;batch_id;decided_at'
 printf '%s\n' "$H" \
 	'R1;C1;CANTINE;2019-12-06;reserve;cancelled;;;1;2019-12-04 23:00:00' \
-	"R2;\"'=C2\";CANTINE;2019-12-06;reserve;waitlisted;;2;1;2019-12-04 23:00:00" \
+	"R2;=C2;CANTINE;2019-12-06;reserve;waitlisted;;2;1;2019-12-04 23:00:00" \
 	'"R3 ""q""";C1;"ALSH;mer";2019-12-06;reserve;refused;full;;1;2019-12-04 23:00:00' \
-	'R4;C1;CANTINE;2019-12-06;cancel;accepted;;;1;2019-12-04 23:00:00' >"$T/expect-1.csv"
+	'-7;C1;CANTINE;2019-12-06;cancel;accepted;;;1;2019-12-04 23:00:00' >"$T/expect-1.csv"
 printf '%s\n' "$H" \
-	"R2;\"'=C2\";CANTINE;2019-12-06;reserve;accepted;;;2;2019-12-05 23:00:15" \
-	"R5;\"'=C2\";CANTINE;2019-12-07;reserve;waitlisted;;1;2;2019-12-05 23:00:15" \
+	"R2;=C2;CANTINE;2019-12-06;reserve;accepted;;;2;2019-12-05 23:00:15" \
+	"R5;=C2;CANTINE;2019-12-07;reserve;waitlisted;;1;2;2019-12-05 23:00:15" \
 	>"$T/expect-2.csv"
 printf '%s\n' "$H" >"$T/expect-3.csv"
 umask 077
@@ -82,10 +83,17 @@ done
 expect_eq "$(deliveries)" "1|delivered|1|200|$NOW_S|-
 2|delivered|1|200|$NOW_S|-
 3|delivered|1|200|$NOW_S|-" "batch rows"
-# Batch 2 is the last one: its body is what the status export prints now.
-nocturne-status --db "$T/nocturne.db" --export --batch 2 >"$T/status-2.csv" ||
+# The request id -7 reaches the back office as -7, not '-7.
+expect_eq "$(grep -c '^-7;C1;CANTINE;' "$T/ok/req-1.body")" 1 "request -7 as imported"
+# Batch 2 is the last one: its body is what the raw status export prints now;
+# the default export stays spreadsheet-safe.
+nocturne-status --db "$T/nocturne.db" --export --raw --batch 2 >"$T/status-2.csv" ||
+	fail "nocturne-status --export --raw failed"
+cmp -s "$T/status-2.csv" "$T/ok/req-2.body" || fail "body differs from nocturne-status --export --raw"
+nocturne-status --db "$T/nocturne.db" --export >"$T/safe-1.csv" ||
 	fail "nocturne-status --export failed"
-cmp -s "$T/status-2.csv" "$T/ok/req-2.body" || fail "body differs from nocturne-status --export"
+expect_eq "$(sed -n '3p;5p' "$T/safe-1.csv")" "R2;\"'=C2\";CANTINE;2019-12-06;reserve;accepted;;;2;2019-12-05 23:00:15
+\"'-7\";C1;CANTINE;2019-12-06;cancel;accepted;;;1;2019-12-04 23:00:00" "safe export"
 run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 expect_rc 0
 expect_eq "$OUT" "delivered 0" "second run"

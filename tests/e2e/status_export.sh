@@ -137,3 +137,16 @@ expect_eq "$(wc -l <"$T/big.csv" | tr -d ' ')" $((1 + 14 + 6667)) "rows"
 expect_eq "$(sed -n '16p' "$T/big.csv")" "X100;C1;PERI;2019-04-24;reserve;accepted;;;2;2019-12-03 02:00:00" "first added row"
 expect_eq "$(tail -n 1 "$T/big.csv")" "X20098;C4;PERI;2019-05-12;reserve;accepted;;;2;2019-12-03 02:00:00" "last row"
 ok
+
+t status_export_raw
+# --raw: every value exactly as imported (a machine reads it); the only
+# difference from the default export is the formula-looking id.
+nocturne-status --export --raw >"$T/raw.csv"
+RC=$?
+expect_rc 0
+expect_eq "$(diff "$T/all.csv" "$T/raw.csv" | grep '^[<>]')" "< \"'=R21\";C1;PERI;2019-12-06;reserve;pending;;;;
+> =R21;C1;PERI;2019-12-06;reserve;pending;;;;"
+run nocturne-status --raw
+expect_rc 64
+expect_eq "$ERR" "nocturne-status: --raw goes with --export (try --help)"
+ok

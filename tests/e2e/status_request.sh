@@ -1,5 +1,9 @@
 # status_request.sh - nocturne-status --request ID: one request explained,
-# for every state and every refusal reason of the fixture status.sql.
+# for every state and every refusal reason of the fixture status.sql. The
+# fixture's batches have no recorded events (batch.events = 0): it stands for
+# a database made before the events were recorded, explained from its
+# decisions without claiming what they cannot tell (tests/e2e/decided.sh
+# covers the recorded events).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 
 printf '[database]\npath = %s/n.db\n' "$T" >"$T/n.ini"
@@ -67,7 +71,7 @@ expect_contains "$OUT" "  action:         cancel
 ok
 
 t status_request_accepted
-rule_is R16 "accepted in batch 2: a place was free and nobody was waiting"
+rule_is R16 "accepted in batch 2 (a batch from before nocturne recorded the night's events: whether it waited on the list that night is not known)"
 expect_contains "$OUT" "  capacity:       1 (the activity's)
   places taken:   1
   waiting list:   none (the activity has no waiting list)"
@@ -96,7 +100,7 @@ expect_contains "$OUT" "  capacity:       none: the activity is closed that day 
 ok
 
 t status_request_refused_deadline
-rule_is R14 "refused: submitted 2019-12-04 10:00:00, after the deadline 2019-12-04 10:00 (2 days before at 10:00)"
+rule_is R14 "refused: submitted 2019-12-04 10:00:00, at the deadline (on time means before it): 2 jours avant (mercredi 04 décembre 2019) à 10 h 00"
 ok
 
 t status_request_refused_times
@@ -114,12 +118,12 @@ rule_is R13 "refused: the family's balance was below zero (balance now -12.50 �
 ok
 
 t status_request_refused_full
-rule_is R17 "refused: no place was free and the activity has no waiting list"
+rule_is R17 "refused: no place was free (the activity has no waiting list now)"
 ok
 
 t status_request_refused_full_list
 sqlite3 "$T/n.db" "UPDATE activity SET waitlist = 2 WHERE activity_id = 'MERC'"
-rule_is R17 "refused: no place was free and the waiting list was full (at most 2)"
+rule_is R17 "refused: no place was free (the waiting list holds at most 2 now)"
 sqlite3 "$T/n.db" "UPDATE activity SET waitlist = 0 WHERE activity_id = 'MERC'"
 ok
 

@@ -44,7 +44,7 @@ test_export_rows(void)
 
 	r.day = when_day_from_ymd(2019, 12, 6);
 	r.decided_at = (int64_t)when_day_from_ymd(2019, 12, 5) * 86400 + 2 * 3600 + 5;
-	export_begin(&w, f);
+	export_begin(&w, f, EXPORT_SAFE);
 	export_row(&w, &r);
 	r.state = "pending";
 	r.position = 0;

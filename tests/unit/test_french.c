@@ -3,6 +3,7 @@
 
 #include <locale.h>
 
+#include "rules.h"
 #include "t.h"
 #include "when.h"
 
@@ -89,6 +90,30 @@ test_truncation(void)
 	CHECK(memcmp(buf, "Refus", 5) == 0);
 }
 
+static void
+test_deadline_words(void)
+{
+	char buf[160], t[FRENCH_TIME_LEN];
+	int32_t fri = when_day_from_ymd(2019, 12, 6), thu = when_day_from_ymd(2019, 11, 28);
+
+	french_time(11 * 60, t);
+	CHECK_STR(t, "11 h 00");
+	french_time(7 * 60 + 45, t);
+	CHECK_STR(t, "07 h 45");
+	CHECK_STR(french_deadline(RULES_DL_OPEN, 1, 0, fri, 660, buf, sizeof(buf)),
+	          "la veille ouvrée (vendredi 06 décembre 2019) à 11 h 00");
+	CHECK_STR(french_deadline(RULES_DL_OPEN, 3, 0, fri, 660, buf, sizeof(buf)),
+	          "3 jours ouvrés avant (vendredi 06 décembre 2019) à 11 h 00");
+	CHECK_STR(french_deadline(RULES_DL_CALENDAR, 1, 0, fri, 600, buf, sizeof(buf)),
+	          "la veille (vendredi 06 décembre 2019) à 10 h 00");
+	CHECK_STR(french_deadline(RULES_DL_CALENDAR, 8, 0, fri, 0, buf, sizeof(buf)),
+	          "8 jours avant (vendredi 06 décembre 2019) à 00 h 00");
+	CHECK_STR(french_deadline(RULES_DL_CALENDAR, 0, 0, fri, 600, buf, sizeof(buf)),
+	          "le jour même (vendredi 06 décembre 2019) à 10 h 00");
+	CHECK_STR(french_deadline(RULES_DL_WEEK, 5, 3, thu, 540, buf, sizeof(buf)),
+	          "le jeudi de la semaine précédente (jeudi 28 novembre 2019) à 09 h 00");
+}
+
 int
 main(void)
 {
@@ -96,5 +121,6 @@ main(void)
 	T_RUN(test_names);
 	T_RUN(test_labels);
 	T_RUN(test_truncation);
+	T_RUN(test_deadline_words);
 	return t_status();
 }

@@ -128,10 +128,10 @@ test_deadline_example(void)
 	act.deadline_days = 2;
 	act.deadline_time = 10 * 60;
 	CHECK_INT(when_weekday(slot.day), 4); /* a Friday */
-	CHECK(rules_on_time(&act, slot.day, at("2019-12-04 09:59:59")));
-	CHECK(!rules_on_time(&act, slot.day, at("2019-12-04 10:00:00")));
-	CHECK(!rules_on_time(&act, slot.day, at("2019-12-05 08:00:00")));
-	CHECK(rules_on_time(&act, slot.day, at("2019-12-03 23:00:00")));
+	CHECK(rules_on_time(&act, NULL, slot.day, at("2019-12-04 09:59:59")));
+	CHECK(!rules_on_time(&act, NULL, slot.day, at("2019-12-04 10:00:00")));
+	CHECK(!rules_on_time(&act, NULL, slot.day, at("2019-12-05 08:00:00")));
+	CHECK(rules_on_time(&act, NULL, slot.day, at("2019-12-03 23:00:00")));
 	r = RES(1, 1, 0);
 	r->submitted_at = at("2019-12-04 09:59:59");
 	CHECK_INT(rules_validate(&slot, &batch, r), RULES_OK);
@@ -143,8 +143,194 @@ test_deadline_example(void)
 	/* Default deadline: strictly before the day itself at 00:00. */
 	act.deadline_days = 0;
 	act.deadline_time = 0;
-	CHECK(rules_on_time(&act, slot.day, at("2019-12-05 23:59:59")));
-	CHECK(!rules_on_time(&act, slot.day, at("2019-12-06 00:00:00")));
+	CHECK(rules_on_time(&act, NULL, slot.day, at("2019-12-05 23:59:59")));
+	CHECK(!rules_on_time(&act, NULL, slot.day, at("2019-12-06 00:00:00")));
+}
+
+
+/*
+ * A school canteen of the year 2019-2020: open Monday, Tuesday, Thursday and
+ * Friday from Monday 2019-09-02, closed on Wednesdays and during the
+ * Toussaint holidays (2019-10-19 .. 2019-11-03).
+ */
+static int32_t canteen[400];
+static struct rules_openings canteen_days;
+
+static void
+setup_canteen(void)
+{
+	int32_t d, first = day_of("2019-09-02"), last = day_of("2020-07-03");
+	size_t n = 0;
+
+	for (d = first; d <= last; d++) {
+		int wd = when_weekday(d);
+		if (wd == 2 || wd >= 5)
+			continue;
+		if (d >= day_of("2019-10-19") && d <= day_of("2019-11-03"))
+			continue;
+		canteen[n++] = d;
+	}
+	canteen_days.days = canteen;
+	canteen_days.n = n;
+	setup();
+	act.deadline_rule = RULES_DL_OPEN;
+	act.deadline_days = 1;
+	act.deadline_time = 11 * 60;
+}
+
+#define CHECK_DEADLINE(o, day, expect)                                                      \
+	CHECK_INT(rules_deadline(&act, (o), day_of(day)), at(expect))
+
+static void
+test_deadline_open(void)
+{
+	struct rules_req *r;
+
+	setup_canteen();
+	/* The previous open day: Friday for Monday, Monday for Tuesday,
+	 * Tuesday for Thursday (no school on Wednesday). */
+	CHECK_DEADLINE(&canteen_days, "2019-12-09", "2019-12-06 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-10", "2019-12-09 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-12", "2019-12-10 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-13", "2019-12-12 11:00");
+	/* A Wednesday (closed: refused as closed anyway) still has a deadline. */
+	CHECK_DEADLINE(&canteen_days, "2019-12-11", "2019-12-10 11:00");
+	/* The Monday after a holiday week without openings: the Friday before
+	 * the holidays. */
+	CHECK_DEADLINE(&canteen_days, "2019-11-04", "2019-10-18 11:00");
+	/* The first opening of the year: no open day before, calendar days. */
+	CHECK_DEADLINE(&canteen_days, "2019-09-02", "2019-09-01 11:00");
+	/* Two open days before the second opening: one open day (09-02), then
+	 * one calendar day before it. */
+	act.deadline_days = 2;
+	CHECK_DEADLINE(&canteen_days, "2019-09-03", "2019-09-01 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-09", "2019-12-05 11:00");
+	CHECK_DEADLINE(&canteen_days, "2019-12-12", "2019-12-09 11:00");
+	/* Zero days: the day itself. */
+	act.deadline_days = 0;
+	CHECK_DEADLINE(&canteen_days, "2019-12-12", "2019-12-12 11:00");
+	/* No openings known (NULL or empty): calendar days. */
+	act.deadline_days = 1;
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-08 11:00");
+
+	/* The night's refusal uses it: a Monday request made on Saturday is late. */
+	slot.day = day_of("2019-12-09");
+	slot.open_days = &canteen_days;
+	r = RES(1, 1, 0);
+	r->day = slot.day;
+	r->submitted_at = at("2019-12-07 09:00");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_DEADLINE);
+	r->submitted_at = at("2019-12-06 10:59:59");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_OK);
+	r->submitted_at = at("2019-12-06 11:00");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_DEADLINE);
+	/* The calendar rule would have taken Sunday and accepted Saturday. */
+	act.deadline_rule = RULES_DL_CALENDAR;
+	r->submitted_at = at("2019-12-07 09:00");
+	CHECK_INT(rules_validate(&slot, &batch, r), RULES_OK);
+}
+
+static void
+test_deadline_week(void)
+{
+	setup();
+	act.deadline_rule = RULES_DL_WEEK;
+	act.deadline_wday = 3; /* jeudi */
+	act.deadline_time = 9 * 60;
+	act.deadline_days = 5; /* ignored */
+	/* Every day of the week of Monday 2019-12-09 closes on Thursday 12-05. */
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-05 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-11", "2019-12-05 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-15", "2019-12-05 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-16", "2019-12-12 09:00");
+	/* Across a month and a year. */
+	CHECK_DEADLINE(NULL, "2019-12-02", "2019-11-28 09:00");
+	CHECK_DEADLINE(NULL, "2020-01-05", "2019-12-26 09:00");
+	/* week:dimanche: the Sunday before a Monday, a week before a Sunday. */
+	act.deadline_wday = 6;
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-08 09:00");
+	CHECK_DEADLINE(NULL, "2019-12-15", "2019-12-08 09:00");
+	/* week:lundi on a Monday: the Monday a week before. */
+	act.deadline_wday = 0;
+	CHECK_DEADLINE(NULL, "2019-12-09", "2019-12-02 09:00");
+	/* Openings change nothing. */
+	setup_canteen();
+	act.deadline_rule = RULES_DL_WEEK;
+	act.deadline_wday = 3;
+	act.deadline_time = 9 * 60;
+	CHECK_DEADLINE(&canteen_days, "2019-11-04", "2019-10-31 09:00");
+}
+
+/* Property: with every day open, the open rule is the calendar rule. */
+static void
+test_deadline_open_all_days_is_calendar(void)
+{
+	static int32_t days[2000];
+	struct rules_openings o = {days, 0};
+	struct rules_activity cal;
+	unsigned seed = 4242;
+
+	setup();
+	for (int round = 0; round < 5000; round++) {
+		seed = seed * 1103515245u + 12345u;
+		int32_t d = day_of("2019-09-01") + (int32_t)((seed >> 8) % 600);
+		seed = seed * 1103515245u + 12345u;
+		int32_t start = d - 60 + (int32_t)((seed >> 8) % 90); /* before or after d */
+		seed = seed * 1103515245u + 12345u;
+		int32_t end = d + (int32_t)((seed >> 8) % 30);
+		if (end - start + 1 > 2000 || end < start)
+			continue;
+		o.n = 0;
+		for (int32_t x = start; x <= end; x++)
+			days[o.n++] = x;
+		act.deadline_rule = RULES_DL_OPEN;
+		act.deadline_days = (int)((seed >> 4) % 40);
+		act.deadline_time = (int)((seed >> 12) % 1440);
+		cal = act;
+		cal.deadline_rule = RULES_DL_CALENDAR;
+		if (rules_deadline(&act, &o, d) != rules_deadline(&cal, NULL, d)) {
+			CHECK_INT(rules_deadline(&act, &o, d), rules_deadline(&cal, NULL, d));
+			break;
+		}
+	}
+}
+
+static void
+test_deadline_rule_parse(void)
+{
+	static const struct {
+		const char *s;
+		int ok, rule, wday;
+	} cases[] = {
+	    {"calendar", 1, RULES_DL_CALENDAR, 0}, {"open", 1, RULES_DL_OPEN, 0},
+	    {"ouvré", 1, RULES_DL_OPEN, 0},        {"OUVRÉ", 1, RULES_DL_OPEN, 0},
+	    {"ouvre", 1, RULES_DL_OPEN, 0},        {"week:jeudi", 1, RULES_DL_WEEK, 3},
+	    {"semaine:jeu", 1, RULES_DL_WEEK, 3},  {"week:Thursday", 1, RULES_DL_WEEK, 3},
+	    {"week:thu", 1, RULES_DL_WEEK, 3},     {"semaine:dimanche", 1, RULES_DL_WEEK, 6},
+	    {"week:mon", 1, RULES_DL_WEEK, 0},     {"week:mar", 1, RULES_DL_WEEK, 1},
+	    {"week:", 0, 0, 0},                    {"semaine:", 0, 0, 0},
+	    {"week:jeud", 0, 0, 0},                {"week:funday", 0, 0, 0},
+	    {"weekly", 0, 0, 0},                   {"ouvrable", 0, 0, 0},
+	    {"", 0, 0, 0},
+	};
+	int rule, wday;
+	const char *why = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = rules_deadline_rule_parse(cases[i].s, &rule, &wday, &why);
+		CHECK_INT(rc, cases[i].ok ? 0 : -1);
+		if (rc != (cases[i].ok ? 0 : -1))
+			printf("    case '%s'\n", cases[i].s);
+		if (rc == 0) {
+			CHECK_INT(rule, cases[i].rule);
+			CHECK_INT(wday, cases[i].wday);
+		}
+	}
+	CHECK(rules_deadline_rule_parse("week:", &rule, &wday, &why) < 0 &&
+	      strstr(why, "has no day") != NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(rules_deadline_rule_read(rules_deadline_rule_name(i)), i);
+	CHECK_INT(rules_deadline_rule_read(NULL), RULES_DL_CALENDAR);
 }
 
 static void
@@ -584,17 +770,138 @@ test_closed_slot(void)
 static void
 test_late_submission_order(void)
 {
-	/* A request imported late but submitted before the stored list waits
-	 * before it: the list is ordered by submitted_at, then import order. */
+	/* A request imported late, submitted before the stored list, joins
+	 * behind it: a position a family was told never gets worse (contract
+	 * section 4). Within the batch, submitted_at then import order. */
 	setup();
 	HELD(1, 1, 0);
 	HELD(2, 2, 1);
 	WAIT(3, 3, 50, 1);
 	RES(10, 4, 40);
+	RES(11, 5, 30);
+	RES(9, 6, 30);
 	resolve();
+	CHECK_REQ(&R[2], "waitlisted", "", 1);
+	CHECK_INT(R[2].flags, 0);
+	CHECK_REQ(&R[5], "waitlisted", "", 2);
+	CHECK_REQ(&R[4], "waitlisted", "", 3);
+	CHECK_REQ(&R[3], "waitlisted", "", 4);
+	/* The stored order is the stored positions, not submitted_at: the
+	 * issue's C2 (23:29, position 1) keeps the head before C3 (23:28,
+	 * position 2, it reached a later batch); a free place goes to C2. */
+	setup();
+	HELD(1, 1, 0);
+	HELD(2, 2, 1);
+	WAIT(5, 3, 60 * 23 + 29, 1);
+	WAIT(6, 4, 60 * 23 + 28, 2);
+	CAN(7, 1, 60 * 30);
+	resolve();
+	CHECK_REQ(&R[2], "accepted", "", 0);
+	CHECK(R[2].flags & RULES_F_PROMOTED);
 	CHECK_REQ(&R[3], "waitlisted", "", 1);
-	CHECK_REQ(&R[2], "waitlisted", "", 2);
-	CHECK_INT(R[2].flags, RULES_F_MOVED);
+	CHECK_INT(R[3].flags, RULES_F_MOVED);
+}
+
+#define CHECK_EV(i, k, s, o, pos)                                                           \
+	do {                                                                                  \
+		CHECK_INT(work.events[i].kind, k);                                            \
+		CHECK_INT(work.events[i].seq, s);                                             \
+		CHECK_INT(work.events[i].other, o);                                           \
+		CHECK_INT(work.events[i].position, pos);                                      \
+	} while (0)
+
+/* The events of a slot: what the rules decided, transition by transition. */
+static void
+test_events(void)
+{
+	/* One place: C1 holds it; C2 waits (position 1); C1 cancels; C2 is
+	 * promoted into the place C1's cancellation freed; then C2 cancels. */
+	setup();
+	slot.capacity = 1;
+	work.nevents = 0;
+	HELD(1, 1, 0);
+	RES(2, 2, 10);
+	CAN(3, 1, 20);
+	CAN(4, 2, 30);
+	resolve();
+	CHECK_INT(work.nevents, 6);
+	CHECK_EV(0, RULES_EV_WAITLISTED, 2, 0, 1);
+	CHECK_EV(1, RULES_EV_ACCEPTED, 3, 1, 0);
+	CHECK_EV(2, RULES_EV_CANCELLED, 1, 3, 0);
+	CHECK_INT(work.events[2].prev, RULES_ACCEPTED);
+	CHECK_EV(3, RULES_EV_PROMOTED, 2, 3, 0);
+	CHECK_EV(4, RULES_EV_ACCEPTED, 4, 2, 0);
+	CHECK_EV(5, RULES_EV_CANCELLED, 2, 4, 0);
+	CHECK_INT(work.events[5].prev, RULES_ACCEPTED); /* promoted: it held a place */
+
+	/* Refusals carry their facts: the holder of a duplicate, the deadline
+	 * applied, the hours and the failed bound, a full list. */
+	setup();
+	slot.capacity = 1;
+	act.waitlist = 1;
+	act.deadline_days = 1;
+	act.deadline_time = 600;
+	act.hours_from = 450;
+	act.hours_to = 1080;
+	work.nevents = 0;
+	RES(1, 1, 0)->arrival = 480;
+	RES(2, 1, 5)->arrival = 480;
+	RES(3, 2, 6)->arrival = 480;
+	RES(4, 3, 7)->arrival = 480;
+	RES(5, 4, 8);
+	RES(6, 5, 60 * 24 * 4 + 600)->arrival = 480; /* 2019-12-05 10:00: at the deadline */
+	mk(7, 6, RULES_RESERVE, RULES_PENDING, 9)->arrival = 400;
+	R[nr - 1].departure = RULES_NO_TIME;
+	CAN(8, 2, 10);
+	resolve();
+	CHECK_EV(0, RULES_EV_ACCEPTED, 1, 0, 0);
+	CHECK_EV(1, RULES_EV_REFUSED, 2, 1, 0);
+	CHECK_INT(work.events[1].reason, RULES_DUPLICATE);
+	CHECK_EV(2, RULES_EV_WAITLISTED, 3, 0, 1);
+	CHECK_EV(3, RULES_EV_REFUSED, 4, 0, 1);
+	CHECK_INT(work.events[3].reason, RULES_FULL);
+	CHECK_INT(work.events[3].detail, RULES_FULL_LIST_FULL);
+	CHECK_EV(4, RULES_EV_REFUSED, 5, 0, 0);
+	CHECK_INT(work.events[4].reason, RULES_TIMES);
+	CHECK_INT(work.events[4].detail, RULES_TIMES_NO_ARRIVAL);
+	CHECK_INT(work.events[4].hours_from, 450);
+	CHECK_INT(work.events[4].hours_to, 1080);
+	CHECK_EV(5, RULES_EV_REFUSED, 7, 0, 0);
+	CHECK_INT(work.events[5].detail, RULES_TIMES_ARRIVAL);
+	/* the cancel of a waitlisted request: it leaves the list at position 1 */
+	CHECK_EV(6, RULES_EV_ACCEPTED, 8, 3, 0);
+	CHECK_EV(7, RULES_EV_CANCELLED, 3, 8, 1);
+	CHECK_INT(work.events[7].prev, RULES_WAITLISTED);
+	CHECK_EV(8, RULES_EV_REFUSED, 6, 0, 0);
+	CHECK_INT(work.events[8].reason, RULES_DEADLINE);
+	CHECK_INT(work.events[8].deadline, at("2019-12-05 10:00"));
+	CHECK_INT(work.nevents, 9);
+
+	/* A place free when the slot opens (capacity raised): promoted with no
+	 * cancellation behind it; a past day's list expires with positions. */
+	setup();
+	slot.capacity = 3;
+	work.nevents = 0;
+	HELD(1, 1, 0);
+	WAIT(2, 2, 1, 1);
+	WAIT(3, 3, 2, 2);
+	WAIT(4, 4, 3, 3);
+	resolve();
+	CHECK_INT(work.nevents, 2);
+	CHECK_EV(0, RULES_EV_PROMOTED, 2, 0, 0);
+	CHECK_EV(1, RULES_EV_PROMOTED, 3, 0, 0);
+	setup();
+	slot.day = batch.day - 1;
+	work.nevents = 0;
+	HELD(1, 1, 0);
+	HELD(2, 2, 0);
+	WAIT(3, 3, 9, 2);
+	WAIT(4, 4, 1, 1);
+	resolve();
+	CHECK_INT(work.nevents, 2);
+	CHECK_EV(0, RULES_EV_EXPIRED, 4, 0, 1);
+	CHECK_EV(1, RULES_EV_EXPIRED, 3, 0, 2);
+	work.nevents = 0;
 }
 
 static void
@@ -675,6 +982,10 @@ main(void)
 	rules_work_init(&work);
 	T_RUN(test_names);
 	T_RUN(test_deadline_example);
+	T_RUN(test_deadline_open);
+	T_RUN(test_deadline_week);
+	T_RUN(test_deadline_open_all_days_is_calendar);
+	T_RUN(test_deadline_rule_parse);
 	T_RUN(test_validation_order);
 	T_RUN(test_times);
 	T_RUN(test_capacity_then_list_in_order);
@@ -689,6 +1000,7 @@ main(void)
 	T_RUN(test_expiry);
 	T_RUN(test_closed_slot);
 	T_RUN(test_late_submission_order);
+	T_RUN(test_events);
 	T_RUN(test_debtor);
 	T_RUN(test_determinism);
 	rules_work_release(&work);

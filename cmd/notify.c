@@ -1,8 +1,10 @@
 /*
- * nocturne-notify - compose and send the morning mail (contract section 6).
+ * nocturne-notify - compose and send the morning mail (contract section 6),
+ * or resend a stored message to a family's new address (section 8).
  * The work is lib/notify.c's notify_run().
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "notify.h"
@@ -10,17 +12,26 @@
 #include "tool.h"
 
 static int
-run(const struct opts *o, const struct config *cfg, int64_t now, void *arg, struct err *e)
+check_ref(const char *s)
 {
-	struct morning_stats st;
+	long long ref;
 
-	(void)arg;
-	return notify_run(cfg, now, o->dry_run, stdout, &st, e);
+	return notify_parse_ref(s, &ref);
 }
 
 int
 main(int argc, char **argv)
 {
+	const char *ref_text = NULL, *family_id = NULL;
+	const struct tool_option own[] = {
+	    {"resend", "REF",
+	     "compose stored message REF (m123 or 123) again, as a new\nmessage to the family's "
+	     "current first address, and send",
+	     NULL, &ref_text, check_ref, "expected a message reference (m123 or 123)"},
+	    {"resend-family", "ID", "the same for family ID's last compte-rendu and notice", NULL,
+	     &family_id, NULL, NULL},
+	    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	};
 	const struct tool t = {
 	    "nocturne-notify",
 	    "nocturne-notify [options]\n",
@@ -28,11 +39,39 @@ main(int argc, char **argv)
 	    "then send the messages that are due ([mail] transport: smtp or file).\n",
 	    NULL,
 	    "print what would be composed and sent; change nothing",
-	    NULL,
+	    own,
 	    "exit: 0 done, 64 usage, 69 a message given up (5xx, max_attempts) or the\n"
 	    "      mail server unreachable and nothing delivered, 70 lock held for over\n"
 	    "      12 hours, 74 I/O error, 75 locked or messages deferred to a later run\n"
 	    "      (silent with -q), 78 configuration error\n",
 	};
-	return tool_run(&t, argc, argv, run, NULL);
+	struct notify_resend rs = {0, NULL};
+	struct morning_stats st;
+	struct opts o;
+	struct config cfg;
+	struct err e;
+	int64_t now;
+	int first, rc;
+
+	rc = tool_parse(&t, argc, argv, &o, &first);
+	if (rc != TOOL_CONTINUE)
+		return rc;
+	if (first < argc)
+		return tool_usage_error("unexpected argument '%s'", argv[first]);
+	if (ref_text != NULL && family_id != NULL)
+		return tool_usage_error("--resend and --resend-family go one at a time");
+	if (ref_text != NULL)
+		notify_parse_ref(ref_text, &rs.ref);
+	rs.family_id = family_id;
+
+	err_clear(&e);
+	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
+	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0 ||
+	    notify_run(&cfg, now, ref_text != NULL || family_id != NULL ? &rs : NULL, o.dry_run,
+	               stdout, &st, &e) < 0)
+		rc = tool_finish(tool_fail(&e));
+	else
+		rc = tool_finish(0);
+	config_release(&cfg);
+	return rc;
 }

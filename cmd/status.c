@@ -1,7 +1,8 @@
 /*
  * nocturne-status - pending work, batches, the mail queue; the decisions
- * export; one request explained. Read-only: it never takes the lock and
- * reads one consistent snapshot of the database.
+ * export; one request explained; the bounces (CSV) and the night on one
+ * HTML page. Read-only: it never takes the lock and reads one consistent
+ * snapshot of the database.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ int
 main(int argc, char **argv)
 {
 	const char *request_id = NULL, *batch_text = NULL, *file = NULL;
-	int export = 0, raw = 0, mail = 0, check = 0, network = 0;
+	int export = 0, raw = 0, mail = 0, bounces = 0, html = 0, check = 0, network = 0;
 	const struct tool_option own[] = {
 	    {"batch", "N", "one batch in detail (or, with --export, its decisions)", NULL,
 	     &batch_text, check_batch, "expected a batch number (1, 2, ...)"},
@@ -54,6 +55,11 @@ main(int argc, char **argv)
 	     NULL, NULL, NULL},
 	    {"request", "ID", "explain one request", NULL, &request_id, NULL, NULL},
 	    {"mail", NULL, "the mail queue in detail", &mail, NULL, NULL, NULL},
+	    {"bounces", NULL,
+	     "families whose first address bounced, as CSV, to FILE\nor standard output", &bounces,
+	     NULL, NULL, NULL},
+	    {"html", NULL, "the night on one HTML page, to FILE or standard output", &html, NULL,
+	     NULL, NULL},
 	    {"check", NULL, "is all ready for tonight? one line per problem", &check, NULL, NULL,
 	     NULL},
 	    {"network", NULL, "with --check: also reach the mail server and the back office",
@@ -68,6 +74,9 @@ main(int argc, char **argv)
 	    "                                  decisions as CSV (all, or batch N's)\n"
 	    "       nocturne-status [options] --request ID    explain one request\n"
 	    "       nocturne-status [options] --mail          the mail queue in detail\n"
+	    "       nocturne-status [options] --bounces [FILE|-]\n"
+	    "                                  families whose first address bounced, as CSV\n"
+	    "       nocturne-status [options] --html [FILE|-] the night on one HTML page\n"
 	    "       nocturne-status [options] --check [--network]\n"
 	    "                                  is all ready for tonight? one line per problem\n",
 	    "Read-only: it never takes the lock and reads one snapshot of the database.\n",
@@ -91,15 +100,16 @@ main(int argc, char **argv)
 		return rc;
 	if (batch_text != NULL)
 		parse_batch(batch_text, &batch);
-	if (export + mail + check + (request_id != NULL) > 1)
-		return tool_usage_error("--export, --request, --mail and --check go one at a time");
+	if (export + mail + bounces + html + check + (request_id != NULL) > 1)
+		return tool_usage_error(
+		    "--export, --request, --mail, --bounces, --html and --check go one at a time");
 	if (network && !check)
 		return tool_usage_error("--network goes with --check");
 	if (raw && !export)
 		return tool_usage_error("--raw goes with --export");
-	if (batch > 0 && (mail || check || request_id != NULL))
+	if (batch > 0 && (mail || bounces || html || check || request_id != NULL))
 		return tool_usage_error("--batch goes alone or with --export");
-	if (export && first < argc)
+	if ((export || bounces || html) && first < argc)
 		file = argv[first++];
 	if (first < argc)
 		return tool_usage_error("unexpected argument '%s'", argv[first]);
@@ -133,14 +143,22 @@ main(int argc, char **argv)
 		rc = status_export_file(db, batch, raw, file, &e);
 	else if (export)
 		rc = status_export(db, batch, raw, stdout, &e);
+	else if (bounces && file != NULL && strcmp(file, "-") != 0)
+		rc = status_bounces_file(db, file, &e);
+	else if (bounces)
+		rc = status_bounces(db, stdout, &e);
+	else if (html && file != NULL && strcmp(file, "-") != 0)
+		rc = status_html_file(db, now, cfg.bounce_limit, file, &e);
+	else if (html)
+		rc = status_html(db, now, cfg.bounce_limit, stdout, &e);
 	else if (request_id != NULL)
 		rc = explain_request(db, request_id, stdout, &e);
 	else if (mail)
-		rc = status_mail(db, now, stdout, &e);
+		rc = status_mail(db, now, cfg.bounce_limit, stdout, &e);
 	else if (batch > 0)
 		rc = status_batch(db, batch, stdout, &e);
 	else
-		rc = status_overview(db, now, stdout, &e);
+		rc = status_overview(db, now, cfg.bounce_limit, stdout, &e);
 	rc = rc < 0 ? tool_fail(&e) : tool_finish(0);
 out:
 	db_close(db);

@@ -1,5 +1,5 @@
 /*
- * tool.h - what the four commands share at the edge: one table-driven
+ * tool.h - what the commands share at the edge: one table-driven
  * parser for the command line (the options of contract section 1, the
  * tool's own, --help and --version), turning a struct err into one line on
  * stderr and an exit status, and a checked end of stdout.

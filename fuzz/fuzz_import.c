@@ -25,13 +25,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const town[][2] = {
-	{"families", "family_id;name;emails;balance\nF1;DUPONT Marie;m@exemple.fr;-3,50\n"},
-	{"children", "child_id;family_id;first_name;last_name\nC1;F1;Léa;Dupont\n"},
-	{"activities", "activity_id;name;capacity;waitlist;hours;deadline_days;deadline_time\n"
-		       "CANTINE;Cantine;2;oui;;2;10:00\nPERI;Périscolaire;;3;07:00-08:45;1;18:00\n"},
-	{"openings", "activity_id;date;capacity\nCANTINE;2019-12-06;\nPERI;2019-12-06;1\n"},
-	{"requests", "request_id;child_id;activity_id;date;action;arrival;departure;submitted_at\n"
-		     "R1;C1;CANTINE;2019-12-06;reserve;;;2019-12-01 10:00\n"},
+    {"families", "family_id;name;emails;balance\nF1;DUPONT Marie;m@exemple.fr;-3,50\n"},
+    {"children", "child_id;family_id;first_name;last_name\nC1;F1;Léa;Dupont\n"},
+    {"activities", "activity_id;name;capacity;waitlist;hours;deadline_days;deadline_time\n"
+                   "CANTINE;Cantine;2;oui;;2;10:00\nPERI;Périscolaire;;3;07:00-08:45;1;18:00\n"},
+    {"openings", "activity_id;date;capacity\nCANTINE;2019-12-06;\nPERI;2019-12-06;1\n"},
+    {"requests", "request_id;child_id;activity_id;date;action;arrival;departure;submitted_at\n"
+                 "R1;C1;CANTINE;2019-12-06;reserve;;;2019-12-01 10:00\n"},
 };
 
 struct problems {
@@ -53,10 +53,10 @@ static long long
 total_rows(struct db *db)
 {
 	static const char sql[] =
-		"SELECT (SELECT count(*) FROM family) + (SELECT count(*) FROM child) +"
-		" (SELECT count(*) FROM activity) + (SELECT count(*) FROM opening) +"
-		" (SELECT count(*) FROM request) + (SELECT total(balance_cents) FROM family) +"
-		" (SELECT total(coalesce(capacity, 7)) FROM opening)";
+	    "SELECT (SELECT count(*) FROM family) + (SELECT count(*) FROM child) +"
+	    " (SELECT count(*) FROM activity) + (SELECT count(*) FROM opening) +"
+	    " (SELECT count(*) FROM request) + (SELECT total(balance_cents) FROM family) +"
+	    " (SELECT total(coalesce(capacity, 7)) FROM opening)";
 	sqlite3_stmt *st;
 	long long n;
 
@@ -68,8 +68,8 @@ total_rows(struct db *db)
 }
 
 static int
-import_text(struct db *db, enum import_kind kind, const char *text, size_t len,
-	    struct problems *p, struct err *e)
+import_text(struct db *db, enum import_kind kind, const char *text, size_t len, struct problems *p,
+            struct err *e)
 {
 	FILE *fp = fmemopen((void *)text, len, "r");
 	struct csvin *in;

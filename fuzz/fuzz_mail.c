@@ -44,11 +44,18 @@ check_lines(const char *m, size_t len)
 	return body;
 }
 
-static const char *const fields[] = {"from",         "to",           "subject",
-				     "date",         "message-id",   "mime-version",
-				     "content-type", "auto-submitted", "reply-to",
-				     "content-transfer-encoding", "x-auto-response-suppress",
-				     "x-nocturne-kind"};
+static const char *const fields[] = {"from",
+                                     "to",
+                                     "subject",
+                                     "date",
+                                     "message-id",
+                                     "mime-version",
+                                     "content-type",
+                                     "auto-submitted",
+                                     "reply-to",
+                                     "content-transfer-encoding",
+                                     "x-auto-response-suppress",
+                                     "x-nocturne-kind"};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static void
@@ -143,10 +150,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(items, 0, sizeof(items));
 	for (int i = 0; i < 3; i++) {
-		static const char *const states[] = {"accepted", "waitlisted", "refused",
-						     "expired", "cancelled"};
-		static const char *const reasons[] = {"full", "closed", "deadline", "times",
-						      "debtor", "duplicate", "nothing_to_cancel"};
+		static const char *const states[] = {"accepted", "waitlisted", "refused", "expired",
+		                                     "cancelled"};
+		static const char *const reasons[] = {
+		    "full",   "closed",    "deadline",         "times",
+		    "debtor", "duplicate", "nothing_to_cancel"};
 
 		items[i].child_key = i == 2 ? "C2" : "C1";
 		items[i].child_name = i == 2 ? s[7] : s[2];
@@ -156,14 +164,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		items[i].arrival = (opt & 32) ? 7 * 60 + i : -1;
 		items[i].departure = (opt & 64) ? 18 * 60 : -1;
 		items[i].state = states[(opt + i) % 5];
-		items[i].reason = strcmp(items[i].state, "refused") == 0
-					  ? reasons[(opt >> 3) % 7] : NULL;
+		items[i].reason =
+		    strcmp(items[i].state, "refused") == 0 ? reasons[(opt >> 3) % 7] : NULL;
 		items[i].position = strcmp(items[i].state, "waitlisted") == 0 ? i + 1 : 0;
 		items[i].waitlisted = items[i].position > 0;
 	}
 	id = mail_message_id((opt & 128) ? MAIL_NOTICE : MAIL_REPORT, 42,
-			     (int64_t)when_day_from_ymd(2019, 11, 30) * 86400 + 7 * 3600, 0x1234abcdULL,
-			     "Portail Famille <no-reply@mairie.example>");
+	                     (int64_t)when_day_from_ymd(2019, 11, 30) * 86400 + 7 * 3600,
+	                     0x1234abcdULL, "Portail Famille <no-reply@mairie.example>");
 	memset(&h, 0, sizeof(h));
 	h.from = "Portail Famille <no-reply@mairie.example>";
 	h.reply_to = (opt & 2) ? s[5] : "";
@@ -176,18 +184,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&out, 0, sizeof(out));
 	err_clear(&e);
 	rc = mail_compose((opt & 128) ? MAIL_NOTICE : MAIL_REPORT, &h, items,
-			  1 + (size_t)((opt >> 4) % 3), &out, &e);
+	                  1 + (size_t)((opt >> 4) % 3), &out, &e);
 	if (rc == 0) {
 		FUZZ_ASSERT(out.content != NULL && out.length == strlen(out.content));
 		hlen = check_lines(out.content, out.length);
 		FUZZ_ASSERT(hlen > 0);
 		check_header(out.content, hlen - 2, addr != NULL,
-			     h.reply_to && h.reply_to[0] ? 1 : 0);
+		             h.reply_to && h.reply_to[0] ? 1 : 0);
 		/* the body is 7-bit too (quoted-printable / base64) */
 		for (size_t k = hlen; k < out.length; k++)
 			FUZZ_ASSERT((unsigned char)out.content[k] < 0x80);
 		FUZZ_ASSERT(out.subject != NULL && strchr(out.subject, '\n') == NULL &&
-			    strchr(out.subject, '\r') == NULL);
+		            strchr(out.subject, '\r') == NULL);
 	} else {
 		/* only a bad reply_to can make it fail here */
 		FUZZ_ASSERT(e.kind == ERR_CONFIG && h.reply_to[0] != '\0');

@@ -6,7 +6,8 @@
  * same directory, so the rename is atomic), which is flushed and fsync'ed,
  * renamed over the target, and then the directory is fsync'ed so the rename
  * itself survives a power cut. On any failure the temporary file is removed.
- * Used by the file mail transport (outbox.c) and nocturne-status --export.
+ * Used by the file mail transport (outbox.c) and nocturne-status --export,
+ * --bounces and --html.
  */
 #ifndef NOCTURNE_ATOMIC_H
 #define NOCTURNE_ATOMIC_H

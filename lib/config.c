@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "mail.h"
 #include "parse.h"
 
 #define SYSTEM_CONFIG "/etc/nocturne/nocturne.ini"
@@ -40,6 +42,7 @@ config_defaults(struct config *cfg)
 	cfg->signature = xstrdup("");
 	cfg->max_attempts = 6;
 	cfg->retry_delay = 300;
+	cfg->return_path = xstrdup("");
 	cfg->smtp_host = xstrdup("localhost");
 	cfg->smtp_port = 0; /* 0: 25, or 465 with tls = tls */
 	cfg->smtp_tls = TLS_STARTTLS;
@@ -52,6 +55,15 @@ config_defaults(struct config *cfg)
 	cfg->bo_token_file = xstrdup("");
 	cfg->bo_ca_file = xstrdup("");
 	cfg->bo_timeout = 30;
+	cfg->bounce_limit = 1;
+	cfg->bounce_url = xstrdup("");
+	cfg->bounce_user = xstrdup("");
+	cfg->bounce_password_file = xstrdup("");
+	cfg->bounce_ca_file = xstrdup("");
+	cfg->bounce_timeout = 60;
+	cfg->bounce_done_folder = xstrdup("");
+	cfg->report_to = xstrdup("");
+	cfg->report_subject = xstrdup("");
 	cfg->syslog = 0;
 	cfg->metrics_file = xstrdup("");
 }
@@ -59,11 +71,29 @@ config_defaults(struct config *cfg)
 void
 config_release(struct config *cfg)
 {
-	char **strs[] = {
-	    &cfg->source,        &cfg->db_path,    &cfg->backup_dir,         &cfg->mail_dir,
-	    &cfg->from,          &cfg->reply_to,   &cfg->signature,          &cfg->smtp_host,
-	    &cfg->smtp_ca_file,  &cfg->smtp_user,  &cfg->smtp_password_file, &cfg->bo_url,
-	    &cfg->bo_token_file, &cfg->bo_ca_file, &cfg->metrics_file};
+	char **strs[] = {&cfg->source,
+	                 &cfg->db_path,
+	                 &cfg->backup_dir,
+	                 &cfg->mail_dir,
+	                 &cfg->from,
+	                 &cfg->reply_to,
+	                 &cfg->signature,
+	                 &cfg->smtp_host,
+	                 &cfg->smtp_ca_file,
+	                 &cfg->smtp_user,
+	                 &cfg->smtp_password_file,
+	                 &cfg->bo_url,
+	                 &cfg->bo_token_file,
+	                 &cfg->bo_ca_file,
+	                 &cfg->return_path,
+	                 &cfg->bounce_url,
+	                 &cfg->bounce_user,
+	                 &cfg->bounce_password_file,
+	                 &cfg->bounce_ca_file,
+	                 &cfg->bounce_done_folder,
+	                 &cfg->report_to,
+	                 &cfg->report_subject,
+	                 &cfg->metrics_file};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -71,7 +101,7 @@ config_release(struct config *cfg)
 	}
 }
 
-enum key_type { K_STR, K_INT, K_BOOL, K_TRANSPORT, K_TLS };
+enum key_type { K_STR, K_INT, K_BOOL, K_TRANSPORT, K_TLS, K_ADDR };
 
 struct key {
 	const char *section;
@@ -96,6 +126,7 @@ static const struct key keys[] = {
     {"mail", "signature", K_STR, OFF(signature), 0, 0},
     {"mail", "max_attempts", K_INT, OFF(max_attempts), 1, 1000},
     {"mail", "retry_delay", K_INT, OFF(retry_delay), 0, 86400 * 7},
+    {"mail", "return_path", K_ADDR, OFF(return_path), 0, 0},
     {"smtp", "host", K_STR, OFF(smtp_host), 0, 0},
     {"smtp", "port", K_INT, OFF(smtp_port), 1, 65535},
     {"smtp", "tls", K_TLS, OFF(smtp_tls), 0, 0},
@@ -108,6 +139,15 @@ static const struct key keys[] = {
     {"backoffice", "token_file", K_STR, OFF(bo_token_file), 0, 0},
     {"backoffice", "ca_file", K_STR, OFF(bo_ca_file), 0, 0},
     {"backoffice", "timeout", K_INT, OFF(bo_timeout), 1, 3600},
+    {"bounce", "limit", K_INT, OFF(bounce_limit), 1, 1000},
+    {"bounce", "url", K_STR, OFF(bounce_url), 0, 0},
+    {"bounce", "user", K_STR, OFF(bounce_user), 0, 0},
+    {"bounce", "password_file", K_STR, OFF(bounce_password_file), 0, 0},
+    {"bounce", "ca_file", K_STR, OFF(bounce_ca_file), 0, 0},
+    {"bounce", "timeout", K_INT, OFF(bounce_timeout), 1, 3600},
+    {"bounce", "done_folder", K_STR, OFF(bounce_done_folder), 0, 0},
+    {"report", "to", K_STR, OFF(report_to), 0, 0},
+    {"report", "subject", K_STR, OFF(report_subject), 0, 0},
     {"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
     {"log", "metrics_file", K_STR, OFF(metrics_file), 0, 0},
 };
@@ -145,6 +185,13 @@ apply(struct config *cfg, const struct key *k, const char *path, const char *val
 	case K_STR:
 		if (strchr(value, '\r') || strchr(value, '\n'))
 			goto bad;
+		config_set((char **)(base + k->offset), value);
+		return 0;
+	case K_ADDR:
+		/* an addr-spec (dotless domains allowed: bounces@localhost) */
+		if (value[0] != '\0' && !mail_addr_valid(value, 1))
+			return err_set(e, ERR_CONFIG, "%s: [%s] %s = '%s': not an e-mail address",
+			               path, k->section, k->name, value);
 		config_set((char **)(base + k->offset), value);
 		return 0;
 	case K_INT:

@@ -35,6 +35,7 @@ struct config {
 	char *signature; /* "" = the default signature */
 	int max_attempts;
 	int retry_delay;
+	char *return_path; /* "" = none; else the address whose local part gets +REF (VERP) */
 
 	/* [smtp] */
 	char *smtp_host;
@@ -51,6 +52,19 @@ struct config {
 	char *bo_token_file;
 	char *bo_ca_file;
 	int bo_timeout;
+
+	/* [bounce] */
+	int bounce_limit; /* hard bounces of a first address before it is undeliverable */
+	char *bounce_url; /* imaps://host[:port]/MAILBOX, "" = no --fetch */
+	char *bounce_user;
+	char *bounce_password_file;
+	char *bounce_ca_file;
+	int bounce_timeout;       /* seconds */
+	char *bounce_done_folder; /* "" = delete handled messages */
+
+	/* [report] */
+	char *report_to;      /* "" = the service gets no page by mail */
+	char *report_subject; /* "" = "Portail Famille : la nuit du lot N" */
 
 	/* [log] */
 	int syslog;

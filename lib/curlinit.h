@@ -1,6 +1,7 @@
 /*
  * curlinit.h - libcurl's global initialisation, once per process, for its
- * two users (the back-office delivery and the smtps:// mail client).
+ * three users (the back-office delivery, the smtps:// mail client and the
+ * IMAP client of nocturne-bounce --fetch).
  * curl_global_init is not thread-safe and costly (it loads OpenSSL's
  * configuration): calling it per transfer, and curl_global_cleanup after,
  * redoes that work each time. The cleanup runs at exit.

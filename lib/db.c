@@ -165,7 +165,62 @@ static const char *const migrations[] = {
     "  JOIN request r ON r.seq = d.seq"
     "  WHERE NOT EXISTS (SELECT 1 FROM event v WHERE v.seq = d.seq"
     "    AND v.batch_id = d.batch_id);",
-    /* 3 -> 4: the last successful run of each tool, for the metrics file. */
+    /*
+     * Bounces (contract section 8); one self-contained step, whatever its
+     * number (its position in this array). A message may become 'bounced'
+     * (SQLite cannot change a CHECK in place: the table is rebuilt, and
+     * message_content with it, since its foreign key follows the rename),
+     * and each hard bounce is kept with the address it returned from, so a
+     * family is undeliverable while its current first address has bounced
+     * [bounce] limit times: an import that changes the address ends it.
+     * And the service's morning page (contract section 9): a message of
+     * kind 'page', to [report] to, of no family, one per batch.
+     */
+    "ALTER TABLE message RENAME TO message_v1;"
+    "CREATE TABLE message("
+    "  ref INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('report','notice','page')),"
+    "  family_ref INTEGER REFERENCES family(ref)"
+    "    CHECK((kind = 'page') = (family_ref IS NULL)),"
+    "  recipient TEXT,"
+    "  subject TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK(state IN ('pending','sent','failed','skipped','bounced')),"
+    "  reason TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  next_at INTEGER NOT NULL,"
+    "  updated_at INTEGER,"
+    "  sent_at INTEGER,"
+    "  bounced_at INTEGER,"
+    "  bounce_status TEXT,"
+    "  bounce_diagnostic TEXT,"
+    "  batch_id INTEGER REFERENCES batch(batch_id));"
+    "INSERT INTO message(ref, kind, family_ref, recipient, subject, message_id, state, reason,"
+    "  attempts, created_at, next_at, updated_at, sent_at)"
+    "  SELECT ref, kind, family_ref, recipient, subject, message_id, state, reason, attempts,"
+    "  created_at, next_at, updated_at, sent_at FROM message_v1;"
+    "CREATE TABLE message_content_v2("
+    "  message_ref INTEGER PRIMARY KEY REFERENCES message(ref),"
+    "  content BLOB NOT NULL);"
+    "INSERT INTO message_content_v2 SELECT message_ref, content FROM message_content;"
+    "DROP TABLE message_content;"
+    "ALTER TABLE message_content_v2 RENAME TO message_content;"
+    "DROP TABLE message_v1;"
+    "CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
+    "CREATE INDEX message_family ON message(family_ref);"
+    "CREATE UNIQUE INDEX message_page ON message(batch_id) WHERE kind = 'page';"
+    "CREATE TABLE bounce("
+    "  ref INTEGER PRIMARY KEY,"
+    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  address TEXT NOT NULL COLLATE NOCASE,"
+    "  message_ref INTEGER NOT NULL UNIQUE REFERENCES message(ref),"
+    "  bounced_at INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  diagnostic TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX bounce_family ON bounce(family_ref, address);",
+    /* 4 -> 5: the last successful run of each tool, for the metrics file. */
     "CREATE TABLE tool_run("
     "  tool TEXT PRIMARY KEY,"
     "  last_success_at INTEGER NOT NULL,"

@@ -34,7 +34,14 @@
  *   message_content(message_ref, content = the RFC 5322 bytes), apart so
  *           that a state change does not rewrite the message's bytes
  *   message_request(message_ref, seq): the requests a message covers
- *   tool_run(tool, last_success_at instant, duration_ms) (version 4): the
+ * Version 4 (bounces, the service's page): message.state may be 'bounced',
+ * with bounced_at, bounce_status, bounce_diagnostic; message.kind may be
+ * 'page' (the morning page mailed to [report] to: no family_ref, its
+ * batch_id, one per batch); and
+ *   bounce(ref, family_ref, address = the recipient it returned from,
+ *          message_ref UNIQUE, bounced_at, status, diagnostic): one row per
+ *          hard bounce (see db_bounce.h)
+ *   tool_run(tool, last_success_at instant, duration_ms) (version 5): the
  *           last run of each tool that ended well, for the metrics file
  * Days are days since 1970-01-01, instants seconds since 1970-01-01 local
  * (see when.h), times of day minutes since midnight.

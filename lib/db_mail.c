@@ -48,8 +48,8 @@ static const char *const sql_text[Q_COUNT] = {
                       " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END" COVERED("report"),
     [Q_MARK_NOTICE] = "UPDATE request SET notice = 2" COVERED("notice"),
     [Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
-                 " state, reason, created_at, next_at, updated_at)"
-                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
+                 " state, reason, created_at, next_at, updated_at, batch_id)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9)",
     [Q_CONTENT] = "INSERT INTO message_content(message_ref, content) VALUES(?, ?)",
     [Q_LINK] = "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
     [Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
@@ -251,7 +251,8 @@ db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *s
 	    (link = stmt(q, Q_LINK, e)) == NULL)
 		return -1;
 	db_bind_text(ins, 1, m->kind);
-	sqlite3_bind_int64(ins, 2, m->family_ref);
+	db_bind_opt_int(ins, 2, m->family_ref > 0, m->family_ref);
+	db_bind_opt_int(ins, 9, m->batch_id > 0, m->batch_id);
 	db_bind_text(ins, 3, m->recipient);
 	db_bind_text(ins, 4, m->subject);
 	db_bind_text(ins, 5, m->message_id);
@@ -444,4 +445,21 @@ db_mail_pending(struct db_mail *q, long long *count, int64_t *next_at, struct er
 	if (rc != SQLITE_ROW)
 		return db_fail(q->db, e, "count pending messages");
 	return 0;
+}
+
+int
+db_mail_page_exists(struct db_mail *q, long long batch_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(q->db, "SELECT 1 FROM message WHERE kind = 'page' AND batch_id = ?", &st,
+	               e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(q->db, e, "look for the batch's page");
+	return rc == SQLITE_ROW;
 }

@@ -81,8 +81,9 @@ int db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_famil
 
 /* A message to store. state: "pending" or "skipped" (reason says why). */
 struct db_mail_new {
-	const char *kind; /* "report" | "notice" */
-	long long family_ref;
+	const char *kind;      /* "report" | "notice" | "page" */
+	long long family_ref;  /* 0 for a page */
+	long long batch_id;    /* a page's batch, else 0 */
 	const char *recipient; /* may be NULL */
 	const char *subject;
 	const char *message_id;
@@ -139,6 +140,9 @@ int db_mail_defer(struct db_mail *q, long long ref, int attempts, int64_t next_a
                   const char *reason, struct err *e);
 int db_mail_fail(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,
                  struct err *e);
+
+/* 1 when the page of batch batch_id is stored already, else 0; -1 on error. */
+int db_mail_page_exists(struct db_mail *q, long long batch_id, struct err *e);
 
 /* How many messages are pending, and the earliest next_at among them. */
 int db_mail_pending(struct db_mail *q, long long *count, int64_t *next_at, struct err *e);

@@ -26,7 +26,7 @@ row_ints(struct db *db, const char *sql, long long *v, int n, struct err *e)
 static int
 read_all(struct db *db, struct db_metrics *m, struct err *e)
 {
-	long long b[20], t[7], q[4], one;
+	long long b[20], t[7], q[5];
 	sqlite3_stmt *st;
 	int rc;
 
@@ -42,13 +42,12 @@ read_all(struct db *db, struct db_metrics *m, struct err *e)
 	             t, 7, e) < 0 ||
 	    row_ints(db,
 	             "SELECT total(state = 'pending'), total(state = 'sent'),"
-	             " total(state = 'failed'), total(state = 'skipped') FROM message",
-	             q, 4, e) < 0 ||
+	             " total(state = 'failed'), total(state = 'skipped'), total(state = 'bounced')"
+	             " FROM message",
+	             q, 5, e) < 0 ||
 	    row_ints(db, "SELECT count(*) FROM batch WHERE delivery = 'pending'", &m->undelivered,
 	             1, e) < 0 ||
-	    row_ints(db,
-	             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bounce'",
-	             &one, 1, e) < 0)
+	    row_ints(db, "SELECT count(*) FROM bounce", &m->bounces, 1, e) < 0)
 		return -1;
 	m->batch_id = b[0], m->ran_at = b[1], m->started_at = b[2], m->finished_at = b[3];
 	m->n_requests = b[4], m->n_accepted = b[5], m->n_waitlisted = b[6], m->n_refused = b[7];
@@ -59,9 +58,7 @@ read_all(struct db *db, struct db_metrics *m, struct err *e)
 	m->decided_refused = t[3], m->decided_promoted = t[4], m->decided_expired = t[5];
 	m->decided_cancelled = t[6];
 	m->mail_pending = q[0], m->mail_sent = q[1], m->mail_failed = q[2], m->mail_skipped = q[3];
-	m->bounces = -1;
-	if (one && row_ints(db, "SELECT count(*) FROM bounce", &m->bounces, 1, e) < 0)
-		return -1;
+	m->mail_bounced = q[4];
 
 	if (db_prepare(db, "SELECT tool, last_success_at, duration_ms FROM tool_run ORDER BY tool",
 	               &st, e) < 0)

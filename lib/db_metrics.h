@@ -25,7 +25,7 @@ struct db_metrics {
 	    decided_expired, decided_cancelled;
 	long long undelivered;
 	/* The mail queue by state. */
-	long long mail_pending, mail_sent, mail_failed, mail_skipped;
+	long long mail_pending, mail_sent, mail_failed, mail_skipped, mail_bounced;
 	/* Rows of a bounce table, when the database has one (-1: none). */
 	long long bounces;
 	/* tool_run rows. */

@@ -179,7 +179,8 @@ db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 	        db,
 	        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sent'), 0),"
 	        " coalesce(sum(state = 'failed'), 0), coalesce(sum(state = 'skipped'), 0),"
-	        " min(CASE WHEN state = 'pending' THEN next_at END) FROM message",
+	        " min(CASE WHEN state = 'pending' THEN next_at END),"
+	        " coalesce(sum(state = 'bounced'), 0) FROM message",
 	        &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
@@ -194,6 +195,7 @@ db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 	out->skipped = sqlite3_column_int64(st, 3);
 	out->has_next = !col_null(st, 4);
 	out->next_at = sqlite3_column_int64(st, 4);
+	out->bounced = sqlite3_column_int64(st, 5);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -204,9 +206,11 @@ struct message_ctx {
 };
 
 #define MESSAGE_COLS                                                                               \
-	"SELECT m.ref, m.kind, f.family_id, f.name, m.recipient, m.state, m.reason,"               \
-	" m.attempts, m.created_at, m.next_at, m.sent_at FROM message m"                           \
-	" JOIN family f ON f.ref = m.family_ref"
+	"SELECT m.ref, m.kind, coalesce(f.family_id, '(service)'), coalesce(f.name, ''),"          \
+	" m.recipient, m.state, m.reason,"                                                         \
+	" m.attempts, m.created_at, m.next_at, m.sent_at, m.bounced_at, m.bounce_status,"          \
+	" m.bounce_diagnostic FROM message m"                                                      \
+	" LEFT JOIN family f ON f.ref = m.family_ref"
 
 static int
 message_row(sqlite3_stmt *st, void *ctx)
@@ -226,6 +230,9 @@ message_row(sqlite3_stmt *st, void *ctx)
 	m.next_at = sqlite3_column_int64(st, 9);
 	m.has_sent_at = !col_null(st, 10);
 	m.sent_at = sqlite3_column_int64(st, 10);
+	m.bounced_at = sqlite3_column_int64(st, 11);
+	m.bounce_status = col_text(st, 12);
+	m.bounce_diagnostic = col_text(st, 13);
 	return c->fn(&m, c->arg);
 }
 
@@ -660,4 +667,52 @@ db_status_decisions(struct db *db, long long seq,
 		return -1;
 	sqlite3_bind_int64(st, 1, seq);
 	return each_row(db, st, decision_row, &c, "read decisions", e);
+}
+
+struct slot_ctx {
+	int (*fn)(const struct db_status_slot *, void *);
+	void *arg;
+};
+
+static int
+slot_row(sqlite3_stmt *st, void *ctx)
+{
+	struct slot_ctx *c = ctx;
+	struct db_status_slot s;
+
+	s.activity_id = col_text(st, 0);
+	s.activity_name = col_text(st, 1);
+	s.day = (int32_t)sqlite3_column_int64(st, 2);
+	s.has_capacity = !col_null(st, 3);
+	s.capacity = sqlite3_column_int64(st, 3);
+	s.taken = sqlite3_column_int64(st, 4);
+	s.waiting = sqlite3_column_int64(st, 5);
+	return c->fn(&s, c->arg);
+}
+
+int
+db_status_batch_slots(struct db *db, long long batch_id,
+                      int (*fn)(const struct db_status_slot *s, void *arg), void *arg,
+                      struct err *e)
+{
+	struct slot_ctx c = {fn, arg};
+	sqlite3_stmt *st;
+
+	if (db_prepare(db,
+	               "SELECT a.activity_id, a.name, s.day,"
+	               " CASE WHEN o.activity_ref IS NOT NULL AND o.capacity IS NOT NULL"
+	               "  THEN o.capacity ELSE a.capacity END,"
+	               " (SELECT count(*) FROM request r WHERE r.activity_ref = s.activity_ref"
+	               "  AND r.day = s.day AND r.action = 'reserve' AND r.state = 'accepted'),"
+	               " (SELECT count(*) FROM request r WHERE r.activity_ref = s.activity_ref"
+	               "  AND r.day = s.day AND r.state = 'waitlisted')"
+	               " FROM (SELECT DISTINCT r.activity_ref, r.day FROM decision d"
+	               "  JOIN request r ON r.seq = d.seq WHERE d.batch_id = ?) s"
+	               " JOIN activity a ON a.ref = s.activity_ref"
+	               " LEFT JOIN opening o ON o.activity_ref = s.activity_ref AND o.day = s.day"
+	               " ORDER BY a.name, a.ref, s.day",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	return each_row(db, st, slot_row, &c, "read the batch's slots", e);
 }

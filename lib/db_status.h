@@ -62,7 +62,7 @@ int db_status_batches(struct db *db, long long only_id, int limit,
 
 /* The mail queue in numbers. */
 struct db_status_mail {
-	long long pending, sent, failed, skipped;
+	long long pending, sent, failed, skipped, bounced;
 	int has_next;
 	int64_t next_at; /* earliest next_at of a pending message */
 };
@@ -76,12 +76,15 @@ struct db_status_message {
 	const char *family_id;
 	const char *family_name;
 	const char *recipient; /* NULL when the family has no usable address */
-	const char *state;     /* pending | sent | failed | skipped */
+	const char *state;     /* pending | sent | failed | skipped | bounced */
 	const char *reason;    /* last reply, or why skipped; NULL when none */
 	long long attempts;
 	int64_t created_at, next_at;
 	int has_sent_at;
 	int64_t sent_at;
+	int64_t bounced_at;        /* state 'bounced': when it was recorded */
+	const char *bounce_status; /* and its status, NULL otherwise */
+	const char *bounce_diagnostic;
 };
 
 /*
@@ -96,6 +99,24 @@ int db_status_messages(struct db *db, const char *only_state,
 int db_status_request_messages(struct db *db, long long seq,
                                int (*fn)(const struct db_status_message *m, void *arg), void *arg,
                                struct err *e);
+
+/* One slot (activity, day) a batch decided requests of, as it stands now. */
+struct db_status_slot {
+	const char *activity_id, *activity_name;
+	int32_t day;
+	int has_capacity;   /* 0: unlimited */
+	long long capacity; /* the opening's, else the activity's */
+	long long taken;    /* accepted reservations */
+	long long waiting;  /* waitlisted requests */
+};
+
+/*
+ * The slots of the requests batch batch_id decided or changed, by activity
+ * name then day. Returns rows given, or -1.
+ */
+int db_status_batch_slots(struct db *db, long long batch_id,
+                          int (*fn)(const struct db_status_slot *s, void *arg), void *arg,
+                          struct err *e);
 
 /* 1 if batch batch_id exists, 0 if not, -1 on error. */
 int db_status_batch_exists(struct db *db, long long batch_id, struct err *e);

@@ -8,6 +8,7 @@
 #include "db_status.h"
 #include "french.h"
 #include "rules.h"
+#include "status.h"
 #include "textout.h"
 #include "when.h"
 
@@ -566,18 +567,19 @@ message_line(const struct db_status_message *m, void *arg)
 	fprintf(out, "  message %lld: %s, %s", m->ref, m->kind, m->state);
 	if (m->has_sent_at) {
 		when_format_datetime(m->sent_at, at);
-		fprintf(out, " %s", at);
+		fprintf(out, "%s %s", strcmp(m->state, "bounced") == 0 ? ", sent" : "", at);
 	}
 	if (m->recipient) {
 		fputs(", to ", out);
 		textout_put(out, m->recipient, 0);
 	}
-	if (m->reason && strcmp(m->state, "sent") != 0) {
+	if (m->reason && strcmp(m->state, "sent") != 0 && strcmp(m->state, "bounced") != 0) {
 		fputs(" (", out);
 		textout_put(out, m->reason, 0);
 		putc(')', out);
 	}
 	putc('\n', out);
+	status_put_bounce(out, m);
 	return 0;
 }
 

@@ -303,9 +303,8 @@ mail_header_text(struct buf *out, const char *name, const char *value, int phras
 	free(v);
 }
 
-/* "Name: Display Name <addr>" (addr already valid: no encoding needed). */
-static void
-header_mailbox(struct buf *out, const char *hname, const char *name, const char *addr)
+void
+mail_header_mailbox(struct buf *out, const char *hname, const char *name, const char *addr)
 {
 	char *v = mail_clean(name);
 	size_t col = strlen(hname) + 1;
@@ -601,11 +600,11 @@ mail_compose(enum mail_kind kind, const struct mail_head *h, const struct mail_i
 
 	mail_date(h->date, h->zone_minutes, date);
 	buf_addf(&msg, "Date: %s\r\n", date);
-	header_mailbox(&msg, "From", from_name, from_addr);
+	mail_header_mailbox(&msg, "From", from_name, from_addr);
 	if (rt_addr != NULL)
-		header_mailbox(&msg, "Reply-To", rt_name, rt_addr);
+		mail_header_mailbox(&msg, "Reply-To", rt_name, rt_addr);
 	if (h->to_addr != NULL && mail_addr_valid(h->to_addr, 0))
-		header_mailbox(&msg, "To", h->to_name ? h->to_name : "", h->to_addr);
+		mail_header_mailbox(&msg, "To", h->to_name ? h->to_name : "", h->to_addr);
 	mail_header_text(&msg, "Subject", subject.p, 0);
 	{
 		char *clean_id = mail_clean(id);

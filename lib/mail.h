@@ -70,6 +70,13 @@ void mail_qp_encode(struct buf *out, const char *text, size_t len);
  */
 void mail_header_text(struct buf *out, const char *name, const char *value, int phrase);
 
+/*
+ * Append "Name: Display Name <addr>" and its CRLF, the display name encoded
+ * as a phrase (see mail_header_text), folded; addr must be valid (it is
+ * written as is). An empty name gives "Name: addr".
+ */
+void mail_header_mailbox(struct buf *out, const char *hname, const char *name, const char *addr);
+
 /* "Fri, 06 Dec 2019 07:00:00 +0100": a local instant and its zone offset. */
 #define MAIL_DATE_LEN 40
 void mail_date(int64_t t, int zone_minutes, char buf[MAIL_DATE_LEN]);

@@ -95,13 +95,11 @@ metrics_format(const struct db_metrics *m, FILE *fp)
 	        "nocturne_mail_messages{state=\"pending\"} %lld\n"
 	        "nocturne_mail_messages{state=\"sent\"} %lld\n"
 	        "nocturne_mail_messages{state=\"failed\"} %lld\n"
-	        "nocturne_mail_messages{state=\"skipped\"} %lld\n",
-	        m->mail_pending, m->mail_sent, m->mail_failed, m->mail_skipped);
-	if (m->bounces >= 0) {
-		head(fp, "nocturne_bounces", "gauge",
-		     "Bounces recorded (rows of the bounce table).");
-		fprintf(fp, "nocturne_bounces %lld\n", m->bounces);
-	}
+	        "nocturne_mail_messages{state=\"skipped\"} %lld\n"
+	        "nocturne_mail_messages{state=\"bounced\"} %lld\n",
+	        m->mail_pending, m->mail_sent, m->mail_failed, m->mail_skipped, m->mail_bounced);
+	head(fp, "nocturne_bounces", "gauge", "Hard bounces recorded (nocturne-bounce).");
+	fprintf(fp, "nocturne_bounces %lld\n", m->bounces);
 	if (m->n_tools > 0) {
 		head(fp, "nocturne_last_success_timestamp_seconds", "gauge",
 		     "When each tool last ended well (its clock), Unix time.");

@@ -7,8 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_bounce.h"
 #include "db_mail.h"
+#include "db_status.h"
+#include "page.h"
+#include "db_resend.h"
 #include "outbox.h"
+#include "resend.h"
 #include "smtp.h"
 #include "when.h"
 
@@ -55,6 +60,7 @@ kind_name(enum mail_kind kind)
 /* What composing one kind of message needs, for every family of the walk. */
 struct compose_run {
 	struct db_mail *q;
+	struct db_bounce *bq;
 	const struct config *cfg;
 	int64_t now;
 	int zone; /* offset of now from UTC, minutes */
@@ -66,6 +72,30 @@ struct compose_run {
 	long long *seqs;
 	size_t cap;
 };
+
+/*
+ * 1 when the family's first address has bounced [bounce] limit times: *why
+ * says so (malloc'ed); 0 when it has not; -1 on a database error (*why
+ * stays NULL).
+ */
+static int
+undeliverable(struct compose_run *run, long long family_ref, const char *address, char **why,
+              struct err *e)
+{
+	struct db_bounce_last last;
+	char when[WHEN_DATETIME_LEN];
+	struct buf b = {0};
+
+	if (db_bounce_of(run->bq, family_ref, address, &last, e) < 0)
+		return -1;
+	if (last.count < run->cfg->bounce_limit)
+		return 0;
+	when_format_datetime(last.at, when);
+	buf_addf(&b, "undeliverable: %s bounced %lld time(s), last on %s: %s %s", address,
+	         last.count, when, last.status, last.diagnostic);
+	*why = buf_detach(&b, NULL);
+	return 1;
+}
 
 /* Compose (and store, unless previewing) one family's message: db_mail_family_fn. */
 static int
@@ -116,6 +146,11 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		}
 	} else {
 		why = xstrdup("no e-mail address");
+	}
+	if (valid && undeliverable(run, reqs[0].family_ref, recipient, &why, e) != 0) {
+		if (why == NULL)
+			goto done; /* a database error */
+		valid = 0;
 	}
 
 	msgid = mail_message_id(kind, reqs[0].family_ref, run->now, random64(), cfg->from);
@@ -215,6 +250,128 @@ check_mailboxes(const struct config *cfg, struct err *e)
 	return 0;
 }
 
+static int
+last_batch(const struct db_status_batch *b, void *arg)
+{
+	*(struct db_status_batch *)arg = *b;
+	((struct db_status_batch *)arg)->delivery = NULL;
+	((struct db_status_batch *)arg)->delivery_error = NULL;
+	return 0;
+}
+
+/* The service's page of the last batch, once per batch, to [report] to. */
+static int
+compose_page(struct compose_run *run, struct db *db, struct err *e)
+{
+	const struct config *cfg = run->cfg;
+	struct db_status_batch b;
+	struct db_status_mail mq;
+	struct buf msg = {0}, text = {0}, subject = {0};
+	char *to_name = NULL, *to_addr = NULL, *from_name = NULL, *from_addr = NULL;
+	char *html = NULL, *msgid = NULL, date[MAIL_DATE_LEN], when[WHEN_DATETIME_LEN];
+	size_t hlen = 0;
+	FILE *f;
+	int rc = -1, have;
+	long long ref;
+
+	if (cfg->report_to[0] == '\0')
+		return 0;
+	if (mail_parse_mailbox(cfg->report_to, &to_name, &to_addr) < 0)
+		return err_set(e, ERR_CONFIG, "%s: [report] to '%s' is not a valid mailbox",
+		               cfg->source, cfg->report_to);
+	memset(&b, 0, sizeof(b));
+	if (db_status_batches(db, 0, 1, last_batch, &b, e) < 0 ||
+	    (have = db_mail_page_exists(run->q, b.batch_id, e)) < 0)
+		goto done;
+	if (b.batch_id == 0 || have) {
+		rc = 0;
+		goto done;
+	}
+	if (db_status_mail(db, &mq, e) < 0)
+		goto done;
+	f = open_memstream(&html, &hlen);
+	if (f == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot allocate the page");
+		goto done;
+	}
+	rc = page_write(db, run->now, cfg->bounce_limit, f, e);
+	if (fclose(f) != 0 && rc == 0)
+		rc = err_set(e, ERR_INTERNAL, "cannot write the page");
+	if (rc < 0)
+		goto done;
+	rc = -1;
+	when_format_datetime(b.ran_at, when);
+	if (cfg->report_subject[0] != '\0')
+		buf_adds(&subject, cfg->report_subject);
+	else
+		buf_addf(&subject, "Portail Famille : la nuit du lot %lld", b.batch_id);
+	buf_addf(&text,
+	         "Lot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
+	         "d'attente, %lld refusée(s).\n"
+	         "Courriels : %lld envoyé(s), %lld en attente, %lld échoué(s), %lld non "
+	         "envoyé(s), %lld revenu(s) en erreur.\n\n"
+	         "Le détail (motifs de refus, places par jour, familles injoignables, "
+	         "livraison au back office) est dans la partie HTML de ce message.\n",
+	         b.batch_id, when, b.n_requests, b.n_accepted, b.n_waitlisted, b.n_refused, mq.sent,
+	         mq.pending, mq.failed, mq.skipped, mq.bounced);
+	msgid = mail_message_id(MAIL_REPORT, b.batch_id, run->now, random64(), cfg->from);
+	if (mail_parse_mailbox(cfg->from, &from_name, &from_addr) < 0) {
+		err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox", cfg->source,
+		        cfg->from);
+		goto done;
+	}
+	mail_date(run->now, run->zone, date);
+	buf_addf(&msg, "Date: %s\r\n", date);
+	mail_header_mailbox(&msg, "From", from_name, from_addr);
+	mail_header_mailbox(&msg, "To", to_name, to_addr);
+	mail_header_text(&msg, "Subject", subject.p, 0);
+	buf_addf(&msg,
+	         "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
+	         "X-Nocturne-Kind: page\r\n"
+	         "Content-Type: multipart/alternative;\r\n boundary=\"=_nocturne_page\"\r\n\r\n"
+	         "--=_nocturne_page\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	         "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	         msgid);
+	mail_qp_encode(&msg, text.p, text.len);
+	buf_adds(&msg, "\r\n--=_nocturne_page\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	               "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	mail_qp_encode(&msg, html, hlen);
+	buf_adds(&msg, "\r\n--=_nocturne_page--\r\n");
+	run->st->pages++;
+	if (run->preview != NULL) {
+		buf_addf(run->preview,
+		         "=== the service's page of batch %lld to %s\nSubject: %s\n\n%s\n",
+		         b.batch_id, to_addr, subject.p, text.p);
+		rc = 0;
+		goto done;
+	}
+	{
+		struct db_mail_new m;
+		memset(&m, 0, sizeof(m));
+		m.kind = "page";
+		m.batch_id = b.batch_id;
+		m.recipient = to_addr;
+		m.subject = subject.p;
+		m.message_id = msgid;
+		m.content = msg.p;
+		m.length = msg.len;
+		m.state = "pending";
+		m.now = run->now;
+		rc = db_mail_store(run->q, &m, NULL, 0, &ref, e);
+	}
+done:
+	free(to_name);
+	free(to_addr);
+	free(from_name);
+	free(from_addr);
+	free(html);
+	free(msgid);
+	buf_release(&msg);
+	buf_release(&text);
+	buf_release(&subject);
+	return rc;
+}
+
 int
 morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                 struct morning_stats *st, struct err *e)
@@ -233,7 +390,9 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf
 	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
 		return -1;
 	run.q = db_mail_open(db);
-	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0)
+	run.bq = db_bounce_open(db);
+	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0 ||
+	    compose_page(&run, db, e) < 0)
 		goto done;
 	/* Stored for good before any of it is sent (a power cut must not
 	 * lose a message a family received, nor the record that it was due). */
@@ -242,9 +401,116 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf
 	rc = 0;
 done:
 	db_mail_close(run.q);
+	db_bounce_close(run.bq);
 	db_rollback(db);
 	free(run.items);
 	free(run.seqs);
+	return rc;
+}
+
+/* The family's current first address for a resend, or ERR_DATA saying why there is none. */
+static int
+resend_address(struct db *db, const struct config *cfg, const struct db_resend_msg *m, char **addr,
+               struct err *e)
+{
+	struct db_bounce *bq;
+	struct db_bounce_last last;
+	char *first = NULL;
+	int rc;
+
+	*addr = NULL;
+	if (!mail_first_address(m->emails, &first) || !mail_addr_valid(first, 0)) {
+		free(first);
+		return err_set(e, ERR_DATA, "family %s: no valid first address to send to",
+		               m->family_id);
+	}
+	bq = db_bounce_open(db);
+	rc = db_bounce_of(bq, m->family_ref, first, &last, e);
+	db_bounce_close(bq);
+	if (rc == 0 && last.count >= cfg->bounce_limit) {
+		rc = err_set(e, ERR_DATA,
+		             "family %s: its first address %s bounced %lld time(s) (last: %s %s); "
+		             "import its new address first",
+		             m->family_id, first, last.count, last.status, last.diagnostic);
+	}
+	if (rc < 0) {
+		free(first);
+		return -1;
+	}
+	*addr = first;
+	return 0;
+}
+
+int
+morning_resend(struct db *db, const struct config *cfg, int64_t now, long long ref,
+               const char *family_id, struct buf *preview, struct morning_stats *st, struct err *e)
+{
+	struct db_resend_msg *msgs = NULL;
+	struct db_mail *q = NULL;
+	char *addr = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (check_mailboxes(cfg, e) < 0)
+		return -1;
+	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
+		return -1;
+	if (db_resend_find(db, ref, family_id, &msgs, &n, e) < 0 ||
+	    resend_address(db, cfg, &msgs[0], &addr, e) < 0)
+		goto done;
+	q = db_mail_open(db);
+	for (size_t i = 0; i < n; i++) {
+		const struct db_resend_msg *m = &msgs[i];
+		enum mail_kind kind = strcmp(m->kind, "notice") == 0 ? MAIL_NOTICE : MAIL_REPORT;
+		char *msgid = mail_message_id(kind, m->family_ref, now, random64(), cfg->from);
+		struct resend_head h = {m->family_name, addr, msgid,
+		                        m->message_id,  now,  zone_minutes(now)};
+		struct buf out = {0};
+		struct db_mail_new nm;
+		long long newref;
+		int src;
+
+		if (resend_rewrite(m->content, m->length, &h, &out) < 0) {
+			err_set(e, ERR_INTERNAL, "message %lld: stored content has no header",
+			        m->ref);
+			free(msgid);
+			goto done;
+		}
+		st->resent++;
+		if (preview != NULL) {
+			buf_addf(preview, "=== would resend message %lld (%s) to %s as %s\n",
+			         m->ref, m->kind, addr, msgid);
+			buf_release(&out);
+			free(msgid);
+			continue;
+		}
+		memset(&nm, 0, sizeof(nm));
+		nm.kind = m->kind;
+		nm.family_ref = m->family_ref;
+		nm.recipient = addr;
+		nm.subject = m->subject;
+		nm.message_id = msgid;
+		nm.content = out.p;
+		nm.length = out.len;
+		nm.state = "pending";
+		nm.now = now;
+		src = db_mail_store(q, &nm, m->seqs, m->nseqs, &newref, e);
+		buf_release(&out);
+		free(msgid);
+		if (src < 0)
+			goto done;
+	}
+	/* Stored for good before they are sent, as morning_compose's. */
+	if (preview == NULL && db_commit_durable(db, e) < 0)
+		goto done;
+	rc = 0;
+done:
+	db_mail_close(q);
+	db_rollback(db);
+	for (size_t i = 0; i < n; i++)
+		db_resend_release(&msgs[i]);
+	free(msgs);
+	free(addr);
 	return rc;
 }
 

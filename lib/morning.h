@@ -24,6 +24,8 @@
 struct morning_stats {
 	long reports, notices;       /* messages composed (skipped ones included) */
 	long skipped;                /* of which skipped (no valid address) */
+	long resent;                 /* messages composed again (--resend) */
+	long pages;                  /* the service's page of the last batch ([report] to) */
 	long due;                    /* messages due when sending started */
 	long sent, deferred, failed; /* outcomes in this run */
 	int unreachable;             /* the server could not be reached */
@@ -34,7 +36,9 @@ struct morning_stats {
 };
 
 /*
- * Compose and store every message owed at now. With preview non-NULL
+ * Compose and store every message owed at now, and when [report] to is set
+ * and the last batch has none yet, the service's morning page (page.h) as
+ * a message of kind 'page' with a short text part. With preview non-NULL
  * (--dry-run) nothing is stored: each message that would be composed is
  * described in preview (recipient, subject, text) and the transaction is
  * rolled back. Fails with the database's error, or ERR_CONFIG for a bad
@@ -42,6 +46,19 @@ struct morning_stats {
  */
 int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
                     struct morning_stats *st, struct err *e);
+
+/*
+ * Compose again, as new pending messages, stored message ref (ref > 0) or
+ * else the last compte-rendu and notice of family family_id: the same
+ * bytes with a new Message-ID and Date, References: the original, To: the
+ * family's current first address (contract section 8). Linked to the same
+ * requests; nothing else changes. With preview non-NULL nothing is stored.
+ * ERR_DATA: unknown message or family, no valid first address, or a first
+ * address that is undeliverable (bounced [bounce] limit times).
+ */
+int morning_resend(struct db *db, const struct config *cfg, int64_t now, long long ref,
+                   const char *family_id, struct buf *preview, struct morning_stats *st,
+                   struct err *e);
 
 /*
  * Send the pending messages due at now. With preview non-NULL nothing is

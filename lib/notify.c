@@ -9,28 +9,51 @@
 #include "lock.h"
 #include "log.h"
 #include "metrics.h"
+#include "parse.h"
 #include "when.h"
 
+int
+notify_parse_ref(const char *s, long long *ref)
+{
+	long long v;
+
+	if (*s == 'm' || *s == 'M')
+		s++;
+	if (parse_uint(s, 100000000000LL, &v) < 0 || v == 0)
+		return -1;
+	*ref = v;
+	return 0;
+}
+
 static int
-run(struct db *db, const struct config *cfg, int64_t now, int dry_run, FILE *out,
-    struct morning_stats *st, struct err *e)
+run(struct db *db, const struct config *cfg, int64_t now, const struct notify_resend *rs,
+    int dry_run, FILE *out, struct morning_stats *st, struct err *e)
 {
 	struct buf preview = {0};
+	struct buf *pv = dry_run ? &preview : NULL;
 	int rc = -1;
 
-	if (morning_compose(db, cfg, now, dry_run ? &preview : NULL, st, e) < 0 ||
-	    morning_send(db, cfg, now, dry_run ? &preview : NULL, st, e) < 0)
+	if ((rs != NULL ? morning_resend(db, cfg, now, rs->ref, rs->family_id, pv, st, e)
+	                : morning_compose(db, cfg, now, pv, st, e)) < 0 ||
+	    morning_send(db, cfg, now, pv, st, e) < 0)
 		goto out;
 	if (dry_run) {
 		if (preview.len > 0)
 			fwrite(preview.p, 1, preview.len, out);
-		fprintf(out,
-		        "dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld "
-		        "skipped), %ld stored message(s) due\n",
-		        st->reports, st->notices, st->skipped, st->due);
+		if (rs != NULL)
+			fprintf(out,
+			        "dry run: would resend %ld message(s), %ld stored message(s) due\n",
+			        st->resent, st->due);
+		else
+			fprintf(out,
+			        "dry run: would compose %ld compte-rendu(s) and %ld notice(s) (%ld "
+			        "skipped), %ld stored message(s) due\n",
+			        st->reports, st->notices, st->skipped, st->due);
 		rc = 0;
 		goto out;
 	}
+	if (st->resent > 0)
+		log_info("resent %ld message(s)", st->resent);
 	log_info("composed %ld compte-rendu(s), %ld notice(s), %ld skipped; sent %ld, "
 	         "deferred %ld, failed %ld; %lld pending",
 	         st->reports, st->notices, st->skipped, st->sent, st->deferred, st->failed,
@@ -42,8 +65,8 @@ out:
 }
 
 int
-notify_run(const struct config *cfg, int64_t now, int dry_run, FILE *out, struct morning_stats *st,
-           struct err *e)
+notify_run(const struct config *cfg, int64_t now, const struct notify_resend *rs, int dry_run,
+           FILE *out, struct morning_stats *st, struct err *e)
 {
 	struct db *db = NULL;
 	struct lock lk = {-1, NULL};
@@ -55,7 +78,7 @@ notify_run(const struct config *cfg, int64_t now, int dry_run, FILE *out, struct
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) == 0 &&
 	    (dry_run || lock_acquire(&lk, cfg->db_path, "notify", e) == 0) &&
 	    db_batch_check_clock(db, now, "this morning's mail", e) == 0)
-		rc = run(db, cfg, now, dry_run, out, st, e);
+		rc = run(db, cfg, now, rs, dry_run, out, st, e);
 	if (!dry_run)
 		rc = metrics_end(db, cfg, "notify", rc, now, &t0, e);
 	lock_release(&lk);

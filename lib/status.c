@@ -6,8 +6,13 @@
 #include <sys/stat.h>
 
 #include "atomic.h"
+#include "csvout.h"
+#include "db_bounce.h"
 #include "db_status.h"
 #include "export.h"
+#include "page.h"
+#include "returns.h"
+#include "text.h"
 #include "textout.h"
 #include "when.h"
 
@@ -66,12 +71,15 @@ batch_line(const struct db_status_batch *b, void *arg)
 static void
 put_mail_counts(FILE *out, const struct db_status_mail *m)
 {
-	if (m->pending + m->sent + m->failed + m->skipped == 0) {
+	if (m->pending + m->sent + m->failed + m->skipped + m->bounced == 0) {
 		fputs("Mail queue: empty\n", out);
 		return;
 	}
-	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped\n", m->pending,
+	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped", m->pending,
 	        m->sent, m->failed, m->skipped);
+	if (m->bounced > 0)
+		fprintf(out, ", %lld bounced", m->bounced);
+	putc('\n', out);
 }
 
 static int
@@ -90,8 +98,46 @@ failed_line(const struct db_status_message *m, void *arg)
 	return 0;
 }
 
+/* Counting the families whose current first address bounced at least limit times. */
+struct undeliverable_count {
+	int limit;
+	long long families; /* current first address bounced at least once */
+	long long undeliverable;
+};
+
 static int
-overview(struct db *db, int64_t now, FILE *out, struct err *e)
+count_family(const struct db_bounce_family *f, void *arg, struct err *e)
+{
+	struct undeliverable_count *c = arg;
+
+	(void)e;
+	if (!returns_is_first(f->emails, f->address))
+		return 0;
+	c->families++;
+	if (f->count >= c->limit)
+		c->undeliverable++;
+	return 0;
+}
+
+/* "Bounces: ..." when any message bounced. */
+static int
+put_bounces(struct db *db, int limit, FILE *out, struct err *e)
+{
+	struct undeliverable_count c = {limit, 0, 0};
+	long long n;
+
+	if (db_bounce_count_messages(db, &n, e) < 0 ||
+	    db_bounce_families(db, count_family, &c, e) < 0)
+		return -1;
+	if (n == 0 && c.families == 0)
+		return 0;
+	fprintf(out, "Bounces: %lld bounced message(s), %lld undeliverable family(ies)%s\n", n,
+	        c.undeliverable, c.families > 0 ? " (nocturne-status --bounces lists them)" : "");
+	return 0;
+}
+
+static int
+overview(struct db *db, int64_t now, int limit, FILE *out, struct err *e)
 {
 	struct db_status_pending p;
 	struct db_status_mail m;
@@ -128,7 +174,7 @@ overview(struct db *db, int64_t now, FILE *out, struct err *e)
 		        m.next_at <= now ? " (due now)" : "");
 	if (m.failed > 0 && db_status_messages(db, "failed", failed_line, out, e) < 0)
 		return -1;
-	return 0;
+	return put_bounces(db, limit, out, e);
 }
 
 /* Run view() in one read transaction. */
@@ -146,6 +192,7 @@ in_snapshot(struct db *db, struct err *e, int (*view)(struct db *, void *, struc
 
 struct overview_args {
 	int64_t now;
+	int limit;
 	FILE *out;
 };
 
@@ -153,13 +200,13 @@ static int
 overview_view(struct db *db, void *arg, struct err *e)
 {
 	struct overview_args *a = arg;
-	return overview(db, a->now, a->out, e);
+	return overview(db, a->now, a->limit, a->out, e);
 }
 
 int
-status_overview(struct db *db, int64_t now, FILE *out, struct err *e)
+status_overview(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct overview_args a = {now, out};
+	struct overview_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, overview_view, &a), e);
 }
 
@@ -246,8 +293,21 @@ status_batch(struct db *db, long long batch_id, FILE *out, struct err *e)
 
 struct mail_args {
 	int64_t now;
+	int limit;
 	FILE *out;
 };
+
+void
+status_put_bounce(FILE *out, const struct db_status_message *m)
+{
+	char at[WHEN_DATETIME_LEN];
+
+	if (m->bounce_status == NULL)
+		return;
+	fprintf(out, "    bounced %s: %s ", fmt_datetime(m->bounced_at, at), m->bounce_status);
+	textout_put(out, m->bounce_diagnostic ? m->bounce_diagnostic : "", 0);
+	putc('\n', out);
+}
 
 static int
 mail_line(const struct db_status_message *m, void *arg)
@@ -261,11 +321,12 @@ mail_line(const struct db_status_message *m, void *arg)
 	        strcmp(m->state, "pending") == 0 ? fmt_datetime(m->next_at, at) : "-");
 	textout_put(a->out, m->recipient ? m->recipient : "(no address)", 0);
 	putc('\n', a->out);
-	if (m->reason != NULL) {
+	if (m->reason != NULL && m->bounce_status == NULL) {
 		fputs("      ", a->out);
 		textout_put(a->out, m->reason, 0);
 		putc('\n', a->out);
 	}
+	status_put_bounce(a->out, m);
 	return 0;
 }
 
@@ -282,7 +343,9 @@ mail_view(struct db *db, void *arg, struct err *e)
 	if (m.has_next)
 		fprintf(a->out, "  next attempt: %s%s\n", fmt_datetime(m.next_at, at),
 		        m.next_at <= a->now ? " (due now)" : "");
-	if (m.pending + m.failed + m.skipped == 0)
+	if (put_bounces(db, a->limit, a->out, e) < 0)
+		return -1;
+	if (m.pending + m.failed + m.skipped + m.bounced == 0)
 		return 0;
 	fprintf(a->out, "\n%5s %-6s %-12s %-7s %5s %-19s %s\n", "id", "kind", "family", "state",
 	        "tries", "next try", "recipient");
@@ -290,9 +353,9 @@ mail_view(struct db *db, void *arg, struct err *e)
 }
 
 int
-status_mail(struct db *db, int64_t now, FILE *out, struct err *e)
+status_mail(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct mail_args a = {now, out};
+	struct mail_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, mail_view, &a), e);
 }
 
@@ -347,8 +410,10 @@ status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err 
 	return view_end(out, in_snapshot(db, e, export_view, &a), e);
 }
 
-int
-status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e)
+/* Write path atomically (atomic.h) with view(db, fp, arg). */
+static int
+write_atomically(struct db *db, const char *path,
+                 int (*view)(struct db *, FILE *, void *, struct err *), void *arg, struct err *e)
 {
 	struct atomic_file a;
 	struct stat st;
@@ -365,11 +430,133 @@ status_export_file(struct db *db, long long batch_id, int raw, const char *path,
 		                                     : "a device, pipe or socket");
 	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
-	if (status_export(db, batch_id, raw, a.fp, e) < 0) {
+	if (view(db, a.fp, arg, e) < 0) {
 		if (e->kind == ERR_IO && strncmp(e->msg, "cannot write:", 13) == 0)
 			err_prefix(e, "%s", path);
 		atomic_abort(&a);
 		return -1;
 	}
 	return atomic_commit(&a, e);
+}
+
+static int
+export_to(struct db *db, FILE *fp, void *arg, struct err *e)
+{
+	const long long *a = arg; /* {batch_id, raw} */
+
+	return status_export(db, a[0], (int)a[1], fp, e);
+}
+
+int
+status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e)
+{
+	long long a[2] = {batch_id, raw};
+
+	return write_atomically(db, path, export_to, a, e);
+}
+
+/* ---- bounces (contract section 8) --------------------------------------- */
+
+struct bounces_args {
+	struct csvout w;
+	int failed;
+};
+
+static int
+bounce_row(const struct db_bounce_family *f, void *arg, struct err *e)
+{
+	struct bounces_args *a = arg;
+	char at[WHEN_DATETIME_LEN];
+	int rc = 0;
+
+	if (!returns_is_first(f->emails, f->address))
+		return 0; /* an address the family no longer has */
+	when_format_datetime(f->at, at);
+	rc |= csvout_field(&a->w, f->family_id);
+	rc |= csvout_field(&a->w, f->name);
+	rc |= csvout_field(&a->w, f->address);
+	rc |= csvout_field(&a->w, at);
+	rc |= csvout_field(&a->w, f->status);
+	rc |= csvout_field(&a->w, f->diagnostic);
+	rc |= csvout_end_row(&a->w);
+	if (rc != 0)
+		return err_set(e, ERR_IO, "cannot write the bounces: %s", strerror(errno));
+	return 0;
+}
+
+static int
+bounces_view(struct db *db, void *arg, struct err *e)
+{
+	static const char *const cols[] = {"family_id", "bounced_at", "status", "diagnostic"};
+	struct bounces_args *a = arg;
+	int rc = 0;
+
+	rc |= csvout_field(&a->w, cols[0]);
+	rc |= csvout_field(&a->w, "name");
+	rc |= csvout_field(&a->w, "address");
+	for (int i = 1; i < 4; i++)
+		rc |= csvout_field(&a->w, cols[i]);
+	rc |= csvout_end_row(&a->w);
+	if (rc != 0)
+		return err_set(e, ERR_IO, "cannot write the bounces: %s", strerror(errno));
+	return db_bounce_families(db, bounce_row, a, e);
+}
+
+int
+status_bounces(struct db *db, FILE *out, struct err *e)
+{
+	struct bounces_args a;
+
+	memset(&a, 0, sizeof(a));
+	csvout_init(&a.w, out, ';', CSVOUT_SAFE);
+	return view_end(out, in_snapshot(db, e, bounces_view, &a), e);
+}
+
+static int
+bounces_to(struct db *db, FILE *fp, void *arg, struct err *e)
+{
+	(void)arg;
+	return status_bounces(db, fp, e);
+}
+
+int
+status_bounces_file(struct db *db, const char *path, struct err *e)
+{
+	return write_atomically(db, path, bounces_to, NULL, e);
+}
+
+/* ---- the service's morning page (contract section 9) -------------------- */
+
+struct html_args {
+	int64_t now;
+	int limit;
+	FILE *out;
+};
+
+static int
+html_view(struct db *db, void *arg, struct err *e)
+{
+	struct html_args *a = arg;
+	return page_write(db, a->now, a->limit, a->out, e);
+}
+
+int
+status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
+{
+	struct html_args a = {now, bounce_limit, out};
+	return view_end(out, in_snapshot(db, e, html_view, &a), e);
+}
+
+static int
+html_to(struct db *db, FILE *fp, void *arg, struct err *e)
+{
+	const struct html_args *a = arg;
+	return status_html(db, a->now, a->limit, fp, e);
+}
+
+int
+status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e)
+{
+	struct html_args a = {now, bounce_limit, NULL};
+	return write_atomically(db, path, html_to, &a, e);
 }

@@ -24,16 +24,20 @@
 /*
  * The default view: pending requests (count, oldest, by activity), the last
  * 10 batches (newest first) and the mail queue (counts, next attempt, every
- * failed message). now (the tool's clock) says whether the next attempt is
- * already due.
+ * failed message), and when mail bounced, the bounced messages and the
+ * undeliverable families (first address bounced bounce_limit times). now
+ * (the tool's clock) says whether the next attempt is already due.
  */
-int status_overview(struct db *db, int64_t now, FILE *out, struct err *e);
+int status_overview(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
 
 /* One batch in detail. Unknown batch: ERR_DATA. */
 int status_batch(struct db *db, long long batch_id, FILE *out, struct err *e);
 
-/* Every message not sent (pending, failed, skipped), with its details. */
-int status_mail(struct db *db, int64_t now, FILE *out, struct err *e);
+/*
+ * Every message not sent (pending, failed, skipped, bounced), with its
+ * details, and the bounce counts as in status_overview.
+ */
+int status_mail(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
 
 /*
  * The decisions export (contract section 5, export.h) of every request, or
@@ -45,6 +49,29 @@ int status_mail(struct db *db, int64_t now, FILE *out, struct err *e);
  * (EXPORT_RAW).
  */
 int status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err *e);
+
 int status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e);
+
+/* "    bounced 2019-12-03 09:00:00: 5.1.1 diagnostic" under a bounced message
+ * (nothing when m has not bounced): the --mail view and --request share it. */
+struct db_status_message;
+void status_put_bounce(FILE *out, const struct db_status_message *m);
+
+/*
+ * The families whose current first address bounced (contract section 8),
+ * as CSV for the service to call them: family_id;name;address;bounced_at;
+ * status;diagnostic, one row per family with its last bounce, ordered by
+ * family_id; spreadsheet-safe like the export. status_bounces_file writes
+ * path atomically, as status_export_file does.
+ */
+int status_bounces(struct db *db, FILE *out, struct err *e);
+int status_bounces_file(struct db *db, const char *path, struct err *e);
+
+/*
+ * The service's morning page (contract section 9, page.h): one
+ * self-contained HTML page. status_html_file writes path atomically.
+ */
+int status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
+int status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e);
 
 #endif

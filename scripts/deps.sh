@@ -7,6 +7,7 @@ set -eu
 pkgs="gcc make pkg-config libsqlite3-dev sqlite3 libcsv-dev libiniparser-dev
 libesmtp-dev libssl-dev libcurl4-openssl-dev openssl ca-certificates
 python3 python3-aiosmtpd postfix time
+dovecot-imapd curl util-linux
 debhelper devscripts lintian systemd prometheus"
 
 missing=""

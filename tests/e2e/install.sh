@@ -14,7 +14,7 @@ mode() { stat -c %a "$1"; }
 
 t install_into_destdir
 mk install || fail "make install: $(cat "$T/make.out")"
-for tool in import notify status transmit; do
+for tool in bounce import notify status transmit; do
 	f=$R$P/bin/nocturne-$tool
 	[ -x "$f" ] || fail "missing $f"
 	expect_eq "$(mode "$f")" 755 "mode of nocturne-$tool"
@@ -43,7 +43,7 @@ expect_rc 0
 expect_eq "$OUT" "nocturne-status 1.0.0"
 # nothing outside DESTDIR/PREFIX
 expect_eq "$(cd "$R" && find . -type f | grep -vc "^\.$P/")" 0 "files outside PREFIX"
-expect_eq "$(cd "$R" && find . -type f | wc -l)" $((11 + units)) "files installed"
+expect_eq "$(cd "$R" && find . -type f | wc -l)" $((13 + units)) "files installed"
 ok
 
 t uninstall_removes_everything

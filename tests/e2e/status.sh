@@ -159,7 +159,7 @@ ok
 t status_usage
 run nocturne-status --export --mail
 expect_rc 64
-expect_contains "$ERR" "nocturne-status: --export, --request, --mail and --check go one at a time"
+expect_contains "$ERR" "nocturne-status: --export, --request, --mail, --bounces, --html and --check go one at a time"
 run nocturne-status --mail --batch 2
 expect_rc 64
 run nocturne-status extra

@@ -5,7 +5,8 @@
 #   make sanitize   the whole suite under ASan + UBSan (build-san/)
 #   make demo       two nights on the sample town, mail written as files
 #   make bench      figures at scale (see README)
-#   make install    PREFIX=/usr/local DESTDIR=   (make uninstall: the same files)
+#   make install    PREFIX=/usr/local DESTDIR= UNITDIR= (make uninstall: the same files)
+#   make deb        the Debian package, in var/deb/ (checked with lintian)
 #   make style      clang-format check
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (60) s (clang, build-fuzz/)
 #   make stress     the long robustness scripts stress/*.sh
@@ -15,6 +16,8 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/nocturne
+# systemd looks in /usr/local/lib/systemd/system too; the package uses /lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 B ?= build
 
 CC ?= cc
@@ -43,7 +46,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 .SECONDARY:
 
 .PHONY: all deps check sanitize demo bench install uninstall clean style tests-built \
-	run-tests stress fuzz fuzz-built fuzz-run
+	run-tests deb stress fuzz fuzz-built fuzz-run
 
 all: $(TOOL_BIN)
 
@@ -110,6 +113,11 @@ install: all
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 conf/nocturne.ini $(DESTDIR)$(DOCDIR)/nocturne.ini.sample
 	install -m 644 cron/nocturne.cron $(DESTDIR)$(DOCDIR)/nocturne.cron
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in systemd/*.service systemd/*.timer; do \
+		sed 's|/usr/bin/|$(BINDIR)/|' $$u >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u#systemd/} || exit 1; \
+	done
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/nocturne-%)
@@ -117,6 +125,23 @@ uninstall:
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard man/*.5))
 	rm -f $(DESTDIR)$(DOCDIR)/nocturne.ini.sample $(DESTDIR)$(DOCDIR)/nocturne.cron
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(patsubst systemd/%,$(DESTDIR)$(UNITDIR)/%,$(wildcard systemd/*.service systemd/*.timer))
+
+# The Debian package (debian/, debhelper): built from a copy of the tree in
+# var/deb/, where dpkg-buildpackage also leaves the .deb and .changes, then
+# checked with lintian (errors and warnings fail; overrides say why).
+# DEB_DIR: where (the tests build in their own folder).
+DEB_DIR ?= var/deb
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+DEB_SRC = $(DEB_DIR)/nocturne-$(DEB_VERSION)
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -cf - --exclude=./var --exclude='./build*' --exclude=./.git --exclude=./tmp \
+		--exclude=./out . | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=2 $(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(DEB_DIR)/nocturne_$(DEB_VERSION)_*.changes
 
 # Fuzzing: clang, libFuzzer, ASan + UBSan. The library is built for it in
 # build-fuzz/ by re-entering make; fuzz/run.sh runs each harness in turn.

@@ -78,6 +78,7 @@ main(int argc, char **argv)
 	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0) {
 		code = tool_fail(&e);
 	} else {
+		a.now = now;
 		code = import_file(&cfg, kind, argv[first + 1], &a, &c, &e);
 		if (shown > SHOWN_MAX)
 			log_error("%s: %ld more problems not shown",

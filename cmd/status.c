@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -43,7 +44,7 @@ int
 main(int argc, char **argv)
 {
 	const char *request_id = NULL, *batch_text = NULL, *file = NULL;
-	int export = 0, raw = 0, mail = 0, bounces = 0, html = 0;
+	int export = 0, raw = 0, mail = 0, bounces = 0, html = 0, check = 0, network = 0;
 	const struct tool_option own[] = {
 	    {"batch", "N", "one batch in detail (or, with --export, its decisions)", NULL,
 	     &batch_text, check_batch, "expected a batch number (1, 2, ...)"},
@@ -59,6 +60,10 @@ main(int argc, char **argv)
 	     NULL, NULL, NULL},
 	    {"html", NULL, "the night on one HTML page, to FILE or standard output", &html, NULL,
 	     NULL, NULL},
+	    {"check", NULL, "is all ready for tonight? one line per problem", &check, NULL, NULL,
+	     NULL},
+	    {"network", NULL, "with --check: also reach the mail server and the back office",
+	     &network, NULL, NULL, NULL},
 	    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 	};
 	const struct tool t = {
@@ -71,13 +76,16 @@ main(int argc, char **argv)
 	    "       nocturne-status [options] --mail          the mail queue in detail\n"
 	    "       nocturne-status [options] --bounces [FILE|-]\n"
 	    "                                  families whose first address bounced, as CSV\n"
-	    "       nocturne-status [options] --html [FILE|-] the night on one HTML page\n",
+	    "       nocturne-status [options] --html [FILE|-] the night on one HTML page\n"
+	    "       nocturne-status [options] --check [--network]\n"
+	    "                                  is all ready for tonight? one line per problem\n",
 	    "Read-only: it never takes the lock and reads one snapshot of the database.\n",
 	    NULL,
 	    "accepted and ignored (status changes nothing)",
 	    own,
 	    "exit: 0 done, 64 usage, 65 unknown batch or request, 66 no database,\n"
-	    "      74 I/O error, 75 database busy, 78 configuration error\n",
+	    "      74 I/O error, 75 database busy, 78 configuration error;\n"
+	    "      --check: 0 all is well, else the status of the first problem listed\n",
 	};
 	struct opts o;
 	struct config cfg;
@@ -92,12 +100,14 @@ main(int argc, char **argv)
 		return rc;
 	if (batch_text != NULL)
 		parse_batch(batch_text, &batch);
-	if (export + mail + bounces + html + (request_id != NULL) > 1)
+	if (export + mail + bounces + html + check + (request_id != NULL) > 1)
 		return tool_usage_error(
-		    "--export, --request, --mail, --bounces and --html go one at a time");
+		    "--export, --request, --mail, --bounces, --html and --check go one at a time");
+	if (network && !check)
+		return tool_usage_error("--network goes with --check");
 	if (raw && !export)
 		return tool_usage_error("--raw goes with --export");
-	if (batch > 0 && (mail || bounces || html || request_id != NULL))
+	if (batch > 0 && (mail || bounces || html || check || request_id != NULL))
 		return tool_usage_error("--batch goes alone or with --export");
 	if ((export || bounces || html) && first < argc)
 		file = argv[first++];
@@ -106,8 +116,25 @@ main(int argc, char **argv)
 
 	err_clear(&e);
 	memset(&cfg, 0, sizeof(cfg)); /* opts_setup fills it */
+	if (check) {
+		struct check_report r = {0};
+
+		if (opts_setup(&o, t.name, &cfg, &now, &e) < 0) {
+			rc = tool_fail(&e);
+			goto out;
+		}
+		rc = 0;
+		if (check_run(&cfg, network, &r) > 0) {
+			for (size_t i = 0; i < r.n; i++)
+				log_error("%s", r.problems[i].line);
+			rc = err_exitcode(r.problems[0].kind);
+		}
+		check_release(&r);
+		rc = tool_finish(rc);
+		goto out;
+	}
 	if (opts_setup(&o, t.name, &cfg, &now, &e) < 0 ||
-	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_EXISTING, &e) < 0) {
+	    db_open(&db, cfg.db_path, cfg.busy_timeout_ms, DB_OPEN_READONLY, &e) < 0) {
 		rc = tool_fail(&e);
 		goto out;
 	}

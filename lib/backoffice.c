@@ -507,6 +507,29 @@ backoffice_note_waiting(struct db *db, struct err *e)
 }
 
 int
+backoffice_probe(const struct config *cfg, struct err *e)
+{
+	struct backoffice *bo;
+	CURLcode res;
+	int rc = 0;
+
+	if (backoffice_open(&bo, cfg, e) < 0)
+		return -1;
+	/* TCP and the TLS handshake, verified; no request is sent. */
+	curl_easy_setopt(bo->curl, CURLOPT_CONNECT_ONLY, 1L);
+	bo->errbuf[0] = '\0';
+	res = curl_easy_perform(bo->curl);
+	if (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CACERT_BADFILE)
+		rc = err_set(e, ERR_CONFIG, "back office %s: TLS: %s", bo->shown,
+		             bo->errbuf[0] ? bo->errbuf : curl_easy_strerror(res));
+	else if (res != CURLE_OK)
+		rc = err_set(e, ERR_TEMP, "back office %s: %s", bo->shown,
+		             bo->errbuf[0] ? bo->errbuf : curl_easy_strerror(res));
+	backoffice_free(bo);
+	return rc;
+}
+
+int
 backoffice_overdue(struct db *db, int64_t now, struct err *e)
 {
 	struct err e2;

@@ -76,6 +76,14 @@ int backoffice_deliver_pending(struct backoffice *bo, struct db *db, int64_t now
  */
 int backoffice_note_waiting(struct db *db, struct err *e);
 
+/*
+ * Check the back office answers: the configuration (URL, token file) as
+ * backoffice_open checks it, then a TCP connection and a verified TLS
+ * handshake with the URL's host; no request is sent. 0, or -1 with
+ * ERR_CONFIG (configuration, certificate) or ERR_TEMP (unreachable).
+ */
+int backoffice_probe(const struct config *cfg, struct err *e);
+
 /* A batch still undelivered this long after it was made needs a person. */
 #define BACKOFFICE_OVERDUE_SECS (12 * 3600)
 

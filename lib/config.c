@@ -32,6 +32,8 @@ config_defaults(struct config *cfg)
 	cfg->source = xstrdup("built-in defaults");
 	cfg->db_path = xstrdup("./nocturne.db");
 	cfg->busy_timeout_ms = 5000;
+	cfg->backup_dir = xstrdup("");
+	cfg->backup_keep = 7;
 	cfg->refuse_debtor = 0;
 	cfg->expire_waitlist = 1;
 	cfg->transport = TRANSPORT_FILE;
@@ -67,6 +69,7 @@ config_defaults(struct config *cfg)
 	cfg->report_to = xstrdup("");
 	cfg->report_subject = xstrdup("");
 	cfg->syslog = 0;
+	cfg->metrics_file = xstrdup("");
 }
 
 void
@@ -74,6 +77,7 @@ config_release(struct config *cfg)
 {
 	char **strs[] = {&cfg->source,
 	                 &cfg->db_path,
+	                 &cfg->backup_dir,
 	                 &cfg->mail_dir,
 	                 &cfg->from,
 	                 &cfg->reply_to,
@@ -94,7 +98,8 @@ config_release(struct config *cfg)
 	                 &cfg->bounce_ca_file,
 	                 &cfg->bounce_done_folder,
 	                 &cfg->report_to,
-	                 &cfg->report_subject};
+	                 &cfg->report_subject,
+	                 &cfg->metrics_file};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -116,6 +121,8 @@ struct key {
 static const struct key keys[] = {
     {"database", "path", K_STR, OFF(db_path), 0, 0},
     {"database", "busy_timeout_ms", K_INT, OFF(busy_timeout_ms), 0, 3600000},
+    {"database", "backup_dir", K_STR, OFF(backup_dir), 0, 0},
+    {"database", "backup_keep", K_INT, OFF(backup_keep), 1, 10000},
     {"transmit", "refuse_debtor", K_BOOL, OFF(refuse_debtor), 0, 0},
     {"transmit", "expire_waitlist", K_BOOL, OFF(expire_waitlist), 0, 0},
     {"mail", "transport", K_TRANSPORT, OFF(transport), 0, 0},
@@ -151,6 +158,7 @@ static const struct key keys[] = {
     {"report", "to", K_STR, OFF(report_to), 0, 0},
     {"report", "subject", K_STR, OFF(report_subject), 0, 0},
     {"log", "syslog", K_BOOL, OFF(syslog), 0, 0},
+    {"log", "metrics_file", K_STR, OFF(metrics_file), 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -20,6 +20,8 @@ struct config {
 	/* [database] */
 	char *db_path;
 	int busy_timeout_ms;
+	char *backup_dir; /* "" = no backups */
+	int backup_keep;
 
 	/* [transmit] */
 	int refuse_debtor;
@@ -69,6 +71,7 @@ struct config {
 
 	/* [log] */
 	int syslog;
+	char *metrics_file; /* "" = none */
 };
 
 /* Fill cfg with the built-in defaults. Free with config_release(). */

@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "db_int.h"
 #include "owner.h"
 #include "log.h"
+
+/* 32 MiB of page cache per connection (bench/floor.c uses the same). */
+#define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
 
 /* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -216,7 +220,12 @@ static const char *const migrations[] = {
     "  status TEXT NOT NULL,"
     "  diagnostic TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX bounce_family ON bounce(family_ref, address);",
-    /* 4 -> 5: the mail finds the request that made another a duplicate
+    /* 4 -> 5: the last successful run of each tool, for the metrics file. */
+    "CREATE TABLE tool_run("
+    "  tool TEXT PRIMARY KEY,"
+    "  last_success_at INTEGER NOT NULL,"
+    "  duration_ms INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 5 -> 6: the mail finds the request that made another a duplicate
      * (contract 6.1) without reading a whole slot. */
     "CREATE INDEX request_child ON request(child_ref, activity_ref, day);",
 };
@@ -358,6 +367,92 @@ fail:
 	return -1;
 }
 
+/* The schema a read-only reader finds: exactly this build's, or refused. */
+static int
+check_version(struct db *db, struct err *e)
+{
+	int v;
+
+	if (user_version(db, &v, e) < 0)
+		return -1;
+	if (v > NMIGRATIONS)
+		return err_set(e, ERR_CONFIG,
+		               "%s: schema version %d is newer than this nocturne (%d): upgrade "
+		               "nocturne",
+		               db->path, v, NMIGRATIONS);
+	if (v == 0)
+		return err_set(e, ERR_NOINPUT,
+		               "%s: no nocturne data yet (an empty database): import data first",
+		               db->path);
+	if (v < NMIGRATIONS)
+		return err_set(e, ERR_CONFIG,
+		               "%s: schema version %d is older than this nocturne (%d): run "
+		               "nocturne-import or nocturne-transmit once to upgrade it",
+		               db->path, v, NMIGRATIONS);
+	return 0;
+}
+
+/* "file:PATH?immutable=1", the path percent-encoded where a URI needs it. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char tail[] = "?immutable=1";
+	size_t n = strlen(path);
+	char *uri = xmalloc(5 + 3 * n + sizeof(tail)), *p = uri;
+
+	memcpy(p, "file:", 5);
+	p += 5;
+	for (; *path; path++) {
+		unsigned char c = (unsigned char)*path;
+		if (c == '?' || c == '#' || c == '%' || c < 0x20 || c >= 0x7f)
+			p += snprintf(p, 4, "%%%02X", c);
+		else
+			*p++ = (char)c;
+	}
+	memcpy(p, tail, sizeof(tail));
+	return uri;
+}
+
+static int
+open_readonly(struct db *db, int busy_ms, struct err *e)
+{
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	size_t n = strlen(db->path);
+	char *wal, *uri;
+	int rc, v;
+
+	if (sqlite3_open_v2(db->path, &db->sql, flags, NULL) != SQLITE_OK)
+		goto cant;
+	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_busy_timeout(db->sql, busy_ms);
+	if (user_version(db, &v, e) == 0)
+		return check_version(db, e);
+	rc = sqlite3_extended_errcode(db->sql);
+	if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN)
+		return -1;
+	/* No WAL index and none can be made here: immutable, if no writer has it. */
+	wal = xmalloc(n + 5);
+	memcpy(wal, db->path, n);
+	memcpy(wal + n, "-wal", 5);
+	v = access(wal, F_OK) == 0;
+	free(wal);
+	if (v)
+		return -1;
+	sqlite3_close(db->sql);
+	uri = immutable_uri(db->path);
+	rc = sqlite3_open_v2(uri, &db->sql, flags | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		goto cant;
+	sqlite3_extended_result_codes(db->sql, 1);
+	err_clear(e);
+	return check_version(db, e);
+cant:
+	db_fail(db, e, "cannot open database");
+	e->kind = ERR_IO;
+	return -1;
+}
+
 /*
  * The database and the WAL and shared-memory files beside it must be
  * writable by the user running: one left by another user (a hand run as
@@ -397,11 +492,20 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 		if (owner_check_dir(path, e) < 0)
 			return -1;
 		flags |= SQLITE_OPEN_CREATE;
-	} else if (db_check_owners(path, e) < 0) {
+	} else if (mode != DB_OPEN_READONLY && db_check_owners(path, e) < 0) {
 		return -1;
 	}
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
+	if (mode == DB_OPEN_READONLY) {
+		if (open_readonly(db, busy_ms, e) < 0 ||
+		    db_exec(db, DB_CACHE_PRAGMA "PRAGMA temp_store = MEMORY;", e) < 0) {
+			db_close(db);
+			return -1;
+		}
+		*out = db;
+		return 0;
+	}
 	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
 		db_fail(db, e, "cannot open database");
 		e->kind = ERR_IO;
@@ -413,9 +517,7 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	if (db_exec(db,
 	            "PRAGMA journal_mode = WAL;"
 	            "PRAGMA synchronous = NORMAL;"
-	            "PRAGMA foreign_keys = ON;"
-	            "PRAGMA cache_size = -32768;"
-	            "PRAGMA temp_store = FILE;",
+	            "PRAGMA foreign_keys = ON;" DB_CACHE_PRAGMA "PRAGMA temp_store = FILE;",
 	            e) < 0 ||
 	    migrate(db, e) < 0) {
 		db_close(db);
@@ -502,6 +604,64 @@ void
 db_checkpoint(struct db *db)
 {
 	sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
+int
+db_copy_to(struct db *db, const char *path, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "VACUUM INTO ?1", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		err_set(e, ERR_IO, "%s: backup to %s: %s", db->path, path, sqlite3_errmsg(db->sql));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e)
+{
+	char sql[48], **v = NULL;
+	size_t cap = 0, len = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*lines = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "PRAGMA quick_check(%d)", max > 0 ? max : 1);
+	if (db_prepare(db, sql, &st, e) < 0) {
+		e->kind = ERR_IO;
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		/* One row may hold several problems, one per line, under a heading. */
+		while (t != NULL && *t != '\0' && len < (size_t)max) {
+			size_t k = strcspn(t, "\n");
+			if (k > 0 && strncmp(t, "ok", k) != 0 &&
+			    strncmp(t, "*** in database", 15) != 0) {
+				xgrow(&v, &cap, len + 1, sizeof(*v));
+				v[len] = xmalloc(k + 1);
+				memcpy(v[len], t, k);
+				v[len++][k] = '\0';
+			}
+			t += k;
+			t += *t == '\n';
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		/* A database too damaged to check is one problem, said as SQLite says it. */
+		xgrow(&v, &cap, len + 1, sizeof(*v));
+		v[len++] = xstrdup(sqlite3_errmsg(db->sql));
+	}
+	sqlite3_finalize(st);
+	*lines = v;
+	*n = len;
+	return 0;
 }
 
 int

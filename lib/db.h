@@ -34,13 +34,15 @@
  *   message_content(message_ref, content = the RFC 5322 bytes), apart so
  *           that a state change does not rewrite the message's bytes
  *   message_request(message_ref, seq): the requests a message covers
- * Version 2 (bounces, the service's page): message.state may be 'bounced',
+ * Version 4 (bounces, the service's page): message.state may be 'bounced',
  * with bounced_at, bounce_status, bounce_diagnostic; message.kind may be
  * 'page' (the morning page mailed to [report] to: no family_ref, its
  * batch_id, one per batch); and
  *   bounce(ref, family_ref, address = the recipient it returned from,
  *          message_ref UNIQUE, bounced_at, status, diagnostic): one row per
  *          hard bounce (see db_bounce.h)
+ *   tool_run(tool, last_success_at instant, duration_ms) (version 5): the
+ *           last run of each tool that ended well, for the metrics file
  * Days are days since 1970-01-01, instants seconds since 1970-01-01 local
  * (see when.h), times of day minutes since midnight.
  */
@@ -54,11 +56,20 @@ struct db;
 enum db_open_mode {
 	DB_OPEN_EXISTING = 0, /* a missing database is ERR_NOINPUT */
 	DB_OPEN_CREATE = 1,   /* create it (and its schema) when missing */
+	DB_OPEN_READONLY = 2, /* existing, read-only: no migration, no write */
 };
 
 /*
  * Open (and migrate) the database at path. busy_ms: how long a statement
  * waits for another writer. On success *out is set; free with db_close().
+ *
+ * DB_OPEN_READONLY (nocturne-status) opens with SQLITE_OPEN_READONLY and
+ * migrates nothing: a schema newer than this build, or older (not yet
+ * migrated by a writing tool), is ERR_CONFIG naming both versions; a
+ * database with no schema at all (an empty file) is ERR_NOINPUT. A reader
+ * who may not create the WAL index (-shm) beside a database no writer has
+ * open (no -wal file) reads it as immutable: the only way SQLite reads a
+ * WAL database from a folder it cannot write to.
  */
 int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e);
 
@@ -89,5 +100,19 @@ void db_rollback(struct db *db);
 
 /* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
 void db_checkpoint(struct db *db);
+
+/*
+ * Write a consistent copy of the whole database (one snapshot, VACUUM INTO)
+ * to path, which must not exist or be empty. Not synced: the caller fsyncs.
+ * ERR_IO on failure (a partial file may be left: the caller removes it).
+ */
+int db_copy_to(struct db *db, const char *path, struct err *e);
+
+/*
+ * PRAGMA quick_check: the first max problems it reports, malloc'ed lines in
+ * *lines (*n of them, none when the database is sound): caller frees each
+ * and the array. -1 (ERR_IO) when the check itself cannot run.
+ */
+int db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "db_int.h"
+#include "when.h"
 
 struct db_batch_rows {
 	struct db *db;
@@ -196,4 +197,45 @@ db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *
 	                    "       delivery_attempts = delivery_attempts + 1"
 	                    " WHERE batch_id = ?1 AND delivery = 'pending'",
 	                    batch_id, 0, status, why, e);
+}
+
+int
+db_batch_last(struct db *db, long long *id, int64_t *ran_at, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	*ran_at = 0;
+	if (db_prepare(db, "SELECT batch_id, ran_at FROM batch ORDER BY batch_id DESC LIMIT 1", &st,
+	               e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*ran_at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, e, "read the last batch");
+	return 0;
+}
+
+int
+db_batch_check_clock(struct db *db, int64_t now, const char *what, struct err *e)
+{
+	char a[WHEN_DATETIME_LEN], b[WHEN_DATETIME_LEN];
+	long long id;
+	int64_t ran_at;
+
+	if (db_batch_last(db, &id, &ran_at, e) < 0)
+		return -1;
+	if (id == 0 || now >= ran_at)
+		return 0;
+	when_format_datetime(now, a);
+	when_format_datetime(ran_at, b);
+	return err_set(e, ERR_USAGE,
+	               "the clock for %s, %s, is before batch %lld's, %s: the clock never goes "
+	               "backwards (check --now, $NOCTURNE_NOW or the system clock)",
+	               what, a, id, b);
 }

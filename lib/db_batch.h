@@ -70,4 +70,17 @@ int db_batch_mark_delivered(struct db *db, long long batch_id, int64_t at, int s
 int db_batch_mark_failed(struct db *db, long long batch_id, int status, const char *why,
                          struct err *e);
 
+/*
+ * The newest batch: its number (*id, 0 when there is none yet) and clock
+ * (*ran_at, 0 when none). 0 or -1.
+ */
+int db_batch_last(struct db *db, long long *id, int64_t *ran_at, struct err *e);
+
+/*
+ * The clock never goes backwards (contract section 10): ERR_USAGE naming
+ * both times when now is before the newest batch's ran_at, else 0. what
+ * says what the clock was for ("tonight's batch", "this morning's mail").
+ */
+int db_batch_check_clock(struct db *db, int64_t now, const char *what, struct err *e);
+
 #endif

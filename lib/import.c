@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "import_int.h"
 #include "log.h"
+#include "metrics.h"
 #include "parse.h"
 #include "text.h"
+#include "when.h"
 
 int
 import_kind_parse(const char *s, enum import_kind *kind)
@@ -350,8 +353,10 @@ import_file(const struct config *cfg, enum import_kind kind, const char *path,
 	struct import_opts io;
 	const char *db_file = cfg->db_path;
 	FILE *rejects = NULL;
+	struct timespec t0;
 	int rc = -1, keep_rejects = 0;
 
+	when_mark(&t0);
 	memset(c, 0, sizeof(*c));
 	if (csvin_open(&in, path, e) < 0)
 		return -1;
@@ -401,6 +406,8 @@ out:
 		fclose(rejects);
 		unlink(a->rejects_path);
 	}
+	if (!a->dry_run)
+		rc = metrics_end(db, cfg, "import", rc, a->now, &t0, e);
 	db_close(db);
 	csvin_free(in);
 	return rc;

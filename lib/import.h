@@ -95,6 +95,7 @@ struct import_file_args {
 	const char *rejects_path; /* NULL: all or nothing; else store the good rows and
 	                           * write the bad ones there (removed when unused) */
 	FILE *out;                /* the dry run's counts line */
+	int64_t now;              /* the clock: the metrics file's last success */
 	void (*bad)(const char *msg, void *ctx); /* as in import_opts */
 	void *ctx;
 };
@@ -107,7 +108,8 @@ struct import_file_args {
  * else the counts go to the log (-v). The rejects file is created first
  * and removed again unless it holds bad rows of a run that stored the good
  * ones. Returns 0 or -1 as import_run (ERR_NOINPUT for a missing path,
- * ERR_IO for a rejects file that cannot be written); *c is filled.
+ * ERR_IO for a rejects file that cannot be written); *c is filled. Not a
+ * dry run: ends by rewriting [log] metrics_file (metrics_end, "import").
  */
 int import_file(const struct config *cfg, enum import_kind kind, const char *path,
                 const struct import_file_args *a, struct import_counts *c, struct err *e);

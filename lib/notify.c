@@ -1,12 +1,16 @@
 #include "notify.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "db.h"
+#include "db_batch.h"
 #include "lock.h"
 #include "log.h"
+#include "metrics.h"
 #include "parse.h"
+#include "when.h"
 
 int
 notify_parse_ref(const char *s, long long *ref)
@@ -66,12 +70,17 @@ notify_run(const struct config *cfg, int64_t now, const struct notify_resend *rs
 {
 	struct db *db = NULL;
 	struct lock lk = {-1, NULL};
+	struct timespec t0;
 	int rc = -1;
 
+	when_mark(&t0);
 	memset(st, 0, sizeof(*st));
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) == 0 &&
-	    (dry_run || lock_acquire(&lk, cfg->db_path, "notify", e) == 0))
+	    (dry_run || lock_acquire(&lk, cfg->db_path, "notify", e) == 0) &&
+	    db_batch_check_clock(db, now, "this morning's mail", e) == 0)
 		rc = run(db, cfg, now, rs, dry_run, out, st, e);
+	if (!dry_run)
+		rc = metrics_end(db, cfg, "notify", rc, now, &t0, e);
 	lock_release(&lk);
 	db_close(db);
 	return rc;

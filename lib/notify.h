@@ -1,8 +1,9 @@
 /*
  * notify.h - the whole of nocturne-notify behind one call: under the notify
- * lock (not taken by a dry run), compose the morning's messages (or resend
- * stored ones: --resend, --resend-family) and send those due (morning.h),
- * then judge the run.
+ * lock (not taken by a dry run), refuse a clock behind the newest batch
+ * (db_batch_check_clock), compose the morning's messages (or resend stored
+ * ones: --resend, --resend-family) and send those due (morning.h), judge
+ * the run, and (not a dry run) rewrite [log] metrics_file (metrics_end).
  */
 #ifndef NOCTURNE_NOTIFY_H
 #define NOCTURNE_NOTIFY_H

@@ -75,4 +75,13 @@ struct smtp_options {
 int smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smtp_result_fn fn,
               void *ctx, struct err *e);
 
+/*
+ * Check that the server answers as o says without sending anything: connect,
+ * EHLO, STARTTLS (tls = starttls: required and verified) or implicit TLS,
+ * and AUTH when o->user is set (it must be offered and accepted). Returns 0,
+ * or -1 with ERR_UNAVAILABLE (cannot connect, no STARTTLS) or ERR_CONFIG
+ * (certificate rejected, AUTH refused or not offered); never the password.
+ */
+int smtp_probe(const struct smtp_options *o, struct err *e);
+
 #endif

@@ -2,6 +2,8 @@
  * smtp_curl.c - the libcurl client for implicit TLS (tls = tls, port 465),
  * which libESMTP cannot do: smtps://, one easy handle for the whole chunk so
  * the connection is reused, each message's outcome from its own transfer.
+ * Also smtp_probe() (nocturne-status --check --network), for every tls
+ * mode: libcurl's connect-only mode stops before MAIL.
  */
 #include "smtp_int.h"
 
@@ -224,5 +226,94 @@ smtp_send_curl(struct smtp_run *r, struct err *e)
 out:
 	if (h != NULL)
 		curl_easy_cleanup(h);
+	return rc;
+}
+
+/* The probe's view of the dialogue: did AUTH go out, and was it accepted? */
+struct smtp_probe_seen {
+	int auth_sent, auth_ok;
+	char last[SMTP_TEXT_MAX];
+};
+
+static int
+smtp_probe_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct smtp_probe_seen *s = arg;
+
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT && size >= 5 && strncasecmp(data, "AUTH ", 5) == 0)
+		s->auth_sent = 1;
+	if (type == CURLINFO_HEADER_IN && size >= 3) {
+		if (strncmp(data, "235", 3) == 0)
+			s->auth_ok = 1;
+		smtp_clean(s->last, sizeof(s->last), data, size);
+	}
+	return 0;
+}
+
+int
+smtp_probe(const struct smtp_options *o, struct err *e)
+{
+	struct smtp_probe_seen seen;
+	char url[320], ebuf[CURL_ERROR_SIZE], where[300];
+	const char *scheme = o->tls == TLS_IMPLICIT ? "smtps" : "smtp";
+	int with_auth = !smtp_empty(o->user);
+	CURLcode res;
+	CURL *h;
+	int rc = -1;
+
+	if (smtp_empty(o->host))
+		return err_set(e, ERR_CONFIG, "smtp: [smtp] host is empty");
+	if (strchr(o->host, ':') != NULL)
+		snprintf(url, sizeof(url), "%s://[%s]:%d", scheme, o->host, smtp_port(o));
+	else
+		snprintf(url, sizeof(url), "%s://%s:%d", scheme, o->host, smtp_port(o));
+	snprintf(where, sizeof(where), "%s:%d", o->host, smtp_port(o));
+	if (curlinit(e) < 0)
+		return err_prefix(e, "smtp %s", where);
+	if ((h = curl_easy_init()) == NULL)
+		return err_set(e, ERR_INTERNAL, "smtp %s: cannot initialise libcurl", where);
+	memset(&seen, 0, sizeof(seen));
+	ebuf[0] = '\0';
+	/* Connection setup only: greeting, EHLO, STARTTLS, EHLO, AUTH; no MAIL. */
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, scheme);
+	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+	                 o->tls == TLS_STARTTLS ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)o->timeout_s);
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)o->timeout_s);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_probe_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &seen);
+	if (!smtp_empty(o->ca_file))
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	if (with_auth) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, o->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, o->password ? o->password : "");
+	}
+	res = curl_easy_perform(h);
+	if (res == CURLE_LOGIN_DENIED)
+		err_set(e, ERR_CONFIG, "smtp %s: AUTH refused for user '%s': %s", where, o->user,
+		        seen.last[0] ? seen.last : "no reply");
+	else if (res == CURLE_USE_SSL_FAILED)
+		err_set(e, ERR_UNAVAILABLE, "smtp %s: STARTTLS required but not offered", where);
+	else if (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CACERT_BADFILE)
+		err_set(e, ERR_CONFIG, "smtp %s: TLS: %s", where, ebuf[0] ? ebuf : "certificate");
+	else if (res != CURLE_OK)
+		err_set(e, ERR_UNAVAILABLE, "smtp %s: %s", where,
+		        ebuf[0] ? ebuf : curl_easy_strerror(res));
+	else if (with_auth && !seen.auth_ok)
+		err_set(e, ERR_CONFIG,
+		        "smtp %s: the server offered no AUTH: user '%s' not logged in", where,
+		        o->user);
+	else
+		rc = 0;
+	curl_easy_cleanup(h);
 	return rc;
 }

@@ -4,10 +4,12 @@
 #include <time.h>
 
 #include "backoffice.h"
+#include "backup.h"
 #include "db.h"
 #include "db_batch.h"
 #include "lock.h"
 #include "log.h"
+#include "metrics.h"
 #include "night.h"
 #include "when.h"
 
@@ -156,7 +158,13 @@ transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *
 
 	when_mark(&t0);
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) < 0 ||
-	    lock_acquire(&lk, cfg->db_path, "transmit", e) < 0)
+	    lock_acquire(&lk, cfg->db_path, "transmit", e) < 0 ||
+	    db_batch_check_clock(db, now, a->redeliver ? "the deliveries" : "tonight's batch", e) <
+	        0)
+		goto out;
+	/* Before anything is written: a backup that fails stops the night (74). */
+	if (!a->dry_run && !a->redeliver && cfg->backup_dir[0] != '\0' &&
+	    backup_take(db, cfg->backup_dir, cfg->backup_keep, now, NULL, e) < 0)
 		goto out;
 	if (backoffice_enabled(cfg)) {
 		if (backoffice_open(&bo, cfg, e) < 0)
@@ -173,6 +181,8 @@ transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *
 	}
 	rc = run(db, cfg, now, a, bo, &t0, e);
 out:
+	if (!a->dry_run)
+		rc = metrics_end(db, cfg, a->redeliver ? "redeliver" : "transmit", rc, now, &t0, e);
 	backoffice_free(bo);
 	db_close(db);
 	lock_release(&lk);

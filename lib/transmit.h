@@ -3,7 +3,10 @@
  * behind one call: the delivery policy of contract section 7 and the batch
  * of section 4.
  *
- * Under the transmit lock: the back office's configuration (token file) is
+ * Under the transmit lock: a clock behind the newest batch is refused
+ * (db_batch_check_clock); a night run (not a dry run, not --redeliver) with
+ * [database] backup_dir first takes a backup (backup.h: a failure stops the
+ * night, ERR_IO); the back office's configuration (token file) is
  * checked before anything is done; batches still waiting for the back
  * office are sent first, oldest first, and the first failure stops the
  * sending (the back office gets batches in order: the rest are "held") but
@@ -13,6 +16,8 @@
  * ERR_TEMP (75): the next run sends it again; but a night run whose oldest
  * waiting batch is over BACKOFFICE_OVERDUE_SECS old ends in ERR_UNAVAILABLE
  * (69, a person must look). --redeliver without a back office is done (0).
+ * Every run but a dry run ends by rewriting [log] metrics_file
+ * (metrics_end: "transmit", or "redeliver").
  */
 #ifndef NOCTURNE_TRANSMIT_H
 #define NOCTURNE_TRANSMIT_H

@@ -7,7 +7,8 @@ set -eu
 pkgs="gcc make pkg-config libsqlite3-dev sqlite3 libcsv-dev libiniparser-dev
 libesmtp-dev libssl-dev libcurl4-openssl-dev openssl ca-certificates
 python3 python3-aiosmtpd postfix time python3-icalendar python3-vobject chromium
-dovecot-imapd curl util-linux"
+dovecot-imapd curl util-linux
+debhelper devscripts lintian systemd prometheus"
 
 missing=""
 for p in $pkgs; do

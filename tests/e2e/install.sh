@@ -1,5 +1,6 @@
 # install.sh - make install / make uninstall with PREFIX and DESTDIR: every
-# file where the FHS wants it, with its mode, the tools runnable from there,
+# file where the FHS wants it (systemd units in PREFIX/lib/systemd/system),
+# with its mode, the tools runnable from there,
 # and nothing left behind by uninstall (man pages and docs included).
 # The tools are those the suite built ($NOCTURNE_BUILD): -o all keeps make
 # from rebuilding them with other flags.
@@ -25,12 +26,24 @@ done
 cmp -s "$R$P/share/man/man5/nocturne.5" "$TOP/man/nocturne.5" || fail "nocturne(5)"
 cmp -s "$R$P/share/doc/nocturne/nocturne.ini.sample" "$TOP/conf/nocturne.ini" || fail "ini sample"
 cmp -s "$R$P/share/doc/nocturne/nocturne.cron" "$TOP/cron/nocturne.cron" || fail "crontab"
+# the systemd units, their commands pointing into PREFIX
+units=0
+for u in "$TOP"/systemd/*.service "$TOP"/systemd/*.timer; do
+	f=$R$P/lib/systemd/system/${u##*/}
+	units=$((units + 1))
+	[ -f "$f" ] || { fail "missing $f"; continue; }
+	expect_eq "$(mode "$f")" 644 "mode of ${u##*/}"
+	expect_eq "$(cat "$f")" "$(sed "s|/usr/bin/|$P/bin/|" "$u")" "${u##*/}"
+done
+[ "$units" -ge 12 ] || fail "only $units units in systemd/"
+grep -q "^ExecStart=$P/bin/nocturne-transmit " "$R$P/lib/systemd/system/nocturne-transmit.service" ||
+	fail "nocturne-transmit.service does not run $P/bin/nocturne-transmit"
 run "$R$P/bin/nocturne-status" -V
 expect_rc 0
 expect_eq "$OUT" "nocturne-status 1.0.0"
 # nothing outside DESTDIR/PREFIX
 expect_eq "$(cd "$R" && find . -type f | grep -vc "^\.$P/")" 0 "files outside PREFIX"
-expect_eq "$(cd "$R" && find . -type f | wc -l)" 13 "files installed"
+expect_eq "$(cd "$R" && find . -type f | wc -l)" $((13 + units)) "files installed"
 ok
 
 t uninstall_removes_everything

@@ -11,6 +11,14 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/nocturne-e2e.XXXXXX")
 cd "$T" || exit 1
 trap 't_cleanup' EXIT
 unset NOCTURNE_CONFIG NOCTURNE_NOW
+# The built-in defaults whatever /etc/nocturne holds on this machine (the
+# package test installs a nocturne.ini there for a while): an empty file
+# is the defaults (nocturne(5)). Scripts give their own configuration with
+# -c or $NOCTURNE_CONFIG; the search without either is tested where it is
+# the point (built_in_defaults in night_to_mail.sh, the package test).
+: >"$T/.defaults.ini"
+chmod 644 "$T/.defaults.ini"
+export NOCTURNE_CONFIG="$T/.defaults.ini"
 _t_name="" _t_bad=0
 _t_cleanups=""
 

@@ -157,8 +157,10 @@ t built_in_defaults
 # No -c, no $NOCTURNE_CONFIG (and none in /etc on test machines): the
 # database is ./nocturne.db and mail goes as files into ./outbox.
 if [ -e /etc/nocturne/nocturne.ini ]; then
-	echo "  (skipped: /etc/nocturne/nocturne.ini exists here)"
+	echo "SKIP: built_in_defaults /etc/nocturne/nocturne.ini exists here (it would be read)"
 else
+	saved_config=$NOCTURNE_CONFIG
+	unset NOCTURNE_CONFIG
 	mkdir d && cd d
 	for k in families:fam children:ch activities:act openings:op requests:r1; do
 		run nocturne-import "${k%%:*}" "../${k#*:}.csv"
@@ -171,5 +173,6 @@ else
 	[ -f nocturne.db ] || fail "no ./nocturne.db"
 	expect_eq "$(ls outbox/*.eml 2>/dev/null | wc -l)" 3 "messages in ./outbox"
 	cd "$T"
+	export NOCTURNE_CONFIG="$saved_config"
+	ok
 fi
-ok

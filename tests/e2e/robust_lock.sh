@@ -43,8 +43,9 @@ two_at_once() {
 	ra=$(cat a.rc) rb=$(cat b.rc)
 	expect_eq "$(printf '%s\n' "$ra" "$rb" | sort -n | tr '\n' ' ')" "0 75 " "exit codes"
 	if [ "$ra" = 75 ]; then loser=a; else loser=b; fi
-	expect_eq "$(awk '$1 < 1000 { print "fast" }' "$loser.ms")" fast \
-		"the second run's time ($(cat "$loser.ms") ms)"
+	# The loser did not wait for the lock: a run that waited would have had
+	# it after the winner and exited 0 (no wall-clock threshold: tests never
+	# fail on time).
 	expect_contains "$(cat "$loser.err")" "$_tool: another $_tool is running (pid " stderr
 	expect_eq "$(wc -l <"$loser.err")" 1 "stderr lines"
 }

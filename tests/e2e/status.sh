@@ -13,7 +13,15 @@ expect_empty "$OUT" stdout
 ok
 
 t status_empty_db
+# status only reads: an empty file has no schema yet, and status leaves it empty.
 : >"$T/n.db"
+run nocturne-status
+expect_rc 66
+expect_eq "$ERR" "nocturne-status: $T/n.db: no nocturne data yet (an empty database): import data first"
+expect_empty "$OUT" stdout
+expect_eq "$(stat -c %s "$T/n.db")" 0 "size of the empty file"
+# A writing tool migrates it; then status shows an empty town.
+nocturne-transmit -n --now '2000-01-01 00:00' >/dev/null
 run nocturne-status
 expect_rc 0
 expect_eq "$OUT" "Pending requests: none
@@ -151,7 +159,7 @@ ok
 t status_usage
 run nocturne-status --export --mail
 expect_rc 64
-expect_contains "$ERR" "nocturne-status: --export, --request, --mail, --bounces and --html go one at a time"
+expect_contains "$ERR" "nocturne-status: --export, --request, --mail, --bounces, --html and --check go one at a time"
 run nocturne-status --mail --batch 2
 expect_rc 64
 run nocturne-status extra

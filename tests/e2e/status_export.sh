@@ -5,7 +5,8 @@
 printf '[database]\npath = %s/n.db\n' "$T" >"$T/n.ini"
 export NOCTURNE_CONFIG="$T/n.ini" NOCTURNE_NOW='2019-12-05 12:00'
 : >"$T/n.db"
-nocturne-status >/dev/null && sqlite3 "$T/n.db" <"$TOP/tests/e2e/status.sql" || echo "FAIL: fixture"
+# The schema: a writing tool migrates the empty file (status only reads).
+nocturne-transmit -n --now '2000-01-01 00:00' >/dev/null && sqlite3 "$T/n.db" <"$TOP/tests/e2e/status.sql" || echo "FAIL: fixture"
 
 cat >"$T/all.csv" <<'EOF'
 request_id;child_id;activity_id;date;action;state;reason;position;batch_id;decided_at

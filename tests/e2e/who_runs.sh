@@ -63,9 +63,16 @@ ok
 
 t root_owned_shared_memory_file_met_by_another_user
 install -m 644 /dev/null "$W/n.db-shm"
-as_nobody nocturne-status --db "$W/n.db"
+as_nobody nocturne-transmit -q --db "$W/n.db" --now '2019-12-02 22:00'
 expect_rc 74
-expect_eq "$ERR" "nocturne-status: $W/n.db-shm: database file owned by root, which this run (as nobody) cannot write: run the tools as root (runuser -u root -- nocturne-...), or chown it to nobody" stderr
+expect_eq "$ERR" "nocturne-transmit: $W/n.db-shm: database file owned by root, which this run (as nobody) cannot write: run the tools as root (runuser -u root -- nocturne-...), or chown it to nobody" stderr
+expect_eq "$(sqlite3 "$W/n.db" 'SELECT count(*) FROM batch')" 0 batches
+# nocturne-status only reads (contract section 10): another user's file beside
+# the database does not stop it.
+as_nobody nocturne-status --db "$W/n.db" --now '2019-12-02 22:00'
+expect_rc 0
+expect_empty "$ERR" stderr
+expect_contains "$OUT" "Pending requests: 1"
 rm -f "$W/n.db-shm"
 ok
 

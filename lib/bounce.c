@@ -601,6 +601,11 @@ bounce_parse(const char *msg, size_t len, const struct bounce_env *env, struct b
 	if (cut)
 		len = BOUNCE_INPUT_MAX;
 	if (len == 0) {
+		/* Nothing to read, but the envelope may still name the message. */
+		if (env->recipient != NULL)
+			r->ref = bounce_verp_ref(env->recipient, env->return_path);
+		if (r->ref < 0)
+			r->ref = 0;
 		snprintf(r->why, sizeof(r->why), "empty message");
 		return;
 	}
@@ -652,6 +657,10 @@ bounce_parse(const char *msg, size_t len, const struct bounce_env *env, struct b
 				snprintf(r->why, sizeof(r->why),
 				         "no delivery report and no bounce wording (%s/%s)",
 				         m->type.type, m->type.subtype);
+				/* the type is the message's own text: one printable line */
+				for (char *c = r->why; *c != '\0'; c++)
+					if (text_is_control((unsigned char)*c))
+						*c = '?';
 			}
 		}
 	}

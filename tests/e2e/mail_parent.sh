@@ -192,11 +192,13 @@ q open "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM messag
  UPDATE activity SET deadline_rule = 'open' WHERE activity_id = 'CANT'"
 printf '[mail]\nfrom = Portail Famille <no-reply@mairie.example>\ntransport = file\ndirectory = %s/open-out\n' "$T" >"$T/open.ini"
 printf '[database]\npath = %s/open.db\n' "$T" >>"$T/open.ini"
-tool open nocturne-notify --now '2019-12-03 07:00'
+# (the morning after batch 2, whose clock is 2019-12-03 22:00: that
+# Tuesday's 10:00 has passed, and the line names it)
+tool open nocturne-notify --now '2019-12-04 07:00'
 expect_rc 0
 DBN=open
 f=$(msg "$T/open-out" F1 notice)
-expect_contains "$($READ text "$f")" "    Annulation possible sur le portail jusqu'au mardi 03 décembre 2019 à 10h00." "open-day deadline"
+expect_contains "$($READ text "$f")" "    Trop tard pour annuler en ligne (c'était possible jusqu'au mardi 03 décembre 2019 à 10h00)." "open-day deadline"
 ok
 
 t morning_over_libcurl_implicit_tls_verp

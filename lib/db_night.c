@@ -246,37 +246,45 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 	return 0;
 }
 
-int
-db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n, struct err *e)
+/* Run sql, which selects (activity_ref, day) pairs, into a new array *out. */
+static int
+read_pairs(struct db_night *h, const char *sql, const char *what, struct db_night_slot **out,
+           size_t *n, struct err *e)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	int rc;
 
-	*days = NULL;
+	*out = NULL;
 	*n = 0;
-	/* The primary key (activity_ref, day) gives the order for free. */
-	if (db_prepare(h->db,
-	               "SELECT o.activity_ref, o.day FROM activity a"
-	               " JOIN opening o ON o.activity_ref = a.ref"
-	               " WHERE a.deadline_rule = 'open' ORDER BY o.activity_ref, o.day",
-	               &st, e) < 0)
+	if (db_prepare(h->db, sql, &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long act = sqlite3_column_int64(st, 0), day = sqlite3_column_int64(st, 1);
 		if (!fits32(act) || !fits32(day)) {
 			sqlite3_finalize(st);
-			return err_set(e, ERR_INTERNAL, "opening out of range");
+			return err_set(e, ERR_INTERNAL, "read %s: value out of range", what);
 		}
-		xgrow(days, &cap, *n + 1, sizeof(**days));
-		(*days)[*n].activity = (int32_t)act;
-		(*days)[*n].day = (int32_t)day;
+		xgrow(out, &cap, *n + 1, sizeof(**out));
+		(*out)[*n].activity = (int32_t)act;
+		(*out)[*n].day = (int32_t)day;
 		(*n)++;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(h->db, e, "read openings");
+		return db_fail(h->db, e, what);
 	return 0;
+}
+
+int
+db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *n, struct err *e)
+{
+	/* The primary key (activity_ref, day) gives the order for free. */
+	return read_pairs(h,
+	                  "SELECT o.activity_ref, o.day FROM activity a"
+	                  " JOIN opening o ON o.activity_ref = a.ref"
+	                  " WHERE a.deadline_rule = 'open' ORDER BY o.activity_ref, o.day",
+	                  "read openings", days, n, e);
 }
 
 int
@@ -347,33 +355,11 @@ db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, si
 int
 db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
-
-	*slots = NULL;
-	*n = 0;
-	if (db_prepare(h->db,
-	               "SELECT DISTINCT activity_ref, day FROM request"
-	               " WHERE state IN ('pending', 'waitlisted') AND state = 'waitlisted'"
-	               " ORDER BY activity_ref, day",
-	               &st, e) < 0)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long act = sqlite3_column_int64(st, 0), day = sqlite3_column_int64(st, 1);
-		if (!fits32(act) || !fits32(day)) {
-			sqlite3_finalize(st);
-			return err_set(e, ERR_INTERNAL, "waiting list slot out of range");
-		}
-		xgrow(slots, &cap, *n + 1, sizeof(**slots));
-		(*slots)[*n].activity = (int32_t)act;
-		(*slots)[*n].day = (int32_t)day;
-		(*n)++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(h->db, e, "read waiting lists");
-	return 0;
+	return read_pairs(h,
+	                  "SELECT DISTINCT activity_ref, day FROM request"
+	                  " WHERE state IN ('pending', 'waitlisted') AND state = 'waitlisted'"
+	                  " ORDER BY activity_ref, day",
+	                  "read waiting lists", slots, n, e);
 }
 
 int

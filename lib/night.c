@@ -262,7 +262,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	          n.npend, n.nwl, res->n_slots, when_elapsed(&n.t0));
 	if (db_night_sort(n.h, e) < 0 || db_commit(db, e) < 0)
 		goto fail;
-	log_debug("changes sorted: %.2f s", when_elapsed(&n.t0));
+	log_debug("changes recorded: %.2f s", when_elapsed(&n.t0));
 
 	/* The write phase: the batch row, the changes, the counts. */
 	if (db_begin(db, e) < 0)

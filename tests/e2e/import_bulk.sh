@@ -51,7 +51,7 @@ ok
 
 t large_failed_import_changes_nothing
 requests bad.csv 100001 150000 bad
-before=$(root request_child) slot=$(root request_slot)
+before=$(root request_child) slot=$(root request_held)
 run nocturne-import --db "$DB" requests bad.csv
 expect_rc 65
 expect_contains "$ERR" "bad.csv:150002"
@@ -69,7 +69,7 @@ expect_rc 0
 expect_eq "$(q 'SELECT count(*) FROM request')" 151000 "requests stored"
 expect_eq "$(q "SELECT sql FROM sqlite_master WHERE name = 'request_child'")" "$def" "index definition"
 [ "$(root request_child)" != "$before" ] || fail "request_child was not rebuilt (root page $before)"
-expect_eq "$(root request_slot)" "$slot" "request_slot root page (left alone)"
+expect_eq "$(root request_held)" "$slot" "request_held root page (left alone)"
 expect_eq "$(q 'PRAGMA integrity_check')" ok "integrity"
 # The index answers: every entry of one child, through it and without it.
 expect_eq "$(q "SELECT count(*) FROM request INDEXED BY request_child WHERE child_ref = (SELECT ref FROM child WHERE child_id = 'C007')")" \

@@ -225,18 +225,20 @@ static const char *const migrations[] = {
     /* 5 -> 6: the mail finds the request that made another a duplicate
      * (contract 6.1) without reading a whole slot. */
     "CREATE INDEX request_child ON request(child_ref, activity_ref, day);",
-    /* 6 -> 7: no index takes an entry when a request is imported (pending)
-     * except the table's own keys and request_child (docs/import.md); a
-     * night reads the pending requests from the last batch's pending_from
-     * on, in the table's order, and a slot's held places from
-     * request_held, without the pending requests beside them; a batch's
-     * requests are found through its decisions (request_batch cost a
-     * million index moves a night). */
+    /* 6 -> 7: an import adds nothing but the table's own keys (rowid and
+     * request_id): the indexes hold decided requests only. A night reads
+     * the pending requests from the last batch's pending_from on, in the
+     * table's order, and a slot's places from request_held (reservations
+     * that hold or held one: the places, the list, and the holder of a
+     * duplicate, cancelled included, contract 6.1), never the pending
+     * requests beside them; a batch's requests are found through its
+     * decisions. */
     "DROP INDEX request_open;"
     "DROP INDEX request_slot;"
     "DROP INDEX request_batch;"
-    "CREATE INDEX request_held ON request(activity_ref, day)"
-    "  WHERE state IN ('accepted','waitlisted') AND action = 'reserve';"
+    "DROP INDEX request_child;"
+    "CREATE INDEX request_held ON request(activity_ref, day, state)"
+    "  WHERE state IN ('accepted','waitlisted','cancelled') AND action = 'reserve';"
     "CREATE INDEX request_waiting ON request(activity_ref, day) WHERE state = 'waitlisted';"
     /* The lowest seq still pending after the batch (or one past the
      * highest read): every request below it is decided. NULL: unknown. */

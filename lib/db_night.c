@@ -70,7 +70,8 @@ static const char *const sql_text[ST_N] = {
                    " ORDER BY activity_ref, day, submitted_at, seq",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
                 " FROM request WHERE activity_ref = ?1 AND day = ?2"
-                " AND state IN ('accepted','waitlisted') AND action = 'reserve'",
+                " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
+                " AND state IN ('accepted','waitlisted')",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_CHANGE] = "INSERT INTO temp.night_change_raw(seq, state, reason, position, undoes, ev)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

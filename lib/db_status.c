@@ -7,11 +7,12 @@
 #include "rules.h"
 
 /*
- * A slot's places and waiting list are read through the partial index
- * request_held (db.c), which SQLite uses when the query repeats its
- * condition; waitlisted requests alone through request_waiting.
+ * A slot's places, its waiting list and the holder of a duplicate are read
+ * through the partial index request_held (db.c), which SQLite uses when the
+ * query repeats its condition; waitlisted requests alone through
+ * request_waiting.
  */
-#define HELD " AND state IN ('accepted','waitlisted') AND action = 'reserve'"
+#define HELD " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
 
 static const char *
 col_text(sqlite3_stmt *st, int i)
@@ -476,7 +477,7 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 		sqlite3_stmt *st;
 		int rc = one_step(db,
 		                  "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
-		                  " AND h.activity_ref = ?2 AND h.day = ?3 AND h.action = 'reserve'"
+		                  " AND h.activity_ref = ?2 AND h.day = ?3" HELD
 		                  " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
 		                  " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
 		                  "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
@@ -715,7 +716,7 @@ db_status_batch_slots(struct db *db, long long batch_id,
 	               "  THEN o.capacity ELSE a.capacity END,"
 	               " (SELECT count(*) FROM request r WHERE r.activity_ref = s.activity_ref"
 	               "  AND r.day = s.day AND r.state = 'accepted' AND r.action = 'reserve'"
-	               "  AND r.state IN ('accepted','waitlisted')),"
+	               "  AND r.state IN ('accepted','waitlisted','cancelled')),"
 	               " (SELECT count(*) FROM request r WHERE r.activity_ref = s.activity_ref"
 	               "  AND r.day = s.day AND r.state = 'waitlisted')"
 	               " FROM (SELECT DISTINCT r.activity_ref, r.day FROM decision d"

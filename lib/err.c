@@ -61,6 +61,7 @@ err_exitcode(enum err_kind kind)
 	case ERR_IO:
 		return EX_IOERR;
 	case ERR_TEMP:
+	case ERR_STUCK:
 		return EX_TEMPFAIL;
 	case ERR_CONFIG:
 		return EX_CONFIG;

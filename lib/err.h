@@ -21,6 +21,7 @@ enum err_kind {
 	ERR_INTERNAL,    /* a bug or an impossible state           -> 70 */
 	ERR_IO,          /* I/O error                              -> 74 */
 	ERR_TEMP,        /* locked, or work deferred: retry later  -> 75 */
+	ERR_STUCK,       /* locked for too long: 75, but a person must look */
 	ERR_CONFIG,      /* configuration error                    -> 78 */
 };
 

@@ -50,7 +50,7 @@ lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *
 		/* The holder rewrote the file when it took the lock: its age is the
 		 * time the lock has been held. */
 		if (fstat(l->fd, &st) == 0 && time(NULL) - st.st_mtime > LOCK_STUCK_SECS) {
-			err_set(e, ERR_INTERNAL,
+			err_set(e, ERR_STUCK,
 			        "nocturne-%s has held its lock for %lld hours (%s; lock %s): "
 			        "that run is stuck; look at that process",
 			        name, (long long)(time(NULL) - st.st_mtime) / 3600,

@@ -302,10 +302,12 @@ done <"$T/timeline"
 # ------------------------------------------------------------ what cron mailed
 t healthy_days_mail_nothing_and_each_problem_mails_once
 # Exactly four mails in the week, each one line, each when a person must act.
+# The stuck lock is the contract's 75 (a held lock), so cron's line ends in
+# success; its one line is what makes the mail.
 expect_eq "$(grep -v '^| ' "$T/mails")" "2026-12-10 06:00 notify exit 1
 2026-12-10 10:00 notify exit 1
 2026-12-11 23:30 transmit exit 1
-2026-12-13 12:00 notify exit 1" "mails of the week (full text below)"
+2026-12-13 12:00 notify exit 0" "mails of the week (full text below)"
 [ "$_t_bad" -eq 0 ] || sed 's/^/    /' "$T/mails"
 expect_eq "$(grep -c '^| ' "$T/mails")" 4 "lines mailed (one per mail)"
 expect_empty "$(cat "$T/bad-exits")" "silent runs that did not exit 0"

@@ -71,7 +71,8 @@ test_lock(void)
 		ts[1] = ts[0];
 		CHECK_INT(utimensat(AT_FDCWD, lp, ts, 0), 0);
 		CHECK_INT(lock_acquire(&b, path, "transmit", &e), -1);
-		CHECK_INT(e.kind, ERR_INTERNAL);
+		CHECK_INT(e.kind, ERR_STUCK);
+		CHECK_INT(err_exitcode(e.kind), 75);
 		CHECK(strstr(e.msg, "nocturne-transmit has held its lock for 13 hours (pid ") != NULL);
 		CHECK(strstr(e.msg, "that run is stuck") != NULL);
 		lock_release(&a);

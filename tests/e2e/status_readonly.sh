@@ -4,13 +4,9 @@
 # not know (newer: 78; older: 78 saying how to upgrade).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 
-S=$TOP/samples
 printf '[database]\npath = %s/town.db\n[mail]\ndirectory = %s/outbox\n' "$T" "$T" >"$T/n.ini"
 export NOCTURNE_CONFIG="$T/n.ini"
-for k in families children activities openings; do
-	nocturne-import "$k" "$S/$k.csv" || echo "FAIL: fixture import $k"
-done
-nocturne-import requests "$S/requests-night1.csv" || echo "FAIL: fixture requests"
+import_samples
 nocturne-transmit --now '2019-12-01 22:00' || echo "FAIL: fixture night"
 sqlite3 "$T/town.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 EXPORT=$(nocturne-status --export | sha256sum)

@@ -53,20 +53,26 @@ tool town nocturne-transmit --now '2019-12-02 22:00'
 cp town.db curl.db
 cp town.db file.db
 
+# notify_by_smtp DB WHAT: the morning of database DB over the server started,
+# three messages received, each with MAIL FROM bounces+m<ref>@mairie.example
+# where ref is the stored message's ref (WHAT: said in a failure).
+notify_by_smtp() {
+	DBN=$1
+	tool "$1" nocturne-notify --now '2019-12-03 07:00'
+	expect_rc 0
+	expect_empty "$ERR" stderr
+	expect_eq "$(count_eml)" 3 "messages received$2"
+	for f in "$MAILDIR"/*.env; do
+		to=$(sed -n 's/^to //p' "$f")
+		ref=$(q "$1" "SELECT ref FROM message WHERE recipient = '$to'")
+		expect_eq "$(sed -n 's/^from //p' "$f")" "bounces+m$ref@mairie.example" "envelope of $to$2"
+	done
+}
+
 t morning_over_libesmtp_verp_on_the_wire
 start_smtpd esmtp
 conf town 'transport = smtp' '[smtp]' 'host = 127.0.0.1' "port = $PORT" 'tls = none' 'timeout = 10'
-DBN=town
-tool town nocturne-notify --now '2019-12-03 07:00'
-expect_rc 0
-expect_empty "$ERR" stderr
-expect_eq "$(count_eml)" 3 "messages received"
-# MAIL FROM is bounces+m<ref>@mairie.example, ref = the stored message's ref.
-for f in "$MAILDIR"/*.env; do
-	to=$(sed -n 's/^to //p' "$f")
-	ref=$(q town "SELECT ref FROM message WHERE recipient = '$to'")
-	expect_eq "$(sed -n 's/^from //p' "$f")" "bounces+m$ref@mairie.example" "envelope of $to"
-done
+notify_by_smtp town ""
 expect_eq "$(sort "$MAILDIR/.mail" | tr '\n' ' ')" \
 	"$(q town "SELECT 'bounces+m' || ref || '@mairie.example' FROM message ORDER BY 1" | tr '\n' ' ')" "MAIL FROM commands"
 expect_eq "$($READ check "$MAILDIR"/*.eml)" "ok 3" "strict parse"
@@ -205,16 +211,7 @@ t morning_over_libcurl_implicit_tls_verp
 sh "$TOP/tests/fixtures/mkcerts.sh" "$T/pki" || fail "mkcerts"
 start_smtpd curl --cert "$T/pki/server.pem" --key "$T/pki/server.key" --implicit-tls
 conf curl 'transport = smtp' '[smtp]' 'host = localhost' "port = $PORT" 'tls = tls' "ca_file = $T/pki/ca.pem" 'timeout = 10'
-DBN=curl
-tool curl nocturne-notify --now '2019-12-03 07:00'
-expect_rc 0
-expect_empty "$ERR" stderr
-expect_eq "$(count_eml)" 3 "messages received over TLS"
-for f in "$MAILDIR"/*.env; do
-	to=$(sed -n 's/^to //p' "$f")
-	ref=$(q curl "SELECT ref FROM message WHERE recipient = '$to'")
-	expect_eq "$(sed -n 's/^from //p' "$f")" "bounces+m$ref@mairie.example" "envelope of $to (libcurl)"
-done
+notify_by_smtp curl " (libcurl)"
 expect_eq "$($READ check "$MAILDIR"/*.eml)" "ok 3" "strict parse"
 ok
 

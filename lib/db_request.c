@@ -70,36 +70,37 @@ one_step(struct db *db, const char *sql, const long long v[6], sqlite3_stmt **st
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A one-row query binding integers; *out = a copy of column 0's text or NULL. */
+/*
+ * A one-row query binding integers a and b: column 0 into *text (a copy,
+ * NULL when no row) when text is not NULL, else into *num (0 when no row).
+ */
 static int
-one_text(struct db *db, const char *sql, long long a, long long b, char **out, struct err *e)
+one_value(struct db *db, const char *sql, long long a, long long b, char **text, long long *num,
+          struct err *e)
 {
 	const long long v[6] = {a, b, 0, 0};
 	sqlite3_stmt *st;
 	int rc = one_step(db, sql, v, &st, e);
 
-	*out = NULL;
-	if (rc == 1) {
-		*out = db_column_dup(st, 0);
+	if (text != NULL)
+		*text = rc == 1 ? db_column_dup(st, 0) : NULL;
+	else
+		*num = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	if (rc == 1)
 		sqlite3_finalize(st);
-	}
 	return rc < 0 ? -1 : 0;
 }
 
-/* Like one_text for an integer (0 when no row). */
+static int
+one_text(struct db *db, const char *sql, long long a, long long b, char **out, struct err *e)
+{
+	return one_value(db, sql, a, b, out, NULL, e);
+}
+
 static int
 one_int(struct db *db, const char *sql, long long a, long long b, long long *out, struct err *e)
 {
-	const long long v[6] = {a, b, 0, 0};
-	sqlite3_stmt *st;
-	int rc = one_step(db, sql, v, &st, e);
-
-	*out = 0;
-	if (rc == 1) {
-		*out = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	return rc < 0 ? -1 : 0;
+	return one_value(db, sql, a, b, NULL, out, e);
 }
 
 static int

@@ -19,11 +19,9 @@ REQ=${1:-150000}
 KILLS=${2:-20}
 TRANSPORT=${3:-smtp}
 top=$(cd "$(dirname "$0")/.." && pwd)
-W=${WORK:-$top/var/crash-notify}
-NOW='2019-11-30 07:00'
-mkdir -p "$W"
-cd "$W" || exit 1
 . "$top/stress/lib.sh"
+work crash-notify
+NOW='2019-11-30 07:00'
 fail=0
 srv=""
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT

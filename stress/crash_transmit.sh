@@ -23,11 +23,9 @@ set -u
 REQ=${1:-200000}
 TRIALS=${2:-20}
 top=$(cd "$(dirname "$0")/.." && pwd)
-W=${WORK:-$top/var/crash-transmit}
-NOW='2019-11-29 23:00'
-mkdir -p "$W"
-cd "$W" || exit 1
 . "$top/stress/lib.sh"
+work crash-transmit
+NOW='2019-11-29 23:00'
 fail=0 before=0 after=0 finished=0
 
 q() { sqlite3 "$1" "$2"; }

@@ -1,5 +1,12 @@
-# lib.sh - sourced by the stress scripts (after they set top and cd into
-# their work folder).
+# lib.sh - sourced by the stress scripts (after they set top, the checkout).
+
+# work NAME: W is the work folder ($WORK, default var/NAME), made if need
+# be, and the current directory.
+work() {
+	W=${WORK:-$top/var/$1}
+	mkdir -p "$W"
+	cd "$W" || exit 1
+}
 
 # base_town NAME REQUESTS SEED [NOW]: base.db, a town of REQUESTS requests
 # (stress/gentown.py with SEED) imported, then (with NOW) one night

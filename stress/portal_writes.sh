@@ -11,12 +11,10 @@
 set -u
 REQ=${1:-200000}
 top=$(cd "$(dirname "$0")/.." && pwd)
-W=${WORK:-$top/var/portal-writes}
+. "$top/stress/lib.sh"
+work portal-writes
 NOW='2019-11-29 23:00'
 CUT=$(( ( $(date -u -d '2019-11-29 23:00' +%s) ) ))
-mkdir -p "$W"
-cd "$W" || exit 1
-. "$top/stress/lib.sh"
 fail=0
 base_town portal_writes "$REQ" 5
 rm -f trial.db* stop

@@ -24,6 +24,19 @@ db_row_each(struct db *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *
 	return n;
 }
 
+int
+db_row_one(struct db *db, const char *sql, sqlite3_stmt **st, const char *what, struct err *e)
+{
+	if (db_prepare(db, sql, st, e) < 0)
+		return -1;
+	if (sqlite3_step(*st) != SQLITE_ROW) {
+		db_fail(db, e, what);
+		sqlite3_finalize(*st);
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 db_row_text(sqlite3_stmt *st, int i)
 {

@@ -18,6 +18,13 @@
 int db_row_each(struct db *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
                 const char *what, struct err *e);
 
+/*
+ * Prepare sql (no parameters) and step to its one row (an aggregate): 0 with
+ * *st on the row (the caller reads it, then finalizes *st), or -1 with e
+ * set through db_fail with what (*st finalized).
+ */
+int db_row_one(struct db *db, const char *sql, sqlite3_stmt **st, const char *what, struct err *e);
+
 /* Column i of the current row as text (valid until the next step), NULL for NULL. */
 const char *db_row_text(sqlite3_stmt *st, int i);
 

@@ -7,39 +7,39 @@
 #include "db_row.h"
 #include "rules.h"
 
+/* A listing's callback and its argument, as db_row_each's ctx. */
+struct listing {
+	union {
+		int (*by_activity)(const char *, const char *, long long, void *);
+		int (*batch)(const struct db_status_batch *, void *);
+		int (*message)(const struct db_status_message *, void *);
+		int (*slot)(const struct db_status_slot *, void *);
+	} fn;
+	void *arg;
+};
+
 int
 db_status_pending(struct db *db, struct db_status_pending *out, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (db_prepare(db,
+	if (db_row_one(db,
 	               "SELECT count(*), min(submitted_at) FROM request WHERE state = 'pending'",
-	               &st, e) < 0)
+	               &st, "count pending requests", e) < 0)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		db_fail(db, e, "count pending requests");
-		sqlite3_finalize(st);
-		return -1;
-	}
 	out->count = sqlite3_column_int64(st, 0);
 	out->oldest = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	return 0;
 }
 
-struct by_activity_ctx {
-	int (*fn)(const char *, const char *, long long, void *);
-	void *arg;
-};
-
 static int
 by_activity_row(sqlite3_stmt *st, void *ctx)
 {
-	struct by_activity_ctx *c = ctx;
-	return c->fn(db_row_text(st, 0), db_row_text(st, 1), sqlite3_column_int64(st, 2), c->arg);
+	const struct listing *c = ctx;
+	return c->fn.by_activity(db_row_text(st, 0), db_row_text(st, 1),
+	                         sqlite3_column_int64(st, 2), c->arg);
 }
 
 int
@@ -48,7 +48,7 @@ db_status_pending_by_activity(struct db *db,
                                         void *arg),
                               void *arg, struct err *e)
 {
-	struct by_activity_ctx c = {fn, arg};
+	struct listing c = {.fn.by_activity = fn, .arg = arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
@@ -60,15 +60,10 @@ db_status_pending_by_activity(struct db *db,
 	return db_row_each(db, st, by_activity_row, &c, "count pending requests", e);
 }
 
-struct batch_ctx {
-	int (*fn)(const struct db_status_batch *, void *);
-	void *arg;
-};
-
 static int
 batch_row(sqlite3_stmt *st, void *ctx)
 {
-	struct batch_ctx *c = ctx;
+	const struct listing *c = ctx;
 	struct db_status_batch b;
 	long long *counts[] = {
 	    &b.n_requests,          &b.n_accepted, &b.n_waitlisted, &b.n_refused,  &b.n_closed,
@@ -88,14 +83,14 @@ batch_row(sqlite3_stmt *st, void *ctx)
 	b.has_delivery_status = !db_row_null(st, 21);
 	b.delivery_status = sqlite3_column_int64(st, 21);
 	b.delivery_error = db_row_text(st, 22);
-	return c->fn(&b, c->arg);
+	return c->fn.batch(&b, c->arg);
 }
 
 int
 db_status_batches(struct db *db, long long only_id, int limit,
                   int (*fn)(const struct db_status_batch *b, void *arg), void *arg, struct err *e)
 {
-	struct batch_ctx c = {fn, arg};
+	struct listing c = {.fn.batch = fn, .arg = arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
@@ -135,23 +130,16 @@ int
 db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (db_prepare(
+	if (db_row_one(
 	        db,
 	        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sent'), 0),"
 	        " coalesce(sum(state = 'failed'), 0), coalesce(sum(state = 'skipped'), 0),"
 	        " min(CASE WHEN state = 'pending' THEN next_at END),"
 	        " coalesce(sum(state = 'bounced'), 0) FROM message",
-	        &st, e) < 0)
+	        &st, "count messages", e) < 0)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		db_fail(db, e, "count messages");
-		sqlite3_finalize(st);
-		return -1;
-	}
 	out->pending = sqlite3_column_int64(st, 0);
 	out->sent = sqlite3_column_int64(st, 1);
 	out->failed = sqlite3_column_int64(st, 2);
@@ -163,11 +151,6 @@ db_status_mail(struct db *db, struct db_status_mail *out, struct err *e)
 	return 0;
 }
 
-struct message_ctx {
-	int (*fn)(const struct db_status_message *, void *);
-	void *arg;
-};
-
 #define MESSAGE_COLS                                                                               \
 	"SELECT m.ref, m.kind, coalesce(f.family_id, '(service)'), coalesce(f.name, ''),"          \
 	" m.recipient, m.state, m.reason,"                                                         \
@@ -178,7 +161,7 @@ struct message_ctx {
 static int
 message_row(sqlite3_stmt *st, void *ctx)
 {
-	struct message_ctx *c = ctx;
+	const struct listing *c = ctx;
 	struct db_status_message m;
 
 	m.ref = sqlite3_column_int64(st, 0);
@@ -196,7 +179,27 @@ message_row(sqlite3_stmt *st, void *ctx)
 	m.bounced_at = sqlite3_column_int64(st, 11);
 	m.bounce_status = db_row_text(st, 12);
 	m.bounce_diagnostic = db_row_text(st, 13);
-	return c->fn(&m, c->arg);
+	return c->fn.message(&m, c->arg);
+}
+
+/*
+ * The messages sql selects (MESSAGE_COLS and a tail with one parameter:
+ * the text only_state, or with by_seq the request seq), handed to fn.
+ */
+static int
+list_messages(struct db *db, const char *sql, const char *only_state, int by_seq, long long seq,
+              int (*fn)(const struct db_status_message *m, void *arg), void *arg, struct err *e)
+{
+	struct listing c = {.fn.message = fn, .arg = arg};
+	sqlite3_stmt *st;
+
+	if (db_prepare(db, sql, &st, e) < 0)
+		return -1;
+	if (by_seq)
+		sqlite3_bind_int64(st, 1, seq);
+	else
+		db_bind_text(st, 1, only_state);
+	return db_row_each(db, st, message_row, &c, "read messages", e);
 }
 
 int
@@ -204,16 +207,10 @@ db_status_messages(struct db *db, const char *only_state,
                    int (*fn)(const struct db_status_message *m, void *arg), void *arg,
                    struct err *e)
 {
-	struct message_ctx c = {fn, arg};
-	sqlite3_stmt *st;
-
-	if (db_prepare(db,
-	               MESSAGE_COLS " WHERE (?1 IS NULL AND m.state <> 'sent') OR m.state = ?1"
-	                            " ORDER BY m.ref",
-	               &st, e) < 0)
-		return -1;
-	db_bind_text(st, 1, only_state);
-	return db_row_each(db, st, message_row, &c, "read messages", e);
+	return list_messages(
+	    db,
+	    MESSAGE_COLS " WHERE (?1 IS NULL AND m.state <> 'sent') OR m.state = ?1 ORDER BY m.ref",
+	    only_state, 0, 0, fn, arg, e);
 }
 
 int
@@ -221,16 +218,10 @@ db_status_request_messages(struct db *db, long long seq,
                            int (*fn)(const struct db_status_message *m, void *arg), void *arg,
                            struct err *e)
 {
-	struct message_ctx c = {fn, arg};
-	sqlite3_stmt *st;
-
-	if (db_prepare(db,
-	               MESSAGE_COLS " JOIN message_request mr ON mr.message_ref = m.ref"
-	                            " WHERE mr.seq = ? ORDER BY m.ref",
-	               &st, e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, seq);
-	return db_row_each(db, st, message_row, &c, "read messages", e);
+	return list_messages(db,
+	                     MESSAGE_COLS " JOIN message_request mr ON mr.message_ref = m.ref"
+	                                  " WHERE mr.seq = ? ORDER BY m.ref",
+	                     NULL, 1, seq, fn, arg, e);
 }
 
 struct export_ctx {
@@ -288,15 +279,10 @@ db_status_export(struct db *db, long long batch_id,
 	return db_row_each(db, st, export_row_cb, &c, "read requests", e);
 }
 
-struct slot_ctx {
-	int (*fn)(const struct db_status_slot *, void *);
-	void *arg;
-};
-
 static int
 slot_row(sqlite3_stmt *st, void *ctx)
 {
-	struct slot_ctx *c = ctx;
+	const struct listing *c = ctx;
 	struct db_status_slot s;
 
 	s.activity_id = db_row_text(st, 0);
@@ -306,7 +292,7 @@ slot_row(sqlite3_stmt *st, void *ctx)
 	s.capacity = sqlite3_column_int64(st, 3);
 	s.taken = sqlite3_column_int64(st, 4);
 	s.waiting = sqlite3_column_int64(st, 5);
-	return c->fn(&s, c->arg);
+	return c->fn.slot(&s, c->arg);
 }
 
 int
@@ -314,7 +300,7 @@ db_status_batch_slots(struct db *db, long long batch_id,
                       int (*fn)(const struct db_status_slot *s, void *arg), void *arg,
                       struct err *e)
 {
-	struct slot_ctx c = {fn, arg};
+	struct listing c = {.fn.slot = fn, .arg = arg};
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,

@@ -92,6 +92,25 @@ import_samples() {
 		echo "FAIL: fixture requests"
 }
 
+# reader_copy DB: for a case run as nobody, R is a new 0755 folder (removed
+# at exit) holding a 0644 copy of DB as town.db and R/ro.ini naming it, and
+# before lists R. Prints a SKIP line for the current case and returns 1 when
+# this cannot run here (it needs root and runuser).
+reader_copy() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null 2>&1; then
+		echo "SKIP: $_t_name needs root and runuser (to run as nobody)"
+		return 1
+	fi
+	R=$(mktemp -d /tmp/nocturne-ro.XXXXXX)
+	at_exit "rm -rf '$R'"
+	chmod 755 "$R"
+	cp "$1" "$R/town.db"
+	chmod 644 "$R/town.db"
+	printf '[database]\npath = %s/town.db\n' "$R" >"$R/ro.ini"
+	chmod 644 "$R/ro.ini"
+	before=$(ls -A "$R")
+}
+
 # poll TRIES STEP CMD...: run CMD every STEP seconds until it succeeds, at
 # most TRIES times. Returns CMD's last exit status (0: it succeeded).
 poll() {

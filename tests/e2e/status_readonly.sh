@@ -27,17 +27,7 @@ ls "$T" | grep -q '^own\.db.*lock' && fail "a lock file beside the database: $(l
 ok
 
 t status_as_a_reader_only
-if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null 2>&1; then
-	echo "SKIP: status_as_a_reader_only needs root and runuser (to run as nobody)"
-else
-	R=$(mktemp -d /tmp/nocturne-ro.XXXXXX)
-	at_exit "rm -rf '$R'"
-	chmod 755 "$R"
-	cp "$T/town.db" "$R/town.db"
-	chmod 644 "$R/town.db"
-	printf '[database]\npath = %s/town.db\n' "$R" >"$R/ro.ini"
-	chmod 644 "$R/ro.ini"
-	before=$(ls -A "$R")
+if reader_copy "$T/town.db"; then
 	sum=$(sha256sum <"$R/town.db")
 	run runuser -u nobody -- "$NOCTURNE_BUILD/nocturne-status" -c "$R/ro.ini" --now '2019-12-02 07:00'
 	expect_rc 0

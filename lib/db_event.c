@@ -3,13 +3,8 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "db_row.h"
 #include "rules.h"
-
-static int
-col_null(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL;
-}
 
 int
 db_event_list(struct db *db, long long seq, long long batch_id,
@@ -51,9 +46,9 @@ db_event_list(struct db *db, long long seq, long long batch_id,
 		ev.other_id = (const char *)sqlite3_column_text(st, 8);
 		k = prev ? rules_state_parse(prev) : -1;
 		ev.prev = k < 0 ? 0 : k;
-		ev.has_deadline = !col_null(st, 10);
+		ev.has_deadline = !db_row_null(st, 10);
 		ev.deadline = sqlite3_column_int64(st, 10);
-		ev.has_hours = !col_null(st, 11) && !col_null(st, 12);
+		ev.has_hours = !db_row_null(st, 11) && !db_row_null(st, 12);
 		ev.hours_from = sqlite3_column_int(st, 11);
 		ev.hours_to = sqlite3_column_int(st, 12);
 		if (ev.reason == RULES_TIMES)

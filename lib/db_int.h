@@ -9,6 +9,15 @@
 #include "db.h"
 #include "export.h"
 
+/*
+ * A slot's reservations that hold or held a place (accepted, waitlisted,
+ * cancelled): a query that repeats this condition reads them through the
+ * partial index request_held (db.c), not the slot's pending requests.
+ * HELD_R is the same for a request aliased r.
+ */
+#define HELD " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
+#define HELD_R " AND r.state IN ('accepted','waitlisted','cancelled') AND r.action = 'reserve'"
+
 /* 32 MiB of page cache per connection (bench/floor.c uses the same). */
 #define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
 

@@ -69,8 +69,7 @@ static const char *const sql_text[ST_N] = {
                    " WHERE seq >= ?2 AND state = 'pending' AND submitted_at <= ?1"
                    " ORDER BY activity_ref, day, submitted_at, seq",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
-                " FROM request WHERE activity_ref = ?1 AND day = ?2"
-                " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
+                " FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
                 " AND state IN ('accepted','waitlisted')",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_CHANGE] = "INSERT INTO temp.night_change_raw(seq, state, reason, position, undoes, ev)"

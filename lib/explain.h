@@ -5,9 +5,9 @@
  * from the record the night wrote (db_event.h), which holds the facts
  * rules.c gave (the deadline applied, the hours and the bound that failed,
  * the request holding the slot, the cancellation that freed a place). This
- * module only puts them in words. A batch written before that record existed
- * is explained from its decisions and from rules.c applied to the current
- * settings, saying so, and never claiming what it cannot know.
+ * module only puts them in words (the rule line is explain_rule.h's). A batch written before that
+ * record existed is explained from its decisions and from rules.c applied to the current settings,
+ * saying so, and never claiming what it cannot know.
  */
 #ifndef NOCTURNE_EXPLAIN_H
 #define NOCTURNE_EXPLAIN_H

@@ -1,5 +1,6 @@
 #include "returns.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,8 @@
 
 #include "db_bounce.h"
 #include "imap.h"
+#include "lock.h"
+#include "log.h"
 #include "mime.h"
 
 int
@@ -104,7 +107,25 @@ returns_handle(struct db *db, const struct config *cfg, const char *msg, size_t 
 	return 0;
 }
 
-int
+/* What --fetch did. */
+struct returns_fetch_stats {
+	size_t messages; /* in the mailbox */
+	size_t handled;  /* deleted or moved (with dry: would be) */
+	size_t left;
+};
+
+/* Called with each message's outcome (for the log); uid: its IMAP UID. */
+typedef void (*returns_fetch_fn)(void *ctx, unsigned long uid, const struct returns_outcome *o);
+
+/*
+ * --fetch: read every message of the [bounce] url mailbox (imap.h), handle
+ * each (returns_handle) and, unless dry, delete the handled ones or move
+ * them to [bounce] done_folder; the others stay. fn (may be NULL) hears of
+ * each. ERR_CONFIG: no url, a bad password file; the IMAP errors of
+ * imap.h, except that a failure after some messages were handled is
+ * ERR_TEMP (they are recorded; the rest waits).
+ */
+static int
 returns_fetch(struct db *db, const struct config *cfg, int64_t now, int dry, returns_fetch_fn fn,
               void *ctx, struct returns_fetch_stats *st, struct err *e)
 {
@@ -168,4 +189,140 @@ done:
 		free(password);
 	}
 	return rc;
+}
+
+/* Read at most BOUNCE_INPUT_MAX bytes of f, then drain the rest (the MTA writes it all). */
+static int
+read_all(FILE *f, const char *name, char **out, size_t *len, int *cut, struct err *e)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *p = xmalloc(cap + 1), sink[65536];
+
+	*cut = 0;
+	for (;;) {
+		size_t got;
+		if (n == cap && cap < BOUNCE_INPUT_MAX) {
+			cap = cap * 2 > BOUNCE_INPUT_MAX ? BOUNCE_INPUT_MAX : cap * 2;
+			p = xrealloc(p, cap + 1);
+		}
+		if (n < cap) {
+			got = fread(p + n, 1, cap - n, f);
+			n += got;
+		} else {
+			got = fread(sink, 1, sizeof(sink), f);
+			if (got > 0)
+				*cut = 1;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(p);
+		return err_set(e, ERR_IO, "%s: cannot read: %s", name, strerror(errno));
+	}
+	p[n] = '\0';
+	*out = p;
+	*len = n;
+	return 0;
+}
+
+/* The log line of one message, at the level its outcome deserves. */
+static void
+report(const struct returns_outcome *r, const char *where, int quiet_unhandled)
+{
+	if (r->what == RETURNS_RECORDED || r->what == RETURNS_ALREADY ||
+	    r->what == RETURNS_IGNORED || quiet_unhandled)
+		log_info("%s%s", where, r->line);
+	else
+		log_warn("%s%s", where, r->line);
+}
+
+/* Pipe mode: one message from file (NULL or "-": standard input). Every
+ * failure to reach the database is temporary: the MTA retries. */
+static int
+pipe_mode(const struct config *cfg, int64_t now, const char *file, const char *rcpt, int dry,
+          FILE *out, struct err *e)
+{
+	struct returns_outcome r;
+	struct db *db = NULL;
+	char *msg = NULL;
+	size_t len = 0;
+	int cut = 0, rc = -1;
+	FILE *f = stdin;
+
+	if (file != NULL && strcmp(file, "-") != 0) {
+		f = fopen(file, "rb");
+		if (f == NULL)
+			return err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", file,
+			               strerror(errno));
+	}
+	rc = read_all(f, file ? file : "standard input", &msg, &len, &cut, e);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0)
+		return -1;
+	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) < 0 ||
+	    returns_handle(db, cfg, msg, len, rcpt, now, dry, &r, e) < 0) {
+		if (e->kind != ERR_CONFIG && e->kind != ERR_USAGE)
+			e->kind = ERR_TEMP;
+		rc = -1;
+		goto done;
+	}
+	report(&r, cut ? "(over 16 MiB, the rest dropped) " : "", 0);
+	if (dry)
+		fprintf(out, "%s: %s\n", bounce_verdict_name(r.r.verdict), r.line);
+	rc = 0;
+done:
+	db_close(db);
+	free(msg);
+	return rc;
+}
+
+/* The log line (and in a dry run the line on out) of one message of the mailbox. */
+struct fetched {
+	int dry;
+	FILE *out;
+};
+
+static void
+on_fetched(void *ctx, unsigned long uid, const struct returns_outcome *r)
+{
+	const struct fetched *fc = ctx;
+	char where[64];
+
+	snprintf(where, sizeof(where), "UID %lu: ", uid);
+	report(r, where, 1);
+	if (fc->dry)
+		fprintf(fc->out, "UID %lu: %s: %s\n", uid, bounce_verdict_name(r->r.verdict),
+		        r->line);
+}
+
+static int
+fetch_mode(const struct config *cfg, int64_t now, int dry, FILE *out, struct err *e)
+{
+	struct returns_fetch_stats st;
+	struct fetched fc = {dry, out};
+	struct db *db = NULL;
+	struct lock lk = {-1, NULL};
+	int rc = -1;
+
+	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) == 0 &&
+	    (dry || lock_acquire(&lk, cfg->db_path, "bounce", e) == 0) &&
+	    returns_fetch(db, cfg, now, dry, on_fetched, &fc, &st, e) == 0) {
+		log_info("%zu message(s) in the mailbox: %zu handled%s, %zu left", st.messages,
+		         st.handled, dry ? " (dry run: none removed)" : "", st.left);
+		rc = 0;
+	}
+	lock_release(&lk);
+	db_close(db);
+	return rc;
+}
+
+int
+returns_run(const struct config *cfg, int64_t now, const struct returns_run_opts *ro, FILE *out,
+            struct err *e)
+{
+	if (ro->fetch)
+		return fetch_mode(cfg, now, ro->dry_run, out, e);
+	return pipe_mode(cfg, now, ro->file, ro->env_rcpt, ro->dry_run, out, e);
 }

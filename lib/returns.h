@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bounce.h"
 #include "config.h"
@@ -43,26 +44,38 @@ int returns_handle(struct db *db, const struct config *cfg, const char *msg, siz
                    const char *env_rcpt, int64_t now, int dry, struct returns_outcome *o,
                    struct err *e);
 
-/* What --fetch did. */
-struct returns_fetch_stats {
-	size_t messages; /* in the mailbox */
-	size_t handled;  /* deleted or moved (with dry: would be) */
-	size_t left;
+/* What nocturne-bounce was asked to do. */
+struct returns_run_opts {
+	int fetch;            /* 1: the [bounce] mailbox over IMAP; 0: one message (pipe) */
+	const char *file;     /* pipe: the message's file; NULL or "-": standard input */
+	const char *env_rcpt; /* pipe: the envelope recipient the MTA gives, or NULL */
+	int dry_run;          /* find and say, change nothing */
 };
 
-/* Called with each message's outcome (for the log); uid: its IMAP UID. */
-typedef void (*returns_fetch_fn)(void *ctx, unsigned long uid, const struct returns_outcome *o);
-
 /*
- * nocturne-bounce --fetch: read every message of the [bounce] url mailbox
- * (imap.h), handle each (returns_handle) and, unless dry, delete the
- * handled ones or move them to [bounce] done_folder; the others stay.
- * fn (may be NULL) hears of each. ERR_CONFIG: no url, a bad password
- * file; the IMAP errors of imap.h, except that a failure after some
- * messages were handled is ERR_TEMP (they are recorded; the rest waits).
+ * The whole of nocturne-bounce behind one call, at clock now with cfg
+ * (cfg->db_path must exist). Each message's outcome is logged (log.h);
+ * with dry_run, one line per message is also written on out.
+ *
+ * Pipe mode reads at most BOUNCE_INPUT_MAX bytes of the message (the rest
+ * is drained and dropped, and the log line says so) and handles it
+ * (returns_handle) with no lock: the MTA may run several at once, each
+ * bounce is one short write transaction. 0 whatever the message (not a
+ * bounce, unknown message included); -1 with e set: ERR_NOINPUT for a
+ * missing file, ERR_IO for a read error, ERR_CONFIG, else ERR_TEMP for
+ * any failure to reach the database (the MTA keeps the message and
+ * retries).
+ *
+ * --fetch mode holds the "bounce" lock (not in a dry run) and reads every
+ * message of the [bounce] url mailbox (imap.h), handles each, and unless
+ * dry_run deletes the handled ones or moves them to [bounce] done_folder;
+ * the others stay; one counts line is logged at the end. -1 with e set:
+ * ERR_CONFIG for no url or a bad password file, ERR_TEMP for a lock held
+ * or a failure after some messages were handled (they are recorded; the
+ * rest waits), the errors of db_open and imap.h otherwise.
  */
-int returns_fetch(struct db *db, const struct config *cfg, int64_t now, int dry,
-                  returns_fetch_fn fn, void *ctx, struct returns_fetch_stats *st, struct err *e);
+int returns_run(const struct config *cfg, int64_t now, const struct returns_run_opts *ro, FILE *out,
+                struct err *e);
 
 /*
  * 1 when address is the current first address of emails (a family's

@@ -19,26 +19,16 @@ REQ=${1:-150000}
 KILLS=${2:-20}
 TRANSPORT=${3:-smtp}
 top=$(cd "$(dirname "$0")/.." && pwd)
-W=${WORK:-$top/var/crash-notify}
+. "$top/stress/lib.sh"
+work crash-notify
 NOW='2019-11-30 07:00'
-mkdir -p "$W"
-cd "$W" || exit 1
 fail=0
 srv=""
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT
 
 q() { sqlite3 "$1" "$2"; }
 
-if [ ! -f base.db ] || [ "$(cat base.req 2>/dev/null)" != "$REQ" ]; then
-	rm -f base.db* town/*.csv
-	/usr/bin/python3 "$top/stress/gentown.py" town "$REQ" 11 || exit 1
-	for k in families children activities openings requests; do
-		nocturne-import -q --db base.db "$k" "town/$k.csv" || exit 1
-	done
-	nocturne-transmit -q --db base.db --now '2019-11-29 23:00' || exit 1
-	sqlite3 base.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	echo "$REQ" >base.req
-fi
+base_town crash_notify "$REQ" 11 '2019-11-29 23:00'
 
 start_server() { # start_server DIR: the fixture on a free port -> PORT
 	mkdir -p "$1"

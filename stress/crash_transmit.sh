@@ -23,26 +23,14 @@ set -u
 REQ=${1:-200000}
 TRIALS=${2:-20}
 top=$(cd "$(dirname "$0")/.." && pwd)
-W=${WORK:-$top/var/crash-transmit}
+. "$top/stress/lib.sh"
+work crash-transmit
 NOW='2019-11-29 23:00'
-mkdir -p "$W"
-cd "$W" || exit 1
 fail=0 before=0 after=0 finished=0
 
 q() { sqlite3 "$1" "$2"; }
 
-if [ ! -f base.db ] || [ "$(cat base.req 2>/dev/null)" != "$REQ" ]; then
-	rm -f base.db* town/*.csv
-	/usr/bin/python3 "$top/stress/gentown.py" town "$REQ" 7 || exit 1
-	for k in families children activities openings requests; do
-		nocturne-import -q --db base.db "$k" "town/$k.csv" || {
-			echo "crash_transmit: import $k failed"
-			exit 1
-		}
-	done
-	sqlite3 base.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	echo "$REQ" >base.req
-fi
+base_town crash_transmit "$REQ" 7
 # The reference, run twice (the faster time spreads the kills best).
 dur_ms=""
 for r in 1 2; do

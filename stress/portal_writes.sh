@@ -11,21 +11,12 @@
 set -u
 REQ=${1:-200000}
 top=$(cd "$(dirname "$0")/.." && pwd)
-W=${WORK:-$top/var/portal-writes}
+. "$top/stress/lib.sh"
+work portal-writes
 NOW='2019-11-29 23:00'
 CUT=$(( ( $(date -u -d '2019-11-29 23:00' +%s) ) ))
-mkdir -p "$W"
-cd "$W" || exit 1
 fail=0
-if [ ! -f base.db ] || [ "$(cat base.req 2>/dev/null)" != "$REQ" ]; then
-	rm -f base.db* town/*.csv
-	/usr/bin/python3 "$top/stress/gentown.py" town "$REQ" 5 || exit 1
-	for k in families children activities openings requests; do
-		nocturne-import -q --db base.db "$k" "town/$k.csv" || exit 1
-	done
-	sqlite3 base.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	echo "$REQ" >base.req
-fi
+base_town portal_writes "$REQ" 5
 rm -f trial.db* stop
 cp base.db trial.db
 /usr/bin/python3 "$top/stress/portal.py" trial.db stop $((CUT + 60)) 5000 >portal.out \

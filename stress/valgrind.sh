@@ -31,28 +31,14 @@ done
 
 export NOCTURNE_BUILD="$V/build" NOCTURNE_TOP="$top" PATH="$V/build:$PATH"
 unset NOCTURNE_CONFIG NOCTURNE_NOW
-passed=0 failed=0
-one() { # one NAME CMD...
-	name=$1
-	shift
-	out=$(mktemp)
-	"$@" >"$out" 2>&1
-	rc=$?
-	p=$(grep -c '^PASS: ' "$out")
-	f=$(grep -c '^FAIL: ' "$out")
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	passed=$((passed + p))
-	failed=$((failed + f))
-	echo "== $name: $p passed, $f failed"
-	[ "$f" -gt 0 ] && grep -v '^PASS: ' "$out" | head -n 20
-	rm -f "$out"
-}
-for t in "$V"/build/tests/test_*; do one "$(basename "$t")" "$t"; done
+passed=0 failed=0 skipped=0
+. "$top/tests/run_one.sh"
+for t in "$V"/build/tests/test_*; do run_one "$(basename "$t")" "$t"; done
 for t in "$top"/tests/e2e/*.sh; do
 	case "$(basename "$t")" in
 	lib.sh | robust_crash.sh | robust_lock.sh | robust_portal.sh) continue ;;
 	esac
-	one "$(basename "$t")" sh "$t"
+	run_one "$(basename "$t")" sh "$t"
 done
 runs=$(ls "$V/logs" | wc -l)
 bad=0
@@ -64,6 +50,6 @@ for l in "$V"/logs/*.log; do
 		grep -E '^==[0-9]+== (Invalid|Conditional|Use of|[0-9,]+ bytes in|   (at|by) )' "$l" | head -n 12
 	fi
 done
-echo "$passed passed, $failed failed (tests under valgrind)"
+echo "$passed passed, $failed failed, $skipped skipped (tests under valgrind)"
 echo "valgrind: $runs runs, $bad with errors"
 [ "$bad" -eq 0 ]

@@ -12,42 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export NOCTURNE_BUILD="$B" NOCTURNE_TOP="$top"
 export PATH="$B:$PATH"
 unset NOCTURNE_CONFIG NOCTURNE_NOW
-log=$(mktemp)
 passed=0 failed=0 skipped=0
-
-run_one() {
-	name=$1
-	shift
-	out=$(mktemp)
-	"$@" >"$out" 2>&1
-	rc=$?
-	p=$(grep -c '^PASS: ' "$out")
-	f=$(grep -c '^FAIL: ' "$out")
-	s=$(grep -c '^SKIP: ' "$out")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-		echo "FAIL: $name exited $rc" >>"$out"
-	elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
-		s=1
-		echo "SKIP: $name printed neither PASS nor FAIL" >>"$out"
-	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
-	if [ "$f" -gt 0 ]; then
-		echo "== $name: $p passed, $f failed, $s skipped"
-		grep -v '^PASS: ' "$out" | head -n 60
-	elif [ "$s" -gt 0 ]; then
-		echo "== $name: $p passed, $s skipped"
-		grep '^SKIP: ' "$out"
-	else
-		echo "== $name: $p passed"
-		# What could not run says so, even when the rest passed.
-		grep '^SKIP: ' "$out"
-	fi
-	cat "$out" >>"$log"
-	rm -f "$out"
-}
+. "$top/tests/run_one.sh"
 
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -63,6 +29,5 @@ done
 # Last: the package test installs /etc/nocturne/nocturne.ini for a while
 # (and removes it, whatever happens); nothing of this run reads it after.
 [ -f "$top/tests/e2e/package.sh" ] && run_one package.sh sh "$top/tests/e2e/package.sh"
-rm -f "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

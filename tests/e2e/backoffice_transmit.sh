@@ -19,10 +19,7 @@ deliveries() { q "SELECT group_concat(batch_id || ':' || delivery || ':' || deli
 header() { grep -i "^$2: " "$1" | head -n 1 | cut -d' ' -f2-; }
 town() {
 	rm -f "$DB" "$DB-wal" "$DB-shm"
-	for kind in families children activities openings; do
-		nocturne-import --db "$DB" "$kind" "$S/$kind.csv" || echo "FAIL: import $kind"
-	done
-	nocturne-import --db "$DB" requests "$S/requests-night1.csv" || echo "FAIL: import requests"
+	import_samples --db "$DB"
 }
 
 t night_delivered_body_equals_status_export

@@ -16,10 +16,7 @@ backup_keep = 2
 directory = $T/outbox
 EOI
 export NOCTURNE_CONFIG="$T/n.ini"
-for k in families children activities openings; do
-	nocturne-import "$k" "$S/$k.csv" || echo "FAIL: fixture import $k"
-done
-nocturne-import requests "$S/requests-night1.csv" || echo "FAIL: fixture requests"
+import_samples
 batches() { sqlite3 "$1" 'SELECT count(*) FROM batch'; }
 pending() { sqlite3 "$1" "SELECT count(*) FROM request WHERE state = 'pending'"; }
 

@@ -177,22 +177,15 @@ expect_rc 75
 expect_contains "$ERR" "missing.db"
 sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
 printf '[database]\nbusy_timeout_ms = 100\n[mail]\nreturn_path = bounces@mairie.example\n' >"$T/busy.ini"
-/usr/bin/python3 -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE"); c.execute("UPDATE family SET name = name")
-open(sys.argv[2], "w").close(); time.sleep(5)' "$DB" "$T/held" &
-holder=$!
-at_exit "kill $holder"
-while [ ! -e "$T/held" ]; do sleep 0.1; done
+hold_write "$DB" 5
 run nocturne-bounce -c "$T/busy.ini" --db "$DB" "$T/b1.eml"
 expect_rc 75
 expect_contains "$ERR" "database is locked"
 run nocturne-bounce -q -c "$T/busy.ini" --db "$DB" "$T/b1.eml"
 expect_rc 75
 expect_empty "$ERR" "stderr under -q"
-kill $holder 2>/dev/null
-wait $holder 2>/dev/null
+kill $HOLDER 2>/dev/null
+wait $HOLDER 2>/dev/null
 ok
 
 t usage_and_config_errors

@@ -79,12 +79,9 @@ s.quit()
 PY
 }
 # wait_for SQL VALUE: poll the database for up to 30 s
+q_is() { [ "$(q "$1")" = "$2" ]; }
 wait_for() {
-	_i=0
-	while [ "$(q "$1")" != "$2" ] && [ $_i -lt 150 ]; do
-		sleep 0.2
-		_i=$((_i + 1))
-	done
+	poll 150 0.2 q_is "$1" "$2"
 	expect_eq "$(q "$1")" "$2" "$1"
 }
 stored() { /usr/bin/python3 -c '
@@ -112,34 +109,19 @@ ok
 t not_a_bounce_is_accepted_not_bounced
 printf 'From: parent@example.org\r\nTo: bounces@localhost\r\nSubject: merci\r\nMessage-ID: <merci@example.org>\r\n\r\nMerci\r\n' >"$T/hi.eml"
 send parent@example.org bounces@localhost "$T/hi.eml"
-_i=0
-while ! grep -q 'to=<bounces@localhost>.*status=sent' "$P/maillog" && [ $_i -lt 150 ]; do
-	sleep 0.2
-	_i=$((_i + 1))
-done
+poll 150 0.2 grep -q 'to=<bounces@localhost>.*status=sent' "$P/maillog"
 expect_contains "$(grep 'to=<bounces@localhost>' "$P/maillog")" "status=sent (delivered to command" maillog
 expect_not_contains "$(cat "$P/maillog")" "to=<parent@example.org>" "a bounce of the reply"
 ok
 
 t busy_database_defers_then_delivers
 sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce WHERE message_ref = 1;"
-/usr/bin/python3 -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE"); c.execute("UPDATE family SET name = name")
-open(sys.argv[2], "w").close(); time.sleep(6)' "$DB" "$T/held" &
-holder=$!
-at_exit "kill $holder 2>/dev/null"
-while [ ! -e "$T/held" ]; do sleep 0.1; done
+hold_write "$DB" 6
 send bounces+m1@localhost nosuchuser@localhost "$T/m1.eml"
-_i=0
-while ! grep -q 'to=<bounces+m1@localhost>.*status=deferred' "$P/maillog" && [ $_i -lt 100 ]; do
-	sleep 0.2
-	_i=$((_i + 1))
-done
+poll 100 0.2 grep -q 'to=<bounces+m1@localhost>.*status=deferred' "$P/maillog"
 expect_contains "$(grep 'to=<bounces+m1@localhost>' "$P/maillog")" "status=deferred" "deferred while busy"
 expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" sent "while busy"
-wait $holder
+wait $HOLDER
 postfix -c "$P" flush >/dev/null 2>&1
 wait_for "SELECT state FROM message WHERE ref = 1" bounced
 ok

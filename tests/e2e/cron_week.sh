@@ -107,11 +107,7 @@ smtp_up() { # smtp_up DIR [smtpd.py options]: (re)start the relay on SMTP_PORT
 	/usr/bin/python3 "$SMTPD" --port "$SMTP_PORT" --dir "$_dir" "$@" \
 		>"$T/smtp.out" 2>>"$T/smtp.err" </dev/null &
 	smtp_pid=$!
-	_i=0
-	until grep -q '^READY' "$T/smtp.out" 2>/dev/null || [ $_i -ge 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	poll 100 0.1 grep -q '^READY' "$T/smtp.out" 2>/dev/null
 	grep -q '^READY' "$T/smtp.out" || { echo "FAIL: relay did not start"; exit 1; }
 }
 bo_up() { # bo_up STATUS: (re)start the back office on BO_PORT answering STATUS
@@ -122,24 +118,18 @@ bo_up() { # bo_up STATUS: (re)start the back office on BO_PORT answering STATUS
 		--key "$T/main-srv.key" --dir "$T/bo" --port-file "$T/bo/port" \
 		--port "$BO_PORT" --status "$1" >>"$T/bo.out" 2>>"$T/bo.err" </dev/null &
 	bo_pid=$!
-	_i=0
-	until [ -s "$T/bo/port" ] || [ $_i -ge 100 ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	poll 100 0.05 test -s "$T/bo/port"
 	[ -s "$T/bo/port" ] || { echo "FAIL: back office did not start"; exit 1; }
 }
 
-cat >"$T/csv/families.csv" <<'X'
-family_id;name;emails
+csv families "$T/csv/families.csv" <<'X'
 F1;Dupont;ok1@example.org
 F2;Martin;ok2@example.org
 F3;Durand;once.f3@example.org
 F4;Petit;perm.f4@example.org
 F5;Moreau;temp.f5@example.org
 X
-cat >"$T/csv/children.csv" <<'X'
-child_id;family_id;first_name;last_name
+csv children "$T/csv/children.csv" <<'X'
 C1;F1;Léa;Dupont
 C2;F2;Tom;Martin
 C3;F3;Inès;Durand
@@ -229,11 +219,7 @@ event() {
 		env -i PATH="$T/bin:$C_PATH" HOME="$T" TZ=Europe/Paris NOCTURNE_NOW="$2" \
 			nocturne-notify --config "$CONF" </dev/null >"$T/hand.out" 2>&1 &
 		hand_pid=$!
-		_i=0
-		until grep -q '^pid' "$T/var/nocturne.db.notify.lock" 2>/dev/null || [ $_i -ge 100 ]; do
-			sleep 0.05
-			_i=$((_i + 1))
-		done
+		poll 100 0.05 grep -q '^pid' "$T/var/nocturne.db.notify.lock" 2>/dev/null
 		;;
 	hand-run-done)
 		wait "$hand_pid"
@@ -249,11 +235,7 @@ event() {
 		sh -c 'exec 9<"$1"; flock -n 9 || exit 1; : >"$2"; exec sleep 120' sh "$_lk" \
 			"$T/held" </dev/null >/dev/null 2>&1 &
 		holder_pid=$!
-		_i=0
-		until [ -f "$T/held" ] || [ $_i -ge 100 ]; do
-			sleep 0.05
-			_i=$((_i + 1))
-		done
+		poll 100 0.05 test -f "$T/held"
 		[ -f "$T/held" ] || fail "the stuck holder could not take the lock"
 		;;
 	unstuck)

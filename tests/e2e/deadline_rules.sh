@@ -4,18 +4,13 @@
 # (calendar); the night's refusals, --request's words, the import's checks.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 
-printf '[database]\npath = %s/n.db\n' "$T" >"$T/n.ini"
-export NOCTURNE_CONFIG="$T/n.ini"
-q() { sqlite3 "$T/n.db" "$1"; }
+n_db
 state() { q "SELECT state || ':' || coalesce(reason, '') FROM request WHERE request_id = '$1'"; }
-rule_of() { nocturne-status --request "$1" | sed -n 's/^  rule: *//p'; }
 
-cat >fam.csv <<'X'
-family_id;name;emails
+csv families fam.csv <<'X'
 F1;Dupont;a@x.fr
 X
-cat >ch.csv <<'X'
-child_id;family_id;first_name;last_name
+csv children ch.csv <<'X'
 C1;F1;Léa;Dupont
 C2;F1;Hugo;Dupont
 X
@@ -76,8 +71,7 @@ expect_eq "$(q "SELECT deadline_rule FROM activity WHERE activity_id = 'CANTINE'
 ok
 
 # Night 1, Thursday 2019-12-05 22:00.
-cat >r1.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+csv requests r1.csv <<'X'
 r1;C1;CANTINE;2019-12-09;reserve;2019-12-05 10:00
 r2;C1;CANTINE;2019-12-12;reserve;2019-12-05 10:00
 r3;C1;GARDERIE;2019-12-09;reserve;2019-12-05 08:59:59
@@ -97,8 +91,7 @@ ok
 
 # Night 2, Sunday 2019-12-08 22:00: a Monday canteen request made on
 # Saturday is late (the Friday before), where 1 calendar day would be Sunday.
-cat >r2.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+csv requests r2.csv <<'X'
 r6;C2;CANTINE;2019-12-09;reserve;2019-12-07 09:00
 r7;C2;ETUDE;2019-12-09;reserve;2019-12-07 09:59
 r8;C2;GARDERIE;2019-12-16;reserve;2019-12-07 09:00
@@ -119,8 +112,7 @@ ok
 
 # Night 3, Tuesday 2019-12-10 22:00: Thursday's deadline is Tuesday (no
 # school on Wednesday). An activities file without the column keeps the rule.
-cat >r3.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+csv requests r3.csv <<'X'
 r10;C2;CANTINE;2019-12-12;reserve;2019-12-10 10:59
 r11;C2;CANTINE;2019-12-13;reserve;2019-12-10 11:30
 r12;C1;CANTINE;2019-12-11;reserve;2019-12-02 08:00

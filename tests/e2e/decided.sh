@@ -3,22 +3,24 @@
 # tools: import, transmit, status.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 
-printf '[database]\npath = %s/n.db\n' "$T" >"$T/n.ini"
-export NOCTURNE_CONFIG="$T/n.ini"
-q() { sqlite3 "$T/n.db" "$1"; }
+n_db
 state() { q "SELECT state || ':' || coalesce(reason, '') || ':' || coalesce(position, '') FROM request WHERE request_id = '$1'"; }
-rule_of() { nocturne-status --request "$1" | sed -n 's/^  rule: *//p'; }
 history_of() { nocturne-status --request "$1" | sed -n '/^History:/,/^Messages:/p' | sed '1d;$d'; }
 exported() { nocturne-status --export --raw | grep "^$1;" | cut -d';' -f6-9; }
-night() { # night 'YYYY-MM-DD HH:MM' FILE: import the requests, then transmit
+# night 'YYYY-MM-DD HH:MM' [FILE]: import the requests of FILE (else the rows
+# on standard input, under the usual header), then transmit
+night() {
+	if [ $# -lt 2 ]; then
+		csv requests night.csv
+		set -- "$1" night.csv
+	fi
 	run nocturne-import requests "$2"
 	expect_rc 0
 	run nocturne-transmit --now "$1"
 	expect_rc 0
 }
 
-cat >fam.csv <<'X'
-family_id;name;emails
+csv families fam.csv <<'X'
 F1;Dupont;a@x.fr
 X
 {
@@ -45,28 +47,22 @@ done
 t position_never_gets_worse
 # Batch 1 accepts C1 (08:00) and waitlists C2 (23:29); C3, submitted 23:28
 # but imported after batch 1, reaches batch 2 and joins behind C2.
-cat >n1.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-01 23:30' <<'X'
 a1;C1;ONE;2019-12-10;reserve;2019-12-01 08:00
 a2;C2;ONE;2019-12-10;reserve;2019-12-01 23:29
 X
-night '2019-12-01 23:30' n1.csv
 expect_eq "$(state a2)" "waitlisted::1" a2
-cat >n2.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-02 23:30' <<'X'
 a3;C3;ONE;2019-12-10;reserve;2019-12-01 23:28
 X
-night '2019-12-02 23:30' n2.csv
 expect_eq "$(state a2)" "waitlisted::1" "a2 after batch 2"
 expect_eq "$(state a3)" "waitlisted::2" "a3 after batch 2"
 expect_eq "$(rule_of a3)" "waitlisted, position 2 of 2 (position 1 gets the next free place) (it joined the list in batch 2 at position 2)"
 expect_contains "$(nocturne-status --request a3)" "waiting list:   2 waiting (no limit): a2 a3"
 # The next free place goes to a2.
-cat >n3.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-03 23:30' <<'X'
 a4;C1;ONE;2019-12-10;cancel;2019-12-03 09:00
 X
-night '2019-12-03 23:30' n3.csv
 expect_eq "$(state a2)" "accepted::" "a2 promoted"
 expect_eq "$(state a3)" "waitlisted::1" "a3 moves up"
 expect_eq "$(rule_of a2)" "accepted in batch 3 after promotion from the waiting list, into the place freed by cancellation request a4 (it joined the list in batch 1 at position 1)"
@@ -75,13 +71,11 @@ ok
 t promoted_within_one_night
 # C1 reserves, C2 reserves (waitlisted), C1 cancels: C2 is promoted, all in
 # one night; the explanation says so, not "a place was free".
-cat >n4.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-04 23:30' <<'X'
 b1;C1;ONE;2019-12-11;reserve;2019-12-04 08:00
 b2;C2;ONE;2019-12-11;reserve;2019-12-04 08:01
 b3;C1;ONE;2019-12-11;cancel;2019-12-04 08:02
 X
-night '2019-12-04 23:30' n4.csv
 expect_eq "$(state b2)" "accepted::" b2
 expect_eq "$(rule_of b2)" "accepted in batch 4 after promotion from the waiting list, into the place freed by cancellation request b3 (it joined the list that same night at position 1)"
 expect_eq "$(history_of b2)" "  batch 4 at 2019-12-04 23:30:00: waitlisted, position 1
@@ -93,18 +87,14 @@ ok
 t cancel_of_a_reservation_promoted_that_night
 # c2 waits from batch 5; in batch 6 c1's cancellation promotes it, then c2's
 # own cancellation undoes it: it held a place, it did not "leave the list".
-cat >n5.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-05 23:30' <<'X'
 c1;C1;ONE;2019-12-12;reserve;2019-12-05 08:00
 c2;C2;ONE;2019-12-12;reserve;2019-12-05 08:01
 X
-night '2019-12-05 23:30' n5.csv
-cat >n6.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-06 23:30' <<'X'
 c3;C1;ONE;2019-12-12;cancel;2019-12-06 08:00
 c4;C2;ONE;2019-12-12;cancel;2019-12-06 08:01
 X
-night '2019-12-06 23:30' n6.csv
 expect_eq "$(state c2)" "cancelled::" c2
 expect_eq "$(rule_of c4)" "accepted in batch 6: cancels reservation c2, which held a place (promoted from the waiting list earlier that night); the place was freed"
 expect_eq "$(rule_of c2)" "cancelled in batch 6 by cancellation request c4; it held a place, promoted from the waiting list earlier that night"
@@ -116,18 +106,14 @@ ok
 t duplicate_names_the_request_that_held_the_slot_then
 # d2 meets d1; d1 is cancelled, and d10, a night later, holds the slot now:
 # d2's explanation still names d1.
-cat >n7.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-07 23:30' <<'X'
 d1;C4;DUP;2019-12-10;reserve;2019-12-07 08:00
 d2;C4;DUP;2019-12-10;reserve;2019-12-07 08:01
 X
-night '2019-12-07 23:30' n7.csv
-cat >n8.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+night '2019-12-08 23:30' <<'X'
 d3;C4;DUP;2019-12-10;cancel;2019-12-08 08:00
 d10;C4;DUP;2019-12-10;reserve;2019-12-08 08:01
 X
-night '2019-12-08 23:30' n8.csv
 expect_eq "$(state d10)" "accepted::" d10
 expect_eq "$(state d2)" "refused:duplicate:" d2
 expect_eq "$(rule_of d2)" "refused: the child already held a place or was on the waiting list for this slot (request d1)"

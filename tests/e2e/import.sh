@@ -28,6 +28,15 @@ R2;C2;GARDERIE;06/12/2019;Annulation;08:00;24:00;2019-12-01T10:00:30
 R3;C2;CANTINE;2019-12-09;RESERVATION;;;02/12/2019 07:15
 X
 
+# import_then KIND FILE 'CONTENT' SQL EXPECTED: CONTENT (a printf format)
+# written as FILE and imported as KIND, then SQL must give EXPECTED.
+import_then() {
+	printf "$3" >"$2"
+	imp "$1" "$2"
+	expect_rc 0
+	expect_eq "$(q "$4")" "$5" "$4"
+}
+
 t families
 imp families fam.csv
 expect_rc 0; expect_empty "$ERR" stderr; expect_empty "$OUT" stdout
@@ -87,31 +96,16 @@ imp -v families fam2.csv
 expect_rc 0
 expect_eq "$ERR" "nocturne-import: families fam2.csv: 1 rows read, 0 inserted, 1 updated, 0 unchanged, 0 bad"
 expect_eq "$(q "select name, emails, balance_cents from family where family_id='F2'")" "Martin-Durand||0"
-printf 'activity_id;date;capacity\nCANTINE;2019-12-09;7\n' >op2.csv
-imp openings op2.csv
-expect_rc 0
-expect_eq "$(q "select capacity from opening where day=18239")" "7"
+import_then openings op2.csv 'activity_id;date;capacity\nCANTINE;2019-12-09;7\n' "select capacity from opening where day=18239" "7"
 ok
 
 t absent_columns_keep_stored_values
 # A file without an optional column updates what it has and keeps the rest:
 # a portal export without balances must not wipe the debts.
-printf 'family_id;name\nF1;Dupont-Leroy\n' >fam3.csv
-imp families fam3.csv
-expect_rc 0
-expect_eq "$(q "select name, emails, balance_cents from family where family_id='F1'")" "Dupont-Leroy|a@x.fr; b@x.fr|1250"
-printf 'activity_id;name\nCANTINE;Restaurant\n' >act3.csv
-imp activities act3.csv
-expect_rc 0
-expect_eq "$(q "select name, structure, capacity, waitlist, promote_days, deadline_days, deadline_time from activity where activity_id='CANTINE'")" "Restaurant|École A|2|-1|1|2|600"
-printf 'activity_id;name;hours\nGARDERIE;Garderie;\n' >act4.csv
-imp activities act4.csv
-expect_rc 0
-expect_eq "$(q "select hours_from, hours_to, waitlist from activity where activity_id='GARDERIE'")" "||3"
-printf 'activity_id;date\nCANTINE;2019-12-09\n' >op3.csv
-imp openings op3.csv
-expect_rc 0
-expect_eq "$(q "select capacity from opening where day=18239")" "7"
+import_then families fam3.csv 'family_id;name\nF1;Dupont-Leroy\n' "select name, emails, balance_cents from family where family_id='F1'" "Dupont-Leroy|a@x.fr; b@x.fr|1250"
+import_then activities act3.csv 'activity_id;name\nCANTINE;Restaurant\n' "select name, structure, capacity, waitlist, promote_days, deadline_days, deadline_time from activity where activity_id='CANTINE'" "Restaurant|École A|2|-1|1|2|600"
+import_then activities act4.csv 'activity_id;name;hours\nGARDERIE;Garderie;\n' "select hours_from, hours_to, waitlist from activity where activity_id='GARDERIE'" "||3"
+import_then openings op3.csv 'activity_id;date\nCANTINE;2019-12-09\n' "select capacity from opening where day=18239" "7"
 ok
 
 t repeated_identical_in_file

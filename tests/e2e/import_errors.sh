@@ -5,6 +5,11 @@ DB=$T/t.db
 imp() { run nocturne-import --db "$DB" "$@"; }
 q() { sqlite3 "$DB" "$1"; }
 dump() { sqlite3 "$DB" .dump; }
+# unchanged [WHAT]: the database is as dumped in before.sql
+unchanged() {
+	dump >after.sql
+	cmp -s before.sql after.sql || fail "${1:-database changed}"
+}
 
 printf 'family_id;name\nF1;Dupont\n' >fam.csv
 printf 'child_id;family_id;first_name;last_name\nC1;F1;Léa;Dupont\n' >ch.csv
@@ -76,8 +81,7 @@ nocturne-import: h2.csv: bad header row, nothing imported"
 imp families empty.csv
 expect_rc 65
 expect_eq "$ERR" "nocturne-import: empty.csv: empty file: no header row"
-dump >after.sql
-cmp -s before.sql after.sql || fail "database changed"
+unchanged
 ok
 
 t huge_header
@@ -128,8 +132,7 @@ nocturne-import: bad.csv:15: column submitted_at: '2019-12-01?10:00' is not a da
 nocturne-import: bad.csv:17: column submitted_at: '2019-12-01 25:00' is not a date and time (YYYY-MM-DD HH:MM[:SS])
 nocturne-import: bad.csv:18: column activity_id: not valid UTF-8 (byte 0xE9 at offset 4): save the file as UTF-8
 nocturne-import: bad.csv: 14 bad rows out of 16, nothing imported"
-dump >after.sql
-cmp -s before.sql after.sql || fail "database changed by a failed import"
+unchanged "database changed by a failed import"
 ok
 
 t rejects_file
@@ -178,8 +181,7 @@ printf 'family_id;name\nF5;x\nF6;"open\n\n' >m2.csv
 imp families m2.csv
 expect_rc 65
 expect_eq "$ERR" "nocturne-import: m2.csv:4: a quoted field in the record starting on line 3 is not closed at the end of the input"
-dump >after.sql
-cmp -s before.sql after.sql || fail "database changed"
+unchanged
 ok
 
 t field_too_long

@@ -57,6 +57,87 @@ expect_not_contains() {
 }
 expect_empty() { [ -z "$1" ] || fail "${2:-output} not empty: $(printf '%s' "$1" | head -c 400)"; }
 
+# n_db: the configuration $T/n.ini (database $T/n.db, the rest built-in)
+# becomes $NOCTURNE_CONFIG; then q SQL queries that database, and rule_of ID
+# is the "rule" line of nocturne-status --request ID.
+n_db() {
+	printf '[database]\npath = %s/n.db\n' "$T" >"$T/n.ini"
+	export NOCTURNE_CONFIG="$T/n.ini"
+}
+q() { sqlite3 "$T/n.db" "$1"; }
+rule_of() { nocturne-status --request "$1" | sed -n 's/^  rule: *//p'; }
+
+# csv KIND FILE: write FILE, KIND's usual header line then the rows read
+# on standard input (requests, families, children).
+csv() {
+	case $1 in
+	requests) echo 'request_id;child_id;activity_id;date;action;submitted_at' ;;
+	families) echo 'family_id;name;emails' ;;
+	children) echo 'child_id;family_id;first_name;last_name' ;;
+	*)
+		echo "csv: no header for '$1'" >&2
+		return 1
+		;;
+	esac >"$2" && cat >>"$2"
+}
+
+# import_samples [OPTION...]: nocturne-import [OPTION...] the town of
+# samples/ (its four reference files, then the requests of night 1); a
+# failure prints a FAIL line.
+import_samples() {
+	for _k in families children activities openings; do
+		nocturne-import "$@" "$_k" "$TOP/samples/$_k.csv" || echo "FAIL: fixture import $_k"
+	done
+	nocturne-import "$@" requests "$TOP/samples/requests-night1.csv" ||
+		echo "FAIL: fixture requests"
+}
+
+# reader_copy DB: for a case run as nobody, R is a new 0755 folder (removed
+# at exit) holding a 0644 copy of DB as town.db and R/ro.ini naming it, and
+# before lists R. Prints a SKIP line for the current case and returns 1 when
+# this cannot run here (it needs root and runuser).
+reader_copy() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null 2>&1; then
+		echo "SKIP: $_t_name needs root and runuser (to run as nobody)"
+		return 1
+	fi
+	R=$(mktemp -d /tmp/nocturne-ro.XXXXXX)
+	at_exit "rm -rf '$R'"
+	chmod 755 "$R"
+	cp "$1" "$R/town.db"
+	chmod 644 "$R/town.db"
+	printf '[database]\npath = %s/town.db\n' "$R" >"$R/ro.ini"
+	chmod 644 "$R/ro.ini"
+	before=$(ls -A "$R")
+}
+
+# poll TRIES STEP CMD...: run CMD every STEP seconds until it succeeds, at
+# most TRIES times. Returns CMD's last exit status (0: it succeeded).
+poll() {
+	_poll_n=$1 _poll_s=$2
+	shift 2
+	until "$@"; do
+		_poll_n=$((_poll_n - 1))
+		[ "$_poll_n" -gt 0 ] || return 1
+		sleep "$_poll_s"
+	done
+}
+
+# hold_write DB SECONDS: another writer holds DB's write lock (BEGIN
+# IMMEDIATE) for SECONDS, in the background; returns once it holds it.
+# HOLDER is its pid (killed at exit if still there).
+hold_write() {
+	rm -f "$T/.held"
+	/usr/bin/python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE"); c.execute("UPDATE family SET name = name")
+open(sys.argv[2], "w").close(); time.sleep(float(sys.argv[3]))' "$1" "$T/.held" "$2" &
+	HOLDER=$!
+	at_exit "kill $HOLDER 2>/dev/null"
+	poll 100 0.1 test -e "$T/.held"
+}
+
 # A free TCP port on loopback.
 free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -53,20 +53,26 @@ tool town nocturne-transmit --now '2019-12-02 22:00'
 cp town.db curl.db
 cp town.db file.db
 
+# notify_by_smtp DB WHAT: the morning of database DB over the server started,
+# three messages received, each with MAIL FROM bounces+m<ref>@mairie.example
+# where ref is the stored message's ref (WHAT: said in a failure).
+notify_by_smtp() {
+	DBN=$1
+	tool "$1" nocturne-notify --now '2019-12-03 07:00'
+	expect_rc 0
+	expect_empty "$ERR" stderr
+	expect_eq "$(count_eml)" 3 "messages received$2"
+	for f in "$MAILDIR"/*.env; do
+		to=$(sed -n 's/^to //p' "$f")
+		ref=$(q "$1" "SELECT ref FROM message WHERE recipient = '$to'")
+		expect_eq "$(sed -n 's/^from //p' "$f")" "bounces+m$ref@mairie.example" "envelope of $to$2"
+	done
+}
+
 t morning_over_libesmtp_verp_on_the_wire
 start_smtpd esmtp
 conf town 'transport = smtp' '[smtp]' 'host = 127.0.0.1' "port = $PORT" 'tls = none' 'timeout = 10'
-DBN=town
-tool town nocturne-notify --now '2019-12-03 07:00'
-expect_rc 0
-expect_empty "$ERR" stderr
-expect_eq "$(count_eml)" 3 "messages received"
-# MAIL FROM is bounces+m<ref>@mairie.example, ref = the stored message's ref.
-for f in "$MAILDIR"/*.env; do
-	to=$(sed -n 's/^to //p' "$f")
-	ref=$(q town "SELECT ref FROM message WHERE recipient = '$to'")
-	expect_eq "$(sed -n 's/^from //p' "$f")" "bounces+m$ref@mairie.example" "envelope of $to"
-done
+notify_by_smtp town ""
 expect_eq "$(sort "$MAILDIR/.mail" | tr '\n' ' ')" \
 	"$(q town "SELECT 'bounces+m' || ref || '@mairie.example' FROM message ORDER BY 1" | tr '\n' ' ')" "MAIL FROM commands"
 expect_eq "$($READ check "$MAILDIR"/*.eml)" "ok 3" "strict parse"
@@ -161,18 +167,26 @@ expect_eq "$($READ ics "$f")" \
 	"nocturne-request-$R2@mairie.example 0 CONFIRMED 2019-12-05T10:30Z 2019-12-05T12:30Z Restaurant scolaire — Éloïse Lefèvre | École Jules Ferry" notice-calendar
 ok
 
+# notice_again NAME NOW [SQL]: NAME.db, a copy of town.db where F1's notice
+# for R2 is owed again (then SQL), composed at NOW into $T/NAME-out with the
+# file transport (no portal_url, contact nor calendar); f is that notice.
+notice_again() {
+	cp town.db "$1.db"
+	q "$1" "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
+ DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
+ DELETE FROM message WHERE kind = 'notice'; UPDATE request SET notice = 1 WHERE request_id = 'R2';
+ ${3:-}"
+	printf '[mail]\nfrom = Portail Famille <no-reply@mairie.example>\ntransport = file\ndirectory = %s/%s-out\n' "$T" "$1" >"$T/$1.ini"
+	printf '[database]\npath = %s/%s.db\n' "$T" "$1" >>"$T/$1.ini"
+	tool "$1" nocturne-notify --now "$2"
+	expect_rc 0
+	DBN=$1
+	f=$(msg "$T/$1-out" F1 notice)
+}
+
 t too_late_to_cancel_online
 # The same notice composed after the deadline says so.
-cp town.db late.db
-q late "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
- DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
- DELETE FROM message WHERE kind = 'notice'; UPDATE request SET notice = 1 WHERE request_id = 'R2'"
-printf '[mail]\nfrom = Portail Famille <no-reply@mairie.example>\ntransport = file\ndirectory = %s/late-out\n' "$T" >"$T/late.ini"
-printf '[database]\npath = %s/late.db\n' "$T" >>"$T/late.ini"
-tool late nocturne-notify --now '2019-12-04 10:00'
-expect_rc 0
-DBN=late
-f=$(msg "$T/late-out" F1 notice)
+notice_again late '2019-12-04 10:00'
 txt=$($READ text "$f")
 expect_contains "$txt" "    Trop tard pour annuler en ligne (c'était possible jusqu'au mercredi 04 décembre 2019 à 10h00)." "too late"
 # No portal_url, contact or calendar configured: none shown.
@@ -185,19 +199,9 @@ t until_when_follows_the_open_day_rule
 # The deadline the mail gives is the night's (rules_deadline): with
 # deadline_rule = open, "1 day before" Thursday 5 is the canteen's open day
 # before it, Tuesday 3, not Wednesday 4.
-cp town.db open.db
-q open "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
- DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
- DELETE FROM message WHERE kind = 'notice'; UPDATE request SET notice = 1 WHERE request_id = 'R2';
- UPDATE activity SET deadline_rule = 'open' WHERE activity_id = 'CANT'"
-printf '[mail]\nfrom = Portail Famille <no-reply@mairie.example>\ntransport = file\ndirectory = %s/open-out\n' "$T" >"$T/open.ini"
-printf '[database]\npath = %s/open.db\n' "$T" >>"$T/open.ini"
 # (the morning after batch 2, whose clock is 2019-12-03 22:00: that
 # Tuesday's 10:00 has passed, and the line names it)
-tool open nocturne-notify --now '2019-12-04 07:00'
-expect_rc 0
-DBN=open
-f=$(msg "$T/open-out" F1 notice)
+notice_again open '2019-12-04 07:00' "UPDATE activity SET deadline_rule = 'open' WHERE activity_id = 'CANT'"
 expect_contains "$($READ text "$f")" "    Trop tard pour annuler en ligne (c'était possible jusqu'au mardi 03 décembre 2019 à 10h00)." "open-day deadline"
 ok
 
@@ -205,16 +209,7 @@ t morning_over_libcurl_implicit_tls_verp
 sh "$TOP/tests/fixtures/mkcerts.sh" "$T/pki" || fail "mkcerts"
 start_smtpd curl --cert "$T/pki/server.pem" --key "$T/pki/server.key" --implicit-tls
 conf curl 'transport = smtp' '[smtp]' 'host = localhost' "port = $PORT" 'tls = tls' "ca_file = $T/pki/ca.pem" 'timeout = 10'
-DBN=curl
-tool curl nocturne-notify --now '2019-12-03 07:00'
-expect_rc 0
-expect_empty "$ERR" stderr
-expect_eq "$(count_eml)" 3 "messages received over TLS"
-for f in "$MAILDIR"/*.env; do
-	to=$(sed -n 's/^to //p' "$f")
-	ref=$(q curl "SELECT ref FROM message WHERE recipient = '$to'")
-	expect_eq "$(sed -n 's/^from //p' "$f")" "bounces+m$ref@mairie.example" "envelope of $to (libcurl)"
-done
+notify_by_smtp curl " (libcurl)"
 expect_eq "$($READ check "$MAILDIR"/*.eml)" "ok 3" "strict parse"
 ok
 

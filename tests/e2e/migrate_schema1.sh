@@ -110,17 +110,7 @@ expect_eq "$(q "$V1" 'PRAGMA user_version')" 1 "user_version after status"
 ok
 
 t status_refuses_schema1_as_a_reader_only
-if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null 2>&1; then
-	echo "SKIP: status_refuses_schema1_as_a_reader_only needs root and runuser (to run as nobody)"
-else
-	R=$(mktemp -d /tmp/nocturne-ro1.XXXXXX)
-	at_exit "rm -rf '$R'"
-	chmod 755 "$R"
-	cp "$V1" "$R/town.db"
-	chmod 644 "$R/town.db"
-	printf '[database]\npath = %s/town.db\n' "$R" >"$R/ro.ini"
-	chmod 644 "$R/ro.ini"
-	before=$(ls -A "$R")
+if reader_copy "$V1"; then
 	run runuser -u nobody -- "$NOCTURNE_BUILD/nocturne-status" -c "$R/ro.ini"
 	expect_rc 78
 	expect_empty "$OUT" stdout

@@ -21,14 +21,12 @@ text() {
 }
 state() { q "SELECT state || ':' || coalesce(reason, '') || ':' || coalesce(position, '') FROM request WHERE request_id = '$1'"; }
 
-cat >fam.csv <<'X'
-family_id;name;emails
+csv families fam.csv <<'X'
 F1;Dupont;"a@x.fr; autre@x.fr"
 F2;Martin;b@x.fr
 F3;Durand;c@x.fr
 X
-cat >ch.csv <<'X'
-child_id;family_id;first_name;last_name
+csv children ch.csv <<'X'
 C1;F1;Léa;Dupont
 C2;F2;Tom;Martin
 C3;F3;Inès;Durand
@@ -46,8 +44,7 @@ CANT;2019-12-11
 CANT;2019-12-12
 MER;2019-12-06
 X
-cat >r1.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+csv requests r1.csv <<'X'
 R1;C1;CANT;2019-12-10;reserve;2019-12-01 10:00
 R2;C2;CANT;2019-12-10;reserve;2019-12-01 11:00
 R3;C1;CANT;2019-12-11;reserve;2019-12-01 10:00
@@ -85,8 +82,7 @@ q "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHE
    DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE family_ref = (SELECT ref FROM family WHERE family_id = 'F2'));
    DELETE FROM message WHERE family_ref = (SELECT ref FROM family WHERE family_id = 'F2');
    UPDATE request SET reported = 0 WHERE request_id = 'R2'"
-cat >r2.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+csv requests r2.csv <<'X'
 R7;C1;CANT;2019-12-10;cancel;2019-12-02 09:00
 R8;C1;CANT;2019-12-11;annulation;2019-12-02 09:00
 R9;C1;CANT;2019-12-12;cancel;2019-12-02 09:05
@@ -122,8 +118,7 @@ expect_eq "$(printf '%s\n' "$txt" | grep -c 'Annulation — Acceptée')" 3 "F1 c
 ok
 
 t promote_days_waits_until_far_enough
-cat >r3.csv <<'X'
-request_id;child_id;activity_id;date;action;submitted_at
+csv requests r3.csv <<'X'
 M1;C1;MER;2019-12-06;reserve;2019-12-01 09:00
 M2;C2;MER;2019-12-06;reserve;2019-12-01 09:30
 M3;C1;MER;2019-12-06;cancel;2019-12-02 08:00

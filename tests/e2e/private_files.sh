@@ -16,8 +16,7 @@ cat >fam.csv <<'X'
 family_id;name;emails;balance
 F1;Dupont;a@x.fr;-12,50
 X
-cat >ch.csv <<'X'
-child_id;family_id;first_name;last_name
+csv children ch.csv <<'X'
 C1;F1;Léa;Dupont
 X
 cat >act.csv <<'X'

@@ -7,7 +7,6 @@
 . "$TOP/tests/fixtures/smtp_common.sh"
 . "$TOP/tests/fixtures/bo_lib.sh"
 
-S=$TOP/samples
 mkdir "$T/backups"
 umask 077
 printf 'pw-of-the-relay\n' >"$T/smtp-password"
@@ -19,10 +18,7 @@ base() { # base FILE [DB]: a sound file-transport configuration
 }
 base "$T/n.ini"
 export NOCTURNE_CONFIG="$T/n.ini"
-for k in families children activities openings; do
-	nocturne-import "$k" "$S/$k.csv" || echo "FAIL: fixture import $k"
-done
-nocturne-import requests "$S/requests-night1.csv" || echo "FAIL: fixture requests"
+import_samples
 nocturne-transmit --now '2019-12-01 22:00' || echo "FAIL: fixture night"
 sqlite3 "$T/n.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 

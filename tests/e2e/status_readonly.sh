@@ -4,13 +4,9 @@
 # not know (newer: 78; older: 78 saying how to upgrade).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 
-S=$TOP/samples
 printf '[database]\npath = %s/town.db\n[mail]\ndirectory = %s/outbox\n' "$T" "$T" >"$T/n.ini"
 export NOCTURNE_CONFIG="$T/n.ini"
-for k in families children activities openings; do
-	nocturne-import "$k" "$S/$k.csv" || echo "FAIL: fixture import $k"
-done
-nocturne-import requests "$S/requests-night1.csv" || echo "FAIL: fixture requests"
+import_samples
 nocturne-transmit --now '2019-12-01 22:00' || echo "FAIL: fixture night"
 sqlite3 "$T/town.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 EXPORT=$(nocturne-status --export | sha256sum)
@@ -31,17 +27,7 @@ ls "$T" | grep -q '^own\.db.*lock' && fail "a lock file beside the database: $(l
 ok
 
 t status_as_a_reader_only
-if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null 2>&1; then
-	echo "SKIP: status_as_a_reader_only needs root and runuser (to run as nobody)"
-else
-	R=$(mktemp -d /tmp/nocturne-ro.XXXXXX)
-	at_exit "rm -rf '$R'"
-	chmod 755 "$R"
-	cp "$T/town.db" "$R/town.db"
-	chmod 644 "$R/town.db"
-	printf '[database]\npath = %s/town.db\n' "$R" >"$R/ro.ini"
-	chmod 644 "$R/ro.ini"
-	before=$(ls -A "$R")
+if reader_copy "$T/town.db"; then
 	sum=$(sha256sum <"$R/town.db")
 	run runuser -u nobody -- "$NOCTURNE_BUILD/nocturne-status" -c "$R/ro.ini" --now '2019-12-02 07:00'
 	expect_rc 0

@@ -19,12 +19,10 @@ W=$T/w
 mkdir "$W"
 as_nobody() { run runuser -u nobody -- "$@"; }
 
-cat >fam.csv <<'X'
-family_id;name;emails
+csv families fam.csv <<'X'
 F1;Dupont;a@x.fr
 X
-cat >ch.csv <<'X'
-child_id;family_id;first_name;last_name
+csv children ch.csv <<'X'
 C1;F1;Léa;Dupont
 X
 cat >act.csv <<'X'

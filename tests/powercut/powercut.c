@@ -239,23 +239,36 @@ tick(void)
 		cut();
 }
 
-/* Journal a write of len bytes at off to path (before doing it). */
-static void
-note_write(int fd, const char *path, const void *data, size_t len, off_t off)
+/*
+ * The bytes of fd (path) from off that an operation will change: up to max
+ * of them (max < 0: to the end of the file). Sets r->oldsize and r->olen;
+ * returns them malloc'ed (the caller frees), or NULL when there are none.
+ */
+static char *
+old_bytes(int fd, const char *path, struct rec *r, off_t off, off_t max)
 {
-	struct rec r = {REC_WRITE, (uint32_t)strlen(path) + 1, off, (int64_t)len, 0, 0};
 	char *old = NULL;
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
 		die(path);
-	r.oldsize = st.st_size;
+	r->oldsize = st.st_size;
 	if (off < st.st_size) {
-		r.olen = st.st_size - off < (off_t)len ? st.st_size - off : (off_t)len;
-		old = malloc((size_t)r.olen + 1);
-		if (old == NULL || pread(fd, old, (size_t)r.olen, off) != r.olen)
+		r->olen = max < 0 || st.st_size - off < max ? st.st_size - off : max;
+		old = malloc((size_t)r->olen + 1);
+		if (old == NULL || pread(fd, old, (size_t)r->olen, off) != r->olen)
 			die(path);
 	}
+	return old;
+}
+
+/* Journal a write of len bytes at off to path (before doing it). */
+static void
+note_write(int fd, const char *path, const void *data, size_t len, off_t off)
+{
+	struct rec r = {REC_WRITE, (uint32_t)strlen(path) + 1, off, (int64_t)len, 0, 0};
+	char *old = old_bytes(fd, path, &r, off, (off_t)len);
+
 	append(&r, path, old, data);
 	free(old);
 }
@@ -264,18 +277,8 @@ static void
 note_trunc(const char *path, int fd, off_t len)
 {
 	struct rec r = {REC_TRUNC, (uint32_t)strlen(path) + 1, len, 0, 0, 0};
-	char *old = NULL;
-	struct stat st;
+	char *old = old_bytes(fd, path, &r, len, -1);
 
-	if (fstat(fd, &st) != 0)
-		die(path);
-	r.oldsize = st.st_size;
-	if (len < st.st_size) {
-		r.olen = st.st_size - len;
-		old = malloc((size_t)r.olen + 1);
-		if (old == NULL || pread(fd, old, (size_t)r.olen, len) != r.olen)
-			die(path);
-	}
 	append(&r, path, old, NULL);
 	free(old);
 }
@@ -535,51 +538,49 @@ mode_arg(int flags, va_list ap)
 	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
+/* m = the mode an open call passes after flags (only with O_CREAT or
+ * O_TMPFILE); va_start must run in the variadic function itself. */
+#define MODE_ARG(flags, m)                                                                         \
+	do {                                                                                       \
+		va_list ap;                                                                        \
+		va_start(ap, flags);                                                               \
+		m = mode_arg(flags, ap);                                                           \
+		va_end(ap);                                                                        \
+	} while (0)
+
 int
 open(const char *path, int flags, ...)
 {
-	va_list ap;
 	mode_t m;
 
-	va_start(ap, flags);
-	m = mode_arg(flags, ap);
-	va_end(ap);
+	MODE_ARG(flags, m);
 	return do_open(AT_FDCWD, path, flags, m, 0, 0);
 }
 
 int
 open64(const char *path, int flags, ...)
 {
-	va_list ap;
 	mode_t m;
 
-	va_start(ap, flags);
-	m = mode_arg(flags, ap);
-	va_end(ap);
+	MODE_ARG(flags, m);
 	return do_open(AT_FDCWD, path, flags, m, 0, 1);
 }
 
 int
 openat(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
 	mode_t m;
 
-	va_start(ap, flags);
-	m = mode_arg(flags, ap);
-	va_end(ap);
+	MODE_ARG(flags, m);
 	return do_open(dirfd, path, flags, m, 1, 0);
 }
 
 int
 openat64(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
 	mode_t m;
 
-	va_start(ap, flags);
-	m = mode_arg(flags, ap);
-	va_end(ap);
+	MODE_ARG(flags, m);
 	return do_open(dirfd, path, flags, m, 1, 1);
 }
 

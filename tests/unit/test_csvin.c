@@ -43,19 +43,19 @@ dump(const char *text)
 	return dump_n(text, strlen(text));
 }
 
-#define CHECK_DUMP(text, expected)                                                            \
-	do {                                                                                  \
-		char *d_ = dump(text);                                                        \
-		CHECK_STR(d_, expected);                                                      \
-		free(d_);                                                                     \
+#define CHECK_DUMP(text, expected)                                                                 \
+	do {                                                                                       \
+		char *d_ = dump(text);                                                             \
+		CHECK_STR(d_, expected);                                                           \
+		free(d_);                                                                          \
 	} while (0)
 
 static void
 test_semicolon_and_bom(void)
 {
 	CHECK_DUMP("\xEF\xBB\xBF"
-		   "a;b;c\n1;2;3\n",
-		   "1:a|b|c\n2:1|2|3\ndelim ;\n");
+	           "a;b;c\n1;2;3\n",
+	           "1:a|b|c\n2:1|2|3\ndelim ;\n");
 }
 
 static void
@@ -82,7 +82,7 @@ static void
 test_multiline(void)
 {
 	CHECK_DUMP("a;b\n1;\"two\nlines\"\n\n3;\"x\r\n\r\ny\"\r\n4;z\n",
-		   "1:a|b\n2:1|two\nlines\n5:3|x\r\n\r\ny\n8:4|z\ndelim ;\n");
+	           "1:a|b\n2:1|two\nlines\n5:3|x\r\n\r\ny\n8:4|z\ndelim ;\n");
 }
 
 static void
@@ -95,19 +95,19 @@ static void
 test_unterminated(void)
 {
 	CHECK_DUMP("a;b\n1;\"open\nmore\n",
-		   "1:a|b\nERR 2: t.csv:3: a quoted field in the record starting on line 2 is "
-		   "not closed at the end of the input\ndelim ;\n");
+	           "1:a|b\nERR 2: t.csv:3: a quoted field in the record starting on line 2 is "
+	           "not closed at the end of the input\ndelim ;\n");
 }
 
 static void
 test_stray_quote(void)
 {
 	CHECK_DUMP("a;b\n1;2\n3;x\"y\n",
-		   "1:a|b\n2:1|2\nERR 2: t.csv:3: malformed CSV: a quote inside an unquoted "
-		   "field, or text after a closing quote\ndelim ;\n");
+	           "1:a|b\n2:1|2\nERR 2: t.csv:3: malformed CSV: a quote inside an unquoted "
+	           "field, or text after a closing quote\ndelim ;\n");
 	CHECK_DUMP("a;b\n\"1\"x;2\n",
-		   "1:a|b\nERR 2: t.csv:2: malformed CSV: a quote inside an unquoted "
-		   "field, or text after a closing quote\ndelim ;\n");
+	           "1:a|b\nERR 2: t.csv:2: malformed CSV: a quote inside an unquoted "
+	           "field, or text after a closing quote\ndelim ;\n");
 }
 
 static void
@@ -153,23 +153,19 @@ test_field_too_long(void)
 {
 	size_t n = CSVIN_MAX_FIELD + 10, i;
 	char *text = malloc(CSVIN_MAX_FIELD + 20032);
-	char *d;
 
 	memcpy(text, "a\n", 2);
 	for (i = 2; i < n; i++)
 		text[i] = 'x';
 	text[n] = '\n';
-	d = dump_n(text, n + 1);
-	CHECK_STR(d, "1:a\nERR 2: t.csv:2: field longer than 1 MiB\ndelim ;\n");
-	free(d);
+	CHECK_STR_FREE(dump_n(text, n + 1),
+	               "1:a\nERR 2: t.csv:2: field longer than 1 MiB\ndelim ;\n");
 	/* Quoted, over many short lines. */
 	memcpy(text, "a\n\"", 3);
 	n = CSVIN_MAX_FIELD + 20000;
 	for (i = 3; i < n; i++)
 		text[i] = i % 10 == 0 ? '\n' : 'x';
-	d = dump_n(text, n);
-	CHECK_STR(d, "1:a\nERR 2: t.csv:2: field longer than 1 MiB\ndelim ;\n");
-	free(d);
+	CHECK_STR_FREE(dump_n(text, n), "1:a\nERR 2: t.csv:2: field longer than 1 MiB\ndelim ;\n");
 	free(text);
 }
 

@@ -10,9 +10,8 @@
 static void
 test_fields(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct t_out o;
+	FILE *f = t_out_open(&o);
 	struct csvout w;
 
 	csvout_init(&w, f, ';', CSVOUT_SAFE);
@@ -27,18 +26,16 @@ test_fields(void)
 	csvout_field(&w, "@SUM");
 	csvout_field(&w, "x-1");
 	csvout_end_row(&w);
-	fclose(f);
-	CHECK_STR(buf, "a;\"b;c\";\"say \"\"hi\"\"\";;42\n"
-		       "\"'=HYPERLINK(\"\"x\"\")\";\"'-5\";\"'@SUM\";x-1\n");
-	free(buf);
+	CHECK_STR(t_out_text(&o), "a;\"b;c\";\"say \"\"hi\"\"\";;42\n"
+	                          "\"'=HYPERLINK(\"\"x\"\")\";\"'-5\";\"'@SUM\";x-1\n");
+	t_out_free(&o);
 }
 
 static void
 test_export_rows(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct t_out o;
+	FILE *f = t_out_open(&o);
 	struct csvout w;
 	struct export_row r = {"R1", "C1", "CANTINE", 0, "reserve", "waitlisted", NULL, 2, 3, 0};
 
@@ -50,12 +47,12 @@ test_export_rows(void)
 	r.position = 0;
 	r.batch_id = 0;
 	export_row(&w, &r);
-	fclose(f);
-	CHECK_STR(buf, "request_id;child_id;activity_id;date;action;state;reason;position;"
-		       "batch_id;decided_at\n"
-		       "R1;C1;CANTINE;2019-12-06;reserve;waitlisted;;2;3;2019-12-05 02:00:05\n"
-		       "R1;C1;CANTINE;2019-12-06;reserve;pending;;;;\n");
-	free(buf);
+	CHECK_STR(t_out_text(&o),
+	          "request_id;child_id;activity_id;date;action;state;reason;position;"
+	          "batch_id;decided_at\n"
+	          "R1;C1;CANTINE;2019-12-06;reserve;waitlisted;;2;3;2019-12-05 02:00:05\n"
+	          "R1;C1;CANTINE;2019-12-06;reserve;pending;;;;\n");
+	t_out_free(&o);
 }
 
 int

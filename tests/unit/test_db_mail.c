@@ -144,38 +144,60 @@ see(void *ctx, const struct db_mail_req *r, size_t n, struct err *e)
 	return 0;
 }
 
+/* What a case works on: a town (town()), its mail queue, what a walk saw. */
+struct fx {
+	struct db *db;
+	struct db_mail *q;
+	struct seen s;
+	struct err e;
+};
+
+/* Build town name (nfam, nold: see town()) and open its queue: 1, or 0
+ * (the failure checked: the case stops). */
+static int
+fx_open(struct fx *f, const char *name, int nfam, int nold)
+{
+	memset(f, 0, sizeof(*f));
+	f->db = town(name, nfam, nold);
+	CHECK(f->db != NULL);
+	if (f->db == NULL)
+		return 0;
+	f->q = db_mail_open(f->db);
+	return 1;
+}
+
+static void
+fx_close(struct fx *f)
+{
+	db_mail_close(f->q);
+	db_close(f->db);
+}
+
 /* A cancelled reservation shows the state its last decision gave it. */
 static void
 test_cancelled_shows_last_decision(void)
 {
-	struct db *db = town("shown.db", 3, 0);
-	struct db_mail *q;
-	struct seen s;
-	struct err e;
+	struct fx f;
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "shown.db", 3, 0))
 		return;
-	q = db_mail_open(db);
-	memset(&s, 0, sizeof(s));
-	db_exec(db,
+	db_exec(f.db,
 	        "UPDATE decision SET state = 'waitlisted', position = 4 WHERE batch_id = 1"
 	        " AND seq = 2",
-	        &e);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	CHECK_INT(s.n, 3);
-	CHECK_INT(s.calls, 3);
-	if (s.n == 3) {
-		CHECK_STR(s.state[0], "cancelled");
-		CHECK_STR(s.shown[0], "accepted");
-		CHECK_INT(s.position[0], 0);
-		CHECK_STR(s.shown[1], "waitlisted");
-		CHECK_INT(s.position[1], 4);
-		CHECK_STR(s.emails[1], "f2@example.org");
-		CHECK_STR(s.child[1], "Léa N2");
+	        &f.e);
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	CHECK_INT(f.s.n, 3);
+	CHECK_INT(f.s.calls, 3);
+	if (f.s.n == 3) {
+		CHECK_STR(f.s.state[0], "cancelled");
+		CHECK_STR(f.s.shown[0], "accepted");
+		CHECK_INT(f.s.position[0], 0);
+		CHECK_STR(f.s.shown[1], "waitlisted");
+		CHECK_INT(f.s.position[1], 4);
+		CHECK_STR(f.s.emails[1], "f2@example.org");
+		CHECK_STR(f.s.child[1], "Léa N2");
 	}
-	db_mail_close(q);
-	db_close(db);
+	fx_close(&f);
 }
 
 /*
@@ -186,19 +208,13 @@ test_cancelled_shows_last_decision(void)
 static void
 test_walk_groups_by_family(void)
 {
-	struct db *db = town("walk.db", 3, 0);
-	struct db_mail *q;
-	struct seen s;
-	struct err e;
+	struct fx f;
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "walk.db", 3, 0))
 		return;
-	q = db_mail_open(db);
-	memset(&s, 0, sizeof(s));
 	/* Family 2 gets a second child (its ref after: walked after) and three more requests. */
 	CHECK_INT(
-	    db_exec(db,
+	    db_exec(f.db,
 	            "INSERT INTO child(ref, child_id, family_ref, first_name, last_name)"
 	            " VALUES (10, 'C10', 2, 'Zoé', 'A');"
 	            "INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action,"
@@ -207,20 +223,19 @@ test_walk_groups_by_family(void)
 	            " (21, 'R21', 10, 1, 18001, 'reserve', 0, 'accepted', 2),"
 	            " (22, 'R22', 10, 1, 18000, 'cancel', 0, 'accepted', 2),"
 	            " (23, 'R23', 1, 1, 18000, 'reserve', 0, 'pending', NULL)",
-	            &e),
+	            &f.e),
 	    0);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	CHECK_INT(s.calls, 3);
-	CHECK_INT(s.largest, 4);
-	CHECK_INT(s.n, 6);
-	if (s.n == 6) {
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	CHECK_INT(f.s.calls, 3);
+	CHECK_INT(f.s.largest, 4);
+	CHECK_INT(f.s.n, 6);
+	if (f.s.n == 6) {
 		long long want[] = {1, 20, 2, 22, 21, 3};
 		for (int i = 0; i < 6; i++)
-			CHECK_INT(s.seq[i], want[i]);
-		CHECK_INT(s.family[4], 2);
+			CHECK_INT(f.s.seq[i], want[i]);
+		CHECK_INT(f.s.family[4], 2);
 	}
-	db_mail_close(q);
-	db_close(db);
+	fx_close(&f);
 }
 
 /*
@@ -231,28 +246,21 @@ test_walk_groups_by_family(void)
 static void
 test_requests_cost_is_linear(void)
 {
-	struct db *db = town("cost.db", 2000, 38000);
-	struct db_mail *q;
-	struct seen s;
+	struct fx f;
 	long long steps = 0;
-	struct err e;
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "cost.db", 2000, 38000))
 		return;
-	q = db_mail_open(db);
-	memset(&s, 0, sizeof(s));
-	sqlite3_progress_handler(db->sql, 1000, count_steps, &steps);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	sqlite3_progress_handler(db->sql, 0, NULL, NULL);
-	CHECK_INT(s.calls, 2000);
+	sqlite3_progress_handler(f.db->sql, 1000, count_steps, &steps);
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	sqlite3_progress_handler(f.db->sql, 0, NULL, NULL);
+	CHECK_INT(f.s.calls, 2000);
 	/* steps counts thousands of VM instructions (about 420 here; 650,000 with a scan per row).
 	 */
 	if (steps > 2000)
-		printf("  %lld thousand VM steps for %d requests\n", steps, s.calls);
+		printf("  %lld thousand VM steps for %d requests\n", steps, f.s.calls);
 	CHECK(steps <= 2000);
-	db_mail_close(q);
-	db_close(db);
+	fx_close(&f);
 }
 
 /* Column 0 of a one-row query, as an integer. */
@@ -273,121 +281,107 @@ one(struct db *db, const char *sql)
 static void
 test_queue_outcomes(void)
 {
-	struct db *db = town("queue.db", 2, 0);
-	struct db_mail *q;
+	struct fx f;
 	struct db_mail_msg msg;
-	struct seen s;
 	long long ref, *refs = NULL, count = 0;
 	int64_t next = 0;
 	size_t n = 0;
-	struct err e;
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "queue.db", 2, 0))
 		return;
-	q = db_mail_open(db);
-	memset(&s, 0, sizeof(s));
-	s.store = q;
-	CHECK_INT(db_begin(db, &e), 0);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	CHECK_INT(db_commit(db, &e), 0);
-	CHECK_INT(s.calls, 2);
-	CHECK_INT(one(db, "SELECT count(*) FROM request WHERE reported = 1"), 2);
-	CHECK_INT(one(db, "SELECT count(*) FROM message_request"), 2);
-	ref = one(db, "SELECT ref FROM message WHERE family_ref = 1");
-	CHECK_INT(one(db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
+	f.s.store = f.q;
+	CHECK_INT(db_begin(f.db, &f.e), 0);
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	CHECK_INT(db_commit(f.db, &f.e), 0);
+	CHECK_INT(f.s.calls, 2);
+	CHECK_INT(one(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 2);
+	CHECK_INT(one(f.db, "SELECT count(*) FROM message_request"), 2);
+	ref = one(f.db, "SELECT ref FROM message WHERE family_ref = 1");
+	CHECK_INT(one(f.db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
 	/* The binary content comes back whole. */
-	db_exec(db,
+	db_exec(f.db,
 	        "UPDATE message_content SET content = X'610D0A0062' WHERE message_ref = "
 	        "(SELECT ref FROM message WHERE family_ref = 1)",
-	        &e);
-	CHECK_INT(db_mail_load(q, ref, &msg, &e), 0);
+	        &f.e);
+	CHECK_INT(db_mail_load(f.q, ref, &msg, &f.e), 0);
 	CHECK_INT(msg.length, 5);
 	CHECK(memcmp(msg.content, "a\r\n\0b", 6) == 0);
 	CHECK_STR(msg.kind, "report");
 	CHECK_STR(msg.state, "pending");
 	db_mail_msg_release(&msg);
-	CHECK_INT(db_mail_load(q, 999, &msg, &e), -1);
-	CHECK_INT(e.kind, ERR_INTERNAL);
+	CHECK_INT(db_mail_load(f.q, 999, &msg, &f.e), -1);
+	CHECK_INT(f.e.kind, ERR_INTERNAL);
 	{
 		struct db_mail_msg two[3];
 		long long want[3] = {ref + 1, ref, 999};
 
 		/* A chunk in one snapshot, in the order asked; a missing one fails it whole. */
-		CHECK_INT(db_mail_load_many(q, want, 2, two, &e), 0);
+		CHECK_INT(db_mail_load_many(f.q, want, 2, two, &f.e), 0);
 		CHECK_INT(two[0].ref, ref + 1);
 		CHECK_INT(two[1].length, 5);
 		CHECK_STR(two[0].content, "c\r\n");
 		db_mail_msg_release(&two[0]);
 		db_mail_msg_release(&two[1]);
-		CHECK_INT(db_mail_load_many(q, want, 3, two, &e), -1);
-		CHECK_STR(e.msg + strlen(e.msg) - 20, "message 999 vanished");
-		CHECK(sqlite3_get_autocommit(db->sql));
+		CHECK_INT(db_mail_load_many(f.q, want, 3, two, &f.e), -1);
+		CHECK_STR(f.e.msg + strlen(f.e.msg) - 20, "message 999 vanished");
+		CHECK(sqlite3_get_autocommit(f.db->sql));
 		/* Inside a transaction, the caller's is left open. */
-		CHECK_INT(db_begin(db, &e), 0);
-		CHECK_INT(db_mail_load_many(q, want, 2, two, &e), 0);
-		CHECK(!sqlite3_get_autocommit(db->sql));
-		db_rollback(db);
+		CHECK_INT(db_begin(f.db, &f.e), 0);
+		CHECK_INT(db_mail_load_many(f.q, want, 2, two, &f.e), 0);
+		CHECK(!sqlite3_get_autocommit(f.db->sql));
+		db_rollback(f.db);
 		db_mail_msg_release(&two[0]);
 		db_mail_msg_release(&two[1]);
 	}
-	CHECK_INT(one(db, "SELECT count(*) FROM message_content"), 2);
+	CHECK_INT(one(f.db, "SELECT count(*) FROM message_content"), 2);
 
-	CHECK_INT(db_mail_defer(q, ref, 1, 1300, 1000, "451 later", &e), 0);
-	CHECK_INT(db_mail_fail(q, ref + 1, 1, 1000, "550 no", &e), 0);
-	CHECK_INT(db_mail_due(q, 1299, &refs, &n, &e), 0);
+	CHECK_INT(db_mail_defer(f.q, ref, 1, 1300, 1000, "451 later", &f.e), 0);
+	CHECK_INT(db_mail_fail(f.q, ref + 1, 1, 1000, "550 no", &f.e), 0);
+	CHECK_INT(db_mail_due(f.q, 1299, &refs, &n, &f.e), 0);
 	CHECK_INT(n, 0);
 	free(refs);
-	CHECK_INT(db_mail_pending(q, &count, &next, &e), 0);
+	CHECK_INT(db_mail_pending(f.q, &count, &next, &f.e), 0);
 	CHECK_INT(count, 1);
 	CHECK_INT(next, 1300);
-	CHECK_INT(db_mail_due(q, 1300, &refs, &n, &e), 0);
+	CHECK_INT(db_mail_due(f.q, 1300, &refs, &n, &f.e), 0);
 	CHECK_INT(n, 1);
 	if (n == 1)
 		CHECK_INT(refs[0], ref);
 	free(refs);
-	CHECK_INT(db_mail_sent(q, ref, 2, 1300, "250 ok", &e), 0);
-	CHECK_INT(one(db, "SELECT attempts * 10000 + sent_at FROM message WHERE state = 'sent'"),
+	CHECK_INT(db_mail_sent(f.q, ref, 2, 1300, "250 ok", &f.e), 0);
+	CHECK_INT(one(f.db, "SELECT attempts * 10000 + sent_at FROM message WHERE state = 'sent'"),
 	          21300);
 	CHECK_INT(
-	    one(db, "SELECT count(*) FROM message WHERE state = 'failed' AND reason = '550 no'"),
+	    one(f.db, "SELECT count(*) FROM message WHERE state = 'failed' AND reason = '550 no'"),
 	    1);
-	CHECK_INT(db_mail_pending(q, &count, &next, &e), 0);
+	CHECK_INT(db_mail_pending(f.q, &count, &next, &f.e), 0);
 	CHECK_INT(count, 0);
 	/* A second walk finds nothing left to report. */
-	memset(&s, 0, sizeof(s));
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	CHECK_INT(s.calls, 0);
-	db_mail_close(q);
-	db_close(db);
+	memset(&f.s, 0, sizeof(f.s));
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	CHECK_INT(f.s.calls, 0);
+	fx_close(&f);
 }
 
 /* fn's error stops the walk, is returned as is, and nothing is marked. */
 static void
 test_walk_stops_on_error(void)
 {
-	struct db *db = town("stop.db", 4, 0);
-	struct db_mail *q;
-	struct seen s;
-	struct err e;
+	struct fx f;
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "stop.db", 4, 0))
 		return;
-	q = db_mail_open(db);
-	memset(&s, 0, sizeof(s));
-	s.store = q;
-	s.fail_at = 2;
-	CHECK_INT(db_begin(db, &e), 0);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), -1);
-	CHECK_INT(e.kind, ERR_IO);
-	CHECK_STR(e.msg, "fn failed at call 2");
-	CHECK_INT(s.calls, 2);
-	CHECK_INT(one(db, "SELECT count(*) FROM message"), 1);
-	CHECK_INT(one(db, "SELECT count(*) FROM request WHERE reported = 1"), 0);
-	db_rollback(db);
-	db_mail_close(q);
-	db_close(db);
+	f.s.store = f.q;
+	f.s.fail_at = 2;
+	CHECK_INT(db_begin(f.db, &f.e), 0);
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), -1);
+	CHECK_INT(f.e.kind, ERR_IO);
+	CHECK_STR(f.e.msg, "fn failed at call 2");
+	CHECK_INT(f.s.calls, 2);
+	CHECK_INT(one(f.db, "SELECT count(*) FROM message"), 1);
+	CHECK_INT(one(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 0);
+	db_rollback(f.db);
+	fx_close(&f);
 }
 
 /*
@@ -398,51 +392,45 @@ test_walk_stops_on_error(void)
 static void
 test_notice_marks(void)
 {
-	struct db *db = town("notice.db", 3, 0);
-	struct db_mail *q;
-	struct seen s;
-	struct err e;
+	struct fx f;
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "notice.db", 3, 0))
 		return;
-	q = db_mail_open(db);
 	/* Family 1: reported, promoted (notice owed). Family 2: not reported, notice owed.
 	 * Family 3: reported, notice owed, but an older message covers it. */
-	CHECK_INT(db_exec(db,
+	CHECK_INT(db_exec(f.db,
 	                  "UPDATE request SET state = 'accepted', notice = 1;"
 	                  "UPDATE request SET reported = 1 WHERE seq IN (1, 3);"
 	                  "INSERT INTO message(ref, kind, family_ref, subject, message_id,"
 	                  " state, created_at, next_at) VALUES"
 	                  " (1, 'notice', 3, 's', '<old@x>', 'sent', 0, 0);"
 	                  "INSERT INTO message_request VALUES (1, 3);",
-	                  &e),
+	                  &f.e),
 	          0);
-	memset(&s, 0, sizeof(s));
-	s.store = q;
-	CHECK_INT(db_begin(db, &e), 0);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	CHECK_INT(s.calls, 1);
-	CHECK_INT(one(db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
-	CHECK_INT(one(db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 11);
+	memset(&f.s, 0, sizeof(f.s));
+	f.s.store = f.q;
+	CHECK_INT(db_begin(f.db, &f.e), 0);
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	CHECK_INT(f.s.calls, 1);
+	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
+	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 11);
 
-	CHECK_INT(one(db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
+	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
 
 	/* Families 1 and 3 are owed a notice; one is stored, for family 1 only. */
-	memset(&s, 0, sizeof(s));
-	s.store = q;
-	s.kind = "notice";
-	s.only = 1;
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_NOTIFY, see, &s, &e), 0);
-	CHECK_INT(s.calls, 2);
-	CHECK_INT(s.n, 2);
-	CHECK_INT(one(db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 12);
-	CHECK_INT(one(db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
-	CHECK_INT(one(db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
-	CHECK_INT(one(db, "SELECT count(*) FROM message WHERE kind = 'notice'"), 2);
-	CHECK_INT(db_commit(db, &e), 0);
-	db_mail_close(q);
-	db_close(db);
+	memset(&f.s, 0, sizeof(f.s));
+	f.s.store = f.q;
+	f.s.kind = "notice";
+	f.s.only = 1;
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_NOTIFY, see, &f.s, &f.e), 0);
+	CHECK_INT(f.s.calls, 2);
+	CHECK_INT(f.s.n, 2);
+	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 12);
+	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
+	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
+	CHECK_INT(one(f.db, "SELECT count(*) FROM message WHERE kind = 'notice'"), 2);
+	CHECK_INT(db_commit(f.db, &f.e), 0);
+	fx_close(&f);
 }
 
 /*
@@ -452,28 +440,22 @@ test_notice_marks(void)
 static void
 test_dry_walk_writes_nothing(void)
 {
-	struct db *db = town("dry.db", 3, 0), *other = NULL;
-	struct db_mail *q;
-	struct seen s;
-	struct err e;
+	struct fx f;
+	struct db *other = NULL;
 	char path[256];
 
-	CHECK(db != NULL);
-	if (db == NULL)
+	if (!fx_open(&f, "dry.db", 3, 0))
 		return;
 	snprintf(path, sizeof(path), "%s/dry.db", dir);
-	CHECK_INT(db_open(&other, path, 100, DB_OPEN_EXISTING, &e), 0);
-	CHECK_INT(db_begin(other, &e), 0);
-	q = db_mail_open(db);
-	memset(&s, 0, sizeof(s));
-	CHECK_INT(db_begin_read(db, &e), 0);
-	CHECK_INT(db_mail_requests(q, DB_MAIL_TO_REPORT, see, &s, &e), 0);
-	CHECK_INT(s.calls, 3);
-	db_rollback(db);
+	CHECK_INT(db_open(&other, path, 100, DB_OPEN_EXISTING, &f.e), 0);
+	CHECK_INT(db_begin(other, &f.e), 0);
+	CHECK_INT(db_begin_read(f.db, &f.e), 0);
+	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
+	CHECK_INT(f.s.calls, 3);
+	db_rollback(f.db);
 	db_rollback(other);
 	db_close(other);
-	db_mail_close(q);
-	db_close(db);
+	fx_close(&f);
 }
 
 int

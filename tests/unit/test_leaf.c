@@ -178,9 +178,7 @@ test_buf(void)
 	CHECK_INT(n, 1008);
 	CHECK(b.p == NULL && b.len == 0);
 	free(p);
-	p = buf_detach(&b, NULL);
-	CHECK_STR(p, "");
-	free(p);
+	CHECK_STR_FREE(buf_detach(&b, NULL), "");
 
 	buf_add_base64(&b, (const unsigned char *)"", 0);
 	buf_add_base64(&b, (const unsigned char *)"f", 1);

@@ -246,23 +246,12 @@ qp(const char *text)
 static void
 test_qp_vectors(void)
 {
-	char *s;
-
-	s = qp("café=1\n");
-	CHECK_STR(s, "caf=C3=A9=3D1\r\n");
-	free(s);
-	s = qp("a \nb\t\n");
-	CHECK_STR(s, "a=20\r\nb=09\r\n");
-	free(s);
-	s = qp(".\n..x\nFrom me\nFrom\nA. b\n");
-	CHECK_STR(s, "=2E\r\n=2E.x\r\n=46rom me\r\nFrom\r\nA. b\r\n");
-	free(s);
-	s = qp("x\r\ny\n");
-	CHECK_STR(s, "x\r\ny\r\n");
-	free(s);
-	s = qp("\n\nz\n");
-	CHECK_STR(s, "\r\n\r\nz\r\n");
-	free(s);
+	CHECK_STR_FREE(qp("café=1\n"), "caf=C3=A9=3D1\r\n");
+	CHECK_STR_FREE(qp("a \nb\t\n"), "a=20\r\nb=09\r\n");
+	CHECK_STR_FREE(qp(".\n..x\nFrom me\nFrom\nA. b\n"),
+	               "=2E\r\n=2E.x\r\n=46rom me\r\nFrom\r\nA. b\r\n");
+	CHECK_STR_FREE(qp("x\r\ny\n"), "x\r\ny\r\n");
+	CHECK_STR_FREE(qp("\n\nz\n"), "\r\n\r\nz\r\n");
 }
 
 static void
@@ -325,7 +314,7 @@ header_of(const char *name, const char *value, int phrase)
 static void
 check_header(const char *name, const char *value, int phrase, const char *decoded)
 {
-	char *h = header_of(name, value, phrase), *v;
+	char *h = header_of(name, value, phrase);
 	struct parsed p;
 	struct buf msg = {0};
 
@@ -336,9 +325,7 @@ check_header(const char *name, const char *value, int phrase, const char *decode
 	CHECK_INT(p.n, 1);
 	if (p.n == 1) {
 		CHECK_STR(p.names[0], name);
-		v = hdr_decode(p.values[0]);
-		CHECK_STR(v, decoded);
-		free(v);
+		CHECK_STR_FREE(hdr_decode(p.values[0]), decoded);
 	}
 	parsed_free(&p);
 	buf_release(&msg);
@@ -351,9 +338,7 @@ test_headers(void)
 	char *h;
 	char long_ascii[400], long_utf8[600];
 
-	h = header_of("Subject", "Hello world", 0);
-	CHECK_STR(h, "Subject: Hello world\r\n");
-	free(h);
+	CHECK_STR_FREE(header_of("Subject", "Hello world", 0), "Subject: Hello world\r\n");
 	h = header_of("Subject", "Compte-rendu du vendredi 06 décembre 2019", 0);
 	CHECK(strncmp(h, "Subject: =?UTF-8?B?", 19) == 0);
 	free(h);
@@ -361,9 +346,7 @@ test_headers(void)
 	             "Compte-rendu du vendredi 06 décembre 2019");
 	check_header("Subject", "looks =?like?= a word", 0, "looks =?like?= a word");
 	/* Display names: atext kept, specials and accents encoded. */
-	h = header_of("To", "Famille Dupont", 1);
-	CHECK_STR(h, "To: Famille Dupont\r\n");
-	free(h);
+	CHECK_STR_FREE(header_of("To", "Famille Dupont", 1), "To: Famille Dupont\r\n");
 	check_header("To", "Dupont, Jean \"le grand\"", 1, "Dupont, Jean \"le grand\"");
 	check_header("To", "Zoé Ñandú", 1, "Zoé Ñandú");
 	/* Folding of long values, ASCII and not. */
@@ -468,7 +451,6 @@ test_date_and_id(void)
 {
 	char buf[MIME_DATE_LEN];
 	int64_t t;
-	char *id;
 
 	when_parse_datetime("2019-12-06 07:05:09", &t);
 	mime_date(t, 60, buf);
@@ -481,12 +463,11 @@ test_date_and_id(void)
 	mime_date(t, 0, buf);
 	CHECK_STR(buf, "Tue, 14 Jul 2020 23:59:00 +0000");
 
-	id = mail_message_id(MAIL_NOTICE, 42, t, 0xabcdefULL, "Portail <no-reply@mairie.example>");
-	CHECK_STR(id, "<20200714235900.notice.42.0000000000abcdef@mairie.example>");
-	free(id);
-	id = mail_message_id(MAIL_REPORT, 1, t, 1, "broken");
-	CHECK_STR(id, "<20200714235900.report.1.0000000000000001@localhost>");
-	free(id);
+	CHECK_STR_FREE(
+	    mail_message_id(MAIL_NOTICE, 42, t, 0xabcdefULL, "Portail <no-reply@mairie.example>"),
+	    "<20200714235900.notice.42.0000000000abcdef@mairie.example>");
+	CHECK_STR_FREE(mail_message_id(MAIL_REPORT, 1, t, 1, "broken"),
+	               "<20200714235900.report.1.0000000000000001@localhost>");
 }
 
 static long long item_seq;
@@ -562,7 +543,7 @@ test_report(void)
 	struct mail_out out, again;
 	struct parsed p;
 	struct err e;
-	char *text, *html, *s;
+	char *text, *html;
 
 	items[0].child_first = items[1].child_first = "Léa";
 	items[2].child_first = items[3].child_first = items[4].child_first = "Hugo";
@@ -578,9 +559,7 @@ test_report(void)
 	CHECK_STR(header(&p, "From"), "Portail Famille <no-reply@mairie.example>");
 	CHECK_STR(header(&p, "To"), "Famille Dupont <marie.dupont@example.org>");
 	CHECK(header(&p, "Reply-To") == NULL);
-	s = hdr_decode(header(&p, "Subject") ? header(&p, "Subject") : "");
-	CHECK_STR(s, out.subject);
-	free(s);
+	CHECK_STR_FREE(hdr_decode(header(&p, "Subject") ? header(&p, "Subject") : ""), out.subject);
 	CHECK_STR(header(&p, "Message-ID"),
 	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
 	CHECK_STR(header(&p, "MIME-Version"), "1.0");
@@ -661,7 +640,6 @@ test_notice(void)
 	struct mail_out out;
 	struct parsed p;
 	struct err e;
-	char *s;
 
 	items[0].child_first = items[1].child_first = "Léa";
 	items[0].deadline = at("2019-12-08 10:00:00");
@@ -679,9 +657,8 @@ test_notice(void)
 	CHECK_STR(header(&p, "To"), "Famille Dupont <marie.dupont@example.org>");
 	CHECK_STR(header(&p, "Message-ID"),
 	          "<20191206070000.report.1.0123456789abcdef@mairie.example>");
-	s = hdr_decode(header(&p, "Subject") ? header(&p, "Subject") : "");
-	CHECK_STR(s, "Place obtenue pour Léa : lundi 09 décembre 2019, Cantine");
-	free(s);
+	CHECK_STR_FREE(hdr_decode(header(&p, "Subject") ? header(&p, "Subject") : ""),
+	               "Place obtenue pour Léa : lundi 09 décembre 2019, Cantine");
 	CHECK(strstr(out.text, "En résumé : 1 place obtenue.\n") != NULL);
 	CHECK(strstr(out.text, "une place s'est libérée. Votre demande suivante, qui était en "
 	                       "liste d'attente, est maintenant acceptée :\n\nLéa Dupont\n"
@@ -840,20 +817,10 @@ test_bad_from(void)
 static void
 test_clean(void)
 {
-	char *s;
-
-	s = mime_clean("  a\r\nb\tc\x7f  ");
-	CHECK_STR(s, "a  b c");
-	free(s);
-	s = mime_clean("ok \xff\xc3 é \xe2\x82");
-	CHECK_STR(s, "ok ?? é ??");
-	free(s);
-	s = mime_clean("\xc0\xaf\xed\xa0\x80");
-	CHECK_STR(s, "?????");
-	free(s);
-	s = mime_clean(NULL);
-	CHECK_STR(s, "");
-	free(s);
+	CHECK_STR_FREE(mime_clean("  a\r\nb\tc\x7f  "), "a  b c");
+	CHECK_STR_FREE(mime_clean("ok \xff\xc3 é \xe2\x82"), "ok ?? é ??");
+	CHECK_STR_FREE(mime_clean("\xc0\xaf\xed\xa0\x80"), "?????");
+	CHECK_STR_FREE(mime_clean(NULL), "");
 }
 
 int

@@ -334,7 +334,7 @@ out:
 	smap_free(&r.seen);
 	smap_free(&r.children);
 	smap_free(&r.activities);
-	free(r.lines);
+	free(r.marks);
 	if (r.hdr != NULL)
 		for (size_t i = 0; i < r.nhdr; i++)
 			free(r.hdr[i]);

@@ -81,9 +81,15 @@ struct run {
 	struct smap seen; /* reference keys stored from this file -> line */
 	struct smap children, activities;
 	int64_t base_seq; /* requests: max(seq) before this import */
-	long *lines;      /* requests: line of each inserted request, by seq */
-	size_t caplines;
-	char what[1024]; /* the current problem: "column NAME: ..." */
+	/* requests: the line of each inserted one, as the points where the
+	 * step from one seq to the next is not one line (import_requests.c) */
+	struct import_mark {
+		int64_t seq;
+		long line;
+	} * marks;
+	size_t nmarks, capmarks;
+	int64_t last_seq; /* the last request inserted by this import */
+	char what[1024];  /* the current problem: "column NAME: ..." */
 };
 
 /* Describe a problem with column col of the current row in r->what. Returns 1. */

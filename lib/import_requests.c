@@ -42,31 +42,45 @@ diff_request(struct import_diff *df, const struct db_request *x, const struct db
 	import_diff_str(df, "submitted_at", a, b);
 }
 
+/*
+ * The line of each request this import inserted, for the message naming
+ * the earlier line of a repeated id. Seqs are consecutive here (the import
+ * is the only writer in its transaction) and so are lines, mostly: only the
+ * points where one seq to the next is not one line (a row not inserted, a
+ * blank line, a quoted line break) are kept, so memory does not grow with
+ * the file.
+ */
 static void
 remember_line(struct run *r, int64_t seq, long line)
 {
-	int64_t i = seq - r->base_seq - 1;
-	size_t old = r->caplines;
+	const struct import_mark *last = r->nmarks > 0 ? &r->marks[r->nmarks - 1] : NULL;
 
-	/* Requests get consecutive seqs here (we are the only writer). */
-	if (i < 0 || i > (int64_t)(r->c->read + 16))
+	r->last_seq = seq;
+	if (last != NULL && line - last->line == seq - last->seq)
 		return;
-	xgrow(&r->lines, &r->caplines, (size_t)i + 1, sizeof(*r->lines));
-	if (r->caplines > old)
-		memset(r->lines + old, 0, (r->caplines - old) * sizeof(*r->lines));
-	r->lines[i] = line;
+	xgrow(&r->marks, &r->capmarks, r->nmarks + 1, sizeof(*r->marks));
+	r->marks[r->nmarks].seq = seq;
+	r->marks[r->nmarks].line = line;
+	r->nmarks++;
 }
 
 static long
 line_of_seq(const struct run *r, int64_t seq)
 {
-	int64_t i = seq - r->base_seq - 1;
+	size_t lo = 0, hi = r->nmarks;
 
 	if (seq <= r->base_seq)
 		return 0;
-	if (i < (int64_t)r->caplines && r->lines[i] > 0)
-		return r->lines[i];
-	return -1; /* from this import, line unknown */
+	if (r->nmarks == 0 || seq < r->marks[0].seq || seq > r->last_seq)
+		return -1;    /* from this import, line unknown */
+	while (hi - lo > 1) { /* the last mark at or before seq */
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->marks[mid].seq <= seq)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return r->marks[lo].line + (long)(seq - r->marks[lo].seq);
 }
 
 int

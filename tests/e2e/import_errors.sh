@@ -135,6 +135,37 @@ nocturne-import: bad.csv: 14 bad rows out of 16, nothing imported"
 unchanged "database changed by a failed import"
 ok
 
+t repeated_request_names_its_line
+# The line of an earlier row of this file, across blank lines, a rejected
+# row spanning two lines and an unchanged repeat (the import keeps only the
+# points where the line count jumps, not a line per request).
+cat >rep.csv <<'X'
+request_id;child_id;activity_id;date;action;arrival;departure;submitted_at
+RA;C1;CANTINE;2019-12-06;reserve;;;2019-12-01 10:00
+
+RB;C1;CANTINE;2019-12-07;reserve;;;2019-12-01 10:00
+RX;C1;CANTINE;2019-12-06;reserve;;;"2019-12-01
+10:00"
+RC;C1;CANTINE;2019-12-08;reserve;;;2019-12-01 10:00
+RA;C1;CANTINE;2019-12-06;reserve;;;2019-12-01 10:00
+RD;C1;CANTINE;2019-12-09;reserve;;;2019-12-01 10:00
+RB;C1;CANTINE;2019-12-07;cancel;;;2019-12-01 10:00
+RC;C1;CANTINE;2019-12-08;cancel;;;2019-12-01 10:00
+RD;C1;CANTINE;2019-12-09;cancel;;;2019-12-01 10:00
+RA;C1;CANTINE;2019-12-06;cancel;;;2019-12-01 10:00
+X
+dump >before.sql
+imp requests rep.csv
+expect_rc 65
+expect_eq "$ERR" "nocturne-import: rep.csv:5: column submitted_at: '2019-12-01?10:00' is not a date and time (YYYY-MM-DD HH:MM[:SS])
+nocturne-import: rep.csv:10: column request_id: request RB already on line 4 with other values: action reserve ≠ cancel
+nocturne-import: rep.csv:11: column request_id: request RC already on line 7 with other values: action reserve ≠ cancel
+nocturne-import: rep.csv:12: column request_id: request RD already on line 9 with other values: action reserve ≠ cancel
+nocturne-import: rep.csv:13: column request_id: request RA already on line 2 with other values: action reserve ≠ cancel
+nocturne-import: rep.csv: 5 bad rows out of 10, nothing imported"
+unchanged "database changed by a failed import"
+ok
+
 t rejects_file
 imp requests bad.csv --rejects rej.csv
 expect_rc 65

@@ -122,8 +122,8 @@ backoff(int delay, int attempts)
  * again by the next run (same Message-ID), never lost: the contract's "at
  * worst sent again", for at most one group instead of one message.
  */
-#define GROUP_MAX 64
-#define GROUP_AGE_S 0.5
+#define GROUP_MAX 32
+#define GROUP_AGE_S 0.2
 
 /* One outcome known but not yet committed. */
 struct outcome {

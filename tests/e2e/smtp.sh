@@ -146,6 +146,15 @@ printf 'Subject: bare\n\nLF only\n' >"$T/lf.eml"
 send -H localhost -p "$PORT" ok@example.org="$T/lf.eml"
 expect_rc 70
 expect_eq "$OUT" "rc=-1 exit=70 smtp: message 0 for <ok@example.org> has a line not ended by CRLF" "bare LF"
+# CRLF everywhere but one bare LF, one lone CR, or a CR as the last byte.
+printf 'Subject: one\r\n\r\nfine\r\nbare\nthen fine\r\n' >"$T/lf1.eml"
+printf 'Subject: one\r\n\r\nfine\r\nlone\rCR\r\n' >"$T/cr1.eml"
+printf 'Subject: one\r\n\r\nfine\r\nlast\r' >"$T/cr2.eml"
+for f in lf1 cr1 cr2; do
+	send -H localhost -p "$PORT" ok@example.org="$T/$f.eml"
+	expect_rc 70
+	expect_eq "$OUT" "rc=-1 exit=70 smtp: message 0 for <ok@example.org> has a line not ended by CRLF" "$f"
+done
 expect_eq "$(count_eml)" 1 "messages stored"
 ok
 

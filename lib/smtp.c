@@ -244,6 +244,8 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 		rc = smtp_finish(&r, e);
 	else if (o->tls == TLS_IMPLICIT)
 		rc = smtp_send_curl(&r, e);
+	else if (o->tls == TLS_NONE && smtp_empty(o->user))
+		rc = smtp_send_pipe(&r, e);
 	else
 		rc = smtp_send_esmtp(&r, e);
 	sigaction(SIGPIPE, &old, NULL);

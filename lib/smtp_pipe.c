@@ -485,7 +485,9 @@ smtp_send_pipe(struct smtp_run *r, struct err *e)
 	}
 	if (p.nq > 0 && !p.fatal && !p.lost && !p.stop && !r->stopped)
 		pipe_drain(&p); /* the last message's data */
-	if (!p.lost) {
+	/* QUIT at the end of a session, or after a refused greeting or MAIL FROM;
+	 * a session stopped mid-way is only closed (a DATA may be open). */
+	if (!p.lost && !r->stopped && (!p.stop || p.fatal)) {
 		pipe_cmd(&p, X_QUIT, (size_t)-1, "QUIT", "", "");
 		p.nq = 0;
 		if (pipe_flush(&p) == 0 && !p.fatal)

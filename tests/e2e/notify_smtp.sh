@@ -190,25 +190,33 @@ t group_of_outcomes_with_4xx_and_5xx
 # One session of 40 messages, committed in groups: a 4xx, a 5xx, a 4xx and
 # a 5xx at the end of DATA in the middle of a group each get their own
 # state; the others are sent once; the server has exactly what the
-# database calls sent.
-start_smtpd s8
-smtp_conf "$PORT"
-DB=$T/h.db
-new_db "$DB"
-families "$DB" 40 5=temp-e@example.org 17=perm-q@example.org 18=datatemp-r@example.org \
-	33=dataperm-g@example.org
-notify --now '2019-12-03 07:00'
-expect_rc 69
-expect_eq "$(count_ehlo)" 1 "one session"
-expect_eq "$(q "SELECT ref || ':' || state || '/' || attempts FROM message
-	WHERE state <> 'sent' OR attempts <> 1 ORDER BY ref" | tr '\n' ' ')" \
-	"5:pending/1 17:failed/1 18:pending/1 33:failed/1 " "the four, each its own outcome"
-expect_eq "$(q "SELECT count(*) FROM message WHERE state = 'sent' AND attempts = 1")" 36 "the others sent"
-q "SELECT message_id FROM message WHERE state = 'sent'" | sort >"$T/h-sent"
-msgids >"$T/h-got"
-expect_eq "$(diff "$T/h-got" "$T/h-sent" && echo same)" same "received = sent in the database, once each"
-expect_contains "$(q 'SELECT reason FROM message WHERE ref = 18')" "452" "end-of-DATA 4xx recorded"
+# database calls sent. Without and with PIPELINING.
+for mode in "" --pipelining; do
+	start_smtpd "s8$mode" $mode
+	smtp_conf "$PORT"
+	DB=$T/h$mode.db
+	new_db "$DB"
+	families "$DB" 40 5=temp-e@example.org 17=perm-q@example.org 18=datatemp-r@example.org \
+		33=dataperm-g@example.org
+	notify --now '2019-12-03 07:00'
+	expect_rc 69
+	expect_eq "$(count_ehlo)" 1 "one session $mode"
+	expect_eq "$(q "SELECT ref || ':' || state || '/' || attempts FROM message
+		WHERE state <> 'sent' OR attempts <> 1 ORDER BY ref" | tr '\n' ' ')" \
+		"5:pending/1 17:failed/1 18:pending/1 33:failed/1 " "the four, each its own outcome $mode"
+	expect_eq "$(q "SELECT count(*) FROM message WHERE state = 'sent' AND attempts = 1")" 36 "the others sent $mode"
+	q "SELECT message_id FROM message WHERE state = 'sent'" | sort >"$T/h-sent"
+	msgids >"$T/h-got"
+	expect_eq "$(diff "$T/h-got" "$T/h-sent" && echo same)" same "received = sent in the database, once each $mode"
+	expect_contains "$(q 'SELECT reason FROM message WHERE ref = 18')" "452" "end-of-DATA 4xx recorded $mode"
+	# The stored bytes went out unchanged.
+	q "SELECT writefile('$T/stored40.eml', content) FROM message_content WHERE message_ref = 40" >/dev/null
+	f=$(grep -l 'to p40@example.org' "$MAILDIR"/*.env)
+	cmp -s "$T/stored40.eml" "${f%.env}.eml" || fail "bytes on the wire differ from the stored message $mode"
+done
+[ "$(cat "$MAILDIR/.pipelined" 2>/dev/null | wc -l)" -ge 30 ] || fail "not pipelined"
 ok
+
 t auth_password_file
 start_smtpd s6 --user portail --password 's3cret#1' --auth-required
 printf 's3cret#1\n' >"$T/pw"

@@ -11,9 +11,6 @@
 #include "owner.h"
 #include "log.h"
 
-/* 32 MiB of page cache per connection (bench/floor.c uses the same). */
-#define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
-
 /* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -228,6 +225,14 @@ static const char *const migrations[] = {
     /* 5 -> 6: the mail finds the request that made another a duplicate
      * (contract 6.1) without reading a whole slot. */
     "CREATE INDEX request_child ON request(child_ref, activity_ref, day);",
+    /* 6 -> 7: the night reads the pending requests in seq order (the
+     * table's order: no random lookups; an import appends to the index),
+     * and a slot's held places without the pending requests beside them
+     * (an import adds nothing to request_held). */
+    "DROP INDEX request_open;"
+    "CREATE INDEX request_open ON request(state) WHERE state IN ('pending','waitlisted');"
+    "CREATE INDEX request_held ON request(activity_ref, day)"
+    "  WHERE state IN ('accepted','waitlisted') AND action = 'reserve';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

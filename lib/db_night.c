@@ -16,14 +16,20 @@ enum {
 };
 
 /*
- * The batch's changes go first into a temporary table, in seq order, then
- * into request and decision with two set-based statements: a million
- * single-row UPDATEs cost three times as much (statement setup, index
- * cursors per row).
+ * The batch's changes go as they come (slot by slot) into night_change_raw,
+ * then, sorted by seq, into night_change, still in the read phase; the
+ * write phase applies them to request and decision with two set-based
+ * statements, in key order: a million single-row UPDATEs cost three times
+ * as much (statement setup, index cursors per row). Nothing is held in
+ * memory: the night's memory does not grow with the batch.
  */
-#define CHANGE_TABLE                                                                               \
-	"CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, state TEXT NOT NULL,"             \
-	" reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL)"
+#define CHANGE_COLS                                                                                \
+	"state TEXT NOT NULL, reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL"
+#define CHANGE_RAW_TABLE "CREATE TEMP TABLE night_change_raw(seq INTEGER NOT NULL, " CHANGE_COLS ")"
+#define CHANGE_TABLE "CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, " CHANGE_COLS ")"
+static const char sql_sort_changes[] =
+    "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
+    " SELECT seq, state, reason, position, undoes, ev FROM temp.night_change_raw ORDER BY seq";
 
 /*
  * The events go as they come (slot by slot) into night_event_raw, whose
@@ -52,18 +58,21 @@ enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
 /*
  * "state IN ('pending', 'waitlisted') AND state = ..." lets SQLite use the
  * partial index request_open, so a night reads the open requests, not the
- * whole history.
+ * whole history, in the table's order; SQLite's sorter puts them in slot
+ * order (spilling to temporary files past a few megabytes). A slot's held
+ * places come from the partial index request_held, without the pending
+ * requests of the slot beside them.
  */
 static const char *const sql_text[ST_N] = {
     [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
                    " departure, submitted_at FROM request"
                    " WHERE state IN ('pending', 'waitlisted') AND state = 'pending'"
-                   " AND submitted_at <= ?1",
+                   " AND submitted_at <= ?1 ORDER BY activity_ref, day, submitted_at, seq",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
                 " FROM request WHERE activity_ref = ?1 AND day = ?2"
-                " AND action = 'reserve' AND state IN ('accepted', 'waitlisted')",
+                " AND state IN ('accepted','waitlisted') AND action = 'reserve'",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
-    [ST_CHANGE] = "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
+    [ST_CHANGE] = "INSERT INTO temp.night_change_raw(seq, state, reason, position, undoes, ev)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_EVENT] = "INSERT INTO temp.night_event_raw(seq, kind, reason, position, other, prev,"
                  " deadline, hours_from, hours_to, detail)"
@@ -98,7 +107,23 @@ static const char sql_apply_requests[] =
 struct db_night {
 	struct db *db;
 	sqlite3_stmt *st[ST_N];
+	int reading; /* the pending requests' statement has started */
 };
+
+static const char *const temp_tables[] = {"night_change_raw", "night_change", "night_event_raw",
+                                          "night_event"};
+#define NTEMP (sizeof(temp_tables) / sizeof(temp_tables[0]))
+
+static void
+drop_temp(struct db *db)
+{
+	char sql[64];
+
+	for (size_t i = 0; i < NTEMP; i++) {
+		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.%s", temp_tables[i]);
+		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+	}
+}
 
 int
 db_night_open(struct db *db, struct db_night **out, struct err *e)
@@ -108,11 +133,9 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	h->db = db;
 	/* A table left by an earlier failed write phase on this connection
 	 * (its drop was rolled back with it) must not stop this night. */
-	if (db_exec(db, "DROP TABLE IF EXISTS temp.night_change", e) < 0 ||
-	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event", e) < 0 ||
-	    db_exec(db, "DROP TABLE IF EXISTS temp.night_event_raw", e) < 0 ||
-	    db_exec(db, CHANGE_TABLE, e) < 0 || db_exec(db, EVENT_TABLE, e) < 0 ||
-	    db_exec(db, EVENT_RAW_TABLE, e) < 0) {
+	drop_temp(db);
+	if (db_exec(db, CHANGE_RAW_TABLE, e) < 0 || db_exec(db, CHANGE_TABLE, e) < 0 ||
+	    db_exec(db, EVENT_TABLE, e) < 0 || db_exec(db, EVENT_RAW_TABLE, e) < 0) {
 		free(h);
 		*out = NULL;
 		return -1;
@@ -135,9 +158,7 @@ db_night_close(struct db_night *h)
 		return;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
-	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_change", NULL, NULL, NULL);
-	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event", NULL, NULL, NULL);
-	sqlite3_exec(h->db->sql, "DROP TABLE IF EXISTS temp.night_event_raw", NULL, NULL, NULL);
+	drop_temp(h->db);
 	free(h);
 }
 
@@ -314,42 +335,83 @@ db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *
 	return 0;
 }
 
+/*
+ * SQLite's sorter keeps up to cache_size bytes in memory before it spills
+ * sorted runs to temporary files: with the night's 32 MB cache, a million
+ * rows would add 30 MB to the peak. A small cache while a sort starts keeps
+ * the peak flat, for a merge of a few more runs.
+ */
+static int
+cache_small(struct db_night *h, long long *saved, struct err *e)
+{
+	if (query_int(h, "PRAGMA cache_size", saved, e) < 0 ||
+	    db_exec(h->db, "PRAGMA cache_size = -4096", e) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+cache_restore(struct db_night *h, long long saved, struct err *e)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld", saved);
+	return db_exec(h->db, sql, e);
+}
+
 int
-db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, size_t *n,
-                 size_t *cap, struct err *e)
+db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_PENDING];
+	long long saved, seq, child, act, day;
+	struct err ignored;
 	int rc;
 
-	sqlite3_bind_int64(st, 1, cutoff);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(st, 0);
-		long long child = sqlite3_column_int64(st, 1);
-		long long act = sqlite3_column_int64(st, 2);
-		long long day = sqlite3_column_int64(st, 3);
-		struct rules_req *r;
-
-		if (!fits32(seq) || !fits32(child) || !fits32(act) || !fits32(day)) {
-			sqlite3_reset(st);
-			return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
-		}
-		xgrow(reqs, cap, *n + 1, sizeof(**reqs));
-		r = &(*reqs)[(*n)++];
-		memset(r, 0, sizeof(*r));
-		r->seq = (int32_t)seq;
-		r->child = (int32_t)child;
-		r->activity = (int32_t)act;
-		r->day = (int32_t)day;
-		r->action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
-		r->arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
-		r->departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
-		r->submitted_at = sqlite3_column_int64(st, 7);
-		r->state = RULES_PENDING;
+	if (h->reading == 2)
+		return 0;
+	if (h->reading == 0) {
+		sqlite3_bind_int64(st, 1, cutoff);
+		if (cache_small(h, &saved, e) < 0)
+			return -1;
+		rc = sqlite3_step(st); /* the sort happens here */
+		if (cache_restore(h, saved, rc == SQLITE_ROW || rc == SQLITE_DONE ? e : &ignored) <
+		    0)
+			rc = SQLITE_ERROR;
+		h->reading = 1;
+	} else {
+		rc = sqlite3_step(st);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(h->db, e, "read pending requests");
-	return 0;
+	if (rc != SQLITE_ROW) {
+		h->reading = 2;
+		if (rc != SQLITE_DONE) {
+			if (e->kind == ERR_NONE)
+				db_fail(h->db, e, "read pending requests");
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+		return 0;
+	}
+	seq = sqlite3_column_int64(st, 0);
+	child = sqlite3_column_int64(st, 1);
+	act = sqlite3_column_int64(st, 2);
+	day = sqlite3_column_int64(st, 3);
+	if (!fits32(seq) || !fits32(child) || !fits32(act) || !fits32(day)) {
+		h->reading = 2;
+		sqlite3_reset(st);
+		return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
+	}
+	memset(r, 0, sizeof(*r));
+	r->seq = (int32_t)seq;
+	r->child = (int32_t)child;
+	r->activity = (int32_t)act;
+	r->day = (int32_t)day;
+	r->action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
+	r->arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
+	r->departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
+	r->submitted_at = sqlite3_column_int64(st, 7);
+	r->state = RULES_PENDING;
+	return 1;
 }
 
 int
@@ -481,28 +543,32 @@ db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
 	return db_step_done(h->db, st, "record an event", e);
 }
 
-int
-db_night_sort_events(struct db_night *h, struct err *e)
+/* Run an INSERT ... SELECT ... ORDER BY with a small cache, then empty the raw table. */
+static int
+sort_into(struct db_night *h, const char *sql, const char *raw, struct err *e)
 {
 	struct err ignored;
-	long long cache;
-	char sql[64];
+	long long saved;
+	char del[64];
 	int rc;
 
-	/*
-	 * SQLite's sorter keeps up to cache_size bytes in memory before it
-	 * spills sorted runs to temporary files: with the night's 32 MB cache, a
-	 * million events would add 30 MB to the peak. A small cache for the
-	 * sort alone keeps the peak where it was, for a merge of a few runs.
-	 */
-	if (query_int(h, "PRAGMA cache_size", &cache, e) < 0 ||
-	    db_exec(h->db, "PRAGMA cache_size = -1024", e) < 0)
-		return err_prefix(e, "sort events");
-	rc = db_exec(h->db, sql_sort_events, e);
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld", cache);
-	if (db_exec(h->db, sql, rc < 0 ? &ignored : e) < 0)
+	if (cache_small(h, &saved, e) < 0)
+		return -1;
+	rc = db_exec(h->db, sql, e);
+	if (cache_restore(h, saved, rc < 0 ? &ignored : e) < 0)
 		rc = -1;
-	if (rc < 0 || db_exec(h->db, "DELETE FROM temp.night_event_raw", e) < 0)
+	snprintf(del, sizeof(del), "DELETE FROM temp.%s", raw);
+	if (rc < 0 || db_exec(h->db, del, e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+db_night_sort(struct db_night *h, struct err *e)
+{
+	if (sort_into(h, sql_sort_changes, "night_change_raw", e) < 0)
+		return err_prefix(e, "sort changes");
+	if (sort_into(h, sql_sort_events, "night_event_raw", e) < 0)
 		return err_prefix(e, "sort events");
 	return 0;
 }

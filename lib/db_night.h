@@ -3,15 +3,16 @@
  * decision; reads activity, opening, child, family).
  *
  * A struct db_night holds the batch's prepared statements, reused for every
- * row, and a temporary table (temp.night_change) of the changes. The
- * caller runs them in two transactions (night.c): the reads
- * (db_night_activities ... db_night_waitlist_slots) and db_night_record in
- * a read snapshot (db_begin_read: recording touches only the temporary
- * table, so no write lock is taken), then db_night_new_batch,
- * db_night_apply and db_night_finish_batch in one short write transaction
- * (db_begin) that the caller commits: the batch is stored whole or not at
- * all. Records are the compact struct rules_req of rules.h, so a million
- * requests fit in 40 MB.
+ * row, and temporary tables of the changes and the events. The caller runs
+ * them in two transactions (night.c): the reads (db_night_activities ...
+ * db_night_pending_next, db_night_slot_reservations), db_night_write,
+ * db_night_event and db_night_sort in a read snapshot (db_begin_read:
+ * recording touches only the temporary tables, so no write lock is taken),
+ * then db_night_new_batch, db_night_apply and db_night_finish_batch in one
+ * short write transaction (db_begin) that the caller commits: the batch is
+ * stored whole or not at all. The pending requests stream in slot order,
+ * one slot at a time, as the compact struct rules_req of rules.h: memory
+ * holds a slot, not the batch.
  */
 #ifndef NOCTURNE_DB_NIGHT_H
 #define NOCTURNE_DB_NIGHT_H
@@ -58,11 +59,13 @@ int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
 
 /*
- * Append every pending request with submitted_at <= cutoff to *reqs (grown
- * with xgrow; *n and *cap updated). Records come out pending, flags 0.
+ * The next pending request with submitted_at <= cutoff, in slot order
+ * (activity, day), then (submitted_at, seq), into *r (pending, flags 0):
+ * 1, or 0 when there is none left, or -1. The first call sorts them all
+ * (in temporary files past a few megabytes): memory does not grow with
+ * the batch. Other db_night calls may run between two calls.
  */
-int db_night_pending(struct db_night *h, int64_t cutoff, struct rules_req **reqs, size_t *n,
-                     size_t *cap, struct err *e);
+int db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, struct err *e);
 
 /* The slots holding waitlisted requests, sorted, into a malloc'ed array. */
 int db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n,
@@ -84,7 +87,7 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 
 /*
  * Record what the batch did to one request (nothing unless RULES_F_CHANGED
- * or RULES_F_MOVED), in a temporary table. Call in seq order.
+ * or RULES_F_MOVED), in a temporary table, in any order.
  */
 int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
 
@@ -94,8 +97,12 @@ int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
  */
 int db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e);
 
-/* Sort the recorded events by (request, order), ready for db_night_apply. */
-int db_night_sort_events(struct db_night *h, struct err *e);
+/*
+ * Sort the recorded changes by request and the events by (request, order),
+ * ready for db_night_apply (in the read phase: the write phase then appends
+ * in key order).
+ */
+int db_night_sort(struct db_night *h, struct err *e);
 
 /*
  * Apply the recorded changes: the events into the event table, one decision row for each changed

@@ -290,7 +290,7 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 	rc = -1;
 	if (o->rejects && rejects_begin(&r, e) < 0)
 		goto out;
-	if (db_import_new(&r.d, db, e) < 0 || db_begin(db, e) < 0)
+	if (db_import_new(&r.d, db, e) < 0 || db_import_begin(r.d, e) < 0)
 		goto out;
 	began = 1;
 	if (kind == IMPORT_REQUESTS &&
@@ -309,6 +309,8 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 		        c->rejected, plural(c->rejected, "row", "rows"), c->read);
 		goto out;
 	}
+	if (r.bulk && db_import_bulk_end(r.d, e) < 0)
+		goto out;
 	if (o->dry_run) {
 		db_rollback(db);
 		began = 0;

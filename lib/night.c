@@ -21,17 +21,18 @@ struct night {
 	int32_t *days;                    /* the days those point into */
 	int32_t *debtors;
 	size_t ndebtors;
-	struct rules_req *pend; /* the pending requests, as read */
-	size_t npend, pend_cap;
-	uint32_t *idx; /* indexes into pend, in slot order, then in seq order */
+	int64_t cutoff;
+	struct rules_req next; /* the next pending request read (when has_next) */
+	int has_next;
+	size_t npend;          /* pending requests read */
+	struct rules_req *cur; /* one slot's pending requests */
+	size_t ncur, cur_cap;
 	struct db_night_slot *wl;
 	size_t nwl;
 	struct rules_req *ex; /* one slot's stored reservations */
 	size_t nex, ex_cap;
 	struct rules_req **ptrs;
 	size_t ptrs_cap;
-	struct rules_req *extra; /* stored reservations the batch changed or moved */
-	size_t nextra, extra_cap;
 	struct rules_work work;
 	struct night_result *res;
 	struct timespec t0; /* start, for -vv timings */
@@ -45,45 +46,11 @@ night_free(struct night *n)
 	free(n->open_days);
 	free(n->days);
 	free(n->debtors);
-	free(n->pend);
-	free(n->idx);
+	free(n->cur);
 	free(n->wl);
 	free(n->ex);
 	free(n->ptrs);
-	free(n->extra);
 	rules_work_release(&n->work);
-}
-
-static int
-cmp_slot_order(const void *pa, const void *pb, void *arg)
-{
-	const struct rules_req *p = arg;
-	const struct rules_req *a = &p[*(const uint32_t *)pa], *b = &p[*(const uint32_t *)pb];
-
-	if (a->activity != b->activity)
-		return a->activity < b->activity ? -1 : 1;
-	if (a->day != b->day)
-		return a->day < b->day ? -1 : 1;
-	if (a->submitted_at != b->submitted_at)
-		return a->submitted_at < b->submitted_at ? -1 : 1;
-	return (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-static int
-cmp_seq_order(const void *pa, const void *pb, void *arg)
-{
-	const struct rules_req *p = arg;
-	int32_t a = p[*(const uint32_t *)pa].seq, b = p[*(const uint32_t *)pb].seq;
-
-	return (a > b) - (a < b);
-}
-
-static int
-cmp_req_seq(const void *pa, const void *pb)
-{
-	int32_t a = ((const struct rules_req *)pa)->seq, b = ((const struct rules_req *)pb)->seq;
-
-	return (a > b) - (a < b);
 }
 
 static int
@@ -126,10 +93,12 @@ flush_events(struct night *n, struct err *e)
 	return 0;
 }
 
-/* Resolve one slot: the pending requests pend[idx[0..np)] and the stored list. */
+/*
+ * Resolve one slot: its pending requests n->cur[0..ncur) and its stored
+ * list, and record what changed.
+ */
 static int
-resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx, size_t np,
-             struct err *e)
+resolve_slot(struct night *n, int32_t activity, int32_t day, struct err *e)
 {
 	const struct rules_activity *a;
 	struct rules_slot s;
@@ -149,12 +118,12 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 	s.day = day;
 	s.capacity = rules_capacity(a, has_cap, cap);
 
-	total = n->nex + np;
+	total = n->nex + n->ncur;
 	xgrow(&n->ptrs, &n->ptrs_cap, total, sizeof(*n->ptrs));
 	for (i = 0; i < n->nex; i++)
 		n->ptrs[i] = &n->ex[i];
-	for (i = 0; i < np; i++) {
-		struct rules_req *r = &n->pend[idx[i]];
+	for (i = 0; i < n->ncur; i++) {
+		struct rules_req *r = &n->cur[i];
 		if (n->rb.refuse_debtor && r->action == RULES_RESERVE && n->ndebtors > 0 &&
 		    bsearch(&r->child, n->debtors, n->ndebtors, sizeof(*n->debtors), cmp_i32))
 			r->flags |= RULES_F_DEBTOR;
@@ -164,13 +133,14 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, const uint32_t *idx
 	if (flush_events(n, e) < 0)
 		return -1;
 
+	for (i = 0; i < n->ncur; i++)
+		if (db_night_write(n->h, &n->cur[i], e) < 0)
+			return -1;
 	for (i = 0; i < n->nex; i++) {
-		if (n->ex[i].flags & (RULES_F_CHANGED | RULES_F_MOVED)) {
-			xgrow(&n->extra, &n->extra_cap, n->nextra + 1, sizeof(*n->extra));
-			n->extra[n->nextra++] = n->ex[i];
-			if (!(n->ex[i].flags & RULES_F_CHANGED))
-				n->res->n_moved++;
-		}
+		if (db_night_write(n->h, &n->ex[i], e) < 0)
+			return -1;
+		if ((n->ex[i].flags & (RULES_F_CHANGED | RULES_F_MOVED)) == RULES_F_MOVED)
+			n->res->n_moved++;
 	}
 	n->res->n_slots++;
 	return 0;
@@ -204,68 +174,52 @@ load_open_days(struct night *n, struct err *e)
 	return 0;
 }
 
-/* Every slot with pending requests or a waiting list, in (activity, day) order. */
 static int
-resolve_all(struct night *n, struct err *e)
+read_next(struct night *n, struct err *e)
 {
-	size_t i = 0, w = 0, j;
+	int rc = db_night_pending_next(n->h, n->cutoff, &n->next, e);
 
-	while (i < n->npend || w < n->nwl) {
-		int32_t act, day;
-		int c;
-
-		if (i < n->npend && w < n->nwl) {
-			const struct rules_req *r = &n->pend[n->idx[i]];
-			c = slot_cmp(r->activity, r->day, n->wl[w].activity, n->wl[w].day);
-		} else {
-			c = i < n->npend ? -1 : 1;
-		}
-		if (c <= 0) {
-			act = n->pend[n->idx[i]].activity;
-			day = n->pend[n->idx[i]].day;
-		} else {
-			act = n->wl[w].activity;
-			day = n->wl[w].day;
-		}
-		if (c >= 0)
-			w++;
-		for (j = i; j < n->npend; j++) {
-			const struct rules_req *r = &n->pend[n->idx[j]];
-			if (r->activity != act || r->day != day)
-				break;
-		}
-		if (resolve_slot(n, act, day, n->idx + i, j - i, e) < 0)
-			return -1;
-		i = j;
-	}
+	if (rc < 0)
+		return -1;
+	n->has_next = rc;
+	n->npend += (size_t)rc;
 	return 0;
 }
 
-/* Store every change in import (seq) order: the pending ones merged with the stored ones. */
+/*
+ * Every slot with pending requests or a waiting list, in (activity, day)
+ * order: the pending requests stream in that order, a slot at a time.
+ */
 static int
-write_all(struct night *n, struct err *e)
+resolve_all(struct night *n, struct err *e)
 {
-	size_t i = 0, x = 0;
+	size_t w = 0;
 
-	qsort_r(n->idx, n->npend, sizeof(*n->idx), cmp_seq_order, n->pend);
-	if (n->nextra > 0)
-		qsort(n->extra, n->nextra, sizeof(*n->extra), cmp_req_seq);
-	while (i < n->npend || x < n->nextra) {
-		const struct rules_req *r;
-		if (x >= n->nextra || (i < n->npend && n->pend[n->idx[i]].seq < n->extra[x].seq))
-			r = &n->pend[n->idx[i++]];
+	if (read_next(n, e) < 0)
+		return -1;
+	while (n->has_next || w < n->nwl) {
+		int32_t act, day;
+		int c;
+
+		if (n->has_next && w < n->nwl)
+			c = slot_cmp(n->next.activity, n->next.day, n->wl[w].activity,
+			             n->wl[w].day);
 		else
-			r = &n->extra[x++];
-		if (db_night_write(n->h, r, e) < 0)
+			c = n->has_next ? -1 : 1;
+		act = c <= 0 ? n->next.activity : n->wl[w].activity;
+		day = c <= 0 ? n->next.day : n->wl[w].day;
+		if (c >= 0)
+			w++;
+		n->ncur = 0;
+		while (n->has_next && n->next.activity == act && n->next.day == day) {
+			xgrow(&n->cur, &n->cur_cap, n->ncur + 1, sizeof(*n->cur));
+			n->cur[n->ncur++] = n->next;
+			if (read_next(n, e) < 0)
+				return -1;
+		}
+		if (resolve_slot(n, act, day, e) < 0)
 			return -1;
 	}
-	/* The page cache needs the room more than the records now. */
-	free(n->pend);
-	free(n->idx);
-	n->pend = NULL;
-	n->idx = NULL;
-	n->npend = 0;
-	log_debug("changes recorded: %.2f s", when_elapsed(&n->t0));
 	return 0;
 }
 
@@ -275,14 +229,13 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 {
 	struct night n;
 	int64_t started = when_now();
-	size_t i;
-
 	memset(&n, 0, sizeof(n));
 	when_mark(&n.t0);
 	memset(res, 0, sizeof(*res));
 	rules_work_init(&n.work);
 	n.res = res;
 	n.rb.day = when_day_of(now);
+	n.cutoff = now;
 	n.rb.refuse_debtor = cfg->refuse_debtor;
 	n.rb.expire_waitlist = cfg->expire_waitlist;
 	res->ran_at = now;
@@ -303,26 +256,13 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
 		goto fail;
-	if (db_night_pending(n.h, now, &n.pend, &n.npend, &n.pend_cap, e) < 0 ||
-	    db_night_waitlist_slots(n.h, &n.wl, &n.nwl, e) < 0)
+	if (db_night_waitlist_slots(n.h, &n.wl, &n.nwl, e) < 0 || resolve_all(&n, e) < 0)
 		goto fail;
-	if (n.npend > UINT32_MAX) {
-		err_set(e, ERR_INTERNAL, "too many pending requests (%zu)", n.npend);
+	log_debug("read %zu pending requests, %zu waiting lists, resolved %zu slots: %.2f s",
+	          n.npend, n.nwl, res->n_slots, when_elapsed(&n.t0));
+	if (db_night_sort(n.h, e) < 0 || db_commit(db, e) < 0)
 		goto fail;
-	}
-
-	n.idx = xmalloc((n.npend ? n.npend : 1) * sizeof(*n.idx));
-	for (i = 0; i < n.npend; i++)
-		n.idx[i] = (uint32_t)i;
-	qsort_r(n.idx, n.npend, sizeof(*n.idx), cmp_slot_order, n.pend);
-	log_debug("read %zu pending requests, %zu waiting lists: %.2f s", n.npend, n.nwl,
-	          when_elapsed(&n.t0));
-
-	if (resolve_all(&n, e) < 0)
-		goto fail;
-	log_debug("resolved %zu slots: %.2f s", res->n_slots, when_elapsed(&n.t0));
-	if (write_all(&n, e) < 0 || db_night_sort_events(n.h, e) < 0 || db_commit(db, e) < 0)
-		goto fail;
+	log_debug("changes recorded: %.2f s", when_elapsed(&n.t0));
 
 	/* The write phase: the batch row, the changes, the counts. */
 	if (db_begin(db, e) < 0)

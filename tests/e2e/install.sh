@@ -35,9 +35,11 @@ for u in "$TOP"/systemd/*.service "$TOP"/systemd/*.timer; do
 	expect_eq "$(mode "$f")" 644 "mode of ${u##*/}"
 	expect_eq "$(cat "$f")" "$(sed "s|/usr/bin/|$P/bin/|" "$u")" "${u##*/}"
 done
-[ "$units" -ge 12 ] || fail "only $units units in systemd/"
+[ "$units" -ge 16 ] || fail "only $units units in systemd/"
 grep -q "^ExecStart=$P/bin/nocturne-transmit " "$R$P/lib/systemd/system/nocturne-transmit.service" ||
 	fail "nocturne-transmit.service does not run $P/bin/nocturne-transmit"
+grep -q "^ExecStart=$P/bin/nocturne-bounce --fetch " "$R$P/lib/systemd/system/nocturne-bounce-fetch.service" ||
+	fail "nocturne-bounce-fetch.service does not run $P/bin/nocturne-bounce"
 run "$R$P/bin/nocturne-status" -V
 expect_rc 0
 expect_eq "$OUT" "nocturne-status 1.0.0"

@@ -77,7 +77,7 @@ for d in /var/lib/nocturne /var/lib/nocturne/backups /var/spool/nocturne; do
 done
 expect_eq "$(stat -c '%U:%G %a' /etc/nocturne/nocturne.ini)" "root:nocturne 640" "conffile"
 expect_contains "$(dpkg-query -W -f='${Conffiles}' nocturne)" "/etc/nocturne/nocturne.ini" "conffiles"
-for x in import transmit notify status; do
+for x in import transmit notify status bounce; do
 	[ -x /usr/bin/nocturne-$x ] || fail "/usr/bin/nocturne-$x missing"
 	[ -f /usr/share/man/man1/nocturne-$x.1.gz ] || fail "man page nocturne-$x.1 missing"
 done
@@ -91,6 +91,22 @@ for j in transmit notify redeliver; do
 done
 ls /etc/systemd/system/*.wants 2>/dev/null | grep -q 'nocturne.*\.service' &&
 	fail "a service was enabled"
+# The bounce fetch is installed but not enabled (it needs [bounce] url);
+# nor do the maintainer scripts ever start or restart a service (a night).
+[ -f /lib/systemd/system/nocturne-bounce-fetch.timer ] || fail "the fetch timer is not installed"
+[ -e /etc/systemd/system/timers.target.wants/nocturne-bounce-fetch.timer ] &&
+	fail "the fetch timer was enabled"
+grep -h 'deb-systemd-invoke' /var/lib/dpkg/info/nocturne.postinst /var/lib/dpkg/info/nocturne.prerm |
+	grep -q '\.service' && fail "a maintainer script starts or stops a service"
+grep -q "deb-systemd-invoke .*'nocturne-transmit.timer'" /var/lib/dpkg/info/nocturne.postinst ||
+	fail "the postinst does not start the timers"
+# The operator's way, as the docs say (--now where systemd runs).
+run systemctl enable nocturne-bounce-fetch.timer
+expect_rc 0
+[ -L /etc/systemd/system/timers.target.wants/nocturne-bounce-fetch.timer ] ||
+	fail "systemctl enable did not enable the fetch timer"
+run systemctl disable nocturne-bounce-fetch.timer
+expect_rc 0
 # The installed units verify, man pages (when man is there) and binaries included.
 man=--man=yes
 command -v man >/dev/null 2>&1 || man=--man=no
@@ -182,6 +198,12 @@ expect_eq "$n1" 0 "ville1 mail"
 [ "$n2" -gt 0 ] || fail "ville2 wrote no mail"
 # The default town was not touched by either.
 expect_eq "$(sqlite3 -readonly /var/lib/nocturne/nocturne.db 'SELECT count(*) FROM batch')" 1 "default town"
+# The fetch template, for a town without [bounce] url: why it ships disabled.
+cmd=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/nocturne-bounce-fetch@.service | sed "s/%i/ville1/g")
+# shellcheck disable=SC2086
+run runuser -u nocturne -- $cmd
+expect_rc 78
+expect_contains "$ERR" "[bounce] url" "fetch without a mailbox"
 ok
 
 t remove_keeps_data

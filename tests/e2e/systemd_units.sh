@@ -19,7 +19,7 @@ done
 
 t verify_every_unit
 n=$(ls "$T/units" | wc -l)
-[ "$n" -eq 12 ] || fail "expected 12 units (3 jobs x service/timer x plain/template), got $n"
+[ "$n" -eq 16 ] || fail "expected 16 units (4 jobs x service/timer x plain/template), got $n"
 for f in "$T/units"/*; do
 	# verify exits 0 on a value it ignores: its stderr must be empty too.
 	run systemd-analyze verify --man=no "$f"
@@ -63,13 +63,14 @@ ok
 t units_follow_the_quiet_rule
 # As the crontab's "-q ... || [ $? -eq 75 ]": work left for later (75) is
 # silent and a success; what needs a person (69, 70, 74, 78) fails the unit.
-for u in nocturne-transmit nocturne-notify nocturne-redeliver nocturne-transmit@ \
-	nocturne-notify@ nocturne-redeliver@; do
+for u in nocturne-transmit nocturne-notify nocturne-redeliver nocturne-bounce-fetch \
+	nocturne-transmit@ nocturne-notify@ nocturne-redeliver@ nocturne-bounce-fetch@; do
 	expect_eq "$(prop "$u.service" SuccessExitStatus)" 75 "$u"
 	expect_contains "$(prop "$u.service" ExecStart)" " -q " "$u quiet"
 done
 expect_contains "$(prop nocturne-redeliver.service ExecStart)" "--redeliver"
 expect_not_contains "$(prop nocturne-transmit.service ExecStart)" "--redeliver"
+expect_contains "$(prop nocturne-bounce-fetch.service ExecStart)" "nocturne-bounce --fetch -q "
 ok
 
 t timers_at_the_crontab_times
@@ -78,6 +79,7 @@ cal() { systemd-analyze calendar "$(prop "$1" OnCalendar)" | sed -n 's/^ *Normal
 expect_eq "$(cal nocturne-transmit.timer)" "*-*-* 23:30:00" transmit
 expect_eq "$(cal nocturne-notify.timer)" "*-*-* 06..20:00,30:00" notify
 expect_eq "$(cal nocturne-redeliver.timer)" "*-*-* 07..20:15:00" redeliver
+expect_eq "$(cal nocturne-bounce-fetch.timer)" "*-*-* *:00/15:00" bounce-fetch
 # The crontab says the same, with the same options.
 cron=$(grep -v '^#' "$TOP/cron/nocturne.cron")
 expect_contains "$cron" "30 23   *   *   *    nocturne  nocturne-transmit -q --config /etc/nocturne/nocturne.ini"
@@ -87,13 +89,17 @@ for j in transmit notify redeliver; do
 	cmd=$(prop nocturne-$j.service ExecStart | sed 's|^/usr/bin/||')
 	expect_contains "$cron" "nocturne  $cmd || [ \$? -eq 75 ]" "crontab line of $j"
 done
+# The fetch's line is commented out (it needs [bounce] url): the same command.
+cmd=$(prop nocturne-bounce-fetch.service ExecStart | sed 's|^/usr/bin/||')
+expect_contains "$(cat "$TOP/cron/nocturne.cron")" \
+	"#*/15 *   *   *   *    nocturne  $cmd || [ \$? -eq 75 ]" "crontab line of the fetch"
 for f in "$U"/*.timer; do
 	grep -q '^WantedBy=timers.target' "$f" || fail "$(basename "$f") not wanted by timers.target"
 done
 ok
 
 t template_reads_its_town
-for j in transmit notify redeliver; do
+for j in transmit notify redeliver bounce-fetch; do
 	s=$T/units/nocturne-$j@ville1.service
 	expect_contains "$(cat "$s")" "--config /etc/nocturne/%i.ini" "$j@ ExecStart"
 	expect_eq "$(sed -n 's/^StateDirectory=//p' "$s")" "nocturne/%i" "$j@ StateDirectory"

@@ -233,6 +233,11 @@ static const char *const migrations[] = {
     "CREATE INDEX request_open ON request(state) WHERE state IN ('pending','waitlisted');"
     "CREATE INDEX request_held ON request(activity_ref, day)"
     "  WHERE state IN ('accepted','waitlisted') AND action = 'reserve';",
+    /* 7 -> 8: a message handed to the server by a run that may have died
+     * before committing what the server said (outcomes are committed in
+     * groups): the next run sends it alone and commits its outcome at once,
+     * so a second crash cannot make it go out a third time. */
+    "ALTER TABLE message ADD COLUMN sending INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

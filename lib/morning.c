@@ -215,7 +215,9 @@ record(struct morning_delivery *run, struct db_mail_msg *m, enum smtp_result r, 
 	o->r = r;
 	o->attempts = m->attempts + 1;
 	snprintf(o->text, sizeof(o->text), "%s", text);
-	if (run->ngroup == GROUP_MAX || when_elapsed(&run->first) >= GROUP_AGE_S)
+	/* A message an earlier run handed over (it may have arrived then) is
+	 * committed at once: a second crash cannot send it a third time. */
+	if (m->sending || run->ngroup == GROUP_MAX || when_elapsed(&run->first) >= GROUP_AGE_S)
 		return flush(run);
 	return 0;
 }
@@ -308,6 +310,19 @@ send_smtp(struct db *db, struct db_mail *q, const struct config *cfg, int64_t no
 			sm[queued].length = m->length;
 			sm[queued].user = m;
 			queued++;
+		}
+		/* Mark them handed over before they are (one commit per session). */
+		if (stop == 0 && queued > 0) {
+			if (db_begin(db, &run->db_err) < 0)
+				stop = -1;
+			for (size_t j = 0; j < queued && stop == 0; j++)
+				if (db_mail_sending(q, ((struct db_mail_msg *)sm[j].user)->ref,
+				                    &run->db_err) < 0) {
+					db_rollback(db);
+					stop = -1;
+				}
+			if (stop == 0 && db_commit(db, &run->db_err) < 0)
+				stop = -1;
 		}
 		if (stop == 0 && queued > 0) {
 			err_clear(&se);

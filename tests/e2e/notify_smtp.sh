@@ -170,6 +170,22 @@ q "SELECT message_id FROM message WHERE state = 'sent'" | sort >"$T/sent-at-kill
 msgids >"$T/got-at-kill"
 [ "$(wc -l <"$T/sent-at-kill")" -ge 4 ] || fail "the first session's 'sent' not committed at its end"
 expect_eq "$(comm -23 "$T/sent-at-kill" "$T/got-at-kill" | wc -l)" 0 "marked sent but not received"
+# The second session's four were marked handed over before they went.
+expect_eq "$(q "SELECT group_concat(ref, ' ') FROM message WHERE sending = 1")" "5 6 7 8" \
+	"handed over, outcome unknown"
+# Killed again on the slow one: 5 and 6, which may have arrived before,
+# went alone, each outcome committed at once: never a third time.
+nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 07:00:30' >/dev/null 2>&1 &
+np=$!
+i=0
+while [ "$(cat "$MAILDIR/.mail" 2>/dev/null | wc -l)" -lt 10 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 $np
+wait $np 2>/dev/null
+expect_eq "$(q "SELECT group_concat(ref || ':' || state || '/' || sending, ' ') FROM message WHERE ref IN (5, 6, 7)")" \
+	"5:sent/0 6:sent/0 7:pending/1" "sent again, committed at once"
 notify --now '2019-12-03 07:01'
 expect_rc 0
 expect_eq "$(q "SELECT count(*) FROM message WHERE state = 'sent'")" 12 "all sent"

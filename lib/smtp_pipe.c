@@ -129,8 +129,9 @@ pipe_flush(struct pipe *p)
 			if (rc == 0) {
 				p->timed_out = 1;
 				p->lost = 1;
-			} else if (rc > 0 && (pfd.revents & POLLIN) && !(pfd.revents & POLLOUT) &&
-			           p->inlen < sizeof(p->in)) {
+			} else if (rc > 0 && (pfd.revents & POLLIN) && !(pfd.revents & POLLOUT)) {
+				/* the server talks before it reads: take it in (pipe_fill
+				 * makes room), so neither side waits for the other */
 				if (pipe_fill(p) < 0)
 					return -1;
 			}

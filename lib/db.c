@@ -225,14 +225,24 @@ static const char *const migrations[] = {
     /* 5 -> 6: the mail finds the request that made another a duplicate
      * (contract 6.1) without reading a whole slot. */
     "CREATE INDEX request_child ON request(child_ref, activity_ref, day);",
-    /* 6 -> 7: the night reads the pending requests in seq order (the
-     * table's order: no random lookups; an import appends to the index),
-     * and a slot's held places without the pending requests beside them
-     * (an import adds nothing to request_held). */
+    /* 6 -> 7: an import adds nothing but the table's own keys (rowid and
+     * request_id): the indexes hold decided requests only. A night reads
+     * the pending requests from the last batch's pending_from on, in the
+     * table's order, and a slot's places from request_held (reservations
+     * that hold or held one: the places, the list, and the holder of a
+     * duplicate, cancelled included, contract 6.1), never the pending
+     * requests beside them; a batch's requests are found through its
+     * decisions. */
     "DROP INDEX request_open;"
-    "CREATE INDEX request_open ON request(state) WHERE state IN ('pending','waitlisted');"
-    "CREATE INDEX request_held ON request(activity_ref, day)"
-    "  WHERE state IN ('accepted','waitlisted') AND action = 'reserve';",
+    "DROP INDEX request_slot;"
+    "DROP INDEX request_batch;"
+    "DROP INDEX request_child;"
+    "CREATE INDEX request_held ON request(activity_ref, day, state)"
+    "  WHERE state IN ('accepted','waitlisted','cancelled') AND action = 'reserve';"
+    "CREATE INDEX request_waiting ON request(activity_ref, day) WHERE state = 'waitlisted';"
+    /* The lowest seq still pending after the batch (or one past the
+     * highest read): every request below it is decided. NULL: unknown. */
+    "ALTER TABLE batch ADD COLUMN pending_from INTEGER;",
     /* 7 -> 8: a message handed to the server by a run that may have died
      * before committing what the server said (outcomes are committed in
      * groups): the next run sends it alone and commits its outcome at once,

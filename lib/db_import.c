@@ -76,7 +76,6 @@ struct db_import {
 	struct db *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char *keep[KEEP_MAX];
-	char *bulk_index; /* the dropped index's CREATE statement, as stored */
 };
 
 int
@@ -113,7 +112,6 @@ db_import_free(struct db_import *d)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(d->st[i]);
 	keep_clear(d);
-	free(d->bulk_index);
 	free(d);
 }
 
@@ -389,56 +387,6 @@ db_import_begin(struct db_import *d, struct err *e)
 		return -1;
 	}
 	return 0;
-}
-
-int
-db_import_bulk_begin(struct db_import *d, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (d->bulk_index != NULL)
-		return 0;
-	/* The index's own definition, so the schema stays in db.c alone. */
-	if (db_prepare(d->db,
-	               "SELECT sql FROM sqlite_master WHERE type = 'index'"
-	               " AND name = 'request_child'",
-	               &st, e) < 0)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		d->bulk_index = db_column_dup(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(d->db, e, "read the schema");
-	if (d->bulk_index == NULL)
-		return 0;
-	if (db_exec(d->db, "DROP INDEX request_child", e) < 0) {
-		free(d->bulk_index);
-		d->bulk_index = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-int
-db_import_bulk_end(struct db_import *d, struct err *e)
-{
-	struct err ignored;
-	int rc;
-
-	if (d->bulk_index == NULL)
-		return 0;
-	/* The sort keeps up to cache_size bytes in memory before it spills
-	 * sorted runs to temporary files: a small cache keeps the peak flat. */
-	rc = db_exec(d->db, "PRAGMA cache_size = -4096", e);
-	if (rc == 0)
-		rc = db_exec(d->db, d->bulk_index, e);
-	if (db_exec(d->db, DB_CACHE_PRAGMA, rc < 0 ? &ignored : e) < 0)
-		rc = -1;
-	free(d->bulk_index);
-	d->bulk_index = NULL;
-	return rc < 0 ? err_prefix(e, "rebuild index request_child") : 0;
 }
 
 int

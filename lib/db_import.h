@@ -119,16 +119,6 @@ int db_import_add_request(struct db_import *d, const struct db_request *r, int64
  */
 int db_import_begin(struct db_import *d, struct err *e);
 
-/*
- * A large import into the current transaction: drop the index request_child
- * (whose keys arrive in random order: past the page cache each insert costs
- * a read and a write of a random page) and rebuild it with
- * db_import_bulk_end before the commit, in one sorted pass. A rollback
- * brings the index back as it was. 0 or -1.
- */
-int db_import_bulk_begin(struct db_import *d, struct err *e);
-int db_import_bulk_end(struct db_import *d, struct err *e);
-
 /* The greatest request seq so far (0 when none). */
 int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);
 

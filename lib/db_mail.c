@@ -31,7 +31,8 @@ enum {
  * The requests to put in mail. Only cancelled reservations look back at
  * their decisions, only accepted cancellations at the reservation they undid,
  * only duplicates at the request that holds their day (through the index
- * request_child): CASE keeps each lookup to the rows that need it.
+ * request_held, the slot's reservations): CASE keeps each lookup to the rows
+ * that need it.
  */
 /* clang-format off */
 #define HOLDER(col)                                                                          \

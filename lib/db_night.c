@@ -56,21 +56,22 @@ static const char sql_sort_events[] =
 enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
 
 /*
- * "state IN ('pending', 'waitlisted') AND state = ..." lets SQLite use the
- * partial index request_open, so a night reads the open requests, not the
- * whole history, in the table's order; SQLite's sorter puts them in slot
- * order (spilling to temporary files past a few megabytes). A slot's held
- * places come from the partial index request_held, without the pending
- * requests of the slot beside them.
+ * A night reads the requests from the last batch's pending_from on (every
+ * request below it is decided), in the table's order, not the whole
+ * history; SQLite's sorter puts the pending ones in slot order (spilling to
+ * temporary files past a few megabytes). A slot's held places come from the
+ * partial index request_held, without the pending requests of the slot
+ * beside them.
  */
 static const char *const sql_text[ST_N] = {
     [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
                    " departure, submitted_at FROM request"
-                   " WHERE state IN ('pending', 'waitlisted') AND state = 'pending'"
-                   " AND submitted_at <= ?1 ORDER BY activity_ref, day, submitted_at, seq",
+                   " WHERE seq >= ?2 AND state = 'pending' AND submitted_at <= ?1"
+                   " ORDER BY activity_ref, day, submitted_at, seq",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
                 " FROM request WHERE activity_ref = ?1 AND day = ?2"
-                " AND state IN ('accepted','waitlisted') AND action = 'reserve'",
+                " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
+                " AND state IN ('accepted','waitlisted')",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_CHANGE] = "INSERT INTO temp.night_change_raw(seq, state, reason, position, undoes, ev)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -107,7 +108,8 @@ static const char sql_apply_requests[] =
 struct db_night {
 	struct db *db;
 	sqlite3_stmt *st[ST_N];
-	int reading; /* the pending requests' statement has started */
+	int reading;  /* the pending requests' statement has started */
+	int64_t from; /* db_night_pending_from's *from */
 };
 
 static const char *const temp_tables[] = {"night_change_raw", "night_change", "night_event_raw",
@@ -360,6 +362,40 @@ cache_restore(struct db_night *h, long long saved, struct err *e)
 }
 
 int
+db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *from, int64_t *next,
+                      struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db,
+	               "SELECT coalesce((SELECT pending_from FROM batch"
+	               "  ORDER BY batch_id DESC LIMIT 1), 0)",
+	               &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	*from = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(h->db, e, "read the last batch");
+	if (db_prepare(h->db,
+	               "SELECT coalesce((SELECT min(seq) FROM request WHERE seq >= ?1"
+	               "  AND state = 'pending' AND submitted_at > ?2),"
+	               " (SELECT coalesce(max(seq), 0) + 1 FROM request))",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, *from);
+	sqlite3_bind_int64(st, 2, cutoff);
+	rc = sqlite3_step(st);
+	*next = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(h->db, e, "read the pending requests");
+	h->from = *from;
+	return 0;
+}
+
+int
 db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_PENDING];
@@ -371,6 +407,7 @@ db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, s
 		return 0;
 	if (h->reading == 0) {
 		sqlite3_bind_int64(st, 1, cutoff);
+		sqlite3_bind_int64(st, 2, h->from);
 		if (cache_small(h, &saved, e) < 0)
 			return -1;
 		rc = sqlite3_step(st); /* the sort happens here */
@@ -419,8 +456,7 @@ db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t
 {
 	return read_pairs(h,
 	                  "SELECT DISTINCT activity_ref, day FROM request"
-	                  " WHERE state IN ('pending', 'waitlisted') AND state = 'waitlisted'"
-	                  " ORDER BY activity_ref, day",
+	                  " WHERE state = 'waitlisted' ORDER BY activity_ref, day",
 	                  "read waiting lists", slots, n, e);
 }
 
@@ -609,7 +645,7 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 
 int
 db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
-                      int64_t finished_at, struct err *e)
+                      int64_t finished_at, int64_t pending_from, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -619,7 +655,8 @@ db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules
 	               " n_refused = ?5, n_closed = ?6, n_deadline = ?7, n_times = ?8,"
 	               " n_debtor = ?9, n_full = ?10, n_duplicate = ?11,"
 	               " n_nothing_to_cancel = ?12, n_promoted = ?13, n_expired = ?14,"
-	               " n_cancelled = ?15, finished_at = ?16 WHERE batch_id = ?1",
+	               " n_cancelled = ?15, finished_at = ?16, pending_from = ?17"
+	               " WHERE batch_id = ?1",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, batch_id);
@@ -633,6 +670,7 @@ db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules
 	sqlite3_bind_int64(st, 14, c->n_expired);
 	sqlite3_bind_int64(st, 15, c->n_cancelled);
 	sqlite3_bind_int64(st, 16, finished_at);
+	sqlite3_bind_int64(st, 17, pending_from);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -59,7 +59,17 @@ int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
 
 /*
- * The next pending request with submitted_at <= cutoff, in slot order
+ * Where this night reads from: *from, the last batch's pending_from (0
+ * when none: the whole table), and *next, what this batch stores as its own
+ * (the lowest seq from *from on that stays pending, submitted after cutoff,
+ * or one past the highest seq). Call once, before db_night_pending_next.
+ */
+int db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *from, int64_t *next,
+                          struct err *e);
+
+/*
+ * The next pending request with submitted_at <= cutoff from seq *from on
+ * (db_night_pending_from), in slot order
  * (activity, day), then (submitted_at, seq), into *r (pending, flags 0):
  * 1, or 0 when there is none left, or -1. The first call sorts them all
  * (in temporary files past a few megabytes): memory does not grow with
@@ -112,8 +122,8 @@ int db_night_sort(struct db_night *h, struct err *e);
  */
 int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 
-/* Store the batch's counts and finished_at. */
+/* Store the batch's counts, finished_at and pending_from (db_night_pending_from's next). */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
-                          int64_t finished_at, struct err *e);
+                          int64_t finished_at, int64_t pending_from, struct err *e);
 
 #endif

@@ -6,6 +6,14 @@
 #include "db_int.h"
 #include "rules.h"
 
+/*
+ * A slot's places, its waiting list and the holder of a duplicate are read
+ * through the partial index request_held (db.c), which SQLite uses when the
+ * query repeats its condition; waitlisted requests alone through
+ * request_waiting.
+ */
+#define HELD " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
+
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
@@ -297,18 +305,22 @@ db_status_export(struct db *db, long long batch_id,
 	sqlite3_stmt *st;
 	int rc;
 
-	/* Two statements so each uses its own plan: a rowid scan, or the
-	 * request_batch index (whose entries are in seq order per batch). */
+	/*
+	 * Two statements so each uses its own plan: a rowid scan, or the
+	 * batch's decisions (the decision table's key, in seq order): a request
+	 * whose batch_id is N has its decision row in batch N.
+	 */
 	rc = db_prepare(db,
 	                batch_id > 0
 	                    ? "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
 	                      " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
 	                      " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
-	                      " r.batch_id, b.ran_at FROM request r"
+	                      " r.batch_id, b.ran_at FROM decision d"
+	                      " JOIN request r ON r.seq = d.seq"
 	                      " JOIN child c ON c.ref = r.child_ref"
 	                      " JOIN activity a ON a.ref = r.activity_ref"
 	                      " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-	                      " WHERE r.batch_id = ?1 ORDER BY r.seq"
+	                      " WHERE d.batch_id = ?1 AND r.batch_id = ?1 ORDER BY d.seq"
 	                    : "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
 	                      " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
 	                      " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
@@ -465,7 +477,7 @@ request_links(struct db *db, struct db_status_request *r, long long child_ref, l
 		sqlite3_stmt *st;
 		int rc = one_step(db,
 		                  "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
-		                  " AND h.activity_ref = ?2 AND h.day = ?3 AND h.action = 'reserve'"
+		                  " AND h.activity_ref = ?2 AND h.day = ?3" HELD
 		                  " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
 		                  " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
 		                  "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
@@ -505,12 +517,12 @@ request_slot(struct db *db, struct db_status_request *r, struct err *e)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, e, "read opening");
 	if (one_int(db,
-	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
-	            " AND action = 'reserve' AND state = 'accepted'",
+	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
+	            " AND state = 'accepted'",
 	            r->activity_ref, r->day, &r->places_taken, e) < 0 ||
 	    one_int(db,
-	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2"
-	            " AND action = 'reserve' AND state = 'waitlisted'",
+	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
+	            " AND state = 'waitlisted'",
 	            r->activity_ref, r->day, &r->waiting, e) < 0)
 		return -1;
 	return 0;
@@ -703,7 +715,8 @@ db_status_batch_slots(struct db *db, long long batch_id,
 	               " CASE WHEN o.activity_ref IS NOT NULL AND o.capacity IS NOT NULL"
 	               "  THEN o.capacity ELSE a.capacity END,"
 	               " (SELECT count(*) FROM request r WHERE r.activity_ref = s.activity_ref"
-	               "  AND r.day = s.day AND r.action = 'reserve' AND r.state = 'accepted'),"
+	               "  AND r.day = s.day AND r.state = 'accepted' AND r.action = 'reserve'"
+	               "  AND r.state IN ('accepted','waitlisted','cancelled')),"
 	               " (SELECT count(*) FROM request r WHERE r.activity_ref = s.activity_ref"
 	               "  AND r.day = s.day AND r.state = 'waitlisted')"
 	               " FROM (SELECT DISTINCT r.activity_ref, r.day FROM decision d"

@@ -309,8 +309,6 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 		        c->rejected, plural(c->rejected, "row", "rows"), c->read);
 		goto out;
 	}
-	if (r.bulk && db_import_bulk_end(r.d, e) < 0)
-		goto out;
 	if (o->dry_run) {
 		db_rollback(db);
 		began = 0;

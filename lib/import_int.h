@@ -81,7 +81,6 @@ struct run {
 	struct smap seen; /* reference keys stored from this file -> line */
 	struct smap children, activities;
 	int64_t base_seq; /* requests: max(seq) before this import */
-	int bulk;         /* requests: db_import_bulk_begin was called */
 	long *lines;      /* requests: line of each inserted request, by seq */
 	size_t caplines;
 	char what[1024]; /* the current problem: "column NAME: ..." */

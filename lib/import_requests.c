@@ -11,8 +11,6 @@
 
 #include "when.h"
 
-enum { BULK_ROWS = 100000 };
-
 static void
 fmt_time(char buf[WHEN_TIME_LEN], int has, int minutes)
 {
@@ -121,14 +119,6 @@ import_requests_row(struct run *r, long line, struct err *e)
 	if (rc == 1) {
 		r->c->inserted++;
 		remember_line(r, seq, line);
-		/* Past BULK_ROWS new rows, and as many as were there before, one
-		 * sorted rebuild of the child index costs less than its random
-		 * inserts (db_import.h). */
-		if (!r->bulk && r->c->inserted >= BULK_ROWS && r->c->inserted >= r->base_seq) {
-			if (db_import_bulk_begin(r->d, e) < 0)
-				return -1;
-			r->bulk = 1;
-		}
 		return 0;
 	}
 	rc = db_import_get_request(r->d, q.request_id, &old, e);

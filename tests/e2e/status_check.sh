@@ -35,7 +35,7 @@ ok
 t check_corrupted_database
 cp "$T/n.db" "$T/bad.db"
 # Overwrite the first bytes of an index's root page: a b-tree page that is no page.
-p=$(sqlite3 "$T/bad.db" "SELECT rootpage FROM sqlite_master WHERE name = 'request_slot'")
+p=$(sqlite3 "$T/bad.db" "SELECT rootpage FROM sqlite_master WHERE name = 'request_held'")
 sz=$(sqlite3 "$T/bad.db" 'PRAGMA page_size')
 printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
 	dd of="$T/bad.db" bs=1 seek=$(((p - 1) * sz)) conv=notrunc 2>/dev/null

@@ -129,7 +129,8 @@ cp "$T/n.db" "$T/big.db"
 sqlite3 "$T/big.db" "WITH RECURSIVE k(i) AS (SELECT 100 UNION ALL SELECT i + 1 FROM k WHERE i < 20099)
  INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, submitted_at, state,
   batch_id) SELECT i, 'X' || i, 1 + i % 5, 1 + i % 3, 18000 + i % 30, 'reserve', 1575000000,
-  'accepted', 1 + i % 3 FROM k"
+  'accepted', 1 + i % 3 FROM k;
+ INSERT INTO decision(batch_id, seq, state) SELECT batch_id, seq, state FROM request WHERE seq >= 100"
 nocturne-status --db "$T/big.db" --export --batch 2 "$T/big.csv"
 RC=$?
 expect_rc 0

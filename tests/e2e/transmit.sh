@@ -204,10 +204,22 @@ run nocturne-transmit --db "$DB" --now '2019-11-30 23:59:59'
 expect_rc 0
 expect_eq "$(sql "SELECT count(*) FROM request WHERE state = 'pending'")" 11 pending
 expect_eq "$(sql "SELECT batch_id || ':' || n_requests FROM batch")" "1:0" "empty batch recorded"
+# The next night reads from the lowest request left pending (R1, seq 1) on.
+expect_eq "$(sql "SELECT pending_from FROM batch")" 1 "batch 1's pending_from"
 # Exactly at now: taken.
 run nocturne-transmit --db "$DB" --now '2019-12-01 08:00'
 expect_rc 0
 expect_eq "$(sql "SELECT group_concat(request_id, ' ') FROM request WHERE batch_id = 2")" "R1 R6 R8 R9 R10" "taken at 08:00"
+expect_eq "$(sql "SELECT pending_from FROM batch WHERE batch_id = 2")" 2 "batch 2's pending_from (R2)"
+# Everything decided: one past the last request; a request imported later is above it.
+run nocturne-transmit --db "$DB" --now '2019-12-05 08:00'
+expect_rc 0
+expect_eq "$(sql "SELECT pending_from FROM batch WHERE batch_id = 3")" 12 "batch 3's pending_from"
+req R12 C2 CANT 2019-12-06 cancel '2019-12-05 09:00'
+run nocturne-transmit --db "$DB" --now '2019-12-05 10:00'
+expect_rc 0
+expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || batch_id, ' ') FROM request WHERE request_id IN ('R2', 'R12')")" \
+	"R12:accepted:4 R2:cancelled:4" "R12 read and applied in batch 4"
 ok
 
 t capacity_raise_promotes

@@ -20,6 +20,7 @@ enum {
 	Q_DUE,         /* due messages */
 	Q_LOAD,        /* one message */
 	Q_STATE,       /* a state change */
+	Q_SENDING,     /* handed to the server, outcome not recorded yet */
 	Q_PENDING,     /* pending count */
 	Q_OPENINGS,    /* an activity's open days */
 	Q_ACTIVITY,    /* what the mail says about an activity */
@@ -83,11 +84,12 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
               " ORDER BY next_at, ref",
     [Q_LOAD] = "SELECT m.kind, m.recipient, m.subject, m.message_id, m.state, c.content,"
-               " m.attempts FROM message m"
+               " m.attempts, m.sending FROM message m"
                " LEFT JOIN message_content c ON c.message_ref = m.ref WHERE m.ref = ?",
     [Q_STATE] = "UPDATE message SET state = ?1, attempts = ?2, next_at = ?3, updated_at = ?4,"
-                " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END"
+                " reason = ?5, sent_at = CASE WHEN ?6 THEN ?4 ELSE sent_at END, sending = 0"
                 " WHERE ref = ?7",
+    [Q_SENDING] = "UPDATE message SET sending = 1 WHERE ref = ?",
     [Q_PENDING] = "SELECT count(*), min(next_at) FROM message WHERE state = 'pending'",
     [Q_OPENINGS] = "SELECT day FROM opening WHERE activity_ref = ? ORDER BY day",
     [Q_ACTIVITY] = "SELECT structure, hours_from, hours_to, waitlist, deadline_days,"
@@ -389,6 +391,7 @@ db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err
 		memcpy(m->content, sqlite3_column_blob(st, 5), m->length);
 	m->content[m->length] = '\0';
 	m->attempts = sqlite3_column_int(st, 6);
+	m->sending = sqlite3_column_int(st, 7);
 	done(st);
 	return 0;
 }
@@ -444,6 +447,17 @@ set_state(struct db_mail *q, long long ref, const char *state, int attempts, int
 	sqlite3_bind_int(st, 6, sent);
 	sqlite3_bind_int64(st, 7, ref);
 	return step_done(q, st, "update message state", e);
+}
+
+int
+db_mail_sending(struct db_mail *q, long long ref, struct err *e)
+{
+	sqlite3_stmt *st = stmt(q, Q_SENDING, e);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ref);
+	return step_done(q, st, "mark message sending", e);
 }
 
 int

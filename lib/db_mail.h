@@ -124,6 +124,7 @@ struct db_mail_msg {
 	char *content; /* length bytes, then a NUL */
 	size_t length;
 	int attempts;
+	int sending; /* an earlier run handed it to the server, outcome unknown */
 };
 /* Load message ref into *m (free with db_mail_msg_release). */
 int db_mail_load(struct db_mail *q, long long ref, struct db_mail_msg *m, struct err *e);
@@ -144,6 +145,12 @@ void db_mail_msg_release(struct db_mail_msg *m);
  */
 int db_mail_sent(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,
                  struct err *e);
+/*
+ * Mark message ref as handed to the server (one UPDATE), before it is; each
+ * outcome above clears the mark. A message still marked when loaded was
+ * handed over by a run that died before committing its outcome.
+ */
+int db_mail_sending(struct db_mail *q, long long ref, struct err *e);
 int db_mail_defer(struct db_mail *q, long long ref, int attempts, int64_t next_at, int64_t now,
                   const char *reason, struct err *e);
 int db_mail_fail(struct db_mail *q, long long ref, int attempts, int64_t now, const char *reason,

@@ -112,43 +112,114 @@ backoff(int delay, int attempts)
 	return d;
 }
 
+/*
+ * Outcomes are committed in groups: at most GROUP_MAX of them, or those of
+ * GROUP_AGE_S seconds, whichever comes first, and always when a session
+ * ends. Each group is one short write transaction (BEGIN IMMEDIATE, one
+ * UPDATE per message, COMMIT), opened only once its outcomes are known, so
+ * no write lock is held while the server is waited for. A crash (or a power
+ * cut) before a group's commit leaves its messages pending: they are sent
+ * again by the next run (same Message-ID), never lost: the contract's "at
+ * worst sent again", for at most one group instead of one message.
+ */
+#define GROUP_MAX 32
+#define GROUP_AGE_S 0.2
+
+/* One outcome known but not yet committed. */
+struct outcome {
+	struct db_mail_msg *m;
+	enum smtp_result r;
+	int attempts;
+	char text[ERR_MSG_MAX];
+};
+
 struct morning_delivery {
+	struct db *db;
 	struct db_mail *q;
 	const struct config *cfg;
 	int64_t now;
 	struct morning_stats *st;
 	int db_failed;
 	struct err db_err;
+	struct outcome group[GROUP_MAX];
+	size_t ngroup;
+	struct timespec first; /* when the group's first outcome was known */
 };
 
-/* Record one message's outcome, committed at once (no transaction is open). */
+/* One outcome's UPDATE, inside the group's transaction. */
+static int
+apply(struct morning_delivery *run, const struct outcome *o)
+{
+	struct db_mail_msg *m = o->m;
+
+	if (o->r == SMTP_RESULT_SENT)
+		return db_mail_sent(run->q, m->ref, o->attempts, run->now, o->text, &run->db_err);
+	if (o->r == SMTP_RESULT_TEMPORARY && o->attempts < run->cfg->max_attempts)
+		return db_mail_defer(run->q, m->ref, o->attempts,
+		                     run->now + backoff(run->cfg->retry_delay, o->attempts),
+		                     run->now, o->text, &run->db_err);
+	/* permanent, or temporary with no attempt left */
+	return db_mail_fail(run->q, m->ref, o->attempts, run->now, o->text, &run->db_err);
+}
+
+/*
+ * Commit the group's outcomes in one transaction, then count them. On a
+ * database error nothing of the group is recorded (rolled back): its
+ * messages stay pending, as after a crash.
+ */
+static int
+flush(struct morning_delivery *run)
+{
+	size_t n = run->ngroup;
+
+	if (n == 0)
+		return 0;
+	run->ngroup = 0;
+	if (db_begin(run->db, &run->db_err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (apply(run, &run->group[i]) < 0) {
+			db_rollback(run->db);
+			return -1;
+		}
+	if (db_commit(run->db, &run->db_err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct outcome *o = &run->group[i];
+		struct db_mail_msg *m = o->m;
+
+		m->attempts = o->attempts;
+		if (o->r == SMTP_RESULT_SENT)
+			run->st->sent++;
+		else if (o->r == SMTP_RESULT_TEMPORARY && o->attempts < run->cfg->max_attempts)
+			run->st->deferred++;
+		else if (run->st->failed++ == 0)
+			snprintf(run->st->failed_msg, sizeof(run->st->failed_msg), "<%s>%s: %s",
+			         m->recipient ? m->recipient : "",
+			         o->r == SMTP_RESULT_PERMANENT ? "" : " (out of attempts)",
+			         o->text);
+	}
+	return 0;
+}
+
+/* Record one message's outcome in the group; commit the group when it is full or old. */
 static int
 record(struct morning_delivery *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
 {
-	int attempts = m->attempts + 1;
-	int rc;
+	struct outcome *o;
 
-	if (r == SMTP_RESULT_SENT) {
-		rc = db_mail_sent(run->q, m->ref, attempts, run->now, text, &run->db_err);
-		if (rc == 0)
-			run->st->sent++;
-	} else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts) {
-		rc = db_mail_defer(run->q, m->ref, attempts,
-		                   run->now + backoff(run->cfg->retry_delay, attempts), run->now,
-		                   text, &run->db_err);
-		if (rc == 0)
-			run->st->deferred++;
-	} else {
-		/* permanent, or temporary with no attempt left */
-		rc = db_mail_fail(run->q, m->ref, attempts, run->now, text, &run->db_err);
-		if (rc == 0 && run->st->failed++ == 0)
-			snprintf(run->st->failed_msg, sizeof(run->st->failed_msg), "<%s>%s: %s",
-			         m->recipient ? m->recipient : "",
-			         r == SMTP_RESULT_PERMANENT ? "" : " (out of attempts)", text);
-	}
-	if (rc == 0)
-		m->attempts = attempts;
-	return rc;
+	if (run->ngroup == 0)
+		when_mark(&run->first);
+	o = &run->group[run->ngroup++];
+	o->m = m;
+	o->r = r;
+	o->attempts = m->attempts + 1;
+	snprintf(o->text, sizeof(o->text), "%s", text);
+	/* A message an earlier run handed over (it may have arrived then) is
+	 * committed at once: a second crash cannot send it a third time. */
+	if (m->sending || run->ngroup == GROUP_MAX || when_elapsed(&run->first) >= GROUP_AGE_S)
+		return flush(run);
+	return 0;
 }
 
 /* smtp_send's callback: text already holds the server's code and reply. */
@@ -166,17 +237,22 @@ on_result(void *ctx, const struct smtp_message *sm, enum smtp_result r, int code
 }
 
 static int
-send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
-          struct morning_stats *st, struct err *e)
+send_smtp(struct db *db, struct db_mail *q, const struct config *cfg, int64_t now,
+          const long long *refs, size_t n, struct morning_stats *st, struct err *e)
 {
-	struct morning_delivery run = {q, cfg, now, st, 0, {ERR_NONE, ""}};
+	struct morning_delivery *run = xcalloc(1, sizeof(*run));
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
 	size_t chunk = chunk_size(cfg);
 	int rc = -1;
 
+	run->db = db;
+	run->q = q;
+	run->cfg = cfg;
+	run->now = now;
+	run->st = st;
 	if (morning_mailbox(cfg, "from", cfg->from, &from_addr, e) < 0)
-		return -1;
+		goto done;
 	/* A CA bundle that cannot be read: 78 before any connection, with every
 	 * TLS mode, and no message loses an attempt. */
 	if (config_check_file(cfg, "[smtp] ca_file", cfg->smtp_ca_file, e) < 0)
@@ -220,11 +296,8 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 			if (m->recipient == NULL || !mime_addr_valid(m->recipient, 0)) {
 				/* Never sent elsewhere: a stored pending message without a
 				 * valid recipient can only fail. */
-				if (record(&run, m, SMTP_RESULT_PERMANENT, "no valid recipient") <
-				    0) {
-					*e = run.db_err;
+				if (record(run, m, SMTP_RESULT_PERMANENT, "no valid recipient") < 0)
 					stop = -1;
-				}
 				continue;
 			}
 			sm[queued].recipient = m->recipient;
@@ -238,32 +311,49 @@ send_smtp(struct db_mail *q, const struct config *cfg, int64_t now, const long l
 			sm[queued].user = m;
 			queued++;
 		}
+		/* Mark them handed over before they are (one commit per session). */
+		if (stop == 0 && queued > 0) {
+			if (db_begin(db, &run->db_err) < 0)
+				stop = -1;
+			for (size_t j = 0; j < queued && stop == 0; j++)
+				if (db_mail_sending(q, ((struct db_mail_msg *)sm[j].user)->ref,
+				                    &run->db_err) < 0) {
+					db_rollback(db);
+					stop = -1;
+				}
+			if (stop == 0 && db_commit(db, &run->db_err) < 0)
+				stop = -1;
+		}
 		if (stop == 0 && queued > 0) {
 			err_clear(&se);
-			src = smtp_send(&o, sm, queued, on_result, &run, &se);
-			if (src < 0 && run.db_failed) {
-				*e = run.db_err;
+			src = smtp_send(&o, sm, queued, on_result, run, &se);
+			if (src < 0 && run->db_failed) {
 				stop = -1;
 			} else if (src < 0 && se.kind != ERR_UNAVAILABLE) {
 				/* Configuration (ca_file, host) or a composition bug: no
 				 * message was tried, so none loses an attempt. */
 				*e = se;
-				stop = -1;
+				stop = -2;
 			} else if (src < 0) {
 				/* Nothing could be attempted: one temporary attempt each. */
 				st->unreachable = 1;
 				snprintf(st->unreachable_msg, sizeof(st->unreachable_msg), "%s",
 				         se.msg);
 				for (size_t j = 0; j < queued && stop == 0; j++)
-					if (record(&run, sm[j].user, SMTP_RESULT_TEMPORARY,
-					           se.msg) < 0) {
-						*e = run.db_err;
+					if (record(run, sm[j].user, SMTP_RESULT_TEMPORARY, se.msg) <
+					    0)
 						stop = -1;
-					}
 				if (stop == 0)
 					stop = 1;
 			}
 		}
+		/* The session is over: what it decided is committed before the
+		 * messages are released (the group points at them). */
+		if (stop >= 0 && flush(run) < 0)
+			stop = -1;
+		run->ngroup = 0;
+		if (stop == -1)
+			*e = run->db_err;
 		for (size_t j = 0; j < loaded; j++)
 			db_mail_msg_release(&msgs[j]);
 		for (size_t j = 0; j < k; j++)
@@ -283,6 +373,7 @@ done:
 		free(password);
 	}
 	free(from_addr);
+	free(run);
 	return rc;
 }
 
@@ -313,7 +404,7 @@ morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *p
 	if (n == 0)
 		rc = 0;
 	else if (cfg->transport == TRANSPORT_SMTP)
-		rc = send_smtp(q, cfg, now, refs, n, st, e);
+		rc = send_smtp(db, q, cfg, now, refs, n, st, e);
 	else
 		rc = send_file(q, cfg, now, refs, n, st, e);
 	if (rc == 0)

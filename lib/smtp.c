@@ -115,12 +115,18 @@ smtp_sender(const struct smtp_run *r, const struct smtp_message *m)
 static int
 smtp_crlf_ok(const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+	const char *p = s, *end = s + len, *cr;
+
+	/* Every CR is followed by LF (memchr: the whole chunk is scanned). */
+	while (p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (cr + 1 >= end || cr[1] != '\n')
 			return 0;
-		if (s[i] == '\r' && (i + 1 >= len || s[i + 1] != '\n'))
-			return 0;
+		p = cr + 2;
 	}
+	/* and every LF follows a CR. */
+	for (p = s; p < end && (cr = memchr(p, '\n', (size_t)(end - p))) != NULL; p = cr + 1)
+		if (cr == s || cr[-1] != '\r')
+			return 0;
 	return 1;
 }
 
@@ -238,6 +244,8 @@ smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smt
 		rc = smtp_finish(&r, e);
 	else if (o->tls == TLS_IMPLICIT)
 		rc = smtp_send_curl(&r, e);
+	else if (o->tls == TLS_NONE && smtp_empty(o->user))
+		rc = smtp_send_pipe(&r, e);
 	else
 		rc = smtp_send_esmtp(&r, e);
 	sigaction(SIGPIPE, &old, NULL);

@@ -92,6 +92,8 @@ void smtp_cut(struct smtp_run *r);
 
 /* The two clients: smtp_send() for r's options and messages. */
 int smtp_send_esmtp(struct smtp_run *r, struct err *e);
+/* tls = none without AUTH: our own client, PIPELINING used in full (smtp_pipe.c). */
+int smtp_send_pipe(struct smtp_run *r, struct err *e);
 int smtp_send_curl(struct smtp_run *r, struct err *e);
 
 #endif

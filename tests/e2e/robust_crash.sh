@@ -4,7 +4,7 @@
 # moments spread over its run (no trace or the whole batch, then an export
 # identical to an uninterrupted run), and 400 compte-rendus to the aiosmtpd
 # fixture with 5 kills (every message delivered, none more than twice, at
-# most one duplicate per kill).
+# most one uncommitted group of outcomes sent again per kill).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 # The tools land one by one while the project grows: without one, say so.
 for _tool in nocturne-import nocturne-transmit nocturne-notify nocturne-status; do

@@ -135,6 +135,74 @@ sleep 0.2
 expect_eq "$(count_eml)" 2 "messages stored"
 ok
 
+t smtp_pipelining_same_outcomes
+# With a server that offers PIPELINING the plain client sends a message's
+# data, its dot and the next MAIL FROM, RCPT TO and DATA together: every
+# outcome, byte and fault must come out as without it.
+start_smtpd pfaults --pipelining
+send -H localhost -p "$PORT" ok1@example.org="$T/a.eml" temp1@example.org="$T/a.eml" \
+	perm1@example.org="$T/a.eml" dataperm1@example.org="$T/a.eml" \
+	datatemp1@example.org="$T/a.eml" ok2@example.org="$T/a.eml" ok3@example.org="$T/a.eml"
+expect_rc 0
+expect_eq "$OUT" "0 ok1@example.org sent 250 250 2.0.0 queued as 0001
+1 temp1@example.org temporary 451 451 4.3.0 try again later
+2 perm1@example.org permanent 550 550 5.1.1 no such user
+3 dataperm1@example.org permanent 554 554 5.6.0 message refused
+4 datatemp1@example.org temporary 452 452 4.3.1 insufficient storage
+5 ok2@example.org sent 250 250 2.0.0 queued as 0002
+6 ok3@example.org sent 250 250 2.0.0 queued as 0003
+rc=0" "driver output (pipelined)"
+expect_eq "$(count_eml)" 3 "messages stored (pipelined)"
+expect_eq "$(count_ehlo)" 1 "one session (pipelined)"
+for f in 0001 0002 0003; do
+	cmp -s "$T/a.eml" "$MAILDIR/$f.eml" || fail "$f: bytes on the wire differ (dot-stuffing)"
+done
+expect_eq "$(cat "$MAILDIR/0003.env")" "from nocturne@example.org
+to ok3@example.org" "third envelope (pipelined)"
+# Every MAIL FROM after the first arrived behind the previous message's dot,
+# or behind RSET: the client did not wait for the replies.
+[ "$(cat "$MAILDIR/.pipelined" 2>/dev/null | wc -l)" -ge 6 ] ||
+	fail "MAIL FROM not pipelined: $(cat "$MAILDIR/.pipelined" 2>/dev/null | wc -l) of 7"
+[ -f "$T/faults/.pipelined" ] && fail "pipelined to a server that does not offer PIPELINING"
+
+start_smtpd pdrop --pipelining --drop-after 2
+# shellcheck disable=SC2086
+send -H localhost -p "$PORT" $args
+expect_rc 0
+expect_eq "$OUT" "0 d0@example.org sent 250 250 2.0.0 queued as 0001
+1 d1@example.org sent 250 250 2.0.0 queued as 0002
+2 d2@example.org temporary 0 not attempted, connection lost
+3 d3@example.org temporary 0 not attempted, connection lost
+4 d4@example.org temporary 0 not attempted, connection lost
+rc=0" "disconnect mid-session (pipelined)"
+
+start_smtpd pdropdata --pipelining --drop-in-data 1
+send -H localhost -p "$PORT" d0@example.org="$T/d0.eml" d1@example.org="$T/d1.eml" \
+	d2@example.org="$T/d2.eml"
+expect_rc 0
+expect_eq "$OUT" "0 d0@example.org sent 250 250 2.0.0 queued as 0001
+1 d1@example.org temporary 0 connection lost during DATA, outcome unknown
+2 d2@example.org temporary 0 not attempted, connection lost
+rc=0" "disconnect during DATA (pipelined)"
+[ -f "$MAILDIR/0002.lost" ] || fail "the in-flight message did not reach the server (pipelined)"
+
+start_smtpd prejectfrom --pipelining --reject-from
+send -H localhost -p "$PORT" a@example.org="$T/a.eml" b@example.org="$T/a.eml"
+expect_rc 69
+expect_eq "$OUT" "rc=-1 exit=69 smtp localhost:$PORT: MAIL FROM <nocturne@example.org> refused: 550 5.7.1 sender refused" "MAIL FROM refused (pipelined)"
+expect_eq "$(count_eml)" 0 "messages stored (MAIL FROM refused, pipelined)"
+
+start_smtpd pstop --pipelining
+send -H localhost -p "$PORT" -s 2 d0@example.org="$T/d0.eml" d1@example.org="$T/d1.eml" \
+	d2@example.org="$T/d2.eml" d3@example.org="$T/d3.eml"
+expect_rc 75
+expect_eq "$OUT" "0 d0@example.org sent 250 250 2.0.0 queued as 0001
+1 d1@example.org sent 250 250 2.0.0 queued as 0002
+rc=-1 exit=75 stopped by the driver after 2 callbacks" "caller stops (pipelined)"
+sleep 0.2
+expect_eq "$(count_eml)" 2 "messages stored (caller stops, pipelined)"
+ok
+
 t smtp_invalid_recipient_and_bare_lf
 start_smtpd invalid
 send -H localhost -p "$PORT" not-an-address="$T/a.eml" ok@example.org="$T/a.eml"
@@ -146,6 +214,15 @@ printf 'Subject: bare\n\nLF only\n' >"$T/lf.eml"
 send -H localhost -p "$PORT" ok@example.org="$T/lf.eml"
 expect_rc 70
 expect_eq "$OUT" "rc=-1 exit=70 smtp: message 0 for <ok@example.org> has a line not ended by CRLF" "bare LF"
+# CRLF everywhere but one bare LF, one lone CR, or a CR as the last byte.
+printf 'Subject: one\r\n\r\nfine\r\nbare\nthen fine\r\n' >"$T/lf1.eml"
+printf 'Subject: one\r\n\r\nfine\r\nlone\rCR\r\n' >"$T/cr1.eml"
+printf 'Subject: one\r\n\r\nfine\r\nlast\r' >"$T/cr2.eml"
+for f in lf1 cr1 cr2; do
+	send -H localhost -p "$PORT" ok@example.org="$T/$f.eml"
+	expect_rc 70
+	expect_eq "$OUT" "rc=-1 exit=70 smtp: message 0 for <ok@example.org> has a line not ended by CRLF" "$f"
+done
 expect_eq "$(count_eml)" 1 "messages stored"
 ok
 

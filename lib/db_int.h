@@ -18,6 +18,10 @@
 #define HELD " AND state IN ('accepted','waitlisted','cancelled') AND action = 'reserve'"
 #define HELD_R " AND r.state IN ('accepted','waitlisted','cancelled') AND r.action = 'reserve'"
 
+/* The schema: db_migrations[i] takes user_version i to i + 1 (db_schema.c). */
+extern const char *const db_migrations[];
+extern const int db_nmigrations;
+
 /* 32 MiB of page cache per connection (bench/floor.c uses the same). */
 #define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
 

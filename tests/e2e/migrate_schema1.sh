@@ -1,5 +1,5 @@
 # migrate_schema1.sh - a database as the first tools made it (schema 1)
-# goes through every migration of lib/db.c when the current tools open it:
+# goes through every migration of lib/db_schema.c when the current tools open it:
 # it ends at the latest version (the number the tools themselves give, never
 # written here), with the schema a new database gets, no row lost or
 # changed, the old batch's export the same, and a new night and morning that
@@ -27,11 +27,11 @@ nocturne-notify --now '2019-12-02 07:00' || echo "FAIL: fixture morning"
 nocturne-import requests "$S/requests-night2.csv" || echo "FAIL: fixture requests 2"
 SRC=$T/src/town.db V1=$T/mig/town.db
 
-# Schema 1 is migrations[0] of lib/db.c, its C string literals joined.
+# Schema 1 is migrations[0] of lib/db_schema.c, its C string literals joined.
 awk '/\/\* 0 -> 1 \*\//{f=1; next}
 	!f{next}
 	/"/{s=$0; sub(/^[^"]*"/, "", s); sub(/"[^"]*$/, "", s); printf "%s", s; if ($0 ~ /",[ \t]*$/) exit}' \
-	"$TOP/lib/db.c" >"$T/schema1.sql"
+	"$TOP/lib/db_schema.c" >"$T/schema1.sql"
 
 t schema1_is_unchanged
 # A database made by the first tools never runs migrations[0] again: a

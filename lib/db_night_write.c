@@ -1,0 +1,233 @@
+/*
+ * db_night_write.c - the night's changes and events: recorded as the slots
+ * are resolved, sorted by request once the night is resolved (still in the
+ * read phase), then applied in the write phase (db_night.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_night_int.h"
+
+static const char sql_sort_changes[] =
+    "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
+    " SELECT seq, state, reason, position, undoes, ev FROM temp.night_change_raw ORDER BY seq";
+static const char sql_sort_events[] =
+    "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev, deadline,"
+    " hours_from, hours_to, detail) SELECT seq, n, kind, reason, position, other, prev,"
+    " deadline, hours_from, hours_to, detail FROM temp.night_event_raw ORDER BY seq, n";
+
+/* The events, already in (seq, n) order: appended to the event table's tree. */
+static const char sql_apply_events[] =
+    "INSERT INTO event(seq, batch_id, n, kind, reason, position, other, prev, deadline,"
+    " hours_from, hours_to, detail)"
+    " SELECT seq, ?1, n, kind, reason, position, other, prev, deadline, hours_from, hours_to,"
+    " detail FROM temp.night_event ORDER BY seq, n";
+
+/* Decisions first (the snapshot), then the requests themselves. */
+static const char sql_apply_decisions[] =
+    "INSERT INTO decision(batch_id, seq, state, reason, position)"
+    " SELECT ?1, seq, state, reason, position FROM temp.night_change"
+    " WHERE ev & 1 ORDER BY seq";
+static const char sql_apply_requests[] =
+    "UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
+    " batch_id = CASE WHEN c.ev & 1 THEN ?1 ELSE request.batch_id END,"
+    " undoes = coalesce(c.undoes, request.undoes),"
+    /* cancelled: an owed notice is dropped; promoted after a compte-rendu
+     * reported it waitlisted: a notice is owed */
+    " notice = CASE WHEN c.ev & 4 THEN (CASE WHEN request.notice = 1 THEN 0"
+    "   ELSE request.notice END)"
+    "   WHEN c.ev & 2 AND request.reported = 1 THEN 1 ELSE request.notice END,"
+    /* expired: the next compte-rendu reports it */
+    " reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
+    " FROM temp.night_change AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
+
+int
+db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
+                   struct err *e)
+{
+	sqlite3_stmt *st;
+	long long id;
+
+	if (db_night_query_int(h, "SELECT coalesce(max(batch_id), 0) + 1 FROM batch", &id, e) < 0)
+		return -1;
+	if (db_prepare(h->db,
+	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
+	               " delivery, events) VALUES (?1, ?2, ?2, ?3, ?3, ?4, 1)",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, wall);
+	sqlite3_bind_text(st, 4, deliver ? "pending" : "none", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(h->db, e, "create batch");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*batch_id = id;
+	return 0;
+}
+
+static void
+bind_reason(sqlite3_stmt *st, int i, const struct rules_req *r)
+{
+	if (r->reason == RULES_OK)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, rules_reason_name(r->reason), -1, SQLITE_STATIC);
+}
+
+int
+db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_CHANGE];
+	int ev = 0;
+
+	if (!(r->flags & (RULES_F_CHANGED | RULES_F_MOVED)))
+		return 0;
+	if (r->flags & RULES_F_CHANGED)
+		ev |= EV_CHANGED;
+	if (r->flags & RULES_F_PROMOTED)
+		ev |= EV_PROMOTED;
+	if (r->flags & RULES_F_CANCELLED)
+		ev |= EV_CANCELLED;
+	if (r->flags & RULES_F_EXPIRED)
+		ev |= EV_EXPIRED;
+	sqlite3_bind_int(st, 1, r->seq);
+	sqlite3_bind_text(st, 2, rules_state_name(r->state), -1, SQLITE_STATIC);
+	bind_reason(st, 3, r);
+	db_bind_opt_int(st, 4, r->position > 0, r->position);
+	db_bind_opt_int(st, 5, r->undoes != 0, r->undoes);
+	sqlite3_bind_int(st, 6, ev);
+	return db_step_done(h->db, st, "record a change", e);
+}
+
+int
+db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_EVENT];
+
+	sqlite3_bind_int(st, 1, ev->seq);
+	sqlite3_bind_text(st, 3, rules_event_name(ev->kind), -1, SQLITE_STATIC);
+	if (ev->kind == RULES_EV_REFUSED)
+		sqlite3_bind_text(st, 4, rules_reason_name(ev->reason), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	db_bind_opt_int(st, 5, ev->position > 0, ev->position);
+	db_bind_opt_int(st, 6, ev->other != 0, ev->other);
+	if (ev->kind == RULES_EV_CANCELLED)
+		sqlite3_bind_text(st, 7, rules_state_name(ev->prev), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	db_bind_opt_int(st, 8, ev->reason == RULES_DEADLINE, ev->deadline);
+	db_bind_opt_int(st, 9, ev->reason == RULES_TIMES, ev->hours_from);
+	db_bind_opt_int(st, 10, ev->reason == RULES_TIMES, ev->hours_to);
+	if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_TIMES)
+		sqlite3_bind_text(st, 11, rules_times_fail_name(ev->detail), -1, SQLITE_STATIC);
+	else if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_FULL)
+		sqlite3_bind_text(st, 11, rules_full_why_name(ev->detail), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 11);
+	return db_step_done(h->db, st, "record an event", e);
+}
+
+/* Run an INSERT ... SELECT ... ORDER BY with a small cache, then empty the raw table. */
+static int
+sort_into(struct db_night *h, const char *sql, const char *raw, struct err *e)
+{
+	struct err ignored;
+	long long saved;
+	char del[64];
+	int rc;
+
+	if (db_night_cache_small(h, &saved, e) < 0)
+		return -1;
+	rc = db_exec(h->db, sql, e);
+	if (db_night_cache_restore(h, saved, rc < 0 ? &ignored : e) < 0)
+		rc = -1;
+	snprintf(del, sizeof(del), "DELETE FROM temp.%s", raw);
+	if (rc < 0 || db_exec(h->db, del, e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+db_night_sort(struct db_night *h, struct err *e)
+{
+	if (sort_into(h, sql_sort_changes, "night_change_raw", e) < 0)
+		return err_prefix(e, "sort changes");
+	if (sort_into(h, sql_sort_events, "night_event_raw", e) < 0)
+		return err_prefix(e, "sort events");
+	return 0;
+}
+
+static int
+exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *what, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db, sql, &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, what);
+	return 0;
+}
+
+int
+db_night_apply(struct db_night *h, long long batch_id, struct err *e)
+{
+	/*
+	 * Foreign keys checked once at commit, not per statement: an immediate
+	 * check makes SQLite keep a statement journal for every UPDATE, which
+	 * costs ten times the update itself over a million rows. SQLite turns
+	 * this pragma off at every COMMIT and ROLLBACK, so it is set here, in
+	 * the write transaction that applies the changes.
+	 */
+	if (db_exec(h->db, "PRAGMA defer_foreign_keys = ON", e) < 0 ||
+	    exec_batch(h, sql_apply_events, batch_id, "insert events", e) < 0 ||
+	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
+	    exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
+                      int64_t finished_at, int64_t pending_from, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(h->db,
+	               "UPDATE batch SET n_requests = ?2, n_accepted = ?3, n_waitlisted = ?4,"
+	               " n_refused = ?5, n_closed = ?6, n_deadline = ?7, n_times = ?8,"
+	               " n_debtor = ?9, n_full = ?10, n_duplicate = ?11,"
+	               " n_nothing_to_cancel = ?12, n_promoted = ?13, n_expired = ?14,"
+	               " n_cancelled = ?15, finished_at = ?16, pending_from = ?17"
+	               " WHERE batch_id = ?1",
+	               &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 2, c->n_requests);
+	sqlite3_bind_int64(st, 3, c->n_accepted);
+	sqlite3_bind_int64(st, 4, c->n_waitlisted);
+	sqlite3_bind_int64(st, 5, c->n_refused);
+	for (int i = RULES_CLOSED; i <= RULES_NOTHING_TO_CANCEL; i++)
+		sqlite3_bind_int64(st, 6 + i - RULES_CLOSED, c->n_reason[i]);
+	sqlite3_bind_int64(st, 13, c->n_promoted);
+	sqlite3_bind_int64(st, 14, c->n_expired);
+	sqlite3_bind_int64(st, 15, c->n_cancelled);
+	sqlite3_bind_int64(st, 16, finished_at);
+	sqlite3_bind_int64(st, 17, pending_from);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "finish batch");
+	return 0;
+}

@@ -1,0 +1,248 @@
+/*
+ * db_schema.c - the database schema, as the migrations that build it
+ * (db_int.h). A new schema is a new entry at the end, never an edit of an
+ * old one: a database of any earlier version is brought up to date by the
+ * entries it has not run (tests/e2e/migrate_schema1.sh).
+ */
+#include "db_int.h"
+
+/* Forward-only migrations: migrations[i] takes user_version i to i + 1. */
+const char *const db_migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE family("
+    "  ref INTEGER PRIMARY KEY,"
+    "  family_id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  emails TEXT NOT NULL DEFAULT '',"
+    "  balance_cents INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE child("
+    "  ref INTEGER PRIMARY KEY,"
+    "  child_id TEXT NOT NULL UNIQUE,"
+    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  first_name TEXT NOT NULL,"
+    "  last_name TEXT NOT NULL);"
+    "CREATE INDEX child_family ON child(family_ref);"
+    "CREATE TABLE activity("
+    "  ref INTEGER PRIMARY KEY,"
+    "  activity_id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  structure TEXT NOT NULL DEFAULT '',"
+    "  capacity INTEGER,"
+    "  waitlist INTEGER NOT NULL DEFAULT 0,"
+    "  promote_days INTEGER NOT NULL DEFAULT 0,"
+    "  hours_from INTEGER,"
+    "  hours_to INTEGER,"
+    "  deadline_days INTEGER NOT NULL DEFAULT 0,"
+    "  deadline_time INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE opening("
+    "  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
+    "  day INTEGER NOT NULL,"
+    "  capacity INTEGER,"
+    "  PRIMARY KEY(activity_ref, day)) WITHOUT ROWID;"
+    "CREATE TABLE batch("
+    "  batch_id INTEGER PRIMARY KEY,"
+    "  ran_at INTEGER NOT NULL,"
+    "  cutoff INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  finished_at INTEGER NOT NULL,"
+    "  n_requests INTEGER NOT NULL DEFAULT 0,"
+    "  n_accepted INTEGER NOT NULL DEFAULT 0,"
+    "  n_waitlisted INTEGER NOT NULL DEFAULT 0,"
+    "  n_refused INTEGER NOT NULL DEFAULT 0,"
+    "  n_closed INTEGER NOT NULL DEFAULT 0,"
+    "  n_deadline INTEGER NOT NULL DEFAULT 0,"
+    "  n_times INTEGER NOT NULL DEFAULT 0,"
+    "  n_debtor INTEGER NOT NULL DEFAULT 0,"
+    "  n_full INTEGER NOT NULL DEFAULT 0,"
+    "  n_duplicate INTEGER NOT NULL DEFAULT 0,"
+    "  n_nothing_to_cancel INTEGER NOT NULL DEFAULT 0,"
+    "  n_promoted INTEGER NOT NULL DEFAULT 0,"
+    "  n_expired INTEGER NOT NULL DEFAULT 0,"
+    "  n_cancelled INTEGER NOT NULL DEFAULT 0,"
+    "  delivery TEXT NOT NULL DEFAULT 'none'"
+    "    CHECK(delivery IN ('none','pending','delivered')),"
+    "  delivery_attempts INTEGER NOT NULL DEFAULT 0,"
+    "  delivered_at INTEGER,"
+    "  delivery_status INTEGER,"
+    "  delivery_error TEXT);"
+    "CREATE TABLE request("
+    "  seq INTEGER PRIMARY KEY,"
+    "  request_id TEXT NOT NULL UNIQUE,"
+    "  child_ref INTEGER NOT NULL REFERENCES child(ref),"
+    "  activity_ref INTEGER NOT NULL REFERENCES activity(ref),"
+    "  day INTEGER NOT NULL,"
+    "  action TEXT NOT NULL CHECK(action IN ('reserve','cancel')),"
+    "  arrival INTEGER,"
+    "  departure INTEGER,"
+    "  submitted_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN"
+    "    ('pending','accepted','waitlisted','refused','expired','cancelled')),"
+    "  reason TEXT CHECK(reason IS NULL OR reason IN ('closed','deadline','times',"
+    "    'debtor','full','duplicate','nothing_to_cancel')),"
+    "  position INTEGER,"
+    "  batch_id INTEGER REFERENCES batch(batch_id),"
+    "  undoes INTEGER,"
+    "  reported INTEGER NOT NULL DEFAULT 0,"
+    "  notice INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX request_slot ON request(activity_ref, day);"
+    "CREATE INDEX request_open ON request(state, day)"
+    "  WHERE state IN ('pending','waitlisted');"
+    "CREATE INDEX request_batch ON request(batch_id);"
+    "CREATE TABLE decision("
+    "  batch_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  reason TEXT,"
+    "  position INTEGER,"
+    "  PRIMARY KEY(batch_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX decision_seq ON decision(seq, batch_id);"
+    "CREATE TABLE message("
+    "  ref INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('report','notice')),"
+    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  recipient TEXT,"
+    "  subject TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK(state IN ('pending','sent','failed','skipped')),"
+    "  reason TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  next_at INTEGER NOT NULL,"
+    "  updated_at INTEGER,"
+    "  sent_at INTEGER);"
+    "CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
+    /* Apart, so that a state change rewrites a small row, not the message. */
+    "CREATE TABLE message_content("
+    "  message_ref INTEGER PRIMARY KEY REFERENCES message(ref),"
+    "  content BLOB NOT NULL);"
+    "CREATE TABLE message_request("
+    "  message_ref INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(message_ref, seq)) WITHOUT ROWID;"
+    "CREATE INDEX message_request_seq ON message_request(seq);",
+    /* 1 -> 2: how the deadline day is found (contract section 4). */
+    "ALTER TABLE activity ADD COLUMN deadline_rule TEXT NOT NULL DEFAULT 'calendar'"
+    "  CHECK(deadline_rule IN ('calendar','open','week'));"
+    "ALTER TABLE activity ADD COLUMN deadline_wday INTEGER NOT NULL DEFAULT 0"
+    "  CHECK(deadline_wday BETWEEN 0 AND 6);",
+    /* 2 -> 3: what the rules decided, event by event (rules.h struct
+     * rules_event), written with the batch; batch.events = 1 for the
+     * batches that recorded them (older ones have none). An event the
+     * decision says all of (rules_event.implied: most of a night's) is not
+     * stored; the view event_log gives every event back, stored or implied. */
+    "CREATE TABLE event("
+    "  seq INTEGER NOT NULL,"
+    "  batch_id INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('accepted','waitlisted','refused','promoted',"
+    "    'cancelled','expired')),"
+    "  reason TEXT,"
+    "  position INTEGER,"
+    "  other INTEGER,"
+    "  prev TEXT,"
+    "  deadline INTEGER,"
+    "  hours_from INTEGER,"
+    "  hours_to INTEGER,"
+    "  detail TEXT,"
+    "  PRIMARY KEY(seq, batch_id, n)) WITHOUT ROWID;"
+    "ALTER TABLE batch ADD COLUMN events INTEGER NOT NULL DEFAULT 0;"
+    "CREATE VIEW event_log AS"
+    "  SELECT seq, batch_id, n, kind, reason, position, other, prev, deadline,"
+    "    hours_from, hours_to, detail FROM event"
+    "  UNION ALL"
+    "  SELECT d.seq, d.batch_id, 0, d.state, d.reason, NULL,"
+    "    CASE WHEN r.action = 'cancel' THEN r.undoes END, NULL, NULL, NULL, NULL, NULL"
+    "  FROM decision d JOIN batch b ON b.batch_id = d.batch_id AND b.events = 1"
+    "  JOIN request r ON r.seq = d.seq"
+    "  WHERE NOT EXISTS (SELECT 1 FROM event v WHERE v.seq = d.seq"
+    "    AND v.batch_id = d.batch_id);",
+    /*
+     * Bounces (contract section 8); one self-contained step, whatever its
+     * number (its position in this array). A message may become 'bounced'
+     * (SQLite cannot change a CHECK in place: the table is rebuilt, and
+     * message_content with it, since its foreign key follows the rename),
+     * and each hard bounce is kept with the address it returned from, so a
+     * family is undeliverable while its current first address has bounced
+     * [bounce] limit times: an import that changes the address ends it.
+     * And the service's morning page (contract section 9): a message of
+     * kind 'page', to [report] to, of no family, one per batch.
+     */
+    "ALTER TABLE message RENAME TO message_v1;"
+    "CREATE TABLE message("
+    "  ref INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('report','notice','page')),"
+    "  family_ref INTEGER REFERENCES family(ref)"
+    "    CHECK((kind = 'page') = (family_ref IS NULL)),"
+    "  recipient TEXT,"
+    "  subject TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK(state IN ('pending','sent','failed','skipped','bounced')),"
+    "  reason TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  next_at INTEGER NOT NULL,"
+    "  updated_at INTEGER,"
+    "  sent_at INTEGER,"
+    "  bounced_at INTEGER,"
+    "  bounce_status TEXT,"
+    "  bounce_diagnostic TEXT,"
+    "  batch_id INTEGER REFERENCES batch(batch_id));"
+    "INSERT INTO message(ref, kind, family_ref, recipient, subject, message_id, state, reason,"
+    "  attempts, created_at, next_at, updated_at, sent_at)"
+    "  SELECT ref, kind, family_ref, recipient, subject, message_id, state, reason, attempts,"
+    "  created_at, next_at, updated_at, sent_at FROM message_v1;"
+    "CREATE TABLE message_content_v2("
+    "  message_ref INTEGER PRIMARY KEY REFERENCES message(ref),"
+    "  content BLOB NOT NULL);"
+    "INSERT INTO message_content_v2 SELECT message_ref, content FROM message_content;"
+    "DROP TABLE message_content;"
+    "ALTER TABLE message_content_v2 RENAME TO message_content;"
+    "DROP TABLE message_v1;"
+    "CREATE INDEX message_due ON message(next_at) WHERE state = 'pending';"
+    "CREATE INDEX message_family ON message(family_ref);"
+    "CREATE UNIQUE INDEX message_page ON message(batch_id) WHERE kind = 'page';"
+    "CREATE TABLE bounce("
+    "  ref INTEGER PRIMARY KEY,"
+    "  family_ref INTEGER NOT NULL REFERENCES family(ref),"
+    "  address TEXT NOT NULL COLLATE NOCASE,"
+    "  message_ref INTEGER NOT NULL UNIQUE REFERENCES message(ref),"
+    "  bounced_at INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  diagnostic TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX bounce_family ON bounce(family_ref, address);",
+    /* 4 -> 5: the last successful run of each tool, for the metrics file. */
+    "CREATE TABLE tool_run("
+    "  tool TEXT PRIMARY KEY,"
+    "  last_success_at INTEGER NOT NULL,"
+    "  duration_ms INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 5 -> 6: the mail finds the request that made another a duplicate
+     * (contract 6.1) without reading a whole slot. */
+    "CREATE INDEX request_child ON request(child_ref, activity_ref, day);",
+    /* 6 -> 7: an import adds nothing but the table's own keys (rowid and
+     * request_id): the indexes hold decided requests only. A night reads
+     * the pending requests from the last batch's pending_from on, in the
+     * table's order, and a slot's places from request_held (reservations
+     * that hold or held one: the places, the list, and the holder of a
+     * duplicate, cancelled included, contract 6.1), never the pending
+     * requests beside them; a batch's requests are found through its
+     * decisions. */
+    "DROP INDEX request_open;"
+    "DROP INDEX request_slot;"
+    "DROP INDEX request_batch;"
+    "DROP INDEX request_child;"
+    "CREATE INDEX request_held ON request(activity_ref, day, state)"
+    "  WHERE state IN ('accepted','waitlisted','cancelled') AND action = 'reserve';"
+    "CREATE INDEX request_waiting ON request(activity_ref, day) WHERE state = 'waitlisted';"
+    /* The lowest seq still pending after the batch (or one past the
+     * highest read): every request below it is decided. NULL: unknown. */
+    "ALTER TABLE batch ADD COLUMN pending_from INTEGER;",
+    /* 7 -> 8: a message handed to the server by a run that may have died
+     * before committing what the server said (outcomes are committed in
+     * groups): the next run sends it alone and commits its outcome at once,
+     * so a second crash cannot make it go out a third time. */
+    "ALTER TABLE message ADD COLUMN sending INTEGER NOT NULL DEFAULT 0;",
+};
+
+const int db_nmigrations = (int)(sizeof(db_migrations) / sizeof(db_migrations[0]));

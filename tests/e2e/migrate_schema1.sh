@@ -57,7 +57,7 @@ cols() { sqlite3 "$V1" "SELECT group_concat(name, ', ') FROM pragma_table_info('
 		echo "INSERT INTO main.$t($c) SELECT $c FROM src.$t;"
 	done
 	echo 'COMMIT;'
-} | sqlite3 "$V1" || echo "FAIL: schema-1 rows"
+} | sqlite3 -cmd '.timeout 10000' "$V1" || echo "FAIL: schema-1 rows"
 COLS=""
 for t in $TABLES; do COLS="$COLS$t=$(cols "$t" | tr -d ' ')
 "; done

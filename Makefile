@@ -68,9 +68,12 @@ $(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libnocturne.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The benchmark's own programs (town generator, SQLite floor): bench/*.c -> $(B)/bench/.
+# bench/floor_sql.h: the SQLite helpers the two floors share.
 $(B)/bench/%: bench/%.c $(B)/libnocturne.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
+
+$(B)/bench/floor $(B)/bench/barefloor: bench/floor_sql.h
 
 BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 

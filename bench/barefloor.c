@@ -35,78 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-static sqlite3 *db;
-
-static void die(const char *what, const char *detail) __attribute__((noreturn));
-
-static void
-die(const char *what, const char *detail)
-{
-	fprintf(stderr, "barefloor: %s: %s\n", what,
-	        detail ? detail
-	        : db   ? sqlite3_errmsg(db)
-	               : "no database");
-	exit(1);
-}
-
-static void
-exec(const char *sql)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		die(sql, NULL);
-}
-
-static sqlite3_stmt *
-prepare(const char *sql)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		die(sql, NULL);
-	return st;
-}
-
-static void
-step_reset(sqlite3_stmt *st, const char *what)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		die(what, NULL);
-	sqlite3_reset(st);
-}
-
-static double
-clock_seconds(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct span {
-	double wall, cpu;
-};
-
-static struct span
-span_start(void)
-{
-	struct span s = {clock_seconds(CLOCK_MONOTONIC), clock_seconds(CLOCK_PROCESS_CPUTIME_ID)};
-
-	return s;
-}
-
-static struct span
-span_end(struct span s)
-{
-	s.wall = clock_seconds(CLOCK_MONOTONIC) - s.wall;
-	s.cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - s.cpu;
-	return s;
-}
+#define FLOOR_PROG "barefloor"
+#include "floor_sql.h"
 
 /* One request as stored: the text key, integers for the rest. */
 struct row {
@@ -258,18 +190,6 @@ insert_rows(const struct row *rows, long n)
 	return span_end(t0);
 }
 
-/* xorshift64: the outcomes only need to look like a night's. */
-static uint64_t rng = 88172645463325252ULL;
-
-static unsigned
-below(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 static struct span
 transmit(long n)
 {
@@ -282,7 +202,7 @@ transmit(long n)
 	             " WHERE seq = ?4");
 	dec = prepare("INSERT INTO decision(seq, state, reason, position) VALUES (?4, ?1, ?2, ?3)");
 	for (i = 1; i <= n; i++) {
-		unsigned p = below(100);
+		unsigned p = (unsigned)below(100);
 		sqlite3_stmt *both[2] = {up, dec};
 		int k;
 
@@ -315,24 +235,11 @@ transmit(long n)
 	return span_end(t0);
 }
 
-static long
-count(const char *sql)
-{
-	sqlite3_stmt *st = prepare(sql);
-	long v;
-
-	if (sqlite3_step(st) != SQLITE_ROW)
-		die(sql, NULL);
-	v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
 	const char *path, *sync = "NORMAL";
-	char side[4096], sql[256];
+	char sql[256];
 	struct row *rows;
 	struct span ins, tx;
 	long n;
@@ -352,11 +259,7 @@ main(int argc, char **argv)
 		goto usage;
 	path = argv[optind];
 	rows = read_rows(argv[optind + 1], &n);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	remove_db(path);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
 		die(path, NULL);

@@ -31,10 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#define FLOOR_PROG "floor"
+#include "floor_sql.h"
 
 #include "db.h"
 #include "err.h"
@@ -42,84 +42,6 @@
 #define NCHILDREN 20000
 #define NACTIVITIES 28
 #define FIRST_DAY 19968 /* 2024-09-02 */
-
-static sqlite3 *db;
-
-static void die(const char *what) __attribute__((noreturn));
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "floor: %s: %s\n", what, db ? sqlite3_errmsg(db) : "no database");
-	exit(1);
-}
-
-static void
-exec(const char *sql)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		die(sql);
-}
-
-static sqlite3_stmt *
-prepare(const char *sql)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		die(sql);
-	return st;
-}
-
-static void
-step_reset(sqlite3_stmt *st, const char *what)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		die(what);
-	sqlite3_reset(st);
-}
-
-static double
-clock_seconds(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A phase's wall and CPU (user + system) seconds. */
-struct span {
-	double wall, cpu;
-};
-
-static struct span
-span_start(void)
-{
-	struct span s = {clock_seconds(CLOCK_MONOTONIC), clock_seconds(CLOCK_PROCESS_CPUTIME_ID)};
-
-	return s;
-}
-
-static struct span
-span_end(struct span s)
-{
-	s.wall = clock_seconds(CLOCK_MONOTONIC) - s.wall;
-	s.cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - s.cpu;
-	return s;
-}
-
-/* xorshift64: the data only needs to look like a town's. */
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t
-below(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
 
 static void
 setup(long cache_kib)
@@ -201,7 +123,7 @@ update_requests(long n, int shuffle)
 	struct span t0;
 
 	if (order == NULL)
-		die("out of memory");
+		die("memory", "out of memory");
 	for (i = 0; i < n; i++)
 		order[i] = i + 1;
 	for (i = n - 1; shuffle && i > 0; i--) {
@@ -233,7 +155,7 @@ update_requests(long n, int shuffle)
 		sqlite3_bind_int64(st, 4, order[i]);
 		step_reset(st, "update request");
 		if (sqlite3_changes(db) != 1)
-			die("update request: no such row");
+			die("update request", "no such row");
 	}
 	sqlite3_finalize(st);
 	exec("COMMIT");
@@ -263,26 +185,12 @@ insert_decisions(long n)
 	return span_end(t0);
 }
 
-static long
-count(const char *sql)
-{
-	sqlite3_stmt *st = prepare(sql);
-	long v;
-
-	if (sqlite3_step(st) != SQLITE_ROW)
-		die(sql);
-	v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
 	const char *path;
 	struct db *ndb;
 	struct err e;
-	char side[4096];
 	struct span ins, upd, dec;
 	long n;
 	char *end;
@@ -306,25 +214,21 @@ main(int argc, char **argv)
 	n = strtol(argv[optind + 1], &end, 10);
 	if (*end != '\0' || n < 1 || n > 9999999)
 		goto usage;
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	remove_db(path);
 	if (db_open(&ndb, path, 5000, DB_OPEN_CREATE, &e) < 0) {
 		fprintf(stderr, "floor: %s\n", e.msg);
 		return 1;
 	}
 	db_close(ndb);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		die(path);
+		die(path, NULL);
 	setup(cache_kib);
 	ins = insert_requests(n);
 	upd = update_requests(n, shuffle);
 	dec = insert_decisions(n);
 	if (count("SELECT count(*) FROM request WHERE state <> 'pending' AND batch_id = 1") != n ||
 	    count("SELECT count(*) FROM decision") != n)
-		die("rows missing after the run");
+		die("rows missing after the run", "count");
 	sqlite3_close(db);
 	printf("n=%ld insert_s=%.3f update_s=%.3f decision_s=%.3f"
 	       " insert_cpu=%.3f update_cpu=%.3f decision_cpu=%.3f\n",

@@ -42,10 +42,11 @@ main(int argc, char **argv)
 	    own,
 	    "exit: 0 done (also --redeliver without a back office), 64 usage,\n"
 	    "      66 no database, 69 a batch older than 12 hours still undelivered\n"
-	    "         (night run only), 70 lock held for over 12 hours, 74 I/O error,\n"
+	    "         (night run only), 70 internal error, 74 I/O error,\n"
 	    "      75 another run holds the lock, the database stayed busy, or a\n"
 	    "         back-office delivery failed (the next run sends it again;\n"
-	    "         silent with -q), 78 configuration error\n",
+	    "         silent with -q); also a lock held for over 12 hours (a stuck\n"
+	    "         run: said even with -q), 78 configuration error\n",
 	};
 	return tool_run(&t, argc, argv, run, &a);
 }

@@ -39,12 +39,12 @@ db_event_list(struct db *db, long long seq, long long batch_id,
 		ev.ran_at = sqlite3_column_int64(st, 3);
 		k = rules_event_parse((const char *)sqlite3_column_text(st, 4));
 		ev.kind = k < 0 ? 0 : k;
-		k = reason ? rules_reason_parse(reason) : -1;
+		k = rules_reason_parse(reason);
 		ev.reason = k < 0 ? RULES_OK : k;
 		ev.position = sqlite3_column_int64(st, 6);
 		ev.other = sqlite3_column_int64(st, 7);
 		ev.other_id = (const char *)sqlite3_column_text(st, 8);
-		k = prev ? rules_state_parse(prev) : -1;
+		k = rules_state_parse(prev);
 		ev.prev = k < 0 ? 0 : k;
 		ev.has_deadline = !db_row_null(st, 10);
 		ev.deadline = sqlite3_column_int64(st, 10);

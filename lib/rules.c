@@ -24,10 +24,11 @@ static const char *const full_why_names[] = {"", "no_list", "list_full"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The index of s in names[first..n), or -1 (also for NULL). */
 static int
-name_index(const char *const *names, size_t n, const char *s)
+name_index(const char *const *names, size_t first, size_t n, const char *s)
 {
-	for (size_t i = 1; s != NULL && i < n; i++)
+	for (size_t i = first; s != NULL && i < n; i++)
 		if (strcmp(s, names[i]) == 0)
 			return (int)i;
 	return -1;
@@ -42,7 +43,7 @@ rules_event_name(enum rules_event_kind k)
 int
 rules_event_parse(const char *s)
 {
-	return name_index(event_names, NELEM(event_names), s);
+	return name_index(event_names, 1, NELEM(event_names), s);
 }
 
 const char *
@@ -54,7 +55,7 @@ rules_times_fail_name(enum rules_times_fail f)
 int
 rules_times_fail_parse(const char *s)
 {
-	int i = name_index(times_fail_names, NELEM(times_fail_names), s);
+	int i = name_index(times_fail_names, 1, NELEM(times_fail_names), s);
 	return i < 0 ? RULES_TIMES_OK : i;
 }
 
@@ -67,7 +68,7 @@ rules_full_why_name(enum rules_full_why w)
 int
 rules_full_why_parse(const char *s)
 {
-	int i = name_index(full_why_names, NELEM(full_why_names), s);
+	int i = name_index(full_why_names, 1, NELEM(full_why_names), s);
 	return i < 0 ? 0 : i;
 }
 
@@ -86,19 +87,13 @@ rules_reason_name(enum rules_reason r)
 int
 rules_state_parse(const char *s)
 {
-	for (int i = 0; i < RULES_NSTATES; i++)
-		if (strcmp(s, state_names[i]) == 0)
-			return i;
-	return -1;
+	return name_index(state_names, 0, RULES_NSTATES, s);
 }
 
 int
 rules_reason_parse(const char *s)
 {
-	for (int i = 1; i < RULES_NREASONS; i++)
-		if (strcmp(s, reason_names[i]) == 0)
-			return i;
-	return -1;
+	return name_index(reason_names, 1, RULES_NREASONS, s);
 }
 
 int

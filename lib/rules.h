@@ -227,7 +227,7 @@ void rules_work_release(struct rules_work *w);
 /* Names for the database and the export: "accepted", "full"... ("" for RULES_OK). */
 const char *rules_state_name(enum rules_state s);
 const char *rules_reason_name(enum rules_reason r);
-/* Parse a name back; -1 when unknown. */
+/* Parse a name back; -1 when unknown (or NULL). */
 int rules_state_parse(const char *s);
 int rules_reason_parse(const char *s);
 

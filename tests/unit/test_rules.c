@@ -117,6 +117,8 @@ test_names(void)
 	CHECK_STR(rules_reason_name(RULES_NOTHING_TO_CANCEL), "nothing_to_cancel");
 	CHECK_INT(rules_state_parse("bogus"), -1);
 	CHECK_INT(rules_reason_parse(""), -1);
+	CHECK_INT(rules_state_parse(NULL), -1);
+	CHECK_INT(rules_reason_parse(NULL), -1);
 }
 
 static void

@@ -98,9 +98,14 @@ tool_parse(const struct tool *t, int argc, char **argv, struct opts *o, int *fir
 		}
 	}
 	shorts[ns] = '\0';
-	for (const struct tool_option *to = t->options; to && to->name; to++, nown++)
+	for (const struct tool_option *to = t->options; to && to->name; to++, nown++) {
+		if (nown == TOOL_MAX_OPTIONS) { /* a tool's table, not the user: 70 */
+			log_error("more than %d options of its own", TOOL_MAX_OPTIONS);
+			return EX_SOFTWARE;
+		}
 		longopts[n++] = (struct option){to->name, to->arg ? required_argument : no_argument,
 		                                NULL, OPT_TOOL + (int)nown};
+	}
 	longopts[n] = (struct option){NULL, 0, NULL, 0};
 
 	opterr = 0; /* one line of our own for a bad option, not getopt's too */

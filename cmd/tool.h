@@ -44,8 +44,9 @@ struct tool {
  * Parse argv: the common options into o, the tool's into its table. On
  * --help or --version print them and return the exit status (0, or 74 if
  * stdout cannot be written); on a bad option print one usage line and
- * return 64. Else return TOOL_CONTINUE with *first the index of the first
- * operand. Also starts the log under t->name.
+ * return 64; a table of more than 16 options of the tool's own is refused
+ * with 70 (the parser's arrays are fixed). Else return TOOL_CONTINUE with
+ * *first the index of the first operand. Also starts the log under t->name.
  */
 int tool_parse(const struct tool *t, int argc, char **argv, struct opts *o, int *first);
 

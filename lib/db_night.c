@@ -252,8 +252,7 @@ db_night_cache_restore(struct db_night *h, long long saved, struct err *e)
 }
 
 int
-db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *from, int64_t *next,
-                      struct err *e)
+db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -264,7 +263,7 @@ db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *from, int64_t
 	               &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
-	*from = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	h->from = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(h->db, e, "read the last batch");
@@ -274,14 +273,13 @@ db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *from, int64_t
 	               " (SELECT coalesce(max(seq), 0) + 1 FROM request))",
 	               &st, e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, *from);
+	sqlite3_bind_int64(st, 1, h->from);
 	sqlite3_bind_int64(st, 2, cutoff);
 	rc = sqlite3_step(st);
 	*next = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(h->db, e, "read the pending requests");
-	h->from = *from;
 	return 0;
 }
 

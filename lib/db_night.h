@@ -59,17 +59,17 @@ int db_night_open_days(struct db_night *h, struct db_night_slot **days, size_t *
 int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *e);
 
 /*
- * Where this night reads from: *from, the last batch's pending_from (0
- * when none: the whole table), and *next, what this batch stores as its own
- * (the lowest seq from *from on that stays pending, submitted after cutoff,
- * or one past the highest seq). Call once, before db_night_pending_next.
+ * Where this night reads from: the last batch's pending_from (0 when none:
+ * the whole table), kept in h; and *next, what this batch stores as its
+ * own (the lowest seq at or after it that stays pending, submitted after
+ * cutoff, or one past the highest seq). Call once, before
+ * db_night_pending_next.
  */
-int db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *from, int64_t *next,
-                          struct err *e);
+int db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, struct err *e);
 
 /*
- * The next pending request with submitted_at <= cutoff from seq *from on
- * (db_night_pending_from), in slot order
+ * The next pending request with submitted_at <= cutoff from the last
+ * batch's pending_from on (db_night_pending_from), in slot order
  * (activity, day), then (submitted_at, seq), into *r (pending, flags 0):
  * 1, or 0 when there is none left, or -1. The first call sorts them all
  * (in temporary files past a few megabytes): memory does not grow with

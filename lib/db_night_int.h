@@ -55,7 +55,7 @@ struct db_night {
 	struct db *db;
 	sqlite3_stmt *st[ST_N];
 	int reading;  /* the pending requests' statement has started */
-	int64_t from; /* db_night_pending_from's *from */
+	int64_t from; /* the last batch's pending_from (db_night_pending_from) */
 };
 
 /* Run one-shot SQL returning a single integer. */

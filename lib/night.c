@@ -22,8 +22,8 @@ struct night {
 	int32_t *debtors;
 	size_t ndebtors;
 	int64_t cutoff;
-	int64_t from, next_from; /* db_night_pending_from */
-	struct rules_req next;   /* the next pending request read (when has_next) */
+	int64_t next_from;     /* db_night_pending_from */
+	struct rules_req next; /* the next pending request read (when has_next) */
 	int has_next;
 	size_t npend;          /* pending requests read */
 	struct rules_req *cur; /* one slot's pending requests */
@@ -257,7 +257,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
 		goto fail;
-	if (db_night_pending_from(n.h, now, &n.from, &n.next_from, e) < 0 ||
+	if (db_night_pending_from(n.h, now, &n.next_from, e) < 0 ||
 	    db_night_waitlist_slots(n.h, &n.wl, &n.nwl, e) < 0 || resolve_all(&n, e) < 0)
 		goto fail;
 	log_debug("read %zu pending requests, %zu waiting lists, resolved %zu slots: %.2f s",

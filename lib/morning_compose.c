@@ -402,6 +402,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 	const struct config *cfg = run->cfg;
 	struct db_status_batch b;
 	struct db_status_mail mq;
+	struct page_todo todo;
 	struct buf msg = {0}, text = {0}, subject = {0};
 	char *to_name = NULL, *to_addr = NULL, *from_name = NULL, *from_addr = NULL;
 	char *html = NULL, *msgid = NULL, date[MIME_DATE_LEN], when[WHEN_DATETIME_LEN];
@@ -423,7 +424,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 		rc = 0;
 		goto done;
 	}
-	if (db_status_mail(db, &mq, e) < 0)
+	if (db_status_mail(db, &mq, e) < 0 || page_todo_read(db, cfg->bounce_limit, &todo, e) < 0)
 		goto done;
 	f = open_memstream(&html, &hlen);
 	if (f == NULL) {
@@ -441,8 +442,9 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 		buf_adds(&subject, cfg->report_subject);
 	else
 		buf_addf(&subject, "Portail Famille : la nuit du lot %lld", b.batch_id);
+	page_todo_line(&todo, &text); /* what needs a person, first */
 	buf_addf(&text,
-	         "Lot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
+	         "\n\nLot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
 	         "d'attente, %lld refusée(s).\n"
 	         "Courriels : %lld envoyé(s), %lld en attente, %lld échoué(s), %lld non "
 	         "envoyé(s), %lld revenu(s) en erreur.\n\n"

@@ -281,12 +281,11 @@ int
 page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err *e)
 {
 	struct count_unreachable c = {bounce_limit, 0};
-	struct db_status_mail m;
 	long long *ids = NULL;
 	size_t n = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (db_batch_undelivered(db, &ids, &n, e) < 0 || db_status_mail(db, &m, e) < 0 ||
+	if (db_batch_undelivered(db, &ids, &n, e) < 0 || db_status_mail(db, &t->mail, e) < 0 ||
 	    db_bounce_families(db, count_unreachable, &c, e) < 0) {
 		free(ids);
 		return -1;
@@ -294,8 +293,8 @@ page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err 
 	t->undelivered = (long long)n;
 	t->oldest_undelivered = n > 0 ? ids[0] : 0;
 	free(ids);
-	t->failed = m.failed;
-	t->no_address = m.skipped;
+	t->failed = t->mail.failed;
+	t->no_address = t->mail.skipped;
 	t->unreachable = c.n;
 	return 0;
 }
@@ -348,22 +347,19 @@ todo(FILE *out, const struct page_todo *t)
 }
 
 static int
-mail(struct db *db, int limit, FILE *out, struct err *e)
+mail(struct db *db, const struct db_status_mail *m, int limit, FILE *out, struct err *e)
 {
-	struct db_status_mail m;
 	struct undeliv u = {out, limit, 0};
 	long long total;
 
-	if (db_status_mail(db, &m, e) < 0)
-		return -1;
-	total = m.pending + m.sent + m.failed + m.skipped + m.bounced;
+	total = m->pending + m->sent + m->failed + m->skipped + m->bounced;
 	h2(out, "Courriels aux familles");
 	fputs(table_open, out);
-	row(out, "Envoyés", m.sent, total, C_OK);
-	row(out, "En attente d'envoi", m.pending, total, C_WAIT);
-	row(out, "Échoués", m.failed, total, C_BAD);
-	row(out, "Non envoyés (pas d'adresse valable)", m.skipped, total, C_INFO);
-	row(out, "Revenus en erreur (bounces)", m.bounced, total, C_BAD);
+	row(out, "Envoyés", m->sent, total, C_OK);
+	row(out, "En attente d'envoi", m->pending, total, C_WAIT);
+	row(out, "Échoués", m->failed, total, C_BAD);
+	row(out, "Non envoyés (pas d'adresse valable)", m->skipped, total, C_INFO);
+	row(out, "Revenus en erreur (bounces)", m->bounced, total, C_BAD);
 	fputs("</table>\n", out);
 	h2(out, "Familles injoignables par courriel");
 	if (db_bounce_families(db, undeliverable, &u, e) < 0)
@@ -447,7 +443,7 @@ page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *
 		else
 			para(out, "Aucun jour décidé par ce lot.");
 	}
-	if (mail(db, bounce_limit, out, e) < 0)
+	if (mail(db, &t.mail, bounce_limit, out, e) < 0)
 		return -1;
 	h2(out, "Livraison au back office");
 	fputs(table_open, out);

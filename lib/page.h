@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "db_status.h"
 #include "err.h"
 
 /*
@@ -28,6 +29,7 @@
 struct page_todo {
 	long long undelivered, oldest_undelivered;
 	long long failed, unreachable, no_address;
+	struct db_status_mail mail; /* the mail queue they come from */
 };
 
 /* Fill *t from db (in the caller's read transaction, if any). */

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db_batch.h"
 #include "db_bounce.h"
 #include "db_status.h"
 #include "french.h"
@@ -227,6 +229,13 @@ struct undeliv {
 	long long n;
 };
 
+/* A family the page counts unreachable: its first address bounced limit times. */
+static int
+unreachable(const struct db_bounce_family *f, int limit)
+{
+	return returns_is_first(f->emails, f->address) && f->count >= limit;
+}
+
 static int
 undeliverable(const struct db_bounce_family *f, void *arg, struct err *e)
 {
@@ -234,7 +243,7 @@ undeliverable(const struct db_bounce_family *f, void *arg, struct err *e)
 	char at[WHEN_DATETIME_LEN];
 
 	(void)e;
-	if (!returns_is_first(f->emails, f->address) || f->count < u->limit)
+	if (!unreachable(f, u->limit))
 		return 0;
 	if (u->n++ == 0)
 		fputs("<ul style=\"margin:4px 0 10px 0;padding-left:20px\">\n", u->out);
@@ -253,23 +262,104 @@ undeliverable(const struct db_bounce_family *f, void *arg, struct err *e)
 	return 0;
 }
 
+struct count_unreachable {
+	int limit;
+	long long n;
+};
+
 static int
-mail(struct db *db, int limit, FILE *out, struct err *e)
+count_unreachable(const struct db_bounce_family *f, void *arg, struct err *e)
 {
-	struct db_status_mail m;
+	struct count_unreachable *c = arg;
+
+	(void)e;
+	c->n += unreachable(f, c->limit);
+	return 0;
+}
+
+int
+page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err *e)
+{
+	struct count_unreachable c = {bounce_limit, 0};
+	long long *ids = NULL;
+	size_t n = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (db_batch_undelivered(db, &ids, &n, e) < 0 || db_status_mail(db, &t->mail, e) < 0 ||
+	    db_bounce_families(db, count_unreachable, &c, e) < 0) {
+		free(ids);
+		return -1;
+	}
+	t->undelivered = (long long)n;
+	t->oldest_undelivered = n > 0 ? ids[0] : 0;
+	free(ids);
+	t->failed = t->mail.failed;
+	t->no_address = t->mail.skipped;
+	t->unreachable = c.n;
+	return 0;
+}
+
+void
+page_todo_line(const struct page_todo *t, struct buf *out)
+{
+	struct buf items = {0};
+
+	if (t->undelivered == 1)
+		buf_addf(&items, "le lot %lld n'est pas livré au back office",
+		         t->oldest_undelivered);
+	else if (t->undelivered > 1)
+		buf_addf(&items,
+		         "%lld lots ne sont pas livrés au back office (le plus ancien : lot %lld)",
+		         t->undelivered, t->oldest_undelivered);
+	if (t->failed > 0)
+		buf_addf(&items, "%s%lld %s (refus du serveur ou trop d'essais)",
+		         items.len ? " ; " : "", t->failed,
+		         t->failed > 1 ? "courriels abandonnés" : "courriel abandonné");
+	if (t->unreachable > 0)
+		buf_addf(&items, "%s%lld %s par courriel", items.len ? " ; " : "", t->unreachable,
+		         t->unreachable > 1 ? "familles injoignables" : "famille injoignable");
+	if (t->no_address > 0)
+		buf_addf(&items, "%s%lld %s faute d'adresse valable", items.len ? " ; " : "",
+		         t->no_address,
+		         t->no_address > 1 ? "courriels non envoyés" : "courriel non envoyé");
+	if (items.len == 0)
+		buf_adds(out, "Rien à traiter : tout est livré, aucun courriel en échec.");
+	else
+		buf_addf(out, "À traiter : %s.", items.p);
+	buf_release(&items);
+}
+
+/* The to-do line, first on the page: red when something waits, green when not. */
+static void
+todo(FILE *out, const struct page_todo *t)
+{
+	struct buf line = {0};
+	int any = t->undelivered || t->failed || t->unreachable || t->no_address;
+
+	page_todo_line(t, &line);
+	fprintf(out,
+	        "<p style=\"margin:8px 0 12px 0;padding:8px 10px;border-left:4px solid %s;"
+	        "background:%s;font-weight:bold;overflow-wrap:anywhere\">",
+	        any ? C_BAD : C_OK, any ? "#fdecea" : "#edf7ed");
+	esc(out, line.p);
+	fputs("</p>\n", out);
+	buf_release(&line);
+}
+
+static int
+mail(struct db *db, const struct db_status_mail *m, int limit, FILE *out, struct err *e)
+{
 	struct undeliv u = {out, limit, 0};
 	long long total;
 
-	if (db_status_mail(db, &m, e) < 0)
-		return -1;
-	total = m.pending + m.sent + m.failed + m.skipped + m.bounced;
+	total = m->pending + m->sent + m->failed + m->skipped + m->bounced;
 	h2(out, "Courriels aux familles");
 	fputs(table_open, out);
-	row(out, "Envoyés", m.sent, total, C_OK);
-	row(out, "En attente d'envoi", m.pending, total, C_WAIT);
-	row(out, "Échoués", m.failed, total, C_BAD);
-	row(out, "Non envoyés (pas d'adresse valable)", m.skipped, total, C_INFO);
-	row(out, "Revenus en erreur (bounces)", m.bounced, total, C_BAD);
+	row(out, "Envoyés", m->sent, total, C_OK);
+	row(out, "En attente d'envoi", m->pending, total, C_WAIT);
+	row(out, "Échoués", m->failed, total, C_BAD);
+	row(out, "Non envoyés (pas d'adresse valable)", m->skipped, total, C_INFO);
+	row(out, "Revenus en erreur (bounces)", m->bounced, total, C_BAD);
 	fputs("</table>\n", out);
 	h2(out, "Familles injoignables par courriel");
 	if (db_bounce_families(db, undeliverable, &u, e) < 0)
@@ -310,6 +400,7 @@ page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *
 {
 	struct last last;
 	struct slots_ctx sc;
+	struct page_todo t;
 	char at[WHEN_DATETIME_LEN], title[128];
 
 	memset(&last, 0, sizeof(last));
@@ -335,6 +426,9 @@ page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *
 	fputs("</h1>\n", out);
 	when_format_datetime(now, at);
 	fprintf(out, "<p style=\"margin:0 0 8px 0;color:#555\">Page produite le %s.</p>\n", at);
+	if (page_todo_read(db, bounce_limit, &t, e) < 0)
+		return -1;
+	todo(out, &t);
 	if (last.found) {
 		outcomes(out, &last.b);
 		h2(out, "Places par activité et par jour");
@@ -349,7 +443,7 @@ page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *
 		else
 			para(out, "Aucun jour décidé par ce lot.");
 	}
-	if (mail(db, bounce_limit, out, e) < 0)
+	if (mail(db, &t.mail, bounce_limit, out, e) < 0)
 		return -1;
 	h2(out, "Livraison au back office");
 	fputs(table_open, out);

@@ -15,16 +15,40 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "db.h"
+#include "db_status.h"
 #include "err.h"
 
 /*
+ * What needs a person after the night, the first thing the page and its
+ * mail say: batches the back office has not taken (the oldest named),
+ * messages given up, families whose first address bounced bounce_limit
+ * times, messages not sent for want of a valid address.
+ */
+struct page_todo {
+	long long undelivered, oldest_undelivered;
+	long long failed, unreachable, no_address;
+	struct db_status_mail mail; /* the mail queue they come from */
+};
+
+/* Fill *t from db (in the caller's read transaction, if any). */
+int page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err *e);
+
+/*
+ * One line of French into out, without a final newline: "À traiter : le
+ * lot 3 n'est pas livré au back office ; 1 famille injoignable par
+ * courriel." or "Rien à traiter : ...".
+ */
+void page_todo_line(const struct page_todo *t, struct buf *out);
+
+/*
  * Write the page to out, reading db in the caller's read transaction:
- * the last batch's outcomes and refusal reasons, each activity's days of
- * that batch (places taken against capacity, waiting list), the mail
- * queue, the bounces and the undeliverable families (first address bounced
- * bounce_limit times), the back office's delivery of the last batches. now
- * dates the page. Errors: the database's; ERR_IO when out fails.
+ * what needs a person (page_todo_line) first, then the last batch's outcomes and refusal reasons,
+ * each activity's days of that batch (places taken against capacity, waiting list), the mail queue,
+ * the bounces and the undeliverable families (first address bounced bounce_limit times), the back
+ * office's delivery of the last batches. now dates the page. Errors: the database's; ERR_IO when
+ * out fails.
  */
 int page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
 

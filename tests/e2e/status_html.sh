@@ -39,6 +39,11 @@ expect_contains "$page" "vendredi 06 décembre 2019 <strong style=\"color:#c6282
 expect_contains "$page" ">1 / 1<"
 expect_contains "$page" "Refusées</td><td style=\"width:18%;padding:3px 6px;text-align:right;white-space:nowrap;vertical-align:middle\">5<"
 expect_contains "$page" "NON LIVRÉ"
+# What needs a person is the first thing on the page, before the counts.
+todo='À traiter : le lot 1 n&#39;est pas livré au back office ; 1 famille injoignable par courriel ; 2 courriels non envoyés faute d&#39;adresse valable.'
+expect_contains "$page" "$todo"
+before=${page%%Résultats du lot*}
+expect_contains "$before" "$todo" "the page before the batch's results"
 run nocturne-status -c "$T/conf.ini" --db "$DB" --now '2019-12-03 10:00' --html "$T/page.html"
 expect_rc 0
 expect_empty "$OUT" stdout
@@ -95,6 +100,22 @@ HTML
 fi
 ok
 
+t todo_line_in_the_plural_and_when_all_is_well
+cp "$DB" "$T/todo.db"
+sql "$T/todo.db" "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at, delivery) VALUES (2, $(I '2019-12-03 22:00'), 0, 0, 0, 'pending');" \
+	"UPDATE message SET state = 'failed' WHERE ref IN (SELECT ref FROM message WHERE state = 'sent' LIMIT 1);" \
+	"UPDATE message SET state = 'failed' WHERE ref IN (SELECT ref FROM message WHERE state = 'skipped' LIMIT 1);"
+run nocturne-status -c "$T/conf.ini" --db "$T/todo.db" --now '2019-12-04 10:00' --html
+expect_rc 0
+expect_contains "$OUT" "À traiter : 2 lots ne sont pas livrés au back office (le plus ancien : lot 1) ; 2 courriels abandonnés (refus du serveur ou trop d&#39;essais) ; 1 famille injoignable par courriel ; 1 courriel non envoyé faute d&#39;adresse valable."
+sql "$T/todo.db" "UPDATE batch SET delivery = 'delivered';" "DELETE FROM bounce;" \
+	"UPDATE message SET state = 'sent' WHERE state <> 'sent';"
+run nocturne-status -c "$T/conf.ini" --db "$T/todo.db" --now '2019-12-04 10:00' --html
+expect_rc 0
+expect_contains "$OUT" "Rien à traiter : tout est livré, aucun courriel en échec."
+expect_not_contains "$OUT" "À traiter" "page with nothing to do"
+ok
+
 t report_to_mails_the_page_once_per_batch
 file_conf 'return_path = bounces@mairie.example' '[report]' 'to = Service Enfance <enfance@mairie.example>'
 run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 11:00'
@@ -113,6 +134,8 @@ print("=== html")
 print(m.get_body(('html',)).get_content())
 PY
 parts=$(cat "$T/parts")
+expect_eq "$(head -n 1 "$T/parts")" "À traiter : le lot 1 n'est pas livré au back office ; 1 famille injoignable par courriel ; 2 courriels non envoyés faute d'adresse valable." \
+	"the text part's first line"
 expect_contains "$parts" "Lot 1 du 2019-12-02 22:00:00 : 8 demande(s) traitée(s), 2 acceptée(s), 1 en liste d'attente, 5 refusée(s)."
 expect_contains "$parts" "<title>Portail Famille : la nuit du lot 1 (2019-12-02 22:00:00)</title>"
 expect_contains "$parts" "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -5,7 +5,7 @@
  * The caller gives a list of messages (full RFC 5322 bytes with CRLF line
  * ends, already composed) and gets one callback per message as soon as its
  * outcome is known, during the session, so it can record each state change
- * as it happens (the morning run commits them in small groups).
+ * as it happens (the morning run commits each one as it is known).
  * The caller splits its queue into chunks of [smtp] max_per_session.
  */
 #ifndef NOCTURNE_SMTP_H

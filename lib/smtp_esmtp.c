@@ -415,7 +415,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 	static const int which[] = {Timeout_GREETING, Timeout_ENVELOPE, Timeout_DATA,
 	                            Timeout_TRANSFER, Timeout_DATA2};
 
-	if (smtp_reach(r, server, sizeof(server), e) < 0)
+	if (smtp_reach(r, server, sizeof(server), NULL, e) < 0)
 		return -1;
 	r->tls_wanted = r->o->tls == TLS_STARTTLS;
 	r->auth_wanted = !smtp_empty(r->o->user);

@@ -82,9 +82,11 @@ int smtp_finish(struct smtp_run *r, struct err *e);
 /*
  * smtp_net.c: resolve r->o->host and find an address that accepts a TCP
  * connection within the timeout; fills r->peer and server ("addr:port" for
- * libESMTP). 0, or -1 with ERR_UNAVAILABLE.
+ * libESMTP). fd NULL: the test connection is closed again (libESMTP opens
+ * its own); else the connected, non-blocking socket is left in *fd.
+ * 0, or -1 with ERR_UNAVAILABLE.
  */
-int smtp_reach(struct smtp_run *r, char *server, size_t cap, struct err *e);
+int smtp_reach(struct smtp_run *r, char *server, size_t cap, int *fd, struct err *e);
 /* libESMTP's socket to r->peer (the newest if several), or -1. */
 int smtp_find_socket(const struct smtp_run *r);
 /* Stop the libESMTP session now (shutdown its socket): it sees a dropped connection. */

@@ -342,38 +342,6 @@ pipe_drain(struct pipe *p)
 
 /* ------------------------------------------------------------ the session */
 
-static int
-pipe_connect(struct smtp_run *r)
-{
-	struct pollfd pfd;
-	int fd, rc, soerr = 0, one = 1;
-	socklen_t len = sizeof(soerr);
-
-	fd = socket(r->peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	rc = connect(fd, (struct sockaddr *)&r->peer, r->peerlen);
-	if (rc < 0 && errno == EINPROGRESS) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		do
-			rc = poll(&pfd, 1, r->timeout_s * 1000);
-		while (rc < 0 && errno == EINTR);
-		if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0)
-			rc = 0;
-		else
-			rc = -1;
-	}
-	if (rc < 0) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	clock_gettime(CLOCK_MONOTONIC, &r->last_io);
-	return fd;
-}
-
 /* Greeting and EHLO (HELO if EHLO is refused). 0, or -1 with r->reason set. */
 static int
 pipe_hello(struct pipe *p)
@@ -424,16 +392,14 @@ smtp_send_pipe(struct smtp_run *r, struct err *e)
 	struct pipe p;
 	char server[320];
 	size_t i;
-	int need_rset = 0, rc;
+	int need_rset = 0, rc, one = 1;
 
-	if (smtp_reach(r, server, sizeof(server), e) < 0)
+	if (smtp_reach(r, server, sizeof(server), &r->fd, e) < 0)
 		return -1;
+	setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	clock_gettime(CLOCK_MONOTONIC, &r->last_io);
 	memset(&p, 0, sizeof(p));
 	p.r = r;
-	r->fd = pipe_connect(r);
-	if (r->fd < 0)
-		return err_set(e, ERR_UNAVAILABLE, "smtp %s: cannot connect: %s", r->where,
-		               strerror(errno ? errno : ECONNREFUSED));
 	p.ps = xcalloc(r->n, sizeof(*p.ps));
 	for (i = 0; i < r->n; i++)
 		p.ps[i].handed = smtp_addr_ok(r->slots[i].msg->recipient);

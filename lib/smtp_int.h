@@ -73,6 +73,14 @@ int smtp_addr_ok(const char *a);
 const char *smtp_sender(const struct smtp_run *r, const struct smtp_message *m);
 /* 1 if host is a numeric IPv4 or IPv6 address. */
 int smtp_is_ip(const char *host);
+/* One message's replies (code 0: none read; text NULL: not kept). */
+struct smtp_replies {
+	int mail, rcpt, data; /* data: the reply that ends the data (3xx: it never ended) */
+	const char *mail_text, *rcpt_text, *data_text;
+};
+/* Its outcome, code and text (in r->text); timed_out: the server stopped answering. */
+enum smtp_result smtp_classify(struct smtp_run *r, const struct smtp_replies *re, int timed_out,
+                               int *code, const char **text);
 /* Report one message's outcome to the caller once: 0, or -1 when it said stop. */
 int smtp_report(struct smtp_run *r, struct smtp_slot *s, enum smtp_result res, int code,
                 const char *text);

@@ -10,10 +10,11 @@
  * and DATA last), and their four replies are read in order: one round trip
  * per message. Without PIPELINING each command waits for its reply.
  *
- * Each message is classified from its own replies exactly as the libESMTP
- * client does (smtp_esmtp.c: MAIL FROM refused before any message = the
- * session failed; RCPT 5xx permanent, 4xx temporary; end of data 2xx sent;
- * a connection lost after the data left = outcome unknown, temporary), and
+ * Each message is classified from its own replies by the rules the libESMTP
+ * client uses too (smtp_classify() in smtp.c; MAIL FROM refused before any
+ * message = the session failed; RCPT 5xx permanent, 4xx temporary; end of
+ * data 2xx sent; a connection lost after the data left = outcome unknown,
+ * temporary), and
  * reported through smtp_report() as soon as its last reply is read. After a
  * refused recipient or DATA the transaction is reset (RSET) before the next.
  */
@@ -237,46 +238,16 @@ pipe_data(struct pipe *p, size_t slot, const struct smtp_message *m)
 
 /* ------------------------------------------------------- the outcomes */
 
-/* A message's outcome from its replies (as smtp_classify in smtp_esmtp.c). */
+/* A message's outcome from its replies; last: p->text is the last of them. */
 static enum smtp_result
 pipe_classify(struct pipe *p, size_t i, int last, int *code, const char **text)
 {
-	struct smtp_run *r = p->r;
 	const struct pstate *s = &p->ps[i];
-	enum smtp_result res = SMTP_RESULT_TEMPORARY;
-	const char *what = "";
-	int use = 0;
+	const char *t = last ? p->text : NULL;
+	/* data: the reply to DATA, or after 354 the reply to the final dot */
+	struct smtp_replies re = {s->mail, s->rcpt, s->data == 354 ? s->end : s->data, t, t, t};
 
-	if (s->mail == 0) {
-		what = r->stopped ? "not attempted" : "not attempted, connection lost";
-	} else if (s->mail / 100 != 2) {
-		use = s->mail;
-		what = "MAIL FROM refused: ";
-	} else if (s->rcpt == 0) {
-		what = "connection lost after MAIL FROM";
-	} else if (s->rcpt / 100 != 2) {
-		use = s->rcpt;
-		res = s->rcpt / 100 == 5 ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY;
-	} else if (s->data == 0 || (s->data == 354 && s->end == 0)) {
-		what = "connection lost during DATA, outcome unknown";
-	} else {
-		use = s->data == 354 ? s->end : s->data;
-		res = use / 100 == 2   ? SMTP_RESULT_SENT
-		      : use / 100 == 5 ? SMTP_RESULT_PERMANENT
-		                       : SMTP_RESULT_TEMPORARY;
-	}
-	*code = use;
-	if (use != 0 && last)
-		smtp_fmt(r->text, sizeof(r->text), "%s%d %s", what, use, p->text);
-	else if (use != 0)
-		smtp_fmt(r->text, sizeof(r->text), "%s%d", what, use);
-	else if (p->timed_out && !r->cut)
-		smtp_fmt(r->text, sizeof(r->text), "%s (no answer within %d s)", what,
-		         r->timeout_s);
-	else
-		smtp_fmt(r->text, sizeof(r->text), "%s", what);
-	*text = r->text;
-	return res;
+	return smtp_classify(p->r, &re, p->timed_out, code, text);
 }
 
 static void

@@ -32,6 +32,17 @@ morning_mailbox(const struct config *cfg, const char *key, const char *value, ch
 	return 0;
 }
 
+int
+morning_check_mailboxes(const struct config *cfg, struct err *e)
+{
+	if (morning_mailbox(cfg, "from", cfg->from, NULL, e) < 0)
+		return -1;
+	if (cfg->reply_to[0] != '\0' &&
+	    morning_mailbox(cfg, "reply_to", cfg->reply_to, NULL, e) < 0)
+		return -1;
+	return 0;
+}
+
 /* The file name of a stored message: its Message-ID without the brackets. */
 static char *
 file_name(const struct db_mail_msg *m)

@@ -236,15 +236,7 @@ send_smtp(struct db *db, struct db_mail *q, const struct config *cfg, int64_t no
 			goto done;
 		}
 	}
-	memset(&o, 0, sizeof(o));
-	o.host = cfg->smtp_host;
-	o.port = cfg->smtp_port;
-	o.tls = cfg->smtp_tls;
-	o.ca_file = cfg->smtp_ca_file;
-	o.user = cfg->smtp_user;
-	o.password = password;
-	o.timeout_s = cfg->smtp_timeout;
-	o.envelope_from = from_addr;
+	smtp_options_from(&o, cfg, password, from_addr);
 
 	for (size_t i = 0; i < n; i += chunk) {
 		size_t k = n - i < chunk ? n - i : chunk, loaded = 0, queued = 0;

@@ -233,6 +233,21 @@ smtp_finish(struct smtp_run *r, struct err *e)
 
 /* -------------------------------------------------------------- the entry */
 
+void
+smtp_options_from(struct smtp_options *o, const struct config *cfg, const char *password,
+                  const char *envelope_from)
+{
+	memset(o, 0, sizeof(*o));
+	o->host = cfg->smtp_host;
+	o->port = cfg->smtp_port;
+	o->tls = cfg->smtp_tls;
+	o->ca_file = cfg->smtp_ca_file;
+	o->user = cfg->smtp_user;
+	o->password = password;
+	o->timeout_s = cfg->smtp_timeout;
+	o->envelope_from = envelope_from;
+}
+
 int
 smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smtp_result_fn fn,
           void *ctx, struct err *e)

@@ -51,6 +51,14 @@ struct smtp_options {
 };
 
 /*
+ * Fill *o from cfg's [smtp] section, with the password already read from
+ * its password_file (NULL: none) and the MAIL FROM address (NULL: none, for
+ * smtp_probe). The strings stay cfg's and the caller's.
+ */
+void smtp_options_from(struct smtp_options *o, const struct config *cfg, const char *password,
+                       const char *envelope_from);
+
+/*
  * Send msgs[0..n) over one connection.
  * Returns 0 when the session ran: every message attempted got its callback
  * (messages not attempted because the connection dropped get

@@ -216,14 +216,7 @@ check_network(const struct config *cfg, struct check_report *r)
 		if (cfg->smtp_user[0] == '\0' || cfg->smtp_password_file[0] == '\0' ||
 		    config_read_secret(cfg->smtp_password_file, "[smtp] password_file", &password,
 		                       &e) == 0) {
-			memset(&o, 0, sizeof(o));
-			o.host = cfg->smtp_host;
-			o.port = cfg->smtp_port;
-			o.tls = cfg->smtp_tls;
-			o.ca_file = cfg->smtp_ca_file;
-			o.user = cfg->smtp_user;
-			o.password = password;
-			o.timeout_s = cfg->smtp_timeout;
+			smtp_options_from(&o, cfg, password, NULL);
 			if (smtp_probe(&o, &e) < 0)
 				add_err(r, &e);
 		}

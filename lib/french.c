@@ -115,7 +115,10 @@ french_outcome(const char *state, const char *reason, int position, char *buf, s
 	return buf;
 }
 
-void
+/* "16h30" for minutes since midnight (two digits each); "?" when out of range.
+ * The mail's form (french_time is the explanation's "16 h 30"). */
+#define FRENCH_HHMM_LEN 8
+static void
 french_hhmm(int minutes, char buf[FRENCH_HHMM_LEN])
 {
 	if (minutes < 0 || minutes > 99 * 60 + 59) {
@@ -142,7 +145,8 @@ french_moment(int64_t t, char buf[FRENCH_MOMENT_LEN])
 	snprintf(buf, FRENCH_MOMENT_LEN, "%s à %s", date, time);
 }
 
-const char *
+/* one when n is 1 (or 0: "0 acceptée" reads as French does), else many. */
+static const char *
 french_plural(long n, const char *one, const char *many)
 {
 	return n == 1 || n == -1 || n == 0 ? one : many;

@@ -53,11 +53,6 @@ const char *french_action(const char *action);
  */
 char *french_outcome(const char *state, const char *reason, int position, char *buf, size_t n);
 
-/* "16h30" for minutes since midnight (two digits each); "?" when out of range.
- * The mail's form (french_time is the explanation's "16 h 30"). */
-#define FRENCH_HHMM_LEN 8
-void french_hhmm(int minutes, char buf[FRENCH_HHMM_LEN]);
-
 /*
  * A deadline instant t (naive local, when.h) as "mardi 03 décembre 2019 à
  * 10h00". Deadlines are exclusive: one at midnight is written as the day
@@ -65,9 +60,6 @@ void french_hhmm(int minutes, char buf[FRENCH_HHMM_LEN]);
  */
 #define FRENCH_MOMENT_LEN (FRENCH_DATE_LEN + 16)
 void french_moment(int64_t t, char buf[FRENCH_MOMENT_LEN]);
-
-/* one when n is 1 (or 0: "0 acceptée" reads as French does), else many. */
-const char *french_plural(long n, const char *one, const char *many);
 
 /* The outcomes the summary counts, in its order. */
 enum french_outcome_kind {

@@ -41,7 +41,8 @@ head(FILE *fp, const char *name, const char *type, const char *help)
 	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-int
+/* Write m in the Prometheus text format (0.0.4) to fp. 0, or -1 if fp failed. */
+static int
 metrics_format(const struct db_metrics *m, FILE *fp)
 {
 	const char *states[] = {"accepted", "waitlisted", "refused",
@@ -115,7 +116,13 @@ metrics_format(const struct db_metrics *m, FILE *fp)
 	return ferror(fp) ? -1 : 0;
 }
 
-int
+/*
+ * The end of a run of tool ("import", "transmit", "redeliver", "notify")
+ * at clock now, after seconds: when cfg->metrics_file is set, record the
+ * run if it succeeded, then rewrite the file. Nothing when it is not set.
+ * 0, or -1 (ERR_IO for the file, or the database's error).
+ */
+static int
 metrics_after_run(struct db *db, const struct config *cfg, const char *tool, int succeeded,
                   int64_t now, double seconds, struct err *e)
 {

@@ -17,7 +17,6 @@
 #define NOCTURNE_METRICS_H
 
 #include <stdint.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "config.h"
@@ -25,22 +24,11 @@
 #include "db_metrics.h"
 #include "err.h"
 
-/* Write m in the Prometheus text format (0.0.4) to fp. 0, or -1 if fp failed. */
-int metrics_format(const struct db_metrics *m, FILE *fp);
-
-/*
- * The end of a run of tool ("import", "transmit", "redeliver", "notify")
- * at clock now, after seconds: when cfg->metrics_file is set, record the
- * run if it succeeded, then rewrite the file. Nothing when it is not set.
- * 0, or -1 (ERR_IO for the file, or the database's error).
- */
-int metrics_after_run(struct db *db, const struct config *cfg, const char *tool, int succeeded,
-                      int64_t now, double seconds, struct err *e);
-
 /*
  * The end of a writing tool's run (import_file, transmit_run, notify_run;
  * not a dry run) that opened db (NULL: nothing) at t0 and ends with rc
- * (0 or -1 with e set): metrics_after_run() for it. Returns rc; but when
+ * (0 or -1 with e set): when cfg->metrics_file is set, the run is
+ * recorded if it succeeded and the file rewritten. Returns rc; but when
  * the file could not be written after a run that went well, -1 with e
  * set to that failure. When the run failed too, its e is kept and the
  * metrics failure is logged as an error.

@@ -32,6 +32,17 @@ morning_mailbox(const struct config *cfg, const char *key, const char *value, ch
 	return 0;
 }
 
+int
+morning_check_mailboxes(const struct config *cfg, struct err *e)
+{
+	if (morning_mailbox(cfg, "from", cfg->from, NULL, e) < 0)
+		return -1;
+	if (cfg->reply_to[0] != '\0' &&
+	    morning_mailbox(cfg, "reply_to", cfg->reply_to, NULL, e) < 0)
+		return -1;
+	return 0;
+}
+
 /* The file name of a stored message: its Message-ID without the brackets. */
 static char *
 file_name(const struct db_mail_msg *m)
@@ -114,26 +125,15 @@ backoff(int delay, int attempts)
 
 /*
  * Each outcome is committed as it happens (contract section 6: "a crash can
- * repeat at most the one message in flight"): a group of GROUP_MAX = 1, one
- * short write transaction (BEGIN IMMEDIATE, the UPDATE, COMMIT) opened only
- * once the outcome is known, so no write lock is held while the server is
- * waited for. A crash (or a power cut) before that commit leaves the message
- * pending: the next run sends it again (same Message-ID), never lost. The
- * grouping stays for the session's end and for a larger GROUP_MAX, measured
- * (docs/smtp.md): 32 saved about a fifth of the sending time, but a crash
- * would then repeat up to 32 messages, which the contract does not allow.
+ * repeat at most the one message in flight"): one short write transaction
+ * (BEGIN IMMEDIATE, the UPDATE, COMMIT) opened only once the outcome is
+ * known, so no write lock is held while the server is waited for. A crash
+ * (or a power cut) before that commit leaves the message pending: the next
+ * run sends it again (same Message-ID), never lost. Committing outcomes in
+ * groups was measured (docs/smtp.md): 32 a transaction saved about a fifth
+ * of the sending time, but a crash would then repeat up to 32 messages,
+ * which the contract does not allow.
  */
-#define GROUP_MAX 1
-#define GROUP_AGE_S 0.2
-
-/* One outcome known but not yet committed. */
-struct outcome {
-	struct db_mail_msg *m;
-	enum smtp_result r;
-	int attempts;
-	char text[ERR_MSG_MAX];
-};
-
 struct morning_delivery {
 	struct db *db;
 	struct db_mail *q;
@@ -142,84 +142,50 @@ struct morning_delivery {
 	struct morning_stats *st;
 	int db_failed;
 	struct err db_err;
-	struct outcome group[GROUP_MAX];
-	size_t ngroup;
-	struct timespec first; /* when the group's first outcome was known */
 };
 
-/* One outcome's UPDATE, inside the group's transaction. */
+/* One outcome's UPDATE, inside its transaction. */
 static int
-apply(struct morning_delivery *run, const struct outcome *o)
+apply(struct morning_delivery *run, const struct db_mail_msg *m, enum smtp_result r, int attempts,
+      const char *text)
 {
-	struct db_mail_msg *m = o->m;
-
-	if (o->r == SMTP_RESULT_SENT)
-		return db_mail_sent(run->q, m->ref, o->attempts, run->now, o->text, &run->db_err);
-	if (o->r == SMTP_RESULT_TEMPORARY && o->attempts < run->cfg->max_attempts)
-		return db_mail_defer(run->q, m->ref, o->attempts,
-		                     run->now + backoff(run->cfg->retry_delay, o->attempts),
-		                     run->now, o->text, &run->db_err);
+	if (r == SMTP_RESULT_SENT)
+		return db_mail_sent(run->q, m->ref, attempts, run->now, text, &run->db_err);
+	if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts)
+		return db_mail_defer(run->q, m->ref, attempts,
+		                     run->now + backoff(run->cfg->retry_delay, attempts), run->now,
+		                     text, &run->db_err);
 	/* permanent, or temporary with no attempt left */
-	return db_mail_fail(run->q, m->ref, o->attempts, run->now, o->text, &run->db_err);
+	return db_mail_fail(run->q, m->ref, attempts, run->now, text, &run->db_err);
 }
 
 /*
- * Commit the group's outcomes in one transaction, then count them. On a
- * database error nothing of the group is recorded (rolled back): its
- * messages stay pending, as after a crash.
+ * Commit one message's outcome in its own transaction, then count it. On a
+ * database error nothing is recorded (rolled back): the message stays
+ * pending, as after a crash.
  */
-static int
-flush(struct morning_delivery *run)
-{
-	size_t n = run->ngroup;
-
-	if (n == 0)
-		return 0;
-	run->ngroup = 0;
-	if (db_begin(run->db, &run->db_err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (apply(run, &run->group[i]) < 0) {
-			db_rollback(run->db);
-			return -1;
-		}
-	if (db_commit(run->db, &run->db_err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct outcome *o = &run->group[i];
-		struct db_mail_msg *m = o->m;
-
-		m->attempts = o->attempts;
-		if (o->r == SMTP_RESULT_SENT)
-			run->st->sent++;
-		else if (o->r == SMTP_RESULT_TEMPORARY && o->attempts < run->cfg->max_attempts)
-			run->st->deferred++;
-		else if (run->st->failed++ == 0)
-			snprintf(run->st->failed_msg, sizeof(run->st->failed_msg),
-			         "<%.256s>%s: %.700s", m->recipient ? m->recipient : "",
-			         o->r == SMTP_RESULT_PERMANENT ? "" : " (out of attempts)",
-			         o->text);
-	}
-	return 0;
-}
-
-/* Record one message's outcome in the group; commit the group when it is full or old. */
 static int
 record(struct morning_delivery *run, struct db_mail_msg *m, enum smtp_result r, const char *text)
 {
-	struct outcome *o;
+	int attempts = m->attempts + 1;
 
-	if (run->ngroup == 0)
-		when_mark(&run->first);
-	o = &run->group[run->ngroup++];
-	o->m = m;
-	o->r = r;
-	o->attempts = m->attempts + 1;
-	snprintf(o->text, sizeof(o->text), "%s", text);
-	/* A message an earlier run handed over (it may have arrived then) is
-	 * committed at once: a second crash cannot send it a third time. */
-	if (m->sending || run->ngroup == GROUP_MAX || when_elapsed(&run->first) >= GROUP_AGE_S)
-		return flush(run);
+	if (db_begin(run->db, &run->db_err) < 0)
+		return -1;
+	if (apply(run, m, r, attempts, text) < 0) {
+		db_rollback(run->db);
+		return -1;
+	}
+	if (db_commit(run->db, &run->db_err) < 0)
+		return -1;
+	m->attempts = attempts;
+	if (r == SMTP_RESULT_SENT)
+		run->st->sent++;
+	else if (r == SMTP_RESULT_TEMPORARY && attempts < run->cfg->max_attempts)
+		run->st->deferred++;
+	else if (run->st->failed++ == 0)
+		snprintf(run->st->failed_msg, sizeof(run->st->failed_msg), "<%.256s>%s: %.700s",
+		         m->recipient ? m->recipient : "",
+		         r == SMTP_RESULT_PERMANENT ? "" : " (out of attempts)", text);
 	return 0;
 }
 
@@ -270,15 +236,7 @@ send_smtp(struct db *db, struct db_mail *q, const struct config *cfg, int64_t no
 			goto done;
 		}
 	}
-	memset(&o, 0, sizeof(o));
-	o.host = cfg->smtp_host;
-	o.port = cfg->smtp_port;
-	o.tls = cfg->smtp_tls;
-	o.ca_file = cfg->smtp_ca_file;
-	o.user = cfg->smtp_user;
-	o.password = password;
-	o.timeout_s = cfg->smtp_timeout;
-	o.envelope_from = from_addr;
+	smtp_options_from(&o, cfg, password, from_addr);
 
 	for (size_t i = 0; i < n; i += chunk) {
 		size_t k = n - i < chunk ? n - i : chunk, loaded = 0, queued = 0;
@@ -348,11 +306,6 @@ send_smtp(struct db *db, struct db_mail *q, const struct config *cfg, int64_t no
 					stop = 1;
 			}
 		}
-		/* The session is over: what it decided is committed before the
-		 * messages are released (the group points at them). */
-		if (stop >= 0 && flush(run) < 0)
-			stop = -1;
-		run->ngroup = 0;
 		if (stop == -1)
 			*e = run->db_err;
 		for (size_t j = 0; j < loaded; j++)

@@ -8,8 +8,9 @@
  * Each message is stored whole (bytes, Message-ID) with the requests it
  * covers, as 'pending', or 'skipped' when the family's first address is
  * missing or invalid. Sending then takes the pending messages that are due,
- * oldest first, through the configured transport, and commits the outcomes
- * in small groups (morning.c): a crash sends again at most one group.
+ * oldest first, through the configured transport, and commits each outcome
+ * as it is known (morning.c): a crash sends again at most the one message
+ * in flight.
  */
 #ifndef NOCTURNE_MORNING_H
 #define NOCTURNE_MORNING_H

@@ -14,19 +14,16 @@
 
 #include "db_bounce.h"
 #include "db_mail.h"
-#include "db_resend.h"
 #include "db_status.h"
 #include "french.h"
 #include "mime.h"
 #include "morning_int.h"
 #include "page.h"
-#include "resend.h"
 #include "rules.h"
 #include "when.h"
 
-/* The offset from UTC, in minutes, of the local instant t (naive local time). */
-static int
-zone_minutes(int64_t t)
+int
+morning_zone_minutes(int64_t t)
 {
 	int32_t day = when_day_of(t);
 	int64_t s = t - (int64_t)day * WHEN_DAY_SECS;
@@ -47,8 +44,8 @@ zone_minutes(int64_t t)
 	return (int)(tm.tm_gmtoff / 60);
 }
 
-static uint64_t
-random64(void)
+uint64_t
+morning_random64(void)
 {
 	static uint64_t counter;
 	uint64_t r = 0;
@@ -191,7 +188,7 @@ child_order(const struct db_mail_req *reqs, size_t n, size_t *order, size_t *sta
 static int
 day_zone(int32_t day)
 {
-	return zone_minutes((int64_t)day * WHEN_DAY_SECS + 12 * 3600);
+	return morning_zone_minutes((int64_t)day * WHEN_DAY_SECS + 12 * 3600);
 }
 
 /*
@@ -306,7 +303,7 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		valid = 0;
 	}
 
-	msgid = mail_message_id(kind, reqs[0].family_ref, run->now, random64(), cfg->from);
+	msgid = mail_message_id(kind, reqs[0].family_ref, run->now, morning_random64(), cfg->from);
 	memset(&h, 0, sizeof(h));
 	h.from = cfg->from;
 	h.reply_to = cfg->reply_to;
@@ -372,18 +369,6 @@ compose_kind(struct compose_run *run, enum mail_kind kind, struct err *e)
 	run->kind = kind;
 	return db_mail_requests(run->q, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT,
 	                        compose_family, run, e);
-}
-
-/* [mail] from and reply_to must be mailboxes before anything is composed. */
-static int
-check_mailboxes(const struct config *cfg, struct err *e)
-{
-	if (morning_mailbox(cfg, "from", cfg->from, NULL, e) < 0)
-		return -1;
-	if (cfg->reply_to[0] != '\0' &&
-	    morning_mailbox(cfg, "reply_to", cfg->reply_to, NULL, e) < 0)
-		return -1;
-	return 0;
 }
 
 static int
@@ -452,7 +437,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 	         b.batch_id, when, b.n_requests, b.n_accepted, b.n_waitlisted, b.n_refused,
 	         todo.mail.sent, todo.mail.pending, todo.mail.failed, todo.mail.skipped,
 	         todo.mail.bounced);
-	msgid = mail_message_id(MAIL_REPORT, b.batch_id, run->now, random64(), cfg->from);
+	msgid = mail_message_id(MAIL_REPORT, b.batch_id, run->now, morning_random64(), cfg->from);
 	if (mime_parse_mailbox(cfg->from, &from_name, &from_addr) < 0) {
 		err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox", cfg->source,
 		        cfg->from);
@@ -517,12 +502,12 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf
 	struct compose_run run;
 	int rc = -1;
 
-	if (check_mailboxes(cfg, e) < 0)
+	if (morning_check_mailboxes(cfg, e) < 0)
 		return -1;
 	memset(&run, 0, sizeof(run));
 	run.cfg = cfg;
 	run.now = now;
-	run.zone = zone_minutes(now);
+	run.zone = morning_zone_minutes(now);
 	run.preview = preview;
 	run.st = st;
 	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
@@ -549,111 +534,5 @@ done:
 	}
 	free(run.acts);
 	free(run.order);
-	return rc;
-}
-
-/* The family's current first address for a resend, or ERR_DATA saying why there is none. */
-static int
-resend_address(struct db *db, const struct config *cfg, const struct db_resend_msg *m, char **addr,
-               struct err *e)
-{
-	struct db_bounce *bq;
-	struct db_bounce_last last;
-	char *first = NULL;
-	int rc;
-
-	*addr = NULL;
-	if (!mime_first_address(m->emails, &first) || !mime_addr_valid(first, 0)) {
-		free(first);
-		return err_set(e, ERR_DATA, "family %s: no valid first address to send to",
-		               m->family_id);
-	}
-	bq = db_bounce_open(db);
-	rc = db_bounce_of(bq, m->family_ref, first, &last, e);
-	db_bounce_close(bq);
-	if (rc == 0 && last.count >= cfg->bounce_limit) {
-		rc = err_set(e, ERR_DATA,
-		             "family %s: its first address %s bounced %lld time(s) (last: %s %s); "
-		             "import its new address first",
-		             m->family_id, first, last.count, last.status, last.diagnostic);
-	}
-	if (rc < 0) {
-		free(first);
-		return -1;
-	}
-	*addr = first;
-	return 0;
-}
-
-int
-morning_resend(struct db *db, const struct config *cfg, int64_t now, long long ref,
-               const char *family_id, struct buf *preview, struct morning_stats *st, struct err *e)
-{
-	struct db_resend_msg *msgs = NULL;
-	struct db_mail *q = NULL;
-	char *addr = NULL;
-	size_t n = 0;
-	int rc = -1;
-
-	if (check_mailboxes(cfg, e) < 0)
-		return -1;
-	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
-		return -1;
-	if (db_resend_find(db, ref, family_id, &msgs, &n, e) < 0 ||
-	    resend_address(db, cfg, &msgs[0], &addr, e) < 0)
-		goto done;
-	q = db_mail_open(db);
-	for (size_t i = 0; i < n; i++) {
-		const struct db_resend_msg *m = &msgs[i];
-		enum mail_kind kind = strcmp(m->kind, "notice") == 0 ? MAIL_NOTICE : MAIL_REPORT;
-		char *msgid = mail_message_id(kind, m->family_ref, now, random64(), cfg->from);
-		struct resend_head h = {m->family_name, addr, msgid,
-		                        m->message_id,  now,  zone_minutes(now)};
-		struct buf out = {0};
-		struct db_mail_new nm;
-		long long newref;
-		int src;
-
-		if (resend_rewrite(m->content, m->length, &h, &out) < 0) {
-			err_set(e, ERR_INTERNAL, "message %lld: stored content has no header",
-			        m->ref);
-			free(msgid);
-			goto done;
-		}
-		st->resent++;
-		if (preview != NULL) {
-			buf_addf(preview, "=== would resend message %lld (%s) to %s as %s\n",
-			         m->ref, m->kind, addr, msgid);
-			buf_release(&out);
-			free(msgid);
-			continue;
-		}
-		memset(&nm, 0, sizeof(nm));
-		nm.kind = m->kind;
-		nm.family_ref = m->family_ref;
-		nm.recipient = addr;
-		nm.subject = m->subject;
-		nm.message_id = msgid;
-		nm.content = out.p;
-		nm.length = out.len;
-		nm.state = "pending";
-		nm.now = now;
-		src = db_mail_store(q, &nm, m->seqs, m->nseqs, &newref, e);
-		buf_release(&out);
-		free(msgid);
-		if (src < 0)
-			goto done;
-	}
-	/* Stored for good before they are sent, as morning_compose's. */
-	if (preview == NULL && db_commit_durable(db, e) < 0)
-		goto done;
-	rc = 0;
-done:
-	db_mail_close(q);
-	db_rollback(db);
-	for (size_t i = 0; i < n; i++)
-		db_resend_release(&msgs[i]);
-	free(msgs);
-	free(addr);
 	return rc;
 }

@@ -1,9 +1,12 @@
 /*
- * morning_int.h - what the two halves of the morning run share
- * (morning_compose.c composes, morning.c sends). Private to them.
+ * morning_int.h - what the parts of the morning run share
+ * (morning_compose.c composes, morning_resend.c composes again a stored
+ * message, morning.c sends). Private to them.
  */
 #ifndef NOCTURNE_MORNING_INT_H
 #define NOCTURNE_MORNING_INT_H
+
+#include <stdint.h>
 
 #include "config.h"
 #include "err.h"
@@ -14,5 +17,14 @@
  */
 int morning_mailbox(const struct config *cfg, const char *key, const char *value, char **addr,
                     struct err *e);
+
+/* [mail] from and reply_to must be mailboxes before anything is composed. */
+int morning_check_mailboxes(const struct config *cfg, struct err *e);
+
+/* The offset from UTC, in minutes, of the local instant t (naive local time). */
+int morning_zone_minutes(int64_t t);
+
+/* A random number for a Message-ID (never the same twice in a process). */
+uint64_t morning_random64(void);
 
 #endif

@@ -138,6 +138,59 @@ smtp_is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/*
+ * A message's outcome from its replies, for both plain clients: MAIL FROM
+ * refused (a later message of the session: the session is stopped);
+ * recipient 5xx permanent, 4xx temporary; end of data 2xx sent, 5xx
+ * permanent, else temporary; no reply (0), or a data never ended (3xx):
+ * lost with the connection, temporary (after the data left: outcome unknown).
+ */
+enum smtp_result
+smtp_classify(struct smtp_run *r, const struct smtp_replies *re, int timed_out, int *code,
+              const char **text)
+{
+	enum smtp_result res = SMTP_RESULT_TEMPORARY;
+	const char *what = "", *said = NULL;
+	int use = 0;
+
+	if (re->mail == 0) {
+		what = r->stopped ? "not attempted" : "not attempted, connection lost";
+	} else if (re->mail / 100 != 2) {
+		use = re->mail;
+		said = re->mail_text;
+		what = "MAIL FROM refused: ";
+	} else if (re->rcpt == 0) {
+		what = "connection lost after MAIL FROM";
+	} else if (re->rcpt / 100 != 2) {
+		use = re->rcpt;
+		said = re->rcpt_text;
+		res = re->rcpt / 100 == 5 ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY;
+	} else if (re->data == 0 || re->data / 100 == 3) {
+		what = "connection lost during DATA, outcome unknown";
+	} else {
+		use = re->data;
+		said = re->data_text;
+		res = use / 100 == 2   ? SMTP_RESULT_SENT
+		      : use / 100 == 5 ? SMTP_RESULT_PERMANENT
+		                       : SMTP_RESULT_TEMPORARY;
+	}
+	*code = use;
+	if (use != 0 && said != NULL) {
+		char t[SMTP_TEXT_MAX];
+		smtp_clean(t, sizeof(t), said, strlen(said));
+		smtp_fmt(r->text, sizeof(r->text), "%s%d %s", what, use, t);
+	} else if (use != 0) {
+		smtp_fmt(r->text, sizeof(r->text), "%s%d", what, use);
+	} else if (timed_out && !r->cut) {
+		smtp_fmt(r->text, sizeof(r->text), "%s (no answer within %d s)", what,
+		         r->timeout_s);
+	} else {
+		smtp_fmt(r->text, sizeof(r->text), "%s", what);
+	}
+	*text = r->text;
+	return res;
+}
+
 /* Report one outcome to the caller. Returns -1 once the caller said stop. */
 int
 smtp_report(struct smtp_run *r, struct smtp_slot *s, enum smtp_result res, int code,
@@ -179,6 +232,21 @@ smtp_finish(struct smtp_run *r, struct err *e)
 }
 
 /* -------------------------------------------------------------- the entry */
+
+void
+smtp_options_from(struct smtp_options *o, const struct config *cfg, const char *password,
+                  const char *envelope_from)
+{
+	memset(o, 0, sizeof(*o));
+	o->host = cfg->smtp_host;
+	o->port = cfg->smtp_port;
+	o->tls = cfg->smtp_tls;
+	o->ca_file = cfg->smtp_ca_file;
+	o->user = cfg->smtp_user;
+	o->password = password;
+	o->timeout_s = cfg->smtp_timeout;
+	o->envelope_from = envelope_from;
+}
 
 int
 smtp_send(const struct smtp_options *o, struct smtp_message *msgs, size_t n, smtp_result_fn fn,

@@ -5,7 +5,7 @@
  * The caller gives a list of messages (full RFC 5322 bytes with CRLF line
  * ends, already composed) and gets one callback per message as soon as its
  * outcome is known, during the session, so it can record each state change
- * as it happens (the morning run commits them in small groups).
+ * as it happens (the morning run commits each one as it is known).
  * The caller splits its queue into chunks of [smtp] max_per_session.
  */
 #ifndef NOCTURNE_SMTP_H
@@ -49,6 +49,14 @@ struct smtp_options {
 	int timeout_s;             /* per SMTP command */
 	const char *envelope_from; /* MAIL FROM address (addr-spec) unless a message has its own */
 };
+
+/*
+ * Fill *o from cfg's [smtp] section, with the password already read from
+ * its password_file (NULL: none) and the MAIL FROM address (NULL: none, for
+ * smtp_probe). The strings stay cfg's and the caller's.
+ */
+void smtp_options_from(struct smtp_options *o, const struct config *cfg, const char *password,
+                       const char *envelope_from);
 
 /*
  * Send msgs[0..n) over one connection.

@@ -220,49 +220,22 @@ smtp_monitor(const char *buf, int buflen, int writing, void *arg)
 
 /* Outcome of one message from libESMTP's statuses. */
 static enum smtp_result
-smtp_classify(struct smtp_run *r, struct smtp_slot *s, int *code, const char **text)
+smtp_outcome(struct smtp_run *r, struct smtp_slot *s, int *code, const char **text)
 {
 	const smtp_status_t *mail = smtp_reverse_path_status(s->lm);
 	const smtp_status_t *rcpt = smtp_recipient_status(s->lr);
 	const smtp_status_t *data = smtp_message_transfer_status(s->lm);
-	const smtp_status_t *use = NULL;
-	enum smtp_result res = SMTP_RESULT_TEMPORARY;
-	const char *what = "";
+	struct smtp_replies re = {
+	    mail ? mail->code : 0,
+	    rcpt ? rcpt->code : 0,
+	    data ? data->code : 0,
+	    mail && mail->text ? mail->text : "",
+	    rcpt && rcpt->text ? rcpt->text : "",
+	    data && data->text ? data->text : "",
+	};
+	int timed_out = r->last_io.tv_sec != 0 && when_elapsed(&r->last_io) >= r->timeout_s - 0.2;
 
-	*code = 0;
-	if (mail == NULL || mail->code == 0) {
-		what = r->stopped ? "not attempted" : "not attempted, connection lost";
-	} else if (mail->code / 100 != 2) {
-		use = mail;
-		what = "MAIL FROM refused: ";
-	} else if (rcpt == NULL || rcpt->code == 0) {
-		what = "connection lost after MAIL FROM";
-	} else if (rcpt->code / 100 != 2) {
-		use = rcpt;
-		res = rcpt->code / 100 == 5 ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY;
-	} else if (data == NULL || data->code == 0 || data->code / 100 == 3) {
-		what = "connection lost during DATA, outcome unknown";
-	} else {
-		use = data;
-		res = data->code / 100 == 2   ? SMTP_RESULT_SENT
-		      : data->code / 100 == 5 ? SMTP_RESULT_PERMANENT
-		                              : SMTP_RESULT_TEMPORARY;
-	}
-	if (use != NULL) {
-		char t[SMTP_TEXT_MAX];
-		*code = use->code;
-		smtp_clean(t, sizeof(t), use->text ? use->text : "",
-		           use->text ? strlen(use->text) : 0);
-		smtp_fmt(r->text, sizeof(r->text), "%s%d %s", what, use->code, t);
-	} else if (r->last_io.tv_sec != 0 && when_elapsed(&r->last_io) >= r->timeout_s - 0.2 &&
-	           !r->cut) {
-		snprintf(r->text, sizeof(r->text), "%s (no answer within %d s)", what,
-		         r->timeout_s);
-	} else {
-		snprintf(r->text, sizeof(r->text), "%s", what);
-	}
-	*text = r->text;
-	return res;
+	return smtp_classify(r, &re, timed_out, code, text);
 }
 
 static void
@@ -304,7 +277,7 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 		} else {
 			int code;
 			const char *text;
-			enum smtp_result res = smtp_classify(r, s, &code, &text);
+			enum smtp_result res = smtp_outcome(r, s, &code, &text);
 			smtp_cut(r);
 			smtp_report(r, s, res, code, text);
 		}
@@ -318,7 +291,7 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 		enum smtp_result res;
 		if (s == NULL || r->cut)
 			break;
-		res = smtp_classify(r, s, &code, &text);
+		res = smtp_outcome(r, s, &code, &text);
 		if (smtp_report(r, s, res, code, text) < 0)
 			smtp_cut(r);
 		break;
@@ -415,7 +388,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 	static const int which[] = {Timeout_GREETING, Timeout_ENVELOPE, Timeout_DATA,
 	                            Timeout_TRANSFER, Timeout_DATA2};
 
-	if (smtp_reach(r, server, sizeof(server), e) < 0)
+	if (smtp_reach(r, server, sizeof(server), NULL, e) < 0)
 		return -1;
 	r->tls_wanted = r->o->tls == TLS_STARTTLS;
 	r->auth_wanted = !smtp_empty(r->o->user);
@@ -484,7 +457,7 @@ smtp_send_esmtp(struct smtp_run *r, struct err *e)
 			enum smtp_result res;
 			if (s->lm == NULL || s->reported)
 				continue;
-			res = smtp_classify(r, s, &code, &text);
+			res = smtp_outcome(r, s, &code, &text);
 			smtp_report(r, s, res, code, text);
 		}
 	}

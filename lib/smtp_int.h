@@ -73,6 +73,14 @@ int smtp_addr_ok(const char *a);
 const char *smtp_sender(const struct smtp_run *r, const struct smtp_message *m);
 /* 1 if host is a numeric IPv4 or IPv6 address. */
 int smtp_is_ip(const char *host);
+/* One message's replies (code 0: none read; text NULL: not kept). */
+struct smtp_replies {
+	int mail, rcpt, data; /* data: the reply that ends the data (3xx: it never ended) */
+	const char *mail_text, *rcpt_text, *data_text;
+};
+/* Its outcome, code and text (in r->text); timed_out: the server stopped answering. */
+enum smtp_result smtp_classify(struct smtp_run *r, const struct smtp_replies *re, int timed_out,
+                               int *code, const char **text);
 /* Report one message's outcome to the caller once: 0, or -1 when it said stop. */
 int smtp_report(struct smtp_run *r, struct smtp_slot *s, enum smtp_result res, int code,
                 const char *text);
@@ -82,9 +90,11 @@ int smtp_finish(struct smtp_run *r, struct err *e);
 /*
  * smtp_net.c: resolve r->o->host and find an address that accepts a TCP
  * connection within the timeout; fills r->peer and server ("addr:port" for
- * libESMTP). 0, or -1 with ERR_UNAVAILABLE.
+ * libESMTP). fd NULL: the test connection is closed again (libESMTP opens
+ * its own); else the connected, non-blocking socket is left in *fd.
+ * 0, or -1 with ERR_UNAVAILABLE.
  */
-int smtp_reach(struct smtp_run *r, char *server, size_t cap, struct err *e);
+int smtp_reach(struct smtp_run *r, char *server, size_t cap, int *fd, struct err *e);
 /* libESMTP's socket to r->peer (the newest if several), or -1. */
 int smtp_find_socket(const struct smtp_run *r);
 /* Stop the libESMTP session now (shutdown its socket): it sees a dropped connection. */

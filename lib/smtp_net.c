@@ -24,9 +24,10 @@
 /* ------------------------------------------------------------- connecting */
 
 /* Non-blocking connect to one address, waiting at most timeout_s.
- * Returns 0 (connected, socket closed again) or an errno value. */
+ * Returns 0 (connected: the socket in *keep, or closed again when keep is
+ * NULL) or an errno value. */
 static int
-smtp_try_connect(const struct addrinfo *ai, int timeout_s)
+smtp_try_connect(const struct addrinfo *ai, int timeout_s, int *keep)
 {
 	struct pollfd pfd;
 	int fd, rc, soerr = 0;
@@ -55,16 +56,20 @@ smtp_try_connect(const struct addrinfo *ai, int timeout_s)
 		if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			soerr = errno;
 	}
-	close(fd);
+	if (soerr == 0 && keep != NULL)
+		*keep = fd;
+	else
+		close(fd);
 	return soerr;
 }
 
 /*
  * Resolve host and find an address that accepts a TCP connection within the
- * timeout. Fills r->peer and server ("addr:port" for libESMTP).
+ * timeout. Fills r->peer and server ("addr:port" for libESMTP); keeps the
+ * connected socket in *fd unless fd is NULL.
  */
 int
-smtp_reach(struct smtp_run *r, char *server, size_t cap, struct err *e)
+smtp_reach(struct smtp_run *r, char *server, size_t cap, int *fd, struct err *e)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char port[16], num[INET6_ADDRSTRLEN];
@@ -79,7 +84,7 @@ smtp_reach(struct smtp_run *r, char *server, size_t cap, struct err *e)
 		return err_set(e, ERR_UNAVAILABLE, "smtp %s: cannot resolve host: %s", r->where,
 		               gai_strerror(gai));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		last = smtp_try_connect(ai, r->timeout_s);
+		last = smtp_try_connect(ai, r->timeout_s, fd);
 		if (last == 0)
 			break;
 	}

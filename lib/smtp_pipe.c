@@ -10,10 +10,11 @@
  * and DATA last), and their four replies are read in order: one round trip
  * per message. Without PIPELINING each command waits for its reply.
  *
- * Each message is classified from its own replies exactly as the libESMTP
- * client does (smtp_esmtp.c: MAIL FROM refused before any message = the
- * session failed; RCPT 5xx permanent, 4xx temporary; end of data 2xx sent;
- * a connection lost after the data left = outcome unknown, temporary), and
+ * Each message is classified from its own replies by the rules the libESMTP
+ * client uses too (smtp_classify() in smtp.c; MAIL FROM refused before any
+ * message = the session failed; RCPT 5xx permanent, 4xx temporary; end of
+ * data 2xx sent; a connection lost after the data left = outcome unknown,
+ * temporary), and
  * reported through smtp_report() as soon as its last reply is read. After a
  * refused recipient or DATA the transaction is reset (RSET) before the next.
  */
@@ -237,46 +238,16 @@ pipe_data(struct pipe *p, size_t slot, const struct smtp_message *m)
 
 /* ------------------------------------------------------- the outcomes */
 
-/* A message's outcome from its replies (as smtp_classify in smtp_esmtp.c). */
+/* A message's outcome from its replies; last: p->text is the last of them. */
 static enum smtp_result
 pipe_classify(struct pipe *p, size_t i, int last, int *code, const char **text)
 {
-	struct smtp_run *r = p->r;
 	const struct pstate *s = &p->ps[i];
-	enum smtp_result res = SMTP_RESULT_TEMPORARY;
-	const char *what = "";
-	int use = 0;
+	const char *t = last ? p->text : NULL;
+	/* data: the reply to DATA, or after 354 the reply to the final dot */
+	struct smtp_replies re = {s->mail, s->rcpt, s->data == 354 ? s->end : s->data, t, t, t};
 
-	if (s->mail == 0) {
-		what = r->stopped ? "not attempted" : "not attempted, connection lost";
-	} else if (s->mail / 100 != 2) {
-		use = s->mail;
-		what = "MAIL FROM refused: ";
-	} else if (s->rcpt == 0) {
-		what = "connection lost after MAIL FROM";
-	} else if (s->rcpt / 100 != 2) {
-		use = s->rcpt;
-		res = s->rcpt / 100 == 5 ? SMTP_RESULT_PERMANENT : SMTP_RESULT_TEMPORARY;
-	} else if (s->data == 0 || (s->data == 354 && s->end == 0)) {
-		what = "connection lost during DATA, outcome unknown";
-	} else {
-		use = s->data == 354 ? s->end : s->data;
-		res = use / 100 == 2   ? SMTP_RESULT_SENT
-		      : use / 100 == 5 ? SMTP_RESULT_PERMANENT
-		                       : SMTP_RESULT_TEMPORARY;
-	}
-	*code = use;
-	if (use != 0 && last)
-		smtp_fmt(r->text, sizeof(r->text), "%s%d %s", what, use, p->text);
-	else if (use != 0)
-		smtp_fmt(r->text, sizeof(r->text), "%s%d", what, use);
-	else if (p->timed_out && !r->cut)
-		smtp_fmt(r->text, sizeof(r->text), "%s (no answer within %d s)", what,
-		         r->timeout_s);
-	else
-		smtp_fmt(r->text, sizeof(r->text), "%s", what);
-	*text = r->text;
-	return res;
+	return smtp_classify(p->r, &re, p->timed_out, code, text);
 }
 
 static void
@@ -342,38 +313,6 @@ pipe_drain(struct pipe *p)
 
 /* ------------------------------------------------------------ the session */
 
-static int
-pipe_connect(struct smtp_run *r)
-{
-	struct pollfd pfd;
-	int fd, rc, soerr = 0, one = 1;
-	socklen_t len = sizeof(soerr);
-
-	fd = socket(r->peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	rc = connect(fd, (struct sockaddr *)&r->peer, r->peerlen);
-	if (rc < 0 && errno == EINPROGRESS) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		do
-			rc = poll(&pfd, 1, r->timeout_s * 1000);
-		while (rc < 0 && errno == EINTR);
-		if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0)
-			rc = 0;
-		else
-			rc = -1;
-	}
-	if (rc < 0) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	clock_gettime(CLOCK_MONOTONIC, &r->last_io);
-	return fd;
-}
-
 /* Greeting and EHLO (HELO if EHLO is refused). 0, or -1 with r->reason set. */
 static int
 pipe_hello(struct pipe *p)
@@ -424,16 +363,14 @@ smtp_send_pipe(struct smtp_run *r, struct err *e)
 	struct pipe p;
 	char server[320];
 	size_t i;
-	int need_rset = 0, rc;
+	int need_rset = 0, rc, one = 1;
 
-	if (smtp_reach(r, server, sizeof(server), e) < 0)
+	if (smtp_reach(r, server, sizeof(server), &r->fd, e) < 0)
 		return -1;
+	setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	clock_gettime(CLOCK_MONOTONIC, &r->last_io);
 	memset(&p, 0, sizeof(p));
 	p.r = r;
-	r->fd = pipe_connect(r);
-	if (r->fd < 0)
-		return err_set(e, ERR_UNAVAILABLE, "smtp %s: cannot connect: %s", r->where,
-		               strerror(errno ? errno : ECONNREFUSED));
 	p.ps = xcalloc(r->n, sizeof(*p.ps));
 	for (i = 0; i < r->n; i++)
 		p.ps[i].handed = smtp_addr_ok(r->slots[i].msg->recipient);

@@ -11,7 +11,7 @@
 # (default 20) hit a running process; then it is rerun until it exits 0. Checks:
 #   - every message the database calls sent or skipped is final, none pending;
 #   - smtp: every sent message arrived, none more than twice, at most the
-#     one in flight per kill sent again (GROUP, lib/morning.c GROUP_MAX:
+#     one in flight per kill sent again (GROUP, lib/morning.c record():
 #     duplicates counted by Message-ID and reported);
 #   - file: every sent message has its .eml, no temporary file left behind.
 # Prints "crash_notify: M messages, K kills, D duplicates, F failures".
@@ -25,7 +25,7 @@ work crash-notify
 NOW='2019-11-30 07:00'
 fail=0
 srv=""
-# A kill repeats at most the outcomes not committed yet: one group (lib/morning.c GROUP_MAX).
+# A kill repeats at most the outcome not committed yet: one message (lib/morning.c record()).
 GROUP=1
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT
 

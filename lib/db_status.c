@@ -111,19 +111,12 @@ int
 db_status_batch_exists(struct db *db, long long batch_id, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc = db_row_maybe(db, "SELECT 1 FROM batch WHERE batch_id = ?1", &batch_id, 1, &st,
+	                      "read batches", e);
 
-	if (db_prepare(db, "SELECT 1 FROM batch WHERE batch_id = ?", &st, e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_fail(db, e, "read batches");
+	if (rc == 1)
 		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW;
+	return rc;
 }
 
 int

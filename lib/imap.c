@@ -55,6 +55,7 @@ static int
 fail(struct imap *s, CURLcode rc, int during, const char *what, struct err *e)
 {
 	const char *msg = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
+	/* anything else (login refused, certificate, network): the server's */
 	enum err_kind kind = during ? ERR_TEMP : ERR_UNAVAILABLE;
 
 	switch (rc) {
@@ -63,13 +64,6 @@ fail(struct imap *s, CURLcode rc, int during, const char *what, struct err *e)
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 		kind = ERR_CONFIG;
-		break;
-	case CURLE_LOGIN_DENIED:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-		kind = during ? ERR_TEMP : ERR_UNAVAILABLE;
 		break;
 	default:
 		break;

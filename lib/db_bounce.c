@@ -253,17 +253,3 @@ db_bounce_families(struct db *db,
 	sqlite3_finalize(st);
 	return frc < 0 || rc != SQLITE_DONE ? -1 : 0;
 }
-
-int
-db_bounce_count_messages(struct db *db, long long *n, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT count(*) FROM message WHERE state = 'bounced'", &st, e) < 0)
-		return -1;
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(db, e, "count bounced messages");
-}

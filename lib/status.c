@@ -125,15 +125,14 @@ count_family(const struct db_bounce_family *f, void *arg, struct err *e)
 	return 0;
 }
 
-/* "Bounces: ..." when any message bounced. */
+/* "Bounces: ..." when any message bounced; m: the mail counts of the same snapshot. */
 static int
-put_bounces(struct db *db, int limit, FILE *out, struct err *e)
+put_bounces(struct db *db, const struct db_status_mail *m, int limit, FILE *out, struct err *e)
 {
 	struct undeliverable_count c = {limit, 0, 0};
-	long long n;
+	long long n = m->bounced;
 
-	if (db_bounce_count_messages(db, &n, e) < 0 ||
-	    db_bounce_families(db, count_family, &c, e) < 0)
+	if (db_bounce_families(db, count_family, &c, e) < 0)
 		return -1;
 	if (n == 0 && c.families == 0)
 		return 0;
@@ -177,7 +176,7 @@ overview(struct db *db, int64_t now, int limit, FILE *out, struct err *e)
 	put_mail_counts(out, &m, now);
 	if (m.failed > 0 && db_status_messages(db, "failed", failed_line, out, e) < 0)
 		return -1;
-	return put_bounces(db, limit, out, e);
+	return put_bounces(db, &m, limit, out, e);
 }
 
 /* Run view() in one read transaction. */
@@ -337,7 +336,7 @@ mail_view(struct db *db, void *arg, struct err *e)
 	if (db_status_mail(db, &m, e) < 0)
 		return -1;
 	put_mail_counts(a->out, &m, a->now);
-	if (put_bounces(db, a->limit, a->out, e) < 0)
+	if (put_bounces(db, &m, a->limit, a->out, e) < 0)
 		return -1;
 	if (m.pending + m.failed + m.skipped + m.bounced == 0)
 		return 0;

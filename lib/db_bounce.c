@@ -111,10 +111,8 @@ db_bounce_record(struct db *db, const struct db_bounce_new *b, int dry, struct d
 		db_bind_text(st, 2, b->status);
 		db_bind_text(st, 3, b->diagnostic ? b->diagnostic : "");
 		sqlite3_bind_int64(st, 4, hit->message_ref);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_fail(db, e, "mark the message bounced");
+		if (db_step_done(db, st, "mark the message bounced", e) < 0)
 			goto done;
-		}
 		sqlite3_finalize(st);
 		if (db_prepare(db,
 		               "INSERT INTO bounce(family_ref, address, message_ref, bounced_at,"
@@ -127,10 +125,8 @@ db_bounce_record(struct db *db, const struct db_bounce_new *b, int dry, struct d
 		sqlite3_bind_int64(st, 4, b->now);
 		db_bind_text(st, 5, b->status);
 		db_bind_text(st, 6, b->diagnostic ? b->diagnostic : "");
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_fail(db, e, "record the bounce");
+		if (db_step_done(db, st, "record the bounce", e) < 0)
 			goto done;
-		}
 		sqlite3_finalize(st);
 		st = NULL;
 	}

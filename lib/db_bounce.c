@@ -111,10 +111,8 @@ db_bounce_record(struct db *db, const struct db_bounce_new *b, int dry, struct d
 		db_bind_text(st, 2, b->status);
 		db_bind_text(st, 3, b->diagnostic ? b->diagnostic : "");
 		sqlite3_bind_int64(st, 4, hit->message_ref);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_fail(db, e, "mark the message bounced");
+		if (db_step_done(db, st, "mark the message bounced", e) < 0)
 			goto done;
-		}
 		sqlite3_finalize(st);
 		if (db_prepare(db,
 		               "INSERT INTO bounce(family_ref, address, message_ref, bounced_at,"
@@ -127,10 +125,8 @@ db_bounce_record(struct db *db, const struct db_bounce_new *b, int dry, struct d
 		sqlite3_bind_int64(st, 4, b->now);
 		db_bind_text(st, 5, b->status);
 		db_bind_text(st, 6, b->diagnostic ? b->diagnostic : "");
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_fail(db, e, "record the bounce");
+		if (db_step_done(db, st, "record the bounce", e) < 0)
 			goto done;
-		}
 		sqlite3_finalize(st);
 		st = NULL;
 	}
@@ -252,18 +248,4 @@ db_bounce_families(struct db *db,
 		db_fail(db, e, "read bounces");
 	sqlite3_finalize(st);
 	return frc < 0 || rc != SQLITE_DONE ? -1 : 0;
-}
-
-int
-db_bounce_count_messages(struct db *db, long long *n, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT count(*) FROM message WHERE state = 'bounced'", &st, e) < 0)
-		return -1;
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(db, e, "count bounced messages");
 }

@@ -88,7 +88,4 @@ int db_bounce_families(struct db *db,
                        int (*fn)(const struct db_bounce_family *f, void *arg, struct err *e),
                        void *arg, struct err *e);
 
-/* The number of messages in state 'bounced'. */
-int db_bounce_count_messages(struct db *db, long long *n, struct err *e);
-
 #endif

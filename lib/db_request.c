@@ -47,30 +47,6 @@ open_days(struct db *db, struct db_request *r, struct err *e)
 }
 
 /*
- * Prepare a one-row query, bind up to four integers to its parameters (as
- * many as it has) and step it. Returns 1 with *st on the row (caller reads
- * and finalizes), 0 when there is no row, -1 on error (finalized).
- */
-static int
-one_step(struct db *db, const char *sql, const long long v[6], sqlite3_stmt **st, struct err *e)
-{
-	int n, rc;
-
-	if (db_prepare(db, sql, st, e) < 0)
-		return -1;
-	n = sqlite3_bind_parameter_count(*st);
-	for (int i = 0; i < n && i < 6; i++)
-		sqlite3_bind_int64(*st, i + 1, v[i]);
-	rc = sqlite3_step(*st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		db_fail(db, e, "read request");
-	sqlite3_finalize(*st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/*
  * A one-row query binding integers a and b: column 0 into *text (a copy,
  * NULL when no row) when text is not NULL, else into *num (0 when no row).
  */
@@ -78,9 +54,9 @@ static int
 one_value(struct db *db, const char *sql, long long a, long long b, char **text, long long *num,
           struct err *e)
 {
-	const long long v[6] = {a, b, 0, 0};
+	const long long v[2] = {a, b};
 	sqlite3_stmt *st;
-	int rc = one_step(db, sql, v, &st, e);
+	int rc = db_row_maybe(db, sql, v, 2, &st, "read request", e);
 
 	if (text != NULL)
 		*text = rc == 1 ? db_column_dup(st, 0) : NULL;
@@ -146,16 +122,17 @@ request_links(struct db *db, struct db_request *r, long long child_ref, long lon
 		const long long key[6] = {child_ref, r->activity_ref, r->day,
 		                          r->seq,    r->batch_id,     r->submitted_at};
 		sqlite3_stmt *st;
-		int rc = one_step(db,
-		                  "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
-		                  " AND h.activity_ref = ?2 AND h.day = ?3" HELD
-		                  " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
-		                  " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
-		                  "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
-		                  "  OR (d.batch_id = ?5 AND (h.submitted_at < ?6"
-		                  "  OR (h.submitted_at = ?6 AND h.seq < ?4)))))"
-		                  " ORDER BY h.seq LIMIT 1",
-		                  key, &st, e);
+		int rc =
+		    db_row_maybe(db,
+		                 "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
+		                 " AND h.activity_ref = ?2 AND h.day = ?3" HELD
+		                 " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
+		                 " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
+		                 "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
+		                 "  OR (d.batch_id = ?5 AND (h.submitted_at < ?6"
+		                 "  OR (h.submitted_at = ?6 AND h.seq < ?4)))))"
+		                 " ORDER BY h.seq LIMIT 1",
+		                 key, 6, &st, "read request", e);
 
 		if (rc < 0)
 			return -1;
@@ -170,23 +147,20 @@ request_links(struct db *db, struct db_request *r, long long child_ref, long lon
 static int
 request_slot(struct db *db, struct db_request *r, struct err *e)
 {
+	const long long slot[2] = {r->activity_ref, r->day};
 	sqlite3_stmt *st;
-	int rc;
+	int rc =
+	    db_row_maybe(db, "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
+	                 slot, 2, &st, "read opening", e);
 
-	if (db_prepare(db, "SELECT capacity FROM opening WHERE activity_ref = ? AND day = ?", &st,
-	               e) < 0)
+	if (rc < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, r->activity_ref);
-	sqlite3_bind_int64(st, 2, r->day);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == 1) {
 		r->open = 1;
 		r->has_opening_capacity = !db_row_null(st, 0);
 		r->opening_capacity = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, e, "read opening");
 	if (one_int(db,
 	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
 	            " AND state = 'accepted'",

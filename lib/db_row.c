@@ -37,6 +37,26 @@ db_row_one(struct db *db, const char *sql, sqlite3_stmt **st, const char *what, 
 	return 0;
 }
 
+int
+db_row_maybe(struct db *db, const char *sql, const long long *v, int n, sqlite3_stmt **st,
+             const char *what, struct err *e)
+{
+	int rc;
+
+	if (db_prepare(db, sql, st, e) < 0)
+		return -1;
+	for (int i = 0; i < n && i < sqlite3_bind_parameter_count(*st); i++)
+		sqlite3_bind_int64(*st, i + 1, v[i]);
+	rc = sqlite3_step(*st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		db_fail(db, e, what);
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 const char *
 db_row_text(sqlite3_stmt *st, int i)
 {

@@ -1,6 +1,7 @@
 /*
  * db_row.h - private to lib/db*.c: reading the rows of a prepared statement
- * (a listing streamed to a callback, a column's text, a NULL test).
+ * (a listing streamed to a callback, a one-row read, a column's text, a NULL
+ * test).
  */
 #ifndef NOCTURNE_DB_ROW_H
 #define NOCTURNE_DB_ROW_H
@@ -24,6 +25,15 @@ int db_row_each(struct db *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, vo
  * set through db_fail with what (*st finalized).
  */
 int db_row_one(struct db *db, const char *sql, sqlite3_stmt **st, const char *what, struct err *e);
+
+/*
+ * Prepare sql, bind the integers v[0..n) to its parameters ?1.. (as many
+ * as it has) and step to its first row, if any: 1 with *st on the row (the
+ * caller reads it, then finalizes *st), 0 when there is no row, -1 with e
+ * set through db_fail with what. *st is finalized unless 1 is returned.
+ */
+int db_row_maybe(struct db *db, const char *sql, const long long *v, int n, sqlite3_stmt **st,
+                 const char *what, struct err *e);
 
 /* Column i of the current row as text (valid until the next step), NULL for NULL. */
 const char *db_row_text(sqlite3_stmt *st, int i);

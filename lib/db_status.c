@@ -111,19 +111,12 @@ int
 db_status_batch_exists(struct db *db, long long batch_id, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc = db_row_maybe(db, "SELECT 1 FROM batch WHERE batch_id = ?1", &batch_id, 1, &st,
+	                      "read batches", e);
 
-	if (db_prepare(db, "SELECT 1 FROM batch WHERE batch_id = ?", &st, e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_fail(db, e, "read batches");
+	if (rc == 1)
 		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW;
+	return rc;
 }
 
 int
@@ -224,6 +217,18 @@ db_status_request_messages(struct db *db, long long seq,
 	                     NULL, 1, seq, fn, arg, e);
 }
 
+/*
+ * The export's columns (db_export_row_read's eight, then batch_id and
+ * decided_at): EXPORT_COLS, a source naming the request r, EXPORT_JOINS.
+ */
+#define EXPORT_COLS                                                                                \
+	"SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action, r.state,"                \
+	" CASE WHEN r.state = 'refused' THEN r.reason END,"                                        \
+	" CASE WHEN r.state = 'waitlisted' THEN r.position END, r.batch_id, b.ran_at FROM "
+#define EXPORT_JOINS                                                                               \
+	" JOIN child c ON c.ref = r.child_ref JOIN activity a ON a.ref = r.activity_ref"           \
+	" LEFT JOIN batch b ON b.batch_id = r.batch_id"
+
 struct export_ctx {
 	int (*fn)(const struct export_row *, void *);
 	void *arg;
@@ -257,24 +262,10 @@ db_status_export(struct db *db, long long batch_id,
 	 * whose batch_id is N has its decision row in batch N.
 	 */
 	rc = db_prepare(db,
-	                batch_id > 0
-	                    ? "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
-	                      " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
-	                      " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
-	                      " r.batch_id, b.ran_at FROM decision d"
-	                      " JOIN request r ON r.seq = d.seq"
-	                      " JOIN child c ON c.ref = r.child_ref"
-	                      " JOIN activity a ON a.ref = r.activity_ref"
-	                      " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-	                      " WHERE d.batch_id = ?1 AND r.batch_id = ?1 ORDER BY d.seq"
-	                    : "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
-	                      " r.state, CASE WHEN r.state = 'refused' THEN r.reason END,"
-	                      " CASE WHEN r.state = 'waitlisted' THEN r.position END,"
-	                      " r.batch_id, b.ran_at FROM request r"
-	                      " JOIN child c ON c.ref = r.child_ref"
-	                      " JOIN activity a ON a.ref = r.activity_ref"
-	                      " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-	                      " ORDER BY r.seq",
+	                batch_id > 0 ? EXPORT_COLS
+	                    "decision d JOIN request r ON r.seq = d.seq" EXPORT_JOINS
+	                    " WHERE d.batch_id = ?1 AND r.batch_id = ?1 ORDER BY d.seq"
+	                             : EXPORT_COLS "request r" EXPORT_JOINS " ORDER BY r.seq",
 	                &st, e);
 	if (rc < 0)
 		return -1;

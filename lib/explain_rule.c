@@ -109,15 +109,14 @@ deadline_recorded(FILE *out, const struct db_request *r, const struct db_event *
 	fprintf(out, "refused: submitted %s, %s: ", sub,
 	        r->submitted_at == ev->deadline ? "at the deadline (on time means before it)"
 	                                        : "after the deadline");
+	deadline_words(r, words, sizeof(words));
 	if (now_limit == ev->deadline) {
-		deadline_words(r, words, sizeof(words));
 		fputs(words, out);
 	} else {
 		french_date(when_day_of(ev->deadline), d);
 		french_time(
 		    (int)((ev->deadline - (int64_t)when_day_of(ev->deadline) * WHEN_DAY_SECS) / 60),
 		    t);
-		deadline_words(r, words, sizeof(words));
 		fprintf(out, "%s à %s (the activity's deadline has changed since: now %s)", d, t,
 		        words);
 	}
@@ -230,6 +229,19 @@ refused_common(FILE *out, const struct db_request *r, const char *why)
 	return 1;
 }
 
+/* A duplicate's refusal; holder: the request that held the slot, if known. */
+static void
+duplicate_words(FILE *out, const char *holder)
+{
+	fputs("refused: the child already held a place or was on the waiting list for this slot",
+	      out);
+	if (holder != NULL) {
+		fputs(" (request ", out);
+		textout_put(out, holder, 0);
+		fputs(")", out);
+	}
+}
+
 static void
 refused_recorded(FILE *out, const struct db_request *r, const struct db_event *ev)
 {
@@ -252,14 +264,7 @@ refused_recorded(FILE *out, const struct db_request *r, const struct db_event *e
 			fprintf(out, " and the waiting list was full (at most %lld)", ev->position);
 		break;
 	case RULES_DUPLICATE:
-		fputs("refused: the child already held a place or was on the waiting list for this "
-		      "slot",
-		      out);
-		if (ev->other_id) {
-			fputs(" (request ", out);
-			textout_put(out, ev->other_id, 0);
-			fputs(")", out);
-		}
+		duplicate_words(out, ev->other_id);
 		break;
 	default:
 		fprintf(out, "refused (%s)", why);
@@ -284,17 +289,17 @@ refused_unrecorded(FILE *out, const struct db_request *r)
 		else if (r->waitlist > 0)
 			fprintf(out, " (the waiting list holds at most %lld now)", r->waitlist);
 	} else if (strcmp(why, "duplicate") == 0) {
-		fputs("refused: the child already held a place or was on the waiting list for this "
-		      "slot",
-		      out);
-		if (r->holder_id) {
-			fputs(" (request ", out);
-			textout_put(out, r->holder_id, 0);
-			fputs(")", out);
-		}
+		duplicate_words(out, r->holder_id);
 	} else {
 		fprintf(out, "refused (%s)", why);
 	}
+}
+
+static void
+waitlisted_words(FILE *out, const struct db_request *r)
+{
+	fprintf(out, "waitlisted, position %lld of %lld (position 1 gets the next free place)",
+	        r->position, r->waiting);
 }
 
 /* " (it joined the list in batch A at position q)" when it did. */
@@ -354,9 +359,7 @@ rule_recorded(struct db *db, FILE *out, const struct db_request *r,
 	if (strcmp(r->state, "refused") == 0 && (ev = find(l, b, RULES_EV_REFUSED)) != NULL) {
 		refused_recorded(out, r, ev);
 	} else if (strcmp(r->state, "waitlisted") == 0) {
-		fprintf(out,
-		        "waitlisted, position %lld of %lld (position 1 gets the next free place)",
-		        r->position, r->waiting);
+		waitlisted_words(out, r);
 		joined(out, l, 0);
 	} else if (strcmp(r->state, "expired") == 0 &&
 	           (ev = find(l, b, RULES_EV_EXPIRED)) != NULL) {
@@ -410,9 +413,7 @@ rule_unrecorded(FILE *out, const struct db_request *r)
 	if (strcmp(r->state, "refused") == 0) {
 		refused_unrecorded(out, r);
 	} else if (strcmp(r->state, "waitlisted") == 0) {
-		fprintf(out,
-		        "waitlisted, position %lld of %lld (position 1 gets the next free place)",
-		        r->position, r->waiting);
+		waitlisted_words(out, r);
 	} else if (strcmp(r->state, "expired") == 0) {
 		when_format_date(r->day, d);
 		fprintf(out,

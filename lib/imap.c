@@ -19,8 +19,6 @@ struct imap {
 	unsigned long pending[DONE_BATCH]; /* handled, not yet flagged */
 	size_t npending;
 	char *mailbox_url; /* scheme://host:port/MAILBOX */
-	char *done_folder;
-	size_t max;
 	char errbuf[CURL_ERROR_SIZE];
 	/* the current transfer's bytes */
 	struct buf buf;
@@ -31,7 +29,8 @@ static size_t
 on_write(char *p, size_t size, size_t n, void *ctx)
 {
 	struct imap *s = ctx;
-	size_t len = size * n, room = s->buf.len < s->max ? s->max - s->buf.len : 0;
+	size_t len = size * n,
+	       room = s->buf.len < s->o.max_message ? s->o.max_message - s->buf.len : 0;
 
 	if (len > room) {
 		s->cut = 1;
@@ -55,6 +54,7 @@ static int
 fail(struct imap *s, CURLcode rc, int during, const char *what, struct err *e)
 {
 	const char *msg = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
+	/* anything else (login refused, certificate, network): the server's */
 	enum err_kind kind = during ? ERR_TEMP : ERR_UNAVAILABLE;
 
 	switch (rc) {
@@ -63,13 +63,6 @@ fail(struct imap *s, CURLcode rc, int during, const char *what, struct err *e)
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 		kind = ERR_CONFIG;
-		break;
-	case CURLE_LOGIN_DENIED:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-		kind = during ? ERR_TEMP : ERR_UNAVAILABLE;
 		break;
 	default:
 		break;
@@ -160,15 +153,13 @@ imap_open(struct imap **out, const struct imap_options *o, struct err *e)
 	curl_url_cleanup(u);
 
 	s = xcalloc(1, sizeof(*s));
+	s->o = *o;
 	s->mailbox_url = buf_detach(&url, NULL);
-	s->done_folder = xstrdup(o->done_folder ? o->done_folder : "");
-	s->max = o->max_message;
 	s->c = curl_easy_init();
 	if (s->c == NULL) {
 		err_set(e, ERR_INTERNAL, "cannot create a libcurl handle");
 		goto done;
 	}
-	s->o = *o;
 	/* log in and select the mailbox: a harmless command on it */
 	if (perform(s, s->mailbox_url, "NOOP", 0, "connect", e) < 0)
 		goto done;
@@ -194,7 +185,6 @@ imap_close(struct imap *s)
 		curl_easy_cleanup(s->c);
 	buf_release(&s->buf);
 	free(s->mailbox_url);
-	free(s->done_folder);
 	free(s);
 }
 
@@ -270,9 +260,9 @@ imap_flush(struct imap *s, struct err *e)
 	for (size_t i = 0; i < s->npending; i++)
 		buf_addf(&set, "%s%lu", i ? "," : "", s->pending[i]);
 	s->npending = 0;
-	if (s->done_folder[0] != '\0') {
+	if (s->o.done_folder != NULL && s->o.done_folder[0] != '\0') {
 		buf_addf(&cmd, "UID COPY %s ", set.p);
-		quoted(&cmd, s->done_folder);
+		quoted(&cmd, s->o.done_folder);
 		rc = perform(s, s->mailbox_url, cmd.p, 1, "copy to the done folder", e);
 		buf_release(&cmd);
 	}

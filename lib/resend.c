@@ -21,19 +21,15 @@ is_replaced(const char *line, size_t n)
 int
 resend_rewrite(const char *content, size_t len, const struct resend_head *h, struct buf *out)
 {
-	const char *end = NULL;
+	const char *end = memmem(content, len, "\r\n\r\n", 4);
 	char date[MIME_DATE_LEN];
 	char *orig, *id;
 	size_t i = 0, hlen;
 	int drop = 0;
 
-	for (size_t k = 0; k + 4 <= len; k++)
-		if (memcmp(content + k, "\r\n\r\n", 4) == 0) {
-			end = content + k + 2; /* the header's last CRLF included */
-			break;
-		}
 	if (end == NULL)
 		return -1;
+	end += 2; /* the header's last CRLF included */
 	hlen = (size_t)(end - content);
 	mime_date(h->date, h->zone_minutes, date);
 	buf_addf(out, "Date: %s\r\n", date);

@@ -68,18 +68,24 @@ batch_line(const struct db_status_batch *b, void *arg)
 	return 0;
 }
 
+/* "Mail queue: ..." and, when a message waits, its next attempt. */
 static void
-put_mail_counts(FILE *out, const struct db_status_mail *m)
+put_mail_counts(FILE *out, const struct db_status_mail *m, int64_t now)
 {
+	char at[WHEN_DATETIME_LEN];
+
 	if (m->pending + m->sent + m->failed + m->skipped + m->bounced == 0) {
 		fputs("Mail queue: empty\n", out);
-		return;
+	} else {
+		fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped",
+		        m->pending, m->sent, m->failed, m->skipped);
+		if (m->bounced > 0)
+			fprintf(out, ", %lld bounced", m->bounced);
+		putc('\n', out);
 	}
-	fprintf(out, "Mail queue: %lld pending, %lld sent, %lld failed, %lld skipped", m->pending,
-	        m->sent, m->failed, m->skipped);
-	if (m->bounced > 0)
-		fprintf(out, ", %lld bounced", m->bounced);
-	putc('\n', out);
+	if (m->has_next)
+		fprintf(out, "  next attempt: %s%s\n", fmt_datetime(m->next_at, at),
+		        m->next_at <= now ? " (due now)" : "");
 }
 
 static int
@@ -119,15 +125,14 @@ count_family(const struct db_bounce_family *f, void *arg, struct err *e)
 	return 0;
 }
 
-/* "Bounces: ..." when any message bounced. */
+/* "Bounces: ..." when any message bounced; m: the mail counts of the same snapshot. */
 static int
-put_bounces(struct db *db, int limit, FILE *out, struct err *e)
+put_bounces(struct db *db, const struct db_status_mail *m, int limit, FILE *out, struct err *e)
 {
 	struct undeliverable_count c = {limit, 0, 0};
-	long long n;
+	long long n = m->bounced;
 
-	if (db_bounce_count_messages(db, &n, e) < 0 ||
-	    db_bounce_families(db, count_family, &c, e) < 0)
+	if (db_bounce_families(db, count_family, &c, e) < 0)
 		return -1;
 	if (n == 0 && c.families == 0)
 		return 0;
@@ -168,13 +173,10 @@ overview(struct db *db, int64_t now, int limit, FILE *out, struct err *e)
 	putc('\n', out);
 	if (db_status_mail(db, &m, e) < 0)
 		return -1;
-	put_mail_counts(out, &m);
-	if (m.has_next)
-		fprintf(out, "  next attempt: %s%s\n", fmt_datetime(m.next_at, at),
-		        m.next_at <= now ? " (due now)" : "");
+	put_mail_counts(out, &m, now);
 	if (m.failed > 0 && db_status_messages(db, "failed", failed_line, out, e) < 0)
 		return -1;
-	return put_bounces(db, limit, out, e);
+	return put_bounces(db, &m, limit, out, e);
 }
 
 /* Run view() in one read transaction. */
@@ -190,23 +192,24 @@ in_snapshot(struct db *db, struct err *e, int (*view)(struct db *, void *, struc
 	return rc;
 }
 
-struct overview_args {
+/* What the overview, the mail queue and the page are shown with. */
+struct view_args {
 	int64_t now;
-	int limit;
+	int limit; /* [bounce] limit */
 	FILE *out;
 };
 
 static int
 overview_view(struct db *db, void *arg, struct err *e)
 {
-	struct overview_args *a = arg;
+	struct view_args *a = arg;
 	return overview(db, a->now, a->limit, a->out, e);
 }
 
 int
 status_overview(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct overview_args a = {now, bounce_limit, out};
+	struct view_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, overview_view, &a), e);
 }
 
@@ -291,12 +294,6 @@ status_batch(struct db *db, long long batch_id, FILE *out, struct err *e)
 
 /* ---- the mail queue ---------------------------------------------------- */
 
-struct mail_args {
-	int64_t now;
-	int limit;
-	FILE *out;
-};
-
 void
 status_put_bounce(FILE *out, const struct db_status_message *m)
 {
@@ -312,7 +309,7 @@ status_put_bounce(FILE *out, const struct db_status_message *m)
 static int
 mail_line(const struct db_status_message *m, void *arg)
 {
-	struct mail_args *a = arg;
+	struct view_args *a = arg;
 	char at[WHEN_DATETIME_LEN];
 
 	fprintf(a->out, "%5lld %-6s ", m->ref, m->kind);
@@ -333,17 +330,13 @@ mail_line(const struct db_status_message *m, void *arg)
 static int
 mail_view(struct db *db, void *arg, struct err *e)
 {
-	struct mail_args *a = arg;
+	struct view_args *a = arg;
 	struct db_status_mail m;
-	char at[WHEN_DATETIME_LEN];
 
 	if (db_status_mail(db, &m, e) < 0)
 		return -1;
-	put_mail_counts(a->out, &m);
-	if (m.has_next)
-		fprintf(a->out, "  next attempt: %s%s\n", fmt_datetime(m.next_at, at),
-		        m.next_at <= a->now ? " (due now)" : "");
-	if (put_bounces(db, a->limit, a->out, e) < 0)
+	put_mail_counts(a->out, &m, a->now);
+	if (put_bounces(db, &m, a->limit, a->out, e) < 0)
 		return -1;
 	if (m.pending + m.failed + m.skipped + m.bounced == 0)
 		return 0;
@@ -355,7 +348,7 @@ mail_view(struct db *db, void *arg, struct err *e)
 int
 status_mail(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct mail_args a = {now, bounce_limit, out};
+	struct view_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, mail_view, &a), e);
 }
 
@@ -487,14 +480,12 @@ bounce_row(const struct db_bounce_family *f, void *arg, struct err *e)
 static int
 bounces_view(struct db *db, void *arg, struct err *e)
 {
-	static const char *const cols[] = {"family_id", "bounced_at", "status", "diagnostic"};
+	static const char *const cols[] = {"family_id",  "name",   "address",
+	                                   "bounced_at", "status", "diagnostic"};
 	struct bounces_args *a = arg;
 	int rc = 0;
 
-	rc |= csvout_field(&a->w, cols[0]);
-	rc |= csvout_field(&a->w, "name");
-	rc |= csvout_field(&a->w, "address");
-	for (int i = 1; i < 4; i++)
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		rc |= csvout_field(&a->w, cols[i]);
 	rc |= csvout_end_row(&a->w);
 	if (rc != 0)
@@ -527,36 +518,30 @@ status_bounces_file(struct db *db, const char *path, struct err *e)
 
 /* ---- the service's morning page (contract section 9) -------------------- */
 
-struct html_args {
-	int64_t now;
-	int limit;
-	FILE *out;
-};
-
 static int
 html_view(struct db *db, void *arg, struct err *e)
 {
-	struct html_args *a = arg;
+	struct view_args *a = arg;
 	return page_write(db, a->now, a->limit, a->out, e);
 }
 
 int
 status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
-	struct html_args a = {now, bounce_limit, out};
+	struct view_args a = {now, bounce_limit, out};
 	return view_end(out, in_snapshot(db, e, html_view, &a), e);
 }
 
 static int
 html_to(struct db *db, FILE *fp, void *arg, struct err *e)
 {
-	const struct html_args *a = arg;
+	const struct view_args *a = arg;
 	return status_html(db, a->now, a->limit, fp, e);
 }
 
 int
 status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e)
 {
-	struct html_args a = {now, bounce_limit, NULL};
+	struct view_args a = {now, bounce_limit, NULL};
 	return write_atomically(db, path, html_to, &a, e);
 }

@@ -1,7 +1,8 @@
 # nocturne-bounce --fetch against a real Dovecot on loopback (imaps, its own
 # certificate): handled messages deleted or moved, others left; a wrong
-# password and a certificate from another CA refused (69) with the mailbox
-# untouched; the lock; a mailbox of 1,000 bounces.
+# password and a certificate from another CA refused (69), a password file
+# readable by others refused (78), with the mailbox untouched; the lock; a
+# mailbox of 1,000 bounces.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 if [ ! -x /usr/sbin/dovecot ] || ! command -v curl >/dev/null; then
 	echo "SKIP: bounce_fetch: dovecot-imapd or curl is not installed"
@@ -56,6 +57,18 @@ fetch
 expect_rc 69
 expect_contains "$ERR" "certificate"
 expect_eq "$(imap_count)" 4 "messages left"
+ok
+
+t password_file_readable_by_others_is_78
+# the same permission rule as the SMTP password (contract section 8)
+printf 'S3cret pass\n' >"$T/open.pw"
+chmod 644 "$T/open.pw"
+conf "password_file = $T/open.pw"
+fetch
+expect_rc 78
+expect_contains "$ERR" "nocturne-bounce: [bounce] password_file $T/open.pw: refused: readable by group or others (mode 644)"
+expect_eq "$(imap_count)" 4 "messages left"
+expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" sent "message 1"
 ok
 
 t dry_run_lists_and_removes_nothing

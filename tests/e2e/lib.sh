@@ -138,6 +138,15 @@ open(sys.argv[2], "w").close(); time.sleep(float(sys.argv[3]))' "$1" "$T/.held" 
 	poll 100 0.1 test -e "$T/.held"
 }
 
+# need_tools TOOL...: every TOOL is on PATH (make builds them all), else
+# one FAIL line for the script and exit.
+need_tools() {
+	for _tool in "$@"; do
+		command -v "$_tool" >/dev/null ||
+			{ echo "FAIL: $(basename "$0"): $_tool is not built"; exit 1; }
+	done
+}
+
 # A free TCP port on loopback.
 free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

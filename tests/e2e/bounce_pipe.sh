@@ -85,6 +85,14 @@ expect_eq "$(q "SELECT state FROM message WHERE ref = (SELECT max(ref) FROM mess
 file_conf 'return_path = bounces@mairie.example'
 ok
 
+# Nothing is ever sent (contract section 8): what the outbox and the message
+# table hold before the bounces of the next cases, checked after them.
+outbox_and_messages() {
+	ls -A "$T/outbox" | md5sum
+	q 'SELECT count(*), max(ref), sum(attempts) FROM message'
+}
+sent_before=$(outbox_and_messages)
+
 # every fixture, on a fresh copy of the sent messages: the state it ends in
 t each_format_ends_in_the_right_state
 for case in postfix:bounced exim:bounced sendmail:bounced qmail:bounced microsoft:bounced \
@@ -169,6 +177,11 @@ sed '/^Final-Recipient/d; /^Original-Recipient/d' "$T/b1.eml" >"$T/nf.eml"
 bounce "$T/nf.eml"
 expect_rc 0
 expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" bounced "without Final-Recipient"
+ok
+
+t bounces_send_nothing
+[ "$(ls -A "$T/outbox" | wc -l)" -gt 0 ] || fail "the morning wrote no message to compare with"
+expect_eq "$(outbox_and_messages)" "$sent_before" "outbox and messages after the bounces above"
 ok
 
 t busy_or_missing_database_is_75

@@ -67,6 +67,12 @@ n_db() {
 q() { sqlite3 "$T/n.db" "$1"; }
 rule_of() { nocturne-status --request "$1" | sed -n 's/^  rule: *//p'; }
 
+# expect_states ID:WANT...: the script's own state ID (a function it
+# defines) is WANT, for each ID.
+expect_states() {
+	for _x in "$@"; do expect_eq "$(state "${_x%%:*}")" "${_x#*:}" "${_x%%:*}"; done
+}
+
 # csv KIND FILE: write FILE, KIND's usual header line then the rows read
 # on standard input (requests, families, children).
 csv() {

@@ -50,6 +50,8 @@ expect_eq() { # expect_eq ACTUAL EXPECTED [WHAT]
 	[ "$1" = "$2" ] || fail "${3:-value}: got '$1', expected '$2'"
 }
 expect_contains() { # expect_contains HAYSTACK NEEDLE [WHAT]
+	# An empty NEEDLE is in everything: a check that could not fail.
+	[ -n "$2" ] || { fail "${3:-output}: expect_contains with an empty needle"; return; }
 	case "$1" in *"$2"*) ;; *) fail "${3:-output} lacks '$2': $(printf '%s' "$1" | head -c 400)" ;; esac
 }
 expect_not_contains() {

@@ -252,6 +252,10 @@ CSV
 run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces
 expect_rc 0
 expect_eq "$OUT" "$csv" csv
+# '-' is standard output too (contract section 8: --bounces [FILE|-])
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces -
+expect_rc 0
+expect_eq "$OUT" "$csv" "csv on -"
 run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces "$T/b.csv"
 expect_rc 0
 expect_empty "$OUT" stdout

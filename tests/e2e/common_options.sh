@@ -124,3 +124,17 @@ expect_rc 0
 nothing_made "--db"
 export NOCTURNE_CONFIG="$T/.defaults.ini"
 ok
+
+t clock_defaults_to_the_system_clock
+# Without --now or $NOCTURNE_NOW, the system clock (local time): the batch's
+# time lies between the moments just before and just after the run.
+unset NOCTURNE_NOW
+nocturne-import --db "$T/clock.db" families "$T/fam.csv" || fail "import"
+before=$(date '+%Y-%m-%d %H:%M:%S')
+run nocturne-transmit --db "$T/clock.db"
+after=$(date '+%Y-%m-%d %H:%M:%S')
+expect_rc 0
+ran=$(sqlite3 "$T/clock.db" "SELECT datetime(ran_at, 'unixepoch') FROM batch")
+expect_eq "$(printf '%s\n' "$ran" "$after" "$before" | sort | tr '\n' '|')" "$before|$ran|$after|" \
+	"batch time between the run's start and end"
+ok

@@ -3,7 +3,8 @@
 # The committed seed corpus fuzz/corpus/<target>/ is read, never written: new
 # inputs go to BUILD_DIR/corpus/<target>/, crashes to BUILD_DIR/crashes/.
 # Prints one line per target (runs, corpus size, result) and exits 1 if any
-# harness found a crash, leak, timeout or sanitizer report.
+# harness found a crash, leak, timeout or sanitizer report, ran no input, or
+# none is built.
 set -u
 B=$1
 S=${2:-60}
@@ -11,6 +12,7 @@ shift 2 || shift $#
 top=$(cd "$(dirname "$0")/.." && pwd)
 targets=$*
 [ -n "$targets" ] || targets=$(cd "$B/fuzz" && ls fuzz_* 2>/dev/null | grep -v '\.' )
+[ -n "$targets" ] || { echo "fuzz: no harness built in $B/fuzz"; exit 1; }
 status=0
 mkdir -p "$B/crashes" "$B/logs"
 for t in $targets; do
@@ -26,7 +28,10 @@ for t in $targets; do
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
-	if [ "$rc" -eq 0 ]; then
+	if [ "$rc" -eq 0 ] && [ "${runs:-0}" -eq 0 ]; then
+		echo "fuzz $name: ran no input (exit 0), see $log"
+		status=1
+	elif [ "$rc" -eq 0 ]; then
 		echo "fuzz $name: ${runs:-?} runs, $cov, $(ls "$work" | wc -l) corpus files, no finding"
 	else
 		echo "fuzz $name: FINDING after ${runs:-?} runs (exit $rc), see $log:"

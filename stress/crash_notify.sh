@@ -139,6 +139,8 @@ tmpleft=$(find box -name '.*' -type f ! -name '.ehlo' ! -name '.mail' ! -name '.
 check() { # check COND-TEXT RESULT(0 ok)
 	if [ "$2" -ne 0 ]; then echo "crash_notify: FAILED: $1"; fail=$((fail + 1)); fi
 }
+check "the reference sent nothing" "$([ "$ref_sent" -gt 0 ]; echo $?)"
+check "no kill landed in $k tries" "$([ "$killed" -gt 0 ]; echo $?)"
 check "integrity_check: $integ" "$([ "$integ" = ok ]; echo $?)"
 check "$all messages composed, reference $ref_all" "$([ "$all" -eq "$ref_all" ]; echo $?)"
 check "$sent sent, reference $ref_sent" "$([ "$sent" -eq "$ref_sent" ]; echo $?)"

@@ -18,7 +18,7 @@
 # The tools must be on PATH. Prints one line per trial and a summary line
 # "crash_transmit: N trials, K killed before the commit (no trace), C killed
 # after it, E finished first, F failures".
-# Exit 0 when every trial held.
+# Exit 0 when every trial held and at least one kill landed before the end.
 set -u
 REQ=${1:-200000}
 TRIALS=${2:-20}
@@ -98,6 +98,11 @@ while [ "$i" -le "$TRIALS" ]; do
 	fi
 	i=$((i + 1))
 done
+# Trials that all finished before their kill tested no crash at all.
+if [ $((before + after)) -eq 0 ]; then
+	echo "crash_transmit: FAILED: no kill landed in $TRIALS trials (each run finished first)"
+	fail=$((fail + 1))
+fi
 echo "crash_transmit: $TRIALS trials, $before killed before the commit (no trace)," \
 	"$after killed after it, $finished finished first, $fail failures"
 [ "$fail" -eq 0 ]

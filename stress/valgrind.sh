@@ -7,7 +7,8 @@
 # valgrind unchanged; each valgrind run writes a log in var/valgrind/logs.
 # Skipped: robust_crash.sh, robust_lock.sh and robust_portal.sh (they kill
 # or time runs on a schedule; valgrind's slowness makes that meaningless). Prints the suite's results, then
-# "valgrind: N runs, E with errors" and exits 1 if any run had an error.
+# "valgrind: N runs, E with errors" and exits 1 if any run had an error (or
+# a tool never ran under valgrind).
 set -u
 B=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +43,12 @@ for t in "$top"/tests/e2e/*.sh; do
 done
 runs=$(ls "$V/logs" | wc -l)
 bad=0
+# A tool that never ran through its wrapper was not checked at all.
+for tool in import transmit notify status bounce; do
+	ls "$V/logs/nocturne-$tool".*.log >/dev/null 2>&1 && continue
+	echo "valgrind: nocturne-$tool never ran under valgrind"
+	bad=$((bad + 1))
+done
 for l in "$V"/logs/*.log; do
 	[ -s "$l" ] || continue
 	if grep -qE 'ERROR SUMMARY: [1-9]|definitely lost|indirectly lost|Invalid|uninitialised' "$l"; then

@@ -15,10 +15,18 @@ unset NOCTURNE_CONFIG NOCTURNE_NOW
 passed=0 failed=0 skipped=0
 . "$top/tests/run_one.sh"
 
+units=0
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
+	units=$((units + 1))
 	run_one "$(basename "$t")" "$t"
 done
+# Without them (make all builds only the tools) the suite would pass on the
+# end-to-end scripts alone.
+if [ "$units" -eq 0 ]; then
+	echo "FAIL: no unit test built in $B/tests (make tests-built)"
+	failed=$((failed + 1))
+fi
 for t in "$top"/tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	case "$(basename "$t")" in lib.sh | package.sh) continue ;; esac

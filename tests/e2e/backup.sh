@@ -41,6 +41,11 @@ run nocturne-transmit --now '2019-12-02 22:00'
 expect_rc 0
 E2=$(nocturne-status --export | sha256sum)
 D2=$(sqlite3 "$T/n.db" "SELECT group_concat(seq || state || coalesce(reason,'') || coalesce(position,''), ',') FROM decision WHERE batch_id = 2")
+# What the restore case compares with: a real export and real decisions (an
+# export that failed, or a night that decided nothing, would match anything).
+[ "$(nocturne-status --export | grep -c ';2;2019-12-02 22:00:00$')" -gt 0 ] ||
+	fail "the export names no decision of batch 2"
+[ -n "$D2" ] || fail "batch 2 decided nothing"
 run nocturne-transmit --now '2019-12-03 22:00'
 expect_rc 0
 expect_eq "$(ls -A "$T/backups" | tr '\n' ' ')" \

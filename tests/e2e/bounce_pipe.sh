@@ -50,6 +50,19 @@ expect_eq "$(q "SELECT state || '|' || reason FROM message WHERE ref > 4 AND fam
 expect_eq "$(q "SELECT state FROM message WHERE ref > 4 AND family_ref = 4")" sent "other family"
 ok
 
+t import_keeping_the_first_address_keeps_it_undeliverable
+# Only another first address ends it (contract section 8): a new name, a new
+# second address and other spacing around the same first one do not.
+printf 'family_id;name;emails\nF1;Famille Dupont-Leroy;"marie.dupont@example.org;autre@example.org"\n' \
+	>"$T/fam0.csv"
+run nocturne-import -c "$T/conf.ini" --db "$DB" families "$T/fam0.csv"
+expect_rc 0
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces
+expect_rc 0
+expect_contains "$OUT" "
+F1;Famille Dupont-Leroy;marie.dupont@example.org;2019-12-03 09:00:00;5.1.1;" "--bounces"
+ok
+
 t import_of_a_new_address_ends_it
 printf 'family_id;name;emails\nF1;Famille Dupont;"marie@example.net;paul@example.org"\n' >"$T/fam.csv"
 run nocturne-import -c "$T/conf.ini" --db "$DB" families "$T/fam.csv"
@@ -60,6 +73,10 @@ run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-05 07:00'
 expect_rc 0
 expect_eq "$(q "SELECT state || '|' || recipient FROM message WHERE ref = (SELECT max(ref) FROM message WHERE family_ref = 1)")" \
 	"sent|marie@example.net" "after the import"
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces
+expect_rc 0
+expect_not_contains "$OUT" "
+F1;" "--bounces after the import"
 ok
 
 t limit_counts_hard_bounces
@@ -84,6 +101,14 @@ run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-07 07:00'
 expect_eq "$(q "SELECT state FROM message WHERE ref = (SELECT max(ref) FROM message WHERE family_ref = 4)")" skipped "F4 after two"
 file_conf 'return_path = bounces@mairie.example'
 ok
+
+# Nothing is ever sent (contract section 8): what the outbox and the message
+# table hold before the bounces of the next cases, checked after them.
+outbox_and_messages() {
+	ls -A "$T/outbox" | md5sum
+	q 'SELECT count(*), max(ref), sum(attempts) FROM message'
+}
+sent_before=$(outbox_and_messages)
 
 # every fixture, on a fresh copy of the sent messages: the state it ends in
 t each_format_ends_in_the_right_state
@@ -171,6 +196,11 @@ expect_rc 0
 expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" bounced "without Final-Recipient"
 ok
 
+t bounces_send_nothing
+[ "$(ls -A "$T/outbox" | wc -l)" -gt 0 ] || fail "the morning wrote no message to compare with"
+expect_eq "$(outbox_and_messages)" "$sent_before" "outbox and messages after the bounces above"
+ok
+
 t busy_or_missing_database_is_75
 run nocturne-bounce -c "$T/conf.ini" --db "$T/missing.db" "$T/b1.eml"
 expect_rc 75
@@ -222,6 +252,10 @@ CSV
 run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces
 expect_rc 0
 expect_eq "$OUT" "$csv" csv
+# '-' is standard output too (contract section 8: --bounces [FILE|-])
+run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces -
+expect_rc 0
+expect_eq "$OUT" "$csv" "csv on -"
 run nocturne-status -c "$T/conf.ini" --db "$DB" --bounces "$T/b.csv"
 expect_rc 0
 expect_empty "$OUT" stdout

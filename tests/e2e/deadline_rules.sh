@@ -83,9 +83,7 @@ run nocturne-import requests r1.csv
 expect_rc 0
 run nocturne-transmit --now '2019-12-05 22:00'
 expect_rc 0
-for x in r1:accepted: r2:accepted: r3:accepted: r4:refused:deadline r5:accepted:; do
-	expect_eq "$(state "${x%%:*}")" "${x#*:}" "${x%%:*}"
-done
+expect_states r1:accepted: r2:accepted: r3:accepted: r4:refused:deadline r5:accepted:
 expect_eq "$(rule_of r4)" "refused: submitted 2019-12-05 09:00:00, at the deadline (on time means before it): le jeudi de la semaine précédente (jeudi 05 décembre 2019) à 09 h 00"
 ok
 
@@ -103,9 +101,7 @@ run nocturne-import requests r2.csv
 expect_rc 0
 run nocturne-transmit --now '2019-12-08 22:00'
 expect_rc 0
-for x in r6:refused:deadline r7:accepted: r8:accepted: r9:accepted: r9b:refused:deadline; do
-	expect_eq "$(state "${x%%:*}")" "${x#*:}" "${x%%:*}"
-done
+expect_states r6:refused:deadline r7:accepted: r8:accepted: r9:accepted: r9b:refused:deadline
 expect_eq "$(rule_of r6)" "refused: submitted 2019-12-07 09:00:00, after the deadline: la veille ouvrée (vendredi 06 décembre 2019) à 11 h 00"
 expect_eq "$(rule_of r9b)" "refused: submitted 2019-12-08 10:00:00, at the deadline (on time means before it): 2 jours avant (dimanche 08 décembre 2019) à 10 h 00"
 ok
@@ -128,9 +124,7 @@ run nocturne-import requests r3.csv
 expect_rc 0
 run nocturne-transmit --now '2019-12-12 22:00'
 expect_rc 0
-for x in r10:accepted: r11:accepted: r12:refused:closed r13:refused:deadline r14:accepted:; do
-	expect_eq "$(state "${x%%:*}")" "${x#*:}" "${x%%:*}"
-done
+expect_states r10:accepted: r11:accepted: r12:refused:closed r13:refused:deadline r14:accepted:
 expect_eq "$(rule_of r13)" "refused: submitted 2019-12-12 11:30:00, after the deadline: la veille ouvrée (jeudi 12 décembre 2019) à 11 h 00"
 # The deadline follows the openings known at the night: a new opening on
 # Wednesday 12-11 would have moved Thursday's deadline; none was imported.

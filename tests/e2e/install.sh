@@ -55,3 +55,18 @@ expect_eq "$(cd "$R" && find . -type f)" "" "files left after uninstall"
 # a second uninstall is harmless
 mk uninstall || fail "second make uninstall: $(cat "$T/make.out")"
 ok
+
+t default_prefix_is_usr_local
+# Without PREFIX (contract section 1): the tools in $(DESTDIR)/usr/local/bin,
+# the man pages under /usr/local/share/man, nothing outside /usr/local.
+R2=$T/root2
+env -u PREFIX make -s -C "$TOP" -o all B="$NOCTURNE_BUILD" DESTDIR="$R2" install >"$T/make.out" 2>&1 ||
+	fail "make install: $(cat "$T/make.out")"
+for tool in bounce import notify status transmit; do
+	cmp -s "$R2/usr/local/bin/nocturne-$tool" "$NOCTURNE_BUILD/nocturne-$tool" ||
+		fail "nocturne-$tool is not in /usr/local/bin"
+	[ -f "$R2/usr/local/share/man/man1/nocturne-$tool.1" ] || fail "man page of $tool"
+done
+[ -f "$R2/usr/local/share/doc/nocturne/nocturne.ini.sample" ] || fail "ini sample"
+expect_eq "$(cd "$R2" && find . -type f | grep -vc '^\./usr/local/')" 0 "files outside /usr/local"
+ok

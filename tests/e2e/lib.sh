@@ -50,6 +50,8 @@ expect_eq() { # expect_eq ACTUAL EXPECTED [WHAT]
 	[ "$1" = "$2" ] || fail "${3:-value}: got '$1', expected '$2'"
 }
 expect_contains() { # expect_contains HAYSTACK NEEDLE [WHAT]
+	# An empty NEEDLE is in everything: a check that could not fail.
+	[ -n "$2" ] || { fail "${3:-output}: expect_contains with an empty needle"; return; }
 	case "$1" in *"$2"*) ;; *) fail "${3:-output} lacks '$2': $(printf '%s' "$1" | head -c 400)" ;; esac
 }
 expect_not_contains() {
@@ -66,6 +68,12 @@ n_db() {
 }
 q() { sqlite3 "$T/n.db" "$1"; }
 rule_of() { nocturne-status --request "$1" | sed -n 's/^  rule: *//p'; }
+
+# expect_states ID:WANT...: the script's own state ID (a function it
+# defines) is WANT, for each ID.
+expect_states() {
+	for _x in "$@"; do expect_eq "$(state "${_x%%:*}")" "${_x#*:}" "${_x%%:*}"; done
+}
 
 # csv KIND FILE: write FILE, KIND's usual header line then the rows read
 # on standard input (requests, families, children).
@@ -136,6 +144,15 @@ open(sys.argv[2], "w").close(); time.sleep(float(sys.argv[3]))' "$1" "$T/.held" 
 	HOLDER=$!
 	at_exit "kill $HOLDER 2>/dev/null"
 	poll 100 0.1 test -e "$T/.held"
+}
+
+# need_tools TOOL...: every TOOL is on PATH (make builds them all), else
+# one FAIL line for the script and exit.
+need_tools() {
+	for _tool in "$@"; do
+		command -v "$_tool" >/dev/null ||
+			{ echo "FAIL: $(basename "$0"): $_tool is not built"; exit 1; }
+	done
 }
 
 # A free TCP port on loopback.

@@ -156,6 +156,7 @@ run nocturne-status -c "$T/mig.ini" --export --batch 1
 expect_rc 0
 e1=$OUT
 run nocturne-status -c "$T/src.ini" --export --batch 1
+expect_rc 0
 expect_eq "$e1" "$OUT" "batch 1 export"
 [ "$(printf '%s\n' "$e1" | wc -l)" -gt 100 ] || fail "batch 1 export too short"
 run nocturne-status -c "$T/mig.ini" --check
@@ -177,9 +178,12 @@ done
 expect_eq "$(q "$V1" "SELECT count(*) FROM request WHERE state = 'pending'")" 0 "pending after night 2"
 expect_eq "$(q "$V1" "SELECT n_requests FROM batch WHERE batch_id = 2")" "$pending" "batch 2 requests"
 run nocturne-status -c "$T/mig.ini" --export --batch 2
+expect_rc 0
 e2=$OUT
 run nocturne-status -c "$T/src.ini" --export --batch 2
+expect_rc 0
 expect_eq "$e2" "$OUT" "batch 2 export"
+[ "$(printf '%s\n' "$e2" | wc -l)" -gt 1 ] || fail "batch 2 export has no row"
 states='SELECT request_id, state, reason, position, batch_id FROM request ORDER BY request_id'
 expect_eq "$(q "$V1" "$states")" "$(q "$SRC" "$states")" "every request after night 2"
 mail="SELECT kind, state, count(*) FROM message GROUP BY 1, 2 ORDER BY 1, 2"

@@ -153,12 +153,10 @@ new_db "$DB"
 families "$DB" 12 7=slow-g@example.org
 nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 07:00' >/dev/null 2>&1 &
 np=$!
-i=0
+# mail_froms N: at least N MAIL FROM commands reached the server
+mail_froms() { [ "$(cat "$MAILDIR/.mail" 2>/dev/null | wc -l)" -ge "$1" ]; }
 # wait until the 7th MAIL FROM (the slow recipient's) reached the server
-while [ "$(cat "$MAILDIR/.mail" 2>/dev/null | wc -l)" -lt 7 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+poll 100 0.1 mail_froms 7
 kill -9 $np
 wait $np 2>/dev/null
 before=$(count_eml)
@@ -178,11 +176,7 @@ expect_eq "$(q "SELECT group_concat(ref, ' ') FROM message WHERE sending = 1")" 
 # the rest; killed again after two more.
 nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 07:00:30' >/dev/null 2>&1 &
 np=$!
-i=0
-while [ "$(cat "$MAILDIR/.mail" 2>/dev/null | wc -l)" -lt 10 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+poll 100 0.1 mail_froms 10
 kill -9 $np 2>/dev/null
 wait $np 2>/dev/null
 expect_eq "$(q "SELECT group_concat(ref || ':' || state || '/' || sending, ' ') FROM message WHERE ref IN (5, 6, 7)")" \

@@ -63,8 +63,7 @@ import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM family").fetchall()
 open(sys.argv[2], "w").close(); time.sleep(3)' "$T/var/n.db" "$T/reading" &
 rp=$!
-i=0
-while [ ! -f reading ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+poll 100 0.05 test -f reading || fail "the reader never opened the database"
 (umask 000 && nocturne-status -c conf.ini >/dev/null) || fail "status while a reader is open"
 at_most_640 var/n.db-wal
 at_most_640 var/n.db-shm

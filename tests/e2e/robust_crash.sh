@@ -6,10 +6,7 @@
 # fixture with 5 kills (every message delivered, none more than twice, at
 # most one uncommitted group of outcomes sent again per kill).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
-# The tools land one by one while the project grows: without one, say so.
-for _tool in nocturne-import nocturne-transmit nocturne-notify nocturne-status; do
-	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
-done
+need_tools nocturne-import nocturne-transmit nocturne-notify nocturne-status
 
 t night_survives_sigkill
 WORK=$T/night sh "$TOP/stress/crash_transmit.sh" 20000 5 >night.out 2>&1 ||

@@ -5,10 +5,7 @@
 # the database is left exactly as it was. Formula-looking data is stored as
 # it is but neutralised by nocturne-status --export.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
-# The tools land one by one while the project grows: without one, say so.
-for _tool in nocturne-import; do
-	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
-done
+need_tools nocturne-import nocturne-transmit nocturne-status
 
 DB=$T/town.db
 dump() { sqlite3 "$DB" .dump | md5sum; }
@@ -100,10 +97,6 @@ expect_rc 65
 expect_eq "$(dump)" "$before" "database dump"
 ok
 
-command -v nocturne-transmit >/dev/null && command -v nocturne-status >/dev/null || {
-	echo "  skipped: formula cells in the export (nocturne-transmit/-status not built)"
-	exit 0
-}
 t formula_cells_are_neutralised_in_the_export
 cat >fchi.csv <<'CSV'
 child_id;family_id;first_name;last_name

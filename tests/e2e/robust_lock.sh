@@ -4,10 +4,7 @@
 # once naming the holder; the lock left behind by a SIGKILLed run never
 # blocks the next one.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
-# The tools land one by one while the project grows: without one, say so.
-for _tool in nocturne-import nocturne-transmit nocturne-notify; do
-	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
-done
+need_tools nocturne-import nocturne-transmit nocturne-notify
 
 NOW='2019-11-29 23:00'
 /usr/bin/python3 "$TOP/stress/gentown.py" town 20000 3

@@ -4,9 +4,7 @@
 # with a 5 s busy timeout; none fails, and each (submitted after the
 # batch's cut-off) stays pending.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
-for _tool in nocturne-import nocturne-transmit; do
-	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
-done
+need_tools nocturne-import nocturne-transmit
 
 t portal_keeps_writing_during_a_night
 WORK=$T/portal sh "$TOP/stress/portal_writes.sh" 20000 >portal.out 2>&1 ||

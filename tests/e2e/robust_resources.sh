@@ -6,10 +6,7 @@
 # read. Each: a clear one-line error, the documented exit code, nothing
 # half-written (the database as it was, no partial file left).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
-# The tools land one by one while the project grows: without one, say so.
-for _tool in nocturne-import nocturne-transmit nocturne-notify nocturne-status; do
-	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
-done
+need_tools nocturne-import nocturne-transmit nocturne-notify nocturne-status
 
 NOW='2019-11-29 23:00'
 chmod 755 "$T"
@@ -72,8 +69,8 @@ ok
 M=$T/mnt
 mkdir -p "$M"
 if ! mount -t tmpfs -o size=6m,mode=755 tmpfs "$M" 2>/dev/null; then
-	echo "  robust_resources: cannot mount a tmpfs here (needs root): full and read-only" \
-		"filesystem cases skipped"
+	echo "SKIP: robust_resources full and read-only filesystem cases: cannot mount a" \
+		"tmpfs here (needs root)"
 	exit 0
 fi
 at_exit "umount -l $M"

@@ -4,10 +4,7 @@
 # never shows: not on stderr (even with -vv, even when AUTH fails), not in
 # the database, not in the messages, not in the lock files.
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
-# The tools land one by one while the project grows: without one, say so.
-for _tool in nocturne-import nocturne-transmit nocturne-notify; do
-	command -v "$_tool" >/dev/null || { echo "  skipped: $_tool is not built"; exit 0; }
-done
+need_tools nocturne-import nocturne-transmit nocturne-notify
 
 SECRET='Zq8-unguessable-s3cret'
 B64=$(printf '\0portail\0%s' "$SECRET" | base64 -w0)

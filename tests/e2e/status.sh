@@ -224,8 +224,7 @@ time.sleep(3)
 c.execute("ROLLBACK")
 PY
 pid=$!
-i=0
-while [ ! -e "$T/n.db.held" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+poll 50 0.1 test -e "$T/n.db.held" || fail "the writer never took the write lock"
 run nocturne-status --request R2
 expect_rc 0
 expect_contains "$OUT" "  state:          accepted, batch 1"

@@ -48,6 +48,10 @@ run nocturne-status -c "$T/conf.ini" --db "$DB" --now '2019-12-03 10:00' --html 
 expect_rc 0
 expect_empty "$OUT" stdout
 expect_eq "$(cat "$T/page.html")" "$page" "file"
+# '-' is standard output too (contract section 9: --html [FILE|-])
+run nocturne-status -c "$T/conf.ini" --db "$DB" --now '2019-12-03 10:00' --html -
+expect_rc 0
+expect_eq "$OUT" "$page" "page on -"
 ok
 
 t html_renders_at_360_and_1400_px

@@ -31,6 +31,37 @@ test_fields(void)
 	t_out_free(&o);
 }
 
+/* Contract section 5: each of '=', '+', '-', '@', a tab and a carriage
+ * return, leading, gets the apostrophe (inside, none does); without
+ * CSVOUT_SAFE (--raw, the back office) every value goes as it is. */
+static void
+test_formula_leads(void)
+{
+	static const char *const lead[] = {"=1+1", "+33 6", "-2", "@A1", "\tx", "\rx"};
+	static const char *const inside[] = {"a=b", "a+b", "a-b", "a@b", "a\tb"};
+	struct t_out o;
+	FILE *f;
+	struct csvout w;
+
+	for (int raw = 0; raw < 2; raw++) {
+		f = t_out_open(&o);
+		csvout_init(&w, f, ';', raw ? 0 : CSVOUT_SAFE);
+		for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++)
+			csvout_field(&w, lead[i]);
+		csvout_end_row(&w);
+		for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+			csvout_field(&w, inside[i]);
+		csvout_end_row(&w);
+		if (raw)
+			CHECK_STR(t_out_text(&o), "=1+1;+33 6;-2;@A1;\tx;\"\rx\"\n"
+			                          "a=b;a+b;a-b;a@b;a\tb\n");
+		else
+			CHECK_STR(t_out_text(&o), "\"'=1+1\";\"'+33 6\";\"'-2\";\"'@A1\";\"'\tx\";"
+			                          "\"'\rx\"\na=b;a+b;a-b;a@b;a\tb\n");
+		t_out_free(&o);
+	}
+}
+
 static void
 test_export_rows(void)
 {
@@ -59,6 +90,7 @@ int
 main(void)
 {
 	T_RUN(test_fields);
+	T_RUN(test_formula_leads);
 	T_RUN(test_export_rows);
 	return t_status();
 }

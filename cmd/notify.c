@@ -41,9 +41,10 @@ main(int argc, char **argv)
 	    "print what would be composed and sent; change nothing",
 	    own,
 	    "exit: 0 done, 64 usage, 69 a message given up (5xx, max_attempts) or the\n"
-	    "      mail server unreachable and nothing delivered, 70 lock held for over\n"
-	    "      12 hours, 74 I/O error, 75 locked or messages deferred to a later run\n"
-	    "      (silent with -q), 78 configuration error\n",
+	    "      mail server unreachable and nothing delivered, 70 internal error,\n"
+	    "      74 I/O error, 75 locked or messages deferred to a later run (silent\n"
+	    "      with -q); also a lock held for over 12 hours (a stuck run: said even\n"
+	    "      with -q), 78 configuration error\n",
 	};
 	struct notify_resend rs = {0, NULL};
 	struct morning_stats st;

@@ -38,8 +38,7 @@ enum {
 #define HOLDER(col)                                                                          \
 	" CASE WHEN r.reason = 'duplicate' THEN (SELECT h." col " FROM request h"            \
 	"  WHERE h.child_ref = r.child_ref AND h.activity_ref = r.activity_ref"              \
-	"  AND h.day = r.day AND h.action = 'reserve' AND h.seq <> r.seq"                    \
-	"  AND h.state IN ('accepted','waitlisted','cancelled')"                             \
+	"  AND h.day = r.day AND h.seq <> r.seq" HELD_OF("h.")                             \
 	"  ORDER BY h.state = 'cancelled', h.seq LIMIT 1) END"
 #define UNDONE(col)                                                                          \
 	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT " col                                  \

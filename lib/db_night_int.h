@@ -54,8 +54,9 @@ enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
 struct db_night {
 	struct db *db;
 	sqlite3_stmt *st[ST_N];
-	int reading;  /* the pending requests' statement has started */
-	int64_t from; /* the last batch's pending_from (db_night_pending_from) */
+	int reading;        /* the pending requests' statement has started */
+	int64_t from;       /* the last batch's pending_from (db_night_pending_from) */
+	long long nchanges; /* rows recorded in night_change_raw */
 };
 
 /* Run one-shot SQL returning a single integer. */

@@ -187,6 +187,35 @@ expect_rc 0
 expect_eq "$(sqlite3 "$T/before3.db" "SELECT group_concat(state || ':' || position, ' ') FROM (SELECT * FROM request WHERE request_id IN ('R4', 'R13') ORDER BY seq)")" "waitlisted:1 waitlisted:2" "kept list"
 ok
 
+t a_large_batch_builds_the_indexes_again_a_small_one_keeps_them
+# A batch that changes a third of request or more drops request_held and
+# request_waiting before its update and builds them again after it (new
+# DDL: the schema's version moves); a smaller one updates them in place.
+# Either way: the same schema text, and indexes that agree with the table.
+town
+idx() { sql "SELECT group_concat(name || ':' || sql, ' / ') FROM (SELECT * FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'request' ORDER BY name)"; }
+version() { sql 'PRAGMA schema_version'; }
+SCHEMA=$(idx)
+expect_contains "$SCHEMA" "request_held:CREATE INDEX request_held" "schema read"
+VERSION0=$(version)
+nocturne-transmit --db "$DB" --now "$NIGHT1" || fail "night 1"
+expect_eq "$(states)" "$STATES1" "night 1 decided as ever"
+expect_eq "$(idx)" "$SCHEMA" "index text after a large batch"
+VERSION1=$(version)
+expect_eq "$VERSION1" $((VERSION0 + 4)) "10 changes of 11 requests: two indexes dropped and made again"
+expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity after a large batch"
+# Twelve more requests, one of them due (and R7): a batch of 2 changes in 23 rows.
+for i in 1 2 3 4 5 6 7 8 9 10 11; do
+	req "L$i" C2 CANT 2019-12-20 reserve '2019-12-10 09:00'
+done
+req L12 C5 CANT 2019-12-06 reserve '2019-12-04 09:00'
+nocturne-transmit --db "$DB" --now '2019-12-04 22:00' || fail "night 2"
+expect_eq "$(sql "SELECT state || ':' || position FROM request WHERE request_id = 'L12'")" waitlisted:3 "night 2 decided"
+expect_eq "$(version)" "$VERSION1" "a small batch updates the indexes in place"
+expect_eq "$(idx)" "$SCHEMA" "index text after a small batch"
+expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity after a small batch"
+ok
+
 t same_db_twice_same_decisions
 # copy.db is the town before night 1: resolve it again (another wall clock).
 cp "$T/copy.db" "$T/copy2.db"

@@ -27,9 +27,9 @@ WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 PKGS = sqlite3 libesmtp-1.0 libcurl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ilib -Icmd -I/usr/include/iniparser \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARNINGS) -Ilib -Icmd -I/usr/include/iniparser \
 	     $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-LIBS = $(PKG_LIBS) -lcsv -liniparser -lm
+LIBS = $(PKG_LIBS) -lcsv -liniparser -lm -pthread
 
 TOOLS = $(filter-out tool,$(basename $(notdir $(wildcard cmd/*.c))))
 LIB_SRC = $(sort $(wildcard lib/*.c))

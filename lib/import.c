@@ -74,8 +74,8 @@ file_col_name(const struct run *r, size_t i)
  * row names the first column it lacks, a long one the first field past the
  * header, so every problem reads "column NAME: ...".
  */
-static int
-check_row(struct run *r)
+int
+import_check_row(struct run *r)
 {
 	size_t n = csvin_nfields(r->in), len, off;
 
@@ -238,24 +238,34 @@ rows(struct run *r, struct err *e)
 {
 	int rc;
 
+	if (r->kind == IMPORT_REQUESTS && r->o->rejects == NULL)
+		return import_pipe_rows(r, e);
 	while ((rc = csvin_next(r->in, e)) == 1) {
 		long line = csvin_line(r->in);
 		int st;
 
 		r->c->read++;
-		st = check_row(r);
+		st = import_check_row(r);
 		if (st == 0)
 			st = import_kinds[r->kind].row(r, line, e);
-		if (st < 0)
+		if (import_row_done(r, line, st, e) < 0)
 			return -1;
-		if (st == 1) {
-			r->c->rejected++;
-			report(r, line, r->what);
-			if (r->o->rejects && rejects_row(r, line, e) < 0)
-				return -1;
-		}
 	}
 	return rc;
+}
+
+int
+import_row_done(struct run *r, long line, int st, struct err *e)
+{
+	if (st < 0)
+		return -1;
+	if (st == 1) {
+		r->c->rejected++;
+		report(r, line, r->what);
+		if (r->o->rejects && rejects_row(r, line, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int

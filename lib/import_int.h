@@ -122,8 +122,31 @@ int import_get_date(struct run *r, int col, int32_t *day);
 int import_get_opt_time(struct run *r, int col, int allow_24, int *has, int *minutes);
 int import_get_opt_count(struct run *r, int col, int max, int dflt, int *has, int *v);
 
-/* The row handler of the requests kind (import_requests.c). */
+/*
+ * The current row's fields: their number and encoding (import.c). Returns
+ * 0, or 1 with the problem in r->what.
+ */
+int import_check_row(struct run *r);
+/*
+ * A row's outcome st (0 stored, 1 bad: r->what, -1 error): counted as
+ * rejected and reported when bad (import.c). Returns -1 to stop.
+ */
+int import_row_done(struct run *r, long line, int st, struct err *e);
+/*
+ * The rows of a requests file without --rejects, read and parsed on a
+ * second thread while this one stores them (import_pipe.c). 0 or -1.
+ */
+int import_pipe_rows(struct run *r, struct err *e);
+
+/*
+ * The row handler of the requests kind (import_requests.c): parse (the
+ * values, the child and activity ids; no database: 0, or 1 and r->what),
+ * then store (0 stored or unchanged, 1 bad, -1 error). q's strings are the
+ * row's fields (or a copy of them: import_pipe.c).
+ */
 int import_requests_row(struct run *r, long line, struct err *e);
+int import_requests_parse(struct run *r, struct db_request *q);
+int import_requests_store(struct run *r, long line, const struct db_request *q, struct err *e);
 
 /*
  * A value as it can be shown in a message, in buf (SHOW_BUF bytes): at most

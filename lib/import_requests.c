@@ -84,50 +84,58 @@ line_of_seq(const struct run *r, int64_t seq)
 }
 
 int
-import_requests_row(struct run *r, long line, struct err *e)
+import_requests_parse(struct run *r, struct db_request *q)
 {
-	struct db_request q = {0}, old;
-	struct import_diff df = {.n = 0};
 	const struct smap_entry *m;
-	char b[SHOW_BUF], c[SHOW_BUF];
+	char b[SHOW_BUF];
 	const char *s;
-	int64_t seq;
-	long earlier;
-	int rc;
 
-	if (import_need_id(r, R_ID, &q.request_id) || import_need_id(r, R_CHILD, &q.child_id) ||
-	    import_need_id(r, R_ACTIVITY, &q.activity_id))
+	memset(q, 0, sizeof(*q));
+	if (import_need_id(r, R_ID, &q->request_id) || import_need_id(r, R_CHILD, &q->child_id) ||
+	    import_need_id(r, R_ACTIVITY, &q->activity_id))
 		return 1;
-	m = smap_find(&r->children, q.child_id);
+	m = smap_find(&r->children, q->child_id);
 	if (m == NULL)
 		return import_bad(r, R_CHILD, "no child '%s' (import the children first)",
-		                  import_show(q.child_id, b, sizeof(b)));
-	q.child_ref = m->val;
-	m = smap_find(&r->activities, q.activity_id);
+		                  import_show(q->child_id, b, sizeof(b)));
+	q->child_ref = m->val;
+	m = smap_find(&r->activities, q->activity_id);
 	if (m == NULL)
 		return import_bad(r, R_ACTIVITY, "no activity '%s' (import the activities first)",
-		                  import_show(q.activity_id, b, sizeof(b)));
-	q.activity_ref = m->val;
-	if (import_get_date(r, R_DATE, &q.day))
+		                  import_show(q->activity_id, b, sizeof(b)));
+	q->activity_ref = m->val;
+	if (import_get_date(r, R_DATE, &q->day))
 		return 1;
 	s = import_val(r, R_ACTION);
 	if (*s == '\0')
 		return import_bad(r, R_ACTION, "missing value");
-	if (import_parse_action(s, &q.action) < 0)
+	if (import_parse_action(s, &q->action) < 0)
 		return import_bad(r, R_ACTION, "'%s' is not reserve or cancel",
 		                  import_show(s, b, sizeof(b)));
-	if (import_get_opt_time(r, R_ARRIVAL, 0, &q.has_arrival, &q.arrival) ||
-	    import_get_opt_time(r, R_DEPARTURE, 1, &q.has_departure, &q.departure))
+	if (import_get_opt_time(r, R_ARRIVAL, 0, &q->has_arrival, &q->arrival) ||
+	    import_get_opt_time(r, R_DEPARTURE, 1, &q->has_departure, &q->departure))
 		return 1;
 	s = import_val(r, R_SUBMITTED);
 	if (*s == '\0')
 		return import_bad(r, R_SUBMITTED, "missing value");
-	if (when_parse_datetime(s, &q.submitted_at) < 0)
+	if (when_parse_datetime(s, &q->submitted_at) < 0)
 		return import_bad(r, R_SUBMITTED,
 		                  "'%s' is not a date and time (YYYY-MM-DD HH:MM[:SS])",
 		                  import_show(s, b, sizeof(b)));
+	return 0;
+}
 
-	rc = db_import_add_request(r->d, &q, &seq, e);
+int
+import_requests_store(struct run *r, long line, const struct db_request *q, struct err *e)
+{
+	struct db_request old;
+	struct import_diff df = {.n = 0};
+	char c[SHOW_BUF];
+	int64_t seq;
+	long earlier;
+	int rc;
+
+	rc = db_import_add_request(r->d, q, &seq, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
@@ -135,18 +143,18 @@ import_requests_row(struct run *r, long line, struct err *e)
 		remember_line(r, seq, line);
 		return 0;
 	}
-	rc = db_import_get_request(r->d, q.request_id, &old, e);
+	rc = db_import_get_request(r->d, q->request_id, &old, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return err_set(e, ERR_INTERNAL, "%s:%ld: request %s conflicts but cannot be read",
-		               csvin_name(r->in), line, q.request_id);
-	diff_request(&df, &old, &q);
+		               csvin_name(r->in), line, q->request_id);
+	diff_request(&df, &old, q);
 	if (df.count == 0) {
 		r->c->unchanged++;
 		return 0;
 	}
-	import_show(q.request_id, c, sizeof(c));
+	import_show(q->request_id, c, sizeof(c));
 	earlier = line_of_seq(r, old.seq);
 	if (earlier > 0)
 		return import_bad(r, R_ID, "request %s already on line %ld with other values: %s",
@@ -155,4 +163,13 @@ import_requests_row(struct run *r, long line, struct err *e)
 		return import_bad(r, R_ID, "request %s already in this file with other values: %s",
 		                  c, df.buf);
 	return import_bad(r, R_ID, "request %s already imported with other values: %s", c, df.buf);
+}
+
+int
+import_requests_row(struct run *r, long line, struct err *e)
+{
+	struct db_request q;
+	int rc = import_requests_parse(r, &q);
+
+	return rc != 0 ? rc : import_requests_store(r, line, &q, e);
 }

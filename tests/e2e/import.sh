@@ -163,6 +163,75 @@ expect_rc 0
 expect_eq "$(sqlite3 "$T/cfg.db" "select count(*) from family")" "2"
 ok
 
+t large_file_read_on_a_second_thread
+# A requests file of several blocks (import_pipe.c parses 512 rows at a time
+# on a second thread, without --rejects): each bad row is reported with its
+# line and words as the serial import (--rejects) reports it, at the block
+# edges, in the last rows, a repeated id across blocks and a read error
+# too; nothing is stored; a good file stores the rows the serial one does.
+big() { # big FILE BAD: 2000 rows, with the bad ones when BAD = 1
+	awk -v bad="$2" 'BEGIN {
+		print "request_id;child_id;activity_id;date;action;submitted_at"
+		for (i = 1; i <= 2000; i++) {
+			id = "B" i; c = "C" (i % 2 + 1); d = "2019-12-0" (i % 5 + 2)
+			a = "reserve"; s = "2019-12-01 10:00"
+			if (bad) {
+				if (i == 1) c = "C9"
+				if (i == 512) d = "2019-13-40"
+				if (i == 513) a = "maybe"
+				if (i == 1500) s = "soon"
+				if (i == 1600) { id = "B9"; d = "2019-12-09" }
+				if (i == 2000) c = ""
+			}
+			print id ";" c ";CANTINE;" d ";" a ";" s
+		}
+	}' >"$1"
+}
+rows_of() { q "SELECT group_concat(request_id || ':' || child_ref || ':' || day || ':' || action || ':' || submitted_at, ' ') FROM (SELECT * FROM request WHERE request_id LIKE 'B%' ORDER BY seq)"; }
+lines_of() { printf '%s\n' "$1" | grep '^nocturne-import: [a-z0-9]*\.csv:[0-9]'; }
+big big.csv 1
+sqlite3 "$DB" .dump >before.sql
+imp requests big.csv
+expect_rc 65
+expect_eq "$(lines_of "$ERR")" "nocturne-import: big.csv:2: column child_id: no child 'C9' (import the children first)
+nocturne-import: big.csv:513: column date: '2019-13-40' is not a date (YYYY-MM-DD or DD/MM/YYYY)
+nocturne-import: big.csv:514: column action: 'maybe' is not reserve or cancel
+nocturne-import: big.csv:1501: column submitted_at: 'soon' is not a date and time (YYYY-MM-DD HH:MM[:SS])
+nocturne-import: big.csv:1601: column request_id: request B9 already on line 10 with other values: child_id C2 ≠ C1, date 2019-12-06 ≠ 2019-12-09
+nocturne-import: big.csv:2001: column child_id: missing value" "the bad rows"
+expect_contains "$ERR" "nocturne-import: big.csv: 6 bad rows out of 2000, nothing imported"
+PIPED=$ERR
+imp --rejects rej.csv -n requests big.csv
+expect_rc 65
+expect_eq "$(lines_of "$PIPED")" "$(lines_of "$ERR")" "as the serial import says"
+# A quoted field never closed, in the fourth block: the rows before it and
+# then the read error, as the serial import.
+head -n 1800 big.csv >late.csv
+printf 'B5000;"C1;CANTINE;2019-12-06;reserve;2019-12-01 10:00\n' >>late.csv
+imp requests late.csv
+expect_rc 65
+expect_contains "$ERR" "nocturne-import: late.csv:1801: a quoted field in the record starting on line 1801 is not closed at the end of the input"
+PIPED=$ERR
+imp --rejects rej.csv -n requests late.csv
+expect_rc 65
+expect_eq "$(lines_of "$PIPED")" "$(lines_of "$ERR")" "a read error as the serial import says"
+sqlite3 "$DB" .dump >after.sql
+cmp -s before.sql after.sql || fail "database changed by refused imports"
+# A good file: the same rows, in the same order, as the serial import stores.
+big good.csv 0
+cp "$DB" serial.db
+imp requests good.csv
+expect_rc 0
+PIPED=$(rows_of)
+expect_contains "$PIPED" "B1:2:" "stored"
+expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'B%'")" 2000 "rows stored"
+DB=$T/serial.db
+imp --rejects rej.csv requests good.csv
+expect_rc 0
+expect_eq "$(rows_of)" "$PIPED" "as the serial import stores them"
+DB=$T/t.db
+ok
+
 t help_version
 run nocturne-import --help
 expect_rc 0

@@ -162,6 +162,8 @@ import_pipe_rows(struct run *r, struct err *e)
 	pthread_cond_init(&p->cv, NULL);
 	p->reader = *r;
 	if (pthread_create(&t, NULL, reader, p) != 0) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
 		free(p);
 		return err_set(e, ERR_INTERNAL, "cannot start the reading thread");
 	}

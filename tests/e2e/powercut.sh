@@ -218,10 +218,12 @@ while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 	want=$(echo $kinds | cut -d' ' -f$((tries % 3 + 1)))
 	cands=$(i=1; while [ "$i" -le "$NSTEPS" ]; do [ "$(kind_of "$i")" = "$want" ] && echo "$i"; i=$((i + 1)); done)
 	nc=$(echo "$cands" | wc -l)
-	pick=$(awk -v s="$SEED" -v t="$tries" -v n="$nc" 'BEGIN { srand(s * 7919 + t); print int(rand() * n) + 1 }')
+	# mawk's srand() saturates past 2^31: the seed is reduced first, or
+	# every try of a date-sized seed draws the same numbers.
+	pick=$(awk -v s="$SEED" -v t="$tries" -v n="$nc" 'BEGIN { srand((s * 7919 + t) % 2147483647); print int(rand() * n) + 1 }')
 	st=$(echo "$cands" | sed -n "${pick}p")
 	set -- $(range_of "$st")
-	at=$(awk -v s="$SEED" -v t="$tries" -v a="$1" -v b="$2" 'BEGIN { srand(s * 104729 + t); print a + int(rand() * (b - a + 1)) }')
+	at=$(awk -v s="$SEED" -v t="$tries" -v a="$1" -v b="$2" 'BEGIN { srand((s * 104729 + t) % 2147483647); print a + int(rand() * (b - a + 1)) }')
 	d=$T/cut
 	rm -rf "$d" "$T/cut.journal" "$T/cut.journal.n" "$T/cut.journal.cut"
 	mkdir -p "$d"
@@ -241,6 +243,7 @@ while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 		continue # the operation was not reached: choose again
 	fi
 	cuts=$((cuts + 1))
+	echo "$i $at" >>"$T/cut.points"
 	k=$(kind_of "$i")
 	eval "n_$k=\$((n_$k + 1))"
 	why=$(check_after_cut "$d") || {
@@ -272,7 +275,12 @@ while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 	fi
 done
 [ "$cuts" -eq "$CUTS" ] || fail "only $cuts cuts in $tries tries"
+# Cuts that all land on the same few operations test only those: at least
+# half of them must fall on distinct (step, operation) points.
+distinct=$(sort -u "$T/cut.points" 2>/dev/null | wc -l)
+[ "$cuts" -lt 6 ] || [ $((distinct * 2)) -ge "$cuts" ] ||
+	fail "the $cuts cuts fell on only $distinct distinct operations: the draw is not random"
 [ "$n_import" -gt 0 ] && [ "$n_transmit" -gt 0 ] && [ "$n_notify" -gt 0 ] ||
 	fail "not every kind of step was cut: import $n_import, transmit $n_transmit, notify $n_notify"
-echo "powercut: $cuts cuts (import $n_import, transmit $n_transmit, notify $n_notify): $bad failed"
+echo "powercut: $cuts cuts (import $n_import, transmit $n_transmit, notify $n_notify; $distinct distinct operations): $bad failed"
 ok

@@ -192,10 +192,12 @@ exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *
  * keeps them (the build reads the whole table). Same transaction: atomic
  * with the rest, the same text from sqlite_schema.
  */
+#define REBUILD_MAX 8
+
 struct rebuild {
 	size_t n;
-	char *name[8];
-	char *sql[8];
+	char *name[REBUILD_MAX];
+	char *sql[REBUILD_MAX];
 };
 
 static void
@@ -213,7 +215,6 @@ rebuild_drop(struct db_night *h, struct rebuild *rb, struct err *e)
 {
 	sqlite3_stmt *st;
 	long long rows;
-	char sql[128];
 	int rc;
 
 	rb->n = 0;
@@ -226,20 +227,27 @@ rebuild_drop(struct db_night *h, struct rebuild *rb, struct err *e)
 	               " AND tbl_name = 'request' AND sql IS NOT NULL ORDER BY name",
 	               &st, e) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && rb->n < 8) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && rb->n < REBUILD_MAX) {
 		rb->name[rb->n] = xstrdup((const char *)sqlite3_column_text(st, 0));
 		rb->sql[rb->n] = xstrdup((const char *)sqlite3_column_text(st, 1));
 		rb->n++;
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW) { /* more indexes than kept (an operator's own): update them */
+		rebuild_free(rb);
+		return 0;
+	}
 	if (rc != SQLITE_DONE) {
 		rebuild_free(rb);
-		return rc == SQLITE_ROW ? err_set(e, ERR_INTERNAL, "more than 8 indexes on request")
-		                        : db_fail(h->db, e, "read request's indexes");
+		return db_fail(h->db, e, "read request's indexes");
 	}
 	for (size_t i = 0; i < rb->n; i++) {
-		snprintf(sql, sizeof(sql), "DROP INDEX \"%s\"", rb->name[i]);
-		if (db_exec(h->db, sql, e) < 0) {
+		char *sql = sqlite3_mprintf("DROP INDEX \"%w\"", rb->name[i]);
+		int drc = sql != NULL ? db_exec(h->db, sql, e)
+		                      : err_set(e, ERR_INTERNAL, "out of memory");
+
+		sqlite3_free(sql);
+		if (drc < 0) {
 			rebuild_free(rb);
 			return -1;
 		}

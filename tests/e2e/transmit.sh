@@ -193,6 +193,8 @@ t a_large_batch_builds_the_indexes_again_a_small_one_keeps_them
 # DDL: the schema's version moves); a smaller one updates them in place.
 # Either way: the same schema text, and indexes that agree with the table.
 town
+# An index of the operator's own, with a name that needs quoting, goes the same way.
+sql 'CREATE INDEX "by ""date"" asked" ON request(submitted_at)'
 idx() { sql "SELECT group_concat(name || ':' || sql, ' / ') FROM (SELECT * FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'request' ORDER BY name)"; }
 version() { sql 'PRAGMA schema_version'; }
 SCHEMA=$(idx)
@@ -202,7 +204,8 @@ nocturne-transmit --db "$DB" --now "$NIGHT1" || fail "night 1"
 expect_eq "$(states)" "$STATES1" "night 1 decided as ever"
 expect_eq "$(idx)" "$SCHEMA" "index text after a large batch"
 VERSION1=$(version)
-expect_eq "$VERSION1" $((VERSION0 + 4)) "10 changes of 11 requests: two indexes dropped and made again"
+expect_eq "$VERSION1" $((VERSION0 + 6)) "10 changes of 11 requests: three indexes dropped and made again"
+expect_contains "$(idx)" 'by "date" asked:CREATE INDEX "by ""date"" asked" ON request(submitted_at)' "the operator's index"
 expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity after a large batch"
 # Twelve more requests, one of them due (and R7): a batch of 2 changes in 23 rows.
 for i in 1 2 3 4 5 6 7 8 9 10 11; do
@@ -214,6 +217,16 @@ expect_eq "$(sql "SELECT state || ':' || position FROM request WHERE request_id 
 expect_eq "$(version)" "$VERSION1" "a small batch updates the indexes in place"
 expect_eq "$(idx)" "$SCHEMA" "index text after a small batch"
 expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity after a small batch"
+# More indexes than it keeps (REBUILD_MAX, 8): the batch updates them in place.
+town
+for c in day action arrival departure undoes notice reported; do
+	sql "CREATE INDEX mine_$c ON request($c)"
+done
+VERSION0=$(version)
+nocturne-transmit --db "$DB" --now "$NIGHT1" || fail "night 1 with ten indexes"
+expect_eq "$(states)" "$STATES1" "decided as ever with ten indexes"
+expect_eq "$(version)" "$VERSION0" "ten indexes: none dropped"
+expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity with ten indexes"
 ok
 
 t same_db_twice_same_decisions

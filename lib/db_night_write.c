@@ -136,13 +136,12 @@ db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
 	return db_step_done(h->db, st, "record an event", e);
 }
 
-/* Run an INSERT ... SELECT ... ORDER BY with a small cache, then empty the raw table. */
+/* Run sql, a statement that sorts (SQLite's sorter), with a small cache. */
 static int
-sort_into(struct db_night *h, const char *sql, const char *raw, struct err *e)
+exec_sorting(struct db_night *h, const char *sql, struct err *e)
 {
 	struct err ignored;
 	long long saved;
-	char del[64];
 	int rc;
 
 	if (db_night_cache_small(h, &saved, e) < 0)
@@ -150,8 +149,17 @@ sort_into(struct db_night *h, const char *sql, const char *raw, struct err *e)
 	rc = db_exec(h->db, sql, e);
 	if (db_night_cache_restore(h, saved, rc < 0 ? &ignored : e) < 0)
 		rc = -1;
+	return rc;
+}
+
+/* Run an INSERT ... SELECT ... ORDER BY with a small cache, then empty the raw table. */
+static int
+sort_into(struct db_night *h, const char *sql, const char *raw, struct err *e)
+{
+	char del[64];
+
 	snprintf(del, sizeof(del), "DELETE FROM temp.%s", raw);
-	if (rc < 0 || db_exec(h->db, del, e) < 0)
+	if (exec_sorting(h, sql, e) < 0 || db_exec(h->db, del, e) < 0)
 		return -1;
 	return 0;
 }
@@ -259,20 +267,10 @@ rebuild_drop(struct db_night *h, struct rebuild *rb, struct err *e)
 static int
 rebuild_make(struct db_night *h, struct rebuild *rb, struct err *e)
 {
-	struct err ignored;
-	long long saved;
 	int rc = 0;
 
-	if (rb->n == 0)
-		return 0;
-	if (db_night_cache_small(h, &saved, e) < 0) {
-		rebuild_free(rb);
-		return -1;
-	}
 	for (size_t i = 0; i < rb->n && rc == 0; i++)
-		rc = db_exec(h->db, rb->sql[i], e);
-	if (db_night_cache_restore(h, saved, rc < 0 ? &ignored : e) < 0)
-		rc = -1;
+		rc = exec_sorting(h, rb->sql[i], e);
 	rebuild_free(rb);
 	return rc;
 }

@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include "db_int.h"
+
+#ifndef SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
+#define SQLITE_DEFAULT_WAL_AUTOCHECKPOINT 1000 /* SQLite's own default */
+#endif
 #include "owner.h"
 #include "log.h"
 
@@ -298,6 +302,7 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	}
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
+	db->busy_ms = busy_ms;
 	if (mode == DB_OPEN_READONLY) {
 		if (open_readonly(db, busy_ms, e) < 0 ||
 		    db_exec(db, DB_CACHE_PRAGMA "PRAGMA temp_store = MEMORY;", e) < 0) {
@@ -334,6 +339,21 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	return 0;
 }
 
+int
+db_open_sibling(struct db *db, struct db **out, struct err *e)
+{
+	if (db_open(out, db->path, db->busy_ms, DB_OPEN_EXISTING, e) < 0)
+		return -1;
+	if (db->writer == NULL) {
+		db->writer = xcalloc(1, sizeof(*db->writer));
+		pthread_mutex_init(&db->writer->lock, NULL);
+		db->writer->users = 1;
+	}
+	(*out)->writer = db->writer;
+	db->writer->users++;
+	return 0;
+}
+
 void
 db_close(struct db *db)
 {
@@ -351,6 +371,10 @@ db_close(struct db *db)
 		}
 		sqlite3_close(db->sql);
 	}
+	if (db->writer != NULL && --db->writer->users == 0) {
+		pthread_mutex_destroy(&db->writer->lock);
+		free(db->writer);
+	}
 	free(db->path);
 	free(db);
 }
@@ -361,10 +385,27 @@ db_path(const struct db *db)
 	return db->path;
 }
 
+static void
+release(struct db *db)
+{
+	if (db->writing) {
+		db->writing = 0;
+		pthread_mutex_unlock(&db->writer->lock);
+	}
+}
+
 int
 db_begin(struct db *db, struct err *e)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", e) < 0 ? err_prefix(e, "begin") : 0;
+	if (db->writer != NULL && !db->writing) {
+		pthread_mutex_lock(&db->writer->lock);
+		db->writing = 1;
+	}
+	if (db_exec(db, "BEGIN IMMEDIATE", e) < 0) {
+		release(db);
+		return err_prefix(e, "begin");
+	}
+	return 0;
 }
 
 int
@@ -376,7 +417,12 @@ db_begin_read(struct db *db, struct err *e)
 int
 db_commit(struct db *db, struct err *e)
 {
-	return db_exec(db, "COMMIT", e) < 0 ? err_prefix(e, "commit") : 0;
+	int rc = db_exec(db, "COMMIT", e);
+
+	if (rc < 0)
+		db_rollback(db);
+	release(db);
+	return rc < 0 ? err_prefix(e, "commit") : 0;
 }
 
 int
@@ -403,8 +449,19 @@ db_commit_durable(struct db *db, struct err *e)
 void
 db_rollback(struct db *db)
 {
-	if (db && db->sql && !sqlite3_get_autocommit(db->sql))
+	if (db == NULL)
+		return;
+	if (db->sql && !sqlite3_get_autocommit(db->sql))
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	release(db);
+}
+
+void
+db_hold_checkpoints(struct db *db, int hold)
+{
+	sqlite3_wal_autocheckpoint(db->sql, hold ? 0 : SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
+	if (!hold)
+		sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 void

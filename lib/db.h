@@ -74,6 +74,26 @@ enum db_open_mode {
 int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, struct err *e);
 
 /*
+ * A second connection to db's database, for another thread of the same
+ * run (the morning mail: one thread composes, one sends). The two share a
+ * write lock in the process: db_begin() on either waits for the other's
+ * write transaction to end (commit or rollback) rather than for SQLite's
+ * busy timeout, which sleeps. Other processes (the portal, a night) still
+ * meet the busy timeout. Close the sibling before db.
+ */
+int db_open_sibling(struct db *db, struct db **out, struct err *e);
+
+/*
+ * hold 1: commits through db no longer copy the write-ahead log back into
+ * the database (SQLite's automatic checkpoint, every 1000 pages). While a
+ * sibling keeps a long read snapshot (the morning's walk), nothing written
+ * since could be copied anyway, yet every commit would go over the whole
+ * log trying. hold 0: automatic checkpoints again, and one now (passive:
+ * it waits for no reader).
+ */
+void db_hold_checkpoints(struct db *db, int hold);
+
+/*
  * Close. Every statement should be finalized by then: one left over is
  * finalized here and reported with log_warn (a leak the tests see on
  * stderr). NULL is fine.
@@ -82,7 +102,11 @@ void db_close(struct db *db);
 
 const char *db_path(const struct db *db);
 
-/* BEGIN IMMEDIATE (a write transaction), COMMIT, ROLLBACK. */
+/*
+ * BEGIN IMMEDIATE (a write transaction), COMMIT, ROLLBACK. A COMMIT that
+ * fails rolls the transaction back: no caller is left holding the write
+ * lock.
+ */
 int db_begin(struct db *db, struct err *e);
 /* BEGIN (deferred): a read snapshot for reports and dry runs. */
 int db_begin_read(struct db *db, struct err *e);

@@ -4,6 +4,7 @@
 #ifndef NOCTURNE_DB_INT_H
 #define NOCTURNE_DB_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -30,9 +31,18 @@ extern const int db_nmigrations;
 /* 32 MiB of page cache per connection (bench/floor.c uses the same). */
 #define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
 
+/* The write lock connections of one process share (db_open_sibling). */
+struct db_writer {
+	pthread_mutex_t lock;
+	int users;
+};
+
 struct db {
 	sqlite3 *sql;
 	char *path;
+	int busy_ms;
+	struct db_writer *writer; /* NULL: no sibling */
+	int writing;              /* this connection holds writer->lock */
 };
 
 /*

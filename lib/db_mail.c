@@ -80,7 +80,7 @@ static const char *const sql_text[Q_COUNT] = {
                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9)",
     [Q_CONTENT] = "INSERT INTO message_content(message_ref, content) VALUES(?, ?)",
     [Q_LINK] = "INSERT OR IGNORE INTO message_request(message_ref, seq) VALUES(?, ?)",
-    [Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?"
+    [Q_DUE] = "SELECT ref FROM message WHERE state = 'pending' AND next_at <= ?1 AND ref > ?2"
               " ORDER BY next_at, ref",
     [Q_LOAD] = "SELECT m.kind, m.recipient, m.subject, m.message_id, m.state, c.content,"
                " m.attempts, m.sending FROM message m"
@@ -236,8 +236,8 @@ req_read(sqlite3_stmt *st, struct db_mail_req *r)
  * each family is stored: the walk's SELECT reads request, and SQLite leaves
  * undefined what a running SELECT sees of rows its connection changes.
  */
-static int
-mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *e)
+int
+db_mail_mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *e)
 {
 	sqlite3_stmt *st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_MARK_REPORT : Q_MARK_NOTICE, e);
 
@@ -245,6 +245,21 @@ mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	return step_done(q, st, "mark requests reported", e);
+}
+
+int
+db_mail_last_ref(struct db_mail *q, long long *ref, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(q, Q_LAST_REF, e)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ref = sqlite3_column_int64(st, 0);
+	done(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(q->db, e, "read the message queue");
 }
 
 int
@@ -257,15 +272,8 @@ db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn
 	sqlite3_stmt *st;
 	int rc, frc = 0;
 
-	if ((st = stmt(q, Q_LAST_REF, e)) == NULL)
+	if (db_mail_last_ref(q, &last, e) < 0)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		last = sqlite3_column_int64(st, 0);
-	done(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(q->db, e, "read the message queue");
-
 	if ((st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_REPORT : Q_NOTIFY, e)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -289,7 +297,7 @@ db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn
 	if (frc < 0 || rc != SQLITE_DONE)
 		return -1;
 	/* Nothing stored (a dry run): nothing to mark, and no write to start. */
-	return q->stored == stored ? 0 : mark(q, which, last, e);
+	return q->stored == stored ? 0 : db_mail_mark(q, which, last, e);
 }
 
 int
@@ -328,7 +336,8 @@ db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long long *s
 }
 
 int
-db_mail_due(struct db_mail *q, int64_t now, long long **refs, size_t *n, struct err *e)
+db_mail_due(struct db_mail *q, int64_t now, long long after, long long **refs, size_t *n,
+            struct err *e)
 {
 	sqlite3_stmt *st;
 	long long *v = NULL;
@@ -340,6 +349,7 @@ db_mail_due(struct db_mail *q, int64_t now, long long **refs, size_t *n, struct 
 	if ((st = stmt(q, Q_DUE, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, after);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow(&v, &cap, len + 1, sizeof(*v));
 		v[len++] = sqlite3_column_int64(st, 0);

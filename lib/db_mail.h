@@ -5,10 +5,11 @@
  * Bookkeeping on request: reported (0/1: a compte-rendu reported its current
  * decision) and notice (0 none, 1 owed, 2 composed). Composing walks the
  * requests family by family (db_mail_requests), stores each family's
- * message with the requests it covers (db_mail_store), and when the walk is
- * over flips those requests' flags, all in the caller's transaction
- * (db_begin). Each send outcome is one statement, committed at once when no
- * transaction is open.
+ * message with the requests it covers (db_mail_store), and flips those
+ * requests' flags (db_mail_mark) in the same transaction: the morning
+ * walks on one connection and stores by chunks through another
+ * (morning_compose.c). Each send outcome is one statement, committed at
+ * once when no transaction is open.
  *
  * The queries are prepared once per handle (struct db_mail) and reused for
  * every family and every message of a run.
@@ -79,13 +80,24 @@ typedef int (*db_mail_family_fn)(void *ctx, const struct db_mail_req *reqs, size
  * per family as the query steps: memory holds one family's requests, never the night's. shown_state
  * is the state itself, except for a 'cancelled' reservation: the last state a batch gave it before
  * ('accepted', or 'waitlisted' with shown_position), 'accepted' if unknown. When the walk is over,
- * the requests covered by the messages fn stored (db_mail_store) during it are marked: for
- * DB_MAIL_TO_REPORT reported = 1 (and an owed notice becomes composed: the report already says
- * Acceptée); for DB_MAIL_TO_NOTIFY notice = 2. Call it inside a write transaction (or a read one
- * when fn stores nothing). Returns 0, or -1 with the database's error or fn's.
+ * the requests covered by the messages fn stored through q (db_mail_store) during it are marked
+ * (db_mail_mark). Call it inside a write transaction (or a read one when fn stores nothing, or
+ * stores through another connection's handle, which then marks them itself). Returns 0, or -1 with
+ * the database's error or fn's.
  */
 int db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn fn, void *ctx,
                      struct err *e);
+
+/*
+ * Mark the requests covered by the messages of the walk's kind stored after
+ * ref after: for DB_MAIL_TO_REPORT reported = 1 (and an owed notice becomes
+ * composed: the report already says Acceptée); for DB_MAIL_TO_NOTIFY
+ * notice = 2.
+ */
+int db_mail_mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *e);
+
+/* The last message ref stored (0 when none). */
+int db_mail_last_ref(struct db_mail *q, long long *ref, struct err *e);
 
 /* A message to store. state: "pending" or "skipped" (reason says why). */
 struct db_mail_new {
@@ -111,11 +123,13 @@ int db_mail_store(struct db_mail *q, const struct db_mail_new *m, const long lon
                   size_t nseq, long long *ref, struct err *e);
 
 /*
- * The refs of pending messages due at now (next_at <= now), oldest first:
- * a snapshot, so a message deferred during the run is not tried twice.
- * *refs is malloc'ed (caller frees), *n its length.
+ * The refs of pending messages due at now (next_at <= now) with a ref above
+ * after, oldest first: a snapshot; the caller passes the highest ref it
+ * already tried in the run, so a message deferred during the run is not
+ * tried twice. *refs is malloc'ed (caller frees), *n its length.
  */
-int db_mail_due(struct db_mail *q, int64_t now, long long **refs, size_t *n, struct err *e);
+int db_mail_due(struct db_mail *q, int64_t now, long long after, long long **refs, size_t *n,
+                struct err *e);
 
 /* One stored message. */
 struct db_mail_msg {

@@ -1,10 +1,12 @@
 #include "morning.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_mail.h"
+#include "log.h"
 #include "mime.h"
 #include "morning_int.h"
 #include "outbox.h"
@@ -60,9 +62,9 @@ file_name(const struct db_mail_msg *m)
 	return s;
 }
 
-/* Messages are loaded by chunks of [smtp] max_per_session, never all at once. */
-static size_t
-chunk_size(const struct config *cfg)
+/* Messages are stored and loaded by chunks of [smtp] max_per_session, never all at once. */
+size_t
+morning_chunk(const struct config *cfg)
 {
 	return cfg->smtp_max_per_session > 0 ? (size_t)cfg->smtp_max_per_session : 1;
 }
@@ -71,7 +73,7 @@ static int
 send_file(struct db_mail *q, const struct config *cfg, int64_t now, const long long *refs, size_t n,
           struct morning_stats *st, struct err *e)
 {
-	size_t chunk = chunk_size(cfg);
+	size_t chunk = morning_chunk(cfg);
 	struct db_mail_msg *msgs;
 	int rc = 0;
 
@@ -210,7 +212,7 @@ send_smtp(struct db *db, struct db_mail *q, const struct config *cfg, int64_t no
 	struct morning_delivery *run = xcalloc(1, sizeof(*run));
 	struct smtp_options o;
 	char *password = NULL, *from_addr = NULL;
-	size_t chunk = chunk_size(cfg);
+	size_t chunk = morning_chunk(cfg);
 	int rc = -1;
 
 	run->db = db;
@@ -331,40 +333,179 @@ done:
 	return rc;
 }
 
+/*
+ * Send the messages due at now with a ref above *after (the highest one a
+ * round of this run already had), and raise *after to the highest of them.
+ */
+static int
+send_round(struct db *db, struct db_mail *q, const struct config *cfg, int64_t now,
+           long long *after, struct morning_stats *st, struct err *e)
+{
+	long long *refs = NULL;
+	size_t n;
+	int rc = 0;
+
+	if (db_mail_due(q, now, *after, &refs, &n, e) < 0)
+		return -1;
+	st->due += (long)n;
+	for (size_t i = 0; i < n; i++)
+		if (refs[i] > *after)
+			*after = refs[i];
+	if (n > 0 && cfg->transport == TRANSPORT_SMTP)
+		rc = send_smtp(db, q, cfg, now, refs, n, st, e);
+	else if (n > 0)
+		rc = send_file(q, cfg, now, refs, n, st, e);
+	free(refs);
+	return rc;
+}
+
 int
 morning_send(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
              struct morning_stats *st, struct err *e)
 {
 	struct db_mail *q = db_mail_open(db);
-	long long *refs = NULL;
+	long long *refs = NULL, after = 0;
 	size_t n;
 	int rc = -1;
 
-	if (db_mail_due(q, now, &refs, &n, e) < 0)
-		goto done;
-	st->due = (long)n;
-	if (preview != NULL) {
-		for (size_t i = 0; i < n; i++) {
-			struct db_mail_msg m;
-			if (db_mail_load(q, refs[i], &m, e) < 0)
-				goto done;
-			buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n",
-			         m.kind, m.ref, m.recipient ? m.recipient : "(none)", m.subject);
-			db_mail_msg_release(&m);
-		}
-		rc = 0;
+	if (preview == NULL) {
+		if (send_round(db, q, cfg, now, &after, st, e) == 0)
+			rc = db_mail_pending(q, &st->pending, &st->next_at, e);
 		goto done;
 	}
-	if (n == 0)
-		rc = 0;
-	else if (cfg->transport == TRANSPORT_SMTP)
-		rc = send_smtp(db, q, cfg, now, refs, n, st, e);
-	else
-		rc = send_file(q, cfg, now, refs, n, st, e);
-	if (rc == 0)
-		rc = db_mail_pending(q, &st->pending, &st->next_at, e);
+	if (db_mail_due(q, now, 0, &refs, &n, e) < 0)
+		goto done;
+	st->due = (long)n;
+	for (size_t i = 0; i < n; i++) {
+		struct db_mail_msg m;
+		if (db_mail_load(q, refs[i], &m, e) < 0)
+			goto done;
+		buf_addf(preview, "=== would send stored %s message %lld to %s: %s\n", m.kind,
+		         m.ref, m.recipient ? m.recipient : "(none)", m.subject);
+		db_mail_msg_release(&m);
+	}
+	rc = 0;
 done:
 	free(refs);
+	db_mail_close(q);
+	return rc;
+}
+
+/*
+ * The sending thread of morning_run: a round of sending each time the
+ * composer has stored a chunk (and one at once, for the messages earlier
+ * runs left due), until the composer is done and a last round found the
+ * rest. It stops at the first local failure, or when the server could not
+ * be reached: what it did not send stays pending for a later run.
+ */
+struct sender {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned long stored; /* chunks the composer stored */
+	int composed;         /* the composer is done */
+	struct db *db;        /* the sender's own connection */
+	const struct config *cfg;
+	int64_t now;
+	struct morning_stats *st;
+	long long after; /* the highest ref a round had */
+	int stopped;
+	int rc;
+	struct err e;
+};
+
+static void
+sender_feed(void *ctx)
+{
+	struct sender *s = ctx;
+
+	pthread_mutex_lock(&s->mu);
+	s->stored++;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct db_mail *q = db_mail_open(s->db);
+	unsigned long seen = 0;
+	int first = 1, last = 0;
+
+	while (!last && !s->stopped) {
+		pthread_mutex_lock(&s->mu);
+		while (!first && !s->composed && s->stored == seen)
+			pthread_cond_wait(&s->cv, &s->mu);
+		first = 0;
+		seen = s->stored;
+		last = s->composed;
+		pthread_mutex_unlock(&s->mu);
+		if (send_round(s->db, q, s->cfg, s->now, &s->after, s->st, &s->e) < 0) {
+			s->rc = -1;
+			s->stopped = 1;
+		} else if (s->st->unreachable) {
+			s->stopped = 1;
+		}
+	}
+	db_mail_close(q);
+	return NULL;
+}
+
+int
+morning_run(struct db *db, const struct config *cfg, int64_t now, struct morning_stats *st,
+            struct err *e)
+{
+	struct sender s;
+	struct morning_feed feed = {sender_feed, &s};
+	struct db_mail *q;
+	struct timespec t0;
+	pthread_t t;
+	int rc, threaded;
+
+	if (morning_check_mailboxes(cfg, e) < 0)
+		return -1;
+	memset(&s, 0, sizeof(s));
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	s.cfg = cfg;
+	s.now = now;
+	s.st = st;
+	err_clear(&s.e);
+	when_mark(&t0);
+	rc = db_open_sibling(db, &s.db, e);
+	if (rc == 0) {
+		db_hold_checkpoints(db, 1);
+		db_hold_checkpoints(s.db, 1);
+	}
+	threaded = rc == 0 && pthread_create(&t, NULL, sender_main, &s) == 0;
+	if (rc == 0)
+		rc = morning_compose(db, cfg, now, NULL, threaded ? &feed : NULL, st, e);
+	log_debug("composed and stored: %.2f s", when_elapsed(&t0));
+	pthread_mutex_lock(&s.mu);
+	s.composed = 1;
+	pthread_cond_signal(&s.cv);
+	pthread_mutex_unlock(&s.mu);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (s.db != NULL)
+		sender_main(&s); /* no thread: send after composing */
+	log_debug("sent: %.2f s", when_elapsed(&t0));
+	db_close(s.db);
+	db_hold_checkpoints(db, 0);
+	pthread_cond_destroy(&s.cv);
+	pthread_mutex_destroy(&s.mu);
+	if (rc == 0 && s.rc < 0) {
+		*e = s.e;
+		rc = -1;
+	}
+	/* The service's page says how this morning's mail went: after it. */
+	if (rc == 0)
+		rc = morning_page(db, cfg, now, NULL, st, e);
+	q = db_mail_open(db);
+	if (rc == 0 && !s.stopped)
+		rc = send_round(db, q, cfg, now, &s.after, st, e);
+	if (rc == 0)
+		rc = db_mail_pending(q, &st->pending, &st->next_at, e);
 	db_mail_close(q);
 	return rc;
 }

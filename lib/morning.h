@@ -1,16 +1,18 @@
 /*
  * morning.h - the morning mail run (contract section 6): compose the
- * outbox, then send what is due.
+ * outbox and send what is due, the two at once.
  *
- * Composition is one write transaction (BEGIN IMMEDIATE) before any sending:
- * per family one compte-rendu for its decided, unreported requests, and one
- * waitlist-acceptance notice for its promoted requests whose notice is owed.
- * Each message is stored whole (bytes, Message-ID) with the requests it
- * covers, as 'pending', or 'skipped' when the family's first address is
- * missing or invalid. Sending then takes the pending messages that are due,
- * oldest first, through the configured transport, and commits each outcome
- * as it is known (morning.c): a crash sends again at most the one message
- * in flight.
+ * Composition: per family one compte-rendu for its decided, unreported
+ * requests, and one waitlist-acceptance notice for its promoted requests
+ * whose notice is owed. Each message is stored whole (bytes, Message-ID)
+ * with the requests it covers, as 'pending', or 'skipped' when the
+ * family's first address is missing or invalid, by chunks of [smtp]
+ * max_per_session, each chunk committed durably before any of it is sent
+ * (morning_compose.c). Sending takes the pending messages that are due,
+ * oldest first, through the configured transport, and commits each
+ * outcome as it is known (morning.c): a crash sends again at most the one
+ * message in flight. morning_run() does both on two threads, each with its
+ * own connection: a chunk goes out while the next is composed.
  */
 #ifndef NOCTURNE_MORNING_H
 #define NOCTURNE_MORNING_H
@@ -27,6 +29,7 @@ struct morning_stats {
 	long skipped;                /* of which skipped (no valid address) */
 	long resent;                 /* messages composed again (--resend) */
 	long pages;                  /* the service's page of the last batch ([report] to) */
+	long landed;                 /* walks begun again: a batch landed while composing */
 	long due;                    /* messages due when sending started */
 	long sent, deferred, failed; /* outcomes in this run */
 	int unreachable;             /* the server could not be reached */
@@ -36,17 +39,41 @@ struct morning_stats {
 	int64_t next_at;              /* earliest next attempt among them */
 };
 
+/* Told after each chunk of messages is stored for good (ctx: its own). */
+struct morning_feed {
+	void (*stored)(void *ctx);
+	void *ctx;
+};
+
 /*
- * Compose and store every message owed at now, and when [report] to is set
- * and the last batch has none yet, the service's morning page (page.h) as
- * a message of kind 'page' with a short text part. With preview non-NULL
- * (--dry-run) nothing is stored: each message that would be composed is
- * described in preview (recipient, subject, text) and the transaction is
- * rolled back. Fails with the database's error, or ERR_CONFIG for a bad
- * [mail] from / reply_to.
+ * Compose and store every message owed at now: the requests are read from
+ * a snapshot on a second connection to db's database, the messages stored
+ * through db by chunks, feed (may be NULL) told after each. With preview
+ * non-NULL (--dry-run) nothing is stored: each message that would be
+ * composed is described in preview (recipient, subject, text). Fails with
+ * the database's error, or ERR_CONFIG for a bad [mail] from / reply_to.
  */
 int morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
-                    struct morning_stats *st, struct err *e);
+                    const struct morning_feed *feed, struct morning_stats *st, struct err *e);
+
+/*
+ * When [report] to is set and the last batch has none yet, compose and
+ * store the service's page of the night (page.h) as a message of kind
+ * 'page' with a short text part; with preview non-NULL, describe it there.
+ */
+int morning_page(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
+                 struct morning_stats *st, struct err *e);
+
+/*
+ * The morning run: morning_compose() on this thread while a second one,
+ * with its own connection, sends each chunk as soon as it is stored (and
+ * first what earlier runs left due); then the service's page, composed
+ * once the families' mail went out (its counts are this morning's), and
+ * sent. What morning_send() says of failures holds; st->pending and
+ * st->next_at are read at the end.
+ */
+int morning_run(struct db *db, const struct config *cfg, int64_t now, struct morning_stats *st,
+                struct err *e);
 
 /*
  * Compose again, as new pending messages, stored message ref (ref > 0) or

@@ -1,7 +1,18 @@
 /*
  * morning_compose.c - the composing half of the morning run (morning.h):
  * one walk per kind of message over the requests owed one, each family's
- * message composed (mail.c) and stored as the query steps.
+ * message composed (mail.c) as the query steps, and stored by chunks.
+ *
+ * The walk reads a snapshot on a connection of its own; the messages are
+ * stored through the caller's connection, [smtp] max_per_session at a
+ * time, each chunk one short durable transaction that also marks the
+ * requests it covers (so a crash between two chunks composes only the rest
+ * again), after which the sender may take them (morning_feed). No write
+ * transaction stays open while a message is composed: the sender commits
+ * each outcome in between. A batch committed by a night since the snapshot
+ * was taken could have changed what the walk read (a waitlisted request
+ * accepted since): the chunk is then not stored and the walk starts again
+ * from a new snapshot, without the requests already stored.
  */
 #include "morning.h"
 
@@ -12,10 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_batch.h"
 #include "db_bounce.h"
 #include "db_mail.h"
 #include "db_status.h"
 #include "french.h"
+#include "log.h"
 #include "mime.h"
 #include "morning_int.h"
 #include "page.h"
@@ -71,9 +84,24 @@ struct act_info {
 	size_t n;
 };
 
+/* A message composed and not stored yet (its chunk is not full). */
+struct composed {
+	struct db_mail_new m; /* pointing into the fields below */
+	char *recipient, *subject, *message_id, *content, *reason;
+	long long *seqs;
+	size_t nseq;
+};
+
 /* What composing one kind of message needs, for every family of the walk. */
 struct compose_run {
-	struct db_mail *q;
+	struct db_mail *q; /* the walk's connection (reads) */
+	struct db *w;      /* stores, NULL when previewing */
+	struct db_mail *qw;
+	const struct morning_feed *feed;
+	long long batch; /* the last batch in the walk's snapshot */
+	int landed;      /* a batch committed since: walk again */
+	struct composed *chunk;
+	size_t nchunk, chunk_cap;
 	struct db_bounce *bq;
 	const struct config *cfg;
 	int64_t now;
@@ -215,6 +243,110 @@ undeliverable(struct compose_run *run, long long family_ref, const char *address
 	return 1;
 }
 
+/* One more message composed (and stored, unless previewing). */
+static void
+count(struct morning_stats *st, enum mail_kind kind, int valid)
+{
+	if (kind == MAIL_NOTICE)
+		st->notices++;
+	else
+		st->reports++;
+	if (!valid)
+		st->skipped++;
+}
+
+static void
+composed_release(struct composed *c)
+{
+	free(c->recipient);
+	free(c->subject);
+	free(c->message_id);
+	free(c->content);
+	free(c->reason);
+	free(c->seqs);
+}
+
+static void
+chunk_clear(struct compose_run *run)
+{
+	for (size_t i = 0; i < run->nchunk; i++)
+		composed_release(&run->chunk[i]);
+	run->nchunk = 0;
+}
+
+/*
+ * The first chunk is [smtp] max_per_session messages, so that sending
+ * starts soon; each next one twice the last, up to CHUNK_MAX (or
+ * max_per_session when larger). Marking a chunk's requests rewrites their
+ * pages of the request table, scattered: on a morning that reports most
+ * of the table, small chunks would rewrite each page many times.
+ */
+#define CHUNK_MAX 1024
+
+static void
+chunk_grow(struct compose_run *run)
+{
+	size_t cap = run->chunk_cap * 2, max = morning_chunk(run->cfg);
+
+	if (max < CHUNK_MAX)
+		max = CHUNK_MAX;
+	if (cap > max)
+		cap = max;
+	if (cap > run->chunk_cap) {
+		run->chunk = xrealloc(run->chunk, cap * sizeof(*run->chunk));
+		run->chunk_cap = cap;
+	}
+}
+
+/*
+ * Store the composed messages and mark the requests they cover, in one
+ * durable transaction (stored for good before any of it is sent: a power
+ * cut must not lose a message a family received, nor the record that it
+ * was due), then tell the sender. Nothing is stored when a batch landed
+ * since the walk's snapshot: run->landed, and -1 with e clear.
+ */
+static int
+store_chunk(struct compose_run *run, struct err *e)
+{
+	long long after, last, ref;
+	int64_t ran_at;
+
+	if (run->nchunk == 0)
+		return 0;
+	if (db_begin(run->w, e) < 0 || db_batch_last(run->w, &last, &ran_at, e) < 0)
+		goto fail;
+	if (last != run->batch) {
+		log_info("batch %lld was committed while the mail was composed: composing again "
+		         "from it",
+		         last);
+		run->landed = 1;
+		run->st->landed++;
+		err_clear(e);
+		goto fail;
+	}
+	if (db_mail_last_ref(run->qw, &after, e) < 0)
+		goto fail;
+	for (size_t i = 0; i < run->nchunk; i++)
+		if (db_mail_store(run->qw, &run->chunk[i].m, run->chunk[i].seqs, run->chunk[i].nseq,
+		                  &ref, e) < 0)
+			goto fail;
+	if (db_mail_mark(run->qw, run->kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT,
+	                 after, e) < 0 ||
+	    db_commit_durable(run->w, e) < 0)
+		goto fail;
+	for (size_t i = 0; i < run->nchunk; i++)
+		count(run->st, run->kind, strcmp(run->chunk[i].m.state, "skipped") != 0);
+	chunk_clear(run);
+	chunk_grow(run);
+	if (run->feed != NULL)
+		run->feed->stored(run->feed->ctx);
+	return 0;
+fail:
+	db_rollback(run->w);
+	chunk_clear(run);
+	return -1;
+}
+
 /* Compose (and store, unless previewing) one family's message: db_mail_family_fn. */
 static int
 compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *e)
@@ -228,9 +360,8 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 	char *first = NULL, *recipient = NULL, *msgid = NULL, *why = NULL;
 	struct mail_head h;
 	struct mail_out out = {0};
-	struct db_mail_new m;
+	struct composed *c;
 	int valid = 0, rc = -1;
-	long long ref;
 
 	if (n > run->cap) {
 		run->items = xrealloc(run->items, n * sizeof(*run->items));
@@ -319,14 +450,8 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 	if (mail_compose(kind, &h, items, n, &out, e) < 0)
 		goto done;
 
-	if (kind == MAIL_NOTICE)
-		st->notices++;
-	else
-		st->reports++;
-	if (!valid)
-		st->skipped++;
-
 	if (run->preview != NULL) {
+		count(st, kind, valid);
 		struct buf *preview = run->preview;
 		char *fam = mime_clean(reqs[0].family_id), *name = mime_clean(reqs[0].family_name);
 		buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
@@ -341,18 +466,28 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		goto done;
 	}
 
-	memset(&m, 0, sizeof(m));
-	m.kind = kind_name(kind);
-	m.family_ref = reqs[0].family_ref;
-	m.recipient = recipient;
-	m.subject = out.subject;
-	m.message_id = msgid;
-	m.content = out.content;
-	m.length = out.length;
-	m.state = valid ? "pending" : "skipped";
-	m.reason = why;
-	m.now = run->now;
-	rc = db_mail_store(run->q, &m, seqs, n, &ref, e);
+	c = &run->chunk[run->nchunk++];
+	memset(c, 0, sizeof(*c));
+	c->recipient = recipient;
+	c->subject = out.subject;
+	c->message_id = msgid;
+	c->content = out.content;
+	c->reason = why;
+	c->seqs = xmalloc(n * sizeof(*c->seqs));
+	memcpy(c->seqs, seqs, n * sizeof(*c->seqs));
+	c->nseq = n;
+	recipient = msgid = why = out.subject = out.content = NULL;
+	c->m.kind = kind_name(kind);
+	c->m.family_ref = reqs[0].family_ref;
+	c->m.recipient = c->recipient;
+	c->m.subject = c->subject;
+	c->m.message_id = c->message_id;
+	c->m.content = c->content;
+	c->m.length = out.length;
+	c->m.state = valid ? "pending" : "skipped";
+	c->m.reason = c->reason;
+	c->m.now = run->now;
+	rc = run->nchunk < run->chunk_cap ? 0 : store_chunk(run, e);
 done:
 	mail_out_release(&out);
 	free(first);
@@ -362,13 +497,31 @@ done:
 	return rc;
 }
 
-/* Compose every family's message of run->kind as the requests are read. */
+/*
+ * Compose every family's message of kind as the requests are read from a
+ * snapshot on rd; again from a new one while a batch lands meanwhile.
+ */
 static int
-compose_kind(struct compose_run *run, enum mail_kind kind, struct err *e)
+compose_kind(struct compose_run *run, struct db *rd, enum mail_kind kind, struct err *e)
 {
+	enum db_mail_select which = kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT;
+	int64_t ran_at;
+	int rc;
+
 	run->kind = kind;
-	return db_mail_requests(run->q, kind == MAIL_NOTICE ? DB_MAIL_TO_NOTIFY : DB_MAIL_TO_REPORT,
-	                        compose_family, run, e);
+	do {
+		run->landed = 0;
+		if (db_begin_read(rd, e) < 0)
+			return -1;
+		rc = db_batch_last(rd, &run->batch, &ran_at, e);
+		if (rc == 0)
+			rc = db_mail_requests(run->q, which, compose_family, run, e);
+		if (rc == 0 && run->w != NULL)
+			rc = store_chunk(run, e);
+		db_rollback(rd); /* the snapshot: nothing to commit */
+		chunk_clear(run);
+	} while (rc < 0 && run->landed);
+	return rc;
 }
 
 static int
@@ -495,37 +648,51 @@ done:
 	return rc;
 }
 
+static void
+run_init(struct compose_run *run, const struct config *cfg, int64_t now, struct buf *preview,
+         struct morning_stats *st)
+{
+	memset(run, 0, sizeof(*run));
+	run->cfg = cfg;
+	run->now = now;
+	run->zone = morning_zone_minutes(now);
+	run->preview = preview;
+	run->st = st;
+}
+
 int
 morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
-                struct morning_stats *st, struct err *e)
+                const struct morning_feed *feed, struct morning_stats *st, struct err *e)
 {
 	struct compose_run run;
+	struct db *rd = db;
 	int rc = -1;
 
 	if (morning_check_mailboxes(cfg, e) < 0)
 		return -1;
-	memset(&run, 0, sizeof(run));
-	run.cfg = cfg;
-	run.now = now;
-	run.zone = morning_zone_minutes(now);
-	run.preview = preview;
-	run.st = st;
-	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
-		return -1;
-	run.q = db_mail_open(db);
-	run.bq = db_bounce_open(db);
-	if (compose_kind(&run, MAIL_REPORT, e) < 0 || compose_kind(&run, MAIL_NOTICE, e) < 0 ||
-	    compose_page(&run, db, e) < 0)
-		goto done;
-	/* Stored for good before any of it is sent (a power cut must not
-	 * lose a message a family received, nor the record that it was due). */
-	if (preview == NULL && db_commit_durable(db, e) < 0)
+	run_init(&run, cfg, now, preview, st);
+	run.feed = feed;
+	if (preview == NULL) {
+		if (db_open_sibling(db, &rd, e) < 0)
+			return -1;
+		run.w = db;
+		run.qw = db_mail_open(db);
+		run.chunk_cap = morning_chunk(cfg);
+		run.chunk = xcalloc(run.chunk_cap, sizeof(*run.chunk));
+	}
+	run.q = db_mail_open(rd);
+	run.bq = db_bounce_open(rd);
+	if (compose_kind(&run, rd, MAIL_REPORT, e) < 0 ||
+	    compose_kind(&run, rd, MAIL_NOTICE, e) < 0)
 		goto done;
 	rc = 0;
 done:
 	db_mail_close(run.q);
+	db_mail_close(run.qw);
 	db_bounce_close(run.bq);
-	db_rollback(db);
+	if (rd != db)
+		db_close(rd);
+	free(run.chunk);
 	free(run.items);
 	free(run.seqs);
 	for (size_t i = 0; i < run.nacts; i++) {
@@ -534,5 +701,26 @@ done:
 	}
 	free(run.acts);
 	free(run.order);
+	return rc;
+}
+
+int
+morning_page(struct db *db, const struct config *cfg, int64_t now, struct buf *preview,
+             struct morning_stats *st, struct err *e)
+{
+	struct compose_run run;
+	int rc;
+
+	if (cfg->report_to[0] == '\0')
+		return 0;
+	run_init(&run, cfg, now, preview, st);
+	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
+		return -1;
+	run.q = db_mail_open(db);
+	rc = compose_page(&run, db, e);
+	if (rc == 0 && preview == NULL)
+		rc = db_commit_durable(db, e);
+	db_mail_close(run.q);
+	db_rollback(db);
 	return rc;
 }

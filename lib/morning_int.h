@@ -6,6 +6,7 @@
 #ifndef NOCTURNE_MORNING_INT_H
 #define NOCTURNE_MORNING_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -20,6 +21,9 @@ int morning_mailbox(const struct config *cfg, const char *key, const char *value
 
 /* [mail] from and reply_to must be mailboxes before anything is composed. */
 int morning_check_mailboxes(const struct config *cfg, struct err *e);
+
+/* How many messages a chunk holds: stored, loaded, sent in one session. */
+size_t morning_chunk(const struct config *cfg);
 
 /* The offset from UTC, in minutes, of the local instant t (naive local time). */
 int morning_zone_minutes(int64_t t);

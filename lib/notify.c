@@ -35,14 +35,19 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct notify_re
 	int rc = -1;
 
 	when_mark(&t0);
-	if ((rs != NULL ? morning_resend(db, cfg, now, rs->ref, rs->family_id, pv, st, e)
-	                : morning_compose(db, cfg, now, pv, st, e)) < 0)
-		goto out;
-	log_debug("composed and stored: %.2f s", when_elapsed(&t0));
-	when_mark(&t0);
-	if (morning_send(db, cfg, now, pv, st, e) < 0)
-		goto out;
-	log_debug("sent: %.2f s", when_elapsed(&t0));
+	if (rs == NULL && !dry_run) {
+		if (morning_run(db, cfg, now, st, e) < 0)
+			goto out;
+	} else {
+		if (rs != NULL ? morning_resend(db, cfg, now, rs->ref, rs->family_id, pv, st, e) < 0
+		               : morning_compose(db, cfg, now, pv, NULL, st, e) < 0 ||
+		                     morning_page(db, cfg, now, pv, st, e) < 0)
+			goto out;
+		log_debug("composed: %.2f s", when_elapsed(&t0));
+		if (morning_send(db, cfg, now, pv, st, e) < 0)
+			goto out;
+		log_debug("sent: %.2f s", when_elapsed(&t0));
+	}
 	if (dry_run) {
 		if (preview.len > 0)
 			fwrite(preview.p, 1, preview.len, out);

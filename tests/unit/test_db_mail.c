@@ -337,13 +337,13 @@ test_queue_outcomes(void)
 
 	CHECK_INT(db_mail_defer(f.q, ref, 1, 1300, 1000, "451 later", &f.e), 0);
 	CHECK_INT(db_mail_fail(f.q, ref + 1, 1, 1000, "550 no", &f.e), 0);
-	CHECK_INT(db_mail_due(f.q, 1299, &refs, &n, &f.e), 0);
+	CHECK_INT(db_mail_due(f.q, 1299, 0, &refs, &n, &f.e), 0);
 	CHECK_INT(n, 0);
 	free(refs);
 	CHECK_INT(db_mail_pending(f.q, &count, &next, &f.e), 0);
 	CHECK_INT(count, 1);
 	CHECK_INT(next, 1300);
-	CHECK_INT(db_mail_due(f.q, 1300, &refs, &n, &f.e), 0);
+	CHECK_INT(db_mail_due(f.q, 1300, 0, &refs, &n, &f.e), 0);
 	CHECK_INT(n, 1);
 	if (n == 1)
 		CHECK_INT(refs[0], ref);

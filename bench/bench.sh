@@ -18,7 +18,9 @@
 #      are compared;
 #   4. notify: 10,000 families' compte-rendus composed and delivered by
 #      nocturne-notify to Postfix's smtp-sink on loopback, beside smtp-source
-#      sending as many messages of the same average size to the same sink;
+#      sending as many messages of the same average size to the same sink,
+#      and the same morning again on a copy while stress/portal.py inserts
+#      requests (the portal's worst wait during the morning);
 #   5. the goals, each as a ratio from this run.
 #
 # Environment: BENCH_SIZES (default "100000 1000000"), BENCH_4M=1 (adds
@@ -131,6 +133,30 @@ import_reference() {
 	done
 }
 
+# beside_portal DB OUT CUT CMD...: run CMD while stress/portal.py inserts
+# requests into DB, one transaction each (submitted from the instant CUT on,
+# with the tools' busy timeout), as the portal would; OUT.wait gets
+# "inserts worst_ms". Returns CMD's status.
+beside_portal() {
+	pdb=$1 pout=$2 pcut=$3
+	shift 3
+	rm -f "$pout.stop"
+	/usr/bin/python3 "$top/stress/portal.py" "$pdb" "$pout.stop" "$pcut" 5000 \
+		>"$pout.out" 2>"$pout.err" &
+	ppid=$!
+	sleep 0.5
+	"$@"
+	prc=$?
+	: >"$pout.stop"
+	wait "$ppid"
+	# portal.py prints "inserted N failed F max_ms M"
+	# shellcheck disable=SC2046
+	set -- $(cat "$pout.out")
+	[ "${4:-1}" = 0 ] || problem "the portal's inserts failed: $(head -n 3 "$pout.err")"
+	printf '%s %s\n' "${2:-0}" "${6:-}" >"$pout.wait"
+	return $prc
+}
+
 # timed NAME RUN CMD...: run CMD under /usr/bin/time -v into RUN/NAME.time.
 timed() {
 	name=$1 run=$2
@@ -223,23 +249,12 @@ for n in $SIZES; do
 			# per transaction (submitted after the cut-off) with the tools'
 			# busy timeout: its worst wait for the write lock.
 			note "size $n: transmit while the portal writes"
-			rm -f "$run/stop"
 			cut=$(/usr/bin/python3 -c 'import calendar, sys, time
 print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%d %H:%M:%S")) + 60)' "$now")
-			/usr/bin/python3 "$top/stress/portal.py" "$run/portal.db" "$run/stop" "$cut" 5000 \
-				>"$run/portal.out" 2>"$run/portal.err" &
-			ppid=$!
-			sleep 0.5
-			"$B/nocturne-transmit" -q --db "$run/portal.db" --now "$now" \
+			beside_portal "$run/portal.db" "$run/portal" "$cut" \
+				"$B/nocturne-transmit" -q --db "$run/portal.db" --now "$now" \
 				2>"$run/portal-transmit.err" ||
 				problem "transmit beside the portal failed: $(head -n 3 "$run/portal-transmit.err")"
-			: >"$run/stop"
-			wait "$ppid"
-			# portal.py prints "inserted N failed F max_ms M"
-			# shellcheck disable=SC2046
-			set -- $(cat "$run/portal.out")
-			[ "${4:-1}" = 0 ] || problem "the portal's inserts failed: $(head -n 3 "$run/portal.err")"
-			printf '%s %s\n' "${2:-0}" "${6:-}" >"$run/portal.wait"
 			rm -f "$run/portal.db" "$run/portal.db-wal" "$run/portal.db-shm"
 		fi
 	fi
@@ -398,6 +413,10 @@ EOF
 	sed -i 's/^transport = file$/transport = smtp/' "$run/nocturne.ini"
 	note "notify: $nf families to smtp-sink on port $port"
 	morning=$(info "$tdir" now | awk '{ print $1 }')
+	# A copy for the same morning beside the portal (below).
+	sql "$run/nocturne.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	cp "$run/nocturne.db" "$run/portal.db"
+	sed "s|^path = .*|path = $run/portal.db|" "$run/nocturne.ini" >"$run/portal.ini"
 	timed notify "$run" "$B/nocturne-notify" -q -c "$run/nocturne.ini" \
 		--now "$morning 23:30" || return 1
 	sent=$(sql "$run/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
@@ -410,11 +429,20 @@ EOF
 	note "notify: smtp-source, $sent messages of $size bytes"
 	/usr/bin/time -v -o "$run/source.time" smtp-source -d -s 1 -m "$sent" -l "$size" \
 		127.0.0.1:"$port" >"$run/source.out" 2>&1 || problem "smtp-source failed: $(head -n 3 "$run/source.out")"
+	# The same morning again, on the copy, while the portal inserts requests:
+	# its worst wait for the write lock (the composition's transactions).
+	note "notify: the same morning while the portal writes"
+	beside_portal "$run/portal.db" "$run/portal" "$(date +%s)" \
+		"$B/nocturne-notify" -q -c "$run/portal.ini" --now "$morning 23:30" \
+		2>"$run/portal-notify.err" ||
+		problem "notify beside the portal failed: $(head -n 3 "$run/portal-notify.err")"
+	psent=$(sql "$run/portal.db" "SELECT count(*) FROM message WHERE state = 'sent'")
+	[ "$psent" = "$sent" ] || problem "notify beside the portal: $psent messages sent, not $sent"
 	cleanup
 	wait 2>/dev/null
-	# smtp-sink -c counts every message it received: notify's and smtp-source's.
+	# smtp-sink -c counts every message it received: both notify runs' and smtp-source's.
 	got=$(tr '\r' '\n' <"$run/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1)
-	got=$((${got:-0} - sent))
+	got=$((${got:-0} - sent - psent))
 	[ "$got" = "$sent" ] ||
 		problem "smtp-sink received $got messages from nocturne-notify, which marked $sent sent"
 
@@ -430,6 +458,10 @@ EOF
 		"$(awk -v n="$sent" -v s="$sw" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }')" \
 		"$(rss_mib "$run/source.time")" | tee -a "$RESULTS"
 	say "  notify / smtp-source wall: x$(ratio "$nw" "$sw")"
+	# shellcheck disable=SC2046
+	set -- $(cat "$run/portal.wait" 2>/dev/null)
+	say "  portal beside notify: $1 inserts, worst wait $(awk -v m="${2:-}" \
+		'BEGIN { if (m == "") print "-"; else printf "%.2f", m / 1000 }') s"
 }
 
 [ "$NOTIFY_FAMILIES" -gt 0 ] && notify_bench
@@ -465,17 +497,24 @@ for n in $SIZES; do
 	[ "$n" -ge 4000000 ] && [ -f "$V/run-$n/import.ok" ] &&
 		goal "import peak memory, $(label "$n")" "$(rss_mib "$V/run-$n/import.time")" 64 " MiB"
 done
+# Only this run's figures: a size not in SIZES may have an older run's files.
+in_sizes() {
+	case " $SIZES " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 for step in import transmit; do
+	in_sizes 1000000 && in_sizes 4000000 || continue
 	[ -f "$V/run-1000000/$step.ok" ] && [ -f "$V/run-4000000/$step.ok" ] || continue
 	goal "$step 4M / 1M (x4 rows)" "$(ratio "$(wall_s "$V/run-4000000/$step.time")" \
 		"$(wall_s "$V/run-1000000/$step.time")")" 4.4 x
 done
-if [ -f "$V/run-nights/compared" ]; then
+if [ "$PEER_SIZE" -gt 0 ] && [ -f "$V/run-nights/compared" ]; then
 	nw=$(wall_s "$V/run-nights/nights.time") pw=$(wall_s "$V/run-nights/peer.time")
 	say "  two nights of $(label "$PEER_SIZE"): nocturne $nw s, $(rss_mib "$V/run-nights/nights.time") MiB; peer $pw s, $(rss_mib "$V/run-nights/peer.time") MiB; exports identical: $peer_same"
 	goal "two nights: nocturne / peer" "$(ratio "$nw" "$pw")" 0.25 x
 fi
-if [ -f "$V/run-notify/notify.ok" ] && [ -f "$V/run-notify/source.time" ]; then
+if [ "$NOTIFY_FAMILIES" -gt 0 ] && [ -f "$V/run-notify/notify.ok" ] &&
+	[ -f "$V/run-notify/source.time" ]; then
 	goal "notify / smtp-source (wall; 1 = as fast)" "$(ratio "$(wall_s "$V/run-notify/notify.time")" \
 		"$(wall_s "$V/run-notify/source.time")")" 1 x
 fi

@@ -79,9 +79,11 @@ int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mo
  * write lock in the process: db_begin() on either waits for the other's
  * write transaction to end (commit or rollback) rather than for SQLite's
  * busy timeout, which sleeps. Other processes (the portal, a night) still
- * meet the busy timeout. Close the sibling before db.
+ * meet the busy timeout. cache_kib > 0: the sibling's page cache, in KiB,
+ * instead of the tools' own (a connection that reads each page once needs
+ * little). Close the sibling before db.
  */
-int db_open_sibling(struct db *db, struct db **out, struct err *e);
+int db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e);
 
 /*
  * hold 1: commits through db no longer copy the write-ahead log back into

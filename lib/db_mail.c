@@ -9,8 +9,9 @@
 
 /* The handle's statements, prepared on first use. */
 enum {
-	Q_REPORT,      /* requests to report */
-	Q_NOTIFY,      /* requests owed a notice */
+	Q_REPORT,      /* requests to report: their keys, in order */
+	Q_NOTIFY,      /* requests owed a notice: the same */
+	Q_WALK,        /* the requests of temp.mail_walk, in its order */
 	Q_LAST_REF,    /* the largest message ref */
 	Q_MARK_REPORT, /* mark the requests of new reports */
 	Q_MARK_NOTICE, /* mark the requests of new notices */
@@ -54,22 +55,32 @@ enum {
 	" c.first_name, c.last_name, r.submitted_at, a.ref, r.undoes,"                       \
 	UNDONE("u.arrival") "," UNDONE("u.departure") "," UNDONE_STATE ","                   \
 	HOLDER("state") "," HOLDER("position") "," HOLDER("submitted_at")                    \
-	" FROM request r JOIN child c ON c.ref = r.child_ref"                                \
+	" FROM temp.mail_walk w CROSS JOIN request r ON r.seq = w.seq"                       \
+	" JOIN child c ON c.ref = r.child_ref"                                               \
 	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref"   \
 	" LEFT JOIN decision d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'" \
 	"  THEN (SELECT max(d2.batch_id) FROM decision d2"                                   \
 	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END "
 /* clang-format on */
-/* Integers only: the caller puts a family's children in French order (few per family). */
-#define REQUESTS_ORDER " ORDER BY f.ref, c.ref, r.day, r.seq"
+/*
+ * The walk's order, in two steps: the requests' keys alone are sorted into
+ * temp.mail_walk (family, child: integers only, the caller puts a family's
+ * children in French order), then REQUESTS_BASE reads them in that table's
+ * order (rowid: no sort) and fetches the rest by key. Sorting the whole
+ * rows (names, addresses, ...) cost a quarter more, and memory.
+ */
+#define WALK_KEYS(cond)                                                                            \
+	"INSERT INTO temp.mail_walk(seq) SELECT r.seq FROM request r"                              \
+	" JOIN child c ON c.ref = r.child_ref WHERE " cond                                        \
+	" ORDER BY c.family_ref, c.ref, r.day, r.seq"
 #define COVERED(kind)                                                                              \
 	" WHERE seq IN (SELECT mr.seq FROM message m JOIN message_request mr"                      \
 	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "')"
 
 static const char *const sql_text[Q_COUNT] = {
-    [Q_REPORT] = REQUESTS_BASE "WHERE r.state <> 'pending' AND r.reported = 0" REQUESTS_ORDER,
-    [Q_NOTIFY] = REQUESTS_BASE
-    "WHERE r.notice = 1 AND r.state = 'accepted' AND r.reported = 1" REQUESTS_ORDER,
+    [Q_REPORT] = WALK_KEYS("r.state <> 'pending' AND r.reported = 0"),
+    [Q_NOTIFY] = WALK_KEYS("r.notice = 1 AND r.state = 'accepted' AND r.reported = 1"),
+    [Q_WALK] = REQUESTS_BASE "ORDER BY w.rowid",
     [Q_LAST_REF] = "SELECT coalesce(max(ref), 0) FROM message",
     /* A compte-rendu that reports an acceptance makes a notice for it needless. */
     [Q_MARK_REPORT] = "UPDATE request SET reported = 1,"
@@ -274,7 +285,12 @@ db_mail_requests(struct db_mail *q, enum db_mail_select which, db_mail_family_fn
 
 	if (db_mail_last_ref(q, &last, e) < 0)
 		return -1;
-	if ((st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_REPORT : Q_NOTIFY, e)) == NULL)
+	if (db_exec(q->db,
+	            "CREATE TEMP TABLE IF NOT EXISTS mail_walk(seq INTEGER NOT NULL);"
+	            "DELETE FROM temp.mail_walk;",
+	            e) < 0 ||
+	    (st = stmt(q, which == DB_MAIL_TO_REPORT ? Q_REPORT : Q_NOTIFY, e)) == NULL ||
+	    step_done(q, st, "read requests to report", e) < 0 || (st = stmt(q, Q_WALK, e)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (len > 0 && sqlite3_column_int64(st, 1) != v[0].family_ref) {

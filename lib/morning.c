@@ -472,7 +472,8 @@ morning_run(struct db *db, const struct config *cfg, int64_t now, struct morning
 	s.st = st;
 	err_clear(&s.e);
 	when_mark(&t0);
-	rc = db_open_sibling(db, &s.db, e);
+	/* The sender reads each message once: a small cache. */
+	rc = db_open_sibling(db, &s.db, 2048, e);
 	if (rc == 0) {
 		db_hold_checkpoints(db, 1);
 		db_hold_checkpoints(s.db, 1);

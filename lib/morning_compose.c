@@ -451,9 +451,10 @@ compose_family(void *ctx, const struct db_mail_req *reqs, size_t n, struct err *
 		goto done;
 
 	if (run->preview != NULL) {
-		count(st, kind, valid);
 		struct buf *preview = run->preview;
 		char *fam = mime_clean(reqs[0].family_id), *name = mime_clean(reqs[0].family_name);
+
+		count(st, kind, valid);
 		buf_addf(preview, "=== %s for family %s (%s) ", kind_name(kind), fam, name);
 		if (valid)
 			buf_addf(preview, "to %s\nSubject: %s\n\n%s\n", recipient, out.subject,
@@ -673,7 +674,7 @@ morning_compose(struct db *db, const struct config *cfg, int64_t now, struct buf
 	run_init(&run, cfg, now, preview, st);
 	run.feed = feed;
 	if (preview == NULL) {
-		if (db_open_sibling(db, &rd, e) < 0)
+		if (db_open_sibling(db, &rd, 0, e) < 0)
 			return -1;
 		run.w = db;
 		run.qw = db_mail_open(db);

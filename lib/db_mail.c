@@ -71,7 +71,7 @@ enum {
  */
 #define WALK_KEYS(cond)                                                                            \
 	"INSERT INTO temp.mail_walk(seq) SELECT r.seq FROM request r"                              \
-	" JOIN child c ON c.ref = r.child_ref WHERE " cond                                        \
+	" JOIN child c ON c.ref = r.child_ref WHERE " cond                                         \
 	" ORDER BY c.family_ref, c.ref, r.day, r.seq"
 #define COVERED(kind)                                                                              \
 	" WHERE seq IN (SELECT mr.seq FROM message m JOIN message_request mr"                      \

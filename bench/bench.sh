@@ -5,9 +5,11 @@
 #   1. towns: bench/towngen writes them under var/bench/town-N (reused while
 #      the generator is unchanged); request ids shuffled, children scaled
 #      with the size (N/50, at least 20,000);
-#   2. for each size N (100k, 1M; 4M with BENCH_4M=1): bench/barefloor (the
-#      goals' floor: the same rows in a two-table schema), bench/floor (the
-#      tools' own schema, for comparison), then a fresh database,
+#   2. for each size N (100k, 1M; 4M with BENCH_4M=1), BENCH_PAIRS times up
+#      to 1M (default 3; once at 4M), each step's figures being its median
+#      pair's: bench/barefloor (the goals' floor: the same rows in a
+#      two-table schema), bench/floor (the tools' own schema, for
+#      comparison; first pair only), then a fresh database,
 #      nocturne-import of the reference data, then of the requests, then
 #      nocturne-transmit, both under /usr/bin/time -v; at 1M (or the largest
 #      size below it) a second transmit of the same import while
@@ -23,7 +25,8 @@
 #      requests (the portal's worst wait during the morning);
 #   5. the goals, each as a ratio from this run.
 #
-# Environment: BENCH_SIZES (default "100000 1000000"), BENCH_4M=1 (adds
+# Environment: BENCH_SIZES (default "100000 1000000"), BENCH_PAIRS (default
+# 3: the pairs of floor and tools per size up to 1M), BENCH_4M=1 (adds
 # 4000000: ~10 more minutes, 2 GB of disk), BENCH_PEER_SIZE (default 1000000;
 # 0 skips the peer), BENCH_NOTIFY_FAMILIES (default 10000; 0 skips the notify
 # figure), BENCH_SCHEMA_FLOOR_MAX (default 1000000: the schema floor runs
@@ -43,6 +46,9 @@ NOTIFY_FAMILIES=${BENCH_NOTIFY_FAMILIES:-10000}
 # a comparison column, not a goal) thrashes its indexes past 1M: skipped
 # above this size, shown as '-'.
 SCHEMA_FLOOR_MAX=${BENCH_SCHEMA_FLOOR_MAX:-1000000}
+# Each size up to 1M runs PAIRS times (floor, then the tools: alternating on
+# a machine whose speed drifts); a step's figures are its median pair's.
+PAIRS=${BENCH_PAIRS:-3}
 V=$top/var/bench
 mkdir -p "$V"
 
@@ -197,13 +203,11 @@ for n in $SIZES; do
 	[ "$n" -le 1000000 ] && portal_n=$n
 done
 
-for n in $SIZES; do
-	tdir=$V/town-$n
-	run=$V/run-$n
-	# shellcheck disable=SC2046
-	town "$tdir" $(town_args "$n") || { problem "towngen failed for $n"; continue; }
-	setup_run "$run"
-	now=$(info "$tdir" now)
+# one_pair N RUN TOWN NOW I PAIRS: the bare floor, then the import and the
+# night of the town on a fresh database (the schema floor with the first
+# pair only; the night beside the portal with the last one).
+one_pair() {
+	n=$1 run=$2 tdir=$3 now=$4 pair=$5 pairs=$6
 	note "size $n: floors"
 	if bare_out=$(/usr/bin/time -v -o "$run/bare.time" "$BARE" -S "$BARE_SYNC" -D \
 		"$run/bare.db" "$tdir/requests.csv"); then
@@ -212,15 +216,17 @@ for n in $SIZES; do
 		problem "barefloor failed at $n"
 	fi
 	rm -f "$run/bare.db" "$run/bare.db-wal" "$run/bare.db-shm"
-	if [ "$n" -gt "$SCHEMA_FLOOR_MAX" ]; then
-		note "size $n: no schema floor (above BENCH_SCHEMA_FLOOR_MAX=$SCHEMA_FLOOR_MAX)"
-		rm -f "$run/floor.out"
-	elif floor_out=$(/usr/bin/time -v -o "$run/floor.time" "$FLOOR" "$run/floor.db" "$n"); then
-		printf '%s\n' "$floor_out" >"$run/floor.out"
-	else
-		problem "floor failed at $n"
+	if [ "$pair" = 1 ]; then
+		if [ "$n" -gt "$SCHEMA_FLOOR_MAX" ]; then
+			note "size $n: no schema floor (above BENCH_SCHEMA_FLOOR_MAX=$SCHEMA_FLOOR_MAX)"
+			rm -f "$run/floor.out"
+		elif floor_out=$(/usr/bin/time -v -o "$run/floor.time" "$FLOOR" "$run/floor.db" "$n"); then
+			printf '%s\n' "$floor_out" >"$run/floor.out"
+		else
+			problem "floor failed at $n"
+		fi
+		rm -f "$run/floor.db" "$run/floor.db-wal" "$run/floor.db-shm"
 	fi
-	rm -f "$run/floor.db" "$run/floor.db-wal" "$run/floor.db-shm"
 	if have import; then
 		note "size $n: import"
 		if import_reference "$run" "$tdir" &&
@@ -231,7 +237,7 @@ for n in $SIZES; do
 		fi
 	fi
 	if have import && have transmit && [ -f "$run/import.ok" ]; then
-		if [ "$n" = "$portal_n" ]; then
+		if [ "$n" = "$portal_n" ] && [ "$pair" = "$pairs" ]; then
 			sql "$run/nocturne.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 			cp "$run/nocturne.db" "$run/portal.db"
 		fi
@@ -258,6 +264,51 @@ print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%d %H:%M:%S")) + 60)' "$
 			rm -f "$run/portal.db" "$run/portal.db-wal" "$run/portal.db-shm"
 		fi
 	fi
+}
+
+# median_pair RUN STEP KEY PAIRS: of the pairs' STEP/floor ratios (the floor's
+# KEY in bare.out.I), the median's files become RUN/STEP.time, RUN/STEP.ok
+# and RUN/bare-STEP.out, which the table and the goals read.
+median_pair() {
+	mrun=$1 step=$2 key=$3 np=$4
+	rm -f "$mrun/$step.ok" "$mrun/bare-$step.out"
+	i=1
+	while [ "$i" -le "$np" ]; do
+		if [ -f "$mrun/$step.ok.$i" ] && [ -f "$mrun/bare.out.$i" ]; then
+			printf '%s %s\n' "$(ratio "$(wall_s "$mrun/$step.time.$i")" \
+				"$(field "$(cat "$mrun/bare.out.$i")" "$key")")" "$i"
+		fi
+		i=$((i + 1))
+	done | sort -n >"$mrun/$step.ratios"
+	[ -s "$mrun/$step.ratios" ] || return 0
+	m=$(awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }' "$mrun/$step.ratios")
+	cp "$mrun/$step.time.$m" "$mrun/$step.time"
+	cp "$mrun/bare.out.$m" "$mrun/bare-$step.out"
+	: >"$mrun/$step.ok"
+}
+
+for n in $SIZES; do
+	tdir=$V/town-$n
+	run=$V/run-$n
+	# shellcheck disable=SC2046
+	town "$tdir" $(town_args "$n") || { problem "towngen failed for $n"; continue; }
+	setup_run "$run"
+	now=$(info "$tdir" now)
+	pairs=$PAIRS
+	[ "$n" -gt 1000000 ] && pairs=1
+	pair=1
+	while [ "$pair" -le "$pairs" ]; do
+		[ "$pairs" -gt 1 ] && note "size $n: pair $pair of $pairs"
+		rm -f "$run/nocturne.db" "$run/nocturne.db-wal" "$run/nocturne.db-shm" \
+			"$run/import.ok" "$run/transmit.ok"
+		one_pair "$n" "$run" "$tdir" "$now" "$pair" "$pairs"
+		for f in bare.out import.time import.ok transmit.time transmit.ok; do
+			[ -f "$run/$f" ] && cp "$run/$f" "$run/$f.$pair"
+		done
+		pair=$((pair + 1))
+	done
+	median_pair "$run" import insert_s "$pairs"
+	median_pair "$run" transmit transmit_s "$pairs"
 done
 
 # --- two nights: nocturne against the naive peer --------------------------
@@ -328,16 +379,18 @@ say "the transmit commit synced as nocturne-transmit's is;"
 say "import floor = N inserts, transmit floor = N updates by primary key in key order"
 say "+ N appended decisions (one transaction each). 'schema x' = against bench/floor,"
 say "the same writes in the tools' own schema (indexes, foreign keys)."
+say "Up to 1M, $PAIRS pairs (floor, then import and transmit on a fresh database),"
+say "alternating; each step's row is its median pair's."
 say ""
 printf '%-6s %-9s %8s %8s %8s %8s %8s %7s %7s %8s\n' size step "wall s" "cpu s" "peak MiB" \
 	"floor s" "flr cpu" "x wall" "x cpu" "schema x" | tee -a "$RESULTS"
 for n in $SIZES; do
 	run=$V/run-$n
 	[ -f "$run/bare.out" ] || continue
-	f=$(cat "$run/bare.out")
 	g=$(cat "$run/floor.out" 2>/dev/null)
 	l=$(label "$n")
 	for step in import transmit; do
+		f=$(cat "$run/bare-$step.out" 2>/dev/null || cat "$run/bare.out")
 		if [ "$step" = import ]; then
 			fw=$(field "$f" insert_s) fc=$(field "$f" insert_cpu) sw=$(field "$g" insert_s)
 		else
@@ -354,6 +407,12 @@ for n in $SIZES; do
 				tee -a "$RESULTS"
 		fi
 	done
+done
+for n in $SIZES; do
+	run=$V/run-$n
+	[ "$(wc -l <"$run/import.ratios" 2>/dev/null || echo 0)" -gt 1 ] || continue
+	say "  $(label "$n") by pair: import/floor $(awk '{ print $1 }' "$run/import.ratios" | tr '\n' ' ')" \
+		"transmit/floor $(awk '{ print $1 }' "$run/transmit.ratios" 2>/dev/null | tr '\n' ' ')"
 done
 
 for n in $SIZES; do
@@ -478,10 +537,10 @@ goal() {
 }
 # stepratio N STEP: the step's wall time over its bare floor's.
 stepratio() {
-	[ -f "$V/run-$1/$2.ok" ] && [ -f "$V/run-$1/bare.out" ] || { echo -; return; }
+	[ -f "$V/run-$1/$2.ok" ] && [ -f "$V/run-$1/bare-$2.out" ] || { echo -; return; }
 	k=insert_s
 	[ "$2" = transmit ] && k=transmit_s
-	ratio "$(wall_s "$V/run-$1/$2.time")" "$(field "$(cat "$V/run-$1/bare.out")" "$k")"
+	ratio "$(wall_s "$V/run-$1/$2.time")" "$(field "$(cat "$V/run-$1/bare-$2.out")" "$k")"
 }
 say ""
 say "goals (issue 11), wall-clock ratios from this run:"

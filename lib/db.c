@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "db_int.h"
+#include "owner.h"
+#include "log.h"
 
 #ifndef SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
 #define SQLITE_DEFAULT_WAL_AUTOCHECKPOINT 1000 /* SQLite's own default */
 #endif
-#include "owner.h"
-#include "log.h"
 
 int
 db_fail(struct db *db, struct err *e, const char *what)

@@ -243,9 +243,11 @@ req_read(sqlite3_stmt *st, struct db_mail_req *r)
 }
 
 /*
- * The flags are set once the walk is over, in one statement, rather than as
- * each family is stored: the walk's SELECT reads request, and SQLite leaves
- * undefined what a running SELECT sees of rows its connection changes.
+ * One statement for the messages stored after ref after, never one per
+ * family as it is stored: the walk's SELECT reads request, and SQLite
+ * leaves undefined what a running SELECT sees of rows its own connection
+ * changes. db_mail_requests marks once its walk is over; the morning, whose
+ * walk reads on another connection, marks each chunk as it stores it.
  */
 int
 db_mail_mark(struct db_mail *q, enum db_mail_select which, long long after, struct err *e)

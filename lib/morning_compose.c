@@ -534,7 +534,7 @@ last_batch(const struct db_status_batch *b, void *arg)
 	return 0;
 }
 
-/* The service's page of the last batch, once per batch, to [report] to. */
+/* The service's page of the last batch, once per batch, to [report] to (set). */
 static int
 compose_page(struct compose_run *run, struct db *db, struct err *e)
 {
@@ -549,8 +549,6 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 	int rc = -1, have;
 	long long ref;
 
-	if (cfg->report_to[0] == '\0')
-		return 0;
 	if (mime_parse_mailbox(cfg->report_to, &to_name, &to_addr) < 0)
 		return err_set(e, ERR_CONFIG, "%s: [report] to '%s' is not a valid mailbox",
 		               cfg->source, cfg->report_to);

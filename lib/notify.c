@@ -36,13 +36,18 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct notify_re
 
 	when_mark(&t0);
 	if (rs == NULL && !dry_run) {
+		/* The morning: composing and sending at once. */
 		if (morning_run(db, cfg, now, st, e) < 0)
 			goto out;
 	} else {
-		if (rs != NULL ? morning_resend(db, cfg, now, rs->ref, rs->family_id, pv, st, e) < 0
-		               : morning_compose(db, cfg, now, pv, NULL, st, e) < 0 ||
-		                     morning_page(db, cfg, now, pv, st, e) < 0)
+		/* A resend, or a dry run's preview: compose, then send. */
+		if (rs != NULL) {
+			if (morning_resend(db, cfg, now, rs->ref, rs->family_id, pv, st, e) < 0)
+				goto out;
+		} else if (morning_compose(db, cfg, now, pv, NULL, st, e) < 0 ||
+		           morning_page(db, cfg, now, pv, st, e) < 0) {
 			goto out;
+		}
 		log_debug("composed: %.2f s", when_elapsed(&t0));
 		if (morning_send(db, cfg, now, pv, st, e) < 0)
 			goto out;

@@ -122,6 +122,9 @@ ok
 
 t report_to_mails_the_page_once_per_batch
 file_conf 'return_path = bounces@mairie.example' '[report]' 'to = Service Enfance <enfance@mairie.example>'
+# a compte-rendu deferred by an earlier run (a 4xx), due again this morning
+sql "$DB" "UPDATE message SET state = 'pending', attempts = 1, next_at = 0, sent_at = NULL
+	WHERE ref = (SELECT min(ref) FROM message WHERE state = 'sent');"
 run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 11:00'
 expect_rc 0
 expect_empty "$ERR" stderr
@@ -141,6 +144,10 @@ parts=$(cat "$T/parts")
 expect_eq "$(head -n 1 "$T/parts")" "À traiter : le lot 1 n'est pas livré au back office ; 1 famille injoignable par courriel ; 2 courriels non envoyés faute d'adresse valable." \
 	"the text part's first line"
 expect_contains "$parts" "Lot 1 du 2019-12-02 22:00:00 : 8 demande(s) traitée(s), 2 acceptée(s), 1 en liste d'attente, 5 refusée(s)."
+# Composed once the families' mail of the run went out: its counts are this
+# morning's (the deferred one is sent, none is pending).
+sent=$(q "SELECT count(*) FROM message WHERE kind <> 'page' AND state = 'sent'")
+expect_contains "$parts" "Courriels : $sent envoyé(s), 0 en attente,"
 expect_contains "$parts" "<title>Portail Famille : la nuit du lot 1 (2019-12-02 22:00:00)</title>"
 expect_contains "$parts" "&lt;script&gt;alert(1)&lt;/script&gt;"
 run nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 12:00'

@@ -9,29 +9,25 @@
 /*
  * A night reads the requests from the last batch's pending_from on (every
  * request below it is decided), in the table's order, not the whole
- * history; SQLite's sorter puts the pending ones in slot order (spilling to
- * temporary files past a few megabytes). A slot's held places come from the
- * partial index request_held, without the pending requests of the slot
- * beside them.
+ * history, and sorts the pending ones into slot order itself (runsort.h:
+ * fixed records, runs spilled to a temporary file past a few megabytes). A
+ * slot's held places come from the partial index request_held, without the
+ * pending requests of the slot beside them.
  */
 static const char *const sql_text[ST_N] = {
     [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
                    " departure, submitted_at FROM request"
-                   " WHERE seq >= ?2 AND state = 'pending' AND submitted_at <= ?1"
-                   " ORDER BY activity_ref, day, submitted_at, seq",
+                   " WHERE seq >= ?2 AND state = 'pending' AND submitted_at <= ?1",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
                 " FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
                 " AND state IN ('accepted','waitlisted')",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
-    [ST_CHANGE] = "INSERT INTO temp.night_change_raw(seq, state, reason, position, undoes, ev)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_EVENT] = "INSERT INTO temp.night_event_raw(seq, kind, reason, position, other, prev,"
                  " deadline, hours_from, hours_to, detail)"
                  " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
 
-static const char *const temp_tables[] = {"night_change_raw", "night_change", "night_event_raw",
-                                          "night_event"};
+static const char *const temp_tables[] = {"night_event_raw", "night_event"};
 #define NTEMP (sizeof(temp_tables) / sizeof(temp_tables[0]))
 
 static void
@@ -45,6 +41,29 @@ drop_temp(struct db *db)
 	}
 }
 
+/* The pending requests' order: by slot (activity, day), then submitted_at, then seq. */
+static int
+cmp_slot_order(const void *pa, const void *pb)
+{
+	const struct rules_req *a = pa, *b = pb;
+
+	if (a->activity != b->activity)
+		return a->activity < b->activity ? -1 : 1;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->submitted_at != b->submitted_at)
+		return a->submitted_at < b->submitted_at ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int
+cmp_change(const void *pa, const void *pb)
+{
+	const struct night_change *a = pa, *b = pb;
+
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
 int
 db_night_open(struct db *db, struct db_night **out, struct err *e)
 {
@@ -54,8 +73,11 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	/* A table left by an earlier failed write phase on this connection
 	 * (its drop was rolled back with it) must not stop this night. */
 	drop_temp(db);
-	if (db_exec(db, CHANGE_RAW_TABLE, e) < 0 || db_exec(db, CHANGE_TABLE, e) < 0 ||
-	    db_exec(db, EVENT_TABLE, e) < 0 || db_exec(db, EVENT_RAW_TABLE, e) < 0) {
+	runsort_init(&h->pending, sizeof(struct rules_req), NIGHT_SORT_MEM, cmp_slot_order);
+	runsort_init(&h->changes, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
+	if (db_exec(db, EVENT_TABLE, e) < 0 || db_exec(db, EVENT_RAW_TABLE, e) < 0 ||
+	    db_night_changes_register(h, e) < 0) {
+		drop_temp(db);
 		free(h);
 		*out = NULL;
 		return -1;
@@ -79,6 +101,9 @@ db_night_close(struct db_night *h)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
 	drop_temp(h->db);
+	db_night_changes_unregister(h);
+	runsort_release(&h->pending);
+	runsort_release(&h->changes);
 	free(h);
 }
 
@@ -283,61 +308,70 @@ db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, struct 
 	return 0;
 }
 
+/* Read every pending request of the batch into h->pending, in the table's order. */
+static int
+read_pending(struct db_night *h, int64_t cutoff, struct err *e)
+{
+	sqlite3_stmt *st = h->st[ST_PENDING];
+	struct rules_req r;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int64(st, 2, h->from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0), child = sqlite3_column_int64(st, 1),
+		          act = sqlite3_column_int64(st, 2), day = sqlite3_column_int64(st, 3);
+
+		if (!db_night_fits32(seq) || !db_night_fits32(child) || !db_night_fits32(act) ||
+		    !db_night_fits32(day)) {
+			sqlite3_reset(st);
+			return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
+		}
+		memset(&r, 0, sizeof(r));
+		r.seq = (int32_t)seq;
+		r.child = (int32_t)child;
+		r.activity = (int32_t)act;
+		r.day = (int32_t)day;
+		r.action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
+		r.arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
+		r.departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
+		r.submitted_at = sqlite3_column_int64(st, 7);
+		r.state = RULES_PENDING;
+		if (runsort_add(&h->pending, &r, e) < 0) {
+			sqlite3_reset(st);
+			return err_prefix(e, "sort the pending requests");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h->db, e, "read pending requests");
+	if (runsort_finish(&h->pending, e) < 0)
+		return err_prefix(e, "sort the pending requests");
+	return 0;
+}
+
 int
 db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, struct err *e)
 {
-	sqlite3_stmt *st = h->st[ST_PENDING];
-	long long saved, seq, child, act, day;
-	struct err ignored;
 	int rc;
 
 	if (h->reading == 2)
 		return 0;
 	if (h->reading == 0) {
-		sqlite3_bind_int64(st, 1, cutoff);
-		sqlite3_bind_int64(st, 2, h->from);
-		if (db_night_cache_small(h, &saved, e) < 0)
-			return -1;
-		rc = sqlite3_step(st); /* the sort happens here */
-		if (db_night_cache_restore(
-		        h, saved, rc == SQLITE_ROW || rc == SQLITE_DONE ? e : &ignored) < 0)
-			rc = SQLITE_ERROR;
 		h->reading = 1;
-	} else {
-		rc = sqlite3_step(st);
-	}
-	if (rc != SQLITE_ROW) {
-		h->reading = 2;
-		if (rc != SQLITE_DONE) {
-			if (e->kind == ERR_NONE)
-				db_fail(h->db, e, "read pending requests");
-			sqlite3_reset(st);
+		if (read_pending(h, cutoff, e) < 0) {
+			h->reading = 2;
 			return -1;
 		}
-		sqlite3_reset(st);
-		return 0;
 	}
-	seq = sqlite3_column_int64(st, 0);
-	child = sqlite3_column_int64(st, 1);
-	act = sqlite3_column_int64(st, 2);
-	day = sqlite3_column_int64(st, 3);
-	if (!db_night_fits32(seq) || !db_night_fits32(child) || !db_night_fits32(act) ||
-	    !db_night_fits32(day)) {
+	rc = runsort_next(&h->pending, r, e);
+	if (rc <= 0) {
 		h->reading = 2;
-		sqlite3_reset(st);
-		return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
+		runsort_release(&h->pending); /* its memory, before the changes grow */
+		if (rc < 0)
+			return err_prefix(e, "sort the pending requests");
 	}
-	memset(r, 0, sizeof(*r));
-	r->seq = (int32_t)seq;
-	r->child = (int32_t)child;
-	r->activity = (int32_t)act;
-	r->day = (int32_t)day;
-	r->action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
-	r->arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
-	r->departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
-	r->submitted_at = sqlite3_column_int64(st, 7);
-	r->state = RULES_PENDING;
-	return 1;
+	return rc;
 }
 
 int

@@ -3,16 +3,17 @@
  * decision; reads activity, opening, child, family).
  *
  * A struct db_night holds the batch's prepared statements, reused for every
- * row, and temporary tables of the changes and the events. The caller runs
- * them in two transactions (night.c): the reads (db_night_activities ...
- * db_night_pending_next, db_night_slot_reservations), db_night_write,
- * db_night_event and db_night_sort in a read snapshot (db_begin_read:
- * recording touches only the temporary tables, so no write lock is taken),
- * then db_night_new_batch, db_night_apply and db_night_finish_batch in one
- * short write transaction (db_begin) that the caller commits: the batch is
- * stored whole or not at all. The pending requests stream in slot order,
- * one slot at a time, as the compact struct rules_req of rules.h: memory
- * holds a slot, not the batch.
+ * row, an external sort of the changes (runsort.h) and temporary tables of
+ * the events. The caller runs them in two transactions (night.c): the reads
+ * (db_night_activities ... db_night_pending_next,
+ * db_night_slot_reservations), db_night_write, db_night_event and
+ * db_night_sort in a read snapshot (db_begin_read: recording touches only
+ * the sort and the temporary tables, so no write lock is taken), then
+ * db_night_new_batch, db_night_apply and db_night_finish_batch in one short
+ * write transaction (db_begin) that the caller commits: the batch is stored
+ * whole or not at all. The pending requests stream in slot order, one slot
+ * at a time, as the compact struct rules_req of rules.h: memory holds a
+ * slot and a few megabytes of sorted records, not the batch.
  */
 #ifndef NOCTURNE_DB_NIGHT_H
 #define NOCTURNE_DB_NIGHT_H
@@ -97,7 +98,8 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 
 /*
  * Record what the batch did to one request (nothing unless RULES_F_CHANGED
- * or RULES_F_MOVED), in a temporary table, in any order.
+ * or RULES_F_MOVED), in an external sort by request (memory, then a
+ * temporary file), in any order.
  */
 int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
 

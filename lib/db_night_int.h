@@ -8,28 +8,35 @@
 
 #include "db_int.h"
 #include "db_night.h"
+#include "runsort.h"
 
 enum {
 	ST_PENDING,
 	ST_SLOT,
 	ST_OPENING,
-	ST_CHANGE,
 	ST_EVENT,
 	ST_N,
 };
 
 /*
- * The batch's changes go as they come (slot by slot) into night_change_raw,
- * then, sorted by seq, into night_change, still in the read phase; the
- * write phase applies them to request and decision with two set-based
- * statements, in key order: a million single-row UPDATEs cost three times
- * as much (statement setup, index cursors per row). Nothing is held in
- * memory: the night's memory does not grow with the batch.
+ * The batch's changes go as they come (slot by slot) into an external sort
+ * by seq (runsort.h), still in the read phase; the write phase applies them
+ * to request and decision with two set-based statements over the virtual
+ * table night_changes (db_night_changes.c), in key order: a million
+ * single-row statements cost twice as much, a temporary table copy of them
+ * a third more. Memory holds a few megabytes of them, not the batch.
  */
-#define CHANGE_COLS                                                                                \
-	"state TEXT NOT NULL, reason TEXT, position INTEGER, undoes INTEGER, ev INTEGER NOT NULL"
-#define CHANGE_RAW_TABLE "CREATE TEMP TABLE night_change_raw(seq INTEGER NOT NULL, " CHANGE_COLS ")"
-#define CHANGE_TABLE "CREATE TEMP TABLE night_change(seq INTEGER PRIMARY KEY, " CHANGE_COLS ")"
+struct night_change {
+	int32_t seq;
+	int32_t position; /* 0: none */
+	int32_t undoes;   /* 0: none */
+	uint8_t state;    /* enum rules_state */
+	uint8_t reason;   /* enum rules_reason */
+	uint8_t ev;       /* EV_* */
+};
+
+/* What each external sort keeps in memory before it spills a run. */
+#define NIGHT_SORT_MEM (2 * 1024 * 1024)
 
 /*
  * The events go as they come (slot by slot) into night_event_raw, whose
@@ -54,10 +61,20 @@ enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
 struct db_night {
 	struct db *db;
 	sqlite3_stmt *st[ST_N];
-	int reading;        /* the pending requests' statement has started */
-	int64_t from;       /* the last batch's pending_from (db_night_pending_from) */
-	long long nchanges; /* rows recorded in night_change_raw */
+	int reading;            /* 0, 1 once the pending requests are sorted, 2 at their end */
+	int64_t from;           /* the last batch's pending_from (db_night_pending_from) */
+	struct runsort pending; /* the pending requests (struct rules_req), by slot */
+	struct runsort changes; /* struct night_change, by seq */
+	long long nchanges;     /* changes recorded */
 };
+
+/*
+ * Make h's sorted changes the table night_changes on its connection
+ * (db_night_sort must have run before a statement reads it); the
+ * unregistering drops the table.
+ */
+int db_night_changes_register(struct db_night *h, struct err *e);
+void db_night_changes_unregister(struct db_night *h);
 
 /* Run one-shot SQL returning a single integer. */
 int db_night_query_int(struct db_night *h, const char *sql, long long *v, struct err *e);

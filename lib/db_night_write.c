@@ -9,9 +9,6 @@
 
 #include "db_night_int.h"
 
-static const char sql_sort_changes[] =
-    "INSERT INTO temp.night_change(seq, state, reason, position, undoes, ev)"
-    " SELECT seq, state, reason, position, undoes, ev FROM temp.night_change_raw ORDER BY seq";
 static const char sql_sort_events[] =
     "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev, deadline,"
     " hours_from, hours_to, detail) SELECT seq, n, kind, reason, position, other, prev,"
@@ -27,7 +24,7 @@ static const char sql_apply_events[] =
 /* Decisions first (the snapshot), then the requests themselves. */
 static const char sql_apply_decisions[] =
     "INSERT INTO decision(batch_id, seq, state, reason, position)"
-    " SELECT ?1, seq, state, reason, position FROM temp.night_change"
+    " SELECT ?1, seq, state, reason, position FROM night_changes"
     " WHERE ev & 1 ORDER BY seq";
 static const char sql_apply_requests[] =
     "UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
@@ -40,7 +37,7 @@ static const char sql_apply_requests[] =
     "   WHEN c.ev & 2 AND request.reported = 1 THEN 1 ELSE request.notice END,"
     /* expired: the next compte-rendu reports it */
     " reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
-    " FROM temp.night_change AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
+    " FROM night_changes AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
 
 int
 db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
@@ -70,39 +67,29 @@ db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, l
 	return 0;
 }
 
-static void
-bind_reason(sqlite3_stmt *st, int i, const struct rules_req *r)
-{
-	if (r->reason == RULES_OK)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, rules_reason_name(r->reason), -1, SQLITE_STATIC);
-}
-
 int
 db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
 {
-	sqlite3_stmt *st = h->st[ST_CHANGE];
-	int ev = 0;
+	struct night_change c;
 
 	if (!(r->flags & (RULES_F_CHANGED | RULES_F_MOVED)))
 		return 0;
+	memset(&c, 0, sizeof(c));
 	if (r->flags & RULES_F_CHANGED)
-		ev |= EV_CHANGED;
+		c.ev |= EV_CHANGED;
 	if (r->flags & RULES_F_PROMOTED)
-		ev |= EV_PROMOTED;
+		c.ev |= EV_PROMOTED;
 	if (r->flags & RULES_F_CANCELLED)
-		ev |= EV_CANCELLED;
+		c.ev |= EV_CANCELLED;
 	if (r->flags & RULES_F_EXPIRED)
-		ev |= EV_EXPIRED;
-	sqlite3_bind_int(st, 1, r->seq);
-	sqlite3_bind_text(st, 2, rules_state_name(r->state), -1, SQLITE_STATIC);
-	bind_reason(st, 3, r);
-	db_bind_opt_int(st, 4, r->position > 0, r->position);
-	db_bind_opt_int(st, 5, r->undoes != 0, r->undoes);
-	sqlite3_bind_int(st, 6, ev);
-	if (db_step_done(h->db, st, "record a change", e) < 0)
-		return -1;
+		c.ev |= EV_EXPIRED;
+	c.seq = r->seq;
+	c.state = r->state;
+	c.reason = r->reason;
+	c.position = r->position > 0 ? r->position : 0;
+	c.undoes = r->undoes;
+	if (runsort_add(&h->changes, &c, e) < 0)
+		return err_prefix(e, "record a change");
 	h->nchanges++;
 	return 0;
 }
@@ -152,24 +139,13 @@ exec_sorting(struct db_night *h, const char *sql, struct err *e)
 	return rc;
 }
 
-/* Run an INSERT ... SELECT ... ORDER BY with a small cache, then empty the raw table. */
-static int
-sort_into(struct db_night *h, const char *sql, const char *raw, struct err *e)
-{
-	char del[64];
-
-	snprintf(del, sizeof(del), "DELETE FROM temp.%s", raw);
-	if (exec_sorting(h, sql, e) < 0 || db_exec(h->db, del, e) < 0)
-		return -1;
-	return 0;
-}
-
 int
 db_night_sort(struct db_night *h, struct err *e)
 {
-	if (sort_into(h, sql_sort_changes, "night_change_raw", e) < 0)
+	if (runsort_finish(&h->changes, e) < 0)
 		return err_prefix(e, "sort changes");
-	if (sort_into(h, sql_sort_events, "night_event_raw", e) < 0)
+	if (exec_sorting(h, sql_sort_events, e) < 0 ||
+	    db_exec(h->db, "DELETE FROM temp.night_event_raw", e) < 0)
 		return err_prefix(e, "sort events");
 	return 0;
 }

@@ -243,7 +243,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 
 	/*
 	 * Read and resolve in a read transaction (a snapshot), recording the
-	 * changes in a temporary table; only then take the write lock to apply
+	 * changes in an external sort; only then take the write lock to apply
 	 * them. The portal's inserts wait for the write phase alone, not for
 	 * the whole night. Nothing can invalidate the snapshot meanwhile: the
 	 * transmit lock keeps other batches out, and no other writer changes a

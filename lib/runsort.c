@@ -1,0 +1,244 @@
+/*
+ * runsort.c - an external sort of fixed-size records (runsort.h): sorted
+ * runs in one unlinked temporary file, merged through a binary heap, each
+ * run read back a block at a time.
+ */
+#include "runsort.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* How much of one run is read back at a time. */
+#define RUNSORT_BLOCK (32 * 1024)
+
+struct runsort_run {
+	uint64_t first, n; /* the run's place in the file, in records */
+	uint64_t off;      /* the run's next record in the file, in records */
+	uint64_t left;     /* its records not yet read into blk */
+	char *blk;         /* records read (the memory run: s->buf itself) */
+	size_t nblk, pos;
+};
+
+void
+runsort_init(struct runsort *s, size_t size, size_t mem, int (*cmp)(const void *, const void *))
+{
+	memset(s, 0, sizeof(*s));
+	s->size = size;
+	s->cmp = cmp;
+	s->cap = mem / size > 0 ? mem / size : 1;
+	s->fd = -1;
+}
+
+void
+runsort_release(struct runsort *s)
+{
+	for (size_t i = 0; i < s->nruns; i++)
+		if (s->runs[i].blk != s->buf)
+			free(s->runs[i].blk);
+	free(s->runs);
+	free(s->heap);
+	free(s->buf);
+	if (s->fd >= 0)
+		close(s->fd);
+	runsort_init(s, s->size, s->cap * s->size, s->cmp);
+}
+
+static int
+open_file(struct runsort *s, struct err *e)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/nocturne-sort-XXXXXX", dir) >= sizeof(path))
+		return err_set(e, ERR_IO, "temporary file in %s: name too long", dir);
+	s->fd = mkostemp(path, O_CLOEXEC);
+	if (s->fd < 0)
+		return err_set(e, ERR_IO, "temporary file in %s: %s", dir, strerror(errno));
+	unlink(path);
+	return 0;
+}
+
+static struct runsort_run *
+new_run(struct runsort *s)
+{
+	struct runsort_run *r;
+
+	xgrow(&s->runs, &s->runs_cap, s->nruns + 1, sizeof(*s->runs));
+	r = &s->runs[s->nruns++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* Sort the records in memory and append them to the file as one run. */
+static int
+spill(struct runsort *s, struct err *e)
+{
+	const char *p = s->buf;
+	size_t len = s->n * s->size;
+	struct runsort_run *r;
+
+	if (s->fd < 0 && open_file(s, e) < 0)
+		return -1;
+	qsort(s->buf, s->n, s->size, s->cmp);
+	while (len > 0) {
+		ssize_t w = write(s->fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_set(e, ERR_IO, "temporary file: %s",
+			               w < 0 ? strerror(errno) : "nothing written");
+		p += w;
+		len -= (size_t)w;
+	}
+	r = new_run(s);
+	r->first = s->written;
+	r->n = s->n;
+	s->written += s->n;
+	s->n = 0;
+	return 0;
+}
+
+int
+runsort_add(struct runsort *s, const void *rec, struct err *e)
+{
+	if (s->buf == NULL)
+		s->buf = xmalloc(s->cap * s->size);
+	if (s->n == s->cap && spill(s, e) < 0)
+		return -1;
+	memcpy(s->buf + s->n * s->size, rec, s->size);
+	s->n++;
+	s->count++;
+	return 0;
+}
+
+/* Read the run's next block; its nblk is 0 when the run is done. */
+static int
+refill(struct runsort *s, struct runsort_run *r, struct err *e)
+{
+	size_t want = RUNSORT_BLOCK / s->size, got = 0;
+
+	if (want == 0)
+		want = 1;
+	if (want > r->left)
+		want = (size_t)r->left;
+	if (r->blk == NULL && want > 0)
+		r->blk = xmalloc((RUNSORT_BLOCK / s->size ? RUNSORT_BLOCK / s->size : 1) * s->size);
+	while (got < want * s->size) {
+		ssize_t n = pread(s->fd, r->blk + got, want * s->size - got,
+		                  (off_t)((r->off * s->size) + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return err_set(e, ERR_IO, "temporary file: %s",
+			               n < 0 ? strerror(errno) : "a run ends early");
+		got += (size_t)n;
+	}
+	r->off += want;
+	r->left -= want;
+	r->nblk = want;
+	r->pos = 0;
+	return 0;
+}
+
+static const void *
+current(const struct runsort *s, size_t run)
+{
+	const struct runsort_run *r = &s->runs[run];
+
+	return r->blk + r->pos * s->size;
+}
+
+static int
+less(const struct runsort *s, size_t a, size_t b)
+{
+	int c = s->cmp(current(s, s->heap[a]), current(s, s->heap[b]));
+
+	/* Equal records come out run by run: the order does not depend on the heap. */
+	return c < 0 || (c == 0 && s->heap[a] < s->heap[b]);
+}
+
+static void
+sift_down(struct runsort *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < s->nheap && less(s, l, m))
+			m = l;
+		if (l + 1 < s->nheap && less(s, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			return;
+		size_t t = s->heap[i];
+		s->heap[i] = s->heap[m];
+		s->heap[m] = t;
+		i = m;
+	}
+}
+
+int
+runsort_finish(struct runsort *s, struct err *e)
+{
+	if (s->finished)
+		return 0;
+	s->finished = 1;
+	if (s->n > 0) { /* the last records stay in memory: one more run */
+		struct runsort_run *r;
+
+		qsort(s->buf, s->n, s->size, s->cmp);
+		r = new_run(s);
+		r->blk = s->buf;
+		r->nblk = s->n;
+	}
+	s->heap = xmalloc((s->nruns ? s->nruns : 1) * sizeof(*s->heap));
+	return runsort_rewind(s, e);
+}
+
+int
+runsort_rewind(struct runsort *s, struct err *e)
+{
+	s->nheap = 0;
+	for (size_t i = 0; i < s->nruns; i++) {
+		struct runsort_run *r = &s->runs[i];
+
+		r->pos = 0;
+		if (r->blk != s->buf) { /* a run in the file */
+			r->off = r->first;
+			r->left = r->n;
+			if (refill(s, r, e) < 0)
+				return -1;
+		}
+		s->heap[s->nheap++] = i;
+	}
+	for (size_t i = s->nheap / 2; i-- > 0;)
+		sift_down(s, i);
+	return 0;
+}
+
+int
+runsort_next(struct runsort *s, void *rec, struct err *e)
+{
+	struct runsort_run *r;
+
+	if (!s->finished && runsort_finish(s, e) < 0)
+		return -1;
+	if (s->nheap == 0)
+		return 0;
+	r = &s->runs[s->heap[0]];
+	memcpy(rec, r->blk + r->pos * s->size, s->size);
+	if (++r->pos == r->nblk) {
+		if (r->left > 0 && refill(s, r, e) < 0)
+			return -1;
+		if (r->pos == r->nblk) /* the run is done */
+			s->heap[0] = s->heap[--s->nheap];
+	}
+	if (s->nheap > 0)
+		sift_down(s, 0);
+	return 1;
+}

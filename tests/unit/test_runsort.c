@@ -1,0 +1,178 @@
+/* runsort: records back in order, whatever fits in memory, nothing lost. */
+#include "runsort.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "t.h"
+
+/* A record with a key that repeats and a tag that makes each one unique. */
+struct rec {
+	uint32_t key;
+	uint32_t tag;
+	char pad[8];
+};
+
+static int
+cmp_key(const void *pa, const void *pb)
+{
+	const struct rec *a = pa, *b = pb;
+
+	return (a->key > b->key) - (a->key < b->key);
+}
+
+static int
+cmp_full(const void *pa, const void *pb)
+{
+	const struct rec *a = pa, *b = pb;
+	int c = cmp_key(pa, pb);
+
+	return c != 0 ? c : (a->tag > b->tag) - (a->tag < b->tag);
+}
+
+/* Files named nocturne-sort-* in dir. */
+static int
+count_sort_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "nocturne-sort-", 14) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * n records of keys below nkeys, sorted with room for mem bytes: each comes
+ * back once, in key order (checked against qsort of the same records).
+ */
+static void
+sort_case(size_t n, uint32_t nkeys, size_t mem, int full)
+{
+	struct runsort s;
+	struct rec *want = xmalloc((n ? n : 1) * sizeof(*want)), got;
+	struct err e;
+	size_t i = 0;
+	int rc;
+
+	err_clear(&e);
+	srand((unsigned)(n * 31 + nkeys));
+	runsort_init(&s, sizeof(struct rec), mem, full ? cmp_full : cmp_key);
+	for (i = 0; i < n; i++) {
+		memset(&want[i], 0, sizeof(want[i]));
+		want[i].key = (uint32_t)rand() % nkeys;
+		want[i].tag = (uint32_t)i;
+		CHECK_INT(runsort_add(&s, &want[i], &e), 0);
+	}
+	CHECK_INT(runsort_finish(&s, &e), 0);
+	qsort(want, n, sizeof(*want), cmp_full);
+	/* Twice: a rewind reads them all again, from the first. */
+	for (int pass = 0; pass < 2; pass++) {
+		char *seen = xcalloc(n ? n : 1, 1);
+
+		if (pass == 1)
+			CHECK_INT(runsort_rewind(&s, &e), 0);
+		for (i = 0; (rc = runsort_next(&s, &got, &e)) > 0; i++) {
+			if (i >= n) {
+				CHECK(i < n);
+				break;
+			}
+			if (got.key != want[i].key || (full && got.tag != want[i].tag)) {
+				CHECK_INT(got.key, want[i].key);
+				break;
+			}
+			if (got.tag >= n || seen[got.tag]) {
+				CHECK(got.tag < n && !seen[got.tag]);
+				break;
+			}
+			seen[got.tag] = 1;
+		}
+		CHECK_INT(rc, 0);
+		CHECK_INT(i, n);
+		CHECK_INT(runsort_next(&s, &got, &e), 0);
+		free(seen);
+	}
+	CHECK_INT(s.count, n);
+	runsort_release(&s);
+	free(want);
+}
+
+static void
+test_in_memory(void)
+{
+	sort_case(0, 10, 1 << 20, 1);
+	sort_case(1, 10, 1 << 20, 1);
+	sort_case(5000, 100, 1 << 20, 1);
+}
+
+static void
+test_runs(void)
+{
+	/* 100 runs of 1,000, ties across runs; one record per run; a block's edge. */
+	sort_case(100000, 50, 1000 * sizeof(struct rec), 0);
+	sort_case(100000, 1000000, 1000 * sizeof(struct rec), 1);
+	sort_case(37, 5, sizeof(struct rec), 1);
+	sort_case(4096 * 3 + 1, 7, 4096 * sizeof(struct rec), 0);
+}
+
+/* The runs' file is unlinked at once: none is left in $TMPDIR, even before release. */
+static void
+test_no_file_left(void)
+{
+	char dir[] = "/tmp/test_runsort.XXXXXX";
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? xstrdup(old) : NULL;
+	struct runsort s;
+	struct rec r;
+	struct err e;
+
+	err_clear(&e);
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("TMPDIR", dir, 1);
+	runsort_init(&s, sizeof(r), 2 * sizeof(r), cmp_key);
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < 10; i++) {
+		r.key = (uint32_t)(10 - i);
+		CHECK_INT(runsort_add(&s, &r, &e), 0);
+	}
+	CHECK(s.fd >= 0);
+	CHECK_INT(s.nruns, 4);
+	CHECK_INT(count_sort_files(dir), 0);
+	CHECK_INT(runsort_next(&s, &r, &e), 1);
+	CHECK_INT(r.key, 1);
+	runsort_release(&s);
+
+	/* A directory that cannot hold it: the error says where. */
+	setenv("TMPDIR", "/nonexistent/nocturne", 1);
+	runsort_init(&s, sizeof(r), sizeof(r), cmp_key);
+	CHECK_INT(runsort_add(&s, &r, &e), 0);
+	CHECK_INT(runsort_add(&s, &r, &e), -1);
+	CHECK_INT(e.kind, ERR_IO);
+	CHECK(strstr(e.msg, "/nonexistent/nocturne") != NULL);
+	runsort_release(&s);
+
+	if (saved) {
+		setenv("TMPDIR", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TMPDIR");
+	}
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	T_RUN(test_in_memory);
+	T_RUN(test_runs);
+	T_RUN(test_no_file_left);
+	return t_status();
+}

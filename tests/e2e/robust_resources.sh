@@ -3,7 +3,7 @@
 # read-only filesystem (a small tmpfs, so this needs root: without it the
 # cases are skipped with a note and no PASS), an outbox whose directory
 # cannot be created, an export onto a full disk, a configuration nobody may
-# read. Each: a clear one-line error, the documented exit code, nothing
+# read, a big night whose temporary directory is missing or full. Each: a clear one-line error, the documented exit code, nothing
 # half-written (the database as it was, no partial file left).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 need_tools nocturne-import nocturne-transmit nocturne-notify nocturne-status
@@ -64,6 +64,33 @@ t export_to_dev_full_is_74
 run sh -c "nocturne-status --db mail.db --export - >/dev/full"
 expect_rc 74
 one_line
+ok
+
+# A night of 60,000 requests sorts them in runs on a temporary file
+# (lib/runsort.c, past 2 MiB of them): in $TMPDIR, else /tmp.
+/usr/bin/python3 "$TOP/stress/gentown.py" big 60000 5
+cp base.db big.db
+for k in families children activities openings requests; do
+	nocturne-import -q --db big.db "$k" "big/$k.csv" || echo "FAIL: setup big import $k"
+done
+sqlite3 big.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+
+t night_without_temporary_directory_is_74_and_changes_nothing
+cp big.db big1.db
+before=$(state big1.db)
+TMPDIR=$T/no-such-dir run nocturne-transmit --db big1.db --now "$NOW"
+expect_rc 74
+expect_contains "$ERR" "temporary file in $T/no-such-dir"
+one_line
+expect_eq "$(state big1.db)" "$before" "database"
+mkdir tmpd
+TMPDIR=$T/tmpd run nocturne-transmit --db big1.db --now "$NOW"
+expect_rc 0
+decided=$(sqlite3 big1.db "SELECT n_requests FROM batch")
+[ "${decided:-0}" -gt 52429 ] || fail "the night decided ${decided:-no} requests: too few to spill"
+expect_eq "$(sqlite3 big1.db "SELECT count(*) FROM request WHERE state <> 'pending'")" \
+	"$decided" "requests decided"
+expect_eq "$(ls -A tmpd | wc -l)" 0 "files left in \$TMPDIR"
 ok
 
 M=$T/mnt
@@ -134,6 +161,20 @@ run nocturne-notify -q -c full.ini --db m2.db --now '2019-11-30 07:00'
 expect_rc 0
 expect_eq "$(sqlite3 m2.db "SELECT count(*) FROM message WHERE state <> 'sent'")" 0 \
 	"not sent after the disk was freed"
+ok
+
+t night_on_full_temporary_directory_is_74_and_changes_nothing
+cp big.db big2.db
+before=$(state big2.db)
+files=$(ls -A "$M")
+fill
+TMPDIR=$M run nocturne-transmit --db big2.db --now "$NOW"
+expect_rc 74
+expect_contains "$ERR" "temporary file"
+one_line
+unfill
+expect_eq "$(state big2.db)" "$before" "database"
+expect_eq "$(ls -A "$M")" "$files" "files on the full disk"
 ok
 
 t transmit_on_read_only_filesystem_is_74_and_changes_nothing

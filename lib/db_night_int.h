@@ -35,6 +35,15 @@ struct night_change {
 	uint8_t ev;       /* EV_* */
 };
 
+/*
+ * The night's page cache, in KiB, instead of the tools' 32 MiB: its reads
+ * and writes walk the tables in key order (the pending requests by seq, the
+ * changes by seq, the decisions appended) and its sorts are its own, so a
+ * bigger cache holds pages read once. Measured on the 1M town: the same
+ * time, 36 MiB at the peak instead of 61-65.
+ */
+#define NIGHT_CACHE_KIB 8192
+
 /* What each external sort keeps in memory before it spills a run. */
 #define NIGHT_SORT_MEM (2 * 1024 * 1024)
 
@@ -66,6 +75,7 @@ struct db_night {
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
 	struct runsort changes; /* struct night_change, by seq */
 	long long nchanges;     /* changes recorded */
+	long long cache_saved;  /* the connection's cache_size before the night */
 };
 
 /*
@@ -86,6 +96,8 @@ int db_night_fits32(long long v);
  * and the saved size back.
  */
 int db_night_cache_small(struct db_night *h, long long *saved, struct err *e);
+/* Set the cache_size pragma to size (negative: KiB), the old value in *saved. */
+int db_night_cache_set(struct db_night *h, long long size, long long *saved, struct err *e);
 int db_night_cache_restore(struct db_night *h, long long saved, struct err *e);
 
 #endif

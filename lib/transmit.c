@@ -101,8 +101,11 @@ tonight(struct db *db, const struct config *cfg, int64_t now, const struct trans
 		db_rollback(db);
 		return -1;
 	}
-	if (res.counts.n_requests >= TRANSMIT_CHECKPOINT_REQUESTS)
+	log_debug("committed (synced): %.2f s", when_elapsed(t0));
+	if (res.counts.n_requests >= TRANSMIT_CHECKPOINT_REQUESTS) {
 		db_checkpoint(db);
+		log_debug("checkpointed: %.2f s", when_elapsed(t0));
+	}
 	log_info("batch %lld at %s: %s; slots %zu, positions renumbered %zu, %.2f s", res.batch_id,
 	         at, summary, res.n_slots, res.n_moved, when_elapsed(t0));
 	*batch_id = res.batch_id;

@@ -76,6 +76,7 @@ struct db_import {
 	struct db *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char *keep[KEEP_MAX];
+	int fk_off; /* foreign keys turned off by db_import_begin */
 };
 
 int
@@ -111,6 +112,9 @@ db_import_free(struct db_import *d)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(d->st[i]);
+	/* A no-op inside a transaction: the caller has ended it. */
+	if (d->fk_off)
+		sqlite3_exec(d->db->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	keep_clear(d);
 	free(d);
 }
@@ -377,8 +381,14 @@ db_import_put_opening(struct db_import *d, int exists, const struct db_opening *
 }
 
 int
-db_import_begin(struct db_import *d, struct err *e)
+db_import_begin(struct db_import *d, int own_refs, struct err *e)
 {
+	/* Only outside a transaction does this pragma take effect. */
+	if (own_refs) {
+		if (db_exec(d->db, "PRAGMA foreign_keys = OFF", e) < 0)
+			return -1;
+		d->fk_off = 1;
+	}
 	if (db_begin(d->db, e) < 0)
 		return -1;
 	/* SQLite turns this off at every COMMIT and ROLLBACK. */

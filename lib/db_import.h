@@ -70,7 +70,7 @@ struct db_request {
 	int64_t seq; /* read back by get */
 };
 
-/* Prepare the statements. Free with db_import_free(). */
+/* Prepare the statements. Free with db_import_free(), after the transaction. */
 int db_import_new(struct db_import **out, struct db *db, struct err *e);
 void db_import_free(struct db_import *d);
 
@@ -115,9 +115,13 @@ int db_import_add_request(struct db_import *d, const struct db_request *r, int64
  * Begin the import's write transaction (BEGIN IMMEDIATE). References are
  * checked by the caller before each insert; SQLite checks its foreign keys
  * once at commit (an immediate check per row costs a third of a large
- * import).
+ * import). own_refs: every reference the caller writes comes from the ids
+ * it read in this transaction (a request's child and activity), so
+ * SQLite's own check is not needed at all: the connection's foreign keys
+ * are off until db_import_free (the deferred check still looks up both
+ * parents of each row: a sixth of a million-request import).
  */
-int db_import_begin(struct db_import *d, struct err *e);
+int db_import_begin(struct db_import *d, int own_refs, struct err *e);
 
 /* The greatest request seq so far (0 when none). */
 int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);

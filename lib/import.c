@@ -300,7 +300,7 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 	rc = -1;
 	if (o->rejects && rejects_begin(&r, e) < 0)
 		goto out;
-	if (db_import_new(&r.d, db, e) < 0 || db_import_begin(r.d, e) < 0)
+	if (db_import_new(&r.d, db, e) < 0 || db_import_begin(r.d, kind == IMPORT_REQUESTS, e) < 0)
 		goto out;
 	began = 1;
 	if (kind == IMPORT_REQUESTS &&

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_int.h"
 #include "t.h"
 
 static void
@@ -157,6 +158,66 @@ test_run(void)
 	db_close(db);
 }
 
+/* One integer from sql on db, -1 when it returns no row. */
+static long long
+query_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * A requests import checks its references itself, with SQLite's foreign
+ * keys off for its transaction: a request naming no known child is a bad
+ * row, the stored ones point at their parents, and the connection has its
+ * foreign keys back after, committed or not.
+ */
+static void
+test_requests_refs(void)
+{
+	struct db *db;
+	struct err e;
+	struct seen s;
+	struct import_counts c;
+	const char *hdr = "request_id;child_id;activity_id;date;action;submitted_at\n";
+	char text[512];
+
+	CHECK_INT(db_open(&db, ":memory:", 1000, DB_OPEN_CREATE, &e), 0);
+	CHECK_INT(run(db, IMPORT_FAMILIES, "family_id;name\nF1;A\n", &s, &c, &e), 0);
+	CHECK_INT(run(db, IMPORT_CHILDREN, "child_id;family_id;first_name;last_name\nC1;F1;L;A\n",
+	              &s, &c, &e),
+	          0);
+	CHECK_INT(run(db, IMPORT_ACTIVITIES, "activity_id;name\nCANT;Cantine\n", &s, &c, &e), 0);
+	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	snprintf(text, sizeof(text), "%sR1;C1;CANT;2024-09-02;reserve;2024-08-30 10:00\n"
+	                             "R2;C9;CANT;2024-09-02;reserve;2024-08-30 10:01\n",
+	         hdr);
+	CHECK_INT(run(db, IMPORT_REQUESTS, text, &s, &c, &e), -1);
+	CHECK_INT(e.kind, ERR_DATA);
+	CHECK(strstr(s.buf, "x.csv:3: column child_id:") != NULL);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM request"), 0);
+	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	snprintf(text, sizeof(text), "%sR1;C1;CANT;2024-09-02;reserve;2024-08-30 10:00\n", hdr);
+	CHECK_INT(run(db, IMPORT_REQUESTS, text, &s, &c, &e), 0);
+	CHECK_INT(c.inserted, 1);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM request r JOIN child c ON c.ref = r.child_ref"
+	                        " JOIN activity a ON a.ref = r.activity_ref"
+	                        " WHERE c.child_id = 'C1' AND a.activity_id = 'CANT'"),
+	          1);
+	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	/* On again: deleting a parent of a stored request is refused. */
+	CHECK_INT(sqlite3_exec(db->sql, "DELETE FROM child", NULL, NULL, NULL),
+	          SQLITE_CONSTRAINT_FOREIGNKEY);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -165,5 +226,6 @@ main(void)
 	T_RUN(test_hours);
 	T_RUN(test_action);
 	T_RUN(test_run);
+	T_RUN(test_requests_refs);
 	return t_status();
 }

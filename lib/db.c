@@ -464,6 +464,12 @@ db_rollback(struct db *db)
 	release(db);
 }
 
+int
+db_foreign_keys(struct db *db, int on, struct err *e)
+{
+	return db_exec(db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", e);
+}
+
 void
 db_hold_checkpoints(struct db *db, int hold)
 {

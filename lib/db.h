@@ -124,6 +124,14 @@ int db_commit_durable(struct db *db, struct err *e);
 /* Roll back if a transaction is open; never fails. */
 void db_rollback(struct db *db);
 
+/*
+ * The connection's foreign key enforcement on or off, for a writer whose
+ * every reference comes from rows it read in the same transaction (the
+ * check would only look them up again). Only between transactions: SQLite
+ * ignores the pragma inside one.
+ */
+int db_foreign_keys(struct db *db, int on, struct err *e);
+
 /* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
 void db_checkpoint(struct db *db);
 

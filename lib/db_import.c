@@ -108,13 +108,15 @@ keep_clear(struct db_import *d)
 void
 db_import_free(struct db_import *d)
 {
+	struct err ignored;
+
 	if (d == NULL)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(d->st[i]);
 	/* A no-op inside a transaction: the caller has ended it. */
 	if (d->fk_off)
-		sqlite3_exec(d->db->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		db_foreign_keys(d->db, 1, &ignored);
 	keep_clear(d);
 	free(d);
 }
@@ -385,7 +387,7 @@ db_import_begin(struct db_import *d, int own_refs, struct err *e)
 {
 	/* Only outside a transaction does this pragma take effect. */
 	if (own_refs) {
-		if (db_exec(d->db, "PRAGMA foreign_keys = OFF", e) < 0)
+		if (db_foreign_keys(d->db, 0, e) < 0)
 			return -1;
 		d->fk_off = 1;
 	}

@@ -266,8 +266,14 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		goto fail;
 	log_debug("changes recorded: %.2f s", when_elapsed(&n.t0));
 
-	/* The write phase: the batch row, the changes, the counts. */
-	if (db_begin(db, e) < 0)
+	/*
+	 * The write phase: the batch row, the changes, the counts. Every
+	 * reference it writes is the night's own (the requests it read, the
+	 * batch it makes): SQLite's foreign keys are off until night_end
+	 * (their deferred check looked each one up again: x0.95 the time of a
+	 * million-request night without it).
+	 */
+	if (db_foreign_keys(db, 0, e) < 0 || db_begin(db, e) < 0)
 		goto fail;
 	if (db_night_new_batch(n.h, now, started, cfg->bo_url && cfg->bo_url[0], &n.batch_id, e) <
 	        0 ||
@@ -280,8 +286,17 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	return 0;
 fail:
 	db_rollback(db);
+	night_end(db);
 	night_free(&n);
 	return -1;
+}
+
+void
+night_end(struct db *db)
+{
+	struct err ignored;
+
+	db_foreign_keys(db, 1, &ignored);
 }
 
 int

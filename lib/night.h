@@ -12,8 +12,10 @@
  * write phase, and requests inserted after the snapshot stay pending for the
  * next night. It leaves the write transaction open: the caller commits it
  * (db_commit) or, for a dry run, looks at it (night_export) and rolls it
- * back (db_rollback). Nothing is stored until the commit, so a crash or a
- * kill leaves the database as it was.
+ * back (db_rollback), then calls night_end (the write phase runs with the
+ * connection's foreign keys off: every reference it writes is its own).
+ * Nothing is stored until the commit, so a crash or a kill leaves the
+ * database as it was.
  */
 #ifndef NOCTURNE_NIGHT_H
 #define NOCTURNE_NIGHT_H
@@ -44,6 +46,11 @@ struct night_result {
  */
 int night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
                   struct err *e);
+
+/* After night_resolve's transaction is committed or rolled back: the
+ * connection's foreign keys on again (a failure is ignored: the night's
+ * writes are over). */
+void night_end(struct db *db);
 
 /*
  * Write the decisions of batch batch_id to fp in the export format (contract

@@ -94,13 +94,16 @@ tonight(struct db *db, const struct config *cfg, int64_t now, const struct trans
 			rc = night_export(db, res.batch_id, a->out, e);
 		}
 		db_rollback(db);
+		night_end(db);
 		return rc;
 	}
 	/* Durable before anyone hears of it: the back office, notify. */
-	if (db_commit_durable(db, e) < 0) {
+	rc = db_commit_durable(db, e);
+	if (rc < 0)
 		db_rollback(db);
+	night_end(db);
+	if (rc < 0)
 		return -1;
-	}
 	log_debug("committed (synced): %.2f s", when_elapsed(t0));
 	if (res.counts.n_requests >= TRANSMIT_CHECKPOINT_REQUESTS) {
 		db_checkpoint(db);

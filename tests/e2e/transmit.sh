@@ -180,6 +180,11 @@ expect_contains "$ERR" "batch 3 at 2019-12-07 22:00:00: 1 requests: 0 accepted, 
 expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || coalesce(position, '') || ':' || reported || ':' || batch_id, ' ')
   FROM (SELECT * FROM request WHERE request_id IN ('R4', 'R13', 'R14') ORDER BY seq)")" "R4:expired::0:3 R13:expired::0:3 R14:refused::0:3" "night 3"
 expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 3')" 3 "decisions 3"
+# The nights write with SQLite's foreign keys off (their references are
+# their own): every decision, event, batch and undone request they name is
+# there.
+expect_eq "$(sql 'PRAGMA foreign_key_check')" "" "foreign keys after three nights"
+expect_eq "$(sql 'SELECT count(*) FROM event e LEFT JOIN request r USING (seq) WHERE r.seq IS NULL')" 0 "events' requests"
 # The same night with expire_waitlist = no: the list stays.
 printf '[transmit]\nexpire_waitlist = no\n' >"$T/keep.ini"
 run nocturne-transmit -c "$T/keep.ini" --db "$T/before3.db" --now '2019-12-07 22:00'

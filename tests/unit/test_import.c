@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "night.h"
 #include "t.h"
+#include "when.h"
 
 static void
 test_kinds(void)
@@ -218,6 +220,47 @@ test_requests_refs(void)
 	db_close(db);
 }
 
+/* The night's write phase, too: its own references, the keys on after. */
+static void
+test_night_refs(void)
+{
+	struct db *db;
+	struct err e;
+	struct seen s;
+	struct import_counts c;
+	struct config cfg;
+	struct night_result res;
+	int64_t now = 0;
+
+	config_defaults(&cfg);
+	CHECK_INT(db_open(&db, ":memory:", 1000, DB_OPEN_CREATE, &e), 0);
+	CHECK_INT(run(db, IMPORT_FAMILIES, "family_id;name\nF1;A\n", &s, &c, &e), 0);
+	CHECK_INT(run(db, IMPORT_CHILDREN, "child_id;family_id;first_name;last_name\nC1;F1;L;A\n",
+	              &s, &c, &e),
+	          0);
+	CHECK_INT(run(db, IMPORT_ACTIVITIES, "activity_id;name;capacity\nCANT;Cantine;5\n", &s, &c,
+	              &e),
+	          0);
+	CHECK_INT(run(db, IMPORT_OPENINGS, "activity_id;date\nCANT;2024-09-05\n", &s, &c, &e), 0);
+	CHECK_INT(run(db, IMPORT_REQUESTS,
+	              "request_id;child_id;activity_id;date;action;submitted_at\n"
+	              "R1;C1;CANT;2024-09-05;reserve;2024-08-30 10:00\n",
+	              &s, &c, &e),
+	          0);
+	CHECK_INT(when_parse_datetime("2024-08-30 22:00", &now), 0);
+	CHECK_INT(night_resolve(db, &cfg, now, &res, &e), 0);
+	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 0); /* off while it writes */
+	CHECK_INT(db_commit(db, &e), 0);
+	night_end(db);
+	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM request WHERE state = 'accepted'"), 1);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM decision d JOIN batch b USING (batch_id)"
+	                        " JOIN request r USING (seq)"),
+	          1);
+	db_close(db);
+	config_release(&cfg);
+}
+
 int
 main(void)
 {
@@ -227,5 +270,6 @@ main(void)
 	T_RUN(test_action);
 	T_RUN(test_run);
 	T_RUN(test_requests_refs);
+	T_RUN(test_night_refs);
 	return t_status();
 }

@@ -56,13 +56,21 @@ csvout_field(struct csvout *w, const char *s)
 	return fputs(s, w->fp) == EOF ? -1 : 0;
 }
 
+/* What "%lld" writes, without snprintf's cost (a million rows each). */
 int
 csvout_int(struct csvout *w, long long v)
 {
-	char buf[32];
+	char buf[32], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	snprintf(buf, sizeof(buf), "%lld", v);
-	return csvout_field(w, buf);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10u);
+		u /= 10u;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	return csvout_field(w, p);
 }
 
 int

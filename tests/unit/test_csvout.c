@@ -3,6 +3,8 @@
 #include "export.h"
 #include "when.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "t.h"
@@ -86,10 +88,33 @@ test_export_rows(void)
 	t_out_free(&o);
 }
 
+/* csvout_int writes what "%lld" does, at both ends of the range too. */
+static void
+test_ints(void)
+{
+	static const long long v[] = {0, 7, -1, 10, 99, -100, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+	struct t_out o;
+	FILE *f = t_out_open(&o);
+	struct csvout w;
+	char want[512];
+	size_t n = 0;
+
+	csvout_init(&w, f, ';', 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		csvout_int(&w, v[i]);
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "%s%lld", i ? ";" : "", v[i]);
+	}
+	csvout_end_row(&w);
+	snprintf(want + n, sizeof(want) - n, "\n");
+	CHECK_STR(t_out_text(&o), want);
+	t_out_free(&o);
+}
+
 int
 main(void)
 {
 	T_RUN(test_fields);
+	T_RUN(test_ints);
 	T_RUN(test_formula_leads);
 	T_RUN(test_export_rows);
 	return t_status();

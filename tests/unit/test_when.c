@@ -72,6 +72,48 @@ test_parse_datetime(void)
 	CHECK_INT(when_day_of(86399), 0);
 }
 
+/* The formatting writes what snprintf's "%04u-%02u-%02u %02u:%02u:%02u" did. */
+static void
+test_format_as_printf(void)
+{
+	char got[WHEN_DATETIME_LEN], want[64], t[WHEN_TIME_LEN];
+	int bad = 0;
+
+	for (int32_t day = -800000; day < 3000000 && bad < 3; day += 997) {
+		int y, m, d;
+		int64_t at = (int64_t)day * 86400 + (day % 86400 + 86400) % 86400;
+		int secs = (int)(at - (int64_t)when_day_of(at) * 86400);
+
+		when_ymd_from_day(when_day_of(at), &y, &m, &d);
+		snprintf(want, sizeof(want), "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)y % 10000u,
+		         (unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(secs / 3600),
+		         (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+		when_format_datetime(at, got);
+		if (strcmp(got, want) != 0) {
+			CHECK_STR(got, want);
+			bad++;
+		}
+		when_format_date(when_day_of(at), got);
+		want[10] = '\0';
+		if (strcmp(got, want) != 0) {
+			CHECK_STR(got, want);
+			bad++;
+		}
+	}
+	for (int min = -5; min <= 24 * 60 + 5 && bad < 3; min++) {
+		int mm = min < 0 || min > 24 * 60 ? 0 : min;
+
+		snprintf(want, sizeof(want), "%02u:%02u", (unsigned)(mm / 60), (unsigned)(mm % 60));
+		when_format_time(min, t);
+		if (strcmp(t, want) != 0) {
+			CHECK_STR(t, want);
+			bad++;
+		}
+	}
+	when_format_datetime(-1, got);
+	CHECK_STR(got, "1969-12-31 23:59:59");
+}
+
 static void
 test_elapsed(void)
 {
@@ -101,6 +143,7 @@ main(void)
 	T_RUN(test_parse_date);
 	T_RUN(test_parse_time);
 	T_RUN(test_parse_datetime);
+	T_RUN(test_format_as_printf);
 	T_RUN(test_elapsed);
 	return t_status();
 }

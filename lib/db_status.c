@@ -284,8 +284,7 @@ name_row(sqlite3_stmt *st, void *ctx)
 }
 
 static int
-names_of(struct db *db, const char *table_max, const char *sql, char ***v, size_t *n,
-         struct err *e)
+names_of(struct db *db, const char *table_max, const char *sql, char ***v, size_t *n, struct err *e)
 {
 	struct names_fill f;
 	sqlite3_stmt *st;

@@ -275,6 +275,18 @@ const char *const db_migrations[] = {
     "CREATE INDEX request_held ON request(activity_ref, day, state)"
     "  WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled')"
     "  AND action = 'reserve';",
+    /* 9 -> 10: request_held also holds what is read of a slot's places
+     * (child_ref, submitted_at, position, and action, which the condition
+     * the queries repeat names), so a night, and the mail's duplicates,
+     * read them from the index alone instead of seeking each one in the
+     * table: the second night of the bench's 1M town read its slots in
+     * 0.6 s instead of 2.0, and ran x0.75 the time; a first night, which
+     * builds the bigger index again, x1.05. */
+    "DROP INDEX request_held;"
+    "CREATE INDEX request_held"
+    "  ON request(activity_ref, day, state, child_ref, submitted_at, position, action)"
+    "  WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled')"
+    "  AND action = 'reserve';",
 };
 
 const int db_nmigrations = (int)(sizeof(db_migrations) / sizeof(db_migrations[0]));

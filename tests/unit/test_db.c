@@ -161,6 +161,13 @@ test_held_reads_its_index(void)
 		plan_of(db, queries[i], plan, sizeof(plan));
 		CHECK(strstr(plan, "INDEX request_held (activity_ref=? AND day=?") != NULL);
 	}
+	/* A night's read of a slot's places needs nothing but the index
+	 * (schema 10: db_night.c's ST_SLOT). */
+	plan_of(db,
+	        "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position FROM request"
+	        " WHERE activity_ref = 1 AND day = 2" HELD " AND state IN ('accepted','waitlisted')",
+	        plan, sizeof(plan));
+	CHECK(strstr(plan, "COVERING INDEX request_held (activity_ref=? AND day=?") != NULL);
 	/* And the test can tell: the same query with the condition as it
 	 * was written before schema 9 scans the table. */
 	plan_of(db,

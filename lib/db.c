@@ -541,20 +541,3 @@ db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e)
 	*n = len;
 	return 0;
 }
-
-int
-db_export_row_read(sqlite3_stmt *st, struct export_row *r)
-{
-	r->request_id = (const char *)sqlite3_column_text(st, 0);
-	r->child_id = (const char *)sqlite3_column_text(st, 1);
-	r->activity_id = (const char *)sqlite3_column_text(st, 2);
-	r->day = (int32_t)sqlite3_column_int64(st, 3);
-	r->action = (const char *)sqlite3_column_text(st, 4);
-	r->state = (const char *)sqlite3_column_text(st, 5);
-	r->reason = (const char *)sqlite3_column_text(st, 6);
-	r->position = sqlite3_column_type(st, 7) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 7);
-	if (r->request_id == NULL || r->child_id == NULL || r->activity_id == NULL ||
-	    r->action == NULL || r->state == NULL)
-		return -1;
-	return 0;
-}

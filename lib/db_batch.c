@@ -10,6 +10,7 @@ struct db_batch_rows {
 	sqlite3_stmt *st;
 	long long batch_id;
 	int64_t ran_at;
+	struct db_export_names names;
 };
 
 int
@@ -93,17 +94,16 @@ db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out
 	c->batch_id = batch_id;
 	c->ran_at = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (db_prepare(db,
-	               "SELECT r.request_id, c.child_id, a.activity_id, r.day, r.action,"
+	if (db_export_names_read(db, &c->names, e) < 0 ||
+	    db_prepare(db,
+	               "SELECT r.request_id, r.child_ref, r.activity_ref, r.day, r.action,"
 	               "       d.state, d.reason, d.position"
 	               "  FROM decision d"
 	               "  JOIN request r ON r.seq = d.seq"
-	               "  JOIN child c ON c.ref = r.child_ref"
-	               "  JOIN activity a ON a.ref = r.activity_ref"
 	               " WHERE d.batch_id = ?1"
 	               " ORDER BY d.seq",
 	               &c->st, e) < 0) {
-		free(c);
+		db_batch_rows_close(c);
 		return -1;
 	}
 	sqlite3_bind_int64(c->st, 1, batch_id);
@@ -122,7 +122,7 @@ db_batch_rows_next(struct db_batch_rows *c, struct export_row *r, struct err *e)
 		return db_fail(c->db, e, "read batch decisions");
 	r->batch_id = c->batch_id;
 	r->decided_at = c->ran_at;
-	if (db_export_row_read(c->st, r) < 0)
+	if (db_export_row_read(c->st, &c->names, r) < 0)
 		return err_set(e, ERR_INTERNAL, "%s: batch %lld: incomplete decision row",
 		               db_path(c->db), c->batch_id);
 	return 1;
@@ -142,6 +142,7 @@ db_batch_rows_close(struct db_batch_rows *c)
 	if (c == NULL)
 		return;
 	sqlite3_finalize(c->st);
+	db_export_names_free(&c->names);
 	free(c);
 }
 

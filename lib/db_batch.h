@@ -36,8 +36,9 @@ struct db_batch_rows;
  * Open a cursor over batch_id's decisions in import (seq) order: one row per
  * request the batch decided or changed, with its state, reason and position
  * as they stood at the batch's commit, batch_id = the batch and decided_at =
- * the batch's ran_at. A batch that does not exist is ERR_INTERNAL. Close
- * with db_batch_rows_close().
+ * the batch's ran_at. A batch that does not exist is ERR_INTERNAL. Inside
+ * a transaction: the children's and activities' ids are read at the open,
+ * once (db_export_names). Close with db_batch_rows_close().
  */
 int db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out,
                        struct err *e);

@@ -72,11 +72,31 @@ void db_bind_opt_int(sqlite3_stmt *st, int i, int has, long long v);
 char *db_column_dup(sqlite3_stmt *st, int i);
 
 /*
- * Read the first eight export columns of a row (request_id, child_id,
- * activity_id, day, action, state, reason, position) into r; the texts point
- * into the statement's row. batch_id and decided_at are the caller's.
- * Returns 0, or -1 when a required column is NULL.
+ * What export rows name by reference (db_export.c): ids by ref (NULL: no
+ * such row), batches' clocks by batch_id (has_batch[i]). Read once in the
+ * export's transaction; free with db_export_names_free (also after a
+ * failed read).
  */
-int db_export_row_read(sqlite3_stmt *st, struct export_row *r);
+struct db_export_names {
+	char **child, **activity;
+	size_t nchild, nactivity;
+	int64_t *ran_at;
+	char *has_batch;
+	size_t nbatch;
+};
+int db_export_names_read(struct db *db, struct db_export_names *n, struct err *e);
+void db_export_names_free(struct db_export_names *n);
+
+/*
+ * Read a row's first eight export columns (request_id, child_ref,
+ * activity_ref, day, action, state, reason, position) into r, the ids
+ * through n; the texts point into the statement's row and into n. batch_id
+ * and decided_at are the caller's. Returns 0, or -1 when a required column
+ * is NULL or a reference names no row.
+ */
+int db_export_row_read(sqlite3_stmt *st, const struct db_export_names *n, struct export_row *r);
+
+/* Batch batch_id's clock (0 when there is no such batch). */
+int64_t db_export_clock(const struct db_export_names *n, long long batch_id);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "db_int.h"
 #include "t.h"
+#include "t_db.h"
 
 static char dir[] = "/tmp/nocturne-test-db-mail.XXXXXX";
 
@@ -263,20 +264,6 @@ test_requests_cost_is_linear(void)
 	fx_close(&f);
 }
 
-/* Column 0 of a one-row query, as an integer. */
-static long long
-one(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Store, defer, come due, send: each outcome one committed UPDATE. */
 static void
 test_queue_outcomes(void)
@@ -294,10 +281,10 @@ test_queue_outcomes(void)
 	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
 	CHECK_INT(db_commit(f.db, &f.e), 0);
 	CHECK_INT(f.s.calls, 2);
-	CHECK_INT(one(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 2);
-	CHECK_INT(one(f.db, "SELECT count(*) FROM message_request"), 2);
-	ref = one(f.db, "SELECT ref FROM message WHERE family_ref = 1");
-	CHECK_INT(one(f.db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 2);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message_request"), 2);
+	ref = t_db_int(f.db, "SELECT ref FROM message WHERE family_ref = 1");
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
 	/* The binary content comes back whole. */
 	db_exec(f.db,
 	        "UPDATE message_content SET content = X'610D0A0062' WHERE message_ref = "
@@ -333,7 +320,7 @@ test_queue_outcomes(void)
 		db_mail_msg_release(&two[0]);
 		db_mail_msg_release(&two[1]);
 	}
-	CHECK_INT(one(f.db, "SELECT count(*) FROM message_content"), 2);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message_content"), 2);
 
 	CHECK_INT(db_mail_defer(f.q, ref, 1, 1300, 1000, "451 later", &f.e), 0);
 	CHECK_INT(db_mail_fail(f.q, ref + 1, 1, 1000, "550 no", &f.e), 0);
@@ -349,10 +336,10 @@ test_queue_outcomes(void)
 		CHECK_INT(refs[0], ref);
 	free(refs);
 	CHECK_INT(db_mail_sent(f.q, ref, 2, 1300, "250 ok", &f.e), 0);
-	CHECK_INT(one(f.db, "SELECT attempts * 10000 + sent_at FROM message WHERE state = 'sent'"),
+	CHECK_INT(t_db_int(f.db, "SELECT attempts * 10000 + sent_at FROM message WHERE state = 'sent'"),
 	          21300);
 	CHECK_INT(
-	    one(f.db, "SELECT count(*) FROM message WHERE state = 'failed' AND reason = '550 no'"),
+	    t_db_int(f.db, "SELECT count(*) FROM message WHERE state = 'failed' AND reason = '550 no'"),
 	    1);
 	CHECK_INT(db_mail_pending(f.q, &count, &next, &f.e), 0);
 	CHECK_INT(count, 0);
@@ -378,8 +365,8 @@ test_walk_stops_on_error(void)
 	CHECK_INT(f.e.kind, ERR_IO);
 	CHECK_STR(f.e.msg, "fn failed at call 2");
 	CHECK_INT(f.s.calls, 2);
-	CHECK_INT(one(f.db, "SELECT count(*) FROM message"), 1);
-	CHECK_INT(one(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 0);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message"), 1);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 0);
 	db_rollback(f.db);
 	fx_close(&f);
 }
@@ -412,10 +399,10 @@ test_notice_marks(void)
 	CHECK_INT(db_begin(f.db, &f.e), 0);
 	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
 	CHECK_INT(f.s.calls, 1);
-	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
-	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 11);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 11);
 
-	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
 
 	/* Families 1 and 3 are owed a notice; one is stored, for family 1 only. */
 	memset(&f.s, 0, sizeof(f.s));
@@ -425,10 +412,10 @@ test_notice_marks(void)
 	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_NOTIFY, see, &f.s, &f.e), 0);
 	CHECK_INT(f.s.calls, 2);
 	CHECK_INT(f.s.n, 2);
-	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 12);
-	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
-	CHECK_INT(one(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
-	CHECK_INT(one(f.db, "SELECT count(*) FROM message WHERE kind = 'notice'"), 2);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 12);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message WHERE kind = 'notice'"), 2);
 	CHECK_INT(db_commit(f.db, &f.e), 0);
 	fx_close(&f);
 }

@@ -6,6 +6,7 @@
 #include "db_int.h"
 #include "night.h"
 #include "t.h"
+#include "t_db.h"
 #include "when.h"
 
 static void
@@ -160,21 +161,6 @@ test_run(void)
 	db_close(db);
 }
 
-/* One integer from sql on db, -1 when it returns no row. */
-static long long
-query_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-		return -2;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /*
  * A requests import checks its references itself, with SQLite's foreign
  * keys off for its transaction: a request naming no known child is a bad
@@ -197,23 +183,23 @@ test_requests_refs(void)
 	              &s, &c, &e),
 	          0);
 	CHECK_INT(run(db, IMPORT_ACTIVITIES, "activity_id;name\nCANT;Cantine\n", &s, &c, &e), 0);
-	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
 	snprintf(text, sizeof(text), "%sR1;C1;CANT;2024-09-02;reserve;2024-08-30 10:00\n"
 	                             "R2;C9;CANT;2024-09-02;reserve;2024-08-30 10:01\n",
 	         hdr);
 	CHECK_INT(run(db, IMPORT_REQUESTS, text, &s, &c, &e), -1);
 	CHECK_INT(e.kind, ERR_DATA);
 	CHECK(strstr(s.buf, "x.csv:3: column child_id:") != NULL);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM request"), 0);
-	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request"), 0);
+	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
 	snprintf(text, sizeof(text), "%sR1;C1;CANT;2024-09-02;reserve;2024-08-30 10:00\n", hdr);
 	CHECK_INT(run(db, IMPORT_REQUESTS, text, &s, &c, &e), 0);
 	CHECK_INT(c.inserted, 1);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM request r JOIN child c ON c.ref = r.child_ref"
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request r JOIN child c ON c.ref = r.child_ref"
 	                        " JOIN activity a ON a.ref = r.activity_ref"
 	                        " WHERE c.child_id = 'C1' AND a.activity_id = 'CANT'"),
 	          1);
-	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
+	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
 	/* On again: deleting a parent of a stored request is refused. */
 	CHECK_INT(sqlite3_exec(db->sql, "DELETE FROM child", NULL, NULL, NULL),
 	          SQLITE_CONSTRAINT_FOREIGNKEY);
@@ -249,12 +235,12 @@ test_night_refs(void)
 	          0);
 	CHECK_INT(when_parse_datetime("2024-08-30 22:00", &now), 0);
 	CHECK_INT(night_resolve(db, &cfg, now, &res, &e), 0);
-	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 0); /* off while it writes */
+	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 0); /* off while it writes */
 	CHECK_INT(db_commit(db, &e), 0);
 	night_end(db);
-	CHECK_INT(query_int(db, "PRAGMA foreign_keys"), 1);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM request WHERE state = 'accepted'"), 1);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM decision d JOIN batch b USING (batch_id)"
+	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request WHERE state = 'accepted'"), 1);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM decision d JOIN batch b USING (batch_id)"
 	                        " JOIN request r USING (seq)"),
 	          1);
 	db_close(db);

@@ -14,6 +14,7 @@
 
 #include "db_int.h"
 #include "t.h"
+#include "t_db.h"
 #include "transmit.h"
 #include "when.h"
 
@@ -87,19 +88,6 @@ report_of(struct db *db, int f)
 	return text;
 }
 
-static long long
-one_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /*
  * One place at the centre on day D, six families asking for it: family 1
  * accepted, families 2-6 waitlisted in batch 1. Family 1 then cancels; the
@@ -148,7 +136,7 @@ test_a_batch_landing_between_chunks_is_composed_from(void)
 	nb.calls = 0;
 	night_lands(&nb); /* batch 1 */
 	CHECK_INT(nb.rc, 0);
-	CHECK_INT(one_int(db, "SELECT count(*) FROM request WHERE state = 'waitlisted'"), 5);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request WHERE state = 'waitlisted'"), 5);
 	snprintf(sql, sizeof(sql),
 	         "INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
 	         " submitted_at) VALUES ('X1', 1, 1, %d, 'cancel', %lld)",
@@ -160,15 +148,15 @@ test_a_batch_landing_between_chunks_is_composed_from(void)
 	nb.calls = 0;
 	CHECK_INT(morning_compose(db, &cfg, morning, NULL, &feed, &st, &e), 0);
 	CHECK_INT(nb.rc, 0);
-	CHECK_INT(one_int(db, "SELECT max(batch_id) FROM batch"), 2);
-	CHECK_INT(one_int(db, "SELECT count(*) FROM request WHERE request_id = 'R2'"
+	CHECK_INT(t_db_int(db, "SELECT max(batch_id) FROM batch"), 2);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request WHERE request_id = 'R2'"
 	                      " AND state = 'accepted' AND reported = 1"),
 	          1);
 	CHECK_INT(st.landed, 1);
 	/* family 1 twice (batch 1's acceptance, then its cancellation), the others once */
 	CHECK_INT(st.reports, 7);
-	CHECK_INT(one_int(db, "SELECT count(*) FROM message WHERE kind = 'report'"), 7);
-	CHECK_INT(one_int(db, "SELECT count(*) FROM request WHERE state <> 'pending'"
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM message WHERE kind = 'report'"), 7);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request WHERE state <> 'pending'"
 	                      " AND reported = 0"),
 	          0);
 	text = report_of(db, 2);

@@ -3,7 +3,7 @@
  * night's decisions, in the smallest schema that can hold them: the goals
  * of bench.sh (import <= 1.5x, transmit <= 2x) are ratios to it.
  *
- *   barefloor [-S SYNC] [-D] DB REQUESTS.CSV
+ *   barefloor [-S SYNC] [-D] [-w FILE] DB REQUESTS.CSV
  *
  * REQUESTS.CSV is the town's requests file (contract section 3, ';'
  * separated, the columns in towngen's order); it is read into memory first,
@@ -26,6 +26,10 @@
  *   transmit  N updates of (state, reason, position, batch_id) by primary
  *             key in key order, each followed by one appended decision row
  *             (the transmit floor).
+ *
+ * -w FILE: between the two, create FILE.ready and wait until FILE exists,
+ * so that another writer (stress/portal.py, the portal) can be started on
+ * DB and measured beside the transmit transaction alone.
  *
  * Prints one line "n=N insert_s=S transmit_s=S insert_cpu=S transmit_cpu=S"
  * and exits 0; exits 1 with a message when anything fails or rows are
@@ -161,6 +165,21 @@ bind_opt(sqlite3_stmt *st, int i, int32_t v)
 		sqlite3_bind_int(st, i, v);
 }
 
+/* -w: say the rows are in (FILE.ready), then wait for FILE. */
+static void
+wait_for_go(const char *go)
+{
+	char ready[4096];
+	FILE *fp;
+
+	if (snprintf(ready, sizeof(ready), "%s.ready", go) >= (int)sizeof(ready))
+		die(go, "name too long");
+	if ((fp = fopen(ready, "w")) == NULL || fclose(fp) != 0)
+		die(ready, "cannot create");
+	while (access(go, F_OK) != 0)
+		usleep(10000);
+}
+
 static struct span
 insert_rows(const struct row *rows, long n)
 {
@@ -238,16 +257,18 @@ transmit(long n)
 int
 main(int argc, char **argv)
 {
-	const char *path, *sync = "NORMAL";
+	const char *path, *sync = "NORMAL", *go = NULL;
 	char sql[256];
 	struct row *rows;
 	struct span ins, tx;
 	long n;
 	int c, durable = 0;
 
-	while ((c = getopt(argc, argv, "S:D")) != -1) {
+	while ((c = getopt(argc, argv, "S:Dw:")) != -1) {
 		if (c == 'D')
 			durable = 1;
+		else if (c == 'w')
+			go = optarg;
 		else if (c == 'S' &&
 		         (strcmp(optarg, "NORMAL") == 0 || strcmp(optarg, "FULL") == 0 ||
 		          strcmp(optarg, "EXTRA") == 0 || strcmp(optarg, "OFF") == 0))
@@ -277,6 +298,8 @@ main(int argc, char **argv)
 	     "CREATE TABLE decision(seq INTEGER, state TEXT, reason TEXT, position INTEGER);");
 	ins = insert_rows(rows, n);
 	free(rows);
+	if (go != NULL)
+		wait_for_go(go);
 	if (durable)
 		exec("PRAGMA synchronous = FULL");
 	tx = transmit(n);
@@ -288,6 +311,6 @@ main(int argc, char **argv)
 	       ins.wall, tx.wall, ins.cpu, tx.cpu);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 usage:
-	fputs("usage: barefloor [-S NORMAL|FULL|EXTRA|OFF] [-D] DB REQUESTS.CSV\n", stderr);
+	fputs("usage: barefloor [-S NORMAL|FULL|EXTRA|OFF] [-D] [-w FILE] DB REQUESTS.CSV\n", stderr);
 	return 64;
 }

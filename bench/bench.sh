@@ -262,8 +262,38 @@ print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%d %H:%M:%S")) + 60)' "$
 				2>"$run/portal-transmit.err" ||
 				problem "transmit beside the portal failed: $(head -n 3 "$run/portal-transmit.err")"
 			rm -f "$run/portal.db" "$run/portal.db-wal" "$run/portal.db-shm"
+			floor_beside_portal "$run" "$tdir"
 		fi
 	fi
+}
+
+# floor_beside_portal RUN TOWN: the bare floor's transmit transaction while
+# the portal inserts (stress/portal.py, in the floor's own table): what
+# SQLite alone makes the portal wait for one atomic night of the same rows.
+floor_beside_portal() {
+	frun=$1 ftown=$2
+	rm -f "$frun"/pbare.db* "$frun"/pbare.go*
+	note "size $n: the floor's transmit while the portal writes"
+	"$BARE" -S "$BARE_SYNC" -D -w "$frun/pbare.go" "$frun/pbare.db" "$ftown/requests.csv" \
+		>"$frun/pbare.out" 2>&1 &
+	bpid=$!
+	while [ ! -f "$frun/pbare.go.ready" ] && kill -0 "$bpid" 2>/dev/null; do
+		sleep 0.1
+	done
+	if [ ! -f "$frun/pbare.go.ready" ]; then
+		wait "$bpid"
+		problem "barefloor -w failed: $(head -n 3 "$frun/pbare.out")"
+		return 0
+	fi
+	beside_portal "$frun/pbare.db" "$frun/pbare-portal" 0 floor_go "$frun/pbare.go" "$bpid" ||
+		problem "barefloor beside the portal failed: $(head -n 3 "$frun/pbare.out")"
+	rm -f "$frun"/pbare.db*
+}
+
+# floor_go FILE PID: let barefloor -w FILE go on, and wait for it.
+floor_go() {
+	: >"$1"
+	wait "$2"
 }
 
 # median_pair RUN STEP KEY PAIRS: of the pairs' STEP/floor ratios (the floor's
@@ -571,6 +601,15 @@ if [ "$PEER_SIZE" -gt 0 ] && [ -f "$V/run-nights/compared" ]; then
 	nw=$(wall_s "$V/run-nights/nights.time") pw=$(wall_s "$V/run-nights/peer.time")
 	say "  two nights of $(label "$PEER_SIZE"): nocturne $nw s, $(rss_mib "$V/run-nights/nights.time") MiB; peer $pw s, $(rss_mib "$V/run-nights/peer.time") MiB; exports identical: $peer_same"
 	goal "two nights: nocturne / peer" "$(ratio "$nw" "$pw")" 0.25 x
+	# The floor under that goal: the same requests only inserted and
+	# decided once by SQLite alone (the bare floor at that size), without
+	# the reference data, the second night or the exports.
+	if [ -f "$V/run-$PEER_SIZE/bare-import.out" ] && [ -f "$V/run-$PEER_SIZE/bare-transmit.out" ]; then
+		fi_s=$(field "$(cat "$V/run-$PEER_SIZE/bare-import.out")" insert_s)
+		ft_s=$(field "$(cat "$V/run-$PEER_SIZE/bare-transmit.out")" transmit_s)
+		fs=$(awk -v a="$fi_s" -v b="$ft_s" 'BEGIN { printf "%.2f", a + b }')
+		say "  the floor alone: $(label "$PEER_SIZE") requests inserted ($fi_s s) and decided ($ft_s s) once, $fs s: x$(ratio "$fs" "$pw") the peer"
+	fi
 fi
 if [ "$NOTIFY_FAMILIES" -gt 0 ] && [ -f "$V/run-notify/notify.ok" ] &&
 	[ -f "$V/run-notify/source.time" ]; then
@@ -583,6 +622,11 @@ if [ -n "$portal_n" ] && [ -f "$V/run-$portal_n/portal.wait" ]; then
 	say "  portal: $1 inserts during the $(label "$portal_n") night"
 	goal "portal worst insert wait, $(label "$portal_n") night" \
 		"$(awk -v m="${2:-}" 'BEGIN { if (m == "") print "-"; else printf "%.2f", m / 1000 }')" 1 " s"
+	if [ -f "$V/run-$portal_n/pbare-portal.wait" ]; then
+		# shellcheck disable=SC2046
+		set -- $(cat "$V/run-$portal_n/pbare-portal.wait")
+		say "  the floor alone: the portal's worst wait beside its one-transaction night of the same rows, $(awk -v m="${2:-}" 'BEGIN { if (m == "") print "-"; else printf "%.2f", m / 1000 }') s ($1 inserts)"
+	fi
 fi
 
 say ""

@@ -197,6 +197,35 @@ eq "$?" 0 "exit code with -S FULL -D"
 eq "$?" 1 "not a requests file"
 ok
 
+t barefloor_waits_beside_the_portal
+# -w: the rows in, FILE.ready made, nothing decided until FILE exists; the
+# portal (stress/portal.py, in the floor's own table) inserts meanwhile.
+rm -f "$T"/go*
+"$B/bench/barefloor" -D -w "$T/go" "$T/pbare.db" "$T/a/requests.csv" >"$T/pbare.out" 2>&1 &
+bpid=$!
+i=0
+while [ ! -f "$T/go.ready" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+[ -f "$T/go.ready" ] || fail "no $T/go.ready: $(cat "$T/pbare.out")"
+sleep 0.3
+eq "$(sqlite3 "$T/pbare.db" "SELECT count(*), count(batch_id) FROM request")" "20000|0" \
+	"inserted, and waiting before the transmit"
+/usr/bin/python3 "$top/stress/portal.py" "$T/pbare.db" "$T/pstop" 1000 >"$T/portal.out" 2>&1 &
+ppid=$!
+sleep 0.3
+: >"$T/go"
+wait "$bpid"
+eq "$?" 0 "barefloor -w exit code"
+: >"$T/pstop"
+wait "$ppid"
+set -- $(cat "$T/portal.out")
+[ "${2:-0}" -gt 0 ] 2>/dev/null || fail "the portal inserted nothing: $(cat "$T/portal.out")"
+eq "${4:-}" 0 "the portal's failed inserts"
+eq "$(sqlite3 "$T/pbare.db" "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%' AND batch_id IS NULL")" \
+	"$2" "the portal's rows, in the floor's table, undecided"
+eq "$(sqlite3 "$T/pbare.db" "SELECT count(*) FROM decision")" 20000 "the floor's decisions"
+rm -f "$T"/pstop
+ok
+
 # With the tools built, the town goes through import and transmit cleanly.
 if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 	t town_imports_and_transmits

@@ -284,6 +284,8 @@ main(int argc, char **argv)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
 		die(path, NULL);
+	/* Another writer beside it (-w, the portal) is waited for as the tools do. */
+	sqlite3_busy_timeout(db, 5000);
 	snprintf(sql, sizeof(sql),
 	         "PRAGMA journal_mode = WAL;"
 	         "PRAGMA synchronous = %s;"

@@ -132,6 +132,18 @@ void db_rollback(struct db *db);
  */
 int db_foreign_keys(struct db *db, int on, struct err *e);
 
+/*
+ * One of held's triggers (db_schema.c) off for a writer that keeps held
+ * itself or writes nothing it holds (the night's update, the import's
+ * pending requests): a trigger runs for every row, even when its WHEN is
+ * false (a sixth of a million-request import). Inside a transaction:
+ * db_trigger_off drops trigger name, its text in *sql (NULL when there was
+ * none); db_trigger_on makes it again from that text, which it frees. A
+ * rollback brings it back by itself.
+ */
+int db_trigger_off(struct db *db, const char *name, char **sql, struct err *e);
+int db_trigger_on(struct db *db, char *sql, struct err *e);
+
 /* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
 void db_checkpoint(struct db *db);
 

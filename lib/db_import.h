@@ -122,6 +122,12 @@ int db_import_add_request(struct db_import *d, const struct db_request *r, int64
  * parents of each row: a sixth of a million-request import).
  */
 int db_import_begin(struct db_import *d, int own_refs, struct err *e);
+/*
+ * Before the caller commits: what db_import_begin set aside for the
+ * transaction is back (own_refs: the trigger held_insert, which a pending
+ * request never fires, is dropped meanwhile; db.h db_trigger_off).
+ */
+int db_import_end(struct db_import *d, struct err *e);
 
 /* The greatest request seq so far (0 when none). */
 int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);

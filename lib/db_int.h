@@ -10,20 +10,6 @@
 #include "db.h"
 #include "export.h"
 
-/*
- * A slot's reservations that hold or held a place (accepted, waitlisted,
- * cancelled): a query that repeats this condition reads them through the
- * partial index request_held (db_schema.c), not the slot's pending requests:
- * the text must be the index's own, term for term (SQLite uses a partial
- * index only for a query whose WHERE repeats its condition).
- * HELD_OF("r.") is the same for a request aliased r (HELD_R).
- */
-#define HELD_OF(t)                                                                                 \
-	" AND (" t "state = 'accepted' OR " t "state = 'waitlisted' OR " t                         \
-	"state = 'cancelled') AND " t "action = 'reserve'"
-#define HELD HELD_OF("")
-#define HELD_R HELD_OF("r.")
-
 /* The schema: db_migrations[i] takes user_version i to i + 1 (db_schema.c). */
 extern const char *const db_migrations[];
 extern const int db_nmigrations;

@@ -31,15 +31,14 @@ enum {
 /*
  * The requests to put in mail. Only cancelled reservations look back at
  * their decisions, only accepted cancellations at the reservation they undid,
- * only duplicates at the request that holds their day (through the index
- * request_held, the slot's reservations): CASE keeps each lookup to the rows
- * that need it.
+ * only duplicates at the request that holds their day (in held, the slot's
+ * places): CASE keeps each lookup to the rows that need it.
  */
 /* clang-format off */
 #define HOLDER(col)                                                                          \
-	" CASE WHEN r.reason = 'duplicate' THEN (SELECT h." col " FROM request h"            \
-	"  WHERE h.child_ref = r.child_ref AND h.activity_ref = r.activity_ref"              \
-	"  AND h.day = r.day AND h.seq <> r.seq" HELD_OF("h.")                             \
+	" CASE WHEN r.reason = 'duplicate' THEN (SELECT h." col " FROM held h"               \
+	"  WHERE h.activity_ref = r.activity_ref AND h.day = r.day"                          \
+	"  AND h.child_ref = r.child_ref AND h.seq <> r.seq"                                 \
 	"  ORDER BY h.state = 'cancelled', h.seq LIMIT 1) END"
 #define UNDONE(col)                                                                          \
 	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT " col                                  \

@@ -11,16 +11,16 @@
  * request below it is decided), in the table's order, not the whole
  * history, and sorts the pending ones into slot order itself (runsort.h:
  * fixed records, runs spilled to a temporary file past a few megabytes). A
- * slot's held places come from the partial index request_held, without the
- * pending requests of the slot beside them.
+ * slot's places come from the table held (its key begins with the slot),
+ * without the pending requests of the slot beside them.
  */
 static const char *const sql_text[ST_N] = {
     [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
                    " departure, submitted_at FROM request"
                    " WHERE seq >= ?2 AND state = 'pending' AND submitted_at <= ?1",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
-                " FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
-                " AND state IN ('accepted','waitlisted')",
+                " FROM held WHERE activity_ref = ?1 AND day = ?2"
+                " AND (state = 'accepted' OR state = 'waitlisted')",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
     [ST_EVENT] = "INSERT INTO temp.night_event_raw(seq, kind, reason, position, other, prev,"
                  " deadline, hours_from, hours_to, detail)"
@@ -64,6 +64,41 @@ cmp_change(const void *pa, const void *pb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+/* A state's place in held's key: the text order of its name. */
+static int
+state_rank(uint8_t state)
+{
+	switch (state) {
+	case RULES_ACCEPTED:
+		return 0;
+	case RULES_CANCELLED:
+		return 1;
+	default: /* RULES_WAITLISTED */
+		return 2;
+	}
+}
+
+/* held's key order; a place that goes before the one that comes at its key. */
+static int
+cmp_held(const void *pa, const void *pb)
+{
+	const struct night_held *a = pa, *b = pb;
+
+	if (a->activity != b->activity)
+		return a->activity < b->activity ? -1 : 1;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->state != b->state)
+		return state_rank(a->state) < state_rank(b->state) ? -1 : 1;
+	if (a->child != b->child)
+		return a->child < b->child ? -1 : 1;
+	if (a->submitted_at != b->submitted_at)
+		return a->submitted_at < b->submitted_at ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return (a->op > b->op) - (a->op < b->op);
+}
+
 int
 db_night_open(struct db *db, struct db_night **out, struct err *e)
 {
@@ -72,12 +107,13 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	h->db = db;
 	runsort_init(&h->pending, sizeof(struct rules_req), NIGHT_SORT_MEM, cmp_slot_order);
 	runsort_init(&h->changes, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
+	runsort_init(&h->held, sizeof(struct night_held), NIGHT_SORT_MEM, cmp_held);
 	/* A table left by an earlier failed write phase on this connection
 	 * (its drop was rolled back with it) must not stop this night. */
 	drop_temp(db);
 	if (db_night_cache_set(h, -NIGHT_CACHE_KIB, &h->cache_saved, e) < 0 ||
 	    db_exec(db, EVENT_TABLE, e) < 0 || db_exec(db, EVENT_RAW_TABLE, e) < 0 ||
-	    db_night_changes_register(h, e) < 0) {
+	    db_night_sorted_register(h, e) < 0) {
 		db_night_close(h);
 		*out = NULL;
 		return -1;
@@ -101,13 +137,14 @@ db_night_close(struct db_night *h)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
 	drop_temp(h->db);
-	db_night_changes_unregister(h);
+	db_night_sorted_unregister(h);
 	if (h->cache_saved != 0) {
 		struct err ignored;
 		db_night_cache_restore(h, h->cache_saved, &ignored);
 	}
 	runsort_release(&h->pending);
 	runsort_release(&h->changes);
+	runsort_release(&h->held);
 	free(h);
 }
 

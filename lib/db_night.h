@@ -99,9 +99,12 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 /*
  * Record what the batch did to one request (nothing unless RULES_F_CHANGED
  * or RULES_F_MOVED), in an external sort by request (memory, then a
- * temporary file), in any order.
+ * temporary file), in any order; was is its state before the batch
+ * (RULES_PENDING, or the state db_night_slot_reservations read): the place
+ * it held, if any, goes from the table held and the one it holds now
+ * comes in, in another such sort, in held's order.
  */
-int db_night_write(struct db_night *h, const struct rules_req *r, struct err *e);
+int db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struct err *e);
 
 /*
  * Record one event of the batch (rules.h struct rules_event) in a temporary
@@ -120,7 +123,8 @@ int db_night_sort(struct db_night *h, struct err *e);
  * Apply the recorded changes: the events into the event table, one decision row for each changed
  * request, then the requests: state, reason, position, batch_id (changed ones), undoes, and the
  * mail bookkeeping (promoted: a notice is owed if a compte-rendu reported it waitlisted; cancelled:
- * an owed notice is dropped; expired: to be reported again). Moved ones get their position.
+ * an owed notice is dropped; expired: to be reported again). Moved ones get their position. Then
+ * the places that went and came, in held.
  */
 int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 

@@ -22,7 +22,7 @@ enum {
  * The batch's changes go as they come (slot by slot) into an external sort
  * by seq (runsort.h), still in the read phase; the write phase applies them
  * to request and decision with two set-based statements over the virtual
- * table night_changes (db_night_changes.c), in key order: a million
+ * table night_changes (db_night_sorted.c), in key order: a million
  * single-row statements cost twice as much, a temporary table copy of them
  * a third more. Memory holds a few megabytes of them, not the batch.
  */
@@ -33,6 +33,22 @@ struct night_change {
 	uint8_t state;    /* enum rules_state */
 	uint8_t reason;   /* enum rules_reason */
 	uint8_t ev;       /* EV_* */
+};
+
+/*
+ * A place that comes or goes in held (the table of the slots' places,
+ * db_schema.c): recorded as each slot is resolved, sorted in held's key
+ * order (activity_ref, day, state, child_ref, submitted_at, seq), and
+ * applied in the write phase as a merge of that order into the table,
+ * instead of an insertion scattered over it per changed request.
+ */
+enum { HELD_DEL = 0, HELD_PUT = 1 };
+struct night_held {
+	int64_t submitted_at;
+	int32_t activity, day, child, seq;
+	int32_t position; /* 0: none */
+	uint8_t state;    /* enum rules_state: accepted, waitlisted or cancelled */
+	uint8_t op;       /* HELD_DEL (the place as it was) or HELD_PUT (as it is) */
 };
 
 /*
@@ -75,16 +91,18 @@ struct db_night {
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
 	struct runsort changes; /* struct night_change, by seq */
 	long long nchanges;     /* changes recorded */
+	struct runsort held;    /* struct night_held, in held's key order */
+	long long nheld;        /* places recorded */
 	long long cache_saved;  /* the connection's cache_size before the night */
 };
 
 /*
- * Make h's sorted changes the table night_changes on its connection
- * (db_night_sort must have run before a statement reads it); the
- * unregistering drops the table.
+ * Make h's sorted changes and places the tables night_changes and
+ * night_held on its connection (db_night_sort must have run before a
+ * statement reads them); the unregistering drops the tables.
  */
-int db_night_changes_register(struct db_night *h, struct err *e);
-void db_night_changes_unregister(struct db_night *h);
+int db_night_sorted_register(struct db_night *h, struct err *e);
+void db_night_sorted_unregister(struct db_night *h);
 
 /* Run one-shot SQL returning a single integer. */
 int db_night_query_int(struct db_night *h, const char *sql, long long *v, struct err *e);

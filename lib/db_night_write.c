@@ -39,6 +39,20 @@ static const char sql_apply_requests[] =
     " reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
     " FROM night_changes AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
 
+/*
+ * The places that went, then the ones that came, in held's key order: a
+ * merge into the table (held_update, the trigger that keeps held in step
+ * with any other writer's UPDATE, is off meanwhile: see db_night_apply).
+ */
+static const char sql_held_del[] =
+    "DELETE FROM held WHERE (activity_ref, day, state, child_ref, submitted_at, seq)"
+    " IN (SELECT activity_ref, day, state, child_ref, submitted_at, seq FROM night_held"
+    " WHERE op = 0)";
+static const char sql_held_put[] =
+    "INSERT OR REPLACE INTO held(activity_ref, day, state, child_ref, submitted_at, seq,"
+    " position) SELECT activity_ref, day, state, child_ref, submitted_at, seq, position"
+    " FROM night_held WHERE op = 1";
+
 int
 db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
                    struct err *e)
@@ -67,13 +81,50 @@ db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, l
 	return 0;
 }
 
+/* Whether a reservation in state s holds a place in held (db_schema.c). */
+static int
+holds(uint8_t s)
+{
+	return s == RULES_ACCEPTED || s == RULES_WAITLISTED || s == RULES_CANCELLED;
+}
+
+/* Record the place r had (op HELD_DEL, state was) or has (HELD_PUT). */
+static int
+place(struct db_night *h, const struct rules_req *r, uint8_t op, uint8_t state, struct err *e)
+{
+	struct night_held p;
+
+	memset(&p, 0, sizeof(p));
+	p.submitted_at = r->submitted_at;
+	p.activity = r->activity;
+	p.day = r->day;
+	p.child = r->child;
+	p.seq = r->seq;
+	p.position = op == HELD_PUT && r->position > 0 ? r->position : 0;
+	p.state = state;
+	p.op = op;
+	if (runsort_add(&h->held, &p, e) < 0)
+		return err_prefix(e, "record a place");
+	h->nheld++;
+	return 0;
+}
+
 int
-db_night_write(struct db_night *h, const struct rules_req *r, struct err *e)
+db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struct err *e)
 {
 	struct night_change c;
+	int had, has;
 
 	if (!(r->flags & (RULES_F_CHANGED | RULES_F_MOVED)))
 		return 0;
+	/* held follows the row: the key holds the state, so a new state is
+	 * another place; the same one with a new position is put again. */
+	had = r->action == RULES_RESERVE && holds(was);
+	has = r->action == RULES_RESERVE && holds(r->state);
+	if (had && (!has || was != r->state) && place(h, r, HELD_DEL, was, e) < 0)
+		return -1;
+	if (has && place(h, r, HELD_PUT, r->state, e) < 0)
+		return -1;
 	memset(&c, 0, sizeof(c));
 	if (r->flags & RULES_F_CHANGED)
 		c.ev |= EV_CHANGED;
@@ -144,6 +195,8 @@ db_night_sort(struct db_night *h, struct err *e)
 {
 	if (runsort_finish(&h->changes, e) < 0)
 		return err_prefix(e, "sort changes");
+	if (runsort_finish(&h->held, e) < 0)
+		return err_prefix(e, "sort places");
 	if (exec_sorting(h, sql_sort_events, e) < 0 ||
 	    db_exec(h->db, "DELETE FROM temp.night_event_raw", e) < 0)
 		return err_prefix(e, "sort events");
@@ -167,14 +220,15 @@ exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *
 }
 
 /*
- * request's secondary indexes (request_held, request_waiting), as the
- * schema has them: each changed request that enters one is an insertion at
- * its slot's place, scattered over the index, which costs three times what
- * the row's own update does. A batch that changes a third of the table or
- * more drops them before its update and makes them again after it, one
- * sorted build (a million changes: 3.2 s instead of 5.0 s); a smaller one
- * keeps them (the build reads the whole table). Same transaction: atomic
- * with the rest, the same text from sqlite_schema.
+ * request's secondary indexes (request_waiting, and any of the operator's),
+ * as the schema has them: each changed request that enters one is an
+ * insertion at its slot's place, scattered over the index, which costs
+ * three times what the row's own update does. A batch that changes a third
+ * of the table or more drops them before its update and makes them again
+ * after it, one sorted build (when the slots' places were such an index, a
+ * million changes: 3.2 s instead of 5.0 s); a smaller one keeps them (the
+ * build reads the whole table). Same transaction: atomic with the rest,
+ * the same text from sqlite_schema.
  */
 #define REBUILD_MAX 8
 
@@ -251,10 +305,20 @@ rebuild_make(struct db_night *h, struct rebuild *rb, struct err *e)
 	return rc;
 }
 
+/*
+ * held_update (db_schema.c) puts each updated request's place right in
+ * held, one insertion at its slot's place: for a million changes, what the
+ * index request_held cost before it. The night drops it for its own
+ * UPDATE and applies its recorded places instead (sql_held_del,
+ * sql_held_put), then makes it again from its text, in the same
+ * transaction: atomic with the rest, and every other writer (an
+ * operator's UPDATE) still keeps held in step.
+ */
 int
 db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 {
 	struct rebuild rb;
+	char *trigger;
 
 	/*
 	 * Foreign keys checked once at commit, not per statement: an immediate
@@ -268,7 +332,17 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
 	    rebuild_drop(h, &rb, e) < 0)
 		return -1;
-	if (exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0) {
+	if (db_trigger_off(h->db, "held_update", &trigger, e) < 0) {
+		rebuild_free(&rb);
+		return -1;
+	}
+	if (exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0 ||
+	    db_exec(h->db, sql_held_del, e) < 0 || db_exec(h->db, sql_held_put, e) < 0) {
+		free(trigger);
+		rebuild_free(&rb);
+		return -1;
+	}
+	if (db_trigger_on(h->db, trigger, e) < 0) {
 		rebuild_free(&rb);
 		return -1;
 	}

@@ -124,9 +124,10 @@ request_links(struct db *db, struct db_request *r, long long child_ref, long lon
 		sqlite3_stmt *st;
 		int rc =
 		    db_row_maybe(db,
-		                 "SELECT h.request_id FROM request h WHERE h.child_ref = ?1"
-		                 " AND h.activity_ref = ?2 AND h.day = ?3" HELD
-		                 " AND h.seq <> ?4 AND h.state IN ('accepted','waitlisted')"
+		                 "SELECT r.request_id FROM held h JOIN request r ON r.seq = h.seq"
+		                 " WHERE h.activity_ref = ?2 AND h.day = ?3 AND h.child_ref = ?1"
+		                 " AND h.seq <> ?4"
+		                 " AND (h.state = 'accepted' OR h.state = 'waitlisted')"
 		                 " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
 		                 "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
 		                 "  OR (d.batch_id = ?5 AND (h.submitted_at < ?6"
@@ -162,11 +163,11 @@ request_slot(struct db *db, struct db_request *r, struct err *e)
 		sqlite3_finalize(st);
 	}
 	if (one_int(db,
-	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
+	            "SELECT count(*) FROM held WHERE activity_ref = ?1 AND day = ?2"
 	            " AND state = 'accepted'",
 	            r->activity_ref, r->day, &r->places_taken, e) < 0 ||
 	    one_int(db,
-	            "SELECT count(*) FROM request WHERE activity_ref = ?1 AND day = ?2" HELD
+	            "SELECT count(*) FROM held WHERE activity_ref = ?1 AND day = ?2"
 	            " AND state = 'waitlisted'",
 	            r->activity_ref, r->day, &r->waiting, e) < 0)
 		return -1;

@@ -287,6 +287,59 @@ const char *const db_migrations[] = {
     "  ON request(activity_ref, day, state, child_ref, submitted_at, position, action)"
     "  WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled')"
     "  AND action = 'reserve';",
+    /* 10 -> 11: a slot's places in a table of their own, held, instead of
+     * the index request_held: the same rows (reservations accepted,
+     * waitlisted or cancelled), the same key, and what is read of them.
+     * An index is made again from the whole table when a night changes a
+     * third of it or more (a scan and a sort of every place), or else
+     * takes one insertion at a slot's place per changed request, scattered.
+     * The night, which resolves slot by slot, knows the places that go and
+     * come in the table's own order and merges them in (db_night_write.c).
+     * The triggers keep held in step with every other writer's rows; the
+     * night drops held_update for its own UPDATE and makes it again, in
+     * its transaction. */
+    "CREATE TABLE held("
+    "  activity_ref INTEGER NOT NULL,"
+    "  day INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  child_ref INTEGER NOT NULL,"
+    "  submitted_at INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  position INTEGER,"
+    "  PRIMARY KEY(activity_ref, day, state, child_ref, submitted_at, seq)) WITHOUT ROWID;"
+    "INSERT INTO held(activity_ref, day, state, child_ref, submitted_at, seq, position)"
+    "  SELECT activity_ref, day, state, child_ref, submitted_at, seq, position FROM request"
+    "  WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled')"
+    "  AND action = 'reserve' ORDER BY activity_ref, day, state, child_ref, submitted_at, seq;"
+    "DROP INDEX request_held;"
+    "CREATE TRIGGER held_insert AFTER INSERT ON request"
+    "  WHEN (new.state = 'accepted' OR new.state = 'waitlisted' OR new.state = 'cancelled')"
+    "  AND new.action = 'reserve'"
+    " BEGIN"
+    "  INSERT INTO held(activity_ref, day, state, child_ref, submitted_at, seq, position)"
+    "  VALUES (new.activity_ref, new.day, new.state, new.child_ref, new.submitted_at, new.seq,"
+    "  new.position);"
+    " END;"
+    "CREATE TRIGGER held_delete AFTER DELETE ON request"
+    "  WHEN (old.state = 'accepted' OR old.state = 'waitlisted' OR old.state = 'cancelled')"
+    "  AND old.action = 'reserve'"
+    " BEGIN"
+    "  DELETE FROM held WHERE activity_ref = old.activity_ref AND day = old.day"
+    "  AND state = old.state AND child_ref = old.child_ref"
+    "  AND submitted_at = old.submitted_at AND seq = old.seq;"
+    " END;"
+    "CREATE TRIGGER held_update AFTER UPDATE OF seq, activity_ref, day, state, child_ref,"
+    "  submitted_at, position, action ON request"
+    " BEGIN"
+    "  DELETE FROM held WHERE activity_ref = old.activity_ref AND day = old.day"
+    "  AND state = old.state AND child_ref = old.child_ref"
+    "  AND submitted_at = old.submitted_at AND seq = old.seq;"
+    "  INSERT INTO held(activity_ref, day, state, child_ref, submitted_at, seq, position)"
+    "  SELECT new.activity_ref, new.day, new.state, new.child_ref, new.submitted_at, new.seq,"
+    "  new.position"
+    "  WHERE (new.state = 'accepted' OR new.state = 'waitlisted' OR new.state = 'cancelled')"
+    "  AND new.action = 'reserve';"
+    " END;",
 };
 
 const int db_nmigrations = (int)(sizeof(db_migrations) / sizeof(db_migrations[0]));

@@ -32,6 +32,8 @@ struct night {
 	size_t nwl;
 	struct rules_req *ex; /* one slot's stored reservations */
 	size_t nex, ex_cap;
+	uint8_t *was; /* their states before the batch (ex[i].state, before resolving) */
+	size_t was_cap;
 	struct rules_req **ptrs;
 	size_t ptrs_cap;
 	struct rules_work work;
@@ -50,6 +52,7 @@ night_free(struct night *n)
 	free(n->cur);
 	free(n->wl);
 	free(n->ex);
+	free(n->was);
 	free(n->ptrs);
 	rules_work_release(&n->work);
 }
@@ -114,6 +117,9 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, struct err *e)
 		return -1;
 	if (db_night_slot_reservations(n->h, activity, day, &n->ex, &n->nex, &n->ex_cap, e) < 0)
 		return -1;
+	xgrow(&n->was, &n->was_cap, n->nex, sizeof(*n->was));
+	for (i = 0; i < n->nex; i++)
+		n->was[i] = n->ex[i].state;
 	s.act = a;
 	s.open_days = &n->open_days[a - n->acts];
 	s.day = day;
@@ -135,10 +141,10 @@ resolve_slot(struct night *n, int32_t activity, int32_t day, struct err *e)
 		return -1;
 
 	for (i = 0; i < n->ncur; i++)
-		if (db_night_write(n->h, &n->cur[i], e) < 0)
+		if (db_night_write(n->h, &n->cur[i], RULES_PENDING, e) < 0)
 			return -1;
 	for (i = 0; i < n->nex; i++) {
-		if (db_night_write(n->h, &n->ex[i], e) < 0)
+		if (db_night_write(n->h, &n->ex[i], n->was[i], e) < 0)
 			return -1;
 		if ((n->ex[i].flags & (RULES_F_CHANGED | RULES_F_MOVED)) == RULES_F_MOVED)
 			n->res->n_moved++;

@@ -200,6 +200,20 @@ test_requests_refs(void)
 	                        " WHERE c.child_id = 'C1' AND a.activity_id = 'CANT'"),
 	          1);
 	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
+	/* held's trigger, off for the import's pending requests, is back (after
+	 * the failed import too), and it still puts a decided request in held. */
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+	                        " AND name = 'held_insert'"),
+	          1);
+	CHECK_INT(sqlite3_exec(db->sql,
+	                       "INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
+	                       " submitted_at, state) SELECT 'R9', child_ref, activity_ref, day,"
+	                       " 'reserve', 0, 'accepted' FROM request",
+	                       NULL, NULL, NULL),
+	          SQLITE_OK);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM held h JOIN request r USING (seq)"
+	                        " WHERE r.request_id = 'R9'"),
+	          1);
 	/* On again: deleting a parent of a stored request is refused. */
 	CHECK_INT(sqlite3_exec(db->sql, "DELETE FROM child", NULL, NULL, NULL),
 	          SQLITE_CONSTRAINT_FOREIGNKEY);

@@ -76,6 +76,33 @@ writable_folder(struct check_report *r, const char *dir, const char *what)
 	return 0;
 }
 
+/*
+ * The slots' places (held) that a night reads agree with the requests, and
+ * the triggers that keep them in step are there: what a night decides
+ * depends on it.
+ */
+static void
+check_held(const struct config *cfg, struct db *db, struct check_report *r)
+{
+	long long astray = 0;
+	int triggers = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (db_held_check(db, &astray, &triggers, &e) < 0) {
+		add_err(r, &e);
+		return;
+	}
+	if (astray > 0)
+		add(r, ERR_IO, "%s: held: %lld %s of the slots' places %s not the requests'",
+		    cfg->db_path, astray, astray == 1 ? "row" : "rows", astray == 1 ? "is" : "are");
+	if (triggers != 3)
+		add(r, ERR_IO,
+		    "%s: held: %d of its 3 triggers on request (held_insert, held_update,"
+		    " held_delete)",
+		    cfg->db_path, triggers);
+}
+
 static void
 check_database(const struct config *cfg, struct check_report *r, off_t *size)
 {
@@ -97,6 +124,8 @@ check_database(const struct config *cfg, struct check_report *r, off_t *size)
 			free(lines[i]);
 		}
 		free(lines);
+		if (n == 0)
+			check_held(cfg, db, r);
 		db_close(db);
 	}
 	if (stat(cfg->db_path, &st) == 0) {

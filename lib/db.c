@@ -539,6 +539,37 @@ db_copy_to(struct db *db, const char *path, struct err *e)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+#define HELD_COLS "activity_ref, day, state, child_ref, submitted_at, seq, position"
+#define HELD_ROWS                                                                                  \
+	"SELECT " HELD_COLS " FROM request WHERE (state = 'accepted' OR state = 'waitlisted'"      \
+	" OR state = 'cancelled') AND action = 'reserve'"
+
+int
+db_held_check(struct db *db, long long *astray, int *triggers, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db,
+	               "SELECT (SELECT count(*) FROM (SELECT " HELD_COLS
+	               " FROM held EXCEPT " HELD_ROWS ")) + (SELECT count(*) FROM (" HELD_ROWS
+	               " EXCEPT SELECT " HELD_COLS
+	               " FROM held)), (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+	               " AND tbl_name = 'request'"
+	               " AND name IN ('held_insert', 'held_update', 'held_delete'))",
+	               &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*astray = sqlite3_column_int64(st, 0);
+		*triggers = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, e, "compare held with the requests");
+	return 0;
+}
+
 int
 db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e)
 {

@@ -161,4 +161,11 @@ int db_copy_to(struct db *db, const char *path, struct err *e);
  */
 int db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e);
 
+/*
+ * held (the slots' places, db_schema.c) against request: *astray the rows
+ * that are in one and not the other (0 when they agree), *triggers how
+ * many of its three triggers are there (3).
+ */
+int db_held_check(struct db *db, long long *astray, int *triggers, struct err *e);
+
 #endif

@@ -30,8 +30,8 @@ ok
 
 t check_corrupted_database
 cp "$T/n.db" "$T/bad.db"
-# Overwrite the first bytes of an index's root page: a b-tree page that is no page.
-p=$(sqlite3 "$T/bad.db" "SELECT rootpage FROM sqlite_master WHERE name = 'request_held'")
+# Overwrite the first bytes of held's root page: a b-tree page that is no page.
+p=$(sqlite3 "$T/bad.db" "SELECT rootpage FROM sqlite_master WHERE name = 'held'")
 sz=$(sqlite3 "$T/bad.db" 'PRAGMA page_size')
 printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
 	dd of="$T/bad.db" bs=1 seek=$(((p - 1) * sz)) conv=notrunc 2>/dev/null
@@ -42,6 +42,21 @@ expect_empty "$OUT" stdout
 # The same file without the damage passes: the check looks at the data.
 run nocturne-status --check --db "$T/n.db"
 expect_rc 0
+ok
+
+t check_held_disagrees
+# The slots' places a night reads (held) must be the requests': a place
+# lost, or a trigger that keeps them in step gone, is one line each, 74.
+cp "$T/n.db" "$T/held.db"
+[ "$(sqlite3 "$T/held.db" 'SELECT count(*) FROM held')" -gt 0 ] || fail "no place held after night 1"
+sqlite3 "$T/held.db" 'DELETE FROM held WHERE seq = (SELECT min(seq) FROM held)'
+run nocturne-status --check --db "$T/held.db"
+expect_rc 74
+expect_eq "$ERR" "nocturne-status: $T/held.db: held: 1 row of the slots' places is not the requests'"
+sqlite3 "$T/held.db" 'DROP TRIGGER held_update'
+run nocturne-status --check --db "$T/held.db"
+expect_rc 74
+expect_contains "$ERR" "nocturne-status: $T/held.db: held: 2 of its 3 triggers on request (held_insert, held_update, held_delete)"
 ok
 
 t check_not_a_database

@@ -22,24 +22,7 @@ static const char *const sql_text[ST_N] = {
                 " FROM held WHERE activity_ref = ?1 AND day = ?2"
                 " AND (state = 'accepted' OR state = 'waitlisted')",
     [ST_OPENING] = "SELECT capacity FROM opening WHERE activity_ref = ?1 AND day = ?2",
-    [ST_EVENT] = "INSERT INTO temp.night_event_raw(seq, kind, reason, position, other, prev,"
-                 " deadline, hours_from, hours_to, detail)"
-                 " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
-
-static const char *const temp_tables[] = {"night_event_raw", "night_event"};
-#define NTEMP (sizeof(temp_tables) / sizeof(temp_tables[0]))
-
-static void
-drop_temp(struct db *db)
-{
-	char sql[64];
-
-	for (size_t i = 0; i < NTEMP; i++) {
-		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.%s", temp_tables[i]);
-		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
-	}
-}
 
 /* The pending requests' order: by slot (activity, day), then submitted_at, then seq. */
 static int
@@ -54,6 +37,17 @@ cmp_slot_order(const void *pa, const void *pb)
 	if (a->submitted_at != b->submitted_at)
 		return a->submitted_at < b->submitted_at ? -1 : 1;
 	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* The event table's key: (seq, n). */
+static int
+cmp_event(const void *pa, const void *pb)
+{
+	const struct night_event *a = pa, *b = pb;
+
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return (a->n > b->n) - (a->n < b->n);
 }
 
 static int
@@ -108,11 +102,8 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	runsort_init(&h->pending, sizeof(struct rules_req), NIGHT_SORT_MEM, cmp_slot_order);
 	runsort_init(&h->changes, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
 	runsort_init(&h->held, sizeof(struct night_held), NIGHT_SORT_MEM, cmp_held);
-	/* A table left by an earlier failed write phase on this connection
-	 * (its drop was rolled back with it) must not stop this night. */
-	drop_temp(db);
+	runsort_init(&h->events, sizeof(struct night_event), NIGHT_SORT_MEM, cmp_event);
 	if (db_night_cache_set(h, -NIGHT_CACHE_KIB, &h->cache_saved, e) < 0 ||
-	    db_exec(db, EVENT_TABLE, e) < 0 || db_exec(db, EVENT_RAW_TABLE, e) < 0 ||
 	    db_night_sorted_register(h, e) < 0) {
 		db_night_close(h);
 		*out = NULL;
@@ -136,7 +127,6 @@ db_night_close(struct db_night *h)
 		return;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
-	drop_temp(h->db);
 	db_night_sorted_unregister(h);
 	if (h->cache_saved != 0) {
 		struct err ignored;
@@ -145,6 +135,7 @@ db_night_close(struct db_night *h)
 	runsort_release(&h->pending);
 	runsort_release(&h->changes);
 	runsort_release(&h->held);
+	runsort_release(&h->events);
 	free(h);
 }
 

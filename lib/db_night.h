@@ -3,12 +3,12 @@
  * decision; reads activity, opening, child, family).
  *
  * A struct db_night holds the batch's prepared statements, reused for every
- * row, an external sort of the changes (runsort.h) and temporary tables of
- * the events. The caller runs them in two transactions (night.c): the reads
+ * row, and external sorts (runsort.h) of its changes, places and events.
+ * The caller runs them in two transactions (night.c): the reads
  * (db_night_activities ... db_night_pending_next,
  * db_night_slot_reservations), db_night_write, db_night_event and
  * db_night_sort in a read snapshot (db_begin_read: recording touches only
- * the sort and the temporary tables, so no write lock is taken), then
+ * the sorts, so no write lock is taken), then
  * db_night_new_batch, db_night_apply and db_night_finish_batch in one short
  * write transaction (db_begin) that the caller commits: the batch is stored
  * whole or not at all. The pending requests stream in slot order, one slot
@@ -107,8 +107,8 @@ int db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day
 int db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struct err *e);
 
 /*
- * Record one event of the batch (rules.h struct rules_event) in a temporary
- * table; the order of the calls is the order of the events in the batch.
+ * Record one event of the batch (rules.h struct rules_event) in an external
+ * sort; the order of the calls is the order of the events in the batch.
  */
 int db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e);
 

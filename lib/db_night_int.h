@@ -1,7 +1,8 @@
 /*
  * db_night_int.h - what db_night.c (the night's reads) and db_night_write.c
- * (its changes and events: recorded, sorted, applied) share: the handle,
- * its statements, the temporary tables. Private to those two files.
+ * (its changes, places and events: recorded, sorted, applied) share: the
+ * handle, its statements, its sorts. Private to those files and
+ * db_night_sorted.c.
  */
 #ifndef NOCTURNE_DB_NIGHT_INT_H
 #define NOCTURNE_DB_NIGHT_INT_H
@@ -14,7 +15,6 @@ enum {
 	ST_PENDING,
 	ST_SLOT,
 	ST_OPENING,
-	ST_EVENT,
 	ST_N,
 };
 
@@ -64,21 +64,18 @@ struct night_held {
 #define NIGHT_SORT_MEM (2 * 1024 * 1024)
 
 /*
- * The events go as they come (slot by slot) into night_event_raw, whose
- * rowid is their order n in the batch; once the night is resolved they are
- * sorted into night_event by (seq, n), the event table's key, still in the
- * read phase: the write phase then appends them in key order. No event is
- * held in memory (a million would cost 30 MB).
+ * An event of the batch (rules.h struct rules_event, the facts a store
+ * keeps): recorded as they come (slot by slot, n their order in the
+ * batch), sorted by the event table's key (seq, n) in the read phase, and
+ * appended in that order by the write phase through night_events. No event
+ * is held in memory beyond the sort's few megabytes.
  */
-#define EVENT_COLS                                                                                 \
-	"kind TEXT NOT NULL, reason TEXT, position INTEGER, other INTEGER, prev TEXT,"             \
-	" deadline INTEGER, hours_from INTEGER, hours_to INTEGER, detail TEXT"
-#define EVENT_RAW_TABLE                                                                            \
-	"CREATE TEMP TABLE night_event_raw(n INTEGER PRIMARY KEY, seq INTEGER NOT "                \
-	"NULL, " EVENT_COLS ")"
-#define EVENT_TABLE                                                                                \
-	"CREATE TEMP TABLE night_event(seq INTEGER NOT NULL, n INTEGER NOT NULL, " EVENT_COLS      \
-	", PRIMARY KEY(seq, n)) WITHOUT ROWID"
+struct night_event {
+	int64_t deadline;
+	int32_t seq, n, other, position;
+	int16_t hours_from, hours_to;
+	uint8_t kind, reason, detail, prev;
+};
 
 /* night_change.ev bits */
 enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
@@ -93,13 +90,15 @@ struct db_night {
 	long long nchanges;     /* changes recorded */
 	struct runsort held;    /* struct night_held, in held's key order */
 	long long nheld;        /* places recorded */
+	struct runsort events;  /* struct night_event, by (seq, n) */
+	long long nevents;      /* events recorded */
 	long long cache_saved;  /* the connection's cache_size before the night */
 };
 
 /*
- * Make h's sorted changes and places the tables night_changes and
- * night_held on its connection (db_night_sort must have run before a
- * statement reads them); the unregistering drops the tables.
+ * Make h's sorted changes, places and events the tables night_changes,
+ * night_held and night_events on its connection (db_night_sort must have
+ * run before a statement reads them); the unregistering drops the tables.
  */
 int db_night_sorted_register(struct db_night *h, struct err *e);
 void db_night_sorted_unregister(struct db_night *h);

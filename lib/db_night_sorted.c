@@ -3,7 +3,10 @@
  * as tables on the night's connection: night_changes(seq, state, reason,
  * position, undoes, ev), the changes by seq, and night_held(op,
  * activity_ref, day, state, child_ref, submitted_at, seq, position), the
- * slots' places that come and go, in held's key order. Eponymous virtual
+ * slots' places that come and go, in held's key order, and
+ * night_events(seq, n, kind, reason, position, other, prev, deadline,
+ * hours_from, hours_to, detail), the events by (seq, n), the event
+ * table's key, as a store keeps them. Eponymous virtual
  * tables: the write phase applies them with set-based statements
  * (db_night_write.c) without first copying a million rows into a
  * temporary table. Each scan reads its sort again from the first record.
@@ -34,6 +37,7 @@ struct sorted_cursor {
 	union {
 		struct night_change change;
 		struct night_held held;
+		struct night_event event;
 	} cur;
 	sqlite3_int64 row;
 	int eof;
@@ -116,6 +120,78 @@ held_column(const void *rec, sqlite3_context *ctx, int col)
 	}
 }
 
+enum {
+	EV_SEQ,
+	EV_N,
+	EV_KIND,
+	EV_REASON,
+	EV_POSITION,
+	EV_OTHER,
+	EV_PREV,
+	EV_DEADLINE,
+	EV_HOURS_FROM,
+	EV_HOURS_TO,
+	EV_DETAIL
+};
+
+/* Only the facts of its kind and reason (rules.h struct rules_event); NULL the rest. */
+static void
+event_column(const void *rec, sqlite3_context *ctx, int col)
+{
+	const struct night_event *ev = rec;
+	const char *text = NULL;
+
+	switch (col) {
+	case EV_SEQ:
+		sqlite3_result_int(ctx, ev->seq);
+		return;
+	case EV_N:
+		sqlite3_result_int(ctx, ev->n);
+		return;
+	case EV_KIND:
+		text = rules_event_name(ev->kind);
+		break;
+	case EV_REASON:
+		if (ev->kind == RULES_EV_REFUSED)
+			text = rules_reason_name(ev->reason);
+		break;
+	case EV_POSITION:
+		result_opt(ctx, ev->position > 0 ? ev->position : 0);
+		return;
+	case EV_OTHER:
+		result_opt(ctx, ev->other);
+		return;
+	case EV_PREV:
+		if (ev->kind == RULES_EV_CANCELLED)
+			text = rules_state_name(ev->prev);
+		break;
+	case EV_DEADLINE:
+		if (ev->reason == RULES_DEADLINE) {
+			sqlite3_result_int64(ctx, ev->deadline);
+			return;
+		}
+		break;
+	case EV_HOURS_FROM:
+	case EV_HOURS_TO:
+		if (ev->reason == RULES_TIMES) {
+			sqlite3_result_int(ctx,
+			                   col == EV_HOURS_FROM ? ev->hours_from : ev->hours_to);
+			return;
+		}
+		break;
+	default:
+		if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_TIMES)
+			text = rules_times_fail_name(ev->detail);
+		else if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_FULL)
+			text = rules_full_why_name(ev->detail);
+		break;
+	}
+	if (text != NULL)
+		sqlite3_result_text(ctx, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
 static struct runsort *
 changes_of(struct db_night *h)
 {
@@ -140,6 +216,18 @@ nheld_of(const struct db_night *h)
 	return h->nheld;
 }
 
+static struct runsort *
+events_of(struct db_night *h)
+{
+	return &h->events;
+}
+
+static long long
+nevents_of(const struct db_night *h)
+{
+	return h->nevents;
+}
+
 static const struct sorted_table tables[] = {
     {"night_changes",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
@@ -149,6 +237,11 @@ static const struct sorted_table tables[] = {
      "CREATE TABLE x(op INTEGER, activity_ref INTEGER, day INTEGER, state TEXT,"
      " child_ref INTEGER, submitted_at INTEGER, seq INTEGER, position INTEGER)",
      held_of, nheld_of, held_column, -1},
+    {"night_events",
+     "CREATE TABLE x(seq INTEGER, n INTEGER, kind TEXT, reason TEXT, position INTEGER,"
+     " other INTEGER, prev TEXT, deadline INTEGER, hours_from INTEGER, hours_to INTEGER,"
+     " detail TEXT)",
+     events_of, nevents_of, event_column, -1},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

@@ -9,17 +9,12 @@
 
 #include "db_night_int.h"
 
-static const char sql_sort_events[] =
-    "INSERT INTO temp.night_event(seq, n, kind, reason, position, other, prev, deadline,"
-    " hours_from, hours_to, detail) SELECT seq, n, kind, reason, position, other, prev,"
-    " deadline, hours_from, hours_to, detail FROM temp.night_event_raw ORDER BY seq, n";
-
-/* The events, already in (seq, n) order: appended to the event table's tree. */
+/* The events, in (seq, n) order: appended to the event table's tree. */
 static const char sql_apply_events[] =
     "INSERT INTO event(seq, batch_id, n, kind, reason, position, other, prev, deadline,"
     " hours_from, hours_to, detail)"
     " SELECT seq, ?1, n, kind, reason, position, other, prev, deadline, hours_from, hours_to,"
-    " detail FROM temp.night_event ORDER BY seq, n";
+    " detail FROM night_events";
 
 /* Decisions first (the snapshot), then the requests themselves. */
 static const char sql_apply_decisions[] =
@@ -148,30 +143,23 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 int
 db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
 {
-	sqlite3_stmt *st = h->st[ST_EVENT];
+	struct night_event r;
 
-	sqlite3_bind_int(st, 1, ev->seq);
-	sqlite3_bind_text(st, 3, rules_event_name(ev->kind), -1, SQLITE_STATIC);
-	if (ev->kind == RULES_EV_REFUSED)
-		sqlite3_bind_text(st, 4, rules_reason_name(ev->reason), -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	db_bind_opt_int(st, 5, ev->position > 0, ev->position);
-	db_bind_opt_int(st, 6, ev->other != 0, ev->other);
-	if (ev->kind == RULES_EV_CANCELLED)
-		sqlite3_bind_text(st, 7, rules_state_name(ev->prev), -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 7);
-	db_bind_opt_int(st, 8, ev->reason == RULES_DEADLINE, ev->deadline);
-	db_bind_opt_int(st, 9, ev->reason == RULES_TIMES, ev->hours_from);
-	db_bind_opt_int(st, 10, ev->reason == RULES_TIMES, ev->hours_to);
-	if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_TIMES)
-		sqlite3_bind_text(st, 11, rules_times_fail_name(ev->detail), -1, SQLITE_STATIC);
-	else if (ev->kind == RULES_EV_REFUSED && ev->reason == RULES_FULL)
-		sqlite3_bind_text(st, 11, rules_full_why_name(ev->detail), -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 11);
-	return db_step_done(h->db, st, "record an event", e);
+	memset(&r, 0, sizeof(r));
+	r.deadline = ev->deadline;
+	r.seq = ev->seq;
+	r.n = (int32_t)++h->nevents;
+	r.other = ev->other;
+	r.position = ev->position;
+	r.hours_from = ev->hours_from;
+	r.hours_to = ev->hours_to;
+	r.kind = ev->kind;
+	r.reason = ev->reason;
+	r.detail = ev->detail;
+	r.prev = ev->prev;
+	if (runsort_add(&h->events, &r, e) < 0)
+		return err_prefix(e, "record an event");
+	return 0;
 }
 
 /* Run sql, a statement that sorts (SQLite's sorter), with a small cache. */
@@ -197,8 +185,7 @@ db_night_sort(struct db_night *h, struct err *e)
 		return err_prefix(e, "sort changes");
 	if (runsort_finish(&h->held, e) < 0)
 		return err_prefix(e, "sort places");
-	if (exec_sorting(h, sql_sort_events, e) < 0 ||
-	    db_exec(h->db, "DELETE FROM temp.night_event_raw", e) < 0)
+	if (runsort_finish(&h->events, e) < 0)
 		return err_prefix(e, "sort events");
 	return 0;
 }

@@ -33,15 +33,33 @@ runsort_init(struct runsort *s, size_t size, size_t mem, int (*cmp)(const void *
 	s->fd = -1;
 }
 
+/* Wait for the job in hand, if any; then stop the thread and join it. */
+static void
+stop_thread(struct runsort *s)
+{
+	if (!s->threaded)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	s->threaded = 0;
+}
+
 void
 runsort_release(struct runsort *s)
 {
+	stop_thread(s);
 	for (size_t i = 0; i < s->nruns; i++)
 		if (s->runs[i].blk != s->buf)
 			free(s->runs[i].blk);
 	free(s->runs);
 	free(s->heap);
 	free(s->buf);
+	free(s->spare);
 	if (s->fd >= 0)
 		close(s->fd);
 	runsort_init(s, s->size, s->cap * s->size, s->cmp);
@@ -75,33 +93,120 @@ new_run(struct runsort *s)
 	return r;
 }
 
-/* Sort the records in memory and append them to the file as one run. */
+/* Sort n records of buf and write them at record first of the file. */
 static int
-spill(struct runsort *s, struct err *e)
+write_run(struct runsort *s, char *buf, size_t n, uint64_t first, struct err *e)
 {
-	const char *p = s->buf;
-	size_t len = s->n * s->size;
-	struct runsort_run *r;
+	const char *p = buf;
+	size_t len = n * s->size;
+	off_t off = (off_t)(first * s->size);
 
-	if (s->fd < 0 && open_file(s, e) < 0)
-		return -1;
-	qsort(s->buf, s->n, s->size, s->cmp);
+	qsort(buf, n, s->size, s->cmp);
 	while (len > 0) {
-		ssize_t w = write(s->fd, p, len);
+		ssize_t w = pwrite(s->fd, p, len, off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return err_set(e, ERR_IO, "temporary file: %s",
 			               w < 0 ? strerror(errno) : "nothing written");
 		p += w;
+		off += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+/* The spilling thread: one job at a time, until stopped with none left. */
+static void *
+spiller(void *arg)
+{
+	struct runsort *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct err e;
+
+		while (!s->job && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->job)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		err_clear(&e);
+		if (write_run(s, s->job_buf, s->job_n, s->job_first, &e) < 0 &&
+		    s->job_err.kind == ERR_NONE)
+			s->job_err = e; /* only this thread writes it while job is 1 */
+		pthread_mutex_lock(&s->mu);
+		s->job = 0;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Wait until the thread has no job; its failure, if any, in e. Under s->mu. */
+static int
+wait_job(struct runsort *s, struct err *e)
+{
+	while (s->job)
+		pthread_cond_wait(&s->cv, &s->mu);
+	if (s->job_err.kind != ERR_NONE) {
+		*e = s->job_err;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The buffer is full: it becomes the next run, sorted and written by the
+ * spilling thread while the other buffer fills (by this thread when no
+ * second thread can be had).
+ */
+static int
+spill(struct runsort *s, struct err *e)
+{
+	struct runsort_run *r;
+	uint64_t first = s->written;
+	char *full = s->buf;
+	int rc;
+
+	if (s->fd < 0 && open_file(s, e) < 0)
+		return -1;
+	if (!s->threaded) {
+		err_clear(&s->job_err);
+		s->job = s->stop = 0;
+		pthread_mutex_init(&s->mu, NULL);
+		pthread_cond_init(&s->cv, NULL);
+		s->threaded = pthread_create(&s->thread, NULL, spiller, s) == 0;
+		if (!s->threaded) {
+			pthread_cond_destroy(&s->cv);
+			pthread_mutex_destroy(&s->mu);
+		}
+	}
 	r = new_run(s);
-	r->first = s->written;
+	r->first = first;
 	r->n = s->n;
 	s->written += s->n;
+	if (!s->threaded) {
+		rc = write_run(s, full, s->n, first, e);
+		s->n = 0;
+		return rc;
+	}
+	pthread_mutex_lock(&s->mu);
+	rc = wait_job(s, e);
+	if (rc == 0) {
+		if (s->spare == NULL)
+			s->spare = xmalloc(s->cap * s->size);
+		s->buf = s->spare;
+		s->spare = full;
+		s->job_buf = full;
+		s->job_n = s->n;
+		s->job_first = first;
+		s->job = 1;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
 	s->n = 0;
-	return 0;
+	return rc;
 }
 
 int
@@ -188,6 +293,16 @@ runsort_finish(struct runsort *s, struct err *e)
 	if (s->finished)
 		return 0;
 	s->finished = 1;
+	if (s->threaded) { /* every run written before any is read */
+		int rc;
+
+		pthread_mutex_lock(&s->mu);
+		rc = wait_job(s, e);
+		pthread_mutex_unlock(&s->mu);
+		stop_thread(s);
+		if (rc < 0)
+			return -1;
+	}
 	if (s->n > 0) { /* the last records stay in memory: one more run */
 		struct runsort_run *r;
 

@@ -8,7 +8,9 @@
  * even after a kill), and the runs are merged as the records are read back.
  * A night's million pending requests cost a few megabytes of memory, not
  * forty, and a plain C sort of fixed records costs a fraction of SQLite's
- * sorter on the same rows.
+ * sorter on the same rows. A full buffer is sorted and written by a
+ * second thread while the caller fills the other one (two buffers of mem
+ * bytes): the caller reads and resolves while its records are sorted.
  *
  *   struct runsort s;
  *   runsort_init(&s, sizeof(rec), 4 << 20, cmp);
@@ -20,6 +22,7 @@
 #ifndef NOCTURNE_RUNSORT_H
 #define NOCTURNE_RUNSORT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +43,17 @@ struct runsort {
 	size_t nheap;
 	int finished;
 	uint64_t count; /* records added */
+	/* The spilling thread (from the first spill on): it sorts job and
+	 * writes it as the run at record job_first while buf fills. */
+	char *spare; /* the other buffer: the job's, or free */
+	int threaded, job, stop;
+	char *job_buf;
+	size_t job_n;
+	uint64_t job_first;
+	struct err job_err; /* the first failure of a job, ERR_NONE when none */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 };
 
 /*
@@ -49,7 +63,12 @@ struct runsort {
 void runsort_init(struct runsort *s, size_t size, size_t mem,
                   int (*cmp)(const void *, const void *));
 
-/* Add one record (copied). -1 (ERR_IO) when a run cannot be written. */
+/*
+ * Add one record (copied). -1 (ERR_IO) when a run cannot be written: the
+ * temporary file cannot be made, or an earlier run could not be written
+ * (the second thread's failure, reported by the next spill or by
+ * runsort_finish).
+ */
 int runsort_add(struct runsort *s, const void *rec, struct err *e);
 
 /* No more records: get ready to read them back in order. 0 or -1. */

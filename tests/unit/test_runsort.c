@@ -2,9 +2,11 @@
 #include "runsort.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -168,11 +170,48 @@ test_no_file_left(void)
 	rmdir(dir);
 }
 
+/*
+ * A run the second thread cannot write (the file may not grow past 64 KiB
+ * here) is an error: reported by a later add or by finish, never lost, and
+ * nothing is read back.
+ */
+static void
+test_write_fails(void)
+{
+	struct rlimit old, small;
+	struct runsort s;
+	struct rec r;
+	struct err e;
+	int rc = 0;
+
+	err_clear(&e);
+	CHECK_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 64 * 1024;
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &small), 0);
+	runsort_init(&s, sizeof(r), 1000 * sizeof(r), cmp_key);
+	memset(&r, 0, sizeof(r));
+	for (uint32_t i = 0; i < 20000 && rc == 0; i++) {
+		r.key = i % 97;
+		rc = runsort_add(&s, &r, &e);
+	}
+	if (rc == 0)
+		rc = runsort_finish(&s, &e);
+	CHECK_INT(rc, -1);
+	CHECK_INT(e.kind, ERR_IO);
+	CHECK_STR(e.msg, "temporary file: File too large");
+	runsort_release(&s);
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 int
 main(void)
 {
 	T_RUN(test_in_memory);
 	T_RUN(test_runs);
 	T_RUN(test_no_file_left);
+	T_RUN(test_write_fails);
 	return t_status();
 }

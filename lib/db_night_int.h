@@ -60,7 +60,8 @@ struct night_held {
  */
 #define NIGHT_CACHE_KIB 8192
 
-/* What each external sort keeps in memory before it spills a run. */
+/* What each external sort keeps in memory before it spills a run (twice:
+ * one buffer fills while the other is sorted and written, runsort.h). */
 #define NIGHT_SORT_MEM (2 * 1024 * 1024)
 
 /*

@@ -117,14 +117,16 @@ check_database(const struct config *cfg, struct check_report *r, off_t *size)
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_READONLY, &e) < 0) {
 		add_err(r, &e);
 	} else {
-		if (db_quick_check(db, 5, &lines, &n, &e) < 0)
+		int rc = db_quick_check(db, 5, &lines, &n, &e);
+
+		if (rc < 0)
 			add_err(r, &e);
 		for (size_t i = 0; i < n; i++) {
 			add(r, ERR_IO, "%s: integrity: %s", cfg->db_path, lines[i]);
 			free(lines[i]);
 		}
 		free(lines);
-		if (n == 0)
+		if (rc == 0 && n == 0) /* a sound file: its places, too */
 			check_held(cfg, db, r);
 		db_close(db);
 	}

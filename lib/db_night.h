@@ -113,7 +113,8 @@ int db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, s
 int db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e);
 
 /*
- * Sort the recorded changes by request and the events by (request, order),
+ * Sort the recorded changes by request, the places by held's key and the
+ * events by (request, order),
  * ready for db_night_apply (in the read phase: the write phase then appends
  * in key order).
  */

@@ -8,8 +8,9 @@
  * hours_from, hours_to, detail), the events by (seq, n), the event
  * table's key, as a store keeps them. Eponymous virtual
  * tables: the write phase applies them with set-based statements
- * (db_night_write.c) without first copying a million rows into a
- * temporary table. Each scan reads its sort again from the first record.
+ * (db_night_write.c; the places that go are deleted one by one, read from
+ * the sort itself) without first copying a million rows into a temporary
+ * table. Each scan reads its sort again from the first record.
  */
 #include <stdlib.h>
 #include <string.h>

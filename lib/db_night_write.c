@@ -293,15 +293,6 @@ rebuild_make(struct db_night *h, struct rebuild *rb, struct err *e)
 	return rc;
 }
 
-/*
- * held_update (db_schema.c) puts each updated request's place right in
- * held, one insertion at its slot's place: for a million changes, what the
- * index request_held cost before it. The night drops it for its own
- * UPDATE and applies its recorded places instead (sql_held_del,
- * sql_held_put), then makes it again from its text, in the same
- * transaction: atomic with the rest, and every other writer (an
- * operator's UPDATE) still keeps held in step.
- */
 /* Delete the places recorded as gone (op HELD_DEL), in held's key order. */
 static int
 held_delete(struct db_night *h, struct err *e)
@@ -334,6 +325,15 @@ held_delete(struct db_night *h, struct err *e)
 	return 0;
 }
 
+/*
+ * held_update (db_schema.c) puts each updated request's place right in
+ * held, one insertion at its slot's place: for a million changes, what the
+ * index request_held cost before it. The night drops it for its own
+ * UPDATE and applies its recorded places instead (sql_held_del,
+ * sql_held_put), then makes it again from its text, in the same
+ * transaction: atomic with the rest, and every other writer (an
+ * operator's UPDATE) still keeps held in step.
+ */
 int
 db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 {

@@ -296,8 +296,11 @@ const char *const db_migrations[] = {
      * The night, which resolves slot by slot, knows the places that go and
      * come in the table's own order and merges them in (db_night_write.c).
      * The triggers keep held in step with every other writer's rows; the
-     * night drops held_update for its own UPDATE and makes it again, in
-     * its transaction. */
+     * night drops held_update for its own UPDATE and the requests import
+     * held_insert for its pending rows, each making it again in its
+     * transaction. A row that INSERT OR REPLACE deletes fires no
+     * held_delete (SQLite's recursive_triggers is off): nocturne-status
+     * --check says when held and request disagree. */
     "CREATE TABLE held("
     "  activity_ref INTEGER NOT NULL,"
     "  day INTEGER NOT NULL,"

@@ -287,11 +287,21 @@ sift_down(struct runsort *s, size_t i)
 	}
 }
 
+/* A run the thread could not write: the sort has failed for good. */
+static int
+failed(const struct runsort *s, struct err *e)
+{
+	if (s->job_err.kind == ERR_NONE)
+		return 0;
+	*e = s->job_err;
+	return -1;
+}
+
 int
 runsort_finish(struct runsort *s, struct err *e)
 {
 	if (s->finished)
-		return 0;
+		return failed(s, e);
 	s->finished = 1;
 	if (s->threaded) { /* every run written before any is read */
 		int rc;
@@ -318,6 +328,8 @@ runsort_finish(struct runsort *s, struct err *e)
 int
 runsort_rewind(struct runsort *s, struct err *e)
 {
+	if (failed(s, e) < 0)
+		return -1;
 	s->nheap = 0;
 	for (size_t i = 0; i < s->nruns; i++) {
 		struct runsort_run *r = &s->runs[i];
@@ -341,7 +353,7 @@ runsort_next(struct runsort *s, void *rec, struct err *e)
 {
 	struct runsort_run *r;
 
-	if (!s->finished && runsort_finish(s, e) < 0)
+	if ((!s->finished && runsort_finish(s, e) < 0) || failed(s, e) < 0)
 		return -1;
 	if (s->nheap == 0)
 		return 0;

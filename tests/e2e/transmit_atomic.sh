@@ -40,7 +40,7 @@ check_whole() { # WHAT
 # Kill the run once its -vv progress shows it reached a phase, and check from
 # the same progress that the kill landed in that phase (the next line had not
 # come). The night's lines, in order: "read N pending requests" (the read
-# snapshot), "changes recorded" (the temporary table is done; next comes the
+# snapshot), "changes recorded" (the night's sorts are done; next comes the
 # write transaction: batch row, decisions, counts), "written:" (the write
 # statements are done; the commit follows), then -v's "batch 1 at".
 # kill_in PHASE_LINE NEXT_LINE WHAT: up to 8 tries; passes when a kill landed.

@@ -201,6 +201,12 @@ test_write_fails(void)
 	CHECK_INT(rc, -1);
 	CHECK_INT(e.kind, ERR_IO);
 	CHECK_STR(e.msg, "temporary file: File too large");
+	/* And it stays failed: nothing is read back as if the records had ended. */
+	err_clear(&e);
+	CHECK_INT(runsort_finish(&s, &e), -1);
+	CHECK_INT(runsort_next(&s, &r, &e), -1);
+	CHECK_INT(runsort_rewind(&s, &e), -1);
+	CHECK_STR(e.msg, "temporary file: File too large");
 	runsort_release(&s);
 	CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);

@@ -11,7 +11,8 @@
 # First a reference run without a cut (also counting the operations of
 # each step), then POWERCUT_CUTS cuts (default 20; stress/powercut.sh runs
 # 200), spread over the import, transmit and notify steps. After each cut:
-#   - the database passes PRAGMA integrity_check;
+#   - the database passes PRAGMA integrity_check and nocturne-status
+#     --check (schema, held against the requests, its triggers);
 #   - every batch the back office received in that run is in the database,
 #     with the decisions of the reference run;
 #   - every message in the outbox (a family was told) is in the database;
@@ -169,6 +170,13 @@ check_after_cut() {
 	d=$1
 	ic=$(sqlite3 "$d/nocturne.db" 'PRAGMA integrity_check' 2>&1)
 	[ "$ic" = ok ] || { echo "integrity_check: $ic"; return 1; }
+	# The schema, the slots' places (held) against the requests, the
+	# triggers that keep them in step: what an operator's check sees (a
+	# cut before the first import's commit leaves no schema to check).
+	if [ "$(sqlite3 "$d/nocturne.db" 'SELECT count(*) FROM sqlite_schema')" != 0 ]; then
+		chk=$(nocturne-status -c "$d/nocturne.ini" --check 2>&1) ||
+			{ echo "nocturne-status --check: $(echo "$chk" | head -n 2)"; return 1; }
+	fi
 	# Every batch the back office received is there, as decided.
 	while read -r key body; do
 		n=${key#nocturne-batch-}
@@ -265,6 +273,11 @@ while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 		cmp -s "$body" "$T/ref.$key" ||
 			{ fail "cut $cuts: the back office got another body for $key"; bad=$((bad + 1)); }
 	done <"$d/received"
+	chk=$(nocturne-status -c "$d/nocturne.ini" --check 2>&1) || {
+		fail "cut $cuts (step $i $k, operation $at): after the rerun, nocturne-status --check: $(echo "$chk" | head -n 2)"
+		bad=$((bad + 1))
+		continue
+	}
 	sent=$(sqlite3 "$d/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
 	files=$(ls "$d/outbox" | grep -c '\.eml$')
 	if [ "$sent" = "$files" ]; then

@@ -514,7 +514,13 @@ db_hold_checkpoints(struct db *db, int hold)
 {
 	sqlite3_wal_autocheckpoint(db->sql, hold ? 0 : SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
 	if (!hold)
-		sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		db_checkpoint_passive(db);
+}
+
+void
+db_checkpoint_passive(struct db *db)
+{
+	sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 void

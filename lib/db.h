@@ -96,6 +96,13 @@ int db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e
 void db_hold_checkpoints(struct db *db, int hold);
 
 /*
+ * One passive checkpoint through db now, automatic ones still held: what
+ * the log holds so far is copied back while a sibling goes on committing
+ * (it waits for no writer, and stops at any frame a reader still needs).
+ */
+void db_checkpoint_passive(struct db *db);
+
+/*
  * Close. Every statement should be finalized by then: one left over is
  * finalized here and reported with log_warn (a leak the tests see on
  * stderr). NULL is fine.

@@ -490,7 +490,8 @@ morning_run(struct db *db, const struct config *cfg, int64_t now, struct morning
 	 * The composer's log (the stored messages, the requests' marks) is
 	 * copied back now, on this thread, while the sender still sends:
 	 * otherwise the checkpoint after the last message (db_hold_checkpoints
-	 * below) copies it all, after the sending (notify x0.95-0.97 wall, medians of two runs of 10 pairs).
+	 * below) copies it all, after the sending (notify x0.95-0.97 wall, medians of two runs of
+	 * 10 pairs).
 	 */
 	if (threaded && rc == 0)
 		db_checkpoint_passive(db);

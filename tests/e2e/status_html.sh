@@ -71,7 +71,8 @@ document.getElementById('f').addEventListener('load', function () {
   var h = 0; d.querySelectorAll('body *').forEach(function (el) {
     h = Math.max(h, Math.ceil(el.getBoundingClientRect().bottom)); });
   document.title = 'viewport=' + d.documentElement.clientWidth + ' scroll=' +
-    d.documentElement.scrollWidth + ' right=' + right + ' bottom=' + h + ' scripts=' + scripts;
+    d.documentElement.scrollWidth + ' right=' + right + ' bottom=' + h + ' scripts=' + scripts +
+    ' frame=' + (window.outerHeight - window.innerHeight);
 });
 </script></body></html>
 HTML
@@ -88,13 +89,15 @@ HTML
 		expect_eq "$sc" "$w" "scroll width at $w px (horizontal overflow)"
 		[ -n "$right" ] && [ "$right" -le "$w" ] || fail "an element ends at $right px, beyond $w px"
 		expect_contains "$title" "scripts=0" "$w px"
-		# the screenshot of the page alone, as tall as it is
+		# the screenshot of the page alone, as tall as it is (headless
+		# Chromium's window is taller than its viewport by the frame)
+		frame=$(echo "$title" | sed -n 's/.*frame=\([0-9]*\).*/\1/p')
 		h=$((bottom + 20))
 		# (at 360 px the 500-px window shows the phone's width, then grey)
-		sed -e "s/height:3000px/height:${h}px/" -e 's/<body style="margin:0">/<body style="margin:0;background:#9e9e9e">/' \
+		sed -e "s/height:3000px/height:$((h + ${frame:-0}))px/" -e 's/<body style="margin:0">/<body style="margin:0;background:#9e9e9e">/' \
 			"$T/wrap$w.html" >"$T/shot$w.html"
 		timeout 120 chromium --headless --no-sandbox --disable-gpu --allow-file-access-from-files \
-			--hide-scrollbars --window-size=$win,$h --virtual-time-budget=5000 \
+			--hide-scrollbars --window-size=$win,$((h + ${frame:-0})) --virtual-time-budget=5000 \
 			--screenshot="$T/shot$w.png" "file://$T/shot$w.html" >/dev/null 2>&1
 		[ -s "$T/shot$w.png" ] || fail "no screenshot at $w px"
 		if [ -n "${NOCTURNE_SHOTS:-}" ] && [ -s "$T/shot$w.png" ]; then

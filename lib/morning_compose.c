@@ -540,7 +540,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 {
 	const struct config *cfg = run->cfg;
 	struct db_status_batch b;
-	struct page_todo todo;
+	struct page_attention att;
 	struct buf msg = {0}, text = {0}, subject = {0};
 	char *to_name = NULL, *to_addr = NULL, *from_name = NULL, *from_addr = NULL;
 	char *html = NULL, *msgid = NULL, date[MIME_DATE_LEN], when[WHEN_DATETIME_LEN];
@@ -560,7 +560,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 		rc = 0;
 		goto done;
 	}
-	if (page_todo_read(db, cfg->bounce_limit, &todo, e) < 0)
+	if (page_attention_read(db, cfg->bounce_limit, &att, e) < 0)
 		goto done;
 	f = open_memstream(&html, &hlen);
 	if (f == NULL) {
@@ -578,7 +578,7 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 		buf_adds(&subject, cfg->report_subject);
 	else
 		buf_addf(&subject, "Portail Famille : la nuit du lot %lld", b.batch_id);
-	page_todo_line(&todo, &text); /* what needs a person, first */
+	page_attention_line(&att, &text); /* what needs a person, first */
 	buf_addf(&text,
 	         "\n\nLot %lld du %s : %lld demande(s) traitée(s), %lld acceptée(s), %lld en liste "
 	         "d'attente, %lld refusée(s).\n"
@@ -587,8 +587,8 @@ compose_page(struct compose_run *run, struct db *db, struct err *e)
 	         "Le détail (motifs de refus, places par jour, familles injoignables, "
 	         "livraison au back office) est dans la partie HTML de ce message.\n",
 	         b.batch_id, when, b.n_requests, b.n_accepted, b.n_waitlisted, b.n_refused,
-	         todo.mail.sent, todo.mail.pending, todo.mail.failed, todo.mail.skipped,
-	         todo.mail.bounced);
+	         att.mail.sent, att.mail.pending, att.mail.failed, att.mail.skipped,
+	         att.mail.bounced);
 	msgid = mail_message_id(MAIL_REPORT, b.batch_id, run->now, morning_random64(), cfg->from);
 	if (mime_parse_mailbox(cfg->from, &from_name, &from_addr) < 0) {
 		err_set(e, ERR_CONFIG, "%s: [mail] from '%s' is not a valid mailbox", cfg->source,

@@ -278,7 +278,7 @@ count_unreachable(const struct db_bounce_family *f, void *arg, struct err *e)
 }
 
 int
-page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err *e)
+page_attention_read(struct db *db, int bounce_limit, struct page_attention *t, struct err *e)
 {
 	struct count_unreachable c = {bounce_limit, 0};
 	long long *ids = NULL;
@@ -300,7 +300,7 @@ page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err 
 }
 
 void
-page_todo_line(const struct page_todo *t, struct buf *out)
+page_attention_line(const struct page_attention *t, struct buf *out)
 {
 	struct buf items = {0};
 
@@ -331,12 +331,12 @@ page_todo_line(const struct page_todo *t, struct buf *out)
 
 /* The to-do line, first on the page: red when something waits, green when not. */
 static void
-todo(FILE *out, const struct page_todo *t)
+attention(FILE *out, const struct page_attention *t)
 {
 	struct buf line = {0};
 	int any = t->undelivered || t->failed || t->unreachable || t->no_address;
 
-	page_todo_line(t, &line);
+	page_attention_line(t, &line);
 	fprintf(out,
 	        "<p style=\"margin:8px 0 12px 0;padding:8px 10px;border-left:4px solid %s;"
 	        "background:%s;font-weight:bold;overflow-wrap:anywhere\">",
@@ -400,7 +400,7 @@ page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *
 {
 	struct last last;
 	struct slots_ctx sc;
-	struct page_todo t;
+	struct page_attention t;
 	char at[WHEN_DATETIME_LEN], title[128];
 
 	memset(&last, 0, sizeof(last));
@@ -426,9 +426,9 @@ page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *
 	fputs("</h1>\n", out);
 	when_format_datetime(now, at);
 	fprintf(out, "<p style=\"margin:0 0 8px 0;color:#555\">Page produite le %s.</p>\n", at);
-	if (page_todo_read(db, bounce_limit, &t, e) < 0)
+	if (page_attention_read(db, bounce_limit, &t, e) < 0)
 		return -1;
-	todo(out, &t);
+	attention(out, &t);
 	if (last.found) {
 		outcomes(out, &last.b);
 		h2(out, "Places par activité et par jour");

@@ -26,29 +26,29 @@
  * messages given up, families whose first address bounced bounce_limit
  * times, messages not sent for want of a valid address.
  */
-struct page_todo {
+struct page_attention {
 	long long undelivered, oldest_undelivered;
 	long long failed, unreachable, no_address;
 	struct db_status_mail mail; /* the mail queue they come from */
 };
 
 /* Fill *t from db (in the caller's read transaction, if any). */
-int page_todo_read(struct db *db, int bounce_limit, struct page_todo *t, struct err *e);
+int page_attention_read(struct db *db, int bounce_limit, struct page_attention *t, struct err *e);
 
 /*
  * One line of French into out, without a final newline: "À traiter : le
  * lot 3 n'est pas livré au back office ; 1 famille injoignable par
  * courriel." or "Rien à traiter : ...".
  */
-void page_todo_line(const struct page_todo *t, struct buf *out);
+void page_attention_line(const struct page_attention *t, struct buf *out);
 
 /*
  * Write the page to out, reading db in the caller's read transaction:
- * what needs a person (page_todo_line) first, then the last batch's outcomes and refusal reasons,
- * each activity's days of that batch (places taken against capacity, waiting list), the mail queue,
- * the bounces and the undeliverable families (first address bounced bounce_limit times), the back
- * office's delivery of the last batches. now dates the page. Errors: the database's; ERR_IO when
- * out fails.
+ * what needs a person (page_attention_line) first, then the last batch's outcomes and refusal
+ * reasons, each activity's days of that batch (places taken against capacity, waiting list), the
+ * mail queue, the bounces and the undeliverable families (first address bounced bounce_limit
+ * times), the back office's delivery of the last batches. now dates the page. Errors: the
+ * database's; ERR_IO when out fails.
  */
 int page_write(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e);
 

@@ -47,9 +47,9 @@ ok
 	echo 'PRAGMA journal_mode = WAL;'
 	cat "$T/schema1.sql"
 	echo 'PRAGMA user_version = 1;'
-} | sqlite3 "$V1" >/dev/null || echo "FAIL: schema 1 does not load"
-TABLES=$(sqlite3 "$V1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
-cols() { sqlite3 "$V1" "SELECT group_concat(name, ', ') FROM pragma_table_info('$1')"; }
+} | sqlite3 -cmd ".timeout 10000" "$V1" >/dev/null || echo "FAIL: schema 1 does not load"
+TABLES=$(sqlite3 -cmd ".timeout 10000" "$V1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+cols() { sqlite3 -cmd ".timeout 10000" "$V1" "SELECT group_concat(name, ', ') FROM pragma_table_info('$1')"; }
 {
 	echo "ATTACH '$SRC' AS src; BEGIN;"
 	for t in $TABLES; do

@@ -63,6 +63,7 @@ struct db_mail_req {
 };
 
 enum db_mail_select {
+	/* reported, notice: request_mail's (db_schema.c), 0 and 0 without a row */
 	DB_MAIL_TO_REPORT = 0, /* state <> 'pending' AND reported = 0 */
 	DB_MAIL_TO_NOTIFY,     /* notice = 1 AND state = 'accepted' AND reported = 1 */
 };

@@ -89,6 +89,7 @@ struct db_night {
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
 	struct runsort changes; /* struct night_change, by seq */
 	long long nchanges;     /* changes recorded */
+	long long nmail;        /* of them, changes to what the mail owes (request_mail) */
 	struct runsort held;    /* struct night_held, in held's key order */
 	long long nheld;        /* places recorded */
 	struct runsort events;  /* struct night_event, by (seq, n) */

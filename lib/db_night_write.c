@@ -24,15 +24,22 @@ static const char sql_apply_decisions[] =
 static const char sql_apply_requests[] =
     "UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
     " batch_id = CASE WHEN c.ev & 1 THEN ?1 ELSE request.batch_id END,"
-    " undoes = coalesce(c.undoes, request.undoes),"
-    /* cancelled: an owed notice is dropped; promoted after a compte-rendu
-     * reported it waitlisted: a notice is owed */
-    " notice = CASE WHEN c.ev & 4 THEN (CASE WHEN request.notice = 1 THEN 0"
-    "   ELSE request.notice END)"
-    "   WHEN c.ev & 2 AND request.reported = 1 THEN 1 ELSE request.notice END,"
-    /* expired: the next compte-rendu reports it */
-    " reported = CASE WHEN c.ev & 8 THEN 0 ELSE request.reported END"
+    " undoes = coalesce(c.undoes, request.undoes)"
     " FROM night_changes AS c WHERE request.seq = +c.seq"; /* c outer, in seq order */
+
+/*
+ * What the mail owes (request_mail, db_schema.c; no row is 0 and 0): a
+ * cancelled request's owed notice is dropped; one promoted after a
+ * compte-rendu reported it waitlisted is owed a notice; an expired one is
+ * reported again by the next compte-rendu. Only a request the mail has
+ * reported has a row for these to change.
+ */
+static const char sql_apply_mail[] =
+    "UPDATE request_mail SET"
+    " notice = CASE WHEN c.ev & 4 THEN (CASE WHEN notice = 1 THEN 0 ELSE notice END)"
+    "   WHEN c.ev & 2 AND reported = 1 THEN 1 ELSE notice END,"
+    " reported = CASE WHEN c.ev & 8 THEN 0 ELSE reported END"
+    " FROM night_changes AS c WHERE request_mail.seq = +c.seq AND c.ev & 14";
 
 /*
  * The places that went, one by its whole key each (a set-based DELETE ...
@@ -130,6 +137,8 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 		c.ev |= EV_CANCELLED;
 	if (r->flags & RULES_F_EXPIRED)
 		c.ev |= EV_EXPIRED;
+	if (c.ev & (EV_PROMOTED | EV_CANCELLED | EV_EXPIRED))
+		h->nmail++;
 	c.seq = r->seq;
 	c.state = r->state;
 	c.reason = r->reason;
@@ -357,6 +366,7 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 		return -1;
 	}
 	if (exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0 ||
+	    (h->nmail > 0 && db_exec(h->db, sql_apply_mail, e) < 0) ||
 	    held_delete(h, e) < 0 || db_exec(h->db, sql_held_put, e) < 0) {
 		free(trigger);
 		rebuild_free(&rb);

@@ -188,12 +188,13 @@ db_request_read(struct db *db, const char *request_id, struct db_request *r, str
 	               " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
 	               " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
 	               " r.departure, r.submitted_at, r.state, r.reason, r.position,"
-	               " r.batch_id, b.ran_at, r.notice, r.undoes, c.ref, a.deadline_rule,"
+	               " r.batch_id, b.ran_at, coalesce(k.notice, 0), r.undoes, c.ref, a.deadline_rule,"
 	               " a.deadline_wday"
 	               " FROM request r JOIN child c ON c.ref = r.child_ref"
 	               " JOIN family f ON f.ref = c.family_ref"
 	               " JOIN activity a ON a.ref = r.activity_ref"
 	               " LEFT JOIN batch b ON b.batch_id = r.batch_id"
+	               " LEFT JOIN request_mail k ON k.seq = r.seq"
 	               " WHERE r.request_id = ?",
 	               &st, e) < 0)
 		return -1;

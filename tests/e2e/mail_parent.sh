@@ -174,7 +174,8 @@ notice_again() {
 	cp town.db "$1.db"
 	q "$1" "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
  DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE kind = 'notice');
- DELETE FROM message WHERE kind = 'notice'; UPDATE request SET notice = 1 WHERE request_id = 'R2';
+ DELETE FROM message WHERE kind = 'notice';
+ UPDATE request_mail SET notice = 1 WHERE seq = (SELECT seq FROM request WHERE request_id = 'R2');
  ${3:-}"
 	printf '[mail]\nfrom = Portail Famille <no-reply@mairie.example>\ntransport = file\ndirectory = %s/%s-out\n' "$T" "$1" >"$T/$1.ini"
 	printf '[database]\npath = %s/%s.db\n' "$T" "$1" >>"$T/$1.ini"

@@ -50,22 +50,36 @@ ok
 } | sqlite3 -cmd ".timeout 10000" "$V1" >/dev/null || echo "FAIL: schema 1 does not load"
 TABLES=$(sqlite3 -cmd ".timeout 10000" "$V1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
 cols() { sqlite3 -cmd ".timeout 10000" "$V1" "SELECT group_concat(name, ', ') FROM pragma_table_info('$1')"; }
+# held DB T C: table T's schema-1 columns C (a list, ", "-separated) as DB
+# holds them, of its rows named s: from schema 12 on, a request's reported
+# and notice are in request_mail (no row: 0 and 0).
+held() {
+	if [ "$2" = request ] &&
+		[ "$(sqlite3 -readonly "$1" "SELECT count(*) FROM sqlite_master WHERE name = 'request_mail'")" = 1 ]; then
+		printf '%s' "$3" | sed -E \
+			-e 's/(^|, *)reported( *,|$)/\1coalesce((SELECT k.reported FROM request_mail k WHERE k.seq = s.seq), 0)\2/' \
+			-e 's/(^|, *)notice( *,|$)/\1coalesce((SELECT k.notice FROM request_mail k WHERE k.seq = s.seq), 0)\2/'
+	else
+		printf '%s' "$3"
+	fi
+}
 {
 	echo "ATTACH '$SRC' AS src; BEGIN;"
 	for t in $TABLES; do
 		c=$(cols "$t")
-		echo "INSERT INTO main.$t($c) SELECT $c FROM src.$t;"
+		echo "INSERT INTO main.$t($c) SELECT $(held "$SRC" "$t" "$c") FROM src.$t AS s;"
 	done
 	echo 'COMMIT;'
 } | sqlite3 -cmd '.timeout 10000' "$V1" || echo "FAIL: schema-1 rows"
 COLS=""
-for t in $TABLES; do COLS="$COLS$t=$(cols "$t" | tr -d ' ')
+for t in $TABLES; do COLS="$COLS$t=$(cols "$t")
 "; done
 # dump DB: every schema-1 table's schema-1 columns, every row, in order.
 dump() {
 	printf '%s' "$COLS" | while IFS='=' read -r t c; do
 		echo "== $t"
-		sqlite3 -readonly -cmd '.mode quote' "$1" "SELECT $c FROM $t ORDER BY $c"
+		c=$(held "$1" "$t" "$c")
+		sqlite3 -readonly -cmd '.mode quote' "$1" "SELECT $c FROM $t AS s ORDER BY $c"
 	done
 }
 BEFORE=$(dump "$V1")

@@ -81,7 +81,7 @@ rm -f outbox/*
 q "DELETE FROM message_request WHERE message_ref IN (SELECT ref FROM message WHERE family_ref = (SELECT ref FROM family WHERE family_id = 'F2'));
    DELETE FROM message_content WHERE message_ref IN (SELECT ref FROM message WHERE family_ref = (SELECT ref FROM family WHERE family_id = 'F2'));
    DELETE FROM message WHERE family_ref = (SELECT ref FROM family WHERE family_id = 'F2');
-   UPDATE request SET reported = 0 WHERE request_id = 'R2'"
+   UPDATE request_mail SET reported = 0 WHERE seq = (SELECT seq FROM request WHERE request_id = 'R2')"
 csv requests r2.csv <<'X'
 R7;C1;CANT;2019-12-10;cancel;2019-12-02 09:00
 R8;C1;CANT;2019-12-11;annulation;2019-12-02 09:00

@@ -239,7 +239,7 @@ notify --now '2019-12-03 07:00'
 expect_rc 0
 expect_eq "$(rcpts)" "p1@example.org " delivered
 chmod 644 "$T/pw"
-q "UPDATE request SET reported = 0" >/dev/null
+q "UPDATE request_mail SET reported = 0" >/dev/null
 notify --now '2019-12-03 07:10'
 expect_rc 78
 expect_contains "$ERR" "[smtp] password_file"

@@ -56,8 +56,12 @@ VALUES
   1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0,
   'none', 0, NULL, NULL, NULL);
 
-INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, arrival, departure,
-                    submitted_at, state, reason, position, batch_id, undoes, reported, notice)
+-- What the mail told of each request (reported, notice) is request_mail's.
+CREATE TEMP TABLE request_in(seq, request_id, child_ref, activity_ref, day, action, arrival,
+                             departure, submitted_at, state, reason, position, batch_id, undoes,
+                             reported, notice);
+INSERT INTO request_in(seq, request_id, child_ref, activity_ref, day, action, arrival, departure,
+                       submitted_at, state, reason, position, batch_id, undoes, reported, notice)
 VALUES
  (1, 'R1', 1, 1, (SELECT v FROM d WHERE k = '12-06'), 'reserve', NULL, NULL,
   strftime('%s', '2019-12-01 09:00:00'), 'cancelled', NULL, NULL, 2, NULL, 1, 0),
@@ -103,6 +107,13 @@ VALUES
   strftime('%s', '2019-12-05 09:30:00'), 'pending', NULL, NULL, NULL, NULL, 0, 0),
  (22, '=R21', 1, 2, (SELECT v FROM d WHERE k = '12-06'), 'reserve', 990, NULL,
   strftime('%s', '2019-12-05 10:15:00'), 'pending', NULL, NULL, NULL, NULL, 0, 0);
+INSERT INTO request(seq, request_id, child_ref, activity_ref, day, action, arrival, departure,
+                    submitted_at, state, reason, position, batch_id, undoes)
+  SELECT seq, request_id, child_ref, activity_ref, day, action, arrival, departure,
+         submitted_at, state, reason, position, batch_id, undoes FROM request_in ORDER BY seq;
+INSERT INTO request_mail(seq, reported, notice)
+  SELECT seq, reported, notice FROM request_in WHERE reported <> 0 OR notice <> 0;
+DROP TABLE request_in;
 
 INSERT INTO decision(batch_id, seq, state, reason, position) VALUES
  (1, 1, 'accepted', NULL, NULL), (1, 2, 'accepted', NULL, NULL),

@@ -5,6 +5,12 @@
 
 DB=$T/n.db
 sql() { sqlite3 -batch "$DB" "$@"; }
+# What the morning's compte-rendus do to the mail's bookkeeping: every
+# decided request reported.
+reported_all() {
+	sql "INSERT INTO request_mail(seq, reported) SELECT seq, 1 FROM request
+	  WHERE state <> 'pending' ON CONFLICT(seq) DO UPDATE SET reported = 1"
+}
 # held (the slots' places) against request's reservations: the rows that
 # disagree, both ways, and the triggers that keep it in step (a night drops
 # held_update for its own update and makes it again).
@@ -165,7 +171,7 @@ expect_eq "$(sql "SELECT batch_id, ran_at = $(I "$NIGHT1"), cutoff = ran_at, del
 	"1|1|1|none|10|3|2|5|1|1|1|0|0|1|1|0|0|0" "batch 1"
 expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 1')" 10 "decisions 1"
 # The morning's compte-rendus report everything decided.
-sql "UPDATE request SET reported = 1 WHERE state <> 'pending'"
+reported_all
 # Night 2: C1 cancels (R3 promoted, owed a notice; R4 moves up), R7 is now
 # due and late (deadline 2019-12-04 10:00 exactly), C5 waits behind R4.
 req R12 C1 CANT 2019-12-06 cancel '2019-12-04 08:00'
@@ -181,18 +187,20 @@ expect_eq "$(sql "SELECT group_concat(r.request_id || ':' || d.state || ':' || c
 	"R1:cancelled: R3:accepted: R7:refused: R12:accepted: R13:waitlisted:2" "decisions 2"
 expect_eq "$(sql "SELECT undoes = (SELECT seq FROM request WHERE request_id = 'R1') FROM request WHERE request_id = 'R12'")" 1 undoes
 expect_eq "$(sql "SELECT group_concat(request_id || ':' || notice || ':' || reported, ' ') FROM
-  (SELECT * FROM request WHERE request_id IN ('R1', 'R3', 'R4', 'R13') ORDER BY seq)")" "R1:0:1 R3:1:1 R4:0:1 R13:0:0" "mail bookkeeping 2"
+  (SELECT r.*, coalesce(k.reported, 0) AS reported, coalesce(k.notice, 0) AS notice
+   FROM request r LEFT JOIN request_mail k USING (seq) WHERE request_id IN ('R1', 'R3', 'R4', 'R13') ORDER BY seq)")" "R1:0:1 R3:1:1 R4:0:1 R13:0:0" "mail bookkeeping 2"
 held_agrees "after night 2"
 expect_eq "$(sql "SELECT group_concat(state, ' ') FROM (SELECT DISTINCT state FROM held ORDER BY state)")" \
 	"accepted cancelled waitlisted" "the states held after night 2"
 # Night 3, the day after: the list of 2019-12-06 expires, to be reported again.
-sql "UPDATE request SET reported = 1 WHERE state <> 'pending'"
+reported_all
 cp "$DB" "$T/before3.db"
 run nocturne-transmit --db "$DB" --now '2019-12-07 22:00' -v
 expect_rc 0
 expect_contains "$ERR" "batch 3 at 2019-12-07 22:00:00: 1 requests: 0 accepted, 0 waitlisted, 1 refused (deadline 1), 0 promoted, 2 expired, 0 cancelled;"
 expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || coalesce(position, '') || ':' || reported || ':' || batch_id, ' ')
-  FROM (SELECT * FROM request WHERE request_id IN ('R4', 'R13', 'R14') ORDER BY seq)")" "R4:expired::0:3 R13:expired::0:3 R14:refused::0:3" "night 3"
+  FROM (SELECT r.*, coalesce(k.reported, 0) AS reported, coalesce(k.notice, 0) AS notice
+   FROM request r LEFT JOIN request_mail k USING (seq) WHERE request_id IN ('R4', 'R13', 'R14') ORDER BY seq)")" "R4:expired::0:3 R13:expired::0:3 R14:refused::0:3" "night 3"
 expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 3')" 3 "decisions 3"
 # The nights write with SQLite's foreign keys off (their references are
 # their own): every decision, event, batch and undone request they name is
@@ -204,7 +212,8 @@ expect_eq "$(sql 'SELECT count(*) FROM event e LEFT JOIN request r USING (seq) W
 printf '[transmit]\nexpire_waitlist = no\n' >"$T/keep.ini"
 run nocturne-transmit -c "$T/keep.ini" --db "$T/before3.db" --now '2019-12-07 22:00'
 expect_rc 0
-expect_eq "$(sqlite3 "$T/before3.db" "SELECT group_concat(state || ':' || position, ' ') FROM (SELECT * FROM request WHERE request_id IN ('R4', 'R13') ORDER BY seq)")" "waitlisted:1 waitlisted:2" "kept list"
+expect_eq "$(sqlite3 "$T/before3.db" "SELECT group_concat(state || ':' || position, ' ') FROM (SELECT r.*, coalesce(k.reported, 0) AS reported, coalesce(k.notice, 0) AS notice
+   FROM request r LEFT JOIN request_mail k USING (seq) WHERE request_id IN ('R4', 'R13') ORDER BY seq)")" "waitlisted:1 waitlisted:2" "kept list"
 ok
 
 t a_large_batch_builds_the_indexes_again_a_small_one_keeps_them
@@ -244,7 +253,7 @@ expect_eq "$(idx)" "$SCHEMA" "index text after a small batch"
 expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity after a small batch"
 # More indexes than it keeps (REBUILD_MAX, 8): the batch updates them in place.
 town
-for c in day action arrival departure undoes notice reported position; do
+for c in day action arrival departure undoes child_ref submitted_at position; do
 	sql "CREATE INDEX mine_$c ON request($c)"
 done
 VERSION0=$(version)
@@ -261,7 +270,8 @@ cp "$T/copy.db" "$T/copy2.db"
 nocturne-transmit --db "$T/copy.db" --now "$NIGHT1" || fail "copy run 1"
 sleep 1
 nocturne-transmit --db "$T/copy2.db" --now "$NIGHT1" || fail "copy run 2"
-q="SELECT seq, state, reason, position, batch_id, undoes, reported, notice FROM request ORDER BY seq;
+q="SELECT seq, state, reason, position, batch_id, undoes, reported, notice
+   FROM request LEFT JOIN request_mail USING (seq) ORDER BY seq;
    SELECT * FROM decision ORDER BY batch_id, seq; SELECT batch_id, ran_at, n_requests FROM batch"
 expect_eq "$(sqlite3 "$T/copy.db" "$q")" "$(sqlite3 "$T/copy2.db" "$q")" "decisions"
 ok
@@ -293,13 +303,14 @@ ok
 t capacity_raise_promotes
 town
 run nocturne-transmit --db "$DB" --now "$NIGHT1"
-sql "UPDATE request SET reported = 1 WHERE state <> 'pending'"
+reported_all
 sql "UPDATE opening SET capacity = 3 WHERE activity_ref = 1 AND day = $(D 2019-12-06)"
 run nocturne-transmit --db "$DB" --now "$NIGHT1:30" -v
 expect_rc 0
 expect_contains "$ERR" "0 requests: 0 accepted, 0 waitlisted, 0 refused, 1 promoted, 0 expired, 0 cancelled; slots 1, positions renumbered 1,"
 expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || coalesce(position, '') || ':' || batch_id || ':' || notice, ' ')
-  FROM (SELECT * FROM request WHERE request_id IN ('R3', 'R4') ORDER BY seq)")" "R3:accepted::2:1 R4:waitlisted:1:1:0" promoted
+  FROM (SELECT r.*, coalesce(k.reported, 0) AS reported, coalesce(k.notice, 0) AS notice
+   FROM request r LEFT JOIN request_mail k USING (seq) WHERE request_id IN ('R3', 'R4') ORDER BY seq)")" "R3:accepted::2:1 R4:waitlisted:1:1:0" promoted
 expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 2')" 1 "one decision"
 ok
 

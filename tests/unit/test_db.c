@@ -227,7 +227,7 @@ test_held_follows_request(void)
 	                  "UPDATE request SET state = 'cancelled' WHERE seq = 2;"
 	                  "UPDATE request SET position = 1 WHERE seq = 3;"
 	                  "UPDATE request SET state = 'accepted' WHERE seq = 1;"
-	                  "UPDATE request SET reported = 1",
+	                  "UPDATE request SET undoes = 4 WHERE seq = 2",
 	                  &e),
 	          0);
 	CHECK_INT(t_db_int(db, "SELECT count(*) FROM held WHERE seq = 2 AND state = 'cancelled'"), 1);

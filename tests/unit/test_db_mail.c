@@ -72,8 +72,8 @@ town(const char *name, int nfam, int nold)
 	sqlite3_prepare_v2(
 	    db->sql,
 	    "INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
-	    " submitted_at, state, batch_id, reported)"
-	    " VALUES ('old' || ?1, 1 + ?1 % ?2, 1, 17000, 'reserve', 0, 'accepted', 1, 1)",
+	    " submitted_at, state, batch_id)"
+	    " VALUES ('old' || ?1, 1 + ?1 % ?2, 1, 17000, 'reserve', 0, 'accepted', 1)",
 	    -1, &st, NULL);
 	for (int i = 0; i < nold; i++) {
 		sqlite3_bind_int(st, 1, i);
@@ -83,8 +83,10 @@ town(const char *name, int nfam, int nold)
 	}
 	sqlite3_finalize(st);
 	db_exec(db,
+	        "INSERT INTO request_mail(seq, reported)"
+	        " SELECT seq, 1 FROM request WHERE request_id LIKE 'old%';"
 	        "INSERT INTO decision(batch_id, seq, state)"
-	        " SELECT 1, seq, 'accepted' FROM request WHERE reported = 1;"
+	        " SELECT 1, seq, 'accepted' FROM request_mail;"
 	        "COMMIT;",
 	        &e);
 	return db;
@@ -281,7 +283,7 @@ test_queue_outcomes(void)
 	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
 	CHECK_INT(db_commit(f.db, &f.e), 0);
 	CHECK_INT(f.s.calls, 2);
-	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 2);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM request_mail WHERE reported = 1"), 2);
 	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message_request"), 2);
 	ref = t_db_int(f.db, "SELECT ref FROM message WHERE family_ref = 1");
 	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message WHERE state = 'pending'"), 2);
@@ -366,7 +368,7 @@ test_walk_stops_on_error(void)
 	CHECK_STR(f.e.msg, "fn failed at call 2");
 	CHECK_INT(f.s.calls, 2);
 	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message"), 1);
-	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM request WHERE reported = 1"), 0);
+	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM request_mail WHERE reported = 1"), 0);
 	db_rollback(f.db);
 	fx_close(&f);
 }
@@ -386,8 +388,9 @@ test_notice_marks(void)
 	/* Family 1: reported, promoted (notice owed). Family 2: not reported, notice owed.
 	 * Family 3: reported, notice owed, but an older message covers it. */
 	CHECK_INT(db_exec(f.db,
-	                  "UPDATE request SET state = 'accepted', notice = 1;"
-	                  "UPDATE request SET reported = 1 WHERE seq IN (1, 3);"
+	                  "UPDATE request SET state = 'accepted';"
+	                  "INSERT INTO request_mail(seq, reported, notice)"
+	                  " VALUES (1, 1, 1), (2, 0, 1), (3, 1, 1);"
 	                  "INSERT INTO message(ref, kind, family_ref, subject, message_id,"
 	                  " state, created_at, next_at) VALUES"
 	                  " (1, 'notice', 3, 's', '<old@x>', 'sent', 0, 0);"
@@ -399,10 +402,10 @@ test_notice_marks(void)
 	CHECK_INT(db_begin(f.db, &f.e), 0);
 	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_REPORT, see, &f.s, &f.e), 0);
 	CHECK_INT(f.s.calls, 1);
-	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
-	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 11);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request_mail WHERE seq = 2"), 12);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request_mail WHERE seq = 1"), 11);
 
-	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request_mail WHERE seq = 3"), 11);
 
 	/* Families 1 and 3 are owed a notice; one is stored, for family 1 only. */
 	memset(&f.s, 0, sizeof(f.s));
@@ -412,9 +415,9 @@ test_notice_marks(void)
 	CHECK_INT(db_mail_requests(f.q, DB_MAIL_TO_NOTIFY, see, &f.s, &f.e), 0);
 	CHECK_INT(f.s.calls, 2);
 	CHECK_INT(f.s.n, 2);
-	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 1"), 12);
-	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 2"), 12);
-	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request WHERE seq = 3"), 11);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request_mail WHERE seq = 1"), 12);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request_mail WHERE seq = 2"), 12);
+	CHECK_INT(t_db_int(f.db, "SELECT reported * 10 + notice FROM request_mail WHERE seq = 3"), 11);
 	CHECK_INT(t_db_int(f.db, "SELECT count(*) FROM message WHERE kind = 'notice'"), 2);
 	CHECK_INT(db_commit(f.db, &f.e), 0);
 	fx_close(&f);

@@ -172,6 +172,21 @@ db_bounce_close(struct db_bounce *q)
 }
 
 int
+db_bounce_any(struct db_bounce *q, int *any, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(q->db, "SELECT EXISTS (SELECT 1 FROM bounce)", &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*any = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(q->db, e, "read bounces");
+}
+
+int
 db_bounce_of(struct db_bounce *q, long long family_ref, const char *address,
              struct db_bounce_last *last, struct err *e)
 {

@@ -66,6 +66,13 @@ struct db_bounce;
 struct db_bounce *db_bounce_open(struct db *db);
 void db_bounce_close(struct db_bounce *q);
 
+/*
+ * Whether the bounce table holds any bounce (*any 1, else 0), in the
+ * connection's current snapshot: when none, no address has bounced and
+ * db_bounce_of has nothing to tell for the rest of that snapshot.
+ */
+int db_bounce_any(struct db_bounce *q, int *any, struct err *e);
+
 /* The hard bounces of family_ref's address (case-insensitive), and the last one. */
 int db_bounce_of(struct db_bounce *q, long long family_ref, const char *address,
                  struct db_bounce_last *last, struct err *e);

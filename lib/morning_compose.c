@@ -103,6 +103,7 @@ struct compose_run {
 	struct composed *chunk;
 	size_t nchunk, chunk_cap;
 	struct db_bounce *bq;
+	int bounces; /* the walk's snapshot holds bounces (db_bounce_any) */
 	const struct config *cfg;
 	int64_t now;
 	int zone; /* offset of now from UTC, minutes */
@@ -232,6 +233,8 @@ undeliverable(struct compose_run *run, long long family_ref, const char *address
 	char when[WHEN_DATETIME_LEN];
 	struct buf b = {0};
 
+	if (!run->bounces)
+		return 0;
 	if (db_bounce_of(run->bq, family_ref, address, &last, e) < 0)
 		return -1;
 	if (last.count < run->cfg->bounce_limit)
@@ -515,6 +518,8 @@ compose_kind(struct compose_run *run, struct db *rd, enum mail_kind kind, struct
 		if (db_begin_read(rd, e) < 0)
 			return -1;
 		rc = db_batch_last(rd, &run->batch, &ran_at, e);
+		if (rc == 0)
+			rc = db_bounce_any(run->bq, &run->bounces, e);
 		if (rc == 0)
 			rc = db_mail_requests(run->q, which, compose_family, run, e);
 		if (rc == 0 && run->w != NULL)

@@ -418,7 +418,7 @@ int
 db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n, struct err *e)
 {
 	return read_pairs(h,
-	                  "SELECT DISTINCT activity_ref, day FROM request"
+	                  "SELECT DISTINCT activity_ref, day FROM held"
 	                  " WHERE state = 'waitlisted' ORDER BY activity_ref, day",
 	                  "read waiting lists", slots, n, e);
 }

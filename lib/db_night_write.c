@@ -217,8 +217,8 @@ exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *
 }
 
 /*
- * request's secondary indexes (request_waiting, and any of the operator's),
- * as the schema has them: each changed request that enters one is an
+ * request's secondary indexes (an operator's own: nocturne keeps none
+ * since schema 13), as the schema has them: each changed request that enters one is an
  * insertion at its slot's place, scattered over the index, which costs
  * three times what the row's own update does. A batch that changes a third
  * of the table or more drops them before its update and makes them again

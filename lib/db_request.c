@@ -280,9 +280,10 @@ db_request_waitlist(struct db *db, long long activity_ref, int32_t day,
 	sqlite3_stmt *st;
 
 	if (db_prepare(db,
-	               "SELECT request_id, coalesce(position, 0) FROM request"
-	               " WHERE activity_ref = ? AND day = ? AND state = 'waitlisted'"
-	               " ORDER BY position, seq",
+	               "SELECT r.request_id, coalesce(h.position, 0) FROM held h"
+	               " JOIN request r ON r.seq = h.seq"
+	               " WHERE h.activity_ref = ? AND h.day = ? AND h.state = 'waitlisted'"
+	               " ORDER BY h.position, h.seq",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, activity_ref);

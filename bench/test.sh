@@ -161,7 +161,7 @@ eq "$(sqlite3 "$T/floor.db" "PRAGMA journal_mode")" wal "journal mode"
 # The floor's database is made by the tools' own db_open(): the full schema.
 [ "$(sqlite3 "$T/floor.db" "PRAGMA user_version")" -ge 1 ] || fail "no schema version"
 eq "$(sqlite3 "$T/floor.db" "SELECT count(*) FROM sqlite_master WHERE name IN
-	('held', 'request_waiting', 'decision_seq', 'message')")" 4 "the tools' schema"
+	('held', 'held_waiting', 'decision_seq', 'message')")" 4 "the tools' schema"
 # ... and its per-connection pragmas are lib/db.c's.
 for p in "journal_mode = WAL" "synchronous = NORMAL" "foreign_keys = ON" "temp_store = FILE"; do
 	grep -q "PRAGMA $p;" lib/db.c || fail "lib/db.c no longer sets $p: update bench/floor.c"

@@ -21,12 +21,15 @@
 #   4. notify: 10,000 families' compte-rendus composed and delivered by
 #      nocturne-notify to Postfix's smtp-sink on loopback, beside smtp-source
 #      sending as many messages of the same average size to the same sink,
-#      and the same morning again on a copy while stress/portal.py inserts
-#      requests (the portal's worst wait during the morning);
+#      BENCH_PAIRS times alternating (each morning on a fresh copy), the
+#      median pair's figures; then the same morning again on a copy while
+#      stress/portal.py inserts requests (the portal's worst wait during the
+#      morning);
 #   5. the goals, each as a ratio from this run.
 #
 # Environment: BENCH_SIZES (default "100000 1000000"), BENCH_PAIRS (default
-# 3: the pairs of floor and tools per size up to 1M), BENCH_4M=1 (adds
+# 3: the pairs of floor and tools per size up to 1M, and of notify and
+# smtp-source), BENCH_4M=1 (adds
 # 4000000: ~10 more minutes, 2 GB of disk), BENCH_PEER_SIZE (default 1000000;
 # 0 skips the peer), BENCH_NOTIFY_FAMILIES (default 10000; 0 skips the notify
 # figure), BENCH_SCHEMA_FLOOR_MAX (default 1000000: the schema floor runs
@@ -502,22 +505,49 @@ EOF
 	sed -i 's/^transport = file$/transport = smtp/' "$run/nocturne.ini"
 	note "notify: $nf families to smtp-sink on port $port"
 	morning=$(info "$tdir" now | awk '{ print $1 }')
-	# A copy for the same morning beside the portal (below).
+	# The morning's database, for each pair, and a copy for the same morning
+	# beside the portal (below).
 	sql "$run/nocturne.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	cp "$run/nocturne.db" "$run/morning.db"
 	cp "$run/nocturne.db" "$run/portal.db"
 	sed "s|^path = .*|path = $run/portal.db|" "$run/nocturne.ini" >"$run/portal.ini"
-	timed notify "$run" "$B/nocturne-notify" -q -c "$run/nocturne.ini" \
-		--now "$morning 23:30" || return 1
-	sent=$(sql "$run/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
-	total=$(sql "$run/nocturne.db" "SELECT count(*) FROM message")
-	size=$(sql "$run/nocturne.db" \
-		"SELECT CAST(avg(length(c.content)) AS INTEGER) FROM message m
-		JOIN message_content c ON c.message_ref = m.ref WHERE m.state = 'sent'")
-	[ "$sent" -gt 0 ] 2>/dev/null || { problem "notify sent nothing ($total messages)"; return 1; }
-	[ "$sent" = "$total" ] || problem "notify: $sent of $total messages sent"
-	note "notify: smtp-source, $sent messages of $size bytes"
-	/usr/bin/time -v -o "$run/source.time" smtp-source -d -s 1 -m "$sent" -l "$size" \
-		127.0.0.1:"$port" >"$run/source.out" 2>&1 || problem "smtp-source failed: $(head -n 3 "$run/source.out")"
+	# PAIRS pairs, alternating: the morning on a fresh copy, then smtp-source
+	# with as many messages of the average size the first morning sent; the
+	# table's row is the median pair's (the machine's speed drifts).
+	pair=1 sent=0 nsent=0 size=0
+	: >"$run/notify.ratios"
+	while [ "$pair" -le "$PAIRS" ]; do
+		[ "$PAIRS" -gt 1 ] && note "notify: pair $pair of $PAIRS"
+		cp "$run/morning.db" "$run/nocturne.db"
+		rm -f "$run/nocturne.db-wal" "$run/nocturne.db-shm"
+		timed notify "$run" "$B/nocturne-notify" -q -c "$run/nocturne.ini" \
+			--now "$morning 23:30" || return 1
+		s=$(sql "$run/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
+		total=$(sql "$run/nocturne.db" "SELECT count(*) FROM message")
+		[ "$s" -gt 0 ] 2>/dev/null || { problem "notify sent nothing ($total messages)"; return 1; }
+		[ "$s" = "$total" ] || problem "notify: $s of $total messages sent"
+		if [ "$pair" = 1 ]; then
+			sent=$s
+			size=$(sql "$run/nocturne.db" \
+				"SELECT CAST(avg(length(c.content)) AS INTEGER) FROM message m
+				JOIN message_content c ON c.message_ref = m.ref WHERE m.state = 'sent'")
+			note "notify: smtp-source, $sent messages of $size bytes"
+		fi
+		[ "$s" = "$sent" ] || problem "notify: pair $pair sent $s messages, the first $sent"
+		nsent=$((nsent + s))
+		/usr/bin/time -v -o "$run/source.time" smtp-source -d -s 1 -m "$sent" -l "$size" \
+			127.0.0.1:"$port" >"$run/source.out" 2>&1 ||
+			problem "smtp-source failed: $(head -n 3 "$run/source.out")"
+		cp "$run/notify.time" "$run/notify.time.$pair"
+		cp "$run/source.time" "$run/source.time.$pair"
+		printf '%s %s\n' "$(ratio "$(wall_s "$run/notify.time")" "$(wall_s "$run/source.time")")" \
+			"$pair" >>"$run/notify.ratios"
+		pair=$((pair + 1))
+	done
+	sort -n -o "$run/notify.ratios" "$run/notify.ratios"
+	m=$(awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }' "$run/notify.ratios")
+	cp "$run/notify.time.$m" "$run/notify.time"
+	cp "$run/source.time.$m" "$run/source.time"
 	# The same morning again, on the copy, while the portal inserts requests:
 	# its worst wait for the write lock (the composition's transactions).
 	note "notify: the same morning while the portal writes"
@@ -529,15 +559,15 @@ EOF
 	[ "$psent" = "$sent" ] || problem "notify beside the portal: $psent messages sent, not $sent"
 	cleanup
 	wait 2>/dev/null
-	# smtp-sink -c counts every message it received: both notify runs' and smtp-source's.
+	# smtp-sink -c counts every message it received: the notify runs' and smtp-source's.
 	got=$(tr '\r' '\n' <"$run/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1)
-	got=$((${got:-0} - sent - psent))
-	[ "$got" = "$sent" ] ||
-		problem "smtp-sink received $got messages from nocturne-notify, which marked $sent sent"
+	got=$((${got:-0} - sent * PAIRS - psent))
+	[ "$got" = "$nsent" ] ||
+		problem "smtp-sink received $got messages from nocturne-notify, which marked $nsent sent"
 
 	nw=$(wall_s "$run/notify.time") sw=$(wall_s "$run/source.time")
 	say ""
-	say "notify: $sent compte-rendus sent (of $total messages; $nf families), average $size bytes; smtp-sink received $got"
+	say "notify: $sent compte-rendus sent (of $total messages; $nf families), average $size bytes; smtp-sink received $got from the $PAIRS mornings"
 	say "  (smtp-sink on loopback; notify composes, stores and sends; smtp-source only sends)"
 	printf '%-22s %8s %8s %9s %8s\n' sender "wall s" "cpu s" "msgs/s" "peak MiB" | tee -a "$RESULTS"
 	printf '%-22s %8s %8s %9s %8s\n' nocturne-notify "$nw" "$(cpu_s "$run/notify.time")" \
@@ -546,7 +576,8 @@ EOF
 	printf '%-22s %8s %8s %9s %8s\n' "smtp-source -d -s 1" "$sw" "$(cpu_s "$run/source.time")" \
 		"$(awk -v n="$sent" -v s="$sw" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }')" \
 		"$(rss_mib "$run/source.time")" | tee -a "$RESULTS"
-	say "  notify / smtp-source wall: x$(ratio "$nw" "$sw")"
+	say "  notify / smtp-source wall: x$(ratio "$nw" "$sw") (the median of $PAIRS pairs; by pair:" \
+		"$(awk '{ print $1 }' "$run/notify.ratios" | tr '\n' ' ' | sed 's/ $//'))"
 	# shellcheck disable=SC2046
 	set -- $(cat "$run/portal.wait" 2>/dev/null)
 	say "  portal beside notify: $1 inserts, worst wait $(awk -v m="${2:-}" \

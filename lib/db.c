@@ -470,43 +470,10 @@ db_foreign_keys(struct db *db, int on, struct err *e)
 	return db_exec(db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", e);
 }
 
-int
-db_trigger_off(struct db *db, const char *name, char **sql, struct err *e)
+void
+db_triggers(struct db *db, int on)
 {
-	sqlite3_stmt *st;
-	char *drop;
-	int rc;
-
-	*sql = NULL;
-	if (db_prepare(db, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
-	               &st, e) < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*sql = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, e, "read a trigger");
-	if (*sql == NULL)
-		return 0;
-	drop = sqlite3_mprintf("DROP TRIGGER \"%w\"", name);
-	rc = drop != NULL ? db_exec(db, drop, e) : err_set(e, ERR_INTERNAL, "out of memory");
-	sqlite3_free(drop);
-	if (rc < 0) {
-		free(*sql);
-		*sql = NULL;
-	}
-	return rc;
-}
-
-int
-db_trigger_on(struct db *db, char *sql, struct err *e)
-{
-	int rc = sql != NULL ? db_exec(db, sql, e) : 0;
-
-	free(sql);
-	return rc;
+	sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_TRIGGER, on, (int *)NULL);
 }
 
 void

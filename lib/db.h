@@ -140,16 +140,19 @@ void db_rollback(struct db *db);
 int db_foreign_keys(struct db *db, int on, struct err *e);
 
 /*
- * One of held's triggers (db_schema.c) off for a writer that keeps held
- * itself or writes nothing it holds (the night's update, the import's
- * pending requests): a trigger runs for every row, even when its WHEN is
- * false (a sixth of a million-request import). Inside a transaction:
- * db_trigger_off drops trigger name, its text in *sql (NULL when there was
- * none); db_trigger_on makes it again from that text, which it frees. A
- * rollback brings it back by itself.
+ * The connection's triggers off (on 0) or back on (1), for a writer that
+ * keeps held (db_schema.c) itself or writes nothing it holds (the night's
+ * update of request, the import's pending requests): a trigger runs for
+ * every row, even when its WHEN is false (a sixth of a million-request
+ * import). A setting of this connection, not a change of the schema:
+ * nothing another connection sees, no DDL (a trigger dropped, then made
+ * again at the end of a large transaction, rewrote a page of the schema the
+ * log already held, and SQLite then rewrites the checksum of every frame
+ * after it at commit, reading the whole log back), and nothing a rollback
+ * undoes: the caller turns them back on, whatever happens. An operator's
+ * own triggers do not fire for those rows either.
  */
-int db_trigger_off(struct db *db, const char *name, char **sql, struct err *e);
-int db_trigger_on(struct db *db, char *sql, struct err *e);
+void db_triggers(struct db *db, int on);
 
 /* wal_checkpoint(TRUNCATE), after a big batch. Failures are ignored. */
 void db_checkpoint(struct db *db);

@@ -77,7 +77,7 @@ struct db_import {
 	sqlite3_stmt *st[ST_COUNT];
 	char *keep[KEEP_MAX];
 	int fk_off;    /* foreign keys turned off by db_import_begin */
-	char *trigger; /* held_insert, dropped by db_import_begin until db_import_end */
+	int triggers_off; /* the connection's, by db_import_begin until db_import_end */
 };
 
 int
@@ -118,7 +118,8 @@ db_import_free(struct db_import *d)
 	/* A no-op inside a transaction: the caller has ended it. */
 	if (d->fk_off)
 		db_foreign_keys(d->db, 1, &ignored);
-	free(d->trigger); /* not made again: rolled back with the import */
+	if (d->triggers_off)
+		db_triggers(d->db, 1);
 	keep_clear(d);
 	free(d);
 }
@@ -397,10 +398,13 @@ db_import_begin(struct db_import *d, int own_refs, struct err *e)
 		return -1;
 	/* SQLite turns this off at every COMMIT and ROLLBACK. The requests it
 	 * adds are pending: none has a place in held. */
-	if (db_exec(d->db, "PRAGMA defer_foreign_keys = ON", e) < 0 ||
-	    (own_refs && db_trigger_off(d->db, "held_insert", &d->trigger, e) < 0)) {
+	if (db_exec(d->db, "PRAGMA defer_foreign_keys = ON", e) < 0) {
 		db_rollback(d->db);
 		return -1;
+	}
+	if (own_refs) {
+		db_triggers(d->db, 0);
+		d->triggers_off = 1;
 	}
 	return 0;
 }
@@ -408,10 +412,11 @@ db_import_begin(struct db_import *d, int own_refs, struct err *e)
 int
 db_import_end(struct db_import *d, struct err *e)
 {
-	char *sql = d->trigger;
-
-	d->trigger = NULL;
-	return db_trigger_on(d->db, sql, e);
+	(void)e;
+	if (d->triggers_off)
+		db_triggers(d->db, 1);
+	d->triggers_off = 0;
+	return 0;
 }
 
 int

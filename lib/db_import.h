@@ -124,8 +124,9 @@ int db_import_add_request(struct db_import *d, const struct db_request *r, int64
 int db_import_begin(struct db_import *d, int own_refs, struct err *e);
 /*
  * Before the caller commits: what db_import_begin set aside for the
- * transaction is back (own_refs: the trigger held_insert, which a pending
- * request never fires, is dropped meanwhile; db.h db_trigger_off).
+ * transaction is back (own_refs: the connection's triggers, of which
+ * held_insert is the one that sees requests and a pending request never
+ * fires it, are off meanwhile; db.h db_triggers).
  */
 int db_import_end(struct db_import *d, struct err *e);
 

@@ -38,10 +38,12 @@ int db_night_open(struct db *db, struct db_night **out, struct err *e);
 void db_night_close(struct db_night *h);
 
 /*
- * Insert the batch row, numbered one past the highest so far: ran_at = now
- * (the schema's cutoff column is written equal to it), started_at =
- * finished_at = wall, delivery 'pending' when deliver else 'none', events =
- * 1 (it records its events). Sets *batch_id.
+ * Number the batch, one past the highest so far (*batch_id), and keep what
+ * its row will say: ran_at = now (the schema's cutoff column is written
+ * equal to it), started_at = wall, delivery 'pending' when deliver else
+ * 'none', events = 1 (it records its events). The row itself is inserted
+ * whole by db_night_finish_batch, the write phase's last statement (see
+ * there).
  */
 int db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
                        long long *batch_id, struct err *e);
@@ -129,7 +131,10 @@ int db_night_sort(struct db_night *h, struct err *e);
  */
 int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 
-/* Store the batch's counts, finished_at and pending_from (db_night_pending_from's next). */
+/*
+ * Insert the batch row (db_night_new_batch) with its counts, finished_at
+ * and pending_from (db_night_pending_from's next).
+ */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
                           int64_t finished_at, int64_t pending_from, struct err *e);
 

@@ -90,6 +90,8 @@ struct db_night {
 	struct runsort changes; /* struct night_change, by seq */
 	long long nchanges;     /* changes recorded */
 	long long nmail;        /* of them, changes to what the mail owes (request_mail) */
+	int64_t batch_now, batch_wall; /* the batch row's (db_night_new_batch) */
+	int batch_deliver;
 	struct runsort held;    /* struct night_held, in held's key order */
 	long long nheld;        /* places recorded */
 	struct runsort events;  /* struct night_event, by (seq, n) */

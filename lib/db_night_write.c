@@ -57,29 +57,16 @@ static const char sql_held_put[] =
     " FROM night_held WHERE op = 1";
 
 int
-db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
-                   struct err *e)
+db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
+                   long long *batch_id, struct err *e)
 {
-	sqlite3_stmt *st;
 	long long id;
 
 	if (db_night_query_int(h, "SELECT coalesce(max(batch_id), 0) + 1 FROM batch", &id, e) < 0)
 		return -1;
-	if (db_prepare(h->db,
-	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
-	               " delivery, events) VALUES (?1, ?2, ?2, ?3, ?3, ?4, 1)",
-	               &st, e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, wall);
-	sqlite3_bind_text(st, 4, deliver ? "pending" : "none", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_fail(h->db, e, "create batch");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
+	h->batch_now = now;
+	h->batch_wall = wall;
+	h->batch_deliver = deliver;
 	*batch_id = id;
 	return 0;
 }
@@ -337,17 +324,16 @@ held_delete(struct db_night *h, struct err *e)
 /*
  * held_update (db_schema.c) puts each updated request's place right in
  * held, one insertion at its slot's place: for a million changes, what the
- * index request_held cost before it. The night drops it for its own
- * UPDATE and applies its recorded places instead (sql_held_del,
- * sql_held_put), then makes it again from its text, in the same
- * transaction: atomic with the rest, and every other writer (an
+ * index request_held cost before it. The night turns its connection's
+ * triggers off for its own UPDATE (db_triggers) and applies its recorded
+ * places instead (sql_held_del, sql_held_put); every other writer (an
  * operator's UPDATE) still keeps held in step.
  */
 int
 db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 {
 	struct rebuild rb;
-	char *trigger;
+	int rc;
 
 	/*
 	 * Foreign keys checked once at commit, not per statement: an immediate
@@ -361,24 +347,25 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
 	    rebuild_drop(h, &rb, e) < 0)
 		return -1;
-	if (db_trigger_off(h->db, "held_update", &trigger, e) < 0) {
-		rebuild_free(&rb);
-		return -1;
-	}
-	if (exec_batch(h, sql_apply_requests, batch_id, "update requests", e) < 0 ||
-	    (h->nmail > 0 && db_exec(h->db, sql_apply_mail, e) < 0) ||
+	db_triggers(h->db, 0);
+	rc = exec_batch(h, sql_apply_requests, batch_id, "update requests", e);
+	db_triggers(h->db, 1);
+	if (rc < 0 || (h->nmail > 0 && db_exec(h->db, sql_apply_mail, e) < 0) ||
 	    held_delete(h, e) < 0 || db_exec(h->db, sql_held_put, e) < 0) {
-		free(trigger);
-		rebuild_free(&rb);
-		return -1;
-	}
-	if (db_trigger_on(h->db, trigger, e) < 0) {
 		rebuild_free(&rb);
 		return -1;
 	}
 	return rebuild_make(h, &rb, e);
 }
 
+/*
+ * The batch row goes in last, whole: a row written first and updated last
+ * is on a page a large night's cache has long since spilled to the log,
+ * and a page the log holds rewritten in the same transaction makes SQLite
+ * rewrite the checksum of every frame after it at commit (it reads the
+ * whole log back: a tenth of the 100k night). The night's rows name the
+ * batch before it exists; foreign keys are off until its end (night.c).
+ */
 int
 db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
                       int64_t finished_at, int64_t pending_from, struct err *e)
@@ -387,12 +374,12 @@ db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules
 	int rc;
 
 	if (db_prepare(h->db,
-	               "UPDATE batch SET n_requests = ?2, n_accepted = ?3, n_waitlisted = ?4,"
-	               " n_refused = ?5, n_closed = ?6, n_deadline = ?7, n_times = ?8,"
-	               " n_debtor = ?9, n_full = ?10, n_duplicate = ?11,"
-	               " n_nothing_to_cancel = ?12, n_promoted = ?13, n_expired = ?14,"
-	               " n_cancelled = ?15, finished_at = ?16, pending_from = ?17"
-	               " WHERE batch_id = ?1",
+	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
+	               " delivery, events, n_requests, n_accepted, n_waitlisted, n_refused,"
+	               " n_closed, n_deadline, n_times, n_debtor, n_full, n_duplicate,"
+	               " n_nothing_to_cancel, n_promoted, n_expired, n_cancelled, pending_from)"
+	               " VALUES (?1, ?18, ?18, ?19, ?16, ?20, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	               " ?10, ?11, ?12, ?13, ?14, ?15, ?17)",
 	               &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, batch_id);
@@ -407,9 +394,12 @@ db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules
 	sqlite3_bind_int64(st, 15, c->n_cancelled);
 	sqlite3_bind_int64(st, 16, finished_at);
 	sqlite3_bind_int64(st, 17, pending_from);
+	sqlite3_bind_int64(st, 18, h->batch_now);
+	sqlite3_bind_int64(st, 19, h->batch_wall);
+	sqlite3_bind_text(st, 20, h->batch_deliver ? "pending" : "none", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(h->db, e, "finish batch");
+		return db_fail(h->db, e, "store batch");
 	return 0;
 }

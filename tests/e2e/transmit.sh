@@ -222,8 +222,8 @@ t a_large_batch_builds_the_indexes_again_a_small_one_keeps_them
 # third of request or more drops it before its update and builds it again
 # after it (new DDL: the schema's version moves); a smaller one updates it
 # in place. Either way: the same schema text, and an index that agrees
-# with the table. Every night drops the trigger held_update and makes it
-# again (two more versions).
+# with the table. The trigger held_update is never dropped (the night turns
+# its connection's triggers off for its update): no other version moves.
 town
 sql 'CREATE INDEX "by ""date"" asked" ON request(submitted_at)'
 idx() { sql "SELECT group_concat(name || ':' || sql, ' / ') FROM (SELECT * FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'request' ORDER BY name)"; }
@@ -236,7 +236,7 @@ nocturne-transmit --db "$DB" --now "$NIGHT1" || fail "night 1"
 expect_eq "$(states)" "$STATES1" "night 1 decided as ever"
 expect_eq "$(idx)" "$SCHEMA" "index text after a large batch"
 VERSION1=$(version)
-expect_eq "$VERSION1" $((VERSION0 + 4)) "10 changes of 11 requests: the index and the trigger dropped and made again"
+expect_eq "$VERSION1" $((VERSION0 + 2)) "10 changes of 11 requests: the index dropped and made again"
 expect_eq "$(sql "SELECT sql FROM sqlite_schema WHERE name = 'held_update'")" "$TRIGGER" "the trigger's text"
 held_agrees "after a large batch"
 expect_contains "$(idx)" 'by "date" asked:CREATE INDEX "by ""date"" asked" ON request(submitted_at)' "the operator's index"
@@ -248,7 +248,7 @@ done
 req L12 C5 CANT 2019-12-06 reserve '2019-12-04 09:00'
 nocturne-transmit --db "$DB" --now '2019-12-04 22:00' || fail "night 2"
 expect_eq "$(sql "SELECT state || ':' || position FROM request WHERE request_id = 'L12'")" waitlisted:3 "night 2 decided"
-expect_eq "$(version)" $((VERSION1 + 2)) "a small batch updates the indexes in place"
+expect_eq "$(version)" "$VERSION1" "a small batch updates the indexes in place"
 held_agrees "after a small batch"
 expect_eq "$(idx)" "$SCHEMA" "index text after a small batch"
 expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity after a small batch"
@@ -260,7 +260,7 @@ done
 VERSION0=$(version)
 nocturne-transmit --db "$DB" --now "$NIGHT1" || fail "night 1 with nine indexes"
 expect_eq "$(states)" "$STATES1" "decided as ever with nine indexes"
-expect_eq "$(version)" $((VERSION0 + 2)) "nine indexes: none dropped"
+expect_eq "$(version)" "$VERSION0" "nine indexes: none dropped"
 held_agrees "with nine indexes"
 expect_eq "$(sql 'PRAGMA integrity_check')" ok "integrity with nine indexes"
 ok

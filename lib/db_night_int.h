@@ -89,7 +89,8 @@ struct db_night {
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
 	struct runsort changes; /* struct night_change, by seq */
 	long long nchanges;     /* changes recorded */
-	long long nmail;        /* of them, changes to what the mail owes (request_mail) */
+	struct runsort mail;    /* of them, the changes to what the mail owes (request_mail) */
+	long long nmail;        /* changes in mail */
 	int64_t batch_now, batch_wall; /* the batch row's (db_night_new_batch) */
 	int batch_deliver;
 	struct runsort held;    /* struct night_held, in held's key order */

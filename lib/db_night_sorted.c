@@ -1,7 +1,9 @@
 /*
  * db_night_sorted.c - the night's sorted records (runsort.h) seen by SQL
  * as tables on the night's connection: night_changes(seq, state, reason,
- * position, undoes, ev), the changes by seq, and night_held(op,
+ * position, undoes, ev), the changes by seq, night_mail, the same
+ * columns, of those changes the ones to what the mail owes (promotions,
+ * cancellations, expiries), and night_held(op,
  * activity_ref, day, state, child_ref, submitted_at, seq, position), the
  * slots' places that come and go, in held's key order, and
  * night_events(seq, n, kind, reason, position, other, prev, deadline,
@@ -206,6 +208,18 @@ nchanges_of(const struct db_night *h)
 }
 
 static struct runsort *
+mail_of(struct db_night *h)
+{
+	return &h->mail;
+}
+
+static long long
+nmail_of(const struct db_night *h)
+{
+	return h->nmail;
+}
+
+static struct runsort *
 held_of(struct db_night *h)
 {
 	return &h->held;
@@ -234,6 +248,10 @@ static const struct sorted_table tables[] = {
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
      changes_of, nchanges_of, change_column, CH_SEQ},
+    {"night_mail",
+     "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
+     " ev INTEGER)",
+     mail_of, nmail_of, change_column, CH_SEQ},
     {"night_held",
      "CREATE TABLE x(op INTEGER, activity_ref INTEGER, day INTEGER, state TEXT,"
      " child_ref INTEGER, submitted_at INTEGER, seq INTEGER, position INTEGER)",

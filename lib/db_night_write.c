@@ -32,14 +32,16 @@ static const char sql_apply_requests[] =
  * cancelled request's owed notice is dropped; one promoted after a
  * compte-rendu reported it waitlisted is owed a notice; an expired one is
  * reported again by the next compte-rendu. Only a request the mail has
- * reported has a row for these to change.
+ * reported has a row for these to change. They come from night_mail, the
+ * changes of these three kinds alone (a few in a hundred), not from a scan
+ * of every change (0.38 s of a 4M night).
  */
 static const char sql_apply_mail[] =
     "UPDATE request_mail SET"
     " notice = CASE WHEN c.ev & 4 THEN (CASE WHEN notice = 1 THEN 0 ELSE notice END)"
     "   WHEN c.ev & 2 AND reported = 1 THEN 1 ELSE notice END,"
     " reported = CASE WHEN c.ev & 8 THEN 0 ELSE reported END"
-    " FROM night_changes AS c WHERE request_mail.seq = +c.seq AND c.ev & 14";
+    " FROM night_mail AS c WHERE request_mail.seq = +c.seq";
 
 /*
  * The places that went, one by its whole key each (a set-based DELETE ...
@@ -124,8 +126,6 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 		c.ev |= EV_CANCELLED;
 	if (r->flags & RULES_F_EXPIRED)
 		c.ev |= EV_EXPIRED;
-	if (c.ev & (EV_PROMOTED | EV_CANCELLED | EV_EXPIRED))
-		h->nmail++;
 	c.seq = r->seq;
 	c.state = r->state;
 	c.reason = r->reason;
@@ -134,6 +134,11 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 	if (runsort_add(&h->changes, &c, e) < 0)
 		return err_prefix(e, "record a change");
 	h->nchanges++;
+	if (c.ev & (EV_PROMOTED | EV_CANCELLED | EV_EXPIRED)) {
+		if (runsort_add(&h->mail, &c, e) < 0)
+			return err_prefix(e, "record a change");
+		h->nmail++;
+	}
 	return 0;
 }
 
@@ -178,7 +183,7 @@ exec_sorting(struct db_night *h, const char *sql, struct err *e)
 int
 db_night_sort(struct db_night *h, struct err *e)
 {
-	if (runsort_finish(&h->changes, e) < 0)
+	if (runsort_finish(&h->changes, e) < 0 || runsort_finish(&h->mail, e) < 0)
 		return err_prefix(e, "sort changes");
 	if (runsort_finish(&h->held, e) < 0)
 		return err_prefix(e, "sort places");

@@ -76,7 +76,7 @@ struct db_import {
 	struct db *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char *keep[KEEP_MAX];
-	int fk_off;    /* foreign keys turned off by db_import_begin */
+	int fk_off;       /* foreign keys turned off by db_import_begin */
 	int triggers_off; /* the connection's, by db_import_begin until db_import_end */
 };
 

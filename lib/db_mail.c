@@ -73,7 +73,7 @@ enum {
 	" JOIN child c ON c.ref = r.child_ref WHERE " cond                                         \
 	" ORDER BY c.family_ref, c.ref, r.day, r.seq"
 #define COVERED(kind)                                                                              \
-	" FROM message m JOIN message_request mr"                                                   \
+	" FROM message m JOIN message_request mr"                                                  \
 	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "'"
 
 /* What the mail owes is in request_mail (db_schema.c): no row is 0 and 0. */
@@ -95,11 +95,12 @@ static const char *const sql_text[Q_COUNT] = {
      * 10,000-family morning when they were request's); a failure rolls
      * back the whole chunk anyway.
      */
-    [Q_MARK_REPORT] = "INSERT OR FAIL INTO request_mail(seq, reported) SELECT mr.seq, 1" COVERED("report")
-                      " ORDER BY +mr.seq ON CONFLICT(seq) DO UPDATE SET reported = 1,"
-                      " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END",
-    [Q_MARK_NOTICE] = "UPDATE OR FAIL request_mail SET notice = 2 WHERE seq IN (SELECT mr.seq"
-                      COVERED("notice") ")",
+    [Q_MARK_REPORT] = "INSERT OR FAIL INTO request_mail(seq, reported) SELECT mr.seq, 1" COVERED(
+        "report") " ORDER BY +mr.seq ON CONFLICT(seq) DO UPDATE SET reported = 1,"
+                  " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END",
+    [Q_MARK_NOTICE] =
+        "UPDATE OR FAIL request_mail SET notice = 2 WHERE seq IN (SELECT mr.seq" COVERED(
+            "notice") ")",
     [Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
                  " state, reason, created_at, next_at, updated_at, batch_id)"
                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9)",

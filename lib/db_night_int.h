@@ -91,13 +91,14 @@ struct db_night {
 	long long nchanges;     /* changes recorded */
 	struct runsort mail;    /* of them, the changes to what the mail owes (request_mail) */
 	long long nmail;        /* changes in mail */
-	int64_t batch_now, batch_wall; /* the batch row's (db_night_new_batch) */
-	int batch_deliver;
 	struct runsort held;    /* struct night_held, in held's key order */
 	long long nheld;        /* places recorded */
 	struct runsort events;  /* struct night_event, by (seq, n) */
 	long long nevents;      /* events recorded */
 	long long cache_saved;  /* the connection's cache_size before the night */
+	/* The batch row's ran_at, started_at and delivery (db_night_new_batch). */
+	int64_t batch_now, batch_wall;
+	int batch_deliver;
 };
 
 /*

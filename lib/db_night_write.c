@@ -59,8 +59,8 @@ static const char sql_held_put[] =
     " FROM night_held WHERE op = 1";
 
 int
-db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver,
-                   long long *batch_id, struct err *e)
+db_night_new_batch(struct db_night *h, int64_t now, int64_t wall, int deliver, long long *batch_id,
+                   struct err *e)
 {
 	long long id;
 
@@ -210,9 +210,9 @@ exec_batch(struct db_night *h, const char *sql, long long batch_id, const char *
 
 /*
  * request's secondary indexes (an operator's own: nocturne keeps none
- * since schema 13), as the schema has them: each changed request that enters one is an
- * insertion at its slot's place, scattered over the index, which costs
- * three times what the row's own update does. A batch that changes a third
+ * since schema 13), as the schema has them: each changed request that
+ * enters one is an insertion at its slot's place, scattered over the
+ * index, which costs three times what the row's own update does. A batch that changes a third
  * of the table or more drops them before its update and makes them again
  * after it, one sorted build (when the slots' places were such an index, a
  * million changes: 3.2 s instead of 5.0 s); a smaller one keeps them (the

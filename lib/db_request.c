@@ -182,21 +182,22 @@ db_request_read(struct db *db, const char *request_id, struct db_request *r, str
 	int rc, has_undoes;
 
 	memset(r, 0, sizeof(*r));
-	if (db_prepare(db,
-	               "SELECT r.seq, r.request_id, c.child_id, c.first_name, c.last_name,"
-	               " f.family_id, f.name, f.balance_cents, a.ref, a.activity_id, a.name,"
-	               " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
-	               " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
-	               " r.departure, r.submitted_at, r.state, r.reason, r.position,"
-	               " r.batch_id, b.ran_at, coalesce(k.notice, 0), r.undoes, c.ref, a.deadline_rule,"
-	               " a.deadline_wday"
-	               " FROM request r JOIN child c ON c.ref = r.child_ref"
-	               " JOIN family f ON f.ref = c.family_ref"
-	               " JOIN activity a ON a.ref = r.activity_ref"
-	               " LEFT JOIN batch b ON b.batch_id = r.batch_id"
-	               " LEFT JOIN request_mail k ON k.seq = r.seq"
-	               " WHERE r.request_id = ?",
-	               &st, e) < 0)
+	if (db_prepare(
+	        db,
+	        "SELECT r.seq, r.request_id, c.child_id, c.first_name, c.last_name,"
+	        " f.family_id, f.name, f.balance_cents, a.ref, a.activity_id, a.name,"
+	        " a.capacity, a.waitlist, a.promote_days, a.hours_from, a.hours_to,"
+	        " a.deadline_days, a.deadline_time, r.day, r.action, r.arrival,"
+	        " r.departure, r.submitted_at, r.state, r.reason, r.position,"
+	        " r.batch_id, b.ran_at, coalesce(k.notice, 0), r.undoes, c.ref, a.deadline_rule,"
+	        " a.deadline_wday"
+	        " FROM request r JOIN child c ON c.ref = r.child_ref"
+	        " JOIN family f ON f.ref = c.family_ref"
+	        " JOIN activity a ON a.ref = r.activity_ref"
+	        " LEFT JOIN batch b ON b.batch_id = r.batch_id"
+	        " LEFT JOIN request_mail k ON k.seq = r.seq"
+	        " WHERE r.request_id = ?",
+	        &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, request_id);
 	rc = sqlite3_step(st);

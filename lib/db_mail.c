@@ -75,6 +75,8 @@ enum {
 #define COVERED(kind)                                                                              \
 	" FROM message m JOIN message_request mr"                                                  \
 	" ON mr.message_ref = m.ref WHERE m.ref > ?1 AND m.kind = '" kind "'"
+#define COVERED_REPORT COVERED("report")
+#define COVERED_NOTICE COVERED("notice")
 
 /* What the mail owes is in request_mail (db_schema.c): no row is 0 and 0. */
 static const char *const sql_text[Q_COUNT] = {
@@ -89,18 +91,17 @@ static const char *const sql_text[Q_COUNT] = {
      * A compte-rendu that reports an acceptance makes a notice for it
      * needless. In key order, sorted (+: the index message_request_seq
      * would give that order by reading every message's links, not the
-     * chunk's). OR FAIL:
-     * a multi-row statement that may abort keeps a statement journal, a
-     * temporary file of every page the chunk's marks touch (60 MB over a
-     * 10,000-family morning when they were request's); a failure rolls
-     * back the whole chunk anyway.
+     * chunk's). OR FAIL: a multi-row statement that may abort keeps a
+     * statement journal, a temporary file of every page the chunk's marks
+     * touch (60 MB over a 10,000-family morning when they were request's);
+     * a failure rolls back the whole chunk anyway.
      */
-    [Q_MARK_REPORT] = "INSERT OR FAIL INTO request_mail(seq, reported) SELECT mr.seq, 1" COVERED(
-        "report") " ORDER BY +mr.seq ON CONFLICT(seq) DO UPDATE SET reported = 1,"
-                  " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END",
-    [Q_MARK_NOTICE] =
-        "UPDATE OR FAIL request_mail SET notice = 2 WHERE seq IN (SELECT mr.seq" COVERED(
-            "notice") ")",
+    [Q_MARK_REPORT] = "INSERT OR FAIL INTO request_mail(seq, reported)"
+                      " SELECT mr.seq, 1" COVERED_REPORT " ORDER BY +mr.seq"
+                      " ON CONFLICT(seq) DO UPDATE SET reported = 1,"
+                      " notice = CASE WHEN notice = 1 THEN 2 ELSE notice END",
+    [Q_MARK_NOTICE] = "UPDATE OR FAIL request_mail SET notice = 2"
+                      " WHERE seq IN (SELECT mr.seq" COVERED_NOTICE ")",
     [Q_INSERT] = "INSERT INTO message(kind, family_ref, recipient, subject, message_id,"
                  " state, reason, created_at, next_at, updated_at, batch_id)"
                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9)",

@@ -3,6 +3,7 @@
  * pending request against capacities and waiting lists (contract section 4),
  * delivered to the back office (section 7). The policy is lib/transmit.c's.
  */
+#include <malloc.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -48,5 +49,14 @@ main(int argc, char **argv)
 	    "         silent with -q); also a lock held for over 12 hours (a stuck\n"
 	    "         run: said even with -q), 78 configuration error\n",
 	};
+	/*
+	 * The night's sorts take and give back buffers of a few megabytes
+	 * (lib/runsort.c, and qsort's scratch for each of them): from the heap
+	 * and kept there, not mapped and unmapped each time, a page is faulted
+	 * in once rather than once per buffer (a sixth fewer page faults):
+	 * the 100k night x0.96 (16 pairs), the 1M night the same, 0.3 MiB more.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	return tool_run(&t, argc, argv, run, &a);
 }

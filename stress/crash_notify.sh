@@ -10,9 +10,13 @@
 # left to send (judged from the reference run time) until KILLS kills
 # (default 20) hit a running process; then it is rerun until it exits 0. Checks:
 #   - every message the database calls sent or skipped is final, none pending;
-#   - smtp: every sent message arrived, none more than twice, at most the
-#     one in flight per kill sent again (GROUP, lib/morning.c record():
-#     duplicates counted by Message-ID and reported);
+#   - smtp: every sent message arrived, and every arrival past a message's
+#     first is paid for by a kill: at most the one in flight per kill sent
+#     again (GROUP, lib/morning.c record(); contract section 6: "a crash can
+#     repeat at most the one message in flight"). A message a rerun sends
+#     first, because a kill left it in flight, can be in flight again when
+#     the next kill lands: it then arrives three times, for two kills.
+#     Repeated arrivals are counted by Message-ID and reported;
 #   - file: every sent message has its .eml, no temporary file left behind.
 # Prints "crash_notify: M messages, K kills, D duplicates, F failures".
 set -u
@@ -130,8 +134,8 @@ left=$(q trial.db "SELECT count(*) FROM message WHERE state NOT IN ('sent','skip
 integ=$(q trial.db 'PRAGMA integrity_check')
 q trial.db "SELECT message_id FROM message WHERE state='sent'" | sort >want.ids
 ids box | sort >got.ids
-dups=$(uniq -d got.ids | wc -l)
-triple=$(uniq -c got.ids | awk '$1 > 2' | wc -l)
+dups=$(uniq -c got.ids | awk '$1 > 1 { n += $1 - 1 } END { print n + 0 }')
+most=$(uniq -c got.ids | awk '$1 > n { n = $1 } END { print n + 0 }')
 missing=$(comm -23 want.ids got.ids | sort -u | wc -l)
 extra=$(sort -u got.ids | comm -13 want.ids - | wc -l)
 tmpleft=$(find box -name '.*' -type f ! -name '.ehlo' ! -name '.mail' ! -name '.seen' |
@@ -147,10 +151,9 @@ check "$sent sent, reference $ref_sent" "$([ "$sent" -eq "$ref_sent" ]; echo $?)
 check "$left messages not final" "$([ "$left" -eq 0 ]; echo $?)"
 check "$missing sent messages never arrived" "$([ "$missing" -eq 0 ]; echo $?)"
 check "$extra arrived messages unknown to the database" "$([ "$extra" -eq 0 ]; echo $?)"
-check "$triple messages arrived more than twice" "$([ "$triple" -eq 0 ]; echo $?)"
-check "$dups duplicates for $killed kills (at most $GROUP each)" \
+check "$dups repeated arrivals for $killed kills (at most $GROUP each)" \
 	"$([ "$dups" -le $((killed * GROUP)) ]; echo $?)"
 check "$tmpleft temporary files left in the outbox" "$([ "$tmpleft" -eq 0 ]; echo $?)"
 echo "crash_notify: $all messages, $killed kills (of $k tries), $runs reruns," \
-	"$dups duplicates, $fail failures"
+	"$dups duplicates (a message at most $most times), $fail failures"
 [ "$fail" -eq 0 ]

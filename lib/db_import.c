@@ -409,14 +409,12 @@ db_import_begin(struct db_import *d, int own_refs, struct err *e)
 	return 0;
 }
 
-int
-db_import_end(struct db_import *d, struct err *e)
+void
+db_import_end(struct db_import *d)
 {
-	(void)e;
 	if (d->triggers_off)
 		db_triggers(d->db, 1);
 	d->triggers_off = 0;
-	return 0;
 }
 
 int

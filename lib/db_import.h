@@ -128,7 +128,7 @@ int db_import_begin(struct db_import *d, int own_refs, struct err *e);
  * held_insert is the one that sees requests and a pending request never
  * fires it, are off meanwhile; db.h db_triggers).
  */
-int db_import_end(struct db_import *d, struct err *e);
+void db_import_end(struct db_import *d);
 
 /* The greatest request seq so far (0 when none). */
 int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);

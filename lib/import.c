@@ -324,7 +324,8 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 		began = 0;
 	} else {
 		began = 0;
-		if (db_import_end(r.d, e) < 0 || db_commit(db, e) < 0) {
+		db_import_end(r.d);
+		if (db_commit(db, e) < 0) {
 			db_rollback(db);
 			goto out;
 		}

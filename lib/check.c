@@ -78,29 +78,34 @@ writable_folder(struct check_report *r, const char *dir, const char *what)
 
 /*
  * The slots' places (held) that a night reads agree with the requests, and
- * the triggers that keep them in step are there: what a night decides
- * depends on it.
+ * so do the requests' ids (request_key) an import and the operators find
+ * them by; the triggers that keep both in step are there: what a night
+ * decides depends on it.
  */
 static void
-check_held(const struct config *cfg, struct db *db, struct check_report *r)
+check_mirror(const struct config *cfg, struct db *db, enum db_mirror m, struct check_report *r)
 {
+	static const char *const what[][2] = {
+	    [DB_MIRROR_HELD] = {"held", "the slots' places"},
+	    [DB_MIRROR_KEY] = {"request_key", "the requests' ids"},
+	};
 	long long astray = 0;
 	int triggers = 0;
 	struct err e;
 
 	err_clear(&e);
-	if (db_held_check(db, &astray, &triggers, &e) < 0) {
+	if (db_mirror_check(db, m, &astray, &triggers, &e) < 0) {
 		add_err(r, &e);
 		return;
 	}
 	if (astray > 0)
-		add(r, ERR_IO, "%s: held: %lld %s of the slots' places %s not the requests'",
-		    cfg->db_path, astray, astray == 1 ? "row" : "rows", astray == 1 ? "is" : "are");
+		add(r, ERR_IO, "%s: %s: %lld %s of %s %s not the requests'", cfg->db_path,
+		    what[m][0], astray, astray == 1 ? "row" : "rows", what[m][1],
+		    astray == 1 ? "is" : "are");
 	if (triggers != 3)
 		add(r, ERR_IO,
-		    "%s: held: %d of its 3 triggers on request (held_insert, held_update,"
-		    " held_delete)",
-		    cfg->db_path, triggers);
+		    "%s: %s: %d of its 3 triggers on request (%s_insert, %s_update, %s_delete)",
+		    cfg->db_path, what[m][0], triggers, what[m][0], what[m][0], what[m][0]);
 }
 
 static void
@@ -126,8 +131,10 @@ check_database(const struct config *cfg, struct check_report *r, off_t *size)
 			free(lines[i]);
 		}
 		free(lines);
-		if (rc == 0 && n == 0) /* a sound file: its places, too */
-			check_held(cfg, db, r);
+		if (rc == 0 && n == 0) { /* a sound file: its places and ids, too */
+			check_mirror(cfg, db, DB_MIRROR_HELD, r);
+			check_mirror(cfg, db, DB_MIRROR_KEY, r);
+		}
 		db_close(db);
 	}
 	if (stat(cfg->db_path, &st) == 0) {

@@ -517,20 +517,35 @@ db_copy_to(struct db *db, const char *path, struct err *e)
 	"SELECT " HELD_COLS " FROM request WHERE (state = 'accepted' OR state = 'waitlisted'"      \
 	" OR state = 'cancelled') AND action = 'reserve'"
 
+#define KEY_ROWS "SELECT request_id, seq FROM request"
+
+/* A table kept in step with request by three triggers (db_schema.c). */
+static const struct mirror {
+	const char *sql, *what;
+} mirrors[] = {
+    [DB_MIRROR_HELD] = {"SELECT (SELECT count(*) FROM (SELECT " HELD_COLS
+                        " FROM held EXCEPT " HELD_ROWS ")) + (SELECT count(*) FROM (" HELD_ROWS
+                        " EXCEPT SELECT " HELD_COLS
+                        " FROM held)), (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                        " AND tbl_name = 'request'"
+                        " AND name IN ('held_insert', 'held_update', 'held_delete'))",
+                        "compare held with the requests"},
+    [DB_MIRROR_KEY] = {"SELECT (SELECT count(*) FROM (SELECT request_id, seq FROM request_key"
+                       " EXCEPT " KEY_ROWS ")) + (SELECT count(*) FROM (" KEY_ROWS
+                       " EXCEPT SELECT request_id, seq FROM request_key)),"
+                       " (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                       " AND tbl_name = 'request' AND name IN ('request_key_insert',"
+                       " 'request_key_update', 'request_key_delete'))",
+                       "compare request_key with the requests"},
+};
+
 int
-db_held_check(struct db *db, long long *astray, int *triggers, struct err *e)
+db_mirror_check(struct db *db, enum db_mirror m, long long *astray, int *triggers, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(db,
-	               "SELECT (SELECT count(*) FROM (SELECT " HELD_COLS
-	               " FROM held EXCEPT " HELD_ROWS ")) + (SELECT count(*) FROM (" HELD_ROWS
-	               " EXCEPT SELECT " HELD_COLS
-	               " FROM held)), (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-	               " AND tbl_name = 'request'"
-	               " AND name IN ('held_insert', 'held_update', 'held_delete'))",
-	               &st, e) < 0)
+	if (db_prepare(db, mirrors[m].sql, &st, e) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -539,7 +554,7 @@ db_held_check(struct db *db, long long *astray, int *triggers, struct err *e)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return db_fail(db, e, "compare held with the requests");
+		return db_fail(db, e, mirrors[m].what);
 	return 0;
 }
 

@@ -172,10 +172,13 @@ int db_copy_to(struct db *db, const char *path, struct err *e);
 int db_quick_check(struct db *db, int max, char ***lines, size_t *n, struct err *e);
 
 /*
- * held (the slots' places, db_schema.c) against request: *astray the rows
- * that are in one and not the other (0 when they agree), *triggers how
- * many of its three triggers are there (3).
+ * A table that three triggers keep in step with request (db_schema.c):
+ * held, the slots' places, or request_key, the requests' ids. *astray: the
+ * rows that are in one and not the other (0 when they agree), *triggers:
+ * how many of its three triggers are there (3).
  */
-int db_held_check(struct db *db, long long *astray, int *triggers, struct err *e);
+enum db_mirror { DB_MIRROR_HELD, DB_MIRROR_KEY };
+int db_mirror_check(struct db *db, enum db_mirror m, long long *astray, int *triggers,
+                    struct err *e);
 
 #endif

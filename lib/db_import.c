@@ -22,7 +22,10 @@ enum {
 	ST_OPENING_INS,
 	ST_OPENING_UPD,
 	ST_REQUEST_ADD,
+	ST_KEY_ADD,
 	ST_REQUEST_GET,
+	ST_REQUEST_SEQ,
+	ST_REQUEST_DEL,
 	ST_MAX_SEQ,
 	ST_CHILD_IDS,
 	ST_ACTIVITY_IDS,
@@ -58,12 +61,19 @@ static const char *const sqls[ST_COUNT] = {
     [ST_OPENING_INS] = "INSERT INTO opening(activity_ref, day, capacity) VALUES(?1, ?2, ?3)",
     [ST_OPENING_UPD] = "UPDATE opening SET capacity = ?3 WHERE activity_ref = ?1 AND day = ?2",
     [ST_REQUEST_ADD] = "INSERT INTO request(request_id, child_ref, activity_ref, day, action, "
-                       "arrival, departure, submitted_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                       "ON CONFLICT(request_id) DO NOTHING",
-    [ST_REQUEST_GET] = "SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, "
-                       "r.day, r.action, r.arrival, r.departure, r.submitted_at "
-                       "FROM request r JOIN child c ON c.ref = r.child_ref "
-                       "JOIN activity a ON a.ref = r.activity_ref WHERE r.request_id = ?1",
+                       "arrival, departure, submitted_at, seq) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_KEY_ADD] = "INSERT INTO request_key(request_id, seq) VALUES(?1, ?2) "
+                   "ON CONFLICT(request_id) DO NOTHING",
+#define REQUEST_COLS                                                                               \
+	"SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, r.day, r.action, "  \
+	"r.arrival, r.departure, r.submitted_at FROM "
+#define REQUEST_JOINS                                                                              \
+	"request r JOIN child c ON c.ref = r.child_ref JOIN activity a ON a.ref = r.activity_ref "
+    [ST_REQUEST_GET] = REQUEST_COLS "request_key k JOIN " REQUEST_JOINS
+                                    "WHERE k.request_id = ?1 AND r.seq = k.seq",
+    [ST_REQUEST_SEQ] = REQUEST_COLS REQUEST_JOINS "WHERE r.seq = ?1",
+    [ST_REQUEST_DEL] = "DELETE FROM request WHERE seq = ?1",
     [ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM request",
     [ST_CHILD_IDS] = "SELECT child_id, ref FROM child",
     [ST_ACTIVITY_IDS] = "SELECT activity_id, ref FROM activity",
@@ -267,21 +277,18 @@ db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
 	return 1;
 }
 
-int
-db_import_get_request(struct db_import *d, const char *request_id, struct db_request *out,
-                      struct err *e)
+/* The request st found, with its strings in keep slots 0 and 1. */
+static int
+get_request(struct db_import *d, sqlite3_stmt *st, struct db_request *out, struct err *e)
 {
-	sqlite3_stmt *st = stmt(d, ST_REQUEST_GET);
 	const char *action;
 	int rc;
 
 	keep_clear(d);
-	bind_text(st, 1, request_id);
 	rc = step_one(d, st, "read request", e);
 	if (rc <= 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
-	out->request_id = request_id;
 	out->seq = sqlite3_column_int64(st, 0);
 	out->child_id = keep_text(d, 0, st, 1);
 	out->activity_id = keep_text(d, 1, st, 2);
@@ -295,6 +302,37 @@ db_import_get_request(struct db_import *d, const char *request_id, struct db_req
 	out->submitted_at = sqlite3_column_int64(st, 9);
 	sqlite3_reset(st);
 	return 1;
+}
+
+int
+db_import_get_request(struct db_import *d, const char *request_id, struct db_request *out,
+                      struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_REQUEST_GET);
+	int rc;
+
+	bind_text(st, 1, request_id);
+	rc = get_request(d, st, out, e);
+	if (rc > 0)
+		out->request_id = request_id;
+	return rc;
+}
+
+int
+db_import_take_request(struct db_import *d, int64_t seq, const char *request_id,
+                       struct db_request *out, struct err *e)
+{
+	sqlite3_stmt *st = stmt(d, ST_REQUEST_SEQ);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, seq);
+	rc = get_request(d, st, out, e);
+	if (rc <= 0)
+		return rc;
+	out->request_id = request_id;
+	st = stmt(d, ST_REQUEST_DEL);
+	sqlite3_bind_int64(st, 1, seq);
+	return db_step_done(d->db, st, "remove request", e) < 0 ? -1 : 1;
 }
 
 static int
@@ -418,7 +456,19 @@ db_import_end(struct db_import *d)
 }
 
 int
-db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq, struct err *e)
+db_import_add_key(struct db_import *d, const char *request_id, int64_t seq, struct err *e)
+{
+	sqlite3_stmt *st = d->st[ST_KEY_ADD];
+
+	bind_text(st, 1, request_id);
+	sqlite3_bind_int64(st, 2, seq);
+	if (db_step_done(d->db, st, "store request id", e) < 0)
+		return -1;
+	return sqlite3_changes(d->db->sql) > 0;
+}
+
+int
+db_import_add_request(struct db_import *d, const struct db_request *r, int64_t seq, struct err *e)
 {
 	sqlite3_stmt *st = d->st[ST_REQUEST_ADD];
 
@@ -431,12 +481,8 @@ db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *
 	db_bind_opt_int(st, 6, r->has_arrival, r->arrival);
 	db_bind_opt_int(st, 7, r->has_departure, r->departure);
 	sqlite3_bind_int64(st, 8, r->submitted_at);
-	if (db_step_done(d->db, st, "store request", e) < 0)
-		return -1;
-	if (sqlite3_changes(d->db->sql) == 0)
-		return 0;
-	*seq = sqlite3_last_insert_rowid(d->db->sql);
-	return 1;
+	sqlite3_bind_int64(st, 9, seq);
+	return db_step_done(d->db, st, "store request", e);
 }
 
 int

@@ -3,11 +3,12 @@
  *
  * A struct db_import holds the prepared statements of one import on one
  * connection (the caller opens the transaction with db_begin()). Reference
- * rows are read by id (db_import_get_*), then inserted or updated; requests
- * are inserted with ON CONFLICT(request_id) DO NOTHING and fetched only when
- * they conflict. Text in the records below is borrowed from the caller on
- * input; the strings of a record filled by a get function belong to the
- * struct db_import and stay valid until its next get call.
+ * rows are read by id (db_import_get_*), then inserted or updated; a
+ * request's id goes into request_key with ON CONFLICT DO NOTHING, and the
+ * request is inserted when its id was new, fetched when it was not. Text in
+ * the records below is borrowed from the caller on input; the strings of a
+ * record filled by a get function belong to the struct db_import and stay
+ * valid until its next get call.
  */
 #ifndef NOCTURNE_DB_IMPORT_H
 #define NOCTURNE_DB_IMPORT_H
@@ -105,11 +106,22 @@ int db_import_put_opening(struct db_import *d, int exists, const struct db_openi
                           struct err *e);
 
 /*
- * Insert a new pending request. Returns 1 and sets *seq when inserted, 0 when
- * its request_id is already there (nothing changed), -1 on error.
+ * Give request_id the seq of a request about to be inserted (request_key,
+ * db_schema.c; the triggers that would are off in an import of requests).
+ * Returns 1 when added, 0 when the id is already there (nothing changed),
+ * -1 on error. Keys added in id order each write a page of the key once.
  */
-int db_import_add_request(struct db_import *d, const struct db_request *r, int64_t *seq,
+int db_import_add_key(struct db_import *d, const char *request_id, int64_t seq, struct err *e);
+/* Insert a new pending request as seq (its key added before or after). 0 or -1. */
+int db_import_add_request(struct db_import *d, const struct db_request *r, int64_t seq,
                           struct err *e);
+/*
+ * Take back the request this import inserted as seq, its id found taken
+ * when its key came to be added: 1 and *out as it was (strings as a get's),
+ * 0 when there is none, -1 on error.
+ */
+int db_import_take_request(struct db_import *d, int64_t seq, const char *request_id,
+                           struct db_request *out, struct err *e);
 
 /*
  * Begin the import's write transaction (BEGIN IMMEDIATE). References are
@@ -124,9 +136,9 @@ int db_import_add_request(struct db_import *d, const struct db_request *r, int64
 int db_import_begin(struct db_import *d, int own_refs, struct err *e);
 /*
  * Before the caller commits: what db_import_begin set aside for the
- * transaction is back (own_refs: the connection's triggers, of which
- * held_insert is the one that sees requests and a pending request never
- * fires it, are off meanwhile; db.h db_triggers).
+ * transaction is back (own_refs: the connection's triggers are off
+ * meanwhile, db.h db_triggers: of those on request, a pending request
+ * never fires held_insert, and the caller adds request_key_insert's key).
  */
 void db_import_end(struct db_import *d);
 

@@ -196,7 +196,7 @@ db_request_read(struct db *db, const char *request_id, struct db_request *r, str
 	        " JOIN activity a ON a.ref = r.activity_ref"
 	        " LEFT JOIN batch b ON b.batch_id = r.batch_id"
 	        " LEFT JOIN request_mail k ON k.seq = r.seq"
-	        " WHERE r.request_id = ?",
+	        " WHERE r.seq = (SELECT seq FROM request_key WHERE request_id = ?)",
 	        &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, request_id);

@@ -81,6 +81,7 @@ struct run {
 	struct smap seen; /* reference keys stored from this file -> line */
 	struct smap children, activities;
 	int64_t base_seq; /* requests: max(seq) before this import */
+	int64_t next_seq; /* requests: the seq of the next one inserted */
 	/* requests: the line of each inserted one, as the points where the
 	 * step from one seq to the next is not one line (import_requests.c) */
 	struct import_mark {
@@ -147,6 +148,16 @@ int import_pipe_rows(struct run *r, struct err *e);
 int import_requests_row(struct run *r, long line, struct err *e);
 int import_requests_parse(struct run *r, struct db_request *q);
 int import_requests_store(struct run *r, long line, const struct db_request *q, struct err *e);
+/*
+ * The two halves of store, for rows whose keys were added beforehand
+ * (import_pipe.c): insert q as seq, its key added; or, its id taken,
+ * compare it with the request that has it (0 unchanged, 1 bad, -1 error).
+ */
+int import_requests_insert(struct run *r, long line, const struct db_request *q, int64_t seq,
+                           struct err *e);
+int import_requests_taken(struct run *r, long line, const struct db_request *q, struct err *e);
+/* The line of the request this import inserted as seq: 0 imported before, -1 unknown. */
+long import_line_of_seq(const struct run *r, int64_t seq);
 
 /*
  * A value as it can be shown in a message, in buf (SHOW_BUF bytes): at most

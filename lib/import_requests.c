@@ -44,8 +44,8 @@ diff_request(struct import_diff *df, const struct db_request *x, const struct db
 
 /*
  * The line of each request this import inserted, for the message naming
- * the earlier line of a repeated id. Seqs are consecutive here (the import
- * is the only writer in its transaction) and so are lines, mostly: only the
+ * the earlier line of a repeated id. Seqs go up with the lines (the import
+ * is the only writer in its transaction), one by one, mostly: only the
  * points where one seq to the next is not one line (a row not inserted, a
  * blank line, a quoted line break) are kept, so memory does not grow with
  * the file.
@@ -64,8 +64,8 @@ remember_line(struct run *r, int64_t seq, long line)
 	r->nmarks++;
 }
 
-static long
-line_of_seq(const struct run *r, int64_t seq)
+long
+import_line_of_seq(const struct run *r, int64_t seq)
 {
 	size_t lo = 0, hi = r->nmarks;
 
@@ -126,23 +126,25 @@ import_requests_parse(struct run *r, struct db_request *q)
 }
 
 int
-import_requests_store(struct run *r, long line, const struct db_request *q, struct err *e)
+import_requests_insert(struct run *r, long line, const struct db_request *q, int64_t seq,
+                       struct err *e)
+{
+	if (db_import_add_request(r->d, q, seq, e) < 0)
+		return -1;
+	r->c->inserted++;
+	remember_line(r, seq, line);
+	return 0;
+}
+
+int
+import_requests_taken(struct run *r, long line, const struct db_request *q, struct err *e)
 {
 	struct db_request old;
 	struct import_diff df = {.n = 0};
 	char c[SHOW_BUF];
-	int64_t seq;
 	long earlier;
 	int rc;
 
-	rc = db_import_add_request(r->d, q, &seq, e);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		r->c->inserted++;
-		remember_line(r, seq, line);
-		return 0;
-	}
 	rc = db_import_get_request(r->d, q->request_id, &old, e);
 	if (rc < 0)
 		return -1;
@@ -155,7 +157,7 @@ import_requests_store(struct run *r, long line, const struct db_request *q, stru
 		return 0;
 	}
 	import_show(q->request_id, c, sizeof(c));
-	earlier = line_of_seq(r, old.seq);
+	earlier = import_line_of_seq(r, old.seq);
 	if (earlier > 0)
 		return import_bad(r, R_ID, "request %s already on line %ld with other values: %s",
 		                  c, earlier, df.buf);
@@ -163,6 +165,18 @@ import_requests_store(struct run *r, long line, const struct db_request *q, stru
 		return import_bad(r, R_ID, "request %s already in this file with other values: %s",
 		                  c, df.buf);
 	return import_bad(r, R_ID, "request %s already imported with other values: %s", c, df.buf);
+}
+
+int
+import_requests_store(struct run *r, long line, const struct db_request *q, struct err *e)
+{
+	int rc = db_import_add_key(r->d, q->request_id, r->next_seq, e);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return import_requests_taken(r, line, q, e);
+	return import_requests_insert(r, line, q, r->next_seq++, e);
 }
 
 int

@@ -59,6 +59,31 @@ expect_rc 74
 expect_contains "$ERR" "nocturne-status: $T/held.db: held: 2 of its 3 triggers on request (held_insert, held_update, held_delete)"
 ok
 
+t check_request_key_disagrees
+# The requests' ids (request_key) must be the requests': an id lost, or a
+# trigger that gives another writer's request its key gone, is one line
+# each, 74. A request the portal inserts gets its key; an id given twice is
+# refused, as request's UNIQUE did before schema 14.
+cp "$T/n.db" "$T/key.db"
+sqlite3 "$T/key.db" "INSERT INTO request(request_id, child_ref, activity_ref, day, action, submitted_at)
+  SELECT 'PORTAL-1', child_ref, activity_ref, day, action, submitted_at FROM request LIMIT 1"
+expect_eq "$(sqlite3 "$T/key.db" "SELECT seq = (SELECT max(seq) FROM request) FROM request_key WHERE request_id = 'PORTAL-1'")" 1 "the portal's request's key"
+run sqlite3 "$T/key.db" "INSERT INTO request(request_id, child_ref, activity_ref, day, action, submitted_at)
+  SELECT 'PORTAL-1', child_ref, activity_ref, day, action, submitted_at FROM request LIMIT 1"
+expect_contains "$ERR" "UNIQUE constraint failed: request_key.request_id"
+expect_eq "$(sqlite3 "$T/key.db" "SELECT count(*) FROM request WHERE request_id = 'PORTAL-1'")" 1 "an id given twice"
+run nocturne-status --check --db "$T/key.db"
+expect_rc 0
+sqlite3 "$T/key.db" "DELETE FROM request_key WHERE request_id = 'PORTAL-1'"
+run nocturne-status --check --db "$T/key.db"
+expect_rc 74
+expect_eq "$ERR" "nocturne-status: $T/key.db: request_key: 1 row of the requests' ids is not the requests'"
+sqlite3 "$T/key.db" 'DROP TRIGGER request_key_insert'
+run nocturne-status --check --db "$T/key.db"
+expect_rc 74
+expect_contains "$ERR" "nocturne-status: $T/key.db: request_key: 2 of its 3 triggers on request (request_key_insert, request_key_update, request_key_delete)"
+ok
+
 t check_not_a_database
 printf 'this is not a database, just some text long enough to be read\n' >"$T/text.db"
 run nocturne-status --check --db "$T/text.db"

@@ -12,15 +12,15 @@ reported_all() {
 	  WHERE state <> 'pending' ON CONFLICT(seq) DO UPDATE SET reported = 1"
 }
 # held (the slots' places) against request's reservations: the rows that
-# disagree, both ways, and the triggers that keep it in step (a night drops
-# held_update for its own update and makes it again).
+# disagree, both ways, and the triggers on request, held's and request_key's,
+# all there (a night turns its connection's triggers off, never drops one).
 HELD_COLS='activity_ref, day, state, child_ref, submitted_at, seq, position'
 HELD_ROWS="SELECT $HELD_COLS FROM request WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled') AND action = 'reserve'"
 held_agrees() {
 	expect_eq "$(sql "SELECT (SELECT count(*) FROM (SELECT $HELD_COLS FROM held EXCEPT $HELD_ROWS))
 		+ (SELECT count(*) FROM ($HELD_ROWS EXCEPT SELECT $HELD_COLS FROM held))")" 0 "held $1"
 	expect_eq "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name)")" \
-		"held_delete held_insert held_update" "triggers $1"
+		"held_delete held_insert held_update request_key_delete request_key_insert request_key_update" "triggers $1"
 }
 # The schema: an empty file is migrated when a tool opens it (a dry run keeps nothing else).
 new_db() {
@@ -297,7 +297,7 @@ expect_eq "$(sql "SELECT pending_from FROM batch WHERE batch_id = 3")" 12 "batch
 req R12 C2 CANT 2019-12-06 cancel '2019-12-05 09:00'
 run nocturne-transmit --db "$DB" --now '2019-12-05 10:00'
 expect_rc 0
-expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || batch_id, ' ') FROM request WHERE request_id IN ('R2', 'R12')")" \
+expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || batch_id, ' ') FROM (SELECT * FROM request WHERE request_id IN ('R2', 'R12') ORDER BY request_id)")" \
 	"R12:accepted:4 R2:cancelled:4" "R12 read and applied in batch 4"
 ok
 

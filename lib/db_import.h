@@ -142,6 +142,9 @@ int db_import_begin(struct db_import *d, int own_refs, struct err *e);
  */
 void db_import_end(struct db_import *d);
 
+/* SQLite's page cache for the rest of the connection: kib KiB. 0 or -1. */
+int db_import_cache(struct db_import *d, int kib, struct err *e);
+
 /* The greatest request seq so far (0 when none). */
 int db_import_max_seq(struct db_import *d, int64_t *seq, struct err *e);
 

@@ -17,7 +17,9 @@
  * An id found taken then (an earlier import, an earlier chunk, an earlier
  * line of this one) takes its request back out, which leaves its seq
  * unused; the problems of the chunk's rows are reported then, in the file's
- * order. The memory of a chunk: 24 bytes and the id per row.
+ * order. The memory of a chunk: 16 bytes and the id per row (14 MiB at
+ * most for a town's ids), with SQLite's cache at CHUNK_CACHE_KIB instead of
+ * its usual 32 MiB.
  */
 #include "import_int.h"
 
@@ -28,7 +30,8 @@
 
 #define PIPE_ROWS 512
 #define PIPE_BLOCKS 4
-#define CHUNK_ROWS (512 * PIPE_ROWS)
+#define CHUNK_ROWS (1024 * PIPE_ROWS)
+#define CHUNK_CACHE_KIB 16384
 
 struct pipe_row {
 	long line;
@@ -144,9 +147,10 @@ reader(void *arg)
 struct chunk {
 	struct chunk_key {
 		uint64_t head; /* the id's first 8 bytes, big-endian, 0-padded */
-		int64_t seq;
-		uint32_t id; /* into the arena */
+		uint32_t seq;  /* from first_seq */
+		uint32_t id;   /* into the arena */
 	} * keys;
+	int64_t first_seq;
 	size_t n;
 	struct chunk_bad {
 		long line;
@@ -199,7 +203,7 @@ static int
 by_seq(const void *a, const void *b, void *arg)
 {
 	const struct chunk *k = arg;
-	int64_t x = k->keys[*(const size_t *)a].seq, y = k->keys[*(const size_t *)b].seq;
+	uint32_t x = k->keys[*(const size_t *)a].seq, y = k->keys[*(const size_t *)b].seq;
 
 	return (x > y) - (x < y);
 }
@@ -211,7 +215,7 @@ chunk_taken(struct run *r, const struct chunk *k, const struct chunk_key *key, l
 {
 	char child[ID_MAX + 1], activity[ID_MAX + 1];
 	struct db_request q;
-	int rc = db_import_take_request(r->d, key->seq, k->arena + key->id, &q, e);
+	int rc = db_import_take_request(r->d, k->first_seq + key->seq, k->arena + key->id, &q, e);
 
 	if (rc == 0)
 		return err_set(e, ERR_INTERNAL, "%s:%ld: request %s inserted but cannot be read",
@@ -242,7 +246,8 @@ chunk_store(struct run *r, struct chunk *k, struct err *e)
 	qsort_r(k->keys, k->n, sizeof(*k->keys), by_id, k);
 	k->ntaken = 0;
 	for (i = 0; i < k->n; i++) {
-		int rc = db_import_add_key(r->d, k->arena + k->keys[i].id, k->keys[i].seq, e);
+		int rc = db_import_add_key(r->d, k->arena + k->keys[i].id,
+		                           k->first_seq + k->keys[i].seq, e);
 
 		if (rc < 0)
 			return -1;
@@ -254,7 +259,7 @@ chunk_store(struct run *r, struct chunk *k, struct err *e)
 	qsort_r(k->taken, k->ntaken, sizeof(*k->taken), by_seq, k);
 	while (b < k->nbad || t < k->ntaken) {
 		const struct chunk_key *key = t < k->ntaken ? &k->keys[k->taken[t]] : NULL;
-		long line = key != NULL ? import_line_of_seq(r, key->seq) : 0;
+		long line = key != NULL ? import_line_of_seq(r, k->first_seq + key->seq) : 0;
 		int st;
 
 		if (b < k->nbad && (key == NULL || k->bad[b].line < line)) {
@@ -291,7 +296,9 @@ store(struct run *r, struct chunk *k, struct pipe_block *b, struct err *e)
 			continue;
 		}
 		k->keys[k->n].head = head(row->q.request_id);
-		k->keys[k->n].seq = r->next_seq;
+		if (k->n == 0)
+			k->first_seq = r->next_seq;
+		k->keys[k->n].seq = (uint32_t)(r->next_seq - k->first_seq);
 		k->keys[k->n++].id = (uint32_t)chunk_keep(k, row->q.request_id);
 		if (import_requests_insert(r, row->line, &row->q, r->next_seq++, e) < 0)
 			return -1;
@@ -314,6 +321,13 @@ import_pipe_rows(struct run *r, struct err *e)
 	int rc = 0;
 
 	pthread_mutex_init(&p->mu, NULL);
+	/* Its keys go in id order and its rows at the table's end: the cache
+	 * holds little that is read again, and half of it pays for a chunk
+	 * twice as large (524,288 rows, 4M requests: x0.95, 16 MiB less). */
+	if (db_import_cache(r->d, CHUNK_CACHE_KIB, e) < 0) {
+		free(p);
+		return -1;
+	}
 	pthread_cond_init(&p->cv, NULL);
 	p->reader = *r;
 	k.keys = xmalloc(CHUNK_ROWS * sizeof(*k.keys));

@@ -233,23 +233,23 @@ DB=$T/t.db
 ok
 
 t ids_keyed_a_chunk_at_a_time
-# The requests' ids go into request_key a chunk of 262,144 rows at a time,
+# The requests' ids go into request_key a chunk of 524,288 rows at a time,
 # in id order (import_pipe.c), the rows themselves in the file's order. A
 # file of two chunks, its ids in no order: an id repeated in the other chunk
 # and one in the same chunk, unchanged, are counted so and stored once; the
 # rows keep the file's order; the keys agree with the requests
 # (nocturne-status --check); a second import changes nothing; a repeat with
 # other values names the line that had the id first.
-chunks() { # chunks FILE DATE: 270,000 rows, then rows 1 and 265,000 again, the first on DATE
+chunks() { # chunks FILE DATE: 530,000 rows, then rows 1 and 525,000 again, the first on DATE
 	awk -v date="$2" 'BEGIN {
 		print "request_id;child_id;activity_id;date;action;submitted_at"
-		for (i = 1; i <= 270000; i++) {
+		for (i = 1; i <= 530000; i++) {
 			r[i] = sprintf("K%07d;C%d;CANTINE;2019-12-0%d;reserve;2019-12-01 10:00",
 			               i * 7919 % 1000003, i % 2 + 1, i % 5 + 2)
 			print r[i]
 		}
 		print (date == "" ? r[1] : substr(r[1], 1, 20) date substr(r[1], 31))
-		print r[265000]
+		print r[525000]
 	}' >"$1"
 }
 keys() { q "SELECT count(*), sum(seq), max(seq) FROM request_key WHERE request_id LIKE 'K%'"; }
@@ -258,10 +258,10 @@ chunks other.csv 2019-12-09
 cp "$DB" chunks.db
 imp -v requests two.csv
 expect_rc 0
-expect_eq "$ERR" "nocturne-import: requests two.csv: 270002 rows read, 270000 inserted, 0 updated, 2 unchanged, 0 bad"
-expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 270000 "rows stored"
+expect_eq "$ERR" "nocturne-import: requests two.csv: 530002 rows read, 530000 inserted, 0 updated, 2 unchanged, 0 bad"
+expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 530000 "rows stored"
 expect_eq "$(q "SELECT request_id FROM request WHERE request_id LIKE 'K%' ORDER BY seq" | md5sum)" \
-	"$(sed -n '2,270001p' two.csv | cut -d';' -f1 | md5sum)" "the rows in the file's order"
+	"$(sed -n '2,530001p' two.csv | cut -d';' -f1 | md5sum)" "the rows in the file's order"
 expect_eq "$(keys)" "$(q "SELECT count(*), sum(seq), max(seq) FROM request WHERE request_id LIKE 'K%'")" "the keys"
 run nocturne-status --check --db "$DB"
 expect_rc 0
@@ -269,14 +269,14 @@ expect_empty "$OUT$ERR" "--check output"
 before=$(keys)
 imp -v requests two.csv
 expect_rc 0
-expect_eq "$ERR" "nocturne-import: requests two.csv: 270002 rows read, 0 inserted, 0 updated, 270002 unchanged, 0 bad"
+expect_eq "$ERR" "nocturne-import: requests two.csv: 530002 rows read, 0 inserted, 0 updated, 530002 unchanged, 0 bad"
 expect_eq "$(keys)" "$before" "the keys after a second import"
-expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 270000 "rows after a second import"
+expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 530000 "rows after a second import"
 DB=$T/chunks.db
 sqlite3 "$DB" .dump >before.sql
 imp requests other.csv
 expect_rc 65
-expect_eq "$(lines_of "$ERR")" "nocturne-import: other.csv:270002: column request_id: request K0007919 already on line 2 with other values: date 2019-12-03 ≠ 2019-12-09"
+expect_eq "$(lines_of "$ERR")" "nocturne-import: other.csv:530002: column request_id: request K0007919 already on line 2 with other values: date 2019-12-03 ≠ 2019-12-09"
 sqlite3 "$DB" .dump >after.sql
 cmp -s before.sql after.sql || fail "database changed by a refused import"
 DB=$T/t.db

@@ -67,7 +67,7 @@ static const char *const sqls[ST_COUNT] = {
                    "ON CONFLICT(request_id) DO NOTHING",
 #define REQUEST_COLS                                                                               \
 	"SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, r.day, r.action, "  \
-	"r.arrival, r.departure, r.submitted_at FROM "
+	"r.arrival, r.departure, r.submitted_at, r.request_id FROM "
 #define REQUEST_JOINS                                                                              \
 	"request r JOIN child c ON c.ref = r.child_ref JOIN activity a ON a.ref = r.activity_ref "
     [ST_REQUEST_GET] = REQUEST_COLS "request_key k JOIN " REQUEST_JOINS
@@ -277,7 +277,7 @@ db_import_get_opening(struct db_import *d, int64_t activity_ref, int32_t day,
 	return 1;
 }
 
-/* The request st found, with its strings in keep slots 0 and 1. */
+/* The request st found, with its strings in keep slots 0 to 2. */
 static int
 get_request(struct db_import *d, sqlite3_stmt *st, struct db_request *out, struct err *e)
 {
@@ -300,6 +300,7 @@ get_request(struct db_import *d, sqlite3_stmt *st, struct db_request *out, struc
 	out->has_arrival = opt_int(st, 7, &out->arrival);
 	out->has_departure = opt_int(st, 8, &out->departure);
 	out->submitted_at = sqlite3_column_int64(st, 9);
+	out->request_id = keep_text(d, 2, st, 10);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -319,8 +320,7 @@ db_import_get_request(struct db_import *d, const char *request_id, struct db_req
 }
 
 int
-db_import_take_request(struct db_import *d, int64_t seq, const char *request_id,
-                       struct db_request *out, struct err *e)
+db_import_take_request(struct db_import *d, int64_t seq, struct db_request *out, struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_REQUEST_SEQ);
 	int rc;
@@ -329,7 +329,6 @@ db_import_take_request(struct db_import *d, int64_t seq, const char *request_id,
 	rc = get_request(d, st, out, e);
 	if (rc <= 0)
 		return rc;
-	out->request_id = request_id;
 	st = stmt(d, ST_REQUEST_DEL);
 	sqlite3_bind_int64(st, 1, seq);
 	return db_step_done(d->db, st, "remove request", e) < 0 ? -1 : 1;

@@ -120,8 +120,7 @@ int db_import_add_request(struct db_import *d, const struct db_request *r, int64
  * when its key came to be added: 1 and *out as it was (strings as a get's),
  * 0 when there is none, -1 on error.
  */
-int db_import_take_request(struct db_import *d, int64_t seq, const char *request_id,
-                           struct db_request *out, struct err *e);
+int db_import_take_request(struct db_import *d, int64_t seq, struct db_request *out, struct err *e);
 
 /*
  * Begin the import's write transaction (BEGIN IMMEDIATE). References are

@@ -12,16 +12,20 @@
  * blocks ahead and memory does not grow with the file.
  *
  * This thread inserts each block's requests as it comes, in the file's
- * order, seqs one after the other, and keeps their ids for the chunk:
- * CHUNK_ROWS rows' ids go into request_key together, in id order (chunk_store).
- * An id found taken then (an earlier import, an earlier chunk, an earlier
- * line of this one) takes its request back out, which leaves its seq
- * unused; the problems of the chunk's rows are reported then, in the file's
- * order. The memory of a chunk: 16 bytes and the id per row (14 MiB at
- * most for a town's ids), with SQLite's cache at CHUNK_CACHE_KIB instead of
- * its usual 32 MiB.
+ * order, seqs one after the other, and sorts their ids on the side
+ * (runsort: bounded memory, runs spilled to a temporary file). At the end
+ * of the file the ids go into request_key in id order, in one pass
+ * (keys_pass), so each page of the key is written once, as by CREATE
+ * INDEX, whatever the file's order. An id found taken then (by an earlier
+ * import or an earlier line) takes its request back out, which leaves its
+ * seq unused; the problems of the rows are reported then, in the file's
+ * order, and so that they need not be kept in memory, a key pass also runs
+ * once BAD_MAX bytes of them wait. SQLite's cache is PASS_CACHE_KIB for
+ * such an import instead of its usual 32 MiB.
  */
 #include "import_int.h"
+
+#include "runsort.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -30,8 +34,7 @@
 
 #define PIPE_ROWS 512
 #define PIPE_BLOCKS 4
-#define CHUNK_ROWS (1024 * PIPE_ROWS)
-#define CHUNK_CACHE_KIB 16384
+#define PASS_CACHE_KIB 16384
 
 struct pipe_row {
 	long line;
@@ -140,170 +143,237 @@ reader(void *arg)
 }
 
 /*
- * The keys of up to CHUNK_ROWS rows, inserted as they came, added together
- * in id order, and the chunk's bad rows, reported with the ids found taken
- * in the file's order.
+ * The ids of the rows inserted since the last key pass, sorted on the
+ * side (runsort: in bounded memory, spilled to a temporary file as runs,
+ * sorted on a third thread): an id of up to KEY_SHORT bytes in a record of
+ * KEY_SHORT + 8 bytes, a longer one in one of ID_MAX + 16; then the seqs
+ * whose id was found taken, in the file's order; and the bad rows read
+ * meanwhile, reported with those in the file's order.
  */
-struct chunk {
-	struct chunk_key {
-		uint64_t head; /* the id's first 8 bytes, big-endian, 0-padded */
-		uint32_t seq;  /* from first_seq */
-		uint32_t id;   /* into the arena */
-	} * keys;
-	int64_t first_seq;
-	size_t n;
-	struct chunk_bad {
+#define KEY_SHORT 40
+#define KEY_SORT_MEM (4 * 1024 * 1024)
+#define TAKEN_SORT_MEM (256 * 1024)
+#define BAD_MAX (1024 * 1024) /* bytes of problems kept before a key pass */
+
+struct key_short {
+	char id[KEY_SHORT]; /* 0-padded: memcmp's order is strcmp's */
+	int64_t seq;
+};
+
+struct key_long {
+	char id[ID_MAX + 8];
+	int64_t seq;
+};
+
+struct keys {
+	struct runsort sorts[2]; /* short ids, long ids */
+	struct runsort taken;    /* int64_t seqs */
+	struct keys_bad {
 		long line;
 		size_t what; /* into the arena */
 	} * bad;
 	size_t nbad, capbad;
-	size_t *taken; /* the taken keys, in the file's order */
-	size_t ntaken, captaken;
 	char *arena;
 	size_t len, cap;
 };
 
-static size_t
-chunk_keep(struct chunk *k, const char *s)
-{
-	size_t n = strlen(s) + 1, at = k->len;
-
-	xgrow(&k->arena, &k->cap, k->len + n, 1);
-	memcpy(k->arena + at, s, n);
-	k->len += n;
-	return at;
-}
-
-static uint64_t
-head(const char *s)
-{
-	uint64_t h = 0;
-	int i;
-
-	for (i = 0; i < 8 && s[i] != '\0'; i++)
-		h = h << 8 | (unsigned char)s[i];
-	return h << 8 * (8 - i);
-}
-
-/* strcmp's order (of unsigned bytes), then the file's. */
 static int
-by_id(const void *a, const void *b, void *arg)
+cmp_short(const void *a, const void *b)
 {
-	const struct chunk *k = arg;
-	const struct chunk_key *x = a, *y = b;
-	int c;
+	const struct key_short *x = a, *y = b;
+	int c = memcmp(x->id, y->id, sizeof(x->id));
 
-	if (x->head != y->head)
-		return x->head < y->head ? -1 : 1;
-	c = (x->head & 0xff) == 0 ? 0 : strcmp(k->arena + x->id + 8, k->arena + y->id + 8);
 	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 static int
-by_seq(const void *a, const void *b, void *arg)
+cmp_long(const void *a, const void *b)
 {
-	const struct chunk *k = arg;
-	uint32_t x = k->keys[*(const size_t *)a].seq, y = k->keys[*(const size_t *)b].seq;
+	const struct key_long *x = a, *y = b;
+	int c = memcmp(x->id, y->id, sizeof(x->id));
+
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
 }
 
+static void
+keys_init(struct keys *k)
+{
+	runsort_init(&k->sorts[0], sizeof(struct key_short), KEY_SORT_MEM, cmp_short);
+	runsort_init(&k->sorts[1], sizeof(struct key_long), KEY_SORT_MEM, cmp_long);
+	runsort_init(&k->taken, sizeof(int64_t), TAKEN_SORT_MEM, cmp_seq);
+}
+
+static void
+keys_release(struct keys *k)
+{
+	runsort_release(&k->sorts[0]);
+	runsort_release(&k->sorts[1]);
+	runsort_release(&k->taken);
+}
+
+/* Keep id as seq's, for the next key pass. */
+static int
+keys_add(struct keys *k, const char *id, int64_t seq, struct err *e)
+{
+	size_t n = strlen(id);
+
+	if (n <= KEY_SHORT) {
+		struct key_short rec;
+
+		memset(rec.id, 0, sizeof(rec.id));
+		memcpy(rec.id, id, n);
+		rec.seq = seq;
+		return runsort_add(&k->sorts[0], &rec, e);
+	} else {
+		struct key_long rec;
+
+		memset(rec.id, 0, sizeof(rec.id));
+		memcpy(rec.id, id, n < sizeof(rec.id) ? n : sizeof(rec.id) - 1);
+		rec.seq = seq;
+		return runsort_add(&k->sorts[1], &rec, e);
+	}
+}
+
 /* A request inserted, its id found taken: compare it with the one that has it. */
 static int
-chunk_taken(struct run *r, const struct chunk *k, const struct chunk_key *key, long line,
-            struct err *e)
+keys_taken(struct run *r, int64_t seq, long line, struct err *e)
 {
-	char child[ID_MAX + 1], activity[ID_MAX + 1];
+	char id[ID_MAX + 1], child[ID_MAX + 1], activity[ID_MAX + 1];
 	struct db_request q;
-	int rc = db_import_take_request(r->d, k->first_seq + key->seq, k->arena + key->id, &q, e);
+	int rc = db_import_take_request(r->d, seq, &q, e);
 
 	if (rc == 0)
-		return err_set(e, ERR_INTERNAL, "%s:%ld: request %s inserted but cannot be read",
-		               csvin_name(r->in), line, k->arena + key->id);
+		return err_set(e, ERR_INTERNAL, "%s:%ld: a request inserted but not found",
+		               csvin_name(r->in), line);
 	if (rc < 0)
 		return -1;
 	r->c->inserted--;
+	snprintf(id, sizeof(id), "%s", q.request_id);
 	snprintf(child, sizeof(child), "%s", q.child_id);
 	snprintf(activity, sizeof(activity), "%s", q.activity_id);
+	q.request_id = id;
 	q.child_id = child;
 	q.activity_id = activity;
 	return import_requests_taken(r, line, &q, e);
 }
 
-/*
- * Add the chunk's keys in id order: a key page is written once per chunk,
- * where the file's order, a portal's, writes one per row once the key
- * outgrows the cache (x8 the time for x4 the rows). A key taken (by an
- * earlier line too: its key went first) takes its request back out and
- * compares it with the one that has the id; those and the bad rows are
- * reported in the file's order.
- */
+/* Add the ids of one sort to request_key, in id order. */
 static int
-chunk_store(struct run *r, struct chunk *k, struct err *e)
+keys_store(struct run *r, struct keys *k, int which, struct err *e)
 {
-	size_t i, b = 0, t = 0;
+	struct runsort *s = &k->sorts[which];
+	union {
+		struct key_short s;
+		struct key_long l;
+	} rec;
+	int rc;
 
-	qsort_r(k->keys, k->n, sizeof(*k->keys), by_id, k);
-	k->ntaken = 0;
-	for (i = 0; i < k->n; i++) {
-		int rc = db_import_add_key(r->d, k->arena + k->keys[i].id,
-		                           k->first_seq + k->keys[i].seq, e);
+	if (runsort_finish(s, e) < 0)
+		return -1;
+	while ((rc = runsort_next(s, &rec, e)) > 0) {
+		char buf[KEY_SHORT + 1];
+		const char *id = rec.l.id;
+		int64_t seq = rec.l.seq;
 
+		if (which == 0) { /* may fill the record: no terminating 0 */
+			memcpy(buf, rec.s.id, KEY_SHORT);
+			buf[KEY_SHORT] = '\0';
+			id = buf;
+			seq = rec.s.seq;
+		}
+		rc = db_import_add_key(r->d, id, seq, e);
 		if (rc < 0)
 			return -1;
-		if (rc == 0) {
-			xgrow(&k->taken, &k->captaken, k->ntaken + 1, sizeof(*k->taken));
-			k->taken[k->ntaken++] = i;
-		}
+		if (rc == 0 && runsort_add(&k->taken, &seq, e) < 0)
+			return -1;
 	}
-	qsort_r(k->taken, k->ntaken, sizeof(*k->taken), by_seq, k);
-	while (b < k->nbad || t < k->ntaken) {
-		const struct chunk_key *key = t < k->ntaken ? &k->keys[k->taken[t]] : NULL;
-		long line = key != NULL ? import_line_of_seq(r, k->first_seq + key->seq) : 0;
+	return rc;
+}
+
+/*
+ * The key pass: add the ids kept since the last one in id order (a key page
+ * is written once per pass, where the file's order, a portal's, wrote one
+ * per row once the key outgrew the cache: x8 the time for x4 the rows). An
+ * id found taken (by an earlier line too: its key went first) takes its
+ * request back out and compares it with the one that has the id; those and
+ * the bad rows are reported in the file's order.
+ */
+static int
+keys_pass(struct run *r, struct keys *k, struct err *e)
+{
+	size_t b = 0;
+	int64_t seq = 0;
+	int more, rc = -1;
+
+	if (keys_store(r, k, 0, e) < 0 || keys_store(r, k, 1, e) < 0 ||
+	    runsort_finish(&k->taken, e) < 0)
+		goto out;
+	more = runsort_next(&k->taken, &seq, e);
+	while (more > 0 || b < k->nbad) {
+		long line = more > 0 ? import_line_of_seq(r, seq) : 0;
 		int st;
 
-		if (b < k->nbad && (key == NULL || k->bad[b].line < line)) {
+		if (more < 0)
+			goto out;
+		if (b < k->nbad && (more == 0 || k->bad[b].line < line)) {
 			line = k->bad[b].line;
 			snprintf(r->what, sizeof(r->what), "%s", k->arena + k->bad[b++].what);
 			st = 1;
 		} else {
-			st = chunk_taken(r, k, key, line, e);
-			t++;
+			st = keys_taken(r, seq, line, e);
+			more = runsort_next(&k->taken, &seq, e);
 		}
 		if (import_row_done(r, line, st, e) < 0)
-			return -1;
+			goto out;
 	}
-	k->n = k->nbad = k->len = 0;
-	return 0;
+	if (more < 0)
+		goto out;
+	rc = 0;
+out:
+	keys_release(k);
+	keys_init(k);
+	k->nbad = k->len = 0;
+	return rc;
 }
 
 /*
- * Insert one block's rows, in the file's order, and keep their keys and
- * problems for the chunk, stored when full or at the end of the file.
- * Returns 1 at the end of the file, 0 for more, -1 to stop.
+ * Insert one block's rows, in the file's order, and keep their ids and
+ * problems for the key pass, at the end of the file (or once BAD_MAX bytes
+ * of problems wait). Returns 1 at the end of the file, 0 for more, -1 to
+ * stop.
  */
 static int
-store(struct run *r, struct chunk *k, struct pipe_block *b, struct err *e)
+store(struct run *r, struct keys *k, struct pipe_block *b, struct err *e)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct pipe_row *row = &b->rows[i];
 
 		r->c->read++;
 		if (row->bad) {
+			const char *what = b->arena + row->what;
+			size_t n = strlen(what) + 1;
+
 			xgrow(&k->bad, &k->capbad, k->nbad + 1, sizeof(*k->bad));
+			xgrow(&k->arena, &k->cap, k->len + n, 1);
+			memcpy(k->arena + k->len, what, n);
 			k->bad[k->nbad].line = row->line;
-			k->bad[k->nbad++].what = chunk_keep(k, b->arena + row->what);
+			k->bad[k->nbad++].what = k->len;
+			k->len += n;
 			continue;
 		}
-		k->keys[k->n].head = head(row->q.request_id);
-		if (k->n == 0)
-			k->first_seq = r->next_seq;
-		k->keys[k->n].seq = (uint32_t)(r->next_seq - k->first_seq);
-		k->keys[k->n++].id = (uint32_t)chunk_keep(k, row->q.request_id);
-		if (import_requests_insert(r, row->line, &row->q, r->next_seq++, e) < 0)
+		if (keys_add(k, row->q.request_id, r->next_seq, e) < 0 ||
+		    import_requests_insert(r, row->line, &row->q, r->next_seq++, e) < 0)
 			return -1;
 	}
-	if ((k->n + PIPE_ROWS > CHUNK_ROWS || b->end != 0) && chunk_store(r, k, e) < 0)
+	if ((k->len > BAD_MAX || b->end != 0) && keys_pass(r, k, e) < 0)
 		return -1;
 	if (b->end < 0) {
 		*e = b->err;
@@ -316,21 +386,21 @@ int
 import_pipe_rows(struct run *r, struct err *e)
 {
 	struct pipe *p = xcalloc(1, sizeof(*p));
-	struct chunk k = {.n = 0};
+	struct keys k = {.nbad = 0};
 	pthread_t t;
 	int rc = 0;
 
 	pthread_mutex_init(&p->mu, NULL);
 	/* Its keys go in id order and its rows at the table's end: the cache
-	 * holds little that is read again, and half of it pays for a chunk
-	 * twice as large (524,288 rows, 4M requests: x0.95, 16 MiB less). */
-	if (db_import_cache(r->d, CHUNK_CACHE_KIB, e) < 0) {
+	 * holds little that is read again (half of it: the same time, 16 MiB
+	 * less). */
+	if (db_import_cache(r->d, PASS_CACHE_KIB, e) < 0) {
 		free(p);
 		return -1;
 	}
 	pthread_cond_init(&p->cv, NULL);
 	p->reader = *r;
-	k.keys = xmalloc(CHUNK_ROWS * sizeof(*k.keys));
+	keys_init(&k);
 	if (pthread_create(&t, NULL, reader, p) != 0) {
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);
@@ -355,9 +425,8 @@ import_pipe_rows(struct run *r, struct err *e)
 		pthread_mutex_unlock(&p->mu);
 	}
 	pthread_join(t, NULL);
-	free(k.keys);
+	keys_release(&k);
 	free(k.bad);
-	free(k.taken);
 	free(k.arena);
 	for (int i = 0; i < PIPE_BLOCKS; i++)
 		free(p->blocks[i].arena);

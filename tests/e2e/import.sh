@@ -232,53 +232,80 @@ expect_eq "$(rows_of)" "$PIPED" "as the serial import stores them"
 DB=$T/t.db
 ok
 
-t ids_keyed_a_chunk_at_a_time
-# The requests' ids go into request_key a chunk of 524,288 rows at a time,
-# in id order (import_pipe.c), the rows themselves in the file's order. A
-# file of two chunks, its ids in no order: an id repeated in the other chunk
-# and one in the same chunk, unchanged, are counted so and stored once; the
-# rows keep the file's order; the keys agree with the requests
-# (nocturne-status --check); a second import changes nothing; a repeat with
-# other values names the line that had the id first.
-chunks() { # chunks FILE DATE: 530,000 rows, then rows 1 and 525,000 again, the first on DATE
+t ids_keyed_in_id_order
+# The requests go in in the file's order and their ids into request_key at
+# the end, sorted on the side (import_pipe.c), in one key pass, or more when
+# over 1 MiB of problems wait. A file, its ids in no order, with ids given
+# again and unchanged (the first row at the end, a long id too): counted so
+# and stored once; the rows keep the file's order; the keys agree with the
+# requests (nocturne-status --check); a second import changes nothing; a
+# repeat with other values names the line that had the id first.
+ids() { # ids FILE DATE: 40,000 rows, then rows 1 and 39,000 again, the first on DATE
 	awk -v date="$2" 'BEGIN {
 		print "request_id;child_id;activity_id;date;action;submitted_at"
-		for (i = 1; i <= 530000; i++) {
-			r[i] = sprintf("K%07d;C%d;CANTINE;2019-12-0%d;reserve;2019-12-01 10:00",
-			               i * 7919 % 1000003, i % 2 + 1, i % 5 + 2)
+		for (i = 1; i <= 40000; i++) {
+			id = sprintf("K%07d", i * 7919 % 1000003)
+			if (i % 1000 == 0) # over KEY_SHORT bytes
+				id = id "-" sprintf("%060d", i)
+			r[i] = id sprintf(";C%d;CANTINE;2019-12-0%d;reserve;2019-12-01 10:00", i % 2 + 1, i % 5 + 2)
 			print r[i]
 		}
 		print (date == "" ? r[1] : substr(r[1], 1, 20) date substr(r[1], 31))
-		print r[525000]
+		print r[39000]
 	}' >"$1"
 }
 keys() { q "SELECT count(*), sum(seq), max(seq) FROM request_key WHERE request_id LIKE 'K%'"; }
-chunks two.csv ""
-chunks other.csv 2019-12-09
-cp "$DB" chunks.db
+ids two.csv ""
+ids other.csv 2019-12-09
+cp "$DB" keys.db
 imp -v requests two.csv
 expect_rc 0
-expect_eq "$ERR" "nocturne-import: requests two.csv: 530002 rows read, 530000 inserted, 0 updated, 2 unchanged, 0 bad"
-expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 530000 "rows stored"
+expect_eq "$ERR" "nocturne-import: requests two.csv: 40002 rows read, 40000 inserted, 0 updated, 2 unchanged, 0 bad"
+expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 40000 "rows stored"
 expect_eq "$(q "SELECT request_id FROM request WHERE request_id LIKE 'K%' ORDER BY seq" | md5sum)" \
-	"$(sed -n '2,530001p' two.csv | cut -d';' -f1 | md5sum)" "the rows in the file's order"
+	"$(sed -n '2,40001p' two.csv | cut -d';' -f1 | md5sum)" "the rows in the file's order"
 expect_eq "$(keys)" "$(q "SELECT count(*), sum(seq), max(seq) FROM request WHERE request_id LIKE 'K%'")" "the keys"
+expect_eq "$(q "SELECT count(*) FROM request_key WHERE length(request_id) > 40")" 40 "long ids"
 run nocturne-status --check --db "$DB"
 expect_rc 0
 expect_empty "$OUT$ERR" "--check output"
 before=$(keys)
 imp -v requests two.csv
 expect_rc 0
-expect_eq "$ERR" "nocturne-import: requests two.csv: 530002 rows read, 0 inserted, 0 updated, 530002 unchanged, 0 bad"
+expect_eq "$ERR" "nocturne-import: requests two.csv: 40002 rows read, 0 inserted, 0 updated, 40002 unchanged, 0 bad"
 expect_eq "$(keys)" "$before" "the keys after a second import"
-expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 530000 "rows after a second import"
-DB=$T/chunks.db
+expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'K%'")" 40000 "rows after a second import"
+DB=$T/keys.db
 sqlite3 "$DB" .dump >before.sql
 imp requests other.csv
 expect_rc 65
-expect_eq "$(lines_of "$ERR")" "nocturne-import: other.csv:530002: column request_id: request K0007919 already on line 2 with other values: date 2019-12-03 ≠ 2019-12-09"
+expect_eq "$(lines_of "$ERR")" "nocturne-import: other.csv:40002: column request_id: request K0007919 already on line 2 with other values: date 2019-12-03 ≠ 2019-12-09"
+# Over 1 MiB of problems (19,999 rows naming no child) makes a key pass of
+# the rows before; ids given again after it, first given before it (line 2's
+# on lines 30,002, unchanged, and 40,002, other values) or after it (line
+# 30,003's on line 40,004, other values), are found taken all the same (the
+# command shows the first 100 problems and counts them all), as the serial
+# import finds them.
+awk -F';' 'NR == 1 { print; next }
+	NR >= 3 && NR <= 20001 { $2 = "C9" }
+	NR == 30002 { $1 = "K0007919" } # line 2s id and values
+	NR == 30003 { $1 = "K0000000" } # a new id...
+	{ print }
+	END { print "K0000000;C1;CANTINE;2019-12-09;cancel;2019-12-01 10:00" } # ...again, other values
+	' OFS=';' other.csv >passes.csv
+imp requests passes.csv
+expect_rc 65
+PIPED=$ERR
+expect_contains "$PIPED" "nocturne-import: passes.csv: 20001 bad rows out of 40003, nothing imported"
+imp --rejects rej.csv -n requests passes.csv
+expect_rc 65
+expect_eq "$(lines_of "$PIPED")" "$(lines_of "$ERR")" "as the serial import says"
+expect_contains "$OUT" "40003 rows read, 20000 to insert, 0 to update, 2 unchanged, 20001 bad"
+expect_eq "$(grep -o 'line 4000[24]: column request_id: request K[0-9]* already on line [0-9]*' rej.csv)" \
+	"line 40002: column request_id: request K0007919 already on line 2
+line 40004: column request_id: request K0000000 already on line 30003" "the ids given again, in the serial import's rejects"
 sqlite3 "$DB" .dump >after.sql
-cmp -s before.sql after.sql || fail "database changed by a refused import"
+cmp -s before.sql after.sql || fail "database changed by refused imports"
 DB=$T/t.db
 ok
 

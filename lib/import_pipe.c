@@ -265,6 +265,16 @@ keys_taken(struct run *r, int64_t seq, long line, struct err *e)
 	return import_requests_taken(r, line, &q, e);
 }
 
+/* A sort that failed (its temporary file): which file, what for, and where. */
+static int
+sort_failed(const struct run *r, struct err *e)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return err_prefix(e, "%s: sorting the request ids in %s", csvin_name(r->in),
+	                  dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+}
+
 /* Add the ids of one sort to request_key, in id order. */
 static int
 keys_store(struct run *r, struct keys *k, int which, struct err *e)
@@ -277,7 +287,7 @@ keys_store(struct run *r, struct keys *k, int which, struct err *e)
 	int rc;
 
 	if (runsort_finish(s, e) < 0)
-		return -1;
+		return sort_failed(r, e);
 	while ((rc = runsort_next(s, &rec, e)) > 0) {
 		char buf[KEY_SHORT + 1];
 		const char *id = rec.l.id;
@@ -293,9 +303,9 @@ keys_store(struct run *r, struct keys *k, int which, struct err *e)
 		if (rc < 0)
 			return -1;
 		if (rc == 0 && runsort_add(&k->taken, &seq, e) < 0)
-			return -1;
+			return sort_failed(r, e);
 	}
-	return rc;
+	return rc < 0 ? sort_failed(r, e) : 0;
 }
 
 /*
@@ -313,16 +323,17 @@ keys_pass(struct run *r, struct keys *k, struct err *e)
 	int64_t seq = 0;
 	int more, rc = -1;
 
-	if (keys_store(r, k, 0, e) < 0 || keys_store(r, k, 1, e) < 0 ||
-	    runsort_finish(&k->taken, e) < 0)
+	if (keys_store(r, k, 0, e) < 0 || keys_store(r, k, 1, e) < 0)
 		goto out;
+	if (runsort_finish(&k->taken, e) < 0) {
+		sort_failed(r, e);
+		goto out;
+	}
 	more = runsort_next(&k->taken, &seq, e);
-	while (more > 0 || b < k->nbad) {
+	while (more >= 0 && (more > 0 || b < k->nbad)) {
 		long line = more > 0 ? import_line_of_seq(r, seq) : 0;
 		int st;
 
-		if (more < 0)
-			goto out;
 		if (b < k->nbad && (more == 0 || k->bad[b].line < line)) {
 			line = k->bad[b].line;
 			snprintf(r->what, sizeof(r->what), "%s", k->arena + k->bad[b++].what);
@@ -334,8 +345,10 @@ keys_pass(struct run *r, struct keys *k, struct err *e)
 		if (import_row_done(r, line, st, e) < 0)
 			goto out;
 	}
-	if (more < 0)
+	if (more < 0) {
+		sort_failed(r, e);
 		goto out;
+	}
 	rc = 0;
 out:
 	keys_release(k);
@@ -369,8 +382,9 @@ store(struct run *r, struct keys *k, struct pipe_block *b, struct err *e)
 			k->len += n;
 			continue;
 		}
-		if (keys_add(k, row->q.request_id, r->next_seq, e) < 0 ||
-		    import_requests_insert(r, row->line, &row->q, r->next_seq++, e) < 0)
+		if (keys_add(k, row->q.request_id, r->next_seq, e) < 0)
+			return sort_failed(r, e);
+		if (import_requests_insert(r, row->line, &row->q, r->next_seq++, e) < 0)
 			return -1;
 	}
 	if ((k->len > BAD_MAX || b->end != 0) && keys_pass(r, k, e) < 0)

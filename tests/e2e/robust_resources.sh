@@ -3,7 +3,7 @@
 # read-only filesystem (a small tmpfs, so this needs root: without it the
 # cases are skipped with a note and no PASS), an outbox whose directory
 # cannot be created, an export onto a full disk, a configuration nobody may
-# read, a big night whose temporary directory is missing or full. Each: a clear one-line error, the documented exit code, nothing
+# read, a big night or import whose temporary directory is missing or full. Each: a clear one-line error, the documented exit code, nothing
 # half-written (the database as it was, no partial file left).
 . "$NOCTURNE_TOP/tests/e2e/lib.sh"
 need_tools nocturne-import nocturne-transmit nocturne-notify nocturne-status
@@ -93,6 +93,30 @@ expect_eq "$(sqlite3 big1.db "SELECT count(*) FROM request WHERE state <> 'pendi
 expect_eq "$(ls -A tmpd | wc -l)" 0 "files left in \$TMPDIR"
 ok
 
+# An import of 100,000 requests sorts their ids on the side (import_pipe.c,
+# past 4 MiB of them) in the same way: without its temporary directory it
+# stops, says where, and stores nothing; with one, it leaves nothing there.
+/usr/bin/python3 "$TOP/stress/gentown.py" many 100000 7
+cp base.db many.db
+for k in families children activities openings; do
+	nocturne-import -q --db many.db "$k" "many/$k.csv" || echo "FAIL: setup many import $k"
+done
+sqlite3 many.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+
+t import_without_temporary_directory_is_74_and_changes_nothing
+before=$(state many.db)
+TMPDIR=$T/no-such-dir run nocturne-import --db many.db requests many/requests.csv
+expect_rc 74
+expect_eq "$ERR" "nocturne-import: many/requests.csv: sorting the request ids in $T/no-such-dir: temporary file in $T/no-such-dir: No such file or directory"
+expect_eq "$(state many.db)" "$before" "database"
+mkdir -p tmpi
+TMPDIR=$T/tmpi run nocturne-import --db many.db requests many/requests.csv
+expect_rc 0
+expect_eq "$(sqlite3 many.db "SELECT count(*) FROM request_key")" \
+	"$(tail -n +2 many/requests.csv | cut -d';' -f1 | sort -u | wc -l)" "ids keyed"
+expect_eq "$(ls -A tmpi | wc -l)" 0 "files left in \$TMPDIR"
+ok
+
 M=$T/mnt
 mkdir -p "$M"
 if ! mount -t tmpfs -o size=6m,mode=755 tmpfs "$M" 2>/dev/null; then
@@ -174,6 +198,24 @@ expect_contains "$ERR" "temporary file"
 one_line
 unfill
 expect_eq "$(state big2.db)" "$before" "database"
+expect_eq "$(ls -A "$M")" "$files" "files on the full disk"
+ok
+
+t import_on_full_temporary_directory_is_74_and_changes_nothing
+sqlite3 base.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+cp base.db many2.db
+for k in families children activities openings; do
+	nocturne-import -q --db many2.db "$k" "many/$k.csv" || echo "FAIL: setup many2 import $k"
+done
+before=$(state many2.db)
+files=$(ls -A "$M")
+fill
+TMPDIR=$M run nocturne-import --db many2.db requests many/requests.csv
+expect_rc 74
+expect_contains "$ERR" "nocturne-import: many/requests.csv: sorting the request ids in $M: temporary file"
+one_line
+unfill
+expect_eq "$(state many2.db)" "$before" "database"
 expect_eq "$(ls -A "$M")" "$files" "files on the full disk"
 ok
 

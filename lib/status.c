@@ -403,6 +403,8 @@ status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err 
 	return view_end(out, in_snapshot(db, e, export_view, &a), e);
 }
 
+#define WRITE_BUF (1024 * 1024)
+
 /* Write path atomically (atomic.h) with view(db, fp, arg). */
 static int
 write_atomically(struct db *db, const char *path,
@@ -410,6 +412,8 @@ write_atomically(struct db *db, const char *path,
 {
 	struct atomic_file a;
 	struct stat st;
+	char *buf;
+	int rc;
 
 	if (*path == '\0')
 		return err_set(e, ERR_USAGE, "empty export file name");
@@ -423,13 +427,21 @@ write_atomically(struct db *db, const char *path,
 		                                     : "a device, pipe or socket");
 	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
+	/* stdio's buffer is a page: a million-row export made 19,000 write
+	 * calls, a tenth of its time. It outlives the FILE (closed by
+	 * atomic_commit or atomic_abort). */
+	buf = xmalloc(WRITE_BUF);
+	setvbuf(a.fp, buf, _IOFBF, WRITE_BUF);
 	if (view(db, a.fp, arg, e) < 0) {
 		if (e->kind == ERR_IO && strncmp(e->msg, "cannot write:", 13) == 0)
 			err_prefix(e, "%s", path);
 		atomic_abort(&a);
+		free(buf);
 		return -1;
 	}
-	return atomic_commit(&a, e);
+	rc = atomic_commit(&a, e);
+	free(buf);
+	return rc;
 }
 
 static int

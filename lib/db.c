@@ -344,14 +344,20 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 }
 
 int
-db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e)
+db_cache_kib(struct db *db, int kib, struct err *e)
 {
 	char pragma[64];
 
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", kib);
+	return db_exec(db, pragma, e);
+}
+
+int
+db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e)
+{
 	if (db_open(out, db->path, db->busy_ms, DB_OPEN_EXISTING, e) < 0)
 		return -1;
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", cache_kib);
-	if (cache_kib > 0 && db_exec(*out, pragma, e) < 0) {
+	if (cache_kib > 0 && db_cache_kib(*out, cache_kib, e) < 0) {
 		db_close(*out);
 		*out = NULL;
 		return -1;

@@ -518,11 +518,9 @@ db_import_each_id(struct db_import *d, enum db_import_table t,
 	sqlite3_reset(st);
 	return 0;
 }
+
 int
 db_import_cache(struct db_import *d, int kib, struct err *e)
 {
-	char sql[48];
-
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
-	return db_exec(d->db, sql, e);
+	return db_cache_kib(d->db, kib, e);
 }

@@ -32,6 +32,13 @@ enum {
 	ST_COUNT
 };
 
+/* A request as get_request reads it, and the tables it comes from. */
+#define REQUEST_COLS                                                                               \
+	"SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, r.day, r.action, "  \
+	"r.arrival, r.departure, r.submitted_at, r.request_id FROM "
+#define REQUEST_JOINS                                                                              \
+	"request r JOIN child c ON c.ref = r.child_ref JOIN activity a ON a.ref = r.activity_ref "
+
 static const char *const sqls[ST_COUNT] = {
     [ST_FAMILY_GET] = "SELECT ref, name, emails, balance_cents FROM family WHERE family_id = ?1",
     [ST_FAMILY_REF] = "SELECT ref FROM family WHERE family_id = ?1",
@@ -65,11 +72,6 @@ static const char *const sqls[ST_COUNT] = {
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_KEY_ADD] = "INSERT INTO request_key(request_id, seq) VALUES(?1, ?2) "
                    "ON CONFLICT(request_id) DO NOTHING",
-#define REQUEST_COLS                                                                               \
-	"SELECT r.seq, c.child_id, a.activity_id, r.child_ref, r.activity_ref, r.day, r.action, "  \
-	"r.arrival, r.departure, r.submitted_at, r.request_id FROM "
-#define REQUEST_JOINS                                                                              \
-	"request r JOIN child c ON c.ref = r.child_ref JOIN activity a ON a.ref = r.activity_ref "
     [ST_REQUEST_GET] = REQUEST_COLS "request_key k JOIN " REQUEST_JOINS
                                     "WHERE k.request_id = ?1 AND r.seq = k.seq",
     [ST_REQUEST_SEQ] = REQUEST_COLS REQUEST_JOINS "WHERE r.seq = ?1",
@@ -310,13 +312,9 @@ db_import_get_request(struct db_import *d, const char *request_id, struct db_req
                       struct err *e)
 {
 	sqlite3_stmt *st = stmt(d, ST_REQUEST_GET);
-	int rc;
 
 	bind_text(st, 1, request_id);
-	rc = get_request(d, st, out, e);
-	if (rc > 0)
-		out->request_id = request_id;
-	return rc;
+	return get_request(d, st, out, e);
 }
 
 int

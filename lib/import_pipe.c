@@ -63,14 +63,15 @@ struct pipe {
 	struct run reader;
 };
 
+/* Copy s to the end of a growing arena; its offset there. */
 static size_t
-keep(struct pipe_block *b, const char *s)
+keep(char **arena, size_t *len, size_t *cap, const char *s)
 {
-	size_t n = strlen(s) + 1, at = b->len;
+	size_t n = strlen(s) + 1, at = *len;
 
-	xgrow(&b->arena, &b->cap, b->len + n, 1);
-	memcpy(b->arena + at, s, n);
-	b->len += n;
+	xgrow(arena, cap, *len + n, 1);
+	memcpy(*arena + at, s, n);
+	*len += n;
 	return at;
 }
 
@@ -95,11 +96,11 @@ fill(struct pipe *p, struct pipe_block *b)
 		row->line = csvin_line(r->in);
 		row->bad = import_check_row(r) != 0 || import_requests_parse(r, &row->q) != 0;
 		if (row->bad) {
-			row->what = keep(b, r->what);
+			row->what = keep(&b->arena, &b->len, &b->cap, r->what);
 		} else {
-			row->id = keep(b, row->q.request_id);
-			row->child = keep(b, row->q.child_id);
-			row->activity = keep(b, row->q.activity_id);
+			row->id = keep(&b->arena, &b->len, &b->cap, row->q.request_id);
+			row->child = keep(&b->arena, &b->len, &b->cap, row->q.child_id);
+			row->activity = keep(&b->arena, &b->len, &b->cap, row->q.activity_id);
 		}
 		b->n++;
 	}
@@ -351,8 +352,7 @@ keys_pass(struct run *r, struct keys *k, struct err *e)
 	}
 	rc = 0;
 out:
-	keys_release(k);
-	keys_init(k);
+	keys_release(k); /* and ready for the next pass */
 	k->nbad = k->len = 0;
 	return rc;
 }
@@ -371,15 +371,10 @@ store(struct run *r, struct keys *k, struct pipe_block *b, struct err *e)
 
 		r->c->read++;
 		if (row->bad) {
-			const char *what = b->arena + row->what;
-			size_t n = strlen(what) + 1;
-
 			xgrow(&k->bad, &k->capbad, k->nbad + 1, sizeof(*k->bad));
-			xgrow(&k->arena, &k->cap, k->len + n, 1);
-			memcpy(k->arena + k->len, what, n);
 			k->bad[k->nbad].line = row->line;
-			k->bad[k->nbad++].what = k->len;
-			k->len += n;
+			k->bad[k->nbad++].what =
+			    keep(&k->arena, &k->len, &k->cap, b->arena + row->what);
 			continue;
 		}
 		if (keys_add(k, row->q.request_id, r->next_seq, e) < 0)
@@ -404,7 +399,6 @@ import_pipe_rows(struct run *r, struct err *e)
 	pthread_t t;
 	int rc = 0;
 
-	pthread_mutex_init(&p->mu, NULL);
 	/* Its keys go in id order and its rows at the table's end: the cache
 	 * holds little that is read again (half of it: the same time, 16 MiB
 	 * less). */
@@ -412,6 +406,7 @@ import_pipe_rows(struct run *r, struct err *e)
 		free(p);
 		return -1;
 	}
+	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->reader = *r;
 	keys_init(&k);

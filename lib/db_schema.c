@@ -402,8 +402,8 @@ const char *const db_migrations[] = {
      * once that index outgrows the cache (a few million requests) every
      * insertion read and wrote back one of its pages, and an import of 4M
      * requests took x8 the time of 1M. The import now adds its requests in
-     * the file's order and their keys in id order, a block of rows at a
-     * time (import_pipe.c), so each key page is written once per block.
+     * the file's order and their keys in id order, sorted on the side, at
+     * the end of the file (import_pipe.c), so each key page is written once.
      * Every other writer's rows get their key from the triggers (an id
      * given twice fails, as before, on request_key's primary key);
      * nocturne-status --check says when the keys and the requests

@@ -16,8 +16,7 @@
  */
 static const char *const sql_text[ST_N] = {
     [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
-                   " departure, submitted_at FROM request"
-                   " WHERE seq >= ?2 AND state = 'pending' AND submitted_at <= ?1",
+                   " departure, submitted_at FROM request WHERE seq >= ?1 AND state = 'pending'",
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
                 " FROM held WHERE activity_ref = ?1 AND day = ?2"
                 " AND (state = 'accepted' OR state = 'waitlisted')",
@@ -319,7 +318,7 @@ db_night_cache_restore(struct db_night *h, long long saved, struct err *e)
 }
 
 int
-db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, struct err *e)
+db_night_pending_from(struct db_night *h, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -334,36 +333,42 @@ db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, struct 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(h->db, e, "read the last batch");
-	if (db_prepare(h->db,
-	               "SELECT coalesce((SELECT min(seq) FROM request WHERE seq >= ?1"
-	               "  AND state = 'pending' AND submitted_at > ?2),"
-	               " (SELECT coalesce(max(seq), 0) + 1 FROM request))",
-	               &st, e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, h->from);
-	sqlite3_bind_int64(st, 2, cutoff);
-	rc = sqlite3_step(st);
-	*next = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(h->db, e, "read the pending requests");
 	return 0;
 }
 
-/* Read every pending request of the batch into h->pending, in the table's order. */
+int64_t
+db_night_next_from(const struct db_night *h)
+{
+	return h->next_from;
+}
+
+/*
+ * Read every pending request of the batch (submitted at or before cutoff)
+ * into h->pending, in the table's order, and find the batch's next_from on
+ * the way: the lowest seq of those that stay pending, submitted after the
+ * cutoff, else one past the highest seq. One scan of the pending rows: a
+ * query of its own for next_from read the whole table again when nothing
+ * stays pending, as on most nights (8% of a 100k night).
+ */
 static int
 read_pending(struct db_night *h, int64_t cutoff, struct err *e)
 {
 	sqlite3_stmt *st = h->st[ST_PENDING];
 	struct rules_req r;
+	int64_t late = INT64_MAX;
 	int rc;
 
-	sqlite3_bind_int64(st, 1, cutoff);
-	sqlite3_bind_int64(st, 2, h->from);
+	sqlite3_bind_int64(st, 1, h->from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(st, 0), child = sqlite3_column_int64(st, 1),
 		          act = sqlite3_column_int64(st, 2), day = sqlite3_column_int64(st, 3);
+		int64_t submitted_at = sqlite3_column_int64(st, 7);
 
+		if (submitted_at > cutoff) { /* stays pending (any plan's order) */
+			if (seq < late)
+				late = seq;
+			continue;
+		}
 		if (!db_night_fits32(seq) || !db_night_fits32(child) || !db_night_fits32(act) ||
 		    !db_night_fits32(day)) {
 			sqlite3_reset(st);
@@ -377,7 +382,7 @@ read_pending(struct db_night *h, int64_t cutoff, struct err *e)
 		r.action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
 		r.arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
 		r.departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
-		r.submitted_at = sqlite3_column_int64(st, 7);
+		r.submitted_at = submitted_at;
 		r.state = RULES_PENDING;
 		if (runsort_add(&h->pending, &r, e) < 0) {
 			sqlite3_reset(st);
@@ -387,6 +392,14 @@ read_pending(struct db_night *h, int64_t cutoff, struct err *e)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(h->db, e, "read pending requests");
+	if (late == INT64_MAX) {
+		long long max;
+
+		if (db_night_query_int(h, "SELECT coalesce(max(seq), 0) FROM request", &max, e) < 0)
+			return -1;
+		late = max + 1;
+	}
+	h->next_from = late;
 	if (runsort_finish(&h->pending, e) < 0)
 		return err_prefix(e, "sort the pending requests");
 	return 0;

@@ -63,12 +63,9 @@ int db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct e
 
 /*
  * Where this night reads from: the last batch's pending_from (0 when none:
- * the whole table), kept in h; and *next, what this batch stores as its
- * own (the lowest seq at or after it that stays pending, submitted after
- * cutoff, or one past the highest seq). Call once, before
- * db_night_pending_next.
+ * the whole table), kept in h. Call once, before db_night_pending_next.
  */
-int db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, struct err *e);
+int db_night_pending_from(struct db_night *h, struct err *e);
 
 /*
  * The next pending request with submitted_at <= cutoff from the last
@@ -79,6 +76,14 @@ int db_night_pending_from(struct db_night *h, int64_t cutoff, int64_t *next, str
  * the batch. Other db_night calls may run between two calls.
  */
 int db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, struct err *e);
+
+/*
+ * Once db_night_pending_next has returned 0: the pending_from this batch
+ * stores, found as the pending requests were read (the lowest seq at or
+ * after the last one's that stays pending, submitted after cutoff, or one
+ * past the highest seq).
+ */
+int64_t db_night_next_from(const struct db_night *h);
 
 /* The slots holding waitlisted requests, sorted, into a malloc'ed array. */
 int db_night_waitlist_slots(struct db_night *h, struct db_night_slot **slots, size_t *n,
@@ -133,7 +138,7 @@ int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 
 /*
  * Insert the batch row (db_night_new_batch) with its counts, finished_at
- * and pending_from (db_night_pending_from's next).
+ * and pending_from (db_night_next_from).
  */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
                           int64_t finished_at, int64_t pending_from, struct err *e);

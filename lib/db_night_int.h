@@ -86,6 +86,7 @@ struct db_night {
 	sqlite3_stmt *st[ST_N];
 	int reading;            /* 0, 1 once the pending requests are sorted, 2 at their end */
 	int64_t from;           /* the last batch's pending_from (db_night_pending_from) */
+	int64_t next_from;      /* this batch's (read_pending) */
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
 	struct runsort changes; /* struct night_change, by seq */
 	long long nchanges;     /* changes recorded */

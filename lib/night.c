@@ -22,7 +22,6 @@ struct night {
 	int32_t *debtors;
 	size_t ndebtors;
 	int64_t cutoff;
-	int64_t next_from;     /* db_night_pending_from */
 	struct rules_req next; /* the next pending request read (when has_next) */
 	int has_next;
 	size_t npend;          /* pending requests read */
@@ -263,7 +262,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
 		goto fail;
-	if (db_night_pending_from(n.h, now, &n.next_from, e) < 0 ||
+	if (db_night_pending_from(n.h, e) < 0 ||
 	    db_night_waitlist_slots(n.h, &n.wl, &n.nwl, e) < 0 || resolve_all(&n, e) < 0)
 		goto fail;
 	log_debug("read %zu pending requests, %zu waiting lists, resolved %zu slots: %.2f s",
@@ -284,7 +283,8 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	if (db_night_new_batch(n.h, now, started, cfg->bo_url && cfg->bo_url[0], &n.batch_id, e) <
 	        0 ||
 	    db_night_apply(n.h, n.batch_id, e) < 0 ||
-	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(), n.next_from, e) < 0)
+	    db_night_finish_batch(n.h, n.batch_id, &res->counts, when_now(),
+	                          db_night_next_from(n.h), e) < 0)
 		goto fail;
 	res->batch_id = n.batch_id;
 	log_debug("written: %.2f s", when_elapsed(&n.t0));

@@ -301,6 +301,21 @@ expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || batch
 	"R12:accepted:4 R2:cancelled:4" "R12 read and applied in batch 4"
 ok
 
+t pending_from_under_an_operators_index
+town
+# An operator's index that SQLite prefers for the night's scan of the
+# pending requests: they come latest submitted first, not by seq. The
+# lowest seq left pending (R2, seq 2) is still the next night's start.
+sql "CREATE INDEX op_pending ON request(state, submitted_at DESC)"
+expect_contains "$(sql "EXPLAIN QUERY PLAN SELECT * FROM request WHERE seq >= 1 AND state = 'pending'")" \
+	"USING INDEX op_pending" "the operator's index is the plan"
+run nocturne-transmit --db "$DB" --now '2019-12-01 08:00'
+expect_rc 0
+expect_eq "$(sql "SELECT group_concat(request_id, ' ') FROM (SELECT request_id FROM request WHERE batch_id = 1 ORDER BY seq)")" \
+	"R1 R6 R8 R9 R10" "taken at 08:00"
+expect_eq "$(sql "SELECT pending_from FROM batch")" 2 "pending_from: the lowest seq left pending"
+ok
+
 t capacity_raise_promotes
 town
 run nocturne-transmit --db "$DB" --now "$NIGHT1"

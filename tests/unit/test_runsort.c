@@ -123,6 +123,8 @@ test_runs(void)
 	sort_case(100000, 1000000, 1000 * sizeof(struct rec), 1);
 	sort_case(37, 5, sizeof(struct rec), 1);
 	sort_case(4096 * 3 + 1, 7, 4096 * sizeof(struct rec), 0);
+	/* Buffers of 2 MiB, mapped apart from malloc (bigmem.h): three runs. */
+	sort_case(300000, 5000, 2 << 20, 0);
 }
 
 /* The runs' file is unlinked at once: none is left in $TMPDIR, even before release. */

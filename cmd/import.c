@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "db.h"
 #include "import.h"
 #include "log.h"
 #include "opts.h"
@@ -57,6 +58,8 @@ main(int argc, char **argv)
 	         "Load reference data or requests from a CSV file (FILE '-' = standard input).\n"
 	         "KIND: %s.\n",
 	         import_kind_list());
+	/* Its reads are scans and its cache the size of the pool (db.h). */
+	db_page_pool(DB_PAGE_POOL_KIB);
 	code = tool_parse(&t, argc, argv, &o, &first);
 	if (code != TOOL_CONTINUE)
 		return code;

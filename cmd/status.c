@@ -95,6 +95,8 @@ main(int argc, char **argv)
 	int first, rc;
 	int64_t now;
 
+	/* Its reads are scans (db.h): the overview x0.54 with the pool. */
+	db_page_pool(DB_PAGE_POOL_KIB);
 	rc = tool_parse(&t, argc, argv, &o, &first);
 	if (rc != TOOL_CONTINUE)
 		return rc;

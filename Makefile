@@ -24,8 +24,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wwrite-strings -Wvla
-PKGS = sqlite3 libesmtp-1.0 libcurl openssl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libcurl: its headers only; lib/curlinit.c loads it when a transfer needs it.
+PKGS = sqlite3 libesmtp-1.0 openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARNINGS) -Ilib -Icmd -I/usr/include/iniparser \
 	     $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)

@@ -22,6 +22,25 @@ town() {
 	import_samples --db "$DB"
 }
 
+t libcurl_loaded_for_a_delivery_only
+# libcurl (and its 28 libraries) is loaded when a transfer needs it: not by
+# a night without a back office, nor by status or import; by one with it.
+town
+start_bo lc main 200
+bo_conf "$T/lc.ini" "https://localhost:$PORT/portail/decisions" "$T/token"
+loaded() { grep -c 'file=libcurl\.so\.4 .*generating link map' "$1"; }
+cp "$DB" "$T/plain.db"
+LD_DEBUG=files nocturne-transmit --db "$T/plain.db" --now "$NIGHT1" 2>"$T/ld-plain.err" ||
+	fail "night without a back office"
+expect_eq "$(loaded "$T/ld-plain.err")" 0 "libcurl loads in a night without a back office"
+LD_DEBUG=files nocturne-status --db "$T/plain.db" 2>"$T/ld-status.err" >/dev/null || fail "status"
+expect_eq "$(loaded "$T/ld-status.err")" 0 "libcurl loads in nocturne-status"
+LD_DEBUG=files nocturne-transmit -c "$T/lc.ini" --now "$NIGHT1" 2>"$T/ld-bo.err" ||
+	fail "night with a back office"
+expect_eq "$(loaded "$T/ld-bo.err")" 1 "libcurl loaded once for the delivery"
+expect_eq "$(count_reqs lc)" 1 "the batch delivered"
+ok
+
 t night_delivered_body_equals_status_export
 town
 start_bo ok main 200

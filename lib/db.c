@@ -303,9 +303,10 @@ db_configure(void)
 	    sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &hdr) == SQLITE_OK) {
 		size_t slot = ((size_t)DB_POOL_PAGE + (size_t)hdr + 7) & ~(size_t)7;
 		size_t n = (size_t)pool_kib * 1024 / DB_POOL_PAGE;
+		void *pool = bigmem_alloc(slot * n);
 
-		(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, bigmem_alloc(slot * n), (int)slot,
-		                     (int)n);
+		if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, pool, (int)slot, (int)n) != SQLITE_OK)
+			bigmem_free(pool, slot * n); /* SQLite already started: no pool */
 	} else {
 		(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	}

@@ -167,7 +167,7 @@ for p in "journal_mode = WAL" "synchronous = NORMAL" "foreign_keys = ON" "temp_s
 	grep -q "PRAGMA $p;" lib/db.c || fail "lib/db.c no longer sets $p: update bench/floor.c"
 	grep -q "PRAGMA $p;" bench/floor.c || fail "bench/floor.c does not set $p"
 done
-cache=$(sed -n 's/^#define DB_CACHE_KIB \([0-9]*\)$/\1/p' lib/db_int.h)
+cache=$(sed -n 's/.*PRAGMA cache_size = -\([0-9]*\);.*/\1/p' lib/db_int.h)
 eq "$(sed -n 's/.*long cache_kib = \([0-9]*\);.*/\1/p' bench/floor.c)" "$cache" \
 	"floor cache size vs lib/db.c"
 out=$("$FLOOR" -s "$T/floor.db" 500)

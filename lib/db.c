@@ -374,11 +374,23 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 }
 
 int
-db_cache_kib(struct db *db, int kib, struct err *e)
+db_cache_size(struct db *db, long long size, long long *saved, struct err *e)
 {
 	char pragma[64];
 
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", kib);
+	if (saved != NULL) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (db_prepare(db, "PRAGMA cache_size", &st, e) < 0)
+			return -1;
+		rc = sqlite3_step(st);
+		*saved = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW)
+			return db_fail(db, e, "read the page cache's size");
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = %lld", size);
 	return db_exec(db, pragma, e);
 }
 
@@ -387,7 +399,7 @@ db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e)
 {
 	if (db_open(out, db->path, db->busy_ms, DB_OPEN_EXISTING, e) < 0)
 		return -1;
-	if (cache_kib > 0 && db_cache_kib(*out, cache_kib, e) < 0) {
+	if (cache_kib > 0 && db_cache_size(*out, -(long long)cache_kib, NULL, e) < 0) {
 		db_close(*out);
 		*out = NULL;
 		return -1;

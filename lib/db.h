@@ -97,8 +97,12 @@ int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mo
  * little). Close the sibling before db.
  */
 int db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e);
-/* The connection's page cache from now on: kib KiB. 0 or -1. */
-int db_cache_kib(struct db *db, int kib, struct err *e);
+/*
+ * The connection's page cache from now on: size in PRAGMA cache_size's
+ * terms (-N: N KiB, N: N pages); the size it replaces into *saved, unless
+ * NULL, to be given back the same way. 0 or -1.
+ */
+int db_cache_size(struct db *db, long long size, long long *saved, struct err *e);
 
 /*
  * hold 1: commits through db no longer copy the write-ahead log back into

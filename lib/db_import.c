@@ -520,5 +520,5 @@ db_import_each_id(struct db_import *d, enum db_import_table t,
 int
 db_import_cache(struct db_import *d, int kib, struct err *e)
 {
-	return db_cache_kib(d->db, kib, e);
+	return db_cache_size(d->db, -(long long)kib, NULL, e);
 }

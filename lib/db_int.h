@@ -15,10 +15,7 @@ extern const char *const db_migrations[];
 extern const int db_nmigrations;
 
 /* 32 MiB of page cache per connection (bench/floor.c uses the same). */
-#define DB_CACHE_KIB 32768
-#define DB_CACHE_STR2(k) #k
-#define DB_CACHE_STR(k) DB_CACHE_STR2(k)
-#define DB_CACHE_PRAGMA "PRAGMA cache_size = -" DB_CACHE_STR(DB_CACHE_KIB) ";"
+#define DB_CACHE_PRAGMA "PRAGMA cache_size = -32768;"
 
 /* The write lock connections of one process share (db_open_sibling). */
 struct db_writer {

@@ -103,7 +103,7 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	runsort_init(&h->mail, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
 	runsort_init(&h->held, sizeof(struct night_held), NIGHT_SORT_MEM, cmp_held);
 	runsort_init(&h->events, sizeof(struct night_event), NIGHT_SORT_MEM, cmp_event);
-	if (db_night_cache_set(h, -NIGHT_CACHE_KIB, &h->cache_saved, e) < 0 ||
+	if (db_cache_size(h->db, -NIGHT_CACHE_KIB, &h->cache_saved, e) < 0 ||
 	    db_night_sorted_register(h, e) < 0) {
 		db_night_close(h);
 		*out = NULL;
@@ -130,7 +130,7 @@ db_night_close(struct db_night *h)
 	db_night_sorted_unregister(h);
 	if (h->cache_saved != 0) {
 		struct err ignored;
-		db_night_cache_restore(h, h->cache_saved, &ignored);
+		db_cache_size(h->db, h->cache_saved, NULL, &ignored);
 	}
 	runsort_release(&h->pending);
 	runsort_release(&h->changes);
@@ -283,38 +283,6 @@ db_night_debtors(struct db_night *h, int32_t **children, size_t *n, struct err *
 	if (rc != SQLITE_DONE)
 		return db_fail(h->db, e, "read debtors");
 	return 0;
-}
-
-/*
- * SQLite's sorter keeps up to cache_size bytes in memory before it spills
- * sorted runs to temporary files: a small cache while a sort starts (the
- * events', an index's build) keeps the peak flat, for a merge of a few
- * more runs (16 MiB instead of 4 made the 1M night x1.09 slower).
- */
-int
-db_night_cache_set(struct db_night *h, long long size, long long *saved, struct err *e)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld", size);
-	if (db_night_query_int(h, "PRAGMA cache_size", saved, e) < 0 || db_exec(h->db, sql, e) < 0)
-		return -1;
-	return 0;
-}
-
-int
-db_night_cache_small(struct db_night *h, long long *saved, struct err *e)
-{
-	return db_night_cache_set(h, -4096, saved, e);
-}
-
-int
-db_night_cache_restore(struct db_night *h, long long saved, struct err *e)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld", saved);
-	return db_exec(h->db, sql, e);
 }
 
 int

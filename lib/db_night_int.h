@@ -114,14 +114,5 @@ void db_night_sorted_unregister(struct db_night *h);
 int db_night_query_int(struct db_night *h, const char *sql, long long *v, struct err *e);
 /* Whether v fits a 32-bit record field. */
 int db_night_fits32(long long v);
-/*
- * A small page cache while a sort starts (SQLite's sorter keeps up to
- * cache_size bytes in memory before it spills runs to temporary files),
- * and the saved size back.
- */
-int db_night_cache_small(struct db_night *h, long long *saved, struct err *e);
-/* Set the cache_size pragma to size (negative: KiB), the old value in *saved. */
-int db_night_cache_set(struct db_night *h, long long size, long long *saved, struct err *e);
-int db_night_cache_restore(struct db_night *h, long long saved, struct err *e);
 
 #endif

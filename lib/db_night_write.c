@@ -164,7 +164,15 @@ db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
 	return 0;
 }
 
-/* Run sql, a statement that sorts (SQLite's sorter), with a small cache. */
+/*
+ * Run sql, a statement that sorts, with a page cache of SORT_CACHE_KIB:
+ * SQLite's sorter keeps up to cache_size bytes in memory before it spills
+ * sorted runs to temporary files, so a small cache while a sort starts
+ * (an index's build) keeps the peak flat, for a merge of a few more runs
+ * (16 MiB instead of 4 made the 1M night x1.09 slower).
+ */
+#define SORT_CACHE_KIB 4096
+
 static int
 exec_sorting(struct db_night *h, const char *sql, struct err *e)
 {
@@ -172,10 +180,10 @@ exec_sorting(struct db_night *h, const char *sql, struct err *e)
 	long long saved;
 	int rc;
 
-	if (db_night_cache_small(h, &saved, e) < 0)
+	if (db_cache_size(h->db, -SORT_CACHE_KIB, &saved, e) < 0)
 		return -1;
 	rc = db_exec(h->db, sql, e);
-	if (db_night_cache_restore(h, saved, rc < 0 ? &ignored : e) < 0)
+	if (db_cache_size(h->db, saved, NULL, rc < 0 ? &ignored : e) < 0)
 		rc = -1;
 	return rc;
 }

@@ -258,6 +258,7 @@ db_status_export(struct db *db, long long batch_id,
 	struct export_ctx c = {fn, arg, e, &names};
 	struct err ignored;
 	sqlite3_stmt *st;
+	long long saved;
 	int rc;
 
 	if (db_export_names_read(db, &names, e) < 0) {
@@ -281,13 +282,15 @@ db_status_export(struct db *db, long long batch_id,
 	 * page fault for each (a 1M export: x0.85 the time, 12 MB at the peak
 	 * instead of 45).
 	 */
-	if (rc == 0)
-		rc = db_cache_kib(db, EXPORT_CACHE_KIB, e);
+	if (rc == 0 && db_cache_size(db, -EXPORT_CACHE_KIB, &saved, e) < 0) {
+		sqlite3_finalize(st);
+		rc = -1;
+	}
 	if (rc == 0) {
 		if (batch_id > 0)
 			sqlite3_bind_int64(st, 1, batch_id);
 		rc = db_row_each(db, st, export_row_cb, &c, "read requests", e);
-		if (db_cache_kib(db, DB_CACHE_KIB, rc < 0 ? &ignored : e) < 0)
+		if (db_cache_size(db, saved, NULL, rc < 0 ? &ignored : e) < 0)
 			rc = -1;
 	}
 	db_export_names_free(&names);

@@ -28,31 +28,19 @@ static struct {
 
 static int curl_ready;
 
-/* Each function's name and where its address goes. */
-#define FN(field, name)                                                                            \
+/* Each function's address and where it goes: fn.X is libcurl's curl_X. */
+#define FN(x)                                                                                      \
 	{                                                                                          \
-		name, (void **)&fn.field                                                           \
+		"curl_" #x, (void **)&fn.x                                                         \
 	}
 static const struct {
 	const char *name;
 	void **slot;
 } fns[] = {
-    FN(global_init, "curl_global_init"),
-    FN(global_cleanup, "curl_global_cleanup"),
-    FN(easy_init, "curl_easy_init"),
-    FN(easy_setopt, "curl_easy_setopt"),
-    FN(easy_perform, "curl_easy_perform"),
-    FN(easy_getinfo, "curl_easy_getinfo"),
-    FN(easy_reset, "curl_easy_reset"),
-    FN(easy_cleanup, "curl_easy_cleanup"),
-    FN(easy_strerror, "curl_easy_strerror"),
-    FN(slist_append, "curl_slist_append"),
-    FN(slist_free_all, "curl_slist_free_all"),
-    FN(url, "curl_url"),
-    FN(url_set, "curl_url_set"),
-    FN(url_get, "curl_url_get"),
-    FN(url_cleanup, "curl_url_cleanup"),
-    FN(free, "curl_free"),
+    FN(global_init),   FN(global_cleanup), FN(easy_init),      FN(easy_setopt),
+    FN(easy_perform),  FN(easy_getinfo),   FN(easy_reset),     FN(easy_cleanup),
+    FN(easy_strerror), FN(slist_append),   FN(slist_free_all), FN(url),
+    FN(url_set),       FN(url_get),        FN(url_cleanup),    FN(free),
 };
 #undef FN
 
@@ -104,20 +92,10 @@ curlinit(struct err *e)
 }
 
 /*
- * The functions of <curl/curl.h> that nocturne calls, each a call into the
- * loaded library. The parenthesised names escape curl.h's type-checking
- * macros of the same names.
+ * The functions of <curl/curl.h> that nocturne calls (curlinit itself
+ * calls the global ones through fn), each a call into the loaded library. The parenthesised names
+ * escape curl.h's type-checking macros of the same names.
  */
-CURLcode(curl_global_init)(long flags)
-{
-	return fn.global_init(flags);
-}
-
-void(curl_global_cleanup)(void)
-{
-	fn.global_cleanup();
-}
-
 CURL *(curl_easy_init)(void)
 {
 	return fn.easy_init();

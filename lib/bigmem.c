@@ -1,9 +1,9 @@
 #include "bigmem.h"
 
 #include <stdint.h>
-#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "err.h"
@@ -50,10 +50,8 @@ bigmem_alloc(size_t n)
 	len = rounded(n);
 	map =
 	    mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
-		fprintf(stderr, "nocturne: out of memory (%zu bytes)\n", n);
-		abort();
-	}
+	if (map == MAP_FAILED)
+		oom(n);
 	p = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
 	lead = (size_t)(p - map);
 	if (lead > 0)
@@ -75,6 +73,13 @@ bigmem_free(void *p, size_t n)
 		munmap(p, rounded(n));
 }
 
+#ifdef BIGMEM_MALLOC
+int
+bigmem_huge(void)
+{
+	return 0; /* no mapping of its own to advise */
+}
+#else
 int
 bigmem_huge(void)
 {
@@ -85,13 +90,12 @@ bigmem_huge(void)
 	if (known)
 		return huge;
 	known = 1;
-	if (from_malloc(HUGE_PAGE))
-		return huge = 0;
 	fp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
 	if (fp == NULL)
-		return huge = 0;
+		return 0;
 	if (fgets(line, sizeof(line), fp) != NULL)
 		huge = strstr(line, "[always]") != NULL || strstr(line, "[madvise]") != NULL;
 	fclose(fp);
 	return huge;
 }
+#endif

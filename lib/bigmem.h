@@ -1,7 +1,7 @@
 /*
- * bigmem.h - the large working buffers of the external sorts (runsort.h),
- * each in a mapping of its own that the kernel may back with transparent
- * huge pages.
+ * bigmem.h - large working memory (the external sorts' buffers, runsort.h;
+ * SQLite's page pool, db_page_pool in db.h), each in a mapping of its own
+ * that the kernel may back with transparent huge pages.
  *
  * A sort's buffer is a few megabytes written once from end to end. Taken
  * from malloc, its first touch costs one page fault per 4 KiB page: on the

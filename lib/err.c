@@ -71,7 +71,7 @@ err_exitcode(enum err_kind kind)
 	return EX_SOFTWARE;
 }
 
-static void
+void
 oom(size_t n)
 {
 	fprintf(stderr, "nocturne: out of memory (%zu bytes)\n", n);

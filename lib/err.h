@@ -49,6 +49,8 @@ int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf
 int err_exitcode(enum err_kind kind);
 
 /* Allocation helpers that abort with a message on out-of-memory. */
+/* That message ("nocturne: out of memory (N bytes)"), then abort. */
+void oom(size_t n) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -270,10 +270,7 @@ keys_taken(struct run *r, int64_t seq, long line, struct err *e)
 static int
 sort_failed(const struct run *r, struct err *e)
 {
-	const char *dir = getenv("TMPDIR");
-
-	return err_prefix(e, "%s: sorting the request ids in %s", csvin_name(r->in),
-	                  dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+	return err_prefix(e, "%s: sorting the request ids in %s", csvin_name(r->in), runsort_dir());
 }
 
 /* Add the ids of one sort to request_key, in id order. */

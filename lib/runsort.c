@@ -67,14 +67,20 @@ runsort_release(struct runsort *s)
 	runsort_init(s, s->size, s->cap * s->size, s->cmp);
 }
 
+const char *
+runsort_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir != NULL && dir[0] != '\0' ? dir : "/tmp";
+}
+
 static int
 open_file(struct runsort *s, struct err *e)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *dir = runsort_dir();
 	char path[4096];
 
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
 	if ((size_t)snprintf(path, sizeof(path), "%s/nocturne-sort-XXXXXX", dir) >= sizeof(path))
 		return err_set(e, ERR_IO, "temporary file in %s: name too long", dir);
 	s->fd = mkostemp(path, O_CLOEXEC);

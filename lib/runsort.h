@@ -56,6 +56,9 @@ struct runsort {
 	pthread_cond_t cv;
 };
 
+/* Where the runs' files go: $TMPDIR, else /tmp. */
+const char *runsort_dir(void);
+
 /*
  * Set up s for records of size bytes, keeping at most mem bytes of them in
  * memory (at least one record), ordered by cmp. Allocates nothing yet.

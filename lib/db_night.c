@@ -316,7 +316,9 @@ db_night_next_from(const struct db_night *h)
  * the way: the lowest seq of those that stay pending, submitted after the
  * cutoff, else one past the highest seq. One scan of the pending rows: a
  * query of its own for next_from read the whole table again when nothing
- * stays pending, as on most nights (8% of a 100k night).
+ * stays pending, as on most nights (the 4M night's read phase: 2.0-2.1 s
+ * instead of 2.2-2.8 s; at 100k the pages it read first were simply read
+ * by this scan instead).
  */
 static int
 read_pending(struct db_night *h, int64_t cutoff, struct err *e)

@@ -1,3 +1,6 @@
+/*
+ * smap.c - a string -> integer hash map (smap.h).
+ */
 #include "smap.h"
 
 #include <stdlib.h>
@@ -5,29 +8,64 @@
 
 #include "err.h"
 
+/* FNV-1a of s; its length in *len. */
 static uint32_t
-smap_hash(const char *s)
+smap_hash(const char *s, size_t *len)
 {
+	const char *p = s;
 	uint32_t h = 2166136261u;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	*len = (size_t)(p - s);
 	return h;
+}
+
+static const char *
+entry_key(const struct smap_entry *x)
+{
+	return x->size <= SMAP_INLINE ? x->key.in : x->key.out;
+}
+
+/* The slot of key (hash h, length len): its entry, or the free slot that ends its probe. */
+static struct smap_entry *
+slot(const struct smap *m, const char *key, uint32_t h, size_t len)
+{
+	size_t i;
+
+	for (i = h & (m->cap - 1); m->v[i].size != 0; i = (i + 1) & (m->cap - 1)) {
+		const struct smap_entry *x = &m->v[i];
+
+		if (x->hash == h && x->size == len + 1 && memcmp(entry_key(x), key, len) == 0)
+			break;
+	}
+	return &m->v[i];
 }
 
 struct smap_entry *
 smap_find(const struct smap *m, const char *key)
 {
+	struct smap_entry *x;
+	size_t len;
 	uint32_t h;
-	size_t i;
 
 	if (m->cap == 0)
 		return NULL;
-	h = smap_hash(key);
-	for (i = h & (m->cap - 1); m->v[i].key != NULL; i = (i + 1) & (m->cap - 1))
-		if (m->v[i].hash == h && strcmp(m->v[i].key, key) == 0)
-			return &m->v[i];
-	return NULL;
+	h = smap_hash(key, &len);
+	x = slot(m, key, h, len);
+	return x->size != 0 ? x : NULL;
+}
+
+static struct smap_entry *
+table(size_t cap)
+{
+	/* 64 is a multiple of the entry's size, and so the table's size is. */
+	struct smap_entry *v = aligned_alloc(64, cap * sizeof(*v));
+
+	if (v == NULL)
+		oom(cap * sizeof(*v));
+	memset(v, 0, cap * sizeof(*v));
+	return v;
 }
 
 static void
@@ -36,15 +74,14 @@ smap_grow(struct smap *m)
 	struct smap old = *m;
 
 	m->cap = old.cap ? old.cap * 2 : 64;
-	m->v = xcalloc(m->cap, sizeof(*m->v));
-	m->n = 0;
+	m->v = table(m->cap);
 	for (size_t i = 0; i < old.cap; i++) {
-		if (old.v[i].key != NULL) {
+		if (old.v[i].size != 0) {
 			size_t j = old.v[i].hash & (m->cap - 1);
-			while (m->v[j].key != NULL)
+
+			while (m->v[j].size != 0)
 				j = (j + 1) & (m->cap - 1);
-			m->v[j] = old.v[i];
-			m->n++;
+			m->v[j] = old.v[i]; /* a longer key's memory moves with it */
 		}
 	}
 	free(old.v);
@@ -53,30 +90,35 @@ smap_grow(struct smap *m)
 void
 smap_put(struct smap *m, const char *key, int64_t val)
 {
-	struct smap_entry *f = smap_find(m, key);
+	struct smap_entry *x;
+	size_t len;
 	uint32_t h;
-	size_t i;
 
-	if (f != NULL) {
-		f->val = val;
-		return;
-	}
 	if ((m->n + 1) * 4 > m->cap * 3)
 		smap_grow(m);
-	h = smap_hash(key);
-	for (i = h & (m->cap - 1); m->v[i].key != NULL; i = (i + 1) & (m->cap - 1))
-		;
-	m->v[i].key = xstrdup(key);
-	m->v[i].val = val;
-	m->v[i].hash = h;
-	m->n++;
+	h = smap_hash(key, &len);
+	x = slot(m, key, h, len);
+	if (x->size == 0) {
+		if (len >= UINT32_MAX) /* no CSV field is that long: memory is short first */
+			oom(len);
+		x->hash = h;
+		x->size = (uint32_t)(len + 1);
+		if (x->size <= SMAP_INLINE)
+			memcpy(x->key.in, key, len + 1);
+		else
+			x->key.out = xstrdup(key);
+		m->n++;
+	}
+	x->val = val;
 }
 
 void
 smap_free(struct smap *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		free(m->v[i].key);
+		if (m->v[i].size > SMAP_INLINE)
+			free(m->v[i].key.out);
 	free(m->v);
-	memset(m, 0, sizeof(*m));
+	m->v = NULL;
+	m->cap = m->n = 0;
 }

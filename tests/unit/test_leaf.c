@@ -1,4 +1,4 @@
-/* The leaf modules: parse, money, text, buf. */
+/* The leaf modules: parse, money, text, buf, smap. */
 #include "parse.h"
 
 #include <stdint.h>
@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "money.h"
+#include "smap.h"
 #include "t.h"
 #include "text.h"
 
@@ -192,6 +193,80 @@ test_buf(void)
 	buf_release(&b);
 }
 
+/* smap's hash (FNV-1a), to check that the pairs below do collide. */
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * Pairs of keys with the same hash (found by search): each key of a pair
+ * must find its own value, inline (up to 15 bytes) or not, of the same
+ * length or not.
+ */
+static const char *const collide[][2] = {
+    {"C0139599", "C0322382"},                               /* 8 bytes each */
+    {"E682841", "R1330630"},                                /* 7 and 8 */
+    {"R00000000355786", "R00000001414240"},                 /* 15: the longest inline */
+    {"activite-longue-0229599", "activite-longue-0432382"}, /* 23: out of line */
+};
+
+static void
+test_smap(void)
+{
+	struct smap m = {0};
+	char key[64];
+	size_t i;
+
+	CHECK(smap_find(&m, "E000001") == NULL);
+	for (i = 0; i < sizeof(collide) / sizeof(collide[0]); i++) {
+		CHECK_INT(fnv1a(collide[i][0]), fnv1a(collide[i][1]));
+		smap_put(&m, collide[i][0], (int64_t)i * 2);
+	}
+	for (i = 0; i < sizeof(collide) / sizeof(collide[0]); i++)
+		CHECK(smap_find(&m, collide[i][1]) == NULL); /* its twin's hash, not its key */
+	for (i = 0; i < sizeof(collide) / sizeof(collide[0]); i++)
+		smap_put(&m, collide[i][1], (int64_t)i * 2 + 1);
+	for (i = 0; i < sizeof(collide) / sizeof(collide[0]); i++) {
+		const struct smap_entry *a = smap_find(&m, collide[i][0]);
+		const struct smap_entry *b = smap_find(&m, collide[i][1]);
+
+		CHECK(a != NULL && a->val == (int64_t)i * 2);
+		CHECK(b != NULL && b->val == (int64_t)i * 2 + 1);
+	}
+	/* Keys of every length around the inline limit, through several growths;
+	 * each a prefix of the next, so a length compared wrong finds another. */
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "%zu-%.*s", i, (int)(i % 40), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn");
+		smap_put(&m, key, (int64_t)i);
+	}
+	CHECK_INT(m.n, 20000 + 2 * sizeof(collide) / sizeof(collide[0]));
+	CHECK_INT((uintptr_t)m.v % 64, 0);
+	CHECK_INT(sizeof(struct smap_entry), 32);
+	for (i = 0; i < 20000; i++) {
+		const struct smap_entry *x;
+
+		snprintf(key, sizeof(key), "%zu-%.*s", i, (int)(i % 40), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn");
+		x = smap_find(&m, key);
+		CHECK(x != NULL && x->val == (int64_t)i);
+		key[strlen(key) - (i % 40 > 0)] = '\0'; /* one byte shorter (or the bare "i-") */
+		if (i % 40 > 0)
+			CHECK(smap_find(&m, key) == NULL);
+	}
+	smap_put(&m, "activite-longue-0229599", -7); /* replaced, not added */
+	CHECK_INT(m.n, 20000 + 2 * sizeof(collide) / sizeof(collide[0]));
+	CHECK_INT(smap_find(&m, "activite-longue-0229599")->val, -7);
+	CHECK_INT(smap_find(&m, "activite-longue-0432382")->val, 7);
+	smap_free(&m);
+	CHECK(m.v == NULL && m.n == 0 && m.cap == 0);
+	CHECK(smap_find(&m, "C0139599") == NULL);
+}
+
 int
 main(void)
 {
@@ -202,5 +277,6 @@ main(void)
 	T_RUN(test_utf8);
 	T_RUN(test_oneline);
 	T_RUN(test_buf);
+	T_RUN(test_smap);
 	return t_status();
 }

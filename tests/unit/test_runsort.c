@@ -54,13 +54,16 @@ count_sort_files(const char *dir)
 
 /*
  * n records of keys below nkeys, sorted with room for mem bytes: each comes
- * back once, in key order (checked against qsort of the same records).
+ * back once, in key order (checked against qsort of the same records);
+ * equal keys from different runs come out run by run (the records are
+ * added in tag order, so run = tag / the records a run holds).
  */
 static void
 sort_case(size_t n, uint32_t nkeys, size_t mem, int full)
 {
 	struct runsort s;
-	struct rec *want = xmalloc((n ? n : 1) * sizeof(*want)), got;
+	struct rec *want = xmalloc((n ? n : 1) * sizeof(*want)), got, prev = {0};
+	size_t per_run = mem / sizeof(struct rec);
 	struct err e;
 	size_t i = 0;
 	int rc;
@@ -95,7 +98,12 @@ sort_case(size_t n, uint32_t nkeys, size_t mem, int full)
 				CHECK(got.tag < n && !seen[got.tag]);
 				break;
 			}
+			if (i > 0 && got.key == prev.key && got.tag / per_run < prev.tag / per_run) {
+				CHECK_INT(got.tag / per_run, prev.tag / per_run);
+				break;
+			}
 			seen[got.tag] = 1;
+			prev = got;
 		}
 		CHECK_INT(rc, 0);
 		CHECK_INT(i, n);

@@ -5,6 +5,7 @@
 
 #include "db_int.h"
 #include "rules.h"
+#include "runsort.h"
 
 enum {
 	ST_FAMILY_GET,
@@ -462,6 +463,95 @@ db_import_add_key(struct db_import *d, const char *request_id, int64_t seq, stru
 	if (db_step_done(d->db, st, "store request id", e) < 0)
 		return -1;
 	return sqlite3_changes(d->db->sql) > 0;
+}
+
+/* import_keys(request_id, seq): the ids of db_import_add_keys, in their sort's order. */
+static struct runsort *
+keys_records(void *owner)
+{
+	return ((struct db_keys *)owner)->ids;
+}
+
+static long long
+keys_count(const void *owner)
+{
+	return (long long)((const struct db_keys *)owner)->ids->count;
+}
+
+static void
+keys_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
+{
+	struct db_key k;
+
+	((const struct db_keys *)owner)->key_of(rec, &k);
+	if (col == 0) /* in the record, which stays until the next */
+		sqlite3_result_text(ctx, k.id, (int)k.len, SQLITE_STATIC);
+	else
+		sqlite3_result_int64(ctx, k.seq);
+}
+
+static const struct db_scan_table keys_table = {
+    .name = "import_keys",
+    .decl = "CREATE TABLE x(request_id TEXT, seq INTEGER)",
+    .records = keys_records,
+    .count = keys_count,
+    .column = keys_column,
+    .order_col = -1,
+};
+
+/* import_key_taken(seq): seq's id is taken; false, so that nothing is updated. */
+static void
+key_taken(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct db_keys *k = sqlite3_user_data(ctx);
+
+	(void)argc;
+	if (k->taken(k->arg, sqlite3_value_int64(argv[0]), &k->err) < 0) {
+		sqlite3_result_error_code(ctx, SQLITE_IOERR);
+		return;
+	}
+	sqlite3_result_int(ctx, 0);
+}
+
+/*
+ * The upsert's DO UPDATE runs only for an id already there, and its WHERE
+ * (false) hands the seq over without changing the row: one statement, no
+ * error to recover from per taken id.
+ */
+static const char sql_add_keys[] =
+    "INSERT INTO request_key(request_id, seq) SELECT request_id, seq FROM import_keys WHERE 1"
+    " ON CONFLICT(request_id) DO UPDATE SET seq = seq WHERE import_key_taken(excluded.seq)";
+
+int
+db_import_add_keys(struct db_import *d, struct db_keys *k, struct err *e)
+{
+	sqlite3 *db = d->db->sql;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	err_clear(&k->err);
+	k->sort_failed = 0;
+	if (db_scan_register(d->db, &keys_table, k, &k->err, e) < 0)
+		return -1;
+	if (sqlite3_create_function(db, "import_key_taken", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, k,
+	                            key_taken, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(d->db, e, "store request ids");
+		goto out;
+	}
+	rc = db_prepare(d->db, sql_add_keys, &st, e);
+	if (rc == 0 && sqlite3_step(st) != SQLITE_DONE) {
+		k->sort_failed = k->err.kind != ERR_NONE;
+		if (k->sort_failed)
+			*e = k->err;
+		else
+			db_fail(d->db, e, "store request ids");
+		rc = -1;
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_create_function(db, "import_key_taken", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	db_scan_unregister(d->db, &keys_table);
+	return rc;
 }
 
 int

@@ -112,6 +112,35 @@ int db_import_put_opening(struct db_import *d, int exists, const struct db_openi
  * -1 on error. Keys added in id order each write a page of the key once.
  */
 int db_import_add_key(struct db_import *d, const char *request_id, int64_t seq, struct err *e);
+/* An id: its bytes (not 0-terminated), their number, its request's seq. */
+struct db_key {
+	const char *id;
+	size_t len;
+	int64_t seq;
+};
+
+struct runsort;
+
+/* The ids of db_import_add_keys, and where the taken ones go. */
+struct db_keys {
+	struct runsort *ids;                                 /* finished, in id order */
+	void (*key_of)(const void *rec, struct db_key *k);   /* the id of one of its records */
+	int (*taken)(void *arg, int64_t seq, struct err *e); /* 0, or -1 with e set */
+	void *arg;
+	struct err err;  /* db_import_add_keys's */
+	int sort_failed; /* set by db_import_add_keys: its failure was ids' or taken's */
+};
+
+/*
+ * Give ids their seqs in request_key, in one statement (db_import_add_key's
+ * work, for many): in id order, each goes in at the key's end, as CREATE
+ * INDEX writes it, without a seek of its own from the root; an id already
+ * there (an earlier import's, or an earlier one of these) is left to its
+ * owner and its seq handed to taken as SQLite meets it. 0 or -1 (e set;
+ * k->sort_failed when the failure was reading ids or taken's).
+ */
+int db_import_add_keys(struct db_import *d, struct db_keys *k, struct err *e);
+
 /* Insert a new pending request as seq (its key added before or after). 0 or -1. */
 int db_import_add_request(struct db_import *d, const struct db_request *r, int64_t seq,
                           struct err *e);

@@ -44,6 +44,32 @@ int db_fail(struct db *db, struct err *e, const char *what);
  */
 int db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e);
 
+/*
+ * A sort's records (runsort.h) as an eponymous virtual table of one
+ * connection, read by full scans, each from the first record (db_scan.c):
+ * the night's changes, places and events (db_night_sorted.c), the ids an
+ * import adds (db_import.c).
+ */
+struct runsort;
+struct db_scan_table {
+	const char *name;                        /* the module's, and so the table's */
+	const char *decl;                        /* CREATE TABLE x(...) */
+	struct runsort *(*records)(void *owner); /* finished (runsort_finish) before a scan */
+	long long (*count)(const void *owner);   /* the rows, for the planner */
+	/* Column col of a record (its texts may point into rec: STATIC). */
+	void (*column)(const void *owner, const void *rec, sqlite3_context *ctx, int col);
+	int order_col; /* an ORDER BY this column (ascending) costs nothing; -1: none */
+};
+
+/*
+ * Register t on db, its records owner's; a failure to read them is a
+ * statement's SQLITE_IOERR, its message the sort's, and is copied into
+ * *fail too unless fail is NULL. 0, or -1 through db_fail.
+ */
+int db_scan_register(struct db *db, const struct db_scan_table *t, void *owner, struct err *fail,
+                     struct err *e);
+void db_scan_unregister(struct db *db, const struct db_scan_table *t);
+
 /* Prepare sql or fail through db_fail. */
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct err *e);
 

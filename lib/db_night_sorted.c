@@ -9,7 +9,7 @@
  * night_events(seq, n, kind, reason, position, other, prev, deadline,
  * hours_from, hours_to, detail), the events by (seq, n), the event
  * table's key, as a store keeps them. Eponymous virtual
- * tables: the write phase applies them with set-based statements
+ * tables (db_scan.c): the write phase applies them with set-based statements
  * (db_night_write.c; the places that go are deleted one by one, read from
  * the sort itself) without first copying a million rows into a temporary
  * table. Each scan reads its sort again from the first record.
@@ -18,33 +18,6 @@
 #include <string.h>
 
 #include "db_night_int.h"
-
-/* One table: its records, its columns, the column it comes sorted by. */
-struct sorted_table {
-	const char *name;
-	const char *decl;
-	struct runsort *(*records)(struct db_night *h);
-	long long (*count)(const struct db_night *h);
-	void (*column)(const void *rec, sqlite3_context *ctx, int col);
-	int order_col; /* an ORDER BY this column (ascending) costs nothing */
-};
-
-struct sorted_vtab {
-	sqlite3_vtab base;
-	struct db_night *h;
-	const struct sorted_table *t;
-};
-
-struct sorted_cursor {
-	sqlite3_vtab_cursor base;
-	union {
-		struct night_change change;
-		struct night_held held;
-		struct night_event event;
-	} cur;
-	sqlite3_int64 row;
-	int eof;
-};
 
 /* A column that is NULL when v is 0 (no position, no undone request). */
 static void
@@ -59,10 +32,11 @@ result_opt(sqlite3_context *ctx, int32_t v)
 enum { CH_SEQ, CH_STATE, CH_REASON, CH_POSITION, CH_UNDOES, CH_EV };
 
 static void
-change_column(const void *rec, sqlite3_context *ctx, int col)
+change_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 {
 	const struct night_change *ch = rec;
 
+	(void)owner;
 	switch (col) {
 	case CH_SEQ:
 		sqlite3_result_int(ctx, ch->seq);
@@ -91,10 +65,11 @@ change_column(const void *rec, sqlite3_context *ctx, int col)
 enum { HE_OP, HE_ACTIVITY, HE_DAY, HE_STATE, HE_CHILD, HE_SUBMITTED, HE_SEQ, HE_POSITION };
 
 static void
-held_column(const void *rec, sqlite3_context *ctx, int col)
+held_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 {
 	const struct night_held *p = rec;
 
+	(void)owner;
 	switch (col) {
 	case HE_OP:
 		sqlite3_result_int(ctx, p->op);
@@ -139,11 +114,12 @@ enum {
 
 /* Only the facts of its kind and reason (rules.h struct rules_event); NULL the rest. */
 static void
-event_column(const void *rec, sqlite3_context *ctx, int col)
+event_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 {
 	const struct night_event *ev = rec;
 	const char *text = NULL;
 
+	(void)owner;
 	switch (col) {
 	case EV_SEQ:
 		sqlite3_result_int(ctx, ev->seq);
@@ -196,54 +172,54 @@ event_column(const void *rec, sqlite3_context *ctx, int col)
 }
 
 static struct runsort *
-changes_of(struct db_night *h)
+changes_of(void *owner)
 {
-	return &h->changes;
+	return &((struct db_night *)owner)->changes;
 }
 
 static long long
-nchanges_of(const struct db_night *h)
+nchanges_of(const void *owner)
 {
-	return h->nchanges;
+	return ((const struct db_night *)owner)->nchanges;
 }
 
 static struct runsort *
-mail_of(struct db_night *h)
+mail_of(void *owner)
 {
-	return &h->mail;
+	return &((struct db_night *)owner)->mail;
 }
 
 static long long
-nmail_of(const struct db_night *h)
+nmail_of(const void *owner)
 {
-	return h->nmail;
+	return ((const struct db_night *)owner)->nmail;
 }
 
 static struct runsort *
-held_of(struct db_night *h)
+held_of(void *owner)
 {
-	return &h->held;
+	return &((struct db_night *)owner)->held;
 }
 
 static long long
-nheld_of(const struct db_night *h)
+nheld_of(const void *owner)
 {
-	return h->nheld;
+	return ((const struct db_night *)owner)->nheld;
 }
 
 static struct runsort *
-events_of(struct db_night *h)
+events_of(void *owner)
 {
-	return &h->events;
+	return &((struct db_night *)owner)->events;
 }
 
 static long long
-nevents_of(const struct db_night *h)
+nevents_of(const void *owner)
 {
-	return h->nevents;
+	return ((const struct db_night *)owner)->nevents;
 }
 
-static const struct sorted_table tables[] = {
+static const struct db_scan_table tables[] = {
     {"night_changes",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
@@ -264,170 +240,12 @@ static const struct sorted_table tables[] = {
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-static int
-sorted_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
-               char **err)
-{
-	struct db_night *h = aux;
-	const struct sorted_table *t = NULL;
-	struct sorted_vtab *vt;
-	int rc;
-
-	(void)err;
-	/* argv[0] is the module's name, which is the table's. */
-	for (size_t i = 0; i < NTABLES && argc > 0; i++)
-		if (strcmp(argv[0], tables[i].name) == 0)
-			t = &tables[i];
-	if (t == NULL)
-		return SQLITE_ERROR;
-	rc = sqlite3_declare_vtab(db, t->decl);
-	if (rc != SQLITE_OK)
-		return rc;
-	vt = sqlite3_malloc(sizeof(*vt));
-	if (vt == NULL)
-		return SQLITE_NOMEM;
-	memset(vt, 0, sizeof(*vt));
-	vt->h = h;
-	vt->t = t;
-	*out = &vt->base;
-	return SQLITE_OK;
-}
-
-static int
-sorted_disconnect(sqlite3_vtab *vt)
-{
-	sqlite3_free(vt);
-	return SQLITE_OK;
-}
-
-/* One full scan, in the records' order. */
-static int
-sorted_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
-{
-	struct sorted_vtab *vt = (struct sorted_vtab *)base;
-	long long count = vt->t->count(vt->h);
-	double n = (double)(count > 0 ? count : 1);
-
-	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == vt->t->order_col &&
-	    !info->aOrderBy[0].desc)
-		info->orderByConsumed = 1;
-	info->estimatedCost = n;
-	info->estimatedRows = (sqlite3_int64)n;
-	return SQLITE_OK;
-}
-
-static int
-sorted_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
-{
-	struct sorted_cursor *c = sqlite3_malloc(sizeof(*c));
-
-	(void)vt;
-	if (c == NULL)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof(*c));
-	c->eof = 1;
-	*out = &c->base;
-	return SQLITE_OK;
-}
-
-static int
-sorted_close(sqlite3_vtab_cursor *cur)
-{
-	sqlite3_free(cur);
-	return SQLITE_OK;
-}
-
-static int
-fail(sqlite3_vtab_cursor *cur, const struct err *e)
-{
-	sqlite3_free(cur->pVtab->zErrMsg);
-	cur->pVtab->zErrMsg = sqlite3_mprintf("%s", e->msg);
-	return SQLITE_IOERR;
-}
-
-static int
-sorted_next(sqlite3_vtab_cursor *cur)
-{
-	struct sorted_cursor *c = (struct sorted_cursor *)cur;
-	struct sorted_vtab *vt = (struct sorted_vtab *)cur->pVtab;
-	struct err e;
-	int rc;
-
-	err_clear(&e);
-	rc = runsort_next(vt->t->records(vt->h), &c->cur, &e);
-	if (rc < 0)
-		return fail(cur, &e);
-	c->eof = rc == 0;
-	c->row++;
-	return SQLITE_OK;
-}
-
-static int
-sorted_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc, sqlite3_value **argv)
-{
-	struct sorted_cursor *c = (struct sorted_cursor *)cur;
-	struct sorted_vtab *vt = (struct sorted_vtab *)cur->pVtab;
-	struct runsort *rs = vt->t->records(vt->h);
-	struct err e;
-
-	(void)idx;
-	(void)idxstr;
-	(void)argc;
-	(void)argv;
-	err_clear(&e);
-	if (!rs->finished)
-		return fail(cur,
-		            &(struct err){ERR_INTERNAL, "the night's records are not sorted yet"});
-	if (runsort_rewind(rs, &e) < 0)
-		return fail(cur, &e);
-	c->row = 0;
-	return sorted_next(cur);
-}
-
-static int
-sorted_eof(sqlite3_vtab_cursor *cur)
-{
-	return ((struct sorted_cursor *)cur)->eof;
-}
-
-static int
-sorted_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
-{
-	struct sorted_vtab *vt = (struct sorted_vtab *)cur->pVtab;
-
-	vt->t->column(&((struct sorted_cursor *)cur)->cur, ctx, col);
-	return SQLITE_OK;
-}
-
-static int
-sorted_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
-{
-	*rowid = ((struct sorted_cursor *)cur)->row;
-	return SQLITE_OK;
-}
-
-static const sqlite3_module sorted_module = {
-    .iVersion = 0,
-    .xCreate = NULL, /* eponymous only: no CREATE VIRTUAL TABLE, nothing in the schema */
-    .xConnect = sorted_connect,
-    .xBestIndex = sorted_best_index,
-    .xDisconnect = sorted_disconnect,
-    .xOpen = sorted_open,
-    .xClose = sorted_close,
-    .xFilter = sorted_filter,
-    .xNext = sorted_next,
-    .xEof = sorted_eof,
-    .xColumn = sorted_column,
-    .xRowid = sorted_rowid,
-};
-
 int
 db_night_sorted_register(struct db_night *h, struct err *e)
 {
 	for (size_t i = 0; i < NTABLES; i++)
-		if (sqlite3_create_module(h->db->sql, tables[i].name, &sorted_module, h) !=
-		    SQLITE_OK)
-			return db_fail(h->db, e, "register the night's tables");
+		if (db_scan_register(h->db, &tables[i], h, NULL, e) < 0)
+			return err_prefix(e, "the night's %s", tables[i].name);
 	return 0;
 }
 
@@ -435,5 +253,5 @@ void
 db_night_sorted_unregister(struct db_night *h)
 {
 	for (size_t i = 0; i < NTABLES; i++)
-		sqlite3_create_module(h->db->sql, tables[i].name, NULL, NULL);
+		db_scan_unregister(h->db, &tables[i]);
 }

@@ -273,37 +273,46 @@ sort_failed(const struct run *r, struct err *e)
 	return err_prefix(e, "%s: sorting the request ids in %s", csvin_name(r->in), runsort_dir());
 }
 
-/* Add the ids of one sort to request_key, in id order. */
+static void
+short_key(const void *rec, struct db_key *k)
+{
+	const struct key_short *r = rec;
+
+	k->id = r->id;
+	k->len = strnlen(r->id, KEY_SHORT); /* may fill the record: no terminating 0 */
+	k->seq = r->seq;
+}
+
+static void
+long_key(const void *rec, struct db_key *k)
+{
+	const struct key_long *r = rec;
+
+	k->id = r->id;
+	k->len = strlen(r->id);
+	k->seq = r->seq;
+}
+
+static int
+taken_add(void *arg, int64_t seq, struct err *e)
+{
+	return runsort_add(arg, &seq, e);
+}
+
+/* Add the ids of one sort to request_key, in id order; the taken ones to k->taken. */
 static int
 keys_store(struct run *r, struct keys *k, int which, struct err *e)
 {
-	struct runsort *s = &k->sorts[which];
-	union {
-		struct key_short s;
-		struct key_long l;
-	} rec;
-	int rc;
+	struct db_keys dk = {.ids = &k->sorts[which],
+	                     .key_of = which == 0 ? short_key : long_key,
+	                     .taken = taken_add,
+	                     .arg = &k->taken};
 
-	if (runsort_finish(s, e) < 0)
+	if (runsort_finish(&k->sorts[which], e) < 0)
 		return sort_failed(r, e);
-	while ((rc = runsort_next(s, &rec, e)) > 0) {
-		char buf[KEY_SHORT + 1];
-		const char *id = rec.l.id;
-		int64_t seq = rec.l.seq;
-
-		if (which == 0) { /* may fill the record: no terminating 0 */
-			memcpy(buf, rec.s.id, KEY_SHORT);
-			buf[KEY_SHORT] = '\0';
-			id = buf;
-			seq = rec.s.seq;
-		}
-		rc = db_import_add_key(r->d, id, seq, e);
-		if (rc < 0)
-			return -1;
-		if (rc == 0 && runsort_add(&k->taken, &seq, e) < 0)
-			return sort_failed(r, e);
-	}
-	return rc < 0 ? sort_failed(r, e) : 0;
+	if (db_import_add_keys(r->d, &dk, e) < 0)
+		return dk.sort_failed ? sort_failed(r, e) : -1;
+	return 0;
 }
 
 /*

@@ -117,6 +117,26 @@ expect_eq "$(sqlite3 many.db "SELECT count(*) FROM request_key")" \
 expect_eq "$(ls -A tmpi | wc -l)" 0 "files left in \$TMPDIR"
 ok
 
+# The same ids again: each found taken as the ids go into request_key in
+# one statement, its seq sorted on the side (past 32,768 of them, a run in
+# the temporary directory): that sort's failure stops the import as the
+# ids' own does, and with the directory, every row is unchanged.
+t reimport_without_temporary_directory_is_74_and_changes_nothing
+head -n 50001 many/requests.csv >known.csv
+before=$(state many.db)
+keys=$(sqlite3 many.db "SELECT count(*), sum(seq) FROM request_key")
+TMPDIR=$T/no-such-dir run nocturne-import --db many.db requests known.csv
+expect_rc 74
+expect_eq "$ERR" "nocturne-import: known.csv: sorting the request ids in $T/no-such-dir: temporary file in $T/no-such-dir: No such file or directory"
+expect_eq "$(state many.db)" "$before" "database"
+TMPDIR=$T/tmpi run nocturne-import -v --db many.db requests known.csv
+expect_rc 0
+expect_contains "$ERR" "known.csv: 50000 rows read, 0 inserted, 0 updated, 50000 unchanged, 0 bad"
+expect_eq "$(sqlite3 many.db "SELECT count(*), sum(seq) FROM request_key")" "$keys" "request_key"
+expect_eq "$(state many.db)" "$before" "database after"
+expect_eq "$(ls -A tmpi | wc -l)" 0 "files left in \$TMPDIR"
+ok
+
 M=$T/mnt
 mkdir -p "$M"
 if ! mount -t tmpfs -o size=6m,mode=755 tmpfs "$M" 2>/dev/null; then

@@ -32,8 +32,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * 16 blocks (8,192 rows, about 1 MiB) absorb each side's pauses (the
+ * storer's cache spills, the reader's share of the cores with the sort's
+ * thread): with 4, each thread waited for the other a quarter of the time
+ * (the 4M import x0.95 with 16, the 1M one x0.97).
+ */
 #define PIPE_ROWS 512
-#define PIPE_BLOCKS 4
+#define PIPE_BLOCKS 16
 #define PASS_CACHE_KIB 16384
 
 struct pipe_row {

@@ -245,7 +245,7 @@ db_night_sorted_register(struct db_night *h, struct err *e)
 {
 	for (size_t i = 0; i < NTABLES; i++)
 		if (db_scan_register(h->db, &tables[i], h, NULL, e) < 0)
-			return err_prefix(e, "the night's %s", tables[i].name);
+			return -1;
 	return 0;
 }
 

@@ -205,7 +205,7 @@ db_scan_register(struct db *db, const struct db_scan_table *t, void *owner, stru
 	a->fail = fail;
 	/* SQLite frees a with the module: when it is replaced, or with the connection. */
 	if (sqlite3_create_module_v2(db->sql, t->name, &scan_module, a, free) != SQLITE_OK)
-		return db_fail(db, e, "register the table");
+		return db_fail(db, e, "register a table of sorted records");
 	return 0;
 }
 

@@ -15,8 +15,9 @@
  * order, seqs one after the other, and sorts their ids on the side
  * (runsort: bounded memory, runs spilled to a temporary file). At the end
  * of the file the ids go into request_key in id order, in one pass
- * (keys_pass), so each page of the key is written once, as by CREATE
- * INDEX, whatever the file's order. An id found taken then (by an earlier
+ * (keys_pass: one statement over the sort, db_import_add_keys), so each
+ * page of the key is written once, as by CREATE INDEX, whatever the
+ * file's order. An id found taken then (by an earlier
  * import or an earlier line) takes its request back out, which leaves its
  * seq unused; the problems of the rows are reported then, in the file's
  * order, and so that they need not be kept in memory, a key pass also runs
@@ -33,7 +34,7 @@
 #include <string.h>
 
 /*
- * 16 blocks (8,192 rows, about 1 MiB) absorb each side's pauses (the
+ * 16 blocks (8,192 rows; the peak 1 MiB higher) absorb each side's pauses (the
  * storer's cache spills, the reader's share of the cores with the sort's
  * thread): with 4, each thread waited for the other a quarter of the time
  * (the 4M import x0.95 with 16, the 1M one x0.97).

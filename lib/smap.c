@@ -94,22 +94,26 @@ smap_put(struct smap *m, const char *key, int64_t val)
 	size_t len;
 	uint32_t h;
 
-	if ((m->n + 1) * 4 > m->cap * 3)
-		smap_grow(m);
 	h = smap_hash(key, &len);
-	x = slot(m, key, h, len);
-	if (x->size == 0) {
-		if (len >= UINT32_MAX) /* no CSV field is that long: memory is short first */
-			oom(len);
-		x->hash = h;
-		x->size = (uint32_t)(len + 1);
-		if (x->size <= SMAP_INLINE)
-			memcpy(x->key.in, key, len + 1);
-		else
-			x->key.out = xstrdup(key);
-		m->n++;
+	x = m->cap > 0 ? slot(m, key, h, len) : NULL;
+	if (x != NULL && x->size != 0) { /* replaced */
+		x->val = val;
+		return;
 	}
+	if ((m->n + 1) * 4 > m->cap * 3) {
+		smap_grow(m);
+		x = slot(m, key, h, len);
+	}
+	if (len >= UINT32_MAX) /* no CSV field is that long: memory is short first */
+		oom(len);
+	x->hash = h;
+	x->size = (uint32_t)(len + 1);
+	if (x->size <= SMAP_INLINE)
+		memcpy(x->key.in, key, len + 1);
+	else
+		x->key.out = xstrdup(key);
 	x->val = val;
+	m->n++;
 }
 
 void

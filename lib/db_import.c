@@ -481,13 +481,16 @@ keys_count(const void *owner)
 static void
 keys_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 {
-	struct db_key k;
+	const struct db_keys *k = owner;
 
-	((const struct db_keys *)owner)->key_of(rec, &k);
-	if (col == 0) /* in the record, which stays until the next */
-		sqlite3_result_text(ctx, k.id, (int)k.len, SQLITE_STATIC);
-	else
-		sqlite3_result_int64(ctx, k.seq);
+	if (col == 0) { /* in the record, which stays until the next */
+		sqlite3_result_text(ctx, rec, (int)strnlen(rec, k->id_max), SQLITE_STATIC);
+	} else {
+		int64_t seq;
+
+		memcpy(&seq, (const char *)rec + k->seq_off, sizeof(seq));
+		sqlite3_result_int64(ctx, seq);
+	}
 }
 
 static const struct db_scan_table keys_table = {
@@ -504,9 +507,10 @@ static void
 key_taken(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct db_keys *k = sqlite3_user_data(ctx);
+	int64_t seq = sqlite3_value_int64(argv[0]);
 
 	(void)argc;
-	if (k->taken(k->arg, sqlite3_value_int64(argv[0]), &k->err) < 0) {
+	if (runsort_add(k->taken, &seq, &k->err) < 0) {
 		sqlite3_result_error_code(ctx, SQLITE_IOERR);
 		return;
 	}
@@ -530,7 +534,6 @@ db_import_add_keys(struct db_import *d, struct db_keys *k, struct err *e)
 	int rc;
 
 	err_clear(&k->err);
-	k->sort_failed = 0;
 	if (db_scan_register(d->db, &keys_table, k, &k->err, e) < 0)
 		return -1;
 	if (sqlite3_create_function(db, "import_key_taken", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, k,
@@ -540,8 +543,7 @@ db_import_add_keys(struct db_import *d, struct db_keys *k, struct err *e)
 	}
 	rc = db_prepare(d->db, sql_add_keys, &st, e);
 	if (rc == 0 && sqlite3_step(st) != SQLITE_DONE) {
-		k->sort_failed = k->err.kind != ERR_NONE;
-		if (k->sort_failed)
+		if (k->err.kind != ERR_NONE)
 			*e = k->err;
 		else
 			db_fail(d->db, e, "store request ids");

@@ -112,23 +112,20 @@ int db_import_put_opening(struct db_import *d, int exists, const struct db_openi
  * -1 on error. Keys added in id order each write a page of the key once.
  */
 int db_import_add_key(struct db_import *d, const char *request_id, int64_t seq, struct err *e);
-/* An id: its bytes (not 0-terminated), their number, its request's seq. */
-struct db_key {
-	const char *id;
-	size_t len;
-	int64_t seq;
-};
-
 struct runsort;
 
-/* The ids of db_import_add_keys, and where the taken ones go. */
+/*
+ * The ids of db_import_add_keys: ids, records of an id (at the start, up
+ * to id_max bytes, 0-padded, so it may fill them) and its request's seq
+ * (int64_t at seq_off), finished and in id order; the seqs whose id is
+ * taken go to taken (a runsort of int64_t); err is set when the failure
+ * was one of these sorts' (reading ids, or adding to taken).
+ */
 struct db_keys {
-	struct runsort *ids;                                 /* finished, in id order */
-	void (*key_of)(const void *rec, struct db_key *k);   /* the id of one of its records */
-	int (*taken)(void *arg, int64_t seq, struct err *e); /* 0, or -1 with e set */
-	void *arg;
-	struct err err;  /* db_import_add_keys's */
-	int sort_failed; /* set by db_import_add_keys: its failure was ids' or taken's */
+	struct runsort *ids;
+	size_t id_max, seq_off;
+	struct runsort *taken;
+	struct err err;
 };
 
 /*
@@ -136,8 +133,8 @@ struct db_keys {
  * work, for many): in id order, each goes in at the key's end, as CREATE
  * INDEX writes it, without a seek of its own from the root; an id already
  * there (an earlier import's, or an earlier one of these) is left to its
- * owner and its seq handed to taken as SQLite meets it. 0 or -1 (e set;
- * k->sort_failed when the failure was reading ids or taken's).
+ * owner and its seq added to taken as SQLite meets it. 0 or -1 (e set, and
+ * k->err too when a sort failed).
  */
 int db_import_add_keys(struct db_import *d, struct db_keys *k, struct err *e);
 

@@ -29,6 +29,7 @@
 #include "runsort.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,45 +281,22 @@ sort_failed(const struct run *r, struct err *e)
 	return err_prefix(e, "%s: sorting the request ids in %s", csvin_name(r->in), runsort_dir());
 }
 
-static void
-short_key(const void *rec, struct db_key *k)
-{
-	const struct key_short *r = rec;
-
-	k->id = r->id;
-	k->len = strnlen(r->id, KEY_SHORT); /* may fill the record: no terminating 0 */
-	k->seq = r->seq;
-}
-
-static void
-long_key(const void *rec, struct db_key *k)
-{
-	const struct key_long *r = rec;
-
-	k->id = r->id;
-	k->len = strlen(r->id);
-	k->seq = r->seq;
-}
-
-static int
-taken_add(void *arg, int64_t seq, struct err *e)
-{
-	return runsort_add(arg, &seq, e);
-}
-
 /* Add the ids of one sort to request_key, in id order; the taken ones to k->taken. */
 static int
 keys_store(struct run *r, struct keys *k, int which, struct err *e)
 {
-	struct db_keys dk = {.ids = &k->sorts[which],
-	                     .key_of = which == 0 ? short_key : long_key,
-	                     .taken = taken_add,
-	                     .arg = &k->taken};
+	struct db_keys dk = {
+	    .ids = &k->sorts[which],
+	    .id_max = which == 0 ? KEY_SHORT : sizeof(((struct key_long *)0)->id),
+	    .seq_off =
+	        which == 0 ? offsetof(struct key_short, seq) : offsetof(struct key_long, seq),
+	    .taken = &k->taken,
+	};
 
 	if (runsort_finish(&k->sorts[which], e) < 0)
 		return sort_failed(r, e);
 	if (db_import_add_keys(r->d, &dk, e) < 0)
-		return dk.sort_failed ? sort_failed(r, e) : -1;
+		return dk.err.kind != ERR_NONE ? sort_failed(r, e) : -1;
 	return 0;
 }
 

@@ -247,6 +247,8 @@ ids() { # ids FILE DATE: 40,000 rows, then rows 1 and 39,000 again, the first on
 			id = sprintf("K%07d", i * 7919 % 1000003)
 			if (i % 1000 == 0) # over KEY_SHORT bytes
 				id = id "-" sprintf("%060d", i)
+			if (i % 1000 == 500) # KEY_SHORT bytes: no 0 after it in the sort record
+				id = id "-" sprintf("%031d", i)
 			r[i] = id sprintf(";C%d;CANTINE;2019-12-0%d;reserve;2019-12-01 10:00", i % 2 + 1, i % 5 + 2)
 			print r[i]
 		}
@@ -266,6 +268,8 @@ expect_eq "$(q "SELECT request_id FROM request WHERE request_id LIKE 'K%' ORDER 
 	"$(sed -n '2,40001p' two.csv | cut -d';' -f1 | md5sum)" "the rows in the file's order"
 expect_eq "$(keys)" "$(q "SELECT count(*), sum(seq), max(seq) FROM request WHERE request_id LIKE 'K%'")" "the keys"
 expect_eq "$(q "SELECT count(*) FROM request_key WHERE length(request_id) > 40")" 40 "long ids"
+expect_eq "$(q "SELECT count(*) FROM request_key k JOIN request r ON r.seq = k.seq
+	WHERE length(k.request_id) = 40 AND r.request_id = k.request_id")" 40 "ids of 40 bytes"
 run nocturne-status --check --db "$DB"
 expect_rc 0
 expect_empty "$OUT$ERR" "--check output"

@@ -10,13 +10,6 @@
 #include "db_int.h"
 #include "runsort.h"
 
-struct scan_vtab {
-	sqlite3_vtab base;
-	const struct db_scan_table *t;
-	void *owner;
-	struct err *fail; /* where a read's failure goes too, or NULL */
-};
-
 struct scan_cursor {
 	sqlite3_vtab_cursor base;
 	sqlite3_int64 row;
@@ -28,7 +21,12 @@ struct scan_cursor {
 struct scan_aux {
 	const struct db_scan_table *t;
 	void *owner;
-	struct err *fail;
+	struct err *fail; /* where a read's failure goes too, or NULL */
+};
+
+struct scan_vtab {
+	sqlite3_vtab base;
+	const struct scan_aux *a; /* the module's, which outlives its tables */
 };
 
 static int
@@ -49,9 +47,7 @@ scan_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_
 	if (vt == NULL)
 		return SQLITE_NOMEM;
 	memset(vt, 0, sizeof(*vt));
-	vt->t = a->t;
-	vt->owner = a->owner;
-	vt->fail = a->fail;
+	vt->a = a;
 	*out = &vt->base;
 	return SQLITE_OK;
 }
@@ -68,10 +64,10 @@ static int
 scan_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 {
 	struct scan_vtab *vt = (struct scan_vtab *)base;
-	long long count = vt->t->count(vt->owner);
+	long long count = vt->a->t->count(vt->a->owner);
 	double n = (double)(count > 0 ? count : 1);
 
-	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == vt->t->order_col &&
+	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == vt->a->t->order_col &&
 	    !info->aOrderBy[0].desc)
 		info->orderByConsumed = 1;
 	info->estimatedCost = n;
@@ -88,7 +84,7 @@ scan_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out)
 	if (c == NULL)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof(*c));
-	c->rec = sqlite3_malloc64(vt->t->records(vt->owner)->size);
+	c->rec = sqlite3_malloc64(vt->a->t->records(vt->a->owner)->size);
 	if (c->rec == NULL) {
 		sqlite3_free(c);
 		return SQLITE_NOMEM;
@@ -111,8 +107,8 @@ fail(sqlite3_vtab_cursor *cur, const struct err *e)
 {
 	struct scan_vtab *vt = (struct scan_vtab *)cur->pVtab;
 
-	if (vt->fail != NULL)
-		*vt->fail = *e;
+	if (vt->a->fail != NULL)
+		*vt->a->fail = *e;
 	sqlite3_free(vt->base.zErrMsg);
 	vt->base.zErrMsg = sqlite3_mprintf("%s", e->msg);
 	return SQLITE_IOERR;
@@ -127,7 +123,7 @@ scan_next(sqlite3_vtab_cursor *cur)
 	int rc;
 
 	err_clear(&e);
-	rc = runsort_next(vt->t->records(vt->owner), c->rec, &e);
+	rc = runsort_next(vt->a->t->records(vt->a->owner), c->rec, &e);
 	if (rc < 0)
 		return fail(cur, &e);
 	c->eof = rc == 0;
@@ -141,7 +137,7 @@ scan_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc, sql
 {
 	struct scan_cursor *c = (struct scan_cursor *)cur;
 	struct scan_vtab *vt = (struct scan_vtab *)cur->pVtab;
-	struct runsort *rs = vt->t->records(vt->owner);
+	struct runsort *rs = vt->a->t->records(vt->a->owner);
 	struct err e;
 
 	(void)idx;
@@ -168,7 +164,7 @@ scan_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
 	struct scan_vtab *vt = (struct scan_vtab *)cur->pVtab;
 
-	vt->t->column(vt->owner, ((struct scan_cursor *)cur)->rec, ctx, col);
+	vt->a->t->column(vt->a->owner, ((struct scan_cursor *)cur)->rec, ctx, col);
 	return SQLITE_OK;
 }
 

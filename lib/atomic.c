@@ -1,5 +1,7 @@
 #include "atomic.h"
 
+#include "bgwrite.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@ release(struct atomic_file *a)
 {
 	free(a->path);
 	free(a->tmp);
-	a->fp = NULL;
+	a->fp = a->plain = NULL;
 	a->path = a->tmp = NULL;
 }
 
@@ -51,6 +53,39 @@ atomic_open(struct atomic_file *a, const char *path, mode_t mode, struct err *e)
 	return 0;
 }
 
+int
+atomic_background(struct atomic_file *a, struct err *e)
+{
+	FILE *bg;
+
+	if (a->fp == NULL || a->plain != NULL)
+		return err_set(e, ERR_INTERNAL, "atomic_background without atomic_open");
+	bg = bgwrite_open(fileno(a->fp));
+	if (bg == NULL)
+		return err_set(e, ERR_IO, "%s: cannot start its writer: %s", a->tmp,
+		               strerror(errno));
+	a->plain = a->fp;
+	a->fp = bg;
+	return 0;
+}
+
+/*
+ * Close the background writer's FILE, if any (it writes what is left and
+ * waits for it): then a->fp is the file's own again. 0, or -1 with errno.
+ */
+static int
+end_background(struct atomic_file *a)
+{
+	int rc;
+
+	if (a->plain == NULL)
+		return 0;
+	rc = fclose(a->fp);
+	a->fp = a->plain;
+	a->plain = NULL;
+	return rc == 0 ? 0 : -1;
+}
+
 /* fsync the directory holding path (a missing one cannot be opened: skip). */
 static int
 sync_dir(const char *path, struct err *e)
@@ -75,12 +110,19 @@ sync_dir(const char *path, struct err *e)
 int
 atomic_commit(struct atomic_file *a, struct err *e)
 {
-	int rc = 0;
+	int rc = 0, err = 0;
 
 	if (a->fp == NULL)
 		return err_set(e, ERR_INTERNAL, "atomic_commit without atomic_open");
-	if (fflush(a->fp) != 0 || ferror(a->fp) || fsync(fileno(a->fp)) != 0)
-		rc = err_set(e, ERR_IO, "%s: cannot write: %s", a->path, strerror(errno));
+	if (fflush(a->fp) != 0 || ferror(a->fp))
+		err = errno != 0 ? errno : EIO;
+	/* A background writer's own errno says best why a write failed. */
+	if (end_background(a) != 0)
+		err = errno;
+	if (err == 0 && fsync(fileno(a->fp)) != 0)
+		err = errno;
+	if (err != 0)
+		rc = err_set(e, ERR_IO, "%s: cannot write: %s", a->path, strerror(err));
 	if (fclose(a->fp) != 0 && rc == 0)
 		rc = err_set(e, ERR_IO, "%s: cannot write: %s", a->path, strerror(errno));
 	a->fp = NULL;
@@ -99,6 +141,7 @@ void
 atomic_abort(struct atomic_file *a)
 {
 	if (a->fp != NULL) {
+		end_background(a);
 		fclose(a->fp);
 		unlink(a->tmp);
 	}

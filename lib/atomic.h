@@ -7,7 +7,7 @@
  * renamed over the target, and then the directory is fsync'ed so the rename
  * itself survives a power cut. On any failure the temporary file is removed.
  * Used by the file mail transport (outbox.c) and nocturne-status --export,
- * --bounces and --html.
+ * --bounces and --html. Leaf: libc and bgwrite.h.
  */
 #ifndef NOCTURNE_ATOMIC_H
 #define NOCTURNE_ATOMIC_H
@@ -19,9 +19,10 @@
 #include "err.h"
 
 struct atomic_file {
-	FILE *fp;   /* write the contents here */
-	char *path; /* the target */
-	char *tmp;  /* the temporary file */
+	FILE *fp;    /* write the contents here */
+	FILE *plain; /* after atomic_background: the file's own FILE, unwritten */
+	char *path;  /* the target */
+	char *tmp;   /* the temporary file */
 };
 
 /*
@@ -31,6 +32,14 @@ struct atomic_file {
  * is left empty (atomic_abort() on it is harmless).
  */
 int atomic_open(struct atomic_file *a, const char *path, mode_t mode, struct err *e);
+
+/*
+ * Have a thread of its own write what a->fp is given (bgwrite.h), for a
+ * long output; before anything is written. 0, or -1 with ERR_IO (no
+ * memory, no thread) and a unchanged. A failed write then shows as
+ * ferror(a->fp), or at atomic_commit.
+ */
+int atomic_background(struct atomic_file *a, struct err *e);
 
 /*
  * Flush, sync, close, rename into place, sync the directory. 0, or -1 with

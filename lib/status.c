@@ -427,6 +427,13 @@ write_atomically(struct db *db, const char *path,
 		                                     : "a device, pipe or socket");
 	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
+	/* A thread of its own writes the file, while this one reads and
+	 * formats: the kernel's copy of a million-row export into the page
+	 * cache (78 MB, a third of its time) now runs beside them. */
+	if (atomic_background(&a, e) < 0) {
+		atomic_abort(&a);
+		return -1;
+	}
 	/* stdio's buffer is a page: a million-row export made 19,000 write
 	 * calls, a tenth of its time. It outlives the FILE (closed by
 	 * atomic_commit or atomic_abort). */

@@ -190,6 +190,23 @@ expect_eq "$(ls -A "$M" | grep -v '^filler' | tr '\n' ' ')" "" "files left in th
 unfill
 ok
 
+# The export's writer thread (lib/bgwrite.c) meets the full disk blocks
+# after the export began: the error still reaches the one line and the exit.
+t export_filling_the_disk_is_74_and_keeps_the_previous_export
+nocturne-status --db big.db --export big-export.csv || fail "setup: export of big.db"
+run nocturne-status --db big.db --export "$M/out.csv"
+expect_rc 0
+cmp -s big-export.csv "$M/out.csv" || fail "the first export differs"
+[ "$(wc -c <big-export.csv)" -gt $((3 * 1024 * 1024)) ] || fail "setup: export under 3 MiB"
+run nocturne-status --db big.db --export "$M/out.csv"
+expect_rc 74
+one_line
+expect_contains "$ERR" "$M/out.csv: cannot write: No space left on device"
+cmp -s big-export.csv "$M/out.csv" || fail "the previous export was not kept whole"
+expect_eq "$(ls -A "$M" | tr '\n' ' ')" "out.csv " "files in the filesystem"
+rm -f "$M/out.csv"
+ok
+
 t outbox_on_full_disk_keeps_mail_pending
 cp mail.db m2.db
 mkdir -p "$M/outbox"

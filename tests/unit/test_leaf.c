@@ -1,10 +1,16 @@
-/* The leaf modules: parse, money, text, buf, smap. */
+/* The leaf modules: parse, money, text, buf, smap, bgwrite, atomic. */
 #include "parse.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "atomic.h"
+#include "bgwrite.h"
 #include "buf.h"
 #include "money.h"
 #include "smap.h"
@@ -267,6 +273,126 @@ test_smap(void)
 	CHECK(smap_find(&m, "C0139599") == NULL);
 }
 
+/* Byte i of the test outputs: no two blocks alike, no period of a block. */
+static int
+pattern(size_t i)
+{
+	return (int)((i * 7u + i / 977u) & 0xffu);
+}
+
+/* What n bytes of f hold (from its start) is pattern: 1, else 0. */
+static int
+holds_pattern(int fd, size_t n)
+{
+	static char buf[65536];
+	size_t at = 0;
+	ssize_t got;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return 0;
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t k = 0; k < got; k++)
+			if ((unsigned char)buf[k] != pattern(at + (size_t)k))
+				return 0;
+		at += (size_t)got;
+	}
+	return got == 0 && at == n;
+}
+
+/* 3.5 blocks and a few bytes, in stdio's buffered pieces and one big write. */
+#define BG_N ((size_t)BGWRITE_BLOCK * 7 / 2 + 13)
+
+static void
+put_pattern(FILE *fp, size_t n)
+{
+	size_t i = 0;
+	char *big = malloc(BGWRITE_BLOCK + 100);
+
+	for (; i < n / 3; i++)
+		putc_unlocked(pattern(i), fp);
+	for (size_t k = 0; k < BGWRITE_BLOCK + 100 && i + k < n; k++)
+		big[k] = (char)pattern(i + k);
+	i += fwrite(big, 1, BGWRITE_BLOCK + 100 < n - i ? BGWRITE_BLOCK + 100 : n - i, fp);
+	for (; i < n; i++)
+		putc_unlocked(pattern(i), fp);
+	free(big);
+}
+
+static void
+test_bgwrite(void)
+{
+	char path[] = "/tmp/nocturne-bgwrite-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	unlink(path);
+	fp = bgwrite_open(fd);
+	CHECK(fp != NULL);
+	if (fp == NULL)
+		return;
+	put_pattern(fp, BG_N);
+	CHECK(!ferror(fp));
+	CHECK_INT(fclose(fp), 0);
+	/* Every byte, in order, the last block's part too; fd still the caller's. */
+	CHECK(fcntl(fd, F_GETFD) >= 0);
+	CHECK(holds_pattern(fd, BG_N));
+	close(fd);
+
+	/* A device that takes nothing: the writer's ENOSPC reaches the FILE. */
+	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		int rc;
+
+		fp = bgwrite_open(fd);
+		CHECK(fp != NULL);
+		if (fp != NULL) {
+			put_pattern(fp, BG_N);
+			errno = 0;
+			rc = fclose(fp);
+			CHECK_INT(rc, EOF);
+			CHECK_INT(errno, ENOSPC);
+		}
+		close(fd);
+	}
+}
+
+/* An atomic file written in the background: whole, in place, nothing else. */
+static void
+test_atomic_background(void)
+{
+	char dir[] = "/tmp/nocturne-atomic-XXXXXX", path[64];
+	struct atomic_file a;
+	struct err e;
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	CHECK_INT(atomic_open(&a, path, 0600, &e), 0);
+	CHECK_INT(atomic_background(&a, &e), 0);
+	CHECK_INT(atomic_background(&a, &e), -1); /* once only */
+	put_pattern(a.fp, BG_N);
+	CHECK_INT(atomic_commit(&a, &e), 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && holds_pattern(fd, BG_N));
+	if (fd >= 0)
+		close(fd);
+
+	/* Given up: the old file stays whole, no temporary file is left. */
+	CHECK_INT(atomic_open(&a, path, 0600, &e), 0);
+	CHECK_INT(atomic_background(&a, &e), 0);
+	fputs("half", a.fp);
+	atomic_abort(&a);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && holds_pattern(fd, BG_N));
+	if (fd >= 0)
+		close(fd);
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(rmdir(dir), 0); /* empty: no .out.csv.*.tmp */
+}
+
 int
 main(void)
 {
@@ -278,5 +404,7 @@ main(void)
 	T_RUN(test_oneline);
 	T_RUN(test_buf);
 	T_RUN(test_smap);
+	T_RUN(test_bgwrite);
+	T_RUN(test_atomic_background);
 	return t_status();
 }

@@ -472,12 +472,6 @@ keys_records(void *owner)
 	return ((struct db_keys *)owner)->ids;
 }
 
-static long long
-keys_count(const void *owner)
-{
-	return (long long)((const struct db_keys *)owner)->ids->count;
-}
-
 static void
 keys_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 {
@@ -497,7 +491,6 @@ static const struct db_scan_table keys_table = {
     .name = "import_keys",
     .decl = "CREATE TABLE x(request_id TEXT, seq INTEGER)",
     .records = keys_records,
-    .count = keys_count,
     .column = keys_column,
     .order_col = -1,
 };

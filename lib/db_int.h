@@ -52,10 +52,11 @@ int db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *
  */
 struct runsort;
 struct db_scan_table {
-	const char *name;                        /* the module's, and so the table's */
-	const char *decl;                        /* CREATE TABLE x(...) */
-	struct runsort *(*records)(void *owner); /* finished (runsort_finish) before a scan */
-	long long (*count)(const void *owner);   /* the rows, for the planner */
+	const char *name; /* the module's, and so the table's */
+	const char *decl; /* CREATE TABLE x(...) */
+	/* Its records, found once at registration; finished before a scan. Its
+	 * rows, for the planner, are the sort's count. */
+	struct runsort *(*records)(void *owner);
 	/* Column col of a record (its texts may point into rec: STATIC). */
 	void (*column)(const void *owner, const void *rec, sqlite3_context *ctx, int col);
 	int order_col; /* an ORDER BY this column (ascending) costs nothing; -1: none */

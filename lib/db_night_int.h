@@ -88,14 +88,10 @@ struct db_night {
 	int64_t from;           /* the last batch's pending_from (db_night_pending_from) */
 	int64_t next_from;      /* this batch's (read_pending) */
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
-	struct runsort changes; /* struct night_change, by seq */
-	long long nchanges;     /* changes recorded */
+	struct runsort changes; /* struct night_change, by seq (its count: the changes) */
 	struct runsort mail;    /* of them, the changes to what the mail owes (request_mail) */
-	long long nmail;        /* changes in mail */
 	struct runsort held;    /* struct night_held, in held's key order */
-	long long nheld;        /* places recorded */
 	struct runsort events;  /* struct night_event, by (seq, n) */
-	long long nevents;      /* events recorded */
 	long long cache_saved;  /* the connection's cache_size before the night */
 	/* The batch row's ran_at, started_at and delivery (db_night_new_batch). */
 	int64_t batch_now, batch_wall;

@@ -177,22 +177,10 @@ changes_of(void *owner)
 	return &((struct db_night *)owner)->changes;
 }
 
-static long long
-nchanges_of(const void *owner)
-{
-	return ((const struct db_night *)owner)->nchanges;
-}
-
 static struct runsort *
 mail_of(void *owner)
 {
 	return &((struct db_night *)owner)->mail;
-}
-
-static long long
-nmail_of(const void *owner)
-{
-	return ((const struct db_night *)owner)->nmail;
 }
 
 static struct runsort *
@@ -201,42 +189,30 @@ held_of(void *owner)
 	return &((struct db_night *)owner)->held;
 }
 
-static long long
-nheld_of(const void *owner)
-{
-	return ((const struct db_night *)owner)->nheld;
-}
-
 static struct runsort *
 events_of(void *owner)
 {
 	return &((struct db_night *)owner)->events;
 }
 
-static long long
-nevents_of(const void *owner)
-{
-	return ((const struct db_night *)owner)->nevents;
-}
-
 static const struct db_scan_table tables[] = {
     {"night_changes",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
-     changes_of, nchanges_of, change_column, CH_SEQ},
+     changes_of, change_column, CH_SEQ},
     {"night_mail",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
-     mail_of, nmail_of, change_column, CH_SEQ},
+     mail_of, change_column, CH_SEQ},
     {"night_held",
      "CREATE TABLE x(op INTEGER, activity_ref INTEGER, day INTEGER, state TEXT,"
      " child_ref INTEGER, submitted_at INTEGER, seq INTEGER, position INTEGER)",
-     held_of, nheld_of, held_column, -1},
+     held_of, held_column, -1},
     {"night_events",
      "CREATE TABLE x(seq INTEGER, n INTEGER, kind TEXT, reason TEXT, position INTEGER,"
      " other INTEGER, prev TEXT, deadline INTEGER, hours_from INTEGER, hours_to INTEGER,"
      " detail TEXT)",
-     events_of, nevents_of, event_column, -1},
+     events_of, event_column, -1},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

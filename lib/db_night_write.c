@@ -97,7 +97,6 @@ place(struct db_night *h, const struct rules_req *r, uint8_t op, uint8_t state, 
 	p.op = op;
 	if (runsort_add(&h->held, &p, e) < 0)
 		return err_prefix(e, "record a place");
-	h->nheld++;
 	return 0;
 }
 
@@ -133,11 +132,9 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 	c.undoes = r->undoes;
 	if (runsort_add(&h->changes, &c, e) < 0)
 		return err_prefix(e, "record a change");
-	h->nchanges++;
 	if (c.ev & (EV_PROMOTED | EV_CANCELLED | EV_EXPIRED)) {
 		if (runsort_add(&h->mail, &c, e) < 0)
 			return err_prefix(e, "record a change");
-		h->nmail++;
 	}
 	return 0;
 }
@@ -150,7 +147,7 @@ db_night_event(struct db_night *h, const struct rules_event *ev, struct err *e)
 	memset(&r, 0, sizeof(r));
 	r.deadline = ev->deadline;
 	r.seq = ev->seq;
-	r.n = (int32_t)++h->nevents;
+	r.n = (int32_t)(h->events.count + 1); /* the night's events numbered from 1 */
 	r.other = ev->other;
 	r.position = ev->position;
 	r.hours_from = ev->hours_from;
@@ -255,7 +252,7 @@ rebuild_drop(struct db_night *h, struct rebuild *rb, struct err *e)
 	rb->n = 0;
 	if (db_night_query_int(h, "SELECT coalesce(max(seq), 0) FROM request", &rows, e) < 0)
 		return -1;
-	if (h->nchanges * 3 < rows)
+	if ((long long)h->changes.count * 3 < rows)
 		return 0;
 	if (db_prepare(h->db,
 	               "SELECT name, sql FROM sqlite_schema WHERE type = 'index'"
@@ -363,7 +360,7 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	db_triggers(h->db, 0);
 	rc = exec_batch(h, sql_apply_requests, batch_id, "update requests", e);
 	db_triggers(h->db, 1);
-	if (rc < 0 || (h->nmail > 0 && db_exec(h->db, sql_apply_mail, e) < 0) ||
+	if (rc < 0 || (h->mail.count > 0 && db_exec(h->db, sql_apply_mail, e) < 0) ||
 	    held_delete(h, e) < 0 || db_exec(h->db, sql_held_put, e) < 0) {
 		rebuild_free(&rb);
 		return -1;

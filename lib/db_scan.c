@@ -17,11 +17,12 @@ struct scan_cursor {
 	char *rec; /* the current record: what the columns read */
 };
 
-/* What sqlite3_create_module hands each connect: the table and its owner. */
+/* What sqlite3_create_module hands each connect: the table, its owner, its sort. */
 struct scan_aux {
 	const struct db_scan_table *t;
 	void *owner;
-	struct err *fail; /* where a read's failure goes too, or NULL */
+	struct runsort *rs; /* t->records(owner) */
+	struct err *fail;   /* where a read's failure goes too, or NULL */
 };
 
 struct scan_vtab {
@@ -64,7 +65,7 @@ static int
 scan_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 {
 	struct scan_vtab *vt = (struct scan_vtab *)base;
-	long long count = vt->a->t->count(vt->a->owner);
+	uint64_t count = vt->a->rs->count;
 	double n = (double)(count > 0 ? count : 1);
 
 	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == vt->a->t->order_col &&
@@ -84,7 +85,7 @@ scan_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out)
 	if (c == NULL)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof(*c));
-	c->rec = sqlite3_malloc64(vt->a->t->records(vt->a->owner)->size);
+	c->rec = sqlite3_malloc64(vt->a->rs->size);
 	if (c->rec == NULL) {
 		sqlite3_free(c);
 		return SQLITE_NOMEM;
@@ -123,7 +124,7 @@ scan_next(sqlite3_vtab_cursor *cur)
 	int rc;
 
 	err_clear(&e);
-	rc = runsort_next(vt->a->t->records(vt->a->owner), c->rec, &e);
+	rc = runsort_next(vt->a->rs, c->rec, &e);
 	if (rc < 0)
 		return fail(cur, &e);
 	c->eof = rc == 0;
@@ -137,7 +138,7 @@ scan_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc, sql
 {
 	struct scan_cursor *c = (struct scan_cursor *)cur;
 	struct scan_vtab *vt = (struct scan_vtab *)cur->pVtab;
-	struct runsort *rs = vt->a->t->records(vt->a->owner);
+	struct runsort *rs = vt->a->rs;
 	struct err e;
 
 	(void)idx;
@@ -198,6 +199,7 @@ db_scan_register(struct db *db, const struct db_scan_table *t, void *owner, stru
 
 	a->t = t;
 	a->owner = owner;
+	a->rs = t->records(owner);
 	a->fail = fail;
 	/* SQLite frees a with the module: when it is replaced, or with the connection. */
 	if (sqlite3_create_module_v2(db->sql, t->name, &scan_module, a, free) != SQLITE_OK)

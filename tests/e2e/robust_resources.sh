@@ -198,6 +198,10 @@ run nocturne-status --db big.db --export "$M/out.csv"
 expect_rc 0
 cmp -s big-export.csv "$M/out.csv" || fail "the first export differs"
 [ "$(wc -c <big-export.csv)" -gt $((3 * 1024 * 1024)) ] || fail "setup: export under 3 MiB"
+# Several of the writer's blocks of 1 MiB: the file is what stdio writes to
+# standard output, byte for byte, the blocks in order.
+nocturne-status --db big.db --export - | cmp -s - big-export.csv ||
+	fail "the file export differs from the one on standard output"
 run nocturne-status --db big.db --export "$M/out.csv"
 expect_rc 74
 one_line

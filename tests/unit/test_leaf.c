@@ -299,8 +299,9 @@ holds_pattern(int fd, size_t n)
 	return got == 0 && at == n;
 }
 
-/* 3.5 blocks and a few bytes, in stdio's buffered pieces and one big write. */
-#define BG_N ((size_t)BGWRITE_BLOCK * 7 / 2 + 13)
+/* Two and a half times round the writer's ring of blocks and a few bytes,
+ * in stdio's buffered pieces and one big write. */
+#define BG_N ((size_t)BGWRITE_BLOCK * BGWRITE_BLOCKS * 5 / 2 + 13)
 
 static void
 put_pattern(FILE *fp, size_t n)

@@ -109,16 +109,15 @@ ok
 
 t second_fetch_while_locked_is_75
 conf
-flock "$DB.bounce.lock" sleep 3 &
-holder=$!
-sleep 0.3
+hold_flock "$DB.bounce.lock" 10 || fail "the lock was never taken"
 fetch
 expect_rc 75
 expect_contains "$ERR" "bounce"
 fetch -q
 expect_rc 75
 expect_empty "$ERR" "stderr under -q"
-wait $holder
+kill "$FLOCKER" 2>/dev/null
+wait "$FLOCKER" 2>/dev/null
 ok
 
 t a_mailbox_of_1000_bounces

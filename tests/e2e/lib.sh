@@ -120,7 +120,7 @@ reader_copy() {
 }
 
 # poll TRIES STEP CMD...: run CMD every STEP seconds until it succeeds, at
-# most TRIES times. Returns CMD's last exit status (0: it succeeded).
+# most TRIES times. Returns 0 when it succeeded, 1 when it never did.
 poll() {
 	_poll_n=$1 _poll_s=$2
 	shift 2
@@ -144,6 +144,17 @@ open(sys.argv[2], "w").close(); time.sleep(float(sys.argv[3]))' "$1" "$T/.held" 
 	HOLDER=$!
 	at_exit "kill $HOLDER 2>/dev/null"
 	poll 100 0.1 test -e "$T/.held"
+}
+
+# hold_flock LOCKFILE SECONDS: another run holds LOCKFILE's flock for
+# SECONDS, in the background; returns once it holds it (1: it never did).
+# FLOCKER is its pid: killing it lets the lock go.
+hold_flock() {
+	rm -f "$T/.flocked"
+	flock -o "$1" sh -c ': >"$1"; exec sleep "$2"' sh "$T/.flocked" "$2" &
+	FLOCKER=$!
+	at_exit "kill $FLOCKER 2>/dev/null"
+	poll 100 0.05 test -e "$T/.flocked"
 }
 
 # need_tools TOOL...: every TOOL is on PATH (make builds them all), else

@@ -295,14 +295,12 @@ expect_contains "$OUT" "usage: nocturne-notify"
 ok
 
 t lock_held_exits_75
-flock -o "$DB.notify.lock" sleep 5 &
-holder=$!
-sleep 0.3
+hold_flock "$DB.notify.lock" 5 || fail "the lock was never taken"
 notify --now "$NOW"
 expect_rc 75
 expect_contains "$ERR" "another nocturne-notify is running"
-kill "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+kill "$FLOCKER" 2>/dev/null
+wait "$FLOCKER" 2>/dev/null
 notify --now '2019-12-07 07:00'
 expect_rc 0
 ok

@@ -362,14 +362,12 @@ t busy_database_75
 town
 printf '[database]\nbusy_timeout_ms = 100\n' >"$T/busy.ini"
 # Another writer holds the write lock for a while.
-sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at) VALUES (99, 0, 0, 0, 0);" \
-	".shell sleep 2" "ROLLBACK;" >/dev/null 2>&1 &
-w=$!
-sleep 0.5
+hold_write "$DB" 10 || fail "the write lock was never taken"
 run nocturne-transmit -c "$T/busy.ini" --db "$DB" --now "$NIGHT1"
 expect_rc 75
 expect_contains "$ERR" "database is locked"
-wait $w
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
 expect_eq "$(sql "SELECT count(*) FROM request WHERE state = 'pending'")" 11 "nothing decided"
 ok
 

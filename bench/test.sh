@@ -211,7 +211,13 @@ eq "$(sqlite3 "$T/pbare.db" "SELECT count(*), count(batch_id) FROM request")" "2
 	"inserted, and waiting before the transmit"
 /usr/bin/python3 "$top/stress/portal.py" "$T/pbare.db" "$T/pstop" 1000 >"$T/portal.out" 2>&1 &
 ppid=$!
-sleep 0.3
+# the portal inserting before the floor goes on (python's start may be slow)
+i=0
+until [ "$(sqlite3 "$T/pbare.db" "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%'")" -gt 0 ] ||
+	[ "$i" -ge 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 : >"$T/go"
 wait "$bpid"
 eq "$?" 0 "barefloor -w exit code"

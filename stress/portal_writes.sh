@@ -22,7 +22,13 @@ cp base.db trial.db
 /usr/bin/python3 "$top/stress/portal.py" trial.db stop $((CUT + 60)) 5000 >portal.out \
 	2>portal.err &
 ppid=$!
-sleep 0.5
+# the portal inserting before the night starts (python's start may be slow)
+i=0
+while [ "$(sqlite3 trial.db "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%'")" -eq 0 ] &&
+	[ "$i" -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 before=$(sqlite3 trial.db "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%'")
 nocturne-transmit -q --db trial.db --now "$NOW"
 rc=$?

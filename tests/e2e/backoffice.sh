@@ -154,13 +154,13 @@ ok
 t server_that_never_answers_times_out
 mkdb
 start_bo hang main 200 --hang
-bo_conf "$T/c.ini" "https://127.0.0.1:$PORT/in" "" "" 1
+bo_conf "$T/c.ini" "https://127.0.0.1:$PORT/in" "" "" 2
 start=$(date +%s)
 run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 took=$(($(date +%s) - start))
 expect_rc 75
 expect_contains "$ERR" "batch 1: https://127.0.0.1:$PORT/in: Operation timed out after"
-[ "$took" -le 4 ] || fail "took ${took}s with timeout = 1"
+[ "$took" -le 7 ] || fail "took ${took}s with timeout = 2"
 expect_eq "$(count_reqs hang)" 1 "requests"
 expect_eq "$(q "SELECT delivery || delivery_attempts FROM batch WHERE batch_id = 1")" "pending1" "batch 1"
 ok
@@ -173,7 +173,8 @@ run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
 expect_rc 75
 expect_contains "$ERR" "batch 1: https://127.0.0.1:$PORT/in: SSL certificate problem: unable to get local issuer certificate"
 expect_eq "$(count_reqs rogue)" 0 "requests"
-[ -s "$T/rogue/tls-errors" ] || fail "the server saw no failed handshake"
+# the server's thread notes the failed handshake after the client has gone
+poll 50 0.1 test -s "$T/rogue/tls-errors" || fail "the server saw no failed handshake"
 expect_eq "$(q "SELECT delivery || delivery_attempts FROM batch WHERE batch_id = 1")" "pending1" "batch 1"
 ok
 

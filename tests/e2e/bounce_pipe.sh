@@ -207,7 +207,7 @@ expect_rc 75
 expect_contains "$ERR" "missing.db"
 sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce;"
 printf '[database]\nbusy_timeout_ms = 100\n[mail]\nreturn_path = bounces@mairie.example\n' >"$T/busy.ini"
-hold_write "$DB" 5
+hold_write "$DB" 5 || fail "the write lock was never taken"
 run nocturne-bounce -c "$T/busy.ini" --db "$DB" "$T/b1.eml"
 expect_rc 75
 expect_contains "$ERR" "database is locked"

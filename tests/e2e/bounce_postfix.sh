@@ -95,6 +95,9 @@ send bounces+m1@localhost nosuchuser@localhost "$T/m1.eml"
 wait_for "SELECT state FROM message WHERE ref = 1" bounced
 expect_eq "$(q 'SELECT bounce_status FROM message WHERE ref = 1')" 5.1.1 status
 expect_contains "$(q 'SELECT bounce_diagnostic FROM message WHERE ref = 1')" 'unknown user: "nosuchuser"' diagnostic
+# local(8) logs the delivery once the command has ended, after its commit
+poll 150 0.2 grep -q 'to=<bounces+m1@localhost>.*status=sent' "$P/maillog" ||
+	fail "no delivery logged"
 expect_contains "$(cat "$P/maillog")" "to=<bounces+m1@localhost>, relay=local" maillog
 expect_contains "$(cat "$P/maillog")" "status=sent (delivered to command: $NOCTURNE_BUILD/nocturne-bounce" maillog
 ok
@@ -109,16 +112,16 @@ ok
 t not_a_bounce_is_accepted_not_bounced
 printf 'From: parent@example.org\r\nTo: bounces@localhost\r\nSubject: merci\r\nMessage-ID: <merci@example.org>\r\n\r\nMerci\r\n' >"$T/hi.eml"
 send parent@example.org bounces@localhost "$T/hi.eml"
-poll 150 0.2 grep -q 'to=<bounces@localhost>.*status=sent' "$P/maillog"
+poll 150 0.2 grep -q 'to=<bounces@localhost>.*status=sent' "$P/maillog" || fail "no delivery logged"
 expect_contains "$(grep 'to=<bounces@localhost>' "$P/maillog")" "status=sent (delivered to command" maillog
 expect_not_contains "$(cat "$P/maillog")" "to=<parent@example.org>" "a bounce of the reply"
 ok
 
 t busy_database_defers_then_delivers
 sql "$DB" "UPDATE message SET state = 'sent' WHERE ref = 1; DELETE FROM bounce WHERE message_ref = 1;"
-hold_write "$DB" 6
+hold_write "$DB" 6 || fail "the write lock was never taken"
 send bounces+m1@localhost nosuchuser@localhost "$T/m1.eml"
-poll 100 0.2 grep -q 'to=<bounces+m1@localhost>.*status=deferred' "$P/maillog"
+poll 100 0.2 grep -q 'to=<bounces+m1@localhost>.*status=deferred' "$P/maillog" || fail "no deferral logged"
 expect_contains "$(grep 'to=<bounces+m1@localhost>' "$P/maillog")" "status=deferred" "deferred while busy"
 expect_eq "$(q 'SELECT state FROM message WHERE ref = 1')" sent "while busy"
 wait $HOLDER

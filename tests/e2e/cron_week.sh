@@ -219,7 +219,8 @@ event() {
 		env -i PATH="$T/bin:$C_PATH" HOME="$T" TZ=Europe/Paris NOCTURNE_NOW="$2" \
 			nocturne-notify --config "$CONF" </dev/null >"$T/hand.out" 2>&1 &
 		hand_pid=$!
-		poll 100 0.05 grep -q '^pid' "$T/var/nocturne.db.notify.lock" 2>/dev/null
+		poll 100 0.05 grep -q '^pid' "$T/var/nocturne.db.notify.lock" 2>/dev/null ||
+			fail "the hand run never took its lock"
 		;;
 	hand-run-done)
 		wait "$hand_pid"

@@ -146,7 +146,7 @@ t kill9_mid_send_then_rerun
 # Each outcome is committed as it happens (lib/morning.c, contract 6): a
 # kill sends again at most the message in flight, never loses one, and what
 # the server received matches the database.
-start_smtpd s5 --slow 3
+start_smtpd s5 --slow 6
 smtp_conf "$PORT" "max_per_session = 4"
 DB=$T/e.db
 new_db "$DB"
@@ -156,7 +156,7 @@ np=$!
 # mail_froms N: at least N MAIL FROM commands reached the server
 mail_froms() { [ "$(cat "$MAILDIR/.mail" 2>/dev/null | wc -l)" -ge "$1" ]; }
 # wait until the 7th MAIL FROM (the slow recipient's) reached the server
-poll 100 0.1 mail_froms 7
+poll 200 0.1 mail_froms 7 || fail "the 7th message never began"
 kill -9 $np
 wait $np 2>/dev/null
 before=$(count_eml)
@@ -172,12 +172,12 @@ expect_eq "$(comm -23 "$T/sent-at-kill" "$T/got-at-kill" | wc -l)" 0 "marked sen
 expect_eq "$(q "SELECT group_concat(ref, ' ') FROM message WHERE sending = 1")" "7 8" \
 	"handed over, outcome unknown"
 q "SELECT message_id FROM message WHERE sending = 1" >"$T/in-flight"
-# The rerun sends 7, still marked, alone (the server may have it already:
-# its outcome is committed at once, so it can never go a third time), then
-# the rest; killed again after two more.
+# The rerun sends 7 and 8, still marked, again (the server may have 7
+# already: its outcome is committed at once, so it can never go a third
+# time), then the rest; killed again after two more.
 nocturne-notify -c "$T/conf.ini" --db "$DB" --now '2019-12-03 07:00:30' >/dev/null 2>&1 &
 np=$!
-poll 100 0.1 mail_froms 10
+poll 200 0.1 mail_froms 10 || fail "the rerun never reached a 10th message"
 kill -9 $np 2>/dev/null
 wait $np 2>/dev/null
 expect_eq "$(q "SELECT group_concat(ref || ':' || state || '/' || sending, ' ') FROM message WHERE ref IN (5, 6, 7)")" \

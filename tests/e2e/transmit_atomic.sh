@@ -80,13 +80,8 @@ kill_in "changes recorded" "written:" "killed in the write transaction"
 ok
 
 t rerun_after_kill
-cp "$T/clean.db" "$DB"
-rm -f "$DB-wal" "$DB-shm"
-nocturne-transmit --db "$DB" --now "$NOW" &
-pid=$!
-sleep 0.1
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+# killed in its write transaction (the log holds its uncommitted frames)
+kill_in "changes recorded" "written:" "killed before the rerun"
 run nocturne-transmit --db "$DB" --now "$NOW" -v
 expect_rc 0
 expect_contains "$ERR" "60000 requests: 40000 accepted, 12000 waitlisted, 8000 refused (full 8000), 0 promoted"

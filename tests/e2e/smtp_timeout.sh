@@ -14,24 +14,24 @@ elapsed() {
 }
 
 t smtp_timeout_on_a_slow_reply
-start_smtpd slow --slow 6
-elapsed "$SMTP_SEND" -H localhost -p "$PORT" -T 1 ok1@example.org="$T/a.eml" \
+start_smtpd slow --slow 12
+elapsed "$SMTP_SEND" -H localhost -p "$PORT" -T 2 ok1@example.org="$T/a.eml" \
 	slow1@example.org="$T/a.eml" ok2@example.org="$T/a.eml"
 expect_rc 0
 expect_eq "$OUT" "0 ok1@example.org sent 250 250 2.0.0 queued as 0001
-1 slow1@example.org temporary 0 connection lost after MAIL FROM (no answer within 1 s)
-2 ok2@example.org temporary 0 not attempted, connection lost (no answer within 1 s)
+1 slow1@example.org temporary 0 connection lost after MAIL FROM (no answer within 2 s)
+2 ok2@example.org temporary 0 not attempted, connection lost (no answer within 2 s)
 rc=0" "driver output"
-[ "$SECS" -le 4 ] || fail "took $SECS s with a 1 s timeout"
+[ "$SECS" -le 7 ] || fail "took $SECS s with a 2 s timeout"
 expect_eq "$(count_eml)" 1 "messages stored"
 ok
 
 t smtp_timeout_on_the_greeting
-start_smtpd slowgreet --slow-greeting 6
-elapsed "$SMTP_SEND" -H localhost -p "$PORT" -T 1 ok1@example.org="$T/a.eml"
+start_smtpd slowgreet --slow-greeting 12
+elapsed "$SMTP_SEND" -H localhost -p "$PORT" -T 2 ok1@example.org="$T/a.eml"
 expect_rc 69
-expect_eq "$OUT" "rc=-1 exit=69 smtp localhost:$PORT: no answer within 1 s" "output"
-[ "$SECS" -le 4 ] || fail "took $SECS s with a 1 s timeout"
+expect_eq "$OUT" "rc=-1 exit=69 smtp localhost:$PORT: no answer within 2 s" "output"
+[ "$SECS" -le 7 ] || fail "took $SECS s with a 2 s timeout"
 ok
 
 t smtp_implicit_tls_reuses_the_connection
@@ -50,13 +50,13 @@ ok
 
 t smtp_implicit_tls_timeout
 start_smtpd implicitslow --cert "$T/pki/server.pem" --key "$T/pki/server.key" \
-	--implicit-tls --slow 6
-elapsed "$SMTP_SEND" -H localhost -p "$PORT" -t tls -C "$T/pki/ca.pem" -T 1 \
+	--implicit-tls --slow 12
+elapsed "$SMTP_SEND" -H localhost -p "$PORT" -t tls -C "$T/pki/ca.pem" -T 2 \
 	ok1@example.org="$T/a.eml" slow1@example.org="$T/a.eml" ok2@example.org="$T/a.eml"
 expect_rc 0
 expect_contains "$OUT" "0 ok1@example.org sent 250 250 2.0.0 queued as 0001
 1 slow1@example.org temporary 0 connection lost: " "driver output"
 expect_contains "$OUT" "2 ok2@example.org temporary 0 not attempted, connection lost
 rc=0" "driver output"
-[ "$SECS" -le 4 ] || fail "took $SECS s with a 1 s timeout"
+[ "$SECS" -le 7 ] || fail "took $SECS s with a 2 s timeout"
 ok

@@ -66,11 +66,11 @@ ns_run() {
 	OUT=$(cat "$T/out")
 	ERR=$(cat "$T/err")
 }
-# expect_syslog TEXT PRI TOOL: within 2 s the listener saved one datagram
+# expect_syslog TEXT PRI TOOL: within 10 s the listener saved one datagram
 # holding TEXT, and it reads "<PRI>DATE TOOL[PID]: TEXT...".
 expect_syslog() {
 	n=0
-	while ! grep -qF -- "$1" "$T/syslog" && [ "$n" -lt 40 ]; do sleep 0.05; n=$((n + 1)); done
+	while ! grep -qF -- "$1" "$T/syslog" && [ "$n" -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
 	line=$(grep -F -- "$1" "$T/syslog")
 	case "$line" in
 	"<$2>"*" $3["*"]: $1"*) ;;

@@ -61,7 +61,7 @@ at_most_640 var/export.csv
 /usr/bin/python3 -c '
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM family").fetchall()
-open(sys.argv[2], "w").close(); time.sleep(3)' "$T/var/n.db" "$T/reading" &
+open(sys.argv[2], "w").close(); time.sleep(30)' "$T/var/n.db" "$T/reading" &
 rp=$!
 poll 100 0.05 test -f reading || fail "the reader never opened the database"
 (umask 000 && nocturne-status -c conf.ini >/dev/null) || fail "status while a reader is open"

@@ -131,6 +131,18 @@ release(struct bgwrite *b)
 	free(b);
 }
 
+/* Tell the writer no block will come after those it has, and wait for it
+ * to end: they are written (or dropped after a failure). */
+static void
+stop_writer(struct bgwrite *b)
+{
+	pthread_mutex_lock(&b->mu);
+	b->done = 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+}
+
 static int
 cookie_close(void *c)
 {
@@ -139,11 +151,7 @@ cookie_close(void *c)
 
 	if (b->len > 0)
 		hand_over(b);
-	pthread_mutex_lock(&b->mu);
-	b->done = 1;
-	pthread_cond_broadcast(&b->cv);
-	pthread_mutex_unlock(&b->mu);
-	pthread_join(b->th, NULL);
+	stop_writer(b);
 	err = b->err;
 	release(b);
 	if (err != 0) {
@@ -181,11 +189,7 @@ bgwrite_open(int fd)
 	if ((fp = fopencookie(b, "w", io)) == NULL) {
 		int saved = errno;
 
-		pthread_mutex_lock(&b->mu);
-		b->done = 1;
-		pthread_cond_broadcast(&b->cv);
-		pthread_mutex_unlock(&b->mu);
-		pthread_join(b->th, NULL);
+		stop_writer(b);
 		release(b);
 		errno = saved;
 	}

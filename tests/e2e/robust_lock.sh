@@ -19,11 +19,12 @@ INI
 
 # timed NAME CMD...: run CMD in the background once the file go exists (a
 # start line for both runs, within 10 ms of each other however slow the
-# forks are); NAME.rc, NAME.ms, NAME.err
+# forks are; NAME.ready says it waits there); NAME.rc, NAME.ms, NAME.err
 timed() {
 	_n=$1
 	shift
 	(
+		: >"$T/$_n.ready"
 		while [ ! -e "$T/go" ]; do sleep 0.01; done
 		s=$(date +%s%N)
 		"$@" 2>"$T/$_n.err"
@@ -36,10 +37,10 @@ timed() {
 two_at_once() {
 	_tool=$1
 	shift
-	rm -f a.rc b.rc "$T/go"
+	rm -f a.rc b.rc "$T/go" "$T/a.ready" "$T/b.ready"
 	timed a "$_tool" "$@"
 	timed b "$_tool" "$@"
-	sleep 0.2
+	poll 200 0.05 test -e "$T/a.ready" -a -e "$T/b.ready" || fail "the two runs never got ready"
 	: >"$T/go"
 	wait
 	ra=$(cat a.rc) rb=$(cat b.rc)

@@ -149,11 +149,16 @@ import_reference() {
 beside_portal() {
 	pdb=$1 pout=$2 pcut=$3
 	shift 3
-	rm -f "$pout.stop"
+	rm -f "$pout.stop" "$pout.stop.started"
 	/usr/bin/python3 "$top/stress/portal.py" "$pdb" "$pout.stop" "$pcut" 5000 \
 		>"$pout.out" 2>"$pout.err" &
 	ppid=$!
-	sleep 0.5
+	# its first insert in before CMD starts
+	i=0
+	while [ ! -e "$pout.stop.started" ] && [ "$i" -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	"$@"
 	prc=$?
 	: >"$pout.stop"

@@ -211,10 +211,9 @@ eq "$(sqlite3 "$T/pbare.db" "SELECT count(*), count(batch_id) FROM request")" "2
 	"inserted, and waiting before the transmit"
 /usr/bin/python3 "$top/stress/portal.py" "$T/pbare.db" "$T/pstop" 1000 >"$T/portal.out" 2>&1 &
 ppid=$!
-# the portal inserting before the floor goes on (python's start may be slow)
+# the portal inserting before the floor goes on
 i=0
-until [ "$(sqlite3 "$T/pbare.db" "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%'")" -gt 0 ] ||
-	[ "$i" -ge 300 ]; do
+while [ ! -e "$T/pstop.started" ] && [ "$i" -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -229,7 +228,7 @@ eq "${4:-}" 0 "the portal's failed inserts"
 eq "$(sqlite3 "$T/pbare.db" "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%' AND batch_id IS NULL")" \
 	"$2" "the portal's rows, in the floor's table, undecided"
 eq "$(sqlite3 "$T/pbare.db" "SELECT count(*) FROM decision")" 20000 "the floor's decisions"
-rm -f "$T"/pstop
+rm -f "$T"/pstop "$T"/pstop.started
 ok
 
 # With the tools built, the town goes through import and transmit cleanly.

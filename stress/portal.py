@@ -5,8 +5,10 @@ Inserts requests into DB one transaction each, as the portal would, with
 the same busy timeout as nocturne (default 5000 ms), until STOPFILE exists.
 Each request is submitted at START_INSTANT + i seconds (an instant in
 nocturne's local seconds since 1970), i.e. after the batch's cut-off when
-START_INSTANT is. Prints "inserted N failed F max_ms M" at the end; every
-failure (SQLITE_BUSY past the timeout...) is printed on stderr.
+START_INSTANT is. Once its first insert is committed it makes the file
+STOPFILE.started, which its callers wait for (a python start may be slow).
+Prints "inserted N failed F max_ms M" at the end; every failure
+(SQLITE_BUSY past the timeout...) is printed on stderr.
 
 DB is nocturne's, or bench/barefloor's (a request table of its own, no
 child table): the same insert in that table's columns, for the portal's
@@ -37,6 +39,8 @@ while not os.path.exists(stop):
     try:
         con.execute(sql, ("PORTAL%07d" % n, child, act, day, start + n))
         n += 1
+        if n - failed == 1:
+            open(stop + ".started", "w").close()
     except sqlite3.Error as e:
         failed += 1
         print("portal.py: insert %d failed: %s" % (n, e), file=sys.stderr)

@@ -17,15 +17,14 @@ NOW='2019-11-29 23:00'
 CUT=$(( ( $(date -u -d '2019-11-29 23:00' +%s) ) ))
 fail=0
 base_town portal_writes "$REQ" 5
-rm -f trial.db* stop
+rm -f trial.db* stop stop.started
 cp base.db trial.db
 /usr/bin/python3 "$top/stress/portal.py" trial.db stop $((CUT + 60)) 5000 >portal.out \
 	2>portal.err &
 ppid=$!
-# the portal inserting before the night starts (python's start may be slow)
+# the portal inserting before the night starts
 i=0
-while [ "$(sqlite3 trial.db "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%'")" -eq 0 ] &&
-	[ "$i" -lt 300 ]; do
+while [ ! -e stop.started ] && [ "$i" -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

@@ -96,12 +96,24 @@ db_batch_rows_open(struct db *db, long long batch_id, struct db_batch_rows **out
 	sqlite3_finalize(st);
 	if (db_export_names_read(db, &c->names, e) < 0 ||
 	    db_prepare(db,
+	               /*
+	                * The batch's decisions kept apart, then the ones its
+	                * requests' rows still are (schema 15): each arm is in
+	                * seq order (a key, the table's rowid), so SQLite merges
+	                * them; the view decision would sort the whole batch.
+	                */
 	               "SELECT r.request_id, r.child_ref, r.activity_ref, r.day, r.action,"
-	               "       d.state, d.reason, d.position"
-	               "  FROM decision d"
+	               "       d.state, d.reason, d.position, d.seq"
+	               "  FROM decision_kept d"
 	               "  JOIN request r ON r.seq = d.seq"
 	               " WHERE d.batch_id = ?1"
-	               " ORDER BY d.seq",
+	               " UNION ALL "
+	               "SELECT r.request_id, r.child_ref, r.activity_ref, r.day, r.action,"
+	               "       r.state, r.reason, r.position, r.seq"
+	               "  FROM request r"
+	               " WHERE r.batch_id = ?1 AND NOT EXISTS (SELECT 1 FROM decision_kept k"
+	               "  WHERE k.batch_id = ?1 AND k.seq = r.seq)"
+	               " ORDER BY 9",
 	               &c->st, e) < 0) {
 		db_batch_rows_close(c);
 		return -1;

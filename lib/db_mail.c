@@ -32,7 +32,10 @@ enum {
  * The requests to put in mail. Only cancelled reservations look back at
  * their decisions, only accepted cancellations at the reservation they undid,
  * only duplicates at the request that holds their day (in held, the slot's
- * places): CASE keeps each lookup to the rows that need it.
+ * places): CASE keeps each lookup to the rows that need it. A cancelled
+ * reservation's decision before its cancellation is one a later night
+ * changed, so it is kept apart (decision_kept, schema 15), as is any
+ * decision made before the one a request's row shows.
  */
 /* clang-format off */
 #define HOLDER(col)                                                                          \
@@ -43,10 +46,13 @@ enum {
 #define UNDONE(col)                                                                          \
 	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT " col                                  \
 	"  FROM request u WHERE u.seq = r.undoes) END"
+/* The undone reservation's last decision but a cancellation: its own row's
+ * state (a row's state is its last decision's), or the last one kept. */
 #define UNDONE_STATE                                                                         \
-	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT ud.state FROM decision ud"             \
-	"  WHERE ud.seq = r.undoes AND ud.state <> 'cancelled'"                              \
-	"  ORDER BY ud.batch_id DESC LIMIT 1) END"
+	" CASE WHEN r.undoes IS NOT NULL THEN (SELECT CASE WHEN u.state <> 'cancelled'"      \
+	"  AND u.state <> 'pending' THEN u.state ELSE (SELECT ud.state FROM decision_kept ud" \
+	"  WHERE ud.seq = u.seq AND ud.state <> 'cancelled'"                                 \
+	"  ORDER BY ud.batch_id DESC LIMIT 1) END FROM request u WHERE u.seq = r.undoes) END"
 #define REQUESTS_BASE                                                                        \
 	"SELECT r.seq, f.ref, f.family_id, f.name, f.emails, c.child_id,"                    \
 	" c.first_name || ' ' || c.last_name, a.name, r.day, r.action, r.arrival,"           \
@@ -57,8 +63,8 @@ enum {
 	" FROM temp.mail_walk w CROSS JOIN request r ON r.seq = w.seq"                       \
 	" JOIN child c ON c.ref = r.child_ref"                                               \
 	" JOIN family f ON f.ref = c.family_ref JOIN activity a ON a.ref = r.activity_ref"   \
-	" LEFT JOIN decision d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'" \
-	"  THEN (SELECT max(d2.batch_id) FROM decision d2"                                   \
+	" LEFT JOIN decision_kept d ON d.seq = r.seq AND d.batch_id = CASE WHEN r.state = 'cancelled'" \
+	"  THEN (SELECT max(d2.batch_id) FROM decision_kept d2"                              \
 	"   WHERE d2.seq = r.seq AND d2.state <> 'cancelled') END "
 /* clang-format on */
 /*

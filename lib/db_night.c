@@ -101,6 +101,7 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	runsort_init(&h->pending, sizeof(struct rules_req), NIGHT_SORT_MEM, cmp_slot_order);
 	runsort_init(&h->changes, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
 	runsort_init(&h->mail, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
+	runsort_init(&h->past, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
 	runsort_init(&h->held, sizeof(struct night_held), NIGHT_SORT_MEM, cmp_held);
 	runsort_init(&h->events, sizeof(struct night_event), NIGHT_SORT_MEM, cmp_event);
 	if (db_cache_size(h->db, -NIGHT_CACHE_KIB, &h->cache_saved, e) < 0 ||
@@ -135,6 +136,7 @@ db_night_close(struct db_night *h)
 	runsort_release(&h->pending);
 	runsort_release(&h->changes);
 	runsort_release(&h->mail);
+	runsort_release(&h->past);
 	runsort_release(&h->held);
 	runsort_release(&h->events);
 	free(h);

@@ -90,6 +90,7 @@ struct db_night {
 	struct runsort pending; /* the pending requests (struct rules_req), by slot */
 	struct runsort changes; /* struct night_change, by seq (its count: the changes) */
 	struct runsort mail;    /* of them, the changes to what the mail owes (request_mail) */
+	struct runsort past;    /* of them, the requests an earlier batch decided */
 	struct runsort held;    /* struct night_held, in held's key order */
 	struct runsort events;  /* struct night_event, by (seq, n) */
 	long long cache_saved;  /* the connection's cache_size before the night */

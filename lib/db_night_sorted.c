@@ -3,7 +3,8 @@
  * as tables on the night's connection: night_changes(seq, state, reason,
  * position, undoes, ev), the changes by seq, night_mail, the same
  * columns, of those changes the ones to what the mail owes (promotions,
- * cancellations, expiries), and night_held(op,
+ * cancellations, expiries), night_past, the same columns again, of those
+ * changes the ones to requests an earlier batch decided, and night_held(op,
  * activity_ref, day, state, child_ref, submitted_at, seq, position), the
  * slots' places that come and go, in held's key order, and
  * night_events(seq, n, kind, reason, position, other, prev, deadline,
@@ -184,6 +185,12 @@ mail_of(void *owner)
 }
 
 static struct runsort *
+past_of(void *owner)
+{
+	return &((struct db_night *)owner)->past;
+}
+
+static struct runsort *
 held_of(void *owner)
 {
 	return &((struct db_night *)owner)->held;
@@ -204,6 +211,10 @@ static const struct db_scan_table tables[] = {
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
      mail_of, change_column, CH_SEQ},
+    {"night_past",
+     "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
+     " ev INTEGER)",
+     past_of, change_column, CH_SEQ},
     {"night_held",
      "CREATE TABLE x(op INTEGER, activity_ref INTEGER, day INTEGER, state TEXT,"
      " child_ref INTEGER, submitted_at INTEGER, seq INTEGER, position INTEGER)",

@@ -16,11 +16,18 @@ static const char sql_apply_events[] =
     " SELECT seq, ?1, n, kind, reason, position, other, prev, deadline, hours_from, hours_to,"
     " detail FROM night_events";
 
-/* Decisions first (the snapshot), then the requests themselves. */
-static const char sql_apply_decisions[] =
-    "INSERT INTO decision(batch_id, seq, state, reason, position)"
-    " SELECT ?1, seq, state, reason, position FROM night_changes"
-    " WHERE ev & 1 ORDER BY seq";
+/*
+ * The decisions an earlier batch made of the requests this night changes
+ * (a request row is its last batch's decision until a night changes it:
+ * schema 15, db_schema.c), kept from the rows before the update; a
+ * decision already kept stays as it is (it said so first: a moved
+ * request's row shows its batch with another position). Then the requests
+ * themselves: each one decided tonight is tonight's decision.
+ */
+static const char sql_keep_decisions[] =
+    "INSERT OR IGNORE INTO decision_kept(batch_id, seq, state, reason, position)"
+    " SELECT r.batch_id, r.seq, r.state, r.reason, r.position"
+    " FROM night_past AS c JOIN request r ON r.seq = +c.seq WHERE r.batch_id IS NOT NULL";
 static const char sql_apply_requests[] =
     "UPDATE OR FAIL request SET state = c.state, reason = c.reason, position = c.position,"
     " batch_id = CASE WHEN c.ev & 1 THEN ?1 ELSE request.batch_id END,"
@@ -136,6 +143,8 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 		if (runsort_add(&h->mail, &c, e) < 0)
 			return err_prefix(e, "record a change");
 	}
+	if (was != RULES_PENDING && runsort_add(&h->past, &c, e) < 0)
+		return err_prefix(e, "record a change");
 	return 0;
 }
 
@@ -188,7 +197,8 @@ exec_sorting(struct db_night *h, const char *sql, struct err *e)
 int
 db_night_sort(struct db_night *h, struct err *e)
 {
-	if (runsort_finish(&h->changes, e) < 0 || runsort_finish(&h->mail, e) < 0)
+	if (runsort_finish(&h->changes, e) < 0 || runsort_finish(&h->mail, e) < 0 ||
+	    runsort_finish(&h->past, e) < 0)
 		return err_prefix(e, "sort changes");
 	if (runsort_finish(&h->held, e) < 0)
 		return err_prefix(e, "sort places");
@@ -354,7 +364,7 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	 */
 	if (db_exec(h->db, "PRAGMA defer_foreign_keys = ON", e) < 0 ||
 	    exec_batch(h, sql_apply_events, batch_id, "insert events", e) < 0 ||
-	    exec_batch(h, sql_apply_decisions, batch_id, "insert decisions", e) < 0 ||
+	    (h->past.count > 0 && db_exec(h->db, sql_keep_decisions, e) < 0) ||
 	    rebuild_drop(h, &rb, e) < 0)
 		return -1;
 	db_triggers(h->db, 0);

@@ -128,10 +128,18 @@ request_links(struct db *db, struct db_request *r, long long child_ref, long lon
 		                 " WHERE h.activity_ref = ?2 AND h.day = ?3 AND h.child_ref = ?1"
 		                 " AND h.seq <> ?4"
 		                 " AND (h.state = 'accepted' OR h.state = 'waitlisted')"
-		                 " AND EXISTS (SELECT 1 FROM decision d WHERE d.seq = h.seq"
+		                 /* its decisions: those kept apart, and the one its
+		                  * row is (schema 15; the view decision, which SQLite
+		                  * cannot narrow to h's seq here, reads them all) */
+		                 " AND (EXISTS (SELECT 1 FROM decision_kept d WHERE d.seq = h.seq"
 		                 "  AND d.state IN ('accepted','waitlisted') AND (d.batch_id < ?5"
 		                 "  OR (d.batch_id = ?5 AND (h.submitted_at < ?6"
 		                 "  OR (h.submitted_at = ?6 AND h.seq < ?4)))))"
+		                 " OR (r.state IN ('accepted','waitlisted') AND (r.batch_id < ?5"
+		                 "  OR (r.batch_id = ?5 AND (h.submitted_at < ?6"
+		                 "  OR (h.submitted_at = ?6 AND h.seq < ?4))))"
+		                 "  AND NOT EXISTS (SELECT 1 FROM decision_kept k"
+		                 "  WHERE k.batch_id = r.batch_id AND k.seq = r.seq)))"
 		                 " ORDER BY h.seq LIMIT 1",
 		                 key, 6, &st, "read request", e);
 

@@ -266,14 +266,11 @@ db_status_export(struct db *db, long long batch_id,
 		return -1;
 	}
 	/*
-	 * Two statements so each uses its own plan: a rowid scan, or the
-	 * batch's decisions (the decision table's key, in seq order): a request
-	 * whose batch_id is N has its decision row in batch N.
+	 * A rowid scan either way: no index names a request's batch (a night
+	 * would write an entry for each request it decides).
 	 */
 	rc = db_prepare(db,
-	                batch_id > 0 ? EXPORT_COLS
-	                    "decision d JOIN request r ON r.seq = d.seq"
-	                    " WHERE d.batch_id = ?1 AND r.batch_id = ?1 ORDER BY d.seq"
+	                batch_id > 0 ? EXPORT_COLS "request r WHERE r.batch_id = ?1 ORDER BY r.seq"
 	                             : EXPORT_COLS "request r ORDER BY r.seq",
 	                &st, e);
 	/*
@@ -329,8 +326,13 @@ db_status_batch_slots(struct db *db, long long batch_id,
 	               "  AND h.day = s.day AND h.state = 'accepted'),"
 	               " (SELECT count(*) FROM held h WHERE h.activity_ref = s.activity_ref"
 	               "  AND h.day = s.day AND h.state = 'waitlisted')"
-	               " FROM (SELECT DISTINCT r.activity_ref, r.day FROM decision d"
-	               "  JOIN request r ON r.seq = d.seq WHERE d.batch_id = ?) s"
+	               /* the slots of the requests the batch decided: those
+	                * whose row names it, and those it decided that a later
+	                * night changed (decision_kept, schema 15) */
+	               " FROM (SELECT DISTINCT activity_ref, day FROM"
+	               "  (SELECT r.activity_ref, r.day FROM request r WHERE r.batch_id = ?1"
+	               "  UNION ALL SELECT r.activity_ref, r.day FROM decision_kept d"
+	               "  JOIN request r ON r.seq = d.seq WHERE d.batch_id = ?1)) s"
 	               " JOIN activity a ON a.ref = s.activity_ref"
 	               " LEFT JOIN opening o ON o.activity_ref = s.activity_ref AND o.day = s.day"
 	               " ORDER BY a.name, a.ref, s.day",

@@ -174,3 +174,24 @@ expect_rc 65
 expect_eq "$ERR" "nocturne-status: request 'R999': no such request"
 expect_empty "$OUT" stdout
 ok
+
+# Schema 15: a request's last decision is its row, kept apart only once a
+# later night changes the row. The fixture wrote every decision to the view
+# (all kept); without the ones the rows repeat, every explanation (history,
+# rule, the duplicate's holder) and the batch's export are the same.
+t status_request_decisions_from_rows
+ids=$(sqlite3 "$T/n.db" "SELECT request_id FROM request ORDER BY seq")
+explain_all() {
+	for id in $ids; do nocturne-status --request "$id" 2>&1 || echo "rc $?"; done
+	nocturne-status --export --batch 2 - 2>&1
+}
+before=$(explain_all)
+sqlite3 "$T/n.db" "DELETE FROM decision_kept WHERE EXISTS (SELECT 1 FROM request r
+  WHERE r.seq = decision_kept.seq AND r.batch_id = decision_kept.batch_id
+  AND r.state = decision_kept.state AND r.reason IS decision_kept.reason
+  AND r.position IS decision_kept.position)"
+left=$(sqlite3 "$T/n.db" "SELECT count(*) FROM decision_kept")
+expect_eq "$left" 5 "decisions the rows do not repeat"
+expect_eq "$(explain_all)" "$before" "every explanation and batch 2's export"
+expect_contains "$before" "(request R2)" "the duplicate's holder named"
+ok

@@ -20,7 +20,7 @@ held_agrees() {
 	expect_eq "$(sql "SELECT (SELECT count(*) FROM (SELECT $HELD_COLS FROM held EXCEPT $HELD_ROWS))
 		+ (SELECT count(*) FROM ($HELD_ROWS EXCEPT SELECT $HELD_COLS FROM held))")" 0 "held $1"
 	expect_eq "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name)")" \
-		"held_delete held_insert held_update request_key_delete request_key_insert request_key_update" "triggers $1"
+		"decision_insert decision_update held_delete held_insert held_update request_key_delete request_key_insert request_key_update" "triggers $1"
 }
 # The schema: an empty file is migrated when a tool opens it (a dry run keeps nothing else).
 new_db() {
@@ -36,6 +36,16 @@ req() {
 	  departure, submitted_at) VALUES ('$1', (SELECT ref FROM child WHERE child_id = '$2'),
 	  (SELECT ref FROM activity WHERE activity_id = '$3'), $(D "$4"), '$5', ${7:-NULL},
 	  ${8:-NULL}, $(I "$6"))"
+}
+# A batch's decisions as ID:state:reason:position, in import order.
+decisions() {
+	sql "SELECT group_concat(r.request_id || ':' || d.state || ':' || coalesce(d.reason, '') || ':' || coalesce(d.position, ''), ' ')
+	  FROM (SELECT d.* FROM decision d JOIN request r USING (seq) WHERE d.batch_id = $1 ORDER BY seq) d JOIN request r USING (seq)"
+}
+# The decisions kept apart from their requests' rows, as ID:batch:state:position.
+kept() {
+	sql "SELECT coalesce(group_concat(r.request_id || ':' || k.batch_id || ':' || k.state || ':' || coalesce(k.position, ''), ' '), '')
+	  FROM (SELECT * FROM decision_kept ORDER BY batch_id, seq) k JOIN request r USING (seq)"
 }
 # Every request as ID:state:reason:position:batch, in import order.
 states() {
@@ -170,6 +180,10 @@ expect_eq "$(sql "SELECT batch_id, ran_at = $(I "$NIGHT1"), cutoff = ran_at, del
   n_duplicate, n_nothing_to_cancel, n_promoted, n_expired, n_cancelled FROM batch")" \
 	"1|1|1|none|10|3|2|5|1|1|1|0|0|1|1|0|0|0" "batch 1"
 expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 1')" 10 "decisions 1"
+# A first decision is the request's row itself: the night keeps none apart.
+expect_eq "$(kept)" "" "decisions kept after night 1"
+D1=$(decisions 1)
+expect_eq "$D1" "R1:accepted:: R2:accepted:: R3:waitlisted::1 R4:waitlisted::2 R5:refused:duplicate: R6:refused:closed: R8:refused:times: R9:accepted:: R10:refused:nothing_to_cancel: R11:refused:deadline:" "batch 1's decisions"
 # The morning's compte-rendus report everything decided.
 reported_all
 # Night 2: C1 cancels (R3 promoted, owed a notice; R4 moves up), R7 is now
@@ -185,6 +199,12 @@ expect_eq "$(states)" "R1:cancelled:::2 R2:accepted:::1 R3:accepted:::2 R4:waitl
 expect_eq "$(sql "SELECT group_concat(r.request_id || ':' || d.state || ':' || coalesce(d.position, ''), ' ')
   FROM decision d JOIN request r USING (seq) WHERE d.batch_id = 2")" \
 	"R1:cancelled: R3:accepted: R7:refused: R12:accepted: R13:waitlisted:2" "decisions 2"
+# What batch 1 decided stays so: R1 cancelled and R3 promoted keep their
+# decision of batch 1 apart, and R4, moved up the list in batch 1's name,
+# its position then (2, not its row's 1).
+expect_eq "$(decisions 1)" "$D1" "batch 1's decisions after night 2"
+expect_eq "$(kept)" "R1:1:accepted: R3:1:waitlisted:1 R4:1:waitlisted:2" "decisions kept after night 2"
+D2=$(decisions 2)
 expect_eq "$(sql "SELECT undoes = (SELECT seq FROM request WHERE request_id = 'R1') FROM request WHERE request_id = 'R12'")" 1 undoes
 expect_eq "$(sql "SELECT group_concat(request_id || ':' || notice || ':' || reported, ' ') FROM
   (SELECT r.*, coalesce(k.reported, 0) AS reported, coalesce(k.notice, 0) AS notice
@@ -202,6 +222,8 @@ expect_eq "$(sql "SELECT group_concat(request_id || ':' || state || ':' || coale
   FROM (SELECT r.*, coalesce(k.reported, 0) AS reported, coalesce(k.notice, 0) AS notice
    FROM request r LEFT JOIN request_mail k USING (seq) WHERE request_id IN ('R4', 'R13', 'R14') ORDER BY seq)")" "R4:expired::0:3 R13:expired::0:3 R14:refused::0:3" "night 3"
 expect_eq "$(sql 'SELECT count(*) FROM decision WHERE batch_id = 3')" 3 "decisions 3"
+expect_eq "$(decisions 1) / $(decisions 2)" "$D1 / $D2" "batches 1 and 2's decisions after night 3"
+expect_eq "$(kept)" "R1:1:accepted: R3:1:waitlisted:1 R4:1:waitlisted:2 R13:2:waitlisted:2" "decisions kept after night 3"
 # The nights write with SQLite's foreign keys off (their references are
 # their own): every decision, event, batch and undone request they name is
 # there.

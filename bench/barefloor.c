@@ -287,6 +287,7 @@ main(int argc, char **argv)
 	/* Another writer beside it (-w, the portal) is waited for as the tools do. */
 	sqlite3_busy_timeout(db, 5000);
 	snprintf(sql, sizeof(sql),
+	         "PRAGMA page_size = 8192;" /* the tools' own (lib/db.c) */
 	         "PRAGMA journal_mode = WAL;"
 	         "PRAGMA synchronous = %s;"
 	         "PRAGMA cache_size = -32768;"

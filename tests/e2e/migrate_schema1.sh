@@ -148,6 +148,8 @@ expect_eq "$(q "$V1" 'PRAGMA user_version')" "$LATEST" "user_version"
 # The schema a new database gets, statement for statement.
 schema='SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name'
 expect_eq "$(q "$V1" "$schema")" "$(q "$SRC" "$schema")" "schema"
+# A new database has 8 KiB pages (lib/db.c); one made before keeps its own.
+expect_eq "$(q "$V1" 'PRAGMA page_size') $(q "$SRC" 'PRAGMA page_size')" "4096 8192" "page sizes, old and new"
 expect_eq "$(q "$V1" 'PRAGMA integrity_check')" ok "integrity"
 expect_eq "$(q "$V1" 'PRAGMA foreign_key_check')" "" "foreign keys"
 ok

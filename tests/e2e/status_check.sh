@@ -141,7 +141,7 @@ expect_rc 64
 ok
 
 t check_disk_space
-if [ "$(id -u)" -ne 0 ] || ! mkdir "$T/small" || ! mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+if [ "$(id -u)" -ne 0 ] || ! mkdir "$T/small" || ! mount -t tmpfs -o size=448k tmpfs "$T/small" 2>/dev/null; then
 	echo "SKIP: check_disk_space needs root and a tmpfs mount"
 else
 	at_exit "umount '$T/small'"

@@ -95,8 +95,8 @@ cpu_s() {
 rss_mib() { tv "$1" 'Maximum resident set size (kbytes)' | awk '{ printf "%.1f", $1 / 1024 }'; }
 # field LINE KEY: the value of KEY=VALUE in a line of floor's output.
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# ratio A B (B may be 0 or empty).
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
+# ratio and goal (bench/goals.sh).
+. "$top/bench/goals.sh"
 add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
 info() { sed -n "s/^$2=//p" "$1/town.info"; }
 have() { [ -x "$B/nocturne-$1" ]; }
@@ -592,20 +592,12 @@ EOF
 
 # --- the goals (issue 11), each a ratio from this run ----------------------
 
-# goal NAME VALUE LIMIT UNIT: one line, "met" when VALUE <= LIMIT ("-": no figure).
-goal() {
-	awk -v name="$1" -v v="$2" -v lim="$3" -v unit="$4" 'BEGIN {
-		if (v == "" || v == "-") { printf "  %-44s %10s  (goal <= %s%s)\n", name, "-", lim, unit; exit }
-		printf "  %-44s %9s%s  (goal <= %s%s) %s\n", name, v, unit, lim, unit,
-			(v + 0 <= lim + 0) ? "met" : "NOT MET"
-	}' | tee -a "$RESULTS"
-}
 # stepratio N STEP: the step's wall time over its bare floor's.
 stepratio() {
 	[ -f "$V/run-$1/$2.ok" ] && [ -f "$V/run-$1/bare-$2.out" ] || { echo -; return; }
 	k=insert_s
 	[ "$2" = transmit ] && k=transmit_s
-	ratio "$(wall_s "$V/run-$1/$2.time")" "$(field "$(cat "$V/run-$1/bare-$2.out")" "$k")"
+	ratio "$(wall_s "$V/run-$1/$2.time")" "$(field "$(cat "$V/run-$1/bare-$2.out")" "$k")" 3
 }
 say ""
 say "goals (issue 11), wall-clock ratios from this run:"
@@ -630,12 +622,12 @@ for step in import transmit; do
 	in_sizes 1000000 && in_sizes 4000000 || continue
 	[ -f "$V/run-1000000/$step.ok" ] && [ -f "$V/run-4000000/$step.ok" ] || continue
 	goal "$step 4M / 1M (x4 rows)" "$(ratio "$(wall_s "$V/run-4000000/$step.time")" \
-		"$(wall_s "$V/run-1000000/$step.time")")" 4.4 x
+		"$(wall_s "$V/run-1000000/$step.time")" 3)" 4.4 x
 done
 if [ "$PEER_SIZE" -gt 0 ] && [ -f "$V/run-nights/compared" ]; then
 	nw=$(wall_s "$V/run-nights/nights.time") pw=$(wall_s "$V/run-nights/peer.time")
 	say "  two nights of $(label "$PEER_SIZE"): nocturne $nw s, $(rss_mib "$V/run-nights/nights.time") MiB; peer $pw s, $(rss_mib "$V/run-nights/peer.time") MiB; exports identical: $peer_same"
-	goal "two nights: nocturne / peer" "$(ratio "$nw" "$pw")" 0.25 x
+	goal "two nights: nocturne / peer" "$(ratio "$nw" "$pw" 3)" 0.25 x
 	# The floor under that goal: the same requests only inserted and
 	# decided once by SQLite alone (the bare floor at that size), without
 	# the reference data, the second night or the exports.
@@ -649,7 +641,7 @@ fi
 if [ "$NOTIFY_FAMILIES" -gt 0 ] && [ -f "$V/run-notify/notify.ok" ] &&
 	[ -f "$V/run-notify/source.time" ]; then
 	goal "notify / smtp-source (wall; 1 = as fast)" "$(ratio "$(wall_s "$V/run-notify/notify.time")" \
-		"$(wall_s "$V/run-notify/source.time")")" 1 x
+		"$(wall_s "$V/run-notify/source.time")" 3)" 1 x
 fi
 if [ -n "$portal_n" ] && [ -f "$V/run-$portal_n/portal.wait" ]; then
 	# shellcheck disable=SC2046

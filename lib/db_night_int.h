@@ -21,10 +21,10 @@ enum {
 /*
  * The batch's changes go as they come (slot by slot) into an external sort
  * by seq (runsort.h), still in the read phase; the write phase applies them
- * to request and decision with two set-based statements over the virtual
- * table night_changes (db_night_sorted.c), in key order: a million
- * single-row statements cost twice as much, a temporary table copy of them
- * a third more. Memory holds a few megabytes of them, not the batch.
+ * to request with one UPDATE that merges its rows with the sort, both in
+ * seq order (db_night_write.c): a million single-row statements cost twice
+ * as much, an UPDATE ... FROM (a temporary table copy of the join) a sixth
+ * more. Memory holds a few megabytes of them, not the batch.
  */
 struct night_change {
 	int32_t seq;
@@ -91,16 +91,18 @@ struct db_night {
 	struct runsort changes; /* struct night_change, by seq (its count: the changes) */
 	struct runsort mail;    /* of them, the changes to what the mail owes (request_mail) */
 	struct runsort past;    /* of them, the requests an earlier batch decided */
-	struct runsort held;    /* struct night_held, in held's key order */
-	struct runsort events;  /* struct night_event, by (seq, n) */
-	long long cache_saved;  /* the connection's cache_size before the night */
+	int64_t changes_lo;     /* the smallest and largest seq changed */
+	int64_t changes_hi;
+	struct runsort held;   /* struct night_held, in held's key order */
+	struct runsort events; /* struct night_event, by (seq, n) */
+	long long cache_saved; /* the connection's cache_size before the night */
 	/* The batch row's ran_at, started_at and delivery (db_night_new_batch). */
 	int64_t batch_now, batch_wall;
 	int batch_deliver;
 };
 
 /*
- * Make h's sorted changes, places and events the tables night_changes,
+ * Make h's sorted changes, places and events the tables night_mail, night_past,
  * night_held and night_events on its connection (db_night_sort must have
  * run before a statement reads them); the unregistering drops the tables.
  */

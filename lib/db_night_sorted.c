@@ -1,10 +1,11 @@
 /*
  * db_night_sorted.c - the night's sorted records (runsort.h) seen by SQL
- * as tables on the night's connection: night_changes(seq, state, reason,
- * position, undoes, ev), the changes by seq, night_mail, the same
- * columns, of those changes the ones to what the mail owes (promotions,
- * cancellations, expiries), night_past, the same columns again, of those
- * changes the ones to requests an earlier batch decided, and night_held(op,
+ * as tables on the night's connection: night_mail(seq, state, reason,
+ * position, undoes, ev), of the night's changes the ones to what the mail
+ * owes (promotions, cancellations, expiries), by seq, night_past, the same
+ * columns, of those changes the ones to requests an earlier batch decided
+ * (the changes themselves go to request by a merge of their own,
+ * db_night_write.c), and night_held(op,
  * activity_ref, day, state, child_ref, submitted_at, seq, position), the
  * slots' places that come and go, in held's key order, and
  * night_events(seq, n, kind, reason, position, other, prev, deadline,
@@ -173,12 +174,6 @@ event_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 }
 
 static struct runsort *
-changes_of(void *owner)
-{
-	return &((struct db_night *)owner)->changes;
-}
-
-static struct runsort *
 mail_of(void *owner)
 {
 	return &((struct db_night *)owner)->mail;
@@ -203,10 +198,6 @@ events_of(void *owner)
 }
 
 static const struct db_scan_table tables[] = {
-    {"night_changes",
-     "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
-     " ev INTEGER)",
-     changes_of, change_column, CH_SEQ},
     {"night_mail",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",

@@ -393,6 +393,44 @@ wait "$HOLDER" 2>/dev/null
 expect_eq "$(sql "SELECT count(*) FROM request WHERE state = 'pending'")" 11 "nothing decided"
 ok
 
+# A request the night decided is deleted by another writer between the
+# night's read and its write (the writer holds the write lock while the
+# night resolves, and deletes once the night has recorded its changes):
+# every change must meet its row, so the night stores nothing and says so.
+t a_request_deleted_meanwhile_75
+town
+rm -f "$T/.held" "$T/.go"
+/usr/bin/python3 -c '
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+for _ in range(300):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.05)
+c.execute("DELETE FROM request WHERE request_id = ?", (sys.argv[4],))
+c.execute("COMMIT")' "$DB" "$T/.held" "$T/.go" R9 &
+HOLDER=$!
+at_exit "kill $HOLDER 2>/dev/null"
+poll 100 0.1 test -e "$T/.held" || fail "the write lock was never taken"
+seq9=$(sql "SELECT seq FROM request WHERE request_id = 'R9'")
+nocturne-transmit --db "$DB" --now "$NIGHT1" -vv >"$T/del.out" 2>"$T/del.err" &
+night=$!
+poll 100 0.1 grep -q "changes recorded" "$T/del.err" || fail "the night never resolved"
+: >"$T/.go"
+wait "$night"
+expect_rc_of=$?
+wait "$HOLDER" 2>/dev/null
+expect_eq "$expect_rc_of" 75 "exit code"
+expect_contains "$(cat "$T/del.err")" "nocturne-transmit: $DB: request $seq9 (import order), decided tonight, is no longer there (another writer deleted it): nothing stored; the next night decides again"
+expect_eq "$(sql "SELECT count(*) FROM batch") $(sql "SELECT count(*) FROM request WHERE state = 'pending'")" "0 10" "no batch, the other ten pending"
+held_agrees "after the night that stored nothing"
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+expect_rc 0
+expect_eq "$(sql "SELECT count(*) FROM batch") $(states)" "1 $(printf "%s\n" "$STATES1" | sed "s/ R9:accepted:::1//")" "the next night: as night 1, without R9"
+ok
+
 t with_import_and_status_export
 rm -f "$T/i.db"
 cat >"$T/families.csv" <<'CSV'

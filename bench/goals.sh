@@ -2,8 +2,8 @@
 # tested by bench/test.sh). goal writes to $RESULTS too.
 
 # ratio A B [DIGITS]: A / B with 2 decimals, or DIGITS ("-" when B is 0 or
-# empty). The goals take 3: a goal is judged on the figure it prints, and
-# 0.2526 printed as 0.25 would read as met.
+# empty). The goals take 4: a goal is judged on the figure it prints, and
+# 0.2526 printed as 0.25, or 0.2503 as 0.250, would read as met.
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b + 0 > 0) printf "%.*f", d, a / b; else printf "-" }'; }
 
 # goal NAME VALUE LIMIT UNIT: one line, "met" when VALUE <= LIMIT ("-": no figure).

@@ -78,6 +78,12 @@ struct night_event {
 	uint8_t kind, reason, detail, prev;
 };
 
+/* A change's columns: night_mail's and night_past's, and what
+ * db_night_change_column gives of one (NULL for a position or an undone
+ * request of 0, a reason of RULES_OK). */
+enum { CH_SEQ, CH_STATE, CH_REASON, CH_POSITION, CH_UNDOES, CH_EV };
+void db_night_change_column(const void *owner, const void *rec, sqlite3_context *ctx, int col);
+
 /* night_change.ev bits */
 enum { EV_CHANGED = 1, EV_PROMOTED = 2, EV_CANCELLED = 4, EV_EXPIRED = 8 };
 
@@ -91,11 +97,10 @@ struct db_night {
 	struct runsort changes; /* struct night_change, by seq (its count: the changes) */
 	struct runsort mail;    /* of them, the changes to what the mail owes (request_mail) */
 	struct runsort past;    /* of them, the requests an earlier batch decided */
-	int64_t changes_lo;     /* the smallest and largest seq changed */
-	int64_t changes_hi;
-	struct runsort held;   /* struct night_held, in held's key order */
-	struct runsort events; /* struct night_event, by (seq, n) */
-	long long cache_saved; /* the connection's cache_size before the night */
+	int64_t changes_hi;     /* the largest seq changed */
+	struct runsort held;    /* struct night_held, in held's key order */
+	struct runsort events;  /* struct night_event, by (seq, n) */
+	long long cache_saved;  /* the connection's cache_size before the night */
 	/* The batch row's ran_at, started_at and delivery (db_night_new_batch). */
 	int64_t batch_now, batch_wall;
 	int batch_deliver;

@@ -31,10 +31,8 @@ result_opt(sqlite3_context *ctx, int32_t v)
 		sqlite3_result_null(ctx);
 }
 
-enum { CH_SEQ, CH_STATE, CH_REASON, CH_POSITION, CH_UNDOES, CH_EV };
-
-static void
-change_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
+void
+db_night_change_column(const void *owner, const void *rec, sqlite3_context *ctx, int col)
 {
 	const struct night_change *ch = rec;
 
@@ -201,11 +199,11 @@ static const struct db_scan_table tables[] = {
     {"night_mail",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
-     mail_of, change_column, CH_SEQ},
+     mail_of, db_night_change_column, CH_SEQ},
     {"night_past",
      "CREATE TABLE x(seq INTEGER, state TEXT, reason TEXT, position INTEGER, undoes INTEGER,"
      " ev INTEGER)",
-     past_of, change_column, CH_SEQ},
+     past_of, db_night_change_column, CH_SEQ},
     {"night_held",
      "CREATE TABLE x(op INTEGER, activity_ref INTEGER, day INTEGER, state TEXT,"
      " child_ref INTEGER, submitted_at INTEGER, seq INTEGER, position INTEGER)",

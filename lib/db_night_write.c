@@ -42,24 +42,27 @@ static const char sql_keep_decisions[] =
  * the night (apply_requests).
  */
 static const char sql_apply_requests[] =
-    "UPDATE OR FAIL request SET state = night_state(), reason = night_reason(),"
-    " position = night_position(), batch_id = night_batch(batch_id, ?1),"
-    " undoes = coalesce(night_undoes(), undoes)"
+    "UPDATE OR FAIL request SET state = night_change(1), reason = night_change(2),"
+    " position = night_change(3),"
+    " batch_id = CASE WHEN night_change(5) & 1 THEN ?1 ELSE batch_id END,"
+    " undoes = coalesce(night_change(4), undoes)"
     " WHERE seq BETWEEN ?2 AND ?3 AND night_take(seq)";
+_Static_assert(CH_STATE == 1 && CH_REASON == 2 && CH_POSITION == 3 && CH_UNDOES == 4 &&
+                   CH_EV == 5 && EV_CHANGED == 1,
+               "sql_apply_requests names a change's columns by number");
 
 /* The merge of sql_apply_requests: the change in hand. */
 struct walk {
 	struct db_night *h;
 	struct night_change cur;
-	int have;       /* cur holds a change */
+	int have;       /* cur holds a change (none: the sort is read to its end) */
 	int cur_taken;  /* ... whose row was met */
-	int done;       /* the sort is read to its end */
 	uint64_t taken; /* changes whose row was met */
 	int64_t missed; /* the first change whose row was not, 0: none */
 	struct err err; /* the sort's failure */
-	int failed;
 };
 
+/* The next change into cur: 1, 0 at the end, -1 (w->err). */
 static int
 walk_next(struct walk *w)
 {
@@ -70,13 +73,18 @@ walk_next(struct walk *w)
 	rc = runsort_next(&w->h->changes, &w->cur, &w->err);
 	w->have = rc > 0;
 	w->cur_taken = 0;
-	if (rc <= 0)
-		w->done = 1;
-	if (rc < 0)
-		w->failed = 1;
 	return rc;
 }
 
+/* The sort's failure, into e. */
+static int
+walk_failed(const struct walk *w, struct err *e)
+{
+	*e = w->err;
+	return err_prefix(e, "read the night's changes");
+}
+
+/* night_take(seq): whether the change in hand, moved on to seq, is seq's. */
 static void
 fn_take(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -84,7 +92,7 @@ fn_take(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int64_t seq = sqlite3_value_int64(argv[0]);
 
 	(void)argc;
-	while (!w->done && (!w->have || w->cur.seq < seq)) {
+	while (w->have && w->cur.seq < seq) {
 		if (walk_next(w) < 0) {
 			sqlite3_result_error(ctx, "cannot read the night's changes", -1);
 			return;
@@ -99,125 +107,57 @@ fn_take(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 }
 
+/* night_change(col): a column of the change in hand, as night_mail has it. */
 static void
-fn_state(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+fn_change(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const struct walk *w = sqlite3_user_data(ctx);
 
 	(void)argc;
-	(void)argv;
-	sqlite3_result_text(ctx, rules_state_name(w->cur.state), -1, SQLITE_STATIC);
+	db_night_change_column(NULL, &w->cur, ctx, sqlite3_value_int(argv[0]));
 }
-
-static void
-fn_reason(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct walk *w = sqlite3_user_data(ctx);
-
-	(void)argc;
-	(void)argv;
-	if (w->cur.reason == RULES_OK)
-		sqlite3_result_null(ctx);
-	else
-		sqlite3_result_text(ctx, rules_reason_name(w->cur.reason), -1, SQLITE_STATIC);
-}
-
-/* v > 0, else NULL (a position, an undone request). */
-static void
-result_opt(sqlite3_context *ctx, int32_t v)
-{
-	if (v > 0)
-		sqlite3_result_int(ctx, v);
-	else
-		sqlite3_result_null(ctx);
-}
-
-static void
-fn_position(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct walk *w = sqlite3_user_data(ctx);
-
-	(void)argc;
-	(void)argv;
-	result_opt(ctx, w->cur.position);
-}
-
-static void
-fn_undoes(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct walk *w = sqlite3_user_data(ctx);
-
-	(void)argc;
-	(void)argv;
-	result_opt(ctx, w->cur.undoes);
-}
-
-/* night_batch(old, batch): batch for a decision, else the row's own. */
-static void
-fn_batch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct walk *w = sqlite3_user_data(ctx);
-
-	(void)argc;
-	sqlite3_result_value(ctx, w->cur.ev & EV_CHANGED ? argv[1] : argv[0]);
-}
-
-static const struct {
-	const char *name;
-	int nargs;
-	void (*fn)(sqlite3_context *, int, sqlite3_value **);
-} walk_fns[] = {
-    {"night_take", 1, fn_take},     {"night_state", 0, fn_state},
-    {"night_reason", 0, fn_reason}, {"night_position", 0, fn_position},
-    {"night_undoes", 0, fn_undoes}, {"night_batch", 2, fn_batch},
-};
-#define NWALK_FNS (sizeof(walk_fns) / sizeof(walk_fns[0]))
 
 /*
  * Apply the changes to request (sql_apply_requests), the connection's
- * triggers off (the caller). The functions exist for this statement only.
+ * triggers off (the caller). The two functions exist for this statement
+ * only; the sort's first change is the range's start.
  */
 static int
 apply_requests(struct db_night *h, long long batch_id, struct err *e)
 {
 	sqlite3 *sql = h->db->sql;
 	struct walk w;
-	sqlite3_stmt *st = NULL;
-	size_t made = 0;
-	int rc = 0;
+	sqlite3_stmt *st;
+	int rc;
 
-	if (h->changes.count == 0)
-		return 0;
 	memset(&w, 0, sizeof(w));
 	w.h = h;
 	if (runsort_rewind(&h->changes, e) < 0)
 		return err_prefix(e, "read changes");
-	for (; made < NWALK_FNS && rc == 0; made++)
-		if (sqlite3_create_function(sql, walk_fns[made].name, walk_fns[made].nargs,
-		                            SQLITE_UTF8, &w, walk_fns[made].fn, NULL,
-		                            NULL) != SQLITE_OK)
-			rc = db_fail(h->db, e, "update requests");
-	if (rc == 0)
+	if ((rc = walk_next(&w)) <= 0)
+		return rc < 0 ? walk_failed(&w, e) : 0;
+	if (sqlite3_create_function(sql, "night_take", 1, SQLITE_UTF8, &w, fn_take, NULL, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_create_function(sql, "night_change", 1, SQLITE_UTF8, &w, fn_change, NULL,
+	                            NULL) != SQLITE_OK)
+		rc = db_fail(h->db, e, "update requests");
+	else
 		rc = db_prepare(h->db, sql_apply_requests, &st, e);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, batch_id);
-		sqlite3_bind_int64(st, 2, h->changes_lo);
+		sqlite3_bind_int64(st, 2, w.cur.seq);
 		sqlite3_bind_int64(st, 3, h->changes_hi);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = w.failed ? (*e = w.err, err_prefix(e, "update requests"))
-			              : db_fail(h->db, e, "update requests");
+			rc = w.err.kind != ERR_NONE ? walk_failed(&w, e)
+			                            : db_fail(h->db, e, "update requests");
 		sqlite3_finalize(st);
 	}
-	while (made > 0) {
-		made--;
-		sqlite3_create_function(sql, walk_fns[made].name, walk_fns[made].nargs, SQLITE_UTF8,
-		                        NULL, NULL, NULL, NULL);
-	}
+	sqlite3_create_function(sql, "night_take", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	sqlite3_create_function(sql, "night_change", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	if (rc == 0 && w.taken != h->changes.count) {
-		if (w.missed == 0 && w.have && !w.cur_taken)
-			w.missed = w.cur.seq;
-		if (w.missed == 0 && walk_next(&w) > 0)
-			w.missed = w.cur.seq;
+		while (w.missed == 0 && w.have)
+			if (walk_next(&w) < 0)
+				return walk_failed(&w, e);
 		rc = err_set(e, ERR_TEMP,
 		             "%s: request %lld (import order), decided tonight, is no longer there"
 		             " (another writer deleted it): nothing stored; the next night"
@@ -326,9 +266,7 @@ db_night_write(struct db_night *h, const struct rules_req *r, uint8_t was, struc
 	if (r->flags & RULES_F_EXPIRED)
 		c.ev |= EV_EXPIRED;
 	c.seq = r->seq;
-	if (h->changes.count == 0 || r->seq < h->changes_lo)
-		h->changes_lo = r->seq;
-	if (h->changes.count == 0 || r->seq > h->changes_hi)
+	if (r->seq > h->changes_hi)
 		h->changes_hi = r->seq;
 	c.state = r->state;
 	c.reason = r->reason;

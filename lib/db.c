@@ -362,8 +362,9 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	 * 4,120-byte appends past the end of a file costs the kernel a memset
 	 * of new page-cache memory for most of each one (70% of dd's time
 	 * writing 540 MB so, against none for 8,216-byte appends), which a
-	 * 4M night's 540 MB log paid. The 4M night x0.96, two nights of the
-	 * bench's 1M town x0.96, pair by pair; the morning unchanged.
+	 * 4M night's 540 MB log paid. The 4M night x0.93-0.94 (2 pairs), two
+	 * nights of the bench's 1M town x0.93-0.955 (4 pairs); the morning
+	 * unchanged (docs/bench.md, the runs of 19:17-19:24).
 	 * threads: a sort that spills to temporary files (the night's pending
 	 * requests by slot, its changes by request, an index built again)
 	 * sorts its runs on a second thread; a million-request night saves a

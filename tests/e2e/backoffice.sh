@@ -100,6 +100,29 @@ expect_eq "$OUT" "delivered 0" "second run"
 expect_eq "$(count_reqs ok)" 3 "requests after a second run"
 ok
 
+# Schema 15: a batch's decision is its request's row until a later night
+# changes the request, then a kept row. The fixture wrote every decision
+# to the view (all kept); without those the rows repeat, batch 1 is R1, R3
+# and -7 from their rows and R2 (waitlisted then, accepted by batch 2 since)
+# kept: the same bodies, in import order.
+t decisions_from_rows_same_bodies
+mkdb
+q "DELETE FROM decision_kept WHERE EXISTS (SELECT 1 FROM request r
+  WHERE r.seq = decision_kept.seq AND r.batch_id = decision_kept.batch_id
+  AND r.state = decision_kept.state AND r.reason IS decision_kept.reason
+  AND r.position IS decision_kept.position)"
+expect_eq "$(q "SELECT group_concat(batch_id || ':' || seq) FROM decision_kept")" "1:2" "kept"
+start_bo rows main 200
+bo_conf "$T/c.ini" "https://127.0.0.1:$PORT/in" "$T/token"
+run "$DRIVER" "$T/c.ini" "$T/nocturne.db" "$NOW"
+expect_rc 0
+expect_eq "$OUT" "delivered 3"
+for n in 1 2 3; do
+	cmp -s "$T/rows/req-$n.body" "$T/expect-$n.csv" ||
+		fail "body of batch $n: $(diff "$T/expect-$n.csv" "$T/rows/req-$n.body" | head -n 8)"
+done
+ok
+
 t server_error_then_success_next_run_same_bytes
 mkdb
 start_bo flaky main 500,200

@@ -95,8 +95,9 @@ cpu_s() {
 rss_mib() { tv "$1" 'Maximum resident set size (kbytes)' | awk '{ printf "%.1f", $1 / 1024 }'; }
 # field LINE KEY: the value of KEY=VALUE in a line of floor's output.
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# ratio and goal (bench/goals.sh).
+# ratio and goal (bench/goals.sh); wait_file (stress/lib.sh).
 . "$top/bench/goals.sh"
+. "$top/stress/lib.sh"
 add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
 info() { sed -n "s/^$2=//p" "$1/town.info"; }
 have() { [ -x "$B/nocturne-$1" ]; }
@@ -154,11 +155,7 @@ beside_portal() {
 		>"$pout.out" 2>"$pout.err" &
 	ppid=$!
 	# its first insert in before CMD starts
-	i=0
-	while [ ! -e "$pout.stop.started" ] && [ "$i" -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_file "$pout.stop.started"
 	"$@"
 	prc=$?
 	: >"$pout.stop"

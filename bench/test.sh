@@ -16,6 +16,7 @@ FLOOR=$B/bench/floor
 mkdir -p "$top/var"
 T=$(mktemp -d "$top/var/bench-test.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+. "$top/stress/lib.sh" # wait_file
 passed=0 failed=0 name="" bad=0
 
 t() { name=$1 bad=0; }
@@ -220,20 +221,14 @@ t barefloor_waits_beside_the_portal
 rm -f "$T"/go*
 "$B/bench/barefloor" -D -w "$T/go" "$T/pbare.db" "$T/a/requests.csv" >"$T/pbare.out" 2>&1 &
 bpid=$!
-i=0
-while [ ! -f "$T/go.ready" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-[ -f "$T/go.ready" ] || fail "no $T/go.ready: $(cat "$T/pbare.out")"
+wait_file "$T/go.ready" || fail "no $T/go.ready: $(cat "$T/pbare.out")"
 sleep 0.3
 eq "$(sqlite3 "$T/pbare.db" "SELECT count(*), count(batch_id) FROM request")" "20000|0" \
 	"inserted, and waiting before the transmit"
 /usr/bin/python3 "$top/stress/portal.py" "$T/pbare.db" "$T/pstop" 1000 >"$T/portal.out" 2>&1 &
 ppid=$!
 # the portal inserting before the floor goes on
-i=0
-while [ ! -e "$T/pstop.started" ] && [ "$i" -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_file "$T/pstop.started" || fail "the portal never inserted: $(cat "$T/portal.out")"
 : >"$T/go"
 wait "$bpid"
 eq "$?" 0 "barefloor -w exit code"

@@ -1,5 +1,17 @@
 # lib.sh - sourced by the stress scripts (after they set top, the checkout).
 
+# wait_file FILE: wait, up to 30 s, for FILE to exist (another process's
+# mark, such as stress/portal.py's STOPFILE.started once its first insert
+# is in); 1 when it never came.
+wait_file() {
+	_wf=0
+	while [ ! -e "$1" ]; do
+		[ "$_wf" -lt 300 ] || return 1
+		sleep 0.1
+		_wf=$((_wf + 1))
+	done
+}
+
 # work NAME: W is the work folder ($WORK, default var/NAME), made if need
 # be, and the current directory.
 work() {

@@ -23,11 +23,7 @@ cp base.db trial.db
 	2>portal.err &
 ppid=$!
 # the portal inserting before the night starts
-i=0
-while [ ! -e stop.started ] && [ "$i" -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_file stop.started
 before=$(sqlite3 trial.db "SELECT count(*) FROM request WHERE request_id LIKE 'PORTAL%'")
 nocturne-transmit -q --db trial.db --now "$NOW"
 rc=$?

@@ -420,9 +420,9 @@ night=$!
 poll 100 0.1 grep -q "changes recorded" "$T/del.err" || fail "the night never resolved"
 : >"$T/.go"
 wait "$night"
-expect_rc_of=$?
+night_rc=$?
 wait "$HOLDER" 2>/dev/null
-expect_eq "$expect_rc_of" 75 "exit code"
+expect_eq "$night_rc" 75 "exit code"
 expect_contains "$(cat "$T/del.err")" "nocturne-transmit: $DB: request $seq9 (import order), decided tonight, is no longer there (another writer deleted it): nothing stored; the next night decides again"
 expect_eq "$(sql "SELECT count(*) FROM batch") $(sql "SELECT count(*) FROM request WHERE state = 'pending'")" "0 10" "no batch, the other ten pending"
 held_agrees "after the night that stored nothing"

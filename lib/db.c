@@ -534,6 +534,15 @@ db_foreign_keys(struct db *db, int on, struct err *e)
 	return db_exec(db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", e);
 }
 
+int
+db_checks(struct db *db, int on, struct err *e)
+{
+	return db_exec(db,
+	               on ? "PRAGMA ignore_check_constraints = OFF"
+	                  : "PRAGMA ignore_check_constraints = ON",
+	               e);
+}
+
 void
 db_triggers(struct db *db, int on)
 {

@@ -159,6 +159,16 @@ void db_rollback(struct db *db);
 int db_foreign_keys(struct db *db, int on, struct err *e);
 
 /*
+ * The connection's CHECK constraints on or off, for a writer whose every
+ * value of a checked column comes from nocturne's own names (rules.h: a
+ * state, a reason, an event's kind), so that no check could fail: each one
+ * is evaluated per row written (the event table's kind IN (...) doubled the
+ * cost of its inserts). A setting of this connection alone: every other
+ * writer's rows are still checked. The caller turns them back on.
+ */
+int db_checks(struct db *db, int on, struct err *e);
+
+/*
  * The connection's triggers off (on 0) or back on (1), for a writer that
  * keeps held (db_schema.c) itself or writes nothing it holds (the night's
  * update of request, the import's pending requests): a trigger runs for

@@ -220,7 +220,8 @@ test_requests_refs(void)
 	db_close(db);
 }
 
-/* The night's write phase, too: its own references, the keys on after. */
+/* The night's write phase, too: its own references and names, the keys and
+ * checks on after. */
 static void
 test_night_refs(void)
 {
@@ -250,9 +251,12 @@ test_night_refs(void)
 	CHECK_INT(when_parse_datetime("2024-08-30 22:00", &now), 0);
 	CHECK_INT(night_resolve(db, &cfg, now, &res, &e), 0);
 	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 0); /* off while it writes */
+	CHECK_INT(t_db_int(db, "PRAGMA ignore_check_constraints"), 1);
 	CHECK_INT(db_commit(db, &e), 0);
 	night_end(db);
 	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
+	CHECK_INT(t_db_int(db, "PRAGMA ignore_check_constraints"), 0);
+	CHECK_INT(db_exec(db, "UPDATE request SET state = 'lost'", &e), -1);
 	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request WHERE state = 'accepted'"), 1);
 	CHECK_INT(t_db_int(db, "SELECT count(*) FROM decision d JOIN batch b USING (batch_id)"
 	                        " JOIN request r USING (seq)"),

@@ -5,15 +5,18 @@
  * request submitted at or before the clock, resolves slot by slot with
  * rules.h (the slots with pending requests and every slot that has a waiting
  * list, so a raised capacity promotes even without a new request; the
- * waiting lists of past days expire) and records the changes in a temporary
- * table. Then it opens a write transaction (BEGIN IMMEDIATE), creates the
- * batch row, applies the changes in import order with one decision row each,
- * and fills the batch's counts: the portal's inserts wait only for this
+ * waiting lists of past days expire) and records the changes in external
+ * sorts (runsort.h). Then it opens a write transaction (BEGIN IMMEDIATE),
+ * applies the changes in import order (a request's row is its last batch's
+ * decision; the one an earlier batch made is kept apart before it changes:
+ * db_schema.c, schema 15) and the slots' places, and writes the batch row
+ * with its counts: the portal's inserts wait only for this
  * write phase, and requests inserted after the snapshot stay pending for the
  * next night. It leaves the write transaction open: the caller commits it
  * (db_commit) or, for a dry run, looks at it (night_export) and rolls it
  * back (db_rollback), then calls night_end (the write phase runs with the
- * connection's foreign keys off: every reference it writes is its own).
+ * connection's foreign keys and CHECKs off: every reference it writes is its
+ * own, every state, reason and kind a name of rules.h).
  * Nothing is stored until the commit, so a crash or a kill leaves the
  * database as it was.
  */
@@ -48,8 +51,8 @@ int night_resolve(struct db *db, const struct config *cfg, int64_t now, struct n
                   struct err *e);
 
 /* After night_resolve's transaction is committed or rolled back: the
- * connection's foreign keys on again (a failure is ignored: the night's
- * writes are over). */
+ * connection's foreign keys and CHECKs on again (a failure is ignored: the
+ * night's writes are over). */
 void night_end(struct db *db);
 
 /*

@@ -88,6 +88,38 @@ test_export_rows(void)
 	t_out_free(&o);
 }
 
+/*
+ * The days and instants export_row remembers (export.c) are the ones
+ * when.c makes, row after row: days that share the memo's slot (512
+ * apart), day 0 (a slot never made is empty, not 1970-01-01's), instants
+ * that come back after another.
+ */
+static void
+test_export_memo(void)
+{
+	static const int32_t days[] = {0, 512, 0, 19000, 19512, 19000, 1024, -1, 511};
+	static const int64_t ats[] = {5, 86405, 5, 0, 0, 1700000000, 86405, 5, 0};
+	struct t_out o;
+	FILE *f = t_out_open(&o);
+	struct csvout w;
+	struct export_row r = {"R", "C", "A", 0, "reserve", "accepted", NULL, 0, 1, 0};
+	char want[4096], date[WHEN_DATE_LEN], at[WHEN_DATETIME_LEN];
+	size_t n = 0;
+
+	csvout_init(&w, f, ';', 0);
+	for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+		r.day = days[i];
+		r.decided_at = ats[i];
+		export_row(&w, &r);
+		when_format_date(days[i], date);
+		when_format_datetime(ats[i], at);
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "R;C;A;%s;reserve;accepted;;;1;%s\n",
+		                      date, at);
+	}
+	CHECK_STR(t_out_text(&o), want);
+	t_out_free(&o);
+}
+
 /* csvout_int writes what "%lld" does, at both ends of the range too. */
 static void
 test_ints(void)
@@ -117,5 +149,6 @@ main(void)
 	T_RUN(test_ints);
 	T_RUN(test_formula_leads);
 	T_RUN(test_export_rows);
+	T_RUN(test_export_memo);
 	return t_status();
 }

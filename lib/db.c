@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bigmem.h"
 #include "db_int.h"
-#include "owner.h"
+#include "lock.h"
 #include "log.h"
+#include "owner.h"
 
 /* The page pool's slots (db_configure): the page size of a new database
  * (db_open). A database made with SQLite's default 4 KiB pages puts each
@@ -484,6 +486,66 @@ int
 db_begin_read(struct db *db, struct err *e)
 {
 	return db_exec(db, "BEGIN", e);
+}
+
+int
+db_places_missing(struct db *db, long long *batch_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*batch_id = 0;
+	if (db_prepare(db, "SELECT min(batch_id) FROM batch WHERE places = 0", &st, e) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*batch_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, e, "read the batches' places");
+}
+
+/* db_begin_read_places, or with write 1 db_begin_places. */
+static int
+begin_places(struct db *db, int write, struct err *e)
+{
+	struct timespec t0, t;
+	long long batch_id;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if ((write ? db_begin(db, e) : db_begin_read(db, e)) < 0)
+			return -1;
+		if (db_places_missing(db, &batch_id, e) < 0) {
+			db_rollback(db);
+			return -1;
+		}
+		if (batch_id == 0)
+			return 0;
+		db_rollback(db);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (lock_running(db->path, "transmit") == 0 ||
+		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		        db->busy_ms)
+			return err_set(
+			    e, ERR_TEMP,
+			    "%s: the slots' places of batch %lld are not written yet (its"
+			    " night stopped before it wrote them?): the next"
+			    " nocturne-transmit writes them",
+			    db->path, batch_id);
+		usleep(10000);
+	}
+}
+
+int
+db_begin_read_places(struct db *db, struct err *e)
+{
+	return begin_places(db, 0, e);
+}
+
+int
+db_begin_places(struct db *db, struct err *e)
+{
+	return begin_places(db, 1, e);
 }
 
 int

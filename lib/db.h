@@ -138,6 +138,22 @@ const char *db_path(const struct db *db);
 int db_begin(struct db *db, struct err *e);
 /* BEGIN (deferred): a read snapshot for reports and dry runs. */
 int db_begin_read(struct db *db, struct err *e);
+
+/*
+ * db_begin_read for a reader of held, the slots' places: once every
+ * batch's places are written (batch.places, schema 16). A night writes
+ * them just after its batch, in a second transaction (night.h): meanwhile
+ * this waits, in 10 ms steps, up to the busy timeout. A batch whose places
+ * are still missing while no nocturne-transmit runs (its night stopped
+ * between the two) fails at once: ERR_TEMP, saying the next
+ * nocturne-transmit writes them. The read transaction is open on success.
+ */
+int db_begin_read_places(struct db *db, struct err *e);
+/* The same for a write transaction (db_begin) that reads held. */
+int db_begin_places(struct db *db, struct err *e);
+
+/* The first batch whose places are not written (schema 16), 0: none. */
+int db_places_missing(struct db *db, long long *batch_id, struct err *e);
 int db_commit(struct db *db, struct err *e);
 /*
  * COMMIT, then make it durable: the write-ahead log is synced to disk, so a

@@ -142,6 +142,34 @@ db_night_close(struct db_night *h)
 	free(h);
 }
 
+/*
+ * held made again from the requests, in its key order (as migration 11
+ * first filled it), and every batch's places marked written.
+ */
+static const char sql_places_again[] =
+    "DELETE FROM held;"
+    "INSERT INTO held(activity_ref, day, state, child_ref, submitted_at, seq, position)"
+    "  SELECT activity_ref, day, state, child_ref, submitted_at, seq, position FROM request"
+    "  WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled')"
+    "  AND action = 'reserve' ORDER BY activity_ref, day, state, child_ref, submitted_at, seq;"
+    "UPDATE batch SET places = 1 WHERE places = 0;";
+
+int
+db_night_places_again(struct db *db, long long *batch_id, struct err *e)
+{
+	if (db_places_missing(db, batch_id, e) < 0)
+		return -1;
+	if (*batch_id == 0)
+		return 0;
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_exec(db, sql_places_again, e) < 0) {
+		db_rollback(db);
+		return err_prefix(e, "write the places of batch %lld again", *batch_id);
+	}
+	return db_commit(db, e);
+}
+
 /* Run one-shot SQL returning a single integer. */
 int
 db_night_query_int(struct db_night *h, const char *sql, long long *v, struct err *e)

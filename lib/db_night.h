@@ -4,16 +4,18 @@
  *
  * A struct db_night holds the batch's prepared statements, reused for every
  * row, and external sorts (runsort.h) of its changes, places and events.
- * The caller runs them in two transactions (night.c): the reads
+ * The caller runs them in three transactions (night.c): the reads
  * (db_night_activities ... db_night_pending_next,
  * db_night_slot_reservations), db_night_write, db_night_event and
  * db_night_sort in a read snapshot (db_begin_read: recording touches only
- * the sorts, so no write lock is taken), then
- * db_night_new_batch, db_night_apply and db_night_finish_batch in one short
- * write transaction (db_begin) that the caller commits: the batch is stored
- * whole or not at all. The pending requests stream in slot order, one slot
- * at a time, as the compact struct rules_req of rules.h: memory holds a
- * slot and a few megabytes of sorted records, not the batch.
+ * the sorts, so no write lock is taken), then db_night_new_batch,
+ * db_night_apply and db_night_finish_batch in one write transaction
+ * (db_begin) that the caller commits: the batch is stored whole or not at
+ * all. Then the batch's places, db_night_apply_places, in a write
+ * transaction of their own (schema 16: readers of held wait for it). The
+ * pending requests stream in slot order, one slot at a time, as the compact
+ * struct rules_req of rules.h: memory holds a slot and a few megabytes of
+ * sorted records, not the batch.
  */
 #ifndef NOCTURNE_DB_NIGHT_H
 #define NOCTURNE_DB_NIGHT_H
@@ -128,19 +130,40 @@ int db_night_event(struct db_night *h, const struct rules_event *ev, struct err 
 int db_night_sort(struct db_night *h, struct err *e);
 
 /*
- * Apply the recorded changes: the events into the event table, one decision row for each changed
- * request, then the requests: state, reason, position, batch_id (changed ones), undoes, and the
- * mail bookkeeping (promoted: a notice is owed if a compte-rendu reported it waitlisted; cancelled:
- * an owed notice is dropped; expired: to be reported again). Moved ones get their position. Then
- * the places that went and came, in held.
+ * Apply the recorded changes: the events into the event table, the
+ * decisions earlier batches made of the requests it changes into
+ * decision_kept, then the requests: state, reason, position, batch_id
+ * (changed ones), undoes, and the mail bookkeeping (promoted: a notice is
+ * owed if a compte-rendu reported it waitlisted; cancelled: an owed notice
+ * is dropped; expired: to be reported again). Moved ones get their
+ * position. The places are db_night_apply_places's.
  */
 int db_night_apply(struct db_night *h, long long batch_id, struct err *e);
 
 /*
  * Insert the batch row (db_night_new_batch) with its counts, finished_at
- * and pending_from (db_night_next_from).
+ * and pending_from (db_night_next_from); places is 0 when it has places to
+ * write (db_night_has_places), else 1.
  */
 int db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules_counts *c,
                           int64_t finished_at, int64_t pending_from, struct err *e);
+
+/* Whether the batch changes held (db_night_apply_places has work). */
+int db_night_has_places(const struct db_night *h);
+
+/*
+ * In a write transaction of the caller's, after the batch's commit: the
+ * places that went and came, in held (in held's key order), and the batch
+ * row's places = 1.
+ */
+int db_night_apply_places(struct db_night *h, long long batch_id, struct err *e);
+
+/*
+ * Before a night reads anything: when a batch's places were never written
+ * (its run stopped between its two commits), held made again from the
+ * requests in a write transaction of its own, and every batch marked
+ * (*batch_id: the first such batch, 0 when there was none).
+ */
+int db_night_places_again(struct db *db, long long *batch_id, struct err *e);
 
 #endif

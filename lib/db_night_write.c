@@ -481,8 +481,8 @@ held_delete(struct db_night *h, struct err *e)
  * held, one insertion at its slot's place: for a million changes, what the
  * index request_held cost before it. The night turns its connection's
  * triggers off for its own UPDATE (db_triggers) and applies its recorded
- * places instead (sql_held_del, sql_held_put); every other writer (an
- * operator's UPDATE) still keeps held in step.
+ * places instead (sql_held_del, sql_held_put: db_night_apply_places); every
+ * other writer (an operator's UPDATE) still keeps held in step.
  */
 int
 db_night_apply(struct db_night *h, long long batch_id, struct err *e)
@@ -505,12 +505,34 @@ db_night_apply(struct db_night *h, long long batch_id, struct err *e)
 	db_triggers(h->db, 0);
 	rc = apply_requests(h, batch_id, e);
 	db_triggers(h->db, 1);
-	if (rc < 0 || (h->mail.count > 0 && db_exec(h->db, sql_apply_mail, e) < 0) ||
-	    held_delete(h, e) < 0 || db_exec(h->db, sql_held_put, e) < 0) {
+	if (rc < 0 || (h->mail.count > 0 && db_exec(h->db, sql_apply_mail, e) < 0)) {
 		rebuild_free(&rb);
 		return -1;
 	}
 	return rebuild_make(h, &rb, e);
+}
+
+int
+db_night_has_places(const struct db_night *h)
+{
+	return h->held.count > 0;
+}
+
+int
+db_night_apply_places(struct db_night *h, long long batch_id, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if (held_delete(h, e) < 0 || db_exec(h->db, sql_held_put, e) < 0 ||
+	    db_prepare(h->db, "UPDATE batch SET places = 1 WHERE batch_id = ?1", &st, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	if (db_step_done(h->db, st, "mark the batch's places written", e) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 /*
@@ -528,14 +550,15 @@ db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(h->db,
-	               "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
-	               " delivery, events, n_requests, n_accepted, n_waitlisted, n_refused,"
-	               " n_closed, n_deadline, n_times, n_debtor, n_full, n_duplicate,"
-	               " n_nothing_to_cancel, n_promoted, n_expired, n_cancelled, pending_from)"
-	               " VALUES (?1, ?18, ?18, ?19, ?16, ?20, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	               " ?10, ?11, ?12, ?13, ?14, ?15, ?17)",
-	               &st, e) < 0)
+	if (db_prepare(
+	        h->db,
+	        "INSERT INTO batch(batch_id, ran_at, cutoff, started_at, finished_at,"
+	        " delivery, events, n_requests, n_accepted, n_waitlisted, n_refused,"
+	        " n_closed, n_deadline, n_times, n_debtor, n_full, n_duplicate,"
+	        " n_nothing_to_cancel, n_promoted, n_expired, n_cancelled, pending_from, places)"
+	        " VALUES (?1, ?18, ?18, ?19, ?16, ?20, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	        " ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?21)",
+	        &st, e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, batch_id);
 	sqlite3_bind_int64(st, 2, c->n_requests);
@@ -552,6 +575,7 @@ db_night_finish_batch(struct db_night *h, long long batch_id, const struct rules
 	sqlite3_bind_int64(st, 18, h->batch_now);
 	sqlite3_bind_int64(st, 19, h->batch_wall);
 	sqlite3_bind_text(st, 20, h->batch_deliver ? "pending" : "none", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 21, !db_night_has_places(h));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

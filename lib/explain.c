@@ -277,7 +277,7 @@ explain_request(struct db *db, const char *request_id, FILE *out, struct err *e)
 	struct db_request r;
 	int rc;
 
-	if (db_begin_read(db, e) < 0)
+	if (db_begin_read_places(db, e) < 0) /* the slot's places: db_request.c */
 		return -1;
 	rc = db_request_read(db, request_id, &r, e);
 	if (rc == 0)

@@ -37,6 +37,14 @@ struct lock {
  */
 int lock_acquire(struct lock *l, const char *db_path, const char *name, struct err *e);
 
+/*
+ * Whether a run holds the lock named name for the database at db_path now:
+ * 1 yes, 0 no (or no lock file: no run ever took it), -1 cannot tell (the
+ * file cannot be opened, e.g. by a reader of another user). A probe: a
+ * shared flock(2) taken and let go at once, which lock_acquire waits out.
+ */
+int lock_running(const char *db_path, const char *name);
+
 /* Release (close) the lock; the file stays. Safe on a lock never taken. */
 void lock_release(struct lock *l);
 

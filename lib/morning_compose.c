@@ -515,7 +515,8 @@ compose_kind(struct compose_run *run, struct db *rd, enum mail_kind kind, struct
 	run->kind = kind;
 	do {
 		run->landed = 0;
-		if (db_begin_read(rd, e) < 0)
+		/* A duplicate's line names the request holding the day (held). */
+		if (db_begin_read_places(rd, e) < 0)
 			return -1;
 		rc = db_batch_last(rd, &run->batch, &ran_at, e);
 		if (rc == 0)
@@ -718,7 +719,8 @@ morning_page(struct db *db, const struct config *cfg, int64_t now, struct buf *p
 	if (cfg->report_to[0] == '\0')
 		return 0;
 	run_init(&run, cfg, now, preview, st);
-	if ((preview ? db_begin_read(db, e) : db_begin(db, e)) < 0)
+	/* The page counts the batch's slots' places (held). */
+	if ((preview ? db_begin_read_places(db, e) : db_begin_places(db, e)) < 0)
 		return -1;
 	run.q = db_mail_open(db);
 	rc = compose_page(&run, db, e);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db_batch.h"
 #include "db_night.h"
@@ -234,6 +235,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
               struct err *e)
 {
 	struct night n;
+	struct timespec write_t0;
 	int64_t started = when_now();
 	memset(&n, 0, sizeof(n));
 	when_mark(&n.t0);
@@ -282,6 +284,7 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	 */
 	if (db_foreign_keys(db, 0, e) < 0 || db_checks(db, 0, e) < 0 || db_begin(db, e) < 0)
 		goto fail;
+	when_mark(&write_t0);
 	if (db_night_new_batch(n.h, now, started, cfg->bo_url && cfg->bo_url[0], &n.batch_id, e) <
 	        0 ||
 	    db_night_apply(n.h, n.batch_id, e) < 0 ||
@@ -289,6 +292,11 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	                          db_night_next_from(n.h), e) < 0)
 		goto fail;
 	res->batch_id = n.batch_id;
+	res->write_secs = when_elapsed(&write_t0);
+	if (db_night_has_places(n.h)) {
+		res->places = n.h; /* its sorted places, for night_store */
+		n.h = NULL;
+	}
 	log_debug("written: %.2f s", when_elapsed(&n.t0));
 	night_free(&n);
 	return 0;
@@ -297,6 +305,68 @@ fail:
 	night_end(db);
 	night_free(&n);
 	return -1;
+}
+
+int
+night_places_again(struct db *db, struct err *e)
+{
+	long long batch_id;
+
+	if (db_night_places_again(db, &batch_id, e) < 0)
+		return -1;
+	if (batch_id > 0)
+		log_info("the slots' places (held) made again from the requests: the night of"
+		         " batch %lld stopped before it wrote them",
+		         batch_id);
+	return 0;
+}
+
+/* A write phase this long makes night_store wait before the places. */
+#define NIGHT_YIELD_AFTER 0.25
+#define NIGHT_YIELD 0.1
+
+int
+night_store(struct db *db, struct night_result *res, struct err *e)
+{
+	struct timespec t0;
+	double gap;
+	int rc;
+
+	when_mark(&t0);
+	rc = db_commit_durable(db, e);
+	if (rc < 0)
+		db_rollback(db);
+	night_end(db);
+	if (rc < 0 || res->places == NULL) {
+		night_release(res);
+		return rc;
+	}
+	log_debug("batch %lld committed (synced) in %.2f s; its places next", res->batch_id,
+	          when_elapsed(&t0));
+	gap = when_elapsed(&t0);
+	if (res->write_secs >= NIGHT_YIELD_AFTER && gap < NIGHT_YIELD)
+		usleep((useconds_t)((NIGHT_YIELD - gap) * 1e6));
+	rc = db_begin(db, e);
+	if (rc == 0 && db_night_apply_places(res->places, res->batch_id, e) < 0) {
+		db_rollback(db);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = db_commit(db, e);
+	night_release(res);
+	if (rc < 0)
+		return err_prefix(e,
+		                  "batch %lld is stored, but not its slots' places (the next"
+		                  " nocturne-transmit writes them)",
+		                  res->batch_id);
+	return 0;
+}
+
+void
+night_release(struct night_result *res)
+{
+	db_night_close(res->places);
+	res->places = NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "lock.h"
 #include "log.h"
 #include "metrics.h"
+#include "night.h"
 #include "parse.h"
 #include "when.h"
 
@@ -80,6 +81,28 @@ out:
 	return rc;
 }
 
+/*
+ * A batch whose places its night never wrote (it stopped between its two
+ * commits, night.h): written now, under the transmit lock, when no night
+ * runs (one that runs writes them; the mail waits for them).
+ */
+static int
+places_again(struct db *db, const struct config *cfg, struct err *e)
+{
+	struct lock lk = {-1, NULL};
+	struct err busy;
+	long long batch_id;
+	int rc;
+
+	if (db_places_missing(db, &batch_id, e) < 0)
+		return -1;
+	if (batch_id == 0 || lock_acquire(&lk, cfg->db_path, "transmit", &busy) < 0)
+		return 0;
+	rc = night_places_again(db, e);
+	lock_release(&lk);
+	return rc;
+}
+
 int
 notify_run(const struct config *cfg, int64_t now, const struct notify_resend *rs, int dry_run,
            FILE *out, struct morning_stats *st, struct err *e)
@@ -93,7 +116,8 @@ notify_run(const struct config *cfg, int64_t now, const struct notify_resend *rs
 	memset(st, 0, sizeof(*st));
 	if (db_open(&db, cfg->db_path, cfg->busy_timeout_ms, DB_OPEN_EXISTING, e) == 0 &&
 	    (dry_run || lock_acquire(&lk, cfg->db_path, "notify", e) == 0) &&
-	    db_batch_check_clock(db, now, "this morning's mail", e) == 0)
+	    db_batch_check_clock(db, now, "this morning's mail", e) == 0 &&
+	    (dry_run || places_again(db, cfg, e) == 0))
 		rc = run(db, cfg, now, rs, dry_run, out, st, e);
 	if (!dry_run)
 		rc = metrics_end(db, cfg, "notify", rc, now, &t0, e);

@@ -179,17 +179,25 @@ overview(struct db *db, int64_t now, int limit, FILE *out, struct err *e)
 	return put_bounces(db, &m, limit, out, e);
 }
 
-/* Run view() in one read transaction. */
+typedef int view_fn(struct db *, void *, struct err *);
+
+/* Run view() in one read transaction; places: it reads held (db.h). */
 static int
-in_snapshot(struct db *db, struct err *e, int (*view)(struct db *, void *, struct err *), void *arg)
+snapshot(struct db *db, int places, struct err *e, view_fn *view, void *arg)
 {
 	int rc;
 
-	if (db_begin_read(db, e) < 0)
+	if ((places ? db_begin_read_places(db, e) : db_begin_read(db, e)) < 0)
 		return -1;
 	rc = view(db, arg, e);
 	db_rollback(db);
 	return rc;
+}
+
+static int
+in_snapshot(struct db *db, struct err *e, view_fn *view, void *arg)
+{
+	return snapshot(db, 0, e, view, arg);
 }
 
 /* What the overview, the mail queue and the page are shown with. */
@@ -538,7 +546,7 @@ int
 status_html(struct db *db, int64_t now, int bounce_limit, FILE *out, struct err *e)
 {
 	struct view_args a = {now, bounce_limit, out};
-	return view_end(out, in_snapshot(db, e, html_view, &a), e);
+	return view_end(out, snapshot(db, 1, e, html_view, &a), e); /* the slots' places */
 }
 
 static int

@@ -95,16 +95,14 @@ tonight(struct db *db, const struct config *cfg, int64_t now, const struct trans
 		}
 		db_rollback(db);
 		night_end(db);
+		night_release(&res);
 		return rc;
 	}
-	/* Durable before anyone hears of it: the back office, notify. */
-	rc = db_commit_durable(db, e);
-	if (rc < 0)
-		db_rollback(db);
-	night_end(db);
-	if (rc < 0)
+	/* Durable before anyone hears of it (the back office, notify); then
+	 * its places. */
+	if (night_store(db, &res, e) < 0)
 		return -1;
-	log_debug("committed (synced): %.2f s", when_elapsed(t0));
+	log_debug("committed (synced), places written: %.2f s", when_elapsed(t0));
 	if (res.counts.n_requests >= TRANSMIT_CHECKPOINT_REQUESTS) {
 		db_checkpoint(db);
 		log_debug("checkpointed: %.2f s", when_elapsed(t0));
@@ -153,6 +151,23 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct transmit_
 	return 0;
 }
 
+/* A dry run's check that every batch's places are written (schema 16). */
+static int
+places_written(struct db *db, struct err *e)
+{
+	long long batch_id;
+
+	if (db_places_missing(db, &batch_id, e) < 0)
+		return -1;
+	if (batch_id > 0)
+		return err_set(e, ERR_TEMP,
+		               "%s: the slots' places of batch %lld are not written (its night"
+		               " stopped before it wrote them): a dry run cannot resolve without"
+		               " them; nocturne-transmit without --dry-run writes them",
+		               db_path(db), batch_id);
+	return 0;
+}
+
 int
 transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *a, struct err *e)
 {
@@ -171,6 +186,10 @@ transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *
 	/* Before anything is written: a backup that fails stops the night (74). */
 	if (!a->dry_run && !a->redeliver && cfg->backup_dir[0] != '\0' &&
 	    backup_take(db, cfg->backup_dir, cfg->backup_keep, now, NULL, e) < 0)
+		goto out;
+	/* A batch whose places a stopped night never wrote: written now (a
+	 * dry run writes nothing, and would resolve from them: refused). */
+	if (a->dry_run ? places_written(db, e) < 0 : night_places_again(db, e) < 0)
 		goto out;
 	if (backoffice_enabled(cfg)) {
 		if (backoffice_open(&bo, cfg, e) < 0)

@@ -62,10 +62,19 @@ tool nocturne-transmit --now '2019-12-01 22:00'
 expect_rc 0
 expect_eq "$(state R2)" "waitlisted::1" R2
 expect_eq "$(state R5)" "waitlisted::1" R5
+# The night stopped before it wrote its places (a cut between its two
+# commits, night.h): the morning writes them again from the requests, under
+# the transmit lock, before it composes (a duplicate's line reads them).
+HELD="SELECT activity_ref, day, state, child_ref, submitted_at, seq, position FROM held ORDER BY 1, 2, 3, 4, 5, 6"
+q "$HELD" >held.ref
+q "UPDATE batch SET places = 0; DELETE FROM held"
 # F2 is not told tonight (no notify): its report comes after night 2.
 # F3 is told this morning that both its children wait.
-tool nocturne-notify --now '2019-12-02 07:00'
+tool nocturne-notify -v --now '2019-12-02 07:00'
 expect_rc 0
+expect_contains "$ERR" "nocturne-notify: the slots' places (held) made again from the requests: the night of batch 1 stopped before it wrote them"
+expect_eq "$(q 'SELECT places FROM batch')" 1 "places written"
+expect_eq "$(q "$HELD")" "$(cat held.ref)" "held as the night had it"
 expect_eq "$(q "SELECT count(*) FROM message WHERE kind = 'report'")" 3 reports
 txt=$(text F3 report)
 expect_contains "$txt" "Réservation — En liste d'attente (position 1)" F3

@@ -172,10 +172,23 @@ check_after_cut() {
 	[ "$ic" = ok ] || { echo "integrity_check: $ic"; return 1; }
 	# The schema, the slots' places (held) against the requests, the
 	# triggers that keep them in step: what an operator's check sees (a
-	# cut before the first import's commit leaves no schema to check).
+	# cut before the first import's commit leaves no schema to check). A
+	# cut between a batch's commit and its places' (night.h) leaves the
+	# places to write: --check says so (75) and nothing else, and the rerun
+	# must write them (its --check below).
 	if [ "$(sqlite3 "$d/nocturne.db" 'SELECT count(*) FROM sqlite_schema')" != 0 ]; then
-		chk=$(nocturne-status -c "$d/nocturne.ini" --check 2>&1) ||
-			{ echo "nocturne-status --check: $(echo "$chk" | head -n 2)"; return 1; }
+		chk=$(nocturne-status -c "$d/nocturne.ini" --check 2>&1)
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			case "$rc $chk" in
+			"75 nocturne-status: $d/nocturne.db: the slots' places of batch "*" are not written yet"*)
+				[ "$(echo "$chk" | wc -l)" = 1 ] && [ "$(sqlite3 "$d/nocturne.db" \
+					'SELECT count(*) FROM batch WHERE places = 0')" = 1 ] ||
+					{ echo "nocturne-status --check: $(echo "$chk" | head -n 2)"; return 1; }
+				echo "places" >"$d/places-pending" ;;
+			*) echo "nocturne-status --check ($rc): $(echo "$chk" | head -n 2)"; return 1 ;;
+			esac
+		fi
 	fi
 	# Every batch the back office received is there, as decided.
 	while read -r key body; do
@@ -218,7 +231,7 @@ resume() {
 }
 
 t "powercut_${CUTS}_cuts"
-cuts=0 tries=0 n_import=0 n_transmit=0 n_notify=0 bad=0
+cuts=0 tries=0 n_import=0 n_transmit=0 n_notify=0 n_places=0 bad=0
 kinds="import transmit notify"
 while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 	tries=$((tries + 1))
@@ -280,8 +293,14 @@ while [ "$cuts" -lt "$CUTS" ] && [ "$tries" -lt $((CUTS * 3)) ]; do
 	}
 	sent=$(sqlite3 "$d/nocturne.db" "SELECT count(*) FROM message WHERE state = 'sent'")
 	files=$(ls "$d/outbox" | grep -c '\.eml$')
+	if [ -f "$d/places-pending" ]; then
+		n_places=$((n_places + 1))
+		what="intact, its batch's places written by the rerun, converged"
+	else
+		what="intact, converged"
+	fi
 	if [ "$sent" = "$files" ]; then
-		echo "  cut $cuts (step $i $k, operation $at): intact, converged"
+		echo "  cut $cuts (step $i $k, operation $at): $what"
 	else
 		fail "cut $cuts: $sent messages sent, $files in the outbox"
 		bad=$((bad + 1))
@@ -295,5 +314,5 @@ distinct=$(sort -u "$T/cut.points" 2>/dev/null | wc -l)
 	fail "the $cuts cuts fell on only $distinct distinct operations: the draw is not random"
 [ "$n_import" -gt 0 ] && [ "$n_transmit" -gt 0 ] && [ "$n_notify" -gt 0 ] ||
 	fail "not every kind of step was cut: import $n_import, transmit $n_transmit, notify $n_notify"
-echo "powercut: $cuts cuts (import $n_import, transmit $n_transmit, notify $n_notify; $distinct distinct operations): $bad failed"
+echo "powercut: $cuts cuts (import $n_import, transmit $n_transmit, notify $n_notify; $distinct distinct operations; $n_places between a batch and its places): $bad failed"
 ok

@@ -431,6 +431,78 @@ expect_rc 0
 expect_eq "$(sql "SELECT count(*) FROM batch") $(states)" "1 $(printf "%s\n" "$STATES1" | sed "s/ R9:accepted:::1//")" "the next night: as night 1, without R9"
 ok
 
+# A night's places follow its batch in a transaction of their own (night.h).
+# A batch whose places were never written (its night stopped between the
+# two commits) is said so at once by every reader of held while no night
+# runs, and by a dry run; the next nocturne-transmit writes them again from
+# the requests.
+t places_of_a_stopped_night
+town
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+expect_rc 0
+expect_eq "$(sql 'SELECT places FROM batch')" 1 "the night wrote its places"
+held_agrees "after night 1"
+sql "SELECT $HELD_COLS FROM held ORDER BY 1, 2, 3, 4, 5, 6" >"$T/held.ref"
+# As a cut between the two commits leaves it: batch 1 stored, held not.
+sql "UPDATE batch SET places = 0; DELETE FROM held"
+LINE="$DB: the slots' places of batch 1 are not written yet (its night stopped before it wrote them?): the next nocturne-transmit writes them"
+t0=$(date +%s%N)
+run nocturne-status --db "$DB" --request R3
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_rc 75
+expect_eq "$ERR" "nocturne-status: $LINE" "--request"
+[ "$ms" -lt 2500 ] || fail "--request took $ms ms: it waited for a night that does not run"
+run nocturne-status --db "$DB" --check
+expect_rc 75
+expect_eq "$ERR" "nocturne-status: $LINE" "--check"
+run nocturne-status --db "$DB" --export
+expect_rc 0 # the decisions need no places
+run nocturne-transmit --db "$DB" --now "$NIGHT1" --dry-run
+expect_rc 75
+expect_contains "$ERR" "the slots' places of batch 1 are not written (its night stopped before it wrote them): a dry run cannot resolve without them"
+run nocturne-transmit --db "$DB" --now "$NIGHT1" -v
+expect_rc 0
+expect_contains "$ERR" "nocturne-transmit: the slots' places (held) made again from the requests: the night of batch 1 stopped before it wrote them"
+expect_eq "$(sql 'SELECT group_concat(places) FROM batch')" "1,1" "both batches' places"
+held_agrees "made again"
+sql "SELECT $HELD_COLS FROM held ORDER BY 1, 2, 3, 4, 5, 6" >"$T/held.again"
+cmp -s "$T/held.ref" "$T/held.again" || fail "held made again differs from the night's own"
+run nocturne-status --db "$DB" --request R3
+expect_rc 0
+expect_contains "$OUT" "  places taken:   2
+  waiting list:   2 waiting (no limit): R3 R4" "--request reads the places again"
+ok
+
+# While a night runs (its lock held), a reader of held waits for its
+# places, up to the busy timeout.
+t a_reader_waits_for_the_places
+town
+run nocturne-transmit --db "$DB" --now "$NIGHT1"
+expect_rc 0
+sql "UPDATE batch SET places = 0"
+sh -c 'exec 9<"$1"; flock -x 9; exec sleep 30' sh "$DB.transmit.lock" &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
+poll 100 0.05 sh -c '! flock -n "$1" true' sh "$DB.transmit.lock" || fail "the lock was never taken"
+(sleep 0.6; sqlite3 "$DB" "UPDATE batch SET places = 1") &
+t0=$(date +%s%N)
+run nocturne-status --db "$DB" --request R3
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_rc 0
+[ "$ms" -ge 500 ] || fail "--request answered in $ms ms, before the places were written"
+expect_contains "$OUT" "  waiting list:   2 waiting (no limit): R3 R4"
+sql "UPDATE batch SET places = 0"
+printf '[database]\nbusy_timeout_ms = 300\n' >"$T/wait.ini"
+t0=$(date +%s%N)
+run nocturne-status -c "$T/wait.ini" --db "$DB" --request R3
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_rc 75
+expect_eq "$ERR" "nocturne-status: $DB: the slots' places of batch 1 are not written yet (its night stopped before it wrote them?): the next nocturne-transmit writes them"
+[ "$ms" -ge 300 ] || fail "gave up after $ms ms, before the busy timeout"
+kill "$holder"
+wait "$holder" 2>/dev/null
+ok
+
 t with_import_and_status_export
 rm -f "$T/i.db"
 cat >"$T/families.csv" <<'CSV'

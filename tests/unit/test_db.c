@@ -45,13 +45,17 @@ test_lock(void)
 	struct err e;
 
 	snprintf(path, sizeof(path), "%s/n.db", dir);
+	CHECK_INT(lock_running(path, "transmit"), 0); /* no lock file yet */
 	CHECK_INT(lock_acquire(&a, path, "transmit", &e), 0);
+	CHECK_INT(lock_running(path, "transmit"), 1);
+	CHECK_INT(lock_running(path, "notify"), 0);
 	CHECK_INT(lock_acquire(&b, path, "transmit", &e), -1);
 	CHECK_INT(e.kind, ERR_TEMP);
 	CHECK(strstr(e.msg, "another nocturne-transmit is running (pid ") != NULL);
 	CHECK_INT(lock_acquire(&b, path, "notify", &e), 0);
 	lock_release(&b);
 	lock_release(&a);
+	CHECK_INT(lock_running(path, "transmit"), 0); /* the file stays, unlocked */
 	CHECK_INT(lock_acquire(&b, path, "transmit", &e), 0);
 	lock_release(&b);
 

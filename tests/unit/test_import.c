@@ -252,8 +252,10 @@ test_night_refs(void)
 	CHECK_INT(night_resolve(db, &cfg, now, &res, &e), 0);
 	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 0); /* off while it writes */
 	CHECK_INT(t_db_int(db, "PRAGMA ignore_check_constraints"), 1);
-	CHECK_INT(db_commit(db, &e), 0);
-	night_end(db);
+	CHECK_INT(t_db_int(db, "SELECT places FROM batch"), 0); /* its place comes next */
+	CHECK_INT(night_store(db, &res, &e), 0);
+	CHECK_INT(t_db_int(db, "SELECT places FROM batch"), 1);
+	CHECK_INT(t_db_int(db, "SELECT count(*) FROM held WHERE state = 'accepted'"), 1);
 	CHECK_INT(t_db_int(db, "PRAGMA foreign_keys"), 1);
 	CHECK_INT(t_db_int(db, "PRAGMA ignore_check_constraints"), 0);
 	CHECK_INT(db_exec(db, "UPDATE request SET state = 'lost'", &e), -1);

@@ -510,6 +510,7 @@ begin_places(struct db *db, int write, struct err *e)
 {
 	struct timespec t0, t;
 	long long batch_id;
+	int idle = 0; /* times no night was running */
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -523,7 +524,11 @@ begin_places(struct db *db, int write, struct err *e)
 			return 0;
 		db_rollback(db);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (lock_running(db->path, "transmit") == 0 ||
+		/* No night runs: read once more (one may have just written them
+		 * and ended), then say so. */
+		if (lock_running(db->path, "transmit") == 0 && idle++ == 0)
+			continue;
+		if (idle > 0 ||
 		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
 		        db->busy_ms)
 			return err_set(

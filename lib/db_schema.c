@@ -19,6 +19,13 @@
 	"  WHERE NOT EXISTS (SELECT 1 FROM event v WHERE v.seq = d.seq"                            \
 	"    AND v.batch_id = d.batch_id);"
 
+/* What another writer reads when it changes a decided request while a
+ * night's places are not written yet (schema 16). */
+#define PLACES_BUSY                                                                                \
+	"'a night is writing the slots'' places: a decided request cannot change or go"            \
+	" meanwhile; try again in a moment (after a night that stopped, once"                      \
+	" nocturne-transmit has written them)'"
+
 /* The triggers that keep held in step with request (schema 11, made again by 14). */
 #define HELD_TRIGGERS                                                                              \
 	"CREATE TRIGGER held_insert AFTER INSERT ON request"                                       \
@@ -479,8 +486,19 @@ const char *const db_migrations[] = {
      * from the batch's commit to its places' commit; a reader of held
      * waits for it (db_begin_read_places), and a night that finds it 0
      * (its run stopped between the two) writes held again from the
-     * requests before anything else. Earlier batches have their places. */
-    "ALTER TABLE batch ADD COLUMN places INTEGER NOT NULL DEFAULT 1 CHECK(places IN (0, 1));",
+     * requests before anything else. Earlier batches have their places.
+     * Meanwhile no other writer may change or delete a decided request:
+     * held's triggers would apply that change to places the night has not
+     * written yet, and the night's replay of its own would then disagree
+     * with the requests (a place kept by a deleted request, a request in
+     * two states). Requests still pending (the portal's) are free. */
+    "ALTER TABLE batch ADD COLUMN places INTEGER NOT NULL DEFAULT 1 CHECK(places IN (0, 1));"
+    "CREATE TRIGGER request_places_update BEFORE UPDATE ON request"
+    "  WHEN old.state <> 'pending' AND EXISTS (SELECT 1 FROM batch WHERE places = 0)"
+    " BEGIN SELECT RAISE(ABORT, " PLACES_BUSY "); END;"
+    "CREATE TRIGGER request_places_delete BEFORE DELETE ON request"
+    "  WHEN old.state <> 'pending' AND EXISTS (SELECT 1 FROM batch WHERE places = 0)"
+    " BEGIN SELECT RAISE(ABORT, " PLACES_BUSY "); END;",
 };
 
 const int db_nmigrations = (int)(sizeof(db_migrations) / sizeof(db_migrations[0]));

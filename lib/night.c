@@ -354,11 +354,13 @@ night_store(struct db *db, struct night_result *res, struct err *e)
 	if (rc == 0)
 		rc = db_commit(db, e);
 	night_release(res);
-	if (rc < 0)
-		return err_prefix(e,
-		                  "batch %lld is stored, but not its slots' places (the next"
-		                  " nocturne-transmit writes them)",
-		                  res->batch_id);
+	if (rc < 0) {
+		err_prefix(e,
+		           "batch %lld is stored, but not its slots' places (the next"
+		           " nocturne-transmit writes them)",
+		           res->batch_id);
+		return 1;
+	}
 	return 0;
 }
 

@@ -71,9 +71,9 @@ int night_resolve(struct db *db, const struct config *cfg, int64_t now, struct n
  * phase held the lock long, a tenth of a second after the batch's commit
  * first: SQLite's busy handler tries every 100 ms once it has waited a
  * quarter of a second, so a writer that waited through the batch gets in
- * before the places). Always releases res. -1 when the batch could not be
- * committed (nothing stored), or when its places could not be written (the
- * batch is stored; e says so, and the next night writes them).
+ * before the places). Always releases res. 0: all stored; -1: the batch
+ * could not be committed (nothing stored); 1: the batch is stored but its
+ * places could not be written (e says so; the next run writes them).
  */
 int night_store(struct db *db, struct night_result *res, struct err *e);
 

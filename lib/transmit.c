@@ -73,10 +73,15 @@ held_end(struct db *db, int night, int64_t now, struct err *bo_err, struct err *
 	return -1;
 }
 
-/* Tonight's batch: resolve, then commit (or, dry run, show and roll back). */
+/*
+ * Tonight's batch: resolve, then commit (or, dry run, show and roll back).
+ * A batch stored without its places is stored: places_err says why, for
+ * the end of the run, and its delivery goes on.
+ */
 static int
 tonight(struct db *db, const struct config *cfg, int64_t now, const struct transmit_args *a,
-        struct backoffice *bo, const struct timespec *t0, long long *batch_id, struct err *e)
+        struct backoffice *bo, const struct timespec *t0, long long *batch_id,
+        struct err *places_err, struct err *e)
 {
 	struct night_result res;
 	char summary[512], at[WHEN_DATETIME_LEN];
@@ -100,9 +105,15 @@ tonight(struct db *db, const struct config *cfg, int64_t now, const struct trans
 	}
 	/* Durable before anyone hears of it (the back office, notify); then
 	 * its places. */
-	if (night_store(db, &res, e) < 0)
+	rc = night_store(db, &res, e);
+	if (rc < 0)
 		return -1;
-	log_debug("committed (synced), places written: %.2f s", when_elapsed(t0));
+	if (rc > 0) {
+		*places_err = *e;
+		err_clear(e);
+	}
+	log_debug("committed (synced), places %s: %.2f s", rc > 0 ? "not written" : "written",
+	          when_elapsed(t0));
 	if (res.counts.n_requests >= TRANSMIT_CHECKPOINT_REQUESTS) {
 		db_checkpoint(db);
 		log_debug("checkpointed: %.2f s", when_elapsed(t0));
@@ -117,11 +128,12 @@ static int
 run(struct db *db, const struct config *cfg, int64_t now, const struct transmit_args *a,
     struct backoffice *bo, const struct timespec *t0, struct err *e)
 {
-	struct err bo_err;
+	struct err bo_err, places_err;
 	long long batch_id = 0;
 	int held = 0, sent = 0;
 
 	err_clear(&bo_err);
+	err_clear(&places_err);
 	if (bo != NULL && !a->dry_run &&
 	    backoffice_deliver_pending(bo, db, now, &sent, &bo_err) < 0 &&
 	    hold(&bo_err, &held, e) < 0)
@@ -135,7 +147,7 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct transmit_
 		         backoffice_url(bo));
 		return 0;
 	}
-	if (tonight(db, cfg, now, a, bo, t0, &batch_id, e) < 0)
+	if (tonight(db, cfg, now, a, bo, t0, &batch_id, &places_err, e) < 0)
 		return -1;
 	if (a->dry_run)
 		return 0;
@@ -148,6 +160,10 @@ run(struct db *db, const struct config *cfg, int64_t now, const struct transmit_
 		return held_end(db, 1, now, &bo_err, e);
 	if (bo == NULL)
 		note_left_waiting(db);
+	if (places_err.kind != ERR_NONE) { /* the batch is stored and sent */
+		*e = places_err;
+		return -1;
+	}
 	return 0;
 }
 
@@ -189,7 +205,7 @@ transmit_run(const struct config *cfg, int64_t now, const struct transmit_args *
 		goto out;
 	/* A batch whose places a stopped night never wrote: written now (a
 	 * dry run writes nothing, and would resolve from them: refused). */
-	if (a->dry_run ? places_written(db, e) < 0 : night_places_again(db, e) < 0)
+	if (a->dry_run ? !a->redeliver && places_written(db, e) < 0 : night_places_again(db, e) < 0)
 		goto out;
 	if (backoffice_enabled(cfg)) {
 		if (backoffice_open(&bo, cfg, e) < 0)

@@ -20,7 +20,7 @@ held_agrees() {
 	expect_eq "$(sql "SELECT (SELECT count(*) FROM (SELECT $HELD_COLS FROM held EXCEPT $HELD_ROWS))
 		+ (SELECT count(*) FROM ($HELD_ROWS EXCEPT SELECT $HELD_COLS FROM held))")" 0 "held $1"
 	expect_eq "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name)")" \
-		"decision_insert decision_update held_delete held_insert held_update request_key_delete request_key_insert request_key_update" "triggers $1"
+		"decision_insert decision_update held_delete held_insert held_update request_key_delete request_key_insert request_key_update request_places_delete request_places_update" "triggers $1"
 }
 # The schema: an empty file is migrated when a tool opens it (a dry run keeps nothing else).
 new_db() {
@@ -457,6 +457,17 @@ expect_rc 75
 expect_eq "$ERR" "nocturne-status: $LINE" "--check"
 run nocturne-status --db "$DB" --export
 expect_rc 0 # the decisions need no places
+# Meanwhile no other writer changes or deletes a decided request (held's
+# triggers would work on places not yet written); pending ones are free.
+BUSY="a night is writing the slots' places: a decided request cannot change or go meanwhile; try again in a moment (after a night that stopped, once nocturne-transmit has written them)"
+run sqlite3 "$DB" "UPDATE request SET state = 'cancelled' WHERE request_id = 'R1'"
+expect_contains "$ERR" "$BUSY" "an update of a decided request"
+run sqlite3 "$DB" "DELETE FROM request WHERE request_id = 'R9'"
+expect_contains "$ERR" "$BUSY" "a delete of a decided request"
+run sqlite3 "$DB" "UPDATE request SET arrival = 600 WHERE request_id = 'R7'"
+expect_eq "$RC $ERR" "0 " "an update of a pending request"
+expect_eq "$(sql "SELECT state FROM request WHERE request_id IN ('R1', 'R9') ORDER BY 1")" "accepted
+accepted" "the decided requests unchanged"
 run nocturne-transmit --db "$DB" --now "$NIGHT1" --dry-run
 expect_rc 75
 expect_contains "$ERR" "the slots' places of batch 1 are not written (its night stopped before it wrote them): a dry run cannot resolve without them"
@@ -471,6 +482,27 @@ run nocturne-status --db "$DB" --request R3
 expect_rc 0
 expect_contains "$OUT" "  places taken:   2
   waiting list:   2 waiting (no limit): R3 R4" "--request reads the places again"
+run sqlite3 "$DB" "UPDATE request SET arrival = arrival WHERE request_id = 'R1'"
+expect_eq "$RC $ERR" "0 " "a decided request may change again"
+ok
+
+# A night whose places cannot be written (here an operator's own trigger
+# refuses them) has stored its batch: it goes on to its end (its line, its
+# delivery), then says why and exits non-zero; the next night writes them.
+t places_not_written_the_batch_stays
+town
+sql "CREATE TRIGGER no_places BEFORE INSERT ON held BEGIN SELECT RAISE(ABORT, 'no places tonight'); END"
+run nocturne-transmit --db "$DB" --now "$NIGHT1" -v
+[ "$RC" -ne 0 ] || fail "exit 0 with the places not written"
+expect_contains "$ERR" "nocturne-transmit: batch 1 at 2019-12-03 22:00:00: $SUM1" "the run went on"
+expect_contains "$ERR" "batch 1 is stored, but not its slots' places (the next nocturne-transmit writes them)"
+expect_eq "$(sql 'SELECT count(*), group_concat(places) FROM batch')" "1|0" "the batch, without its places"
+expect_eq "$(states)" "$STATES1" "the batch's decisions"
+sql "DROP TRIGGER no_places"
+run nocturne-transmit --db "$DB" --now "$NIGHT1" -v
+expect_rc 0
+expect_contains "$ERR" "the night of batch 1 stopped before it wrote them"
+held_agrees "written by the next night"
 ok
 
 # While a night runs (its lock held), a reader of held waits for its

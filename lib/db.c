@@ -5,14 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bigmem.h"
 #include "db_int.h"
+#include "db_row.h"
 #include "lock.h"
 #include "log.h"
 #include "owner.h"
+#include "when.h"
 
 /* The page pool's slots (db_configure): the page size of a new database
  * (db_open). A database made with SQLite's default 4 KiB pages puts each
@@ -492,27 +493,25 @@ int
 db_places_missing(struct db *db, long long *batch_id, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	*batch_id = 0;
-	if (db_prepare(db, "SELECT min(batch_id) FROM batch WHERE places = 0", &st, e) < 0)
+	if (db_row_one(db, "SELECT coalesce(min(batch_id), 0) FROM batch WHERE places = 0", &st,
+	               "read the batches' places", e) < 0)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*batch_id = sqlite3_column_int64(st, 0);
+	*batch_id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(db, e, "read the batches' places");
+	return 0;
 }
 
 /* db_begin_read_places, or with write 1 db_begin_places. */
 static int
 begin_places(struct db *db, int write, struct err *e)
 {
-	struct timespec t0, t;
+	struct timespec t0;
 	long long batch_id;
-	int idle = 0; /* times no night was running */
+	int running, idle = 0; /* times no night was running */
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	when_mark(&t0);
 	for (;;) {
 		if ((write ? db_begin(db, e) : db_begin_read(db, e)) < 0)
 			return -1;
@@ -523,14 +522,12 @@ begin_places(struct db *db, int write, struct err *e)
 		if (batch_id == 0)
 			return 0;
 		db_rollback(db);
-		clock_gettime(CLOCK_MONOTONIC, &t);
 		/* No night runs: read once more (one may have just written them
 		 * and ended), then say so. */
-		if (lock_running(db->path, "transmit") == 0 && idle++ == 0)
+		running = lock_running(db->path, "transmit");
+		if (running == 0 && idle++ == 0)
 			continue;
-		if (idle > 0 ||
-		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
-		        db->busy_ms)
+		if (running == 0 || when_elapsed(&t0) * 1000 >= db->busy_ms)
 			return err_set(
 			    e, ERR_TEMP,
 			    "%s: the slots' places of batch %lld are not written yet (its"
@@ -651,11 +648,6 @@ db_copy_to(struct db *db, const char *path, struct err *e)
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
-
-#define HELD_COLS "activity_ref, day, state, child_ref, submitted_at, seq, position"
-#define HELD_ROWS                                                                                  \
-	"SELECT " HELD_COLS " FROM request WHERE (state = 'accepted' OR state = 'waitlisted'"      \
-	" OR state = 'cancelled') AND action = 'reserve'"
 
 #define KEY_ROWS "SELECT request_id, seq FROM request"
 

@@ -23,6 +23,14 @@ struct db_writer {
 	int users;
 };
 
+/* The reservations that hold a place in held (db_schema.c, schema 11), as
+ * the requests have them: what --check compares held with, and what a
+ * night makes it again from (db_night_places_again). */
+#define HELD_COLS "activity_ref, day, state, child_ref, submitted_at, seq, position"
+#define HELD_ROWS                                                                                  \
+	"SELECT " HELD_COLS " FROM request WHERE (state = 'accepted' OR state = 'waitlisted'"      \
+	" OR state = 'cancelled') AND action = 'reserve'"
+
 struct db {
 	sqlite3 *sql;
 	char *path;

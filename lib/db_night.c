@@ -148,10 +148,8 @@ db_night_close(struct db_night *h)
  */
 static const char sql_places_again[] =
     "DELETE FROM held;"
-    "INSERT INTO held(activity_ref, day, state, child_ref, submitted_at, seq, position)"
-    "  SELECT activity_ref, day, state, child_ref, submitted_at, seq, position FROM request"
-    "  WHERE (state = 'accepted' OR state = 'waitlisted' OR state = 'cancelled')"
-    "  AND action = 'reserve' ORDER BY activity_ref, day, state, child_ref, submitted_at, seq;"
+    "INSERT INTO held(" HELD_COLS ") " HELD_ROWS
+    " ORDER BY activity_ref, day, state, child_ref, submitted_at, seq;"
     "UPDATE batch SET places = 1 WHERE places = 0;";
 
 int

@@ -491,13 +491,18 @@ const char *const db_migrations[] = {
      * held's triggers would apply that change to places the night has not
      * written yet, and the night's replay of its own would then disagree
      * with the requests (a place kept by a deleted request, a request in
-     * two states). Requests still pending (the portal's) are free. */
+     * two states). Requests still pending (the portal's) are free. Only
+     * the last batch can be waiting for its places (a night writes a
+     * stopped one's first): the triggers read that one row by its key, not
+     * every batch for each row an operator's UPDATE touches. */
     "ALTER TABLE batch ADD COLUMN places INTEGER NOT NULL DEFAULT 1 CHECK(places IN (0, 1));"
     "CREATE TRIGGER request_places_update BEFORE UPDATE ON request"
-    "  WHEN old.state <> 'pending' AND EXISTS (SELECT 1 FROM batch WHERE places = 0)"
+    "  WHEN old.state <> 'pending'"
+    "  AND (SELECT places FROM batch ORDER BY batch_id DESC LIMIT 1) = 0"
     " BEGIN SELECT RAISE(ABORT, " PLACES_BUSY "); END;"
     "CREATE TRIGGER request_places_delete BEFORE DELETE ON request"
-    "  WHEN old.state <> 'pending' AND EXISTS (SELECT 1 FROM batch WHERE places = 0)"
+    "  WHEN old.state <> 'pending'"
+    "  AND (SELECT places FROM batch ORDER BY batch_id DESC LIMIT 1) = 0"
     " BEGIN SELECT RAISE(ABORT, " PLACES_BUSY "); END;",
 };
 

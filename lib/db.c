@@ -342,6 +342,7 @@ db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mode, 
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
 	db->busy_ms = busy_ms;
+	db->readonly = mode == DB_OPEN_READONLY;
 	if (mode == DB_OPEN_READONLY) {
 		if (open_readonly(db, busy_ms, e) < 0 ||
 		    db_exec(db, DB_CACHE_PRAGMA "PRAGMA temp_store = MEMORY;", e) < 0) {
@@ -427,6 +428,52 @@ db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e)
 	(*out)->writer = db->writer;
 	db->writer->users++;
 	return 0;
+}
+
+/* PRAGMA data_version: in db's read transaction if it has one, else in one of its own. */
+static int
+data_version(struct db *db, long long *v, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if (db_row_one(db, "PRAGMA data_version", &st, "read the data version", e) < 0)
+		return -1;
+	*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+db_twin_open(struct db *db, struct db **twin, int cache_kib, struct err *e)
+{
+	if (db_open(twin, db->path, db->busy_ms, db->readonly ? DB_OPEN_READONLY : DB_OPEN_EXISTING,
+	            e) < 0)
+		return -1;
+	if ((cache_kib > 0 && db_cache_size(*twin, -(long long)cache_kib, NULL, e) < 0) ||
+	    data_version(*twin, &(*twin)->version, e) < 0) {
+		db_close(*twin);
+		*twin = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_twin_join(struct db *twin, struct err *e)
+{
+	long long v;
+
+	if (db_begin_read(twin, e) < 0)
+		return -1;
+	if (data_version(twin, &v, e) < 0) {
+		db_rollback(twin);
+		return -1;
+	}
+	if (v != twin->version) {
+		db_rollback(twin);
+		return 0;
+	}
+	return 1;
 }
 
 void

@@ -37,6 +37,8 @@ struct db {
 	int busy_ms;
 	struct db_writer *writer; /* NULL: no sibling */
 	int writing;              /* this connection holds writer->lock */
+	int readonly;             /* opened DB_OPEN_READONLY */
+	long long version;        /* a twin's data_version before db's snapshot (db_twin_open) */
 };
 
 /*

@@ -2,6 +2,12 @@
 
 #include "when.h"
 
+void
+export_init(struct csvout *w, FILE *fp, enum export_mode mode)
+{
+	csvout_init(w, fp, ';', mode == EXPORT_RAW ? 0 : CSVOUT_SAFE);
+}
+
 int
 export_begin(struct csvout *w, FILE *fp, enum export_mode mode)
 {
@@ -10,7 +16,7 @@ export_begin(struct csvout *w, FILE *fp, enum export_mode mode)
 	                                   "batch_id",   "decided_at"};
 	int rc = 0;
 
-	csvout_init(w, fp, ';', mode == EXPORT_RAW ? 0 : CSVOUT_SAFE);
+	export_init(w, fp, mode);
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		rc |= csvout_field(w, cols[i]);
 	rc |= csvout_end_row(w);

@@ -39,6 +39,8 @@ enum export_mode {
 
 /* Start an export on fp: sets up w and writes the header row. 0 or -1. */
 int export_begin(struct csvout *w, FILE *fp, enum export_mode mode);
+/* Set up w to write rows on fp as export_begin does, without the header. */
+void export_init(struct csvout *w, FILE *fp, enum export_mode mode);
 /* Write one row. 0, or -1 on a write error. */
 int export_row(struct csvout *w, const struct export_row *r);
 

@@ -10,6 +10,8 @@
 #include "db_bounce.h"
 #include "db_status.h"
 #include "export.h"
+#include "export_parts.h"
+#include "log.h"
 #include "page.h"
 #include "returns.h"
 #include "text.h"
@@ -366,25 +368,16 @@ struct export_args {
 	long long batch_id;
 	enum export_mode mode;
 	FILE *out;
-	struct csvout w;
-	struct err *e;
+	struct db *twin; /* NULL, or db's twin (db.h) for a second reader */
 };
-
-static int
-export_one(const struct export_row *row, void *arg)
-{
-	struct export_args *a = arg;
-
-	if (export_row(&a->w, row) < 0)
-		return err_set(a->e, ERR_IO, "cannot write: %s", strerror(errno));
-	return 0;
-}
 
 static int
 export_view(struct db *db, void *arg, struct err *e)
 {
 	struct export_args *a = arg;
-	int known;
+	struct db_status_export *x;
+	struct csvout w;
+	int known, rc;
 
 	if (a->batch_id > 0) {
 		known = db_status_batch_exists(db, a->batch_id, e);
@@ -393,27 +386,54 @@ export_view(struct db *db, void *arg, struct err *e)
 		if (!known)
 			return err_set(e, ERR_DATA, "batch %lld: no such batch", a->batch_id);
 	}
-	if (export_begin(&a->w, a->out, a->mode) < 0)
+	if (export_begin(&w, a->out, a->mode) < 0)
 		return err_set(e, ERR_IO, "cannot write: %s", strerror(errno));
-	return db_status_export(db, a->batch_id, export_one, a, e) < 0 ? -1 : 0;
+	/* db's snapshot is taken by now (its first read): the twin joins it
+	 * in export_parts. */
+	if (db_status_export_open(db, a->batch_id, &x, e) < 0)
+		return -1;
+	rc = export_parts(x, db, a->twin, a->out, a->mode, e);
+	db_status_export_close(x);
+	if (rc > 0)
+		log_debug("export: read by %d thread%s", rc, rc > 1 ? "s" : "");
+	return rc < 0 ? -1 : 0;
+}
+
+/* The twin (db.h) of an export, opened before db's snapshot; NULL: one reader. */
+static struct db *
+export_twin(struct db *db)
+{
+	struct db *twin;
+	struct err why;
+
+	if (db_twin_open(db, &twin, EXPORT_TWIN_CACHE_KIB, &why) < 0) {
+		log_debug("export: one reader (%s)", why.msg);
+		return NULL;
+	}
+	return twin;
+}
+
+static int
+export_with(struct db *db, struct db *twin, long long batch_id, int raw, FILE *out, struct err *e)
+{
+	struct export_args a = {batch_id, raw ? EXPORT_RAW : EXPORT_SAFE, out, twin};
+
+	return view_end(out, in_snapshot(db, e, export_view, &a), e);
 }
 
 int
 status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err *e)
 {
-	struct export_args a;
+	struct db *twin = export_twin(db);
+	int rc = export_with(db, twin, batch_id, raw, out, e);
 
-	memset(&a, 0, sizeof(a));
-	a.batch_id = batch_id;
-	a.mode = raw ? EXPORT_RAW : EXPORT_SAFE;
-	a.out = out;
-	a.e = e;
-	return view_end(out, in_snapshot(db, e, export_view, &a), e);
+	db_close(twin);
+	return rc;
 }
 
 /* Write path atomically (atomic.h) with view(db, fp, arg). */
 static int
-write_atomically(struct db *db, const char *path,
+write_atomically(struct db *db, const char *path, int background,
                  int (*view)(struct db *, FILE *, void *, struct err *), void *arg, struct err *e)
 {
 	struct atomic_file a;
@@ -432,10 +452,13 @@ write_atomically(struct db *db, const char *path,
 		                                     : "a device, pipe or socket");
 	if (atomic_open(&a, path, 0666, e) < 0)
 		return -1;
-	/* A thread of its own writes the file, while this one reads and
-	 * formats: the kernel's copy of a million-row export into the page
-	 * cache (78 MB, a third of its time) now runs beside them. */
-	if (atomic_background(&a, e) < 0) {
+	/* background: a thread of its own writes the file, while this one
+	 * reads and formats: the kernel's copy of a million-row export into
+	 * the page cache (78 MB, a third of its time) then runs beside them.
+	 * An export read by two threads writes each part from the thread
+	 * that made it, while the other makes the next (export_parts.h): a
+	 * third busy thread on two cores would only slow them. */
+	if (background && atomic_background(&a, e) < 0) {
 		atomic_abort(&a);
 		return -1;
 	}
@@ -449,20 +472,28 @@ write_atomically(struct db *db, const char *path,
 	return rc;
 }
 
+struct export_file {
+	struct db *twin;
+	long long batch_id;
+	int raw;
+};
+
 static int
 export_to(struct db *db, FILE *fp, void *arg, struct err *e)
 {
-	const long long *a = arg; /* {batch_id, raw} */
+	const struct export_file *a = arg;
 
-	return status_export(db, a[0], (int)a[1], fp, e);
+	return export_with(db, a->twin, a->batch_id, a->raw, fp, e);
 }
 
 int
 status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e)
 {
-	long long a[2] = {batch_id, raw};
+	struct export_file a = {export_twin(db), batch_id, raw};
+	int rc = write_atomically(db, path, a.twin == NULL, export_to, &a, e);
 
-	return write_atomically(db, path, export_to, a, e);
+	db_close(a.twin);
+	return rc;
 }
 
 /* ---- bounces (contract section 8) --------------------------------------- */
@@ -530,7 +561,7 @@ bounces_to(struct db *db, FILE *fp, void *arg, struct err *e)
 int
 status_bounces_file(struct db *db, const char *path, struct err *e)
 {
-	return write_atomically(db, path, bounces_to, NULL, e);
+	return write_atomically(db, path, 1, bounces_to, NULL, e);
 }
 
 /* ---- the service's morning page (contract section 9) -------------------- */
@@ -560,5 +591,5 @@ int
 status_html_file(struct db *db, int64_t now, int bounce_limit, const char *path, struct err *e)
 {
 	struct view_args a = {now, bounce_limit, NULL};
-	return write_atomically(db, path, html_to, &a, e);
+	return write_atomically(db, path, 1, html_to, &a, e);
 }

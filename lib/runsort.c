@@ -17,6 +17,27 @@
 /* How much of one run is read back at a time. */
 #define RUNSORT_BLOCK (32 * 1024)
 
+/*
+ * The merging thread keeps up to RUNSORT_AHEAD blocks of AHEAD_BLOCK bytes
+ * of merged records ready for runsort_next.
+ */
+#define RUNSORT_AHEAD 4
+#define AHEAD_BLOCK (64 * 1024)
+
+struct runsort_ahead {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *blk[RUNSORT_AHEAD];
+	size_t n[RUNSORT_AHEAD];     /* records in each block filled */
+	unsigned long filled, taken; /* blocks filled by the thread, given back by the reader */
+	int done;                    /* the thread merged the last record */
+	int stop;                    /* the reader wants it to stop */
+	struct err err;              /* the thread's failure, ERR_NONE when none */
+	size_t pos;                  /* the reader's next record in block taken % RUNSORT_AHEAD */
+	int holding;                 /* the reader is reading that block */
+};
+
 struct runsort_run {
 	uint64_t first, n; /* the run's place in the file, in records */
 	uint64_t off;      /* the run's next record in the file, in records */
@@ -51,9 +72,12 @@ stop_thread(struct runsort *s)
 	s->threaded = 0;
 }
 
+static void ahead_stop(struct runsort *s);
+
 void
 runsort_release(struct runsort *s)
 {
+	ahead_stop(s);
 	stop_thread(s);
 	for (size_t i = 0; i < s->nruns; i++)
 		if (s->runs[i].blk != s->buf)
@@ -336,6 +360,8 @@ runsort_finish(struct runsort *s, struct err *e)
 int
 runsort_rewind(struct runsort *s, struct err *e)
 {
+	ahead_stop(s); /* the runs' places are set again below */
+	s->ahead_tried = 0;
 	if (failed(s, e) < 0)
 		return -1;
 	s->nheap = 0;
@@ -356,13 +382,12 @@ runsort_rewind(struct runsort *s, struct err *e)
 	return 0;
 }
 
-int
-runsort_next(struct runsort *s, void *rec, struct err *e)
+/* The merge's next record into rec: 1, 0 when none is left, -1 (ERR_IO). */
+static int
+merge_next(struct runsort *s, void *rec, struct err *e)
 {
 	struct runsort_run *r;
 
-	if ((!s->finished && runsort_finish(s, e) < 0) || failed(s, e) < 0)
-		return -1;
 	if (s->nheap == 0)
 		return 0;
 	r = &s->runs[s->heap[0]];
@@ -376,4 +401,150 @@ runsort_next(struct runsort *s, void *rec, struct err *e)
 	if (s->nheap > 0)
 		sift_down(s, 0);
 	return 1;
+}
+
+/* The merging thread: blocks of merged records, RUNSORT_AHEAD at most ahead. */
+static void *
+merger(void *arg)
+{
+	struct runsort *s = arg;
+	struct runsort_ahead *a = s->ahead;
+	size_t cap = AHEAD_BLOCK / s->size ? AHEAD_BLOCK / s->size : 1;
+
+	for (;;) {
+		struct err e;
+		size_t n = 0;
+		char *blk;
+		int rc = 1;
+
+		pthread_mutex_lock(&a->mu);
+		while (a->filled - a->taken == RUNSORT_AHEAD && !a->stop)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->stop) {
+			pthread_mutex_unlock(&a->mu);
+			return NULL;
+		}
+		blk = a->blk[a->filled % RUNSORT_AHEAD]; /* the reader is done with it */
+		pthread_mutex_unlock(&a->mu);
+
+		err_clear(&e);
+		while (n < cap && (rc = merge_next(s, blk + n * s->size, &e)) > 0)
+			n++;
+
+		pthread_mutex_lock(&a->mu);
+		if (rc < 0)
+			a->err = e;
+		a->n[a->filled % RUNSORT_AHEAD] = n;
+		if (n > 0)
+			a->filled++;
+		if (rc <= 0)
+			a->done = 1;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		if (rc <= 0)
+			return NULL;
+	}
+}
+
+/* Start the merging thread: 0, or -1 when none can be had (the reader merges). */
+static int
+ahead_start(struct runsort *s)
+{
+	struct runsort_ahead *a = s->ahead;
+	size_t cap = AHEAD_BLOCK / s->size ? AHEAD_BLOCK / s->size : 1;
+
+	if (a == NULL) {
+		a = s->ahead = xcalloc(1, sizeof(*a));
+		for (int i = 0; i < RUNSORT_AHEAD; i++)
+			a->blk[i] = xmalloc(cap * s->size);
+	}
+	a->filled = a->taken = 0;
+	a->done = a->stop = a->holding = 0;
+	a->pos = 0;
+	err_clear(&a->err);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	if (pthread_create(&a->thread, NULL, merger, s) != 0) {
+		pthread_cond_destroy(&a->cv);
+		pthread_mutex_destroy(&a->mu);
+		for (int i = 0; i < RUNSORT_AHEAD; i++)
+			free(a->blk[i]);
+		free(a);
+		s->ahead = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop the merging thread, if any, and free its blocks. */
+static void
+ahead_stop(struct runsort *s)
+{
+	struct runsort_ahead *a = s->ahead;
+
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	for (int i = 0; i < RUNSORT_AHEAD; i++)
+		free(a->blk[i]);
+	free(a);
+	s->ahead = NULL;
+}
+
+/* runsort_next through the merging thread's blocks. */
+static int
+ahead_next(struct runsort *s, void *rec, struct err *e)
+{
+	struct runsort_ahead *a = s->ahead;
+	size_t i;
+
+	if (!a->holding) {
+		pthread_mutex_lock(&a->mu);
+		while (a->filled == a->taken && !a->done)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->filled == a->taken) { /* done, and every block read */
+			pthread_mutex_unlock(&a->mu);
+			if (a->err.kind != ERR_NONE) {
+				*e = a->err;
+				return -1;
+			}
+			return 0;
+		}
+		pthread_mutex_unlock(&a->mu);
+		a->holding = 1;
+		a->pos = 0;
+	}
+	i = a->taken % RUNSORT_AHEAD;
+	memcpy(rec, a->blk[i] + a->pos * s->size, s->size);
+	if (++a->pos == a->n[i]) { /* the block goes back to the thread */
+		a->holding = 0;
+		pthread_mutex_lock(&a->mu);
+		a->taken++;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+	}
+	return 1;
+}
+
+int
+runsort_next(struct runsort *s, void *rec, struct err *e)
+{
+	if ((!s->finished && runsort_finish(s, e) < 0) || failed(s, e) < 0)
+		return -1;
+	/* Two runs or more: merged by a thread of its own (one run is read
+	 * as it is), from the first record after a rewind. */
+	if (s->ahead == NULL && !s->ahead_tried && s->nheap > 1) {
+		s->ahead_tried = 1;
+		if (ahead_start(s) < 0)
+			s->ahead = NULL; /* no thread: merged here */
+	}
+	if (s->ahead != NULL)
+		return ahead_next(s, rec, e);
+	return merge_next(s, rec, e);
 }

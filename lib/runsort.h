@@ -11,6 +11,9 @@
  * sorter on the same rows. A full buffer is sorted and written by a
  * second thread while the caller fills the other one (two buffers of mem
  * bytes): the caller reads and resolves while its records are sorted.
+ * Runs are merged by a thread of their own too, a few blocks ahead of
+ * runsort_next (RUNSORT_AHEAD): the caller that stores the records (SQLite,
+ * through a virtual table) no longer compares and copies them in between.
  *
  *   struct runsort s;
  *   runsort_init(&s, sizeof(rec), 4 << 20, cmp);
@@ -28,7 +31,8 @@
 
 #include "err.h"
 
-struct runsort_run; /* one sorted run being merged */
+struct runsort_run;   /* one sorted run being merged */
+struct runsort_ahead; /* the merging thread and its blocks */
 
 struct runsort {
 	size_t size;                            /* bytes per record */
@@ -54,6 +58,10 @@ struct runsort {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	/* The merge (two runs or more): by a thread from the first
+	 * runsort_next after a rewind on, NULL before and without one. */
+	struct runsort_ahead *ahead;
+	int ahead_tried; /* since the rewind: a thread was asked for */
 };
 
 /* Where the runs' files go: $TMPDIR, else /tmp. */

@@ -2,6 +2,7 @@
 #include "runsort.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -222,6 +223,76 @@ test_write_fails(void)
 	signal(SIGXFSZ, SIG_DFL);
 }
 
+/*
+ * The merge runs on a thread of its own, a few blocks ahead: a reader that
+ * stops early, rewinds or releases midway gets every record again, in
+ * order, and nothing hangs; a run that cannot be read back is an error.
+ */
+static void
+test_merge_ahead(void)
+{
+	enum { PER_RUN = 8192, RUNS = 5, N = PER_RUN * RUNS };
+	struct runsort s;
+	struct rec r, prev;
+	struct err e;
+	int rc, bad;
+	size_t i;
+
+	err_clear(&e);
+	runsort_init(&s, sizeof(r), PER_RUN * sizeof(r), cmp_full);
+	memset(&r, 0, sizeof(r));
+	for (uint32_t k = 0; k < N; k++) {
+		r.key = (k * 7919u) % 1013u;
+		r.tag = k;
+		CHECK_INT(runsort_add(&s, &r, &e), 0);
+	}
+	CHECK_INT(runsort_finish(&s, &e), 0);
+	CHECK_INT(s.nruns, RUNS);
+	/* A few records, then a rewind: the thread has blocks ready, or waits. */
+	for (i = 0; i < 10; i++)
+		CHECK_INT(runsort_next(&s, &r, &e), 1);
+	CHECK(s.ahead != NULL);
+	CHECK_INT(runsort_rewind(&s, &e), 0);
+	CHECK(s.ahead == NULL); /* stopped; the next read starts another */
+	for (i = 0; (rc = runsort_next(&s, &r, &e)) > 0; i++) {
+		if (i > 0 && cmp_full(&prev, &r) >= 0) {
+			CHECK(cmp_full(&prev, &r) < 0);
+			break;
+		}
+		prev = r;
+	}
+	CHECK_INT(rc, 0);
+	CHECK_INT(i, N);
+	CHECK_INT(runsort_next(&s, &r, &e), 0); /* and it stays at the end */
+	/* Stopped in the middle of a read (by a rewind, as by a release): nothing waits. */
+	CHECK_INT(runsort_rewind(&s, &e), 0);
+	CHECK_INT(runsort_next(&s, &r, &e), 1);
+	CHECK_INT(r.key, 0);
+	/* A run that cannot be read back: its next block fails in the thread. */
+	CHECK_INT(runsort_rewind(&s, &e), 0);
+	bad = open("/dev/null", O_WRONLY);
+	CHECK(bad >= 0 && dup2(bad, s.fd) == s.fd);
+	close(bad);
+	for (i = 0; (rc = runsort_next(&s, &r, &e)) > 0; i++)
+		;
+	CHECK_INT(rc, -1);
+	CHECK(i < N);
+	CHECK_INT(e.kind, ERR_IO);
+	CHECK_STR(e.msg, "temporary file: Bad file descriptor");
+	runsort_release(&s);
+	CHECK(s.ahead == NULL);
+
+	/* One run is read as it is: no thread. */
+	runsort_init(&s, sizeof(r), N * sizeof(r), cmp_full);
+	for (uint32_t k = 0; k < 100; k++) {
+		r.key = k;
+		CHECK_INT(runsort_add(&s, &r, &e), 0);
+	}
+	CHECK_INT(runsort_next(&s, &r, &e), 1);
+	CHECK(s.ahead == NULL);
+	runsort_release(&s);
+}
+
 int
 main(void)
 {
@@ -229,5 +300,6 @@ main(void)
 	T_RUN(test_runs);
 	T_RUN(test_no_file_left);
 	T_RUN(test_write_fails);
+	T_RUN(test_merge_ahead);
 	return t_status();
 }

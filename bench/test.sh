@@ -297,6 +297,43 @@ if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 	[ "$v" -gt 0 ] || fail "night 2 cancelled nothing night 1 accepted"
 	eq "$(grep -c ';pending;' "$T/peer/export1.csv")" 0 "night 1 left requests pending"
 	ok
+
+	t peer_agrees_with_two_readers
+	# A town large enough for the night to read its pending requests, and
+	# nocturne-status its export, with two threads each (past 65,536 and
+	# 16,384 requests: lib/db_night_pending.c, lib/export_parts.c), and for
+	# the sorts to spill runs that a thread merges: the same exports as the
+	# peer's all the same.
+	"$GEN" -o "$T/b" -r 150000 -f 4000 -c 7000 -k 3 -s 5 2>"$T/err" || fail "towngen: $(cat "$T/err")"
+	head -n 100001 "$T/b/requests.csv" >"$T/q1.csv"
+	{ head -n 1 "$T/b/requests.csv"; tail -n +100002 "$T/b/requests.csv"; } >"$T/q2.csv"
+	now1=$(sed -n '100001s/.*;//p' "$T/b/requests.csv")
+	: >"$T/err"
+	for k in families children activities openings; do
+		"$B/nocturne-import" -q --db "$T/big.db" "$k" "$T/b/$k.csv" 2>>"$T/err"
+	done
+	for i in 1 2; do
+		[ "$i" = 1 ] && now=$now1 || now="2024-09-01 22:00:00"
+		"$B/nocturne-import" -q --db "$T/big.db" requests "$T/q$i.csv" 2>>"$T/err"
+		"$B/nocturne-transmit" -vv --db "$T/big.db" --now "$now" 2>"$T/tx$i.err" ||
+			fail "night $i: $(tail -n 2 "$T/tx$i.err")"
+		"$B/nocturne-status" -vv --db "$T/big.db" --export "$T/m$i.csv" 2>"$T/st$i.err" ||
+			fail "export $i: $(tail -n 2 "$T/st$i.err")"
+	done
+	eq "$(cat "$T/err")" "" "nocturne's stderr"
+	grep -q "pending requests read by 2 threads" "$T/tx1.err" ||
+		fail "night 1: one reader: $(grep 'pending requests' "$T/tx1.err")"
+	grep -q "export: read by 2 threads" "$T/st2.err" ||
+		fail "export 2: one reader: $(grep 'export' "$T/st2.err")"
+	/usr/bin/python3 bench/peer.py "$T/b" "$T/q1.csv" "$now1" "$T/q2.csv" \
+		"2024-09-01 22:00:00" "$T/peer2" 2>"$T/err"
+	eq "$?" 0 "peer exit code ($(tail -n 2 "$T/err"))"
+	for i in 1 2; do
+		cmp -s "$T/m$i.csv" "$T/peer2/export$i.csv" ||
+			fail "night $i: exports differ: $(diff "$T/m$i.csv" "$T/peer2/export$i.csv" | head -n 4)"
+	done
+	eq "$(wc -l <"$T/m2.csv" | tr -d ' ')" 150001 "rows of the second export"
+	ok
 fi
 
 echo "$passed passed, $failed failed"

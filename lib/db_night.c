@@ -15,8 +15,7 @@
  * without the pending requests of the slot beside them.
  */
 static const char *const sql_text[ST_N] = {
-    [ST_PENDING] = "SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival,"
-                   " departure, submitted_at FROM request WHERE seq >= ?1 AND state = 'pending'",
+    [ST_PENDING] = NIGHT_SQL_PENDING,
     [ST_SLOT] = "SELECT seq, child_ref, submitted_at, state = 'waitlisted', position"
                 " FROM held WHERE activity_ref = ?1 AND day = ?2"
                 " AND (state = 'accepted' OR state = 'waitlisted')",
@@ -36,6 +35,38 @@ cmp_slot_order(const void *pa, const void *pb)
 	if (a->submitted_at != b->submitted_at)
 		return a->submitted_at < b->submitted_at ? -1 : 1;
 	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* An int32_t as 32 bits that compare as it does. */
+static uint64_t
+bits32(int32_t v)
+{
+	return (uint32_t)v ^ 0x80000000u;
+}
+
+/* cmp_slot_order's first part: the slot. */
+static uint64_t
+key_slot(const void *p)
+{
+	const struct rules_req *r = p;
+
+	return bits32(r->activity) << 32 | bits32(r->day);
+}
+
+/* cmp_change's whole order: the seq. */
+static uint64_t
+key_change(const void *p)
+{
+	return bits32(((const struct night_change *)p)->seq);
+}
+
+/* cmp_event's whole order: (seq, n). */
+static uint64_t
+key_event(const void *p)
+{
+	const struct night_event *ev = p;
+
+	return bits32(ev->seq) << 32 | bits32(ev->n);
 }
 
 /* The event table's key: (seq, n). */
@@ -104,6 +135,12 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 	runsort_init(&h->past, sizeof(struct night_change), NIGHT_SORT_MEM, cmp_change);
 	runsort_init(&h->held, sizeof(struct night_held), NIGHT_SORT_MEM, cmp_held);
 	runsort_init(&h->events, sizeof(struct night_event), NIGHT_SORT_MEM, cmp_event);
+	/* Radix sorts on these keys (runsort_keyed); held's key is too wide. */
+	runsort_keyed(&h->pending, key_slot);
+	runsort_keyed(&h->changes, key_change);
+	runsort_keyed(&h->mail, key_change);
+	runsort_keyed(&h->past, key_change);
+	runsort_keyed(&h->events, key_event);
 	if (db_cache_size(h->db, -NIGHT_CACHE_KIB, &h->cache_saved, e) < 0 ||
 	    db_night_sorted_register(h, e) < 0) {
 		db_night_close(h);
@@ -122,10 +159,18 @@ db_night_open(struct db *db, struct db_night **out, struct err *e)
 }
 
 void
+db_night_twin(struct db_night *h, struct db *twin)
+{
+	db_close(h->twin);
+	h->twin = twin;
+}
+
+void
 db_night_close(struct db_night *h)
 {
 	if (h == NULL)
 		return;
+	db_close(h->twin);
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(h->st[i]);
 	db_night_sorted_unregister(h);
@@ -194,8 +239,8 @@ db_night_fits32(long long v)
 	return v >= INT32_MIN && v <= INT32_MAX;
 }
 
-static int
-col_opt_int(sqlite3_stmt *st, int i, int none)
+int
+db_night_col_opt_int(sqlite3_stmt *st, int i, int none)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? none : sqlite3_column_int(st, i);
 }
@@ -226,11 +271,11 @@ db_night_activities(struct db_night *h, struct rules_activity **acts, size_t *n,
 		xgrow(acts, &cap, *n + 1, sizeof(**acts));
 		a = &(*acts)[(*n)++];
 		a->ref = (int32_t)ref;
-		a->capacity = col_opt_int(st, 1, -1);
+		a->capacity = db_night_col_opt_int(st, 1, -1);
 		a->waitlist = sqlite3_column_int(st, 2);
 		a->promote_days = sqlite3_column_int(st, 3);
-		a->hours_from = col_opt_int(st, 4, RULES_NO_TIME);
-		a->hours_to = col_opt_int(st, 5, RULES_NO_TIME);
+		a->hours_from = db_night_col_opt_int(st, 4, RULES_NO_TIME);
+		a->hours_to = db_night_col_opt_int(st, 5, RULES_NO_TIME);
 		if (a->hours_to == RULES_NO_TIME)
 			a->hours_from = RULES_NO_TIME;
 		a->deadline_days = sqlite3_column_int(st, 6);
@@ -338,71 +383,6 @@ db_night_next_from(const struct db_night *h)
 	return h->next_from;
 }
 
-/*
- * Read every pending request of the batch (submitted at or before cutoff)
- * into h->pending, in the table's order, and find the batch's next_from on
- * the way: the lowest seq of those that stay pending, submitted after the
- * cutoff, else one past the highest seq. One scan of the pending rows: a
- * query of its own for next_from read the whole table again when nothing
- * stays pending, as on most nights (the 4M night's read phase: 2.0-2.1 s
- * instead of 2.2-2.8 s; at 100k the pages it read first were simply read
- * by this scan instead).
- */
-static int
-read_pending(struct db_night *h, int64_t cutoff, struct err *e)
-{
-	sqlite3_stmt *st = h->st[ST_PENDING];
-	struct rules_req r;
-	int64_t late = INT64_MAX;
-	int rc;
-
-	sqlite3_bind_int64(st, 1, h->from);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(st, 0), child = sqlite3_column_int64(st, 1),
-		          act = sqlite3_column_int64(st, 2), day = sqlite3_column_int64(st, 3);
-		int64_t submitted_at = sqlite3_column_int64(st, 7);
-
-		if (submitted_at > cutoff) { /* stays pending (any plan's order) */
-			if (seq < late)
-				late = seq;
-			continue;
-		}
-		if (!db_night_fits32(seq) || !db_night_fits32(child) || !db_night_fits32(act) ||
-		    !db_night_fits32(day)) {
-			sqlite3_reset(st);
-			return err_set(e, ERR_INTERNAL, "request %lld: a key is out of range", seq);
-		}
-		memset(&r, 0, sizeof(r));
-		r.seq = (int32_t)seq;
-		r.child = (int32_t)child;
-		r.activity = (int32_t)act;
-		r.day = (int32_t)day;
-		r.action = sqlite3_column_int(st, 4) ? RULES_CANCEL : RULES_RESERVE;
-		r.arrival = (int16_t)col_opt_int(st, 5, RULES_NO_TIME);
-		r.departure = (int16_t)col_opt_int(st, 6, RULES_NO_TIME);
-		r.submitted_at = submitted_at;
-		r.state = RULES_PENDING;
-		if (runsort_add(&h->pending, &r, e) < 0) {
-			sqlite3_reset(st);
-			return err_prefix(e, "sort the pending requests");
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(h->db, e, "read pending requests");
-	if (late == INT64_MAX) {
-		long long max;
-
-		if (db_night_query_int(h, "SELECT coalesce(max(seq), 0) FROM request", &max, e) < 0)
-			return -1;
-		late = max + 1;
-	}
-	h->next_from = late;
-	if (runsort_finish(&h->pending, e) < 0)
-		return err_prefix(e, "sort the pending requests");
-	return 0;
-}
-
 int
 db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, struct err *e)
 {
@@ -412,7 +392,7 @@ db_night_pending_next(struct db_night *h, int64_t cutoff, struct rules_req *r, s
 		return 0;
 	if (h->reading == 0) {
 		h->reading = 1;
-		if (read_pending(h, cutoff, e) < 0) {
+		if (db_night_read_pending(h, cutoff, e) < 0) {
 			h->reading = 2;
 			return -1;
 		}
@@ -483,7 +463,7 @@ db_night_slot_reservations(struct db_night *h, int32_t activity, int32_t day,
 		r->submitted_at = sqlite3_column_int64(st, 2);
 		r->action = RULES_RESERVE;
 		r->state = sqlite3_column_int(st, 3) ? RULES_WAITLISTED : RULES_ACCEPTED;
-		r->position = r->state == RULES_WAITLISTED ? col_opt_int(st, 4, 0) : 0;
+		r->position = r->state == RULES_WAITLISTED ? db_night_col_opt_int(st, 4, 0) : 0;
 		r->arrival = r->departure = RULES_NO_TIME;
 	}
 	sqlite3_reset(st);

@@ -38,6 +38,12 @@ struct db_night_slot {
 /* Prepare the statements. Free with db_night_close() (NULL is fine). */
 int db_night_open(struct db *db, struct db_night **out, struct err *e);
 void db_night_close(struct db_night *h);
+/*
+ * A twin of the night's connection (db.h: db_twin_open before the night's
+ * read transaction began), for a second thread reading half of the pending
+ * requests when there are many (db_night_pending.c). h owns it from now on.
+ */
+void db_night_twin(struct db_night *h, struct db *twin);
 
 /*
  * Number the batch, one past the highest so far (*batch_id), and keep what

@@ -11,6 +11,11 @@
 #include "db_night.h"
 #include "runsort.h"
 
+/* The pending requests of seq in [?1, ?2) (db_night_pending.c). */
+#define NIGHT_SQL_PENDING                                                                          \
+	"SELECT seq, child_ref, activity_ref, day, action = 'cancel', arrival, departure,"         \
+	" submitted_at FROM request WHERE seq >= ?1 AND seq < ?2 AND state = 'pending'"
+
 enum {
 	ST_PENDING,
 	ST_SLOT,
@@ -104,6 +109,7 @@ struct db_night {
 	/* The batch row's ran_at, started_at and delivery (db_night_new_batch). */
 	int64_t batch_now, batch_wall;
 	int batch_deliver;
+	struct db *twin; /* NULL, or a twin for the pending requests' read (db_night_twin) */
 };
 
 /*
@@ -113,6 +119,14 @@ struct db_night {
  */
 int db_night_sorted_register(struct db_night *h, struct err *e);
 void db_night_sorted_unregister(struct db_night *h);
+
+/*
+ * Read every pending request of the batch (submitted at or before cutoff)
+ * into h->pending, and find the batch's next_from (db_night_pending.c).
+ */
+int db_night_read_pending(struct db_night *h, int64_t cutoff, struct err *e);
+/* col i of st, or none when NULL. */
+int db_night_col_opt_int(sqlite3_stmt *st, int i, int none);
 
 /* Run one-shot SQL returning a single integer. */
 int db_night_query_int(struct db_night *h, const char *sql, long long *v, struct err *e);

@@ -11,6 +11,9 @@
 #include "log.h"
 #include "when.h"
 
+/* The page cache of the pending requests' second reader, in KiB: it reads each page once. */
+#define NIGHT_TWIN_CACHE_KIB 1024
+
 /* Everything one batch holds in memory; released by night_free(). */
 struct night {
 	struct db_night *h;
@@ -230,12 +233,31 @@ resolve_all(struct night *n, struct err *e)
 	return 0;
 }
 
+/*
+ * A second connection for the read of the pending requests, looking at the
+ * database before the night's snapshot is taken (db_twin_open): NULL when
+ * none can be had (one reader then).
+ */
+static struct db *
+night_twin(struct db *db)
+{
+	struct db *twin;
+	struct err why;
+
+	if (db_twin_open(db, &twin, NIGHT_TWIN_CACHE_KIB, &why) < 0) {
+		log_debug("pending requests: one reader (%s)", why.msg);
+		return NULL;
+	}
+	return twin;
+}
+
 int
 night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
               struct err *e)
 {
 	struct night n;
 	struct timespec write_t0;
+	struct db *twin;
 	int64_t started = when_now();
 	memset(&n, 0, sizeof(n));
 	when_mark(&n.t0);
@@ -257,10 +279,17 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	 * request's state (notify's bookkeeping is merged by the UPDATE itself).
 	 * Requests inserted after the snapshot stay pending for the next night.
 	 */
-	if (db_begin_read(db, e) < 0)
+	twin = night_twin(db);
+	if (db_begin_read(db, e) < 0) {
+		db_close(twin);
 		return -1;
-	if (db_night_open(db, &n.h, e) < 0 || db_night_activities(n.h, &n.acts, &n.nacts, e) < 0 ||
-	    load_open_days(&n, e) < 0)
+	}
+	if (db_night_open(db, &n.h, e) < 0) {
+		db_close(twin);
+		goto fail;
+	}
+	db_night_twin(n.h, twin);
+	if (db_night_activities(n.h, &n.acts, &n.nacts, e) < 0 || load_open_days(&n, e) < 0)
 		goto fail;
 	if (cfg->refuse_debtor && db_night_debtors(n.h, &n.debtors, &n.ndebtors, e) < 0)
 		goto fail;

@@ -74,6 +74,13 @@ stop_thread(struct runsort *s)
 
 static void ahead_stop(struct runsort *s);
 
+/* The keyed sort's scratch: a buffer's worth of records. */
+static size_t
+scratch_size(const struct runsort *s)
+{
+	return s->cap * s->size;
+}
+
 void
 runsort_release(struct runsort *s)
 {
@@ -86,9 +93,16 @@ runsort_release(struct runsort *s)
 	free(s->heap);
 	bigmem_free(s->buf, s->cap * s->size);
 	bigmem_free(s->spare, s->cap * s->size);
+	if (s->scratch != NULL)
+		bigmem_free(s->scratch, scratch_size(s));
 	if (s->fd >= 0)
 		close(s->fd);
-	runsort_init(s, s->size, s->cap * s->size, s->cmp);
+	{
+		uint64_t (*key)(const void *) = s->key;
+
+		runsort_init(s, s->size, s->cap * s->size, s->cmp);
+		s->key = key;
+	}
 }
 
 const char *
@@ -125,6 +139,91 @@ new_run(struct runsort *s)
 	return r;
 }
 
+void
+runsort_keyed(struct runsort *s, uint64_t (*key)(const void *))
+{
+	s->key = key;
+}
+
+/*
+ * buf's n records by key (LSD radix, a byte a pass, the passes whose byte
+ * is the same in every record skipped), then each run of equal keys by
+ * cmp. The records move through the scratch (n records) and back.
+ */
+static void
+sort_keyed(const struct runsort *s, char *buf, size_t n)
+{
+	size_t size = s->size, count[8][256];
+	char *src = buf, *dst = s->scratch;
+	uint64_t first = s->key(buf);
+
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = s->key(buf + i * size);
+
+		for (int b = 0; b < 8; b++)
+			count[b][(k >> (8 * b)) & 0xff]++;
+	}
+	for (int b = 0; b < 8; b++) {
+		size_t at = 0;
+
+		if (count[b][(first >> (8 * b)) & 0xff] == n)
+			continue; /* the same byte everywhere */
+		for (int v = 0; v < 256; v++) {
+			size_t c = count[b][v];
+
+			count[b][v] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const char *rec = src + i * size;
+			size_t to = count[b][(s->key(rec) >> (8 * b)) & 0xff]++;
+
+			memcpy(dst + to * size, rec, size);
+		}
+		{
+			char *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != buf)
+		memcpy(buf, src, n * size);
+	/* Equal keys: by cmp, unless already in order. */
+	for (size_t i = 0; i < n;) {
+		uint64_t k = s->key(buf + i * size);
+		size_t j = i + 1;
+		int sorted = 1;
+
+		while (j < n && s->key(buf + j * size) == k) {
+			if (sorted && s->cmp(buf + (j - 1) * size, buf + j * size) > 0)
+				sorted = 0;
+			j++;
+		}
+		if (!sorted)
+			qsort(buf + i * size, j - i, size, s->cmp);
+		i = j;
+	}
+}
+
+/*
+ * Sort n records of buf: by key and cmp (runsort_keyed), or by cmp. One
+ * sort at a time uses the scratch: the spilling thread's, or after it the
+ * last run's (runsort_finish).
+ */
+static void
+sort_buf(struct runsort *s, char *buf, size_t n)
+{
+	if (s->key != NULL && n > 1) {
+		if (s->scratch == NULL)
+			s->scratch = bigmem_alloc(scratch_size(s));
+		sort_keyed(s, buf, n);
+	} else {
+		qsort(buf, n, s->size, s->cmp);
+	}
+}
+
 /* Sort n records of buf and write them at record first of the file. */
 static int
 write_run(struct runsort *s, char *buf, size_t n, uint64_t first, struct err *e)
@@ -133,7 +232,7 @@ write_run(struct runsort *s, char *buf, size_t n, uint64_t first, struct err *e)
 	size_t len = n * s->size;
 	off_t off = (off_t)(first * s->size);
 
-	qsort(buf, n, s->size, s->cmp);
+	sort_buf(s, buf, n);
 	while (len > 0) {
 		ssize_t w = pwrite(s->fd, p, len, off);
 		if (w < 0 && errno == EINTR)
@@ -348,7 +447,7 @@ runsort_finish(struct runsort *s, struct err *e)
 	if (s->n > 0) { /* the last records stay in memory: one more run */
 		struct runsort_run *r;
 
-		qsort(s->buf, s->n, s->size, s->cmp);
+		sort_buf(s, s->buf, s->n);
 		r = new_run(s);
 		r->blk = s->buf;
 		r->nblk = s->n;

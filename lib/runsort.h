@@ -37,10 +37,12 @@ struct runsort_ahead; /* the merging thread and its blocks */
 struct runsort {
 	size_t size;                            /* bytes per record */
 	int (*cmp)(const void *, const void *); /* a total order (ties: any order) */
-	char *buf;                              /* records in memory */
-	size_t n, cap;                          /* records in buf, room for */
-	int fd;                                 /* the runs' file, -1 until the first spill */
-	uint64_t written;                       /* records in the file */
+	uint64_t (*key)(const void *); /* NULL, or the order's first part (runsort_keyed) */
+	char *scratch;                 /* the keyed sort's second buffer, for cap records */
+	char *buf;                     /* records in memory */
+	size_t n, cap;                 /* records in buf, room for */
+	int fd;                        /* the runs' file, -1 until the first spill */
+	uint64_t written;              /* records in the file */
 	struct runsort_run *runs;
 	size_t nruns, runs_cap;
 	size_t *heap; /* the merge: runs by their current record */
@@ -73,6 +75,16 @@ const char *runsort_dir(void);
  */
 void runsort_init(struct runsort *s, size_t size, size_t mem,
                   int (*cmp)(const void *, const void *));
+
+/*
+ * For a sort whose order begins with what fits 64 bits (a slot, a seq):
+ * key(a) < key(b) must imply cmp(a, b) < 0. A buffer is then sorted by key
+ * with a radix sort (stable, a pass per byte that varies), and each run of
+ * equal keys by cmp, left as it is when already in order: the night's
+ * requests come in seq order, most of a slot's already in time order.
+ * Before the first runsort_add.
+ */
+void runsort_keyed(struct runsort *s, uint64_t (*key)(const void *));
 
 /*
  * Add one record (copied). -1 (ERR_IO) when a run cannot be written: the

@@ -293,6 +293,80 @@ test_merge_ahead(void)
 	runsort_release(&s);
 }
 
+/* A record whose order's first part is a 64-bit key (runsort_keyed). */
+struct wide {
+	uint64_t key;
+	uint32_t tag;
+	uint32_t pad;
+};
+
+static int
+cmp_wide(const void *pa, const void *pb)
+{
+	const struct wide *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->tag > b->tag) - (a->tag < b->tag);
+}
+
+static uint64_t
+key_wide(const void *p)
+{
+	return ((const struct wide *)p)->key;
+}
+
+/*
+ * Keyed: the same order as cmp alone, whatever bytes of the key vary, with
+ * runs of equal keys already in order or not (tags added descending).
+ */
+static void
+keyed_case(size_t n, uint64_t mask, int descending, size_t mem)
+{
+	struct runsort s;
+	struct wide *want = xmalloc(n * sizeof(*want)), got;
+	struct err e;
+	size_t i;
+	int rc;
+
+	err_clear(&e);
+	srand((unsigned)(n + mask % 1000 + (unsigned)descending));
+	runsort_init(&s, sizeof(struct wide), mem, cmp_wide);
+	runsort_keyed(&s, key_wide);
+	for (i = 0; i < n; i++) {
+		want[i].key = (((uint64_t)(unsigned)rand() << 33) ^ ((uint64_t)(unsigned)rand() << 7) ^
+		               (uint64_t)(unsigned)rand()) &
+		              mask;
+		want[i].tag = (uint32_t)(descending ? n - i : i);
+		want[i].pad = 0;
+		CHECK_INT(runsort_add(&s, &want[i], &e), 0);
+	}
+	qsort(want, n, sizeof(*want), cmp_wide);
+	for (i = 0; (rc = runsort_next(&s, &got, &e)) > 0 && i < n; i++)
+		if (got.key != want[i].key || got.tag != want[i].tag) {
+			CHECK(got.key == want[i].key && got.tag == want[i].tag);
+			break;
+		}
+	CHECK_INT(rc, i < n ? 1 : 0);
+	CHECK_INT(i, n);
+	runsort_release(&s);
+	free(want);
+}
+
+static void
+test_keyed(void)
+{
+	/* Keys over the whole 64 bits; few keys (long runs of equals) */
+	keyed_case(50000, UINT64_MAX, 0, 1 << 20);
+	keyed_case(50000, 0xF00000000000000Full, 1, 1 << 20);
+	keyed_case(50000, 0x0700000000000700ull, 0, 1 << 20);
+	/* one key for all: no pass, only the runs of equals */
+	keyed_case(3000, 0, 1, 1 << 20);
+	/* spilled runs, sorted by the second thread */
+	keyed_case(200000, 0xFFFFull, 1, 16000 * sizeof(struct wide));
+	keyed_case(1, UINT64_MAX, 0, 1 << 20);
+}
+
 int
 main(void)
 {
@@ -301,5 +375,6 @@ main(void)
 	T_RUN(test_no_file_left);
 	T_RUN(test_write_fails);
 	T_RUN(test_merge_ahead);
+	T_RUN(test_keyed);
 	return t_status();
 }

@@ -138,9 +138,17 @@ struct db_keys {
  */
 int db_import_add_keys(struct db_import *d, struct db_keys *k, struct err *e);
 
-/* Insert a new pending request as seq (its key added before or after). 0 or -1. */
+/*
+ * Insert a new pending request as seq (its key added before or after). The
+ * request is stored with the next ones, a few at a time (db_import.c):
+ * every function here that reads or changes the requests stores those
+ * waiting first, and db_import_flush stores them before the commit. r's
+ * strings are copied. 0 or -1 (for the request or those waiting with it).
+ */
 int db_import_add_request(struct db_import *d, const struct db_request *r, int64_t seq,
                           struct err *e);
+/* Store the requests still waiting (db_import_add_request). 0 or -1. */
+int db_import_flush(struct db_import *d, struct err *e);
 /*
  * Take back the request this import inserted as seq, its id found taken
  * when its key came to be added: 1 and *out as it was (strings as a get's),

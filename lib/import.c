@@ -309,7 +309,7 @@ import_run(struct db *db, enum import_kind kind, struct csvin *in, const struct 
 	     db_import_max_seq(r.d, &r.base_seq, e) < 0))
 		goto out;
 	r.next_seq = r.base_seq + 1;
-	if (rows(&r, e) < 0)
+	if (rows(&r, e) < 0 || db_import_flush(r.d, e) < 0)
 		goto out;
 	if (o->rejects && fflush(o->rejects) != 0) {
 		rejects_io(&r, e);

@@ -225,6 +225,11 @@ expect_rc 0
 PIPED=$(rows_of)
 expect_contains "$PIPED" "B1:2:" "stored"
 expect_eq "$(q "SELECT count(*) FROM request WHERE request_id LIKE 'B%'")" 2000 "rows stored"
+# Each row as the file has it, in its order: stored 32 to a statement
+# (db_import.c), the last 16 one by one.
+want=$(awk 'BEGIN { for (i = 1; i <= 2000; i++)
+	printf "%sB%d:%d:%d:reserve:1575194400", (i > 1 ? " " : ""), i, i % 2 + 1, 18232 + i % 5 }')
+expect_eq "$PIPED" "$want" "the rows, in the file's order"
 DB=$T/serial.db
 imp --rejects rej.csv requests good.csv
 expect_rc 0

@@ -338,20 +338,6 @@ db_status_export_part(const struct db_status_export *x, struct db *conn, long lo
 	return db_row_each(conn, st, export_row_cb, &c, "read requests", e) < 0 ? -1 : 0;
 }
 
-int
-db_status_export(struct db *db, long long batch_id,
-                 int (*fn)(const struct export_row *r, void *arg), void *arg, struct err *e)
-{
-	struct db_status_export *x;
-	int rc;
-
-	if (db_status_export_open(db, batch_id, &x, e) < 0)
-		return -1;
-	rc = db_status_export_part(x, db, x->first, x->last + 1, fn, arg, e);
-	db_status_export_close(x);
-	return rc;
-}
-
 static int
 slot_row(sqlite3_stmt *st, void *ctx)
 {

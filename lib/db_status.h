@@ -123,18 +123,12 @@ int db_status_batch_exists(struct db *db, long long batch_id, struct err *e);
 
 /*
  * The export rows (contract section 5) in import order: every request, or
- * with batch_id > 0 those whose current batch_id is batch_id. Streams; returns
- * 0 or -1.
- */
-int db_status_export(struct db *db, long long batch_id,
-                     int (*fn)(const struct export_row *r, void *arg), void *arg, struct err *e);
-
-/*
- * The same rows read in parts, by ranges of import order, on db or on a
- * twin of it (db.h) from another thread: db_status_export_open reads what
- * every part needs (the ids the rows name, the range of seq) once, in
- * db's read transaction; db_status_export_part gives the rows whose seq
- * is in [from, to), in order, read through conn. Parts read on different
+ * with batch_id > 0 those whose current batch_id is batch_id, read in
+ * parts, by ranges of import order, on db or on a twin of it (db.h) from
+ * another thread (export_parts.h): db_status_export_open reads what every
+ * part needs (the ids the rows name, the range of seq) once, in db's read
+ * transaction; db_status_export_part gives the rows whose seq is in
+ * [from, to), in order, read through conn. Parts read on different
  * connections may run at once; the export is only read by them.
  */
 struct db_status_export;

@@ -443,19 +443,25 @@ data_version(struct db *db, long long *v, struct err *e)
 	return 0;
 }
 
-int
-db_twin_open(struct db *db, struct db **twin, int cache_kib, struct err *e)
+struct db *
+db_twin_open(struct db *db, const char *what)
 {
-	if (db_open(twin, db->path, db->busy_ms, db->readonly ? DB_OPEN_READONLY : DB_OPEN_EXISTING,
-	            e) < 0)
-		return -1;
-	if ((cache_kib > 0 && db_cache_size(*twin, -(long long)cache_kib, NULL, e) < 0) ||
-	    data_version(*twin, &(*twin)->version, e) < 0) {
-		db_close(*twin);
-		*twin = NULL;
-		return -1;
+	struct db *twin;
+	struct err e;
+
+	if (db_open(&twin, db->path, db->busy_ms,
+	            db->readonly ? DB_OPEN_READONLY : DB_OPEN_EXISTING, &e) < 0) {
+		log_debug("%s: one reader (%s)", what, e.msg);
+		return NULL;
 	}
-	return 0;
+	twin->twin_of = what;
+	if (db_cache_size(twin, -(long long)DB_TWIN_CACHE_KIB, NULL, &e) < 0 ||
+	    data_version(twin, &twin->version, &e) < 0) {
+		log_debug("%s: one reader (%s)", what, e.msg);
+		db_close(twin);
+		return NULL;
+	}
+	return twin;
 }
 
 int
@@ -470,6 +476,8 @@ db_twin_join(struct db *twin, struct err *e)
 		return -1;
 	}
 	if (v != twin->version) {
+		log_debug("%s: one reader (a commit came before the second reader began)",
+		          twin->twin_of);
 		db_rollback(twin);
 		return 0;
 	}

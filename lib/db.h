@@ -99,24 +99,29 @@ int db_open(struct db **out, const char *path, int busy_ms, enum db_open_mode mo
 int db_open_sibling(struct db *db, struct db **out, int cache_kib, struct err *e);
 /*
  * A twin: a second connection reading the very snapshot db reads, for a
- * second thread of one view (the export of nocturne-status). SQLite
- * without its snapshot API cannot open a read transaction at another
- * connection's snapshot, so the twin proves it instead:
+ * second thread of one view (the export of nocturne-status, the night's
+ * read of its pending requests). SQLite without its snapshot API cannot
+ * open a read transaction at another connection's snapshot, so the twin
+ * proves it instead:
  *
- *   db_twin_open(db, &twin, kib, e);  before db's read transaction begins
- *   db_begin_read(db, e); ...read...   db's snapshot is taken by its first read
- *   db_twin_join(twin, e);             1: twin is in a read transaction of
- *                                      that same snapshot
+ *   twin = db_twin_open(db, "export");  before db's read transaction begins
+ *   db_begin_read(db, e); ...read...     db's snapshot is taken by its first read
+ *   db_twin_join(twin, e);               1: twin is in a read transaction of
+ *                                        that same snapshot
  *
  * The twin reads PRAGMA data_version when it opens and again in the read
  * transaction join begins: the same value means no other connection
  * committed in between, so db's snapshot, taken between the two, is the
  * twin's. 0: a commit came between (the twin is then in no transaction;
- * read without it), -1 on an error. The twin opens in db's own mode
- * (read-only for nocturne-status), with a page cache of cache_kib KiB.
- * Close it with db_close (it ends its transaction).
+ * read without it), -1 on an error. A view can always do without its
+ * twin: db_twin_open gives NULL when none can be had, and both say why
+ * under -vv, naming the view (what). The twin opens in db's own mode
+ * (read-only for nocturne-status), with a page cache of DB_TWIN_CACHE_KIB
+ * (it reads each page once). Close it with db_close (it ends its
+ * transaction); NULL is fine.
  */
-int db_twin_open(struct db *db, struct db **twin, int cache_kib, struct err *e);
+#define DB_TWIN_CACHE_KIB 1024
+struct db *db_twin_open(struct db *db, const char *what);
 int db_twin_join(struct db *twin, struct err *e);
 
 /*

@@ -39,6 +39,7 @@ struct db {
 	int writing;              /* this connection holds writer->lock */
 	int readonly;             /* opened DB_OPEN_READONLY */
 	long long version;        /* a twin's data_version before db's snapshot (db_twin_open) */
+	const char *twin_of;      /* a twin's view, for -vv */
 };
 
 /*

@@ -11,7 +11,6 @@
 
 #include "buf.h"
 #include "csvout.h"
-#include "log.h"
 
 struct parts {
 	const struct db_status_export *x;
@@ -187,10 +186,8 @@ export_parts(const struct db_status_export *x, struct db *db, struct db *twin, F
 	joined = db_twin_join(twin, e);
 	if (joined < 0)
 		return -1;
-	if (joined == 0) {
-		log_debug("export: a commit came before the second reader began: one reader");
+	if (joined == 0)
 		return export_alone(x, db, out, mode, e);
-	}
 	if (share_init(&mine, &p, db, 0) < 0 || share_init(&other, &p, twin, 1) < 0) {
 		share_release(&mine);
 		db_rollback(twin);

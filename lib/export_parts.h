@@ -13,7 +13,7 @@
  *
  *   export_begin(&w, out, mode);            the header row
  *   db_status_export_open(db, batch, &x, e);
- *   export_parts(x, db, twin, out, mode, e); twin: NULL, or db_twin_open'ed
+ *   export_parts(x, db, twin, out, mode, e); twin: db_twin_open'ed (or NULL)
  *                                           before db's read transaction
  *   db_status_export_close(x);
  *
@@ -35,9 +35,6 @@
 
 /* Requests per part: about 1.3 MB of text each in memory, two at a time. */
 #define EXPORT_PART 16384
-
-/* The twin's page cache, in KiB: its parts' pages are read once. */
-#define EXPORT_TWIN_CACHE_KIB 1024
 
 int export_parts(const struct db_status_export *x, struct db *db, struct db *twin, FILE *out,
                  enum export_mode mode, struct err *e);

@@ -11,9 +11,6 @@
 #include "log.h"
 #include "when.h"
 
-/* The page cache of the pending requests' second reader, in KiB: it reads each page once. */
-#define NIGHT_TWIN_CACHE_KIB 1024
-
 /* Everything one batch holds in memory; released by night_free(). */
 struct night {
 	struct db_night *h;
@@ -233,24 +230,6 @@ resolve_all(struct night *n, struct err *e)
 	return 0;
 }
 
-/*
- * A second connection for the read of the pending requests, looking at the
- * database before the night's snapshot is taken (db_twin_open): NULL when
- * none can be had (one reader then).
- */
-static struct db *
-night_twin(struct db *db)
-{
-	struct db *twin;
-	struct err why;
-
-	if (db_twin_open(db, &twin, NIGHT_TWIN_CACHE_KIB, &why) < 0) {
-		log_debug("pending requests: one reader (%s)", why.msg);
-		return NULL;
-	}
-	return twin;
-}
-
 int
 night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night_result *res,
               struct err *e)
@@ -279,7 +258,9 @@ night_resolve(struct db *db, const struct config *cfg, int64_t now, struct night
 	 * request's state (notify's bookkeeping is merged by the UPDATE itself).
 	 * Requests inserted after the snapshot stay pending for the next night.
 	 */
-	twin = night_twin(db);
+	/* The second reader of the pending requests looks before the snapshot
+	 * is taken (db_night_pending.c). */
+	twin = db_twin_open(db, "pending requests");
 	if (db_begin_read(db, e) < 0) {
 		db_close(twin);
 		return -1;

@@ -399,20 +399,6 @@ export_view(struct db *db, void *arg, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-/* The twin (db.h) of an export, opened before db's snapshot; NULL: one reader. */
-static struct db *
-export_twin(struct db *db)
-{
-	struct db *twin;
-	struct err why;
-
-	if (db_twin_open(db, &twin, EXPORT_TWIN_CACHE_KIB, &why) < 0) {
-		log_debug("export: one reader (%s)", why.msg);
-		return NULL;
-	}
-	return twin;
-}
-
 static int
 export_with(struct db *db, struct db *twin, long long batch_id, int raw, FILE *out, struct err *e)
 {
@@ -424,7 +410,7 @@ export_with(struct db *db, struct db *twin, long long batch_id, int raw, FILE *o
 int
 status_export(struct db *db, long long batch_id, int raw, FILE *out, struct err *e)
 {
-	struct db *twin = export_twin(db);
+	struct db *twin = db_twin_open(db, "export");
 	int rc = export_with(db, twin, batch_id, raw, out, e);
 
 	db_close(twin);
@@ -489,7 +475,7 @@ export_to(struct db *db, FILE *fp, void *arg, struct err *e)
 int
 status_export_file(struct db *db, long long batch_id, int raw, const char *path, struct err *e)
 {
-	struct export_file a = {export_twin(db), batch_id, raw};
+	struct export_file a = {db_twin_open(db, "export"), batch_id, raw};
 	int rc = write_atomically(db, path, a.twin == NULL, export_to, &a, e);
 
 	db_close(a.twin);

@@ -92,8 +92,10 @@ static int export(int with_twin, long long batch, enum db_open_mode mode, struct
 	o->fp = open_memstream(&o->p, &o->n);
 	if (db_open(&db, path, 1000, mode, e) < 0)
 		return -1;
-	if (with_twin && db_twin_open(db, &twin, 1024, e) < 0)
+	if (with_twin && (twin = db_twin_open(db, "export")) == NULL) {
+		err_set(e, ERR_INTERNAL, "no twin");
 		goto done;
+	}
 	if (db_begin_read(db, e) < 0)
 		goto done;
 	if (db_status_export_open(db, batch, &x, e) == 0) {
@@ -173,7 +175,7 @@ test_read_only(void)
 	struct err e;
 
 	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_READONLY, &e), 0);
-	CHECK_INT(db_twin_open(db, &twin, 0, &e), 0);
+	CHECK((twin = db_twin_open(db, "export")) != NULL);
 	CHECK_INT(twin->readonly, 1);
 	CHECK(sqlite3_db_readonly(twin->sql, "main") == 1);
 	db_close(twin);
@@ -198,7 +200,7 @@ test_a_commit_between(void)
 	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_EXISTING, &e), 0);
 	CHECK_INT(db_open(&w, path, 1000, DB_OPEN_EXISTING, &e), 0);
 	/* none: the twin joins */
-	CHECK_INT(db_twin_open(db, &twin, 0, &e), 0);
+	CHECK((twin = db_twin_open(db, "export")) != NULL);
 	CHECK_INT(db_begin_read(db, &e), 0);
 	CHECK_INT(t_db_int(db, "SELECT count(*) FROM request"), ROWS);
 	CHECK_INT(db_twin_join(twin, &e), 1);
@@ -206,7 +208,7 @@ test_a_commit_between(void)
 	db_close(twin);
 	db_rollback(db);
 	/* one, by another connection: it does not */
-	CHECK_INT(db_twin_open(db, &twin, 0, &e), 0);
+	CHECK((twin = db_twin_open(db, "export")) != NULL);
 	exec(w, "INSERT INTO request(request_id, child_ref, activity_ref, day, action,"
 	        " submitted_at) VALUES ('late', 1, 1, 19000, 'reserve', 1700000000)");
 	CHECK_INT(db_begin_read(db, &e), 0);
@@ -251,7 +253,7 @@ write_fails(size_t limit)
 	FILE *fp = fopencookie(&f, "w", io);
 
 	CHECK_INT(db_open(&db, path, 1000, DB_OPEN_EXISTING, &e), 0);
-	CHECK_INT(db_twin_open(db, &twin, 0, &e), 0);
+	CHECK((twin = db_twin_open(db, "export")) != NULL);
 	CHECK_INT(db_begin_read(db, &e), 0);
 	CHECK_INT(db_status_export_open(db, 0, &x, &e), 0);
 	setvbuf(fp, NULL, _IONBF, 0);

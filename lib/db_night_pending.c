@@ -28,6 +28,7 @@
 
 #include "db_night_int.h"
 #include "log.h"
+#include "ring.h"
 #include "when.h"
 
 /* Rows of seq to look at before a second thread reads half of them. */
@@ -104,42 +105,24 @@ struct upper {
 	struct db *twin;
 	sqlite3_stmt *st;
 	int64_t lo, hi, cutoff, late;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct rules_req *blk[PENDING_AHEAD];
-	size_t n[PENDING_AHEAD];
-	unsigned long filled, taken; /* blocks filled by the reader, taken by the night */
-	size_t fill;                 /* rows in block filled % PENDING_AHEAD so far */
-	int done, stop;
-	struct err err; /* the reader's failure */
+	struct ring ring;       /* its rows, to the night (ring.h) */
+	struct rules_req *fill; /* the block being filled, NULL once the night stopped it */
+	size_t n;               /* its rows so far */
 };
-
-/* A full block (or the last) goes to the night; wait for a free one. */
-static int
-hand_over(struct upper *u)
-{
-	int go;
-
-	pthread_mutex_lock(&u->mu);
-	u->n[u->filled % PENDING_AHEAD] = u->fill;
-	u->filled++;
-	pthread_cond_broadcast(&u->cv);
-	while (u->filled - u->taken == PENDING_AHEAD && !u->stop)
-		pthread_cond_wait(&u->cv, &u->mu);
-	go = !u->stop;
-	pthread_mutex_unlock(&u->mu);
-	u->fill = 0;
-	return go ? 0 : -1;
-}
 
 static int
 add_block(void *arg, const struct rules_req *r, struct err *e)
 {
 	struct upper *u = arg;
 
-	u->blk[u->filled % PENDING_AHEAD][u->fill++] = *r;
-	if (u->fill == PENDING_ROWS && hand_over(u) < 0)
-		return err_set(e, ERR_INTERNAL, "read pending requests: stopped");
+	u->fill[u->n++] = *r;
+	if (u->n == PENDING_ROWS) {
+		ring_filled(&u->ring, u->n);
+		u->n = 0;
+		u->fill = (struct rules_req *)ring_fill(&u->ring);
+		if (u->fill == NULL)
+			return err_set(e, ERR_INTERNAL, "read pending requests: stopped");
+	}
 	return 0;
 }
 
@@ -148,18 +131,16 @@ upper_reader(void *arg)
 {
 	struct upper *u = arg;
 	struct err e;
-	int rc;
+	int rc = -1;
 
 	err_clear(&e);
-	rc = read_range(u->twin, u->st, u->lo, u->hi, u->cutoff, &u->late, add_block, u, &e);
-	if (rc == 0 && u->fill > 0)
-		rc = hand_over(u);
-	pthread_mutex_lock(&u->mu);
-	if (rc < 0 && !u->stop)
-		u->err = e;
-	u->done = 1;
-	pthread_cond_broadcast(&u->cv);
-	pthread_mutex_unlock(&u->mu);
+	u->fill = (struct rules_req *)ring_fill(&u->ring);
+	if (u->fill != NULL)
+		rc =
+		    read_range(u->twin, u->st, u->lo, u->hi, u->cutoff, &u->late, add_block, u, &e);
+	if (rc == 0 && u->n > 0)
+		ring_filled(&u->ring, u->n);
+	ring_end(&u->ring, rc < 0 && u->fill != NULL ? &e : NULL);
 	return NULL;
 }
 
@@ -171,33 +152,17 @@ upper_reader(void *arg)
 static int
 take_blocks(struct db_night *h, struct upper *u, int wait, struct err *e)
 {
-	for (;;) {
-		size_t i, n;
+	const char *blk;
+	size_t n;
+	int rc;
 
-		pthread_mutex_lock(&u->mu);
-		while (wait && u->filled == u->taken && !u->done)
-			pthread_cond_wait(&u->cv, &u->mu);
-		if (u->filled == u->taken) {
-			int failed = u->done && u->err.kind != ERR_NONE;
-
-			pthread_mutex_unlock(&u->mu);
-			if (failed) {
-				*e = u->err;
-				return -1;
-			}
-			return 0;
-		}
-		i = u->taken % PENDING_AHEAD;
-		n = u->n[i];
-		pthread_mutex_unlock(&u->mu);
+	while ((rc = ring_take(&u->ring, wait, &blk, &n, e)) > 0) {
 		for (size_t k = 0; k < n; k++)
-			if (add_sorted(h, &u->blk[i][k], e) < 0)
+			if (add_sorted(h, (const struct rules_req *)blk + k, e) < 0)
 				return -1;
-		pthread_mutex_lock(&u->mu);
-		u->taken++;
-		pthread_cond_broadcast(&u->cv);
-		pthread_mutex_unlock(&u->mu);
+		ring_give(&u->ring);
 	}
+	return rc;
 }
 
 /* The lower half's rows: into the sort, and every so often the upper half's blocks too. */
@@ -223,15 +188,9 @@ add_lower(void *arg, const struct rules_req *r, struct err *e)
 static void
 upper_end(struct upper *u, pthread_t th)
 {
-	pthread_mutex_lock(&u->mu);
-	u->stop = 1;
-	pthread_cond_broadcast(&u->cv);
-	pthread_mutex_unlock(&u->mu);
+	ring_stop(&u->ring);
 	pthread_join(th, NULL);
-	pthread_cond_destroy(&u->cv);
-	pthread_mutex_destroy(&u->mu);
-	for (int i = 0; i < PENDING_AHEAD; i++)
-		free(u->blk[i]);
+	ring_free(&u->ring);
 }
 
 /*
@@ -252,18 +211,11 @@ read_split(struct db_night *h, struct db *twin, int64_t mid, int64_t end, int64_
 	u.lo = mid;
 	u.hi = end;
 	u.cutoff = cutoff;
-	err_clear(&u.err);
 	if (db_prepare(twin, NIGHT_SQL_PENDING, &u.st, e) < 0)
 		return -1;
-	for (int i = 0; i < PENDING_AHEAD; i++)
-		u.blk[i] = xmalloc(PENDING_ROWS * sizeof(struct rules_req));
-	pthread_mutex_init(&u.mu, NULL);
-	pthread_cond_init(&u.cv, NULL);
+	ring_init(&u.ring, PENDING_AHEAD, PENDING_ROWS * sizeof(struct rules_req));
 	if (pthread_create(&th, NULL, upper_reader, &u) != 0) {
-		pthread_cond_destroy(&u.cv);
-		pthread_mutex_destroy(&u.mu);
-		for (int i = 0; i < PENDING_AHEAD; i++)
-			free(u.blk[i]);
+		ring_free(&u.ring);
 		sqlite3_finalize(u.st);
 		return 0;
 	}
@@ -303,9 +255,6 @@ db_night_read_pending(struct db_night *h, int64_t cutoff, struct err *e)
 		if (joined > 0)
 			done = read_split(h, twin, h->from + (max - h->from + 1) / 2, max + 1,
 			                  cutoff, &late, e);
-		else if (joined == 0)
-			log_debug("pending requests: one reader (a commit came before the second"
-			          " reader began)");
 		if (joined < 0 || done < 0) {
 			db_close(twin);
 			return -1;

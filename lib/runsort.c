@@ -13,29 +13,23 @@
 #include <unistd.h>
 
 #include "bigmem.h"
+#include "ring.h"
 
 /* How much of one run is read back at a time. */
 #define RUNSORT_BLOCK (32 * 1024)
 
 /*
  * The merging thread keeps up to RUNSORT_AHEAD blocks of AHEAD_BLOCK bytes
- * of merged records ready for runsort_next.
+ * of merged records ready for runsort_next (ring.h).
  */
 #define RUNSORT_AHEAD 4
 #define AHEAD_BLOCK (64 * 1024)
 
 struct runsort_ahead {
 	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	char *blk[RUNSORT_AHEAD];
-	size_t n[RUNSORT_AHEAD];     /* records in each block filled */
-	unsigned long filled, taken; /* blocks filled by the thread, given back by the reader */
-	int done;                    /* the thread merged the last record */
-	int stop;                    /* the reader wants it to stop */
-	struct err err;              /* the thread's failure, ERR_NONE when none */
-	size_t pos;                  /* the reader's next record in block taken % RUNSORT_AHEAD */
-	int holding;                 /* the reader is reading that block */
+	struct ring ring; /* the merged records, from the thread to runsort_next */
+	const char *blk;  /* the block the reader holds, NULL when none */
+	size_t n, pos;    /* its records, and the reader's next one */
 };
 
 struct runsort_run {
@@ -507,67 +501,38 @@ static void *
 merger(void *arg)
 {
 	struct runsort *s = arg;
-	struct runsort_ahead *a = s->ahead;
+	struct ring *r = &s->ahead->ring;
 	size_t cap = AHEAD_BLOCK / s->size ? AHEAD_BLOCK / s->size : 1;
+	char *blk;
 
-	for (;;) {
+	while ((blk = ring_fill(r)) != NULL) {
 		struct err e;
 		size_t n = 0;
-		char *blk;
 		int rc = 1;
-
-		pthread_mutex_lock(&a->mu);
-		while (a->filled - a->taken == RUNSORT_AHEAD && !a->stop)
-			pthread_cond_wait(&a->cv, &a->mu);
-		if (a->stop) {
-			pthread_mutex_unlock(&a->mu);
-			return NULL;
-		}
-		blk = a->blk[a->filled % RUNSORT_AHEAD]; /* the reader is done with it */
-		pthread_mutex_unlock(&a->mu);
 
 		err_clear(&e);
 		while (n < cap && (rc = merge_next(s, blk + n * s->size, &e)) > 0)
 			n++;
-
-		pthread_mutex_lock(&a->mu);
-		if (rc < 0)
-			a->err = e;
-		a->n[a->filled % RUNSORT_AHEAD] = n;
 		if (n > 0)
-			a->filled++;
-		if (rc <= 0)
-			a->done = 1;
-		pthread_cond_broadcast(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-		if (rc <= 0)
-			return NULL;
+			ring_filled(r, n);
+		if (rc <= 0) {
+			ring_end(r, rc < 0 ? &e : NULL);
+			break;
+		}
 	}
+	return NULL;
 }
 
 /* Start the merging thread: 0, or -1 when none can be had (the reader merges). */
 static int
 ahead_start(struct runsort *s)
 {
-	struct runsort_ahead *a = s->ahead;
 	size_t cap = AHEAD_BLOCK / s->size ? AHEAD_BLOCK / s->size : 1;
+	struct runsort_ahead *a = s->ahead = xcalloc(1, sizeof(*a));
 
-	if (a == NULL) {
-		a = s->ahead = xcalloc(1, sizeof(*a));
-		for (int i = 0; i < RUNSORT_AHEAD; i++)
-			a->blk[i] = xmalloc(cap * s->size);
-	}
-	a->filled = a->taken = 0;
-	a->done = a->stop = a->holding = 0;
-	a->pos = 0;
-	err_clear(&a->err);
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
+	ring_init(&a->ring, RUNSORT_AHEAD, cap * s->size);
 	if (pthread_create(&a->thread, NULL, merger, s) != 0) {
-		pthread_cond_destroy(&a->cv);
-		pthread_mutex_destroy(&a->mu);
-		for (int i = 0; i < RUNSORT_AHEAD; i++)
-			free(a->blk[i]);
+		ring_free(&a->ring);
 		free(a);
 		s->ahead = NULL;
 		return -1;
@@ -583,15 +548,9 @@ ahead_stop(struct runsort *s)
 
 	if (a == NULL)
 		return;
-	pthread_mutex_lock(&a->mu);
-	a->stop = 1;
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
+	ring_stop(&a->ring);
 	pthread_join(a->thread, NULL);
-	pthread_cond_destroy(&a->cv);
-	pthread_mutex_destroy(&a->mu);
-	for (int i = 0; i < RUNSORT_AHEAD; i++)
-		free(a->blk[i]);
+	ring_free(&a->ring);
 	free(a);
 	s->ahead = NULL;
 }
@@ -601,32 +560,20 @@ static int
 ahead_next(struct runsort *s, void *rec, struct err *e)
 {
 	struct runsort_ahead *a = s->ahead;
-	size_t i;
 
-	if (!a->holding) {
-		pthread_mutex_lock(&a->mu);
-		while (a->filled == a->taken && !a->done)
-			pthread_cond_wait(&a->cv, &a->mu);
-		if (a->filled == a->taken) { /* done, and every block read */
-			pthread_mutex_unlock(&a->mu);
-			if (a->err.kind != ERR_NONE) {
-				*e = a->err;
-				return -1;
-			}
-			return 0;
+	if (a->blk == NULL) {
+		int rc = ring_take(&a->ring, 1, &a->blk, &a->n, e);
+
+		if (rc <= 0) {
+			a->blk = NULL;
+			return rc;
 		}
-		pthread_mutex_unlock(&a->mu);
-		a->holding = 1;
 		a->pos = 0;
 	}
-	i = a->taken % RUNSORT_AHEAD;
-	memcpy(rec, a->blk[i] + a->pos * s->size, s->size);
-	if (++a->pos == a->n[i]) { /* the block goes back to the thread */
-		a->holding = 0;
-		pthread_mutex_lock(&a->mu);
-		a->taken++;
-		pthread_cond_broadcast(&a->cv);
-		pthread_mutex_unlock(&a->mu);
+	memcpy(rec, a->blk + a->pos * s->size, s->size);
+	if (++a->pos == a->n) { /* the block goes back to the thread */
+		a->blk = NULL;
+		ring_give(&a->ring);
 	}
 	return 1;
 }

@@ -264,38 +264,52 @@ if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 	done
 	ok
 
+	# peer_nights TOWN N OUT FLAG: the town's first N requests (night 1, at
+	# the last one's submission), then the rest (night 2, at the town's
+	# clock), through nocturne (in OUT/, transmit and status run with FLAG,
+	# their stderr in OUT/tx<i>.err and OUT/st<i>.err) and through the peer
+	# (OUT/peer/): the exports after each night the same.
+	peer_nights() {
+		mkdir -p "$3"
+		head -n $(($2 + 1)) "$1/requests.csv" >"$3/r1.csv"
+		{ head -n 1 "$1/requests.csv"; tail -n +$(($2 + 2)) "$1/requests.csv"; } >"$3/r2.csv"
+		now1=$(sed -n "$(($2 + 1))s/.*;//p" "$1/requests.csv")
+		: >"$3/err"
+		for k in families children activities openings; do
+			"$B/nocturne-import" -q --db "$3/n.db" "$k" "$1/$k.csv" 2>>"$3/err"
+		done
+		for i in 1 2; do
+			[ "$i" = 1 ] && now=$now1 || now="2024-09-01 22:00:00"
+			"$B/nocturne-import" -q --db "$3/n.db" requests "$3/r$i.csv" 2>>"$3/err"
+			"$B/nocturne-transmit" "$4" --db "$3/n.db" --now "$now" 2>"$3/tx$i.err" ||
+				fail "night $i: $(tail -n 2 "$3/tx$i.err")"
+			"$B/nocturne-status" "$4" --db "$3/n.db" --export "$3/n$i.csv" 2>"$3/st$i.err" ||
+				fail "export $i: $(tail -n 2 "$3/st$i.err")"
+		done
+		eq "$(cat "$3/err")" "" "the imports' stderr"
+		/usr/bin/python3 bench/peer.py "$1" "$3/r1.csv" "$now1" "$3/r2.csv" \
+			"2024-09-01 22:00:00" "$3/peer" 2>"$3/err"
+		eq "$?" 0 "peer exit code ($(tail -n 2 "$3/err"))"
+		for i in 1 2; do
+			cmp -s "$3/n$i.csv" "$3/peer/export$i.csv" ||
+				fail "night $i: exports differ: $(diff "$3/n$i.csv" "$3/peer/export$i.csv" | head -n 4)"
+		done
+	}
+
 	t peer_agrees
 	# The naive peer (bench/peer.py) and nocturne, two nights of the same
 	# town (60% of the requests, then the rest), give the same exports.
-	head -n 12001 "$T/a/requests.csv" >"$T/p1.csv"
-	{ head -n 1 "$T/a/requests.csv"; tail -n +12002 "$T/a/requests.csv"; } >"$T/p2.csv"
-	now1=$(sed -n '12001s/.*;//p' "$T/a/requests.csv")
-	for k in families children activities openings; do
-		"$B/nocturne-import" -q --db "$T/nights.db" "$k" "$T/a/$k.csv" 2>>"$T/err"
-	done
-	for i in 1 2; do
-		[ "$i" = 1 ] && now=$now1 || now="2024-09-01 22:00:00"
-		"$B/nocturne-import" -q --db "$T/nights.db" requests "$T/p$i.csv" 2>>"$T/err"
-		"$B/nocturne-transmit" -q --db "$T/nights.db" --now "$now" 2>>"$T/err"
-		"$B/nocturne-status" -q --db "$T/nights.db" --export "$T/n$i.csv" 2>>"$T/err"
-	done
-	eq "$(cat "$T/err")" "" "nocturne's stderr"
-	/usr/bin/python3 bench/peer.py "$T/a" "$T/p1.csv" "$now1" "$T/p2.csv" \
-		"2024-09-01 22:00:00" "$T/peer" 2>"$T/err"
-	eq "$?" 0 "peer exit code ($(tail -n 2 "$T/err"))"
-	for i in 1 2; do
-		cmp -s "$T/n$i.csv" "$T/peer/export$i.csv" ||
-			fail "night $i: exports differ: $(diff "$T/n$i.csv" "$T/peer/export$i.csv" | head -n 4)"
-	done
+	peer_nights "$T/a" 12000 "$T/p" -q
+	eq "$(cat "$T/p/tx1.err" "$T/p/st1.err" "$T/p/tx2.err" "$T/p/st2.err")" "" "nocturne's stderr"
 	# The nights did something worth comparing: night 2 waitlists, and
 	# cancels places that night 1 gave.
-	v=$(awk -F';' '$6 == "waitlisted" && $9 == 2' "$T/peer/export2.csv" | wc -l)
+	v=$(awk -F';' '$6 == "waitlisted" && $9 == 2' "$T/p/peer/export2.csv" | wc -l)
 	[ "$v" -gt 0 ] || fail "night 2 waitlisted nothing"
 	v=$(awk -F';' 'FNR == NR { if ($6 == "accepted") a[$1] = 1; next }
-		$6 == "cancelled" && $9 == 2 && ($1 in a)' "$T/peer/export1.csv" \
-		"$T/peer/export2.csv" | wc -l)
+		$6 == "cancelled" && $9 == 2 && ($1 in a)' "$T/p/peer/export1.csv" \
+		"$T/p/peer/export2.csv" | wc -l)
 	[ "$v" -gt 0 ] || fail "night 2 cancelled nothing night 1 accepted"
-	eq "$(grep -c ';pending;' "$T/peer/export1.csv")" 0 "night 1 left requests pending"
+	eq "$(grep -c ';pending;' "$T/p/peer/export1.csv")" 0 "night 1 left requests pending"
 	ok
 
 	t peer_agrees_with_two_readers
@@ -305,34 +319,12 @@ if [ -x "$B/nocturne-import" ] && [ -x "$B/nocturne-transmit" ]; then
 	# the sorts to spill runs that a thread merges: the same exports as the
 	# peer's all the same.
 	"$GEN" -o "$T/b" -r 150000 -f 4000 -c 7000 -k 3 -s 5 2>"$T/err" || fail "towngen: $(cat "$T/err")"
-	head -n 100001 "$T/b/requests.csv" >"$T/q1.csv"
-	{ head -n 1 "$T/b/requests.csv"; tail -n +100002 "$T/b/requests.csv"; } >"$T/q2.csv"
-	now1=$(sed -n '100001s/.*;//p' "$T/b/requests.csv")
-	: >"$T/err"
-	for k in families children activities openings; do
-		"$B/nocturne-import" -q --db "$T/big.db" "$k" "$T/b/$k.csv" 2>>"$T/err"
-	done
-	for i in 1 2; do
-		[ "$i" = 1 ] && now=$now1 || now="2024-09-01 22:00:00"
-		"$B/nocturne-import" -q --db "$T/big.db" requests "$T/q$i.csv" 2>>"$T/err"
-		"$B/nocturne-transmit" -vv --db "$T/big.db" --now "$now" 2>"$T/tx$i.err" ||
-			fail "night $i: $(tail -n 2 "$T/tx$i.err")"
-		"$B/nocturne-status" -vv --db "$T/big.db" --export "$T/m$i.csv" 2>"$T/st$i.err" ||
-			fail "export $i: $(tail -n 2 "$T/st$i.err")"
-	done
-	eq "$(cat "$T/err")" "" "nocturne's stderr"
-	grep -q "pending requests read by 2 threads" "$T/tx1.err" ||
-		fail "night 1: one reader: $(grep 'pending requests' "$T/tx1.err")"
-	grep -q "export: read by 2 threads" "$T/st2.err" ||
-		fail "export 2: one reader: $(grep 'export' "$T/st2.err")"
-	/usr/bin/python3 bench/peer.py "$T/b" "$T/q1.csv" "$now1" "$T/q2.csv" \
-		"2024-09-01 22:00:00" "$T/peer2" 2>"$T/err"
-	eq "$?" 0 "peer exit code ($(tail -n 2 "$T/err"))"
-	for i in 1 2; do
-		cmp -s "$T/m$i.csv" "$T/peer2/export$i.csv" ||
-			fail "night $i: exports differ: $(diff "$T/m$i.csv" "$T/peer2/export$i.csv" | head -n 4)"
-	done
-	eq "$(wc -l <"$T/m2.csv" | tr -d ' ')" 150001 "rows of the second export"
+	peer_nights "$T/b" 100000 "$T/q" -vv
+	grep -q "pending requests read by 2 threads" "$T/q/tx1.err" ||
+		fail "night 1: one reader: $(grep 'pending requests' "$T/q/tx1.err")"
+	grep -q "export: read by 2 threads" "$T/q/st2.err" ||
+		fail "export 2: one reader: $(grep 'export' "$T/q/st2.err")"
+	eq "$(wc -l <"$T/q/n2.csv" | tr -d ' ')" 150001 "rows of the second export"
 	ok
 fi
 
